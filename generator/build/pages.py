@@ -1,0 +1,109 @@
+"""Plan every HTML page of the site: which template, which context, which output file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, unquote
+
+from generator.config import Config
+from generator.model import Paginator, Post, Site, Term
+from generator.render import PageInfo
+
+
+@dataclass
+class HtmlPage:
+    """One HTML file to render: its template, head information and template context."""
+
+    dest: str  # output path, relative to the output folder
+    template: str
+    info: PageInfo
+    origin: str  # what asked for this page, for error messages
+    context: dict[str, Any] = field(default_factory=dict)
+    in_sitemap: bool = True
+    lastmod: Any = None
+
+
+@dataclass(frozen=True)
+class SeriesInfo:
+    """A post's place in its series."""
+
+    term: Term
+    posts: list[Post]  # oldest first
+    index: int  # 1-based
+
+
+def dest_of(path: str) -> str:
+    """Output file of a site path such as "tags/python/" (no base path): "tags/python/index.html"."""
+    path = unquote(path).strip("/")
+    return f"{path}/index.html" if path else "index.html"
+
+
+def plan_pages(config: Config, site: Site) -> list[HtmlPage]:
+    """Every HTML page of the site, in a stable order."""
+    pages: list[HtmlPage] = []
+    pages += _paginated(config, "", "index.html", "home", site.posts, "home page", title=None)
+    pages += [_post_page(config, site, index) for index in range(len(site.posts))]
+    pages += [_page(config, page) for page in site.pages]
+    for taxonomy in site.taxonomies:
+        rel = taxonomy.path.removeprefix(config.site.base_path)
+        info = PageInfo("taxonomy", taxonomy.path, taxonomy.url, title=taxonomy.title)
+        pages.append(HtmlPage(dest_of(rel), "taxonomy.html", info, f"taxonomy {taxonomy.key}", {"taxonomy": taxonomy}))
+        for term in taxonomy.terms:
+            term_rel = term.path.removeprefix(config.site.base_path)
+            feeds = {fmt: config.site.origin + path for fmt, path in term.feeds.items()}
+            pages += _paginated(config, term_rel, "term.html", "term", term.posts, f"{taxonomy.key} {term.name!r}",
+                                title=term.name, feeds=feeds, taxonomy=taxonomy, term=term)  # fmt: skip
+    pages.append(HtmlPage("archive/index.html", "archive.html", _info(config, "archive", "archive/", "Archive"),
+                          "archive", {"years": site.years}))  # fmt: skip
+    for year, posts in site.years:
+        pages.append(HtmlPage(f"{year}/index.html", "year.html", _info(config, "year", f"{year}/", str(year)),
+                              f"archive {year}", {"year": year, "posts": posts}))  # fmt: skip
+    pages.append(HtmlPage("404.html", "404.html", _info(config, "404", "404.html", "404"), "404 page", in_sitemap=False))
+    for post in site.pages + site.posts:
+        for alias in post.aliases:
+            info = _info(config, "alias", quote(alias.lstrip("/")), None)
+            dest = unquote(alias.lstrip("/")) if alias.endswith((".html", ".htm")) else dest_of(alias)
+            pages.append(HtmlPage(dest, "alias.html", info, f"content/{post.source} (aliases)", {"target": post.url},
+                                  in_sitemap=False))  # fmt: skip
+    return pages
+
+
+def _info(config: Config, kind: str, rel: str, title: str | None, **extra: Any) -> PageInfo:
+    return PageInfo(kind, config.path_url(rel), config.abs_url(rel), title=title,
+                    description=config.site.description, **extra)  # fmt: skip
+
+
+def _paginated(config: Config, rel: str, template: str, kind: str, posts: list[Post], origin: str,
+               title: str | None, feeds: dict[str, str] | None = None, **context: Any) -> list[HtmlPage]:  # fmt: skip
+    per_page = config.build.posts_per_page
+    count = max(1, -(-len(posts) // per_page))
+    result = []
+    for number in range(1, count + 1):
+        paginator = Paginator(number, count, config.path_url(rel))
+        page_rel = paginator.path.removeprefix(config.site.base_path)
+        info = _info(config, kind, page_rel, title, feeds=feeds or {})
+        chunk = posts[(number - 1) * per_page : number * per_page]
+        result.append(HtmlPage(dest_of(page_rel), template, info, origin,
+                               {"posts": chunk, "paginator": paginator, **context}))  # fmt: skip
+    return result
+
+
+def _post_page(config: Config, site: Site, index: int) -> HtmlPage:
+    post = site.posts[index]
+    newer = site.posts[index - 1] if index > 0 else None
+    older = site.posts[index + 1] if index + 1 < len(site.posts) else None
+    series = None
+    for term in post.terms.get("series", [])[:1]:
+        ordered = list(reversed(term.posts))
+        series = SeriesInfo(term, ordered, ordered.index(post) + 1)
+    info = PageInfo("post", post.path, post.url, title=post.title, description=post.summary_text,
+                    type="article", image=post.image, lang=post.lang)  # fmt: skip
+    return HtmlPage(post.dest, "post.html", info, f"content/{post.source}",
+                    {"post": post, "newer": newer, "older": older, "series": series}, lastmod=post.last_modified)  # fmt: skip
+
+
+def _page(config: Config, page: Post) -> HtmlPage:
+    info = PageInfo("page", page.path, page.url, title=page.title, description=page.summary_text,
+                    image=page.image, lang=page.lang)  # fmt: skip
+    return HtmlPage(page.dest, "page.html", info, f"content/{page.source}", {"post": page}, lastmod=page.last_modified)

@@ -1,0 +1,159 @@
+"""The `homepost` command: options in, one call into the core, a result out."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from generator import __version__
+from generator.build.pipeline import BuildOptions, BuildResult, build_site
+from generator.config import load_config
+from generator.errors import HomepostError
+from generator.scaffold import init_site, new_content
+from generator.serve import make_server
+
+PREVIEW_OUTPUT = ".homepost/preview"
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        return message if record.levelno == logging.INFO else f"{record.levelname.lower()}: {message}"
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter())
+    logger = logging.getLogger("generator")
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+    logger.propagate = False
+
+
+def _fail(exc: HomepostError, what: str) -> None:
+    for problem in exc.problems:
+        click.echo(f"error: {problem}", err=True)
+    count = len(exc.problems)
+    click.echo(f"{what} failed with {count} error{'s' if count != 1 else ''}.", err=True)
+    sys.exit(1)
+
+
+def _site_dir(ctx: click.Context, site: Path | None) -> Path:
+    return site or ctx.obj["site"]
+
+
+site_option = click.option(
+    "--site", "site", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="The site folder (holding site.toml); default: the current folder.",
+)  # fmt: skip
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--site", "site", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              envvar="HOMEPOST_SITE", help="The site folder (holding site.toml); default: the current folder.")  # fmt: skip
+@click.option("-v", "--verbose", count=True, help="Say more (repeat for debug detail).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.version_option(__version__, prog_name="homepost")
+@click.pass_context
+def main(ctx: click.Context, site: Path, verbose: int, quiet: bool) -> None:
+    """Homepost: publish on your own site first."""
+    ctx.ensure_object(dict)
+    ctx.obj.update(site=site, quiet=quiet)
+    _setup_logging(verbose, quiet)
+
+
+def _report(ctx: click.Context, result: BuildResult) -> None:
+    if not ctx.obj.get("quiet"):
+        click.echo(
+            f"Built {result.posts} posts and {result.pages} pages: {result.files} files "
+            f"in {result.seconds:.2f} s -> {result.output}"
+        )
+
+
+@main.command()
+@site_option
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Write here instead of [build] output.")
+@click.option("--drafts", is_flag=True, help="Include posts marked draft: true.")
+@click.option("--future", is_flag=True, help="Include posts dated in the future.")
+@click.pass_context
+def build(ctx: click.Context, site: Path | None, output: Path | None, drafts: bool, future: bool) -> None:
+    """Build the site into the output folder (public/ by default)."""
+    try:
+        result = build_site(_site_dir(ctx, site), BuildOptions(output=output, drafts=drafts, future=future))
+    except HomepostError as exc:
+        _fail(exc, "Build")
+    _report(ctx, result)
+
+
+@main.command()
+@site_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("-p", "--port", default=8000, show_default=True, help="Port to listen on.")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Build into this folder.")
+@click.option("--drafts", is_flag=True, help="Include drafts (built into .homepost/preview, never public/).")
+@click.option("--future", is_flag=True, help="Include scheduled posts (built into .homepost/preview).")
+@click.pass_context
+def serve(ctx: click.Context, site: Path | None, host: str, port: int, output: Path | None, drafts: bool, future: bool) -> None:
+    """Build the site and serve it on http://127.0.0.1:8000 until interrupted."""
+    root = _site_dir(ctx, site)
+    if output is None and (drafts or future):
+        output = root / PREVIEW_OUTPUT
+    try:
+        result = build_site(root, BuildOptions(output=output, drafts=drafts, future=future))
+        base_path = load_config(root).site.base_path
+    except HomepostError as exc:
+        _fail(exc, "Build")
+    _report(ctx, result)
+    try:
+        server = make_server(result.output, host, port, base_path)
+    except OSError as exc:
+        click.echo(f"error: cannot listen on {host}:{port}: {exc.strerror}; try --port", err=True)
+        sys.exit(1)
+    click.echo(f"Serving {result.output} at http://{host}:{port}{base_path} (Ctrl+C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+    finally:
+        server.server_close()
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", help="The site's title (default: from the folder name).")
+@click.option("--url", default="https://example.com/", show_default=True, help="The site's public URL.")
+@click.option("--timezone", default="UTC", show_default=True, help="IANA time zone for dates without an offset.")
+def init(folder: Path, title: str | None, url: str, timezone: str) -> None:
+    """Create a new site in FOLDER with a first post, ready to build."""
+    try:
+        written = init_site(folder, title=title, url=url, timezone=timezone)
+        load_config(folder)  # what init wrote must be a valid site
+    except HomepostError as exc:
+        _fail(exc, "init")
+    for path in written:
+        click.echo(f"created {path}")
+    click.echo(f"Next: cd {folder} && homepost serve")
+
+
+@main.command()
+@site_option
+@click.argument("kind", type=click.Choice(["post", "note", "page"]))
+@click.argument("title", required=False, default="")
+@click.option("--draft", is_flag=True, help="Mark it draft: true (left out of builds until removed).")
+@click.pass_context
+def new(ctx: click.Context, site: Path | None, kind: str, title: str, draft: bool) -> None:
+    """Write a new post, note (a post without a title) or page with its front matter."""
+    if kind == "note":
+        kind, title = "post", ""
+    if kind == "page" and not title:
+        raise click.UsageError("a page needs a TITLE")
+    try:
+        config = load_config(_site_dir(ctx, site))
+        path = new_content(config, kind, title or None, draft=draft)
+    except HomepostError as exc:
+        _fail(exc, "new")
+    click.echo(f"created {path}")

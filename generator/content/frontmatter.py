@@ -1,0 +1,102 @@
+"""Split a Markdown file into front matter (YAML between `---`, TOML between `+++`) and body.
+
+Errors name the file and the line in the whole file, not in the front matter block.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from generator.config import toml_problem
+from generator.errors import ContentError, Problem
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML without implicit timestamps: dates are parsed by Homepost, one way for all."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass
+class FrontMatter:
+    """The metadata of one file, with the line of each top-level key for error messages."""
+
+    data: dict[str, Any]
+    body: str
+    body_line: int  # 1-based line of the file where the body starts
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def line_of(self, key: str) -> int | None:
+        """1-based line in the file where `key` is set, if known."""
+        return self.lines.get(key)
+
+
+def split(text: str, file: str) -> FrontMatter:
+    """Separate front matter from the Markdown body and parse it."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    first, _, rest = text.partition("\n")
+    fence = first.rstrip()
+    if fence not in ("---", "+++"):
+        return FrontMatter({}, text, 1)
+    lines = rest.split("\n")
+    for index, line in enumerate(lines):
+        if line.rstrip() == fence:
+            block = "\n".join(lines[:index])
+            body = "\n".join(lines[index + 1 :])
+            body_line = index + 3
+            break
+    else:
+        raise ContentError(Problem(file, f"front matter opened with '{fence}' on line 1 is never closed", line=1))
+    if fence == "---":
+        data, key_lines = _yaml(block, file)
+    else:
+        data, key_lines = _toml(block, file)
+    return FrontMatter(data, body, body_line, key_lines)
+
+
+def _yaml(block: str, file: str) -> tuple[dict[str, Any], dict[str, int]]:
+    loader = _Loader(block)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else {}
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 2 if mark else None
+        column = mark.column + 1 if mark else None
+        raise ContentError(
+            Problem(file, f"invalid YAML front matter: {exc.problem or exc.context}", line=line, column=column)
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ContentError(Problem(file, f"invalid YAML front matter: {exc}")) from None
+    finally:
+        loader.dispose()
+    if data is None:
+        return {}, {}
+    if not isinstance(data, dict):
+        raise ContentError(Problem(file, "front matter must be a mapping of keys to values", line=2))
+    key_lines = {}
+    if isinstance(node, yaml.MappingNode):
+        key_lines = {str(k.value): k.start_mark.line + 2 for k, _ in node.value}
+    return data, key_lines
+
+
+def _toml(block: str, file: str) -> tuple[dict[str, Any], dict[str, int]]:
+    try:
+        data = tomllib.loads(block)
+    except tomllib.TOMLDecodeError as exc:
+        raise ContentError(toml_problem(file, exc, line_offset=1)) from None
+    key_lines: dict[str, int] = {}
+    for number, line in enumerate(block.split("\n"), start=2):
+        key = line.split("=", 1)[0].strip().strip("\"'")
+        if "=" in line and key in data and key not in key_lines:
+            key_lines[key] = number
+    return data, key_lines

@@ -1,0 +1,156 @@
+"""Markdown to HTML: CommonMark plus the extensions writers expect, with Pygments highlighting."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import imagesize
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from generator.text import slugify
+
+MORE_MARKER = "<!-- more -->"
+
+
+@dataclass(frozen=True)
+class Link:
+    """Where a URL written in Markdown really points."""
+
+    url: str  # the URL to put in the page
+    file: Path | None = None  # the local file behind it, when there is one
+
+
+# Resolves a URL as written in a post to the URL to publish and the local file behind it.
+Resolver = Callable[[str], Link]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A post's body as HTML, and its excerpt."""
+
+    html: str
+    summary_html: str
+    has_more: bool  # the author marked the excerpt with <!-- more -->
+
+
+class MarkdownRenderer:
+    """One configured markdown-it parser, reused for every file of a build."""
+
+    def __init__(self) -> None:
+        md = MarkdownIt("commonmark", {"html": True, "typographer": True})
+        md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+        md.use(footnote_plugin).use(tasklists_plugin, label=True).use(deflist_plugin)
+        md.use(anchors_plugin, min_level=2, max_level=4, slug_func=slugify, permalink=True, permalinkSymbol="#")
+        md.add_render_rule("fence", _render_fence)
+        md.add_render_rule("code_block", _render_fence)
+        md.add_render_rule("image", _render_image)
+        md.add_render_rule("link_open", _render_link_open)
+        self._md = md
+
+    def render(self, text: str, doc_id: str, resolve: Resolver) -> Rendered:
+        """Render a post body; `doc_id` keeps footnote ids unique when posts share a page."""
+        env: EnvType = {"docId": doc_id, "resolve": resolve}
+        tokens = self._md.parse(text, env)
+        body = self._md.renderer.render(tokens, self._md.options, env)
+        cut = _more_index(tokens)
+        if cut is not None:
+            summary_tokens = tokens[:cut]
+        else:
+            summary_tokens = _first_paragraph(tokens)
+        summary = self._md.renderer.render(summary_tokens, self._md.options, env) if summary_tokens else ""
+        return Rendered(body, summary, cut is not None)
+
+    def render_inline(self, text: str) -> str:
+        """Render one line of Markdown (a summary from the front matter) without a paragraph."""
+        return self._md.renderInline(text)
+
+
+def _more_index(tokens: list[Token]) -> int | None:
+    for index, token in enumerate(tokens):
+        if token.type == "html_block" and token.level == 0 and token.content.strip() == MORE_MARKER:
+            return index
+    return None
+
+
+def _first_paragraph(tokens: list[Token]) -> list[Token]:
+    for index, token in enumerate(tokens):
+        if token.type == "paragraph_open" and token.level == 0:
+            return tokens[index : index + 3]
+    return []
+
+
+def _render_fence(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    token = tokens[idx]
+    language = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
+    if language:
+        try:
+            lexer = get_lexer_by_name(language)
+        except ClassNotFound:
+            lexer = None
+        if lexer is not None:
+            return highlight(token.content, lexer, _FORMATTER)
+    css = f' class="language-{html.escape(language)}"' if language else ""
+    return f'<div class="highlight"><pre><code{css}>{html.escape(token.content)}</code></pre></div>\n'
+
+
+_FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
+
+
+def _render_image(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    token = tokens[idx]
+    link = env["resolve"](str(token.attrs.get("src", "")))
+    token.attrSet("src", link.url)
+    token.attrSet("alt", self.renderInlineAsText(token.children or [], options, env))
+    if link.file is not None:
+        width, height = image_size(link.file)
+        if width > 0 and height > 0:
+            token.attrSet("width", str(width))
+            token.attrSet("height", str(height))
+        token.attrSet("loading", "lazy")
+        token.attrSet("decoding", "async")
+    return "<img" + self.renderAttrs(token) + ">"
+
+
+def _render_link_open(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    token = tokens[idx]
+    if "href" in token.attrs:
+        token.attrSet("href", env["resolve"](str(token.attrs["href"])).url)
+    return self.renderToken(tokens, idx, options, env)
+
+
+def image_size(path: Path) -> tuple[int, int]:
+    """Width and height of a local image, or (-1, -1) when they cannot be read."""
+    try:
+        width, height = imagesize.get(path)
+    except (OSError, ValueError):
+        return -1, -1
+    return int(width), int(height)
+
+
+
+def highlight_css(light: str, dark: str) -> str:
+    """Pygments stylesheet: the light style by default, the dark one under prefers-color-scheme."""
+    light_css = HtmlFormatter(style=light).get_style_defs(".highlight")
+    dark_css = HtmlFormatter(style=dark).get_style_defs(".highlight")
+    indented = "\n".join("  " + line for line in dark_css.splitlines())
+    return f"{light_css}\n@media (prefers-color-scheme: dark) {{\n{indented}\n}}\n"

@@ -1,0 +1,174 @@
+"""Front matter values checked and converted: dates with time zones, lists of terms, images."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from generator.content.frontmatter import FrontMatter
+from generator.errors import Problem
+
+KNOWN_KEYS = (
+    "title", "date", "updated", "slug", "summary", "draft", "lang", "aliases", "image", "menu", "weight", "id",
+)  # fmt: skip
+_DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[-_]")
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """A cover image as written in the front matter, before its URL is resolved."""
+
+    src: str
+    alt: str = ""
+
+
+@dataclass
+class Meta:
+    """The checked front matter of one file."""
+
+    title: str | None = None
+    date: dt.datetime | None = None
+    updated: dt.datetime | None = None
+    slug: str | None = None
+    summary: str | None = None
+    draft: bool = False
+    lang: str | None = None
+    aliases: tuple[str, ...] = ()
+    image: ImageRef | None = None
+    menu: bool = False
+    weight: int = 0
+    uid: str | None = None
+    taxonomies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class _Checker:
+    def __init__(self, fm: FrontMatter, file: str, problems: list[Problem]):
+        self.fm, self.file, self.problems = fm, file, problems
+
+    def fail(self, key: str, message: str) -> None:
+        self.problems.append(Problem(self.file, message, line=self.fm.line_of(key), key=key))
+
+    def string(self, key: str) -> str | None:
+        value = self.fm.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        if not isinstance(value, str):
+            self.fail(key, f"expected a string, got {type(value).__name__}")
+            return None
+        return value.strip() or None
+
+    def boolean(self, key: str) -> bool:
+        value = self.fm.data.get(key, False)
+        if not isinstance(value, bool):
+            self.fail(key, "expected true or false")
+            return False
+        return value
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        value = self.fm.data.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
+            self.fail(key, "expected a list of strings")
+            return ()
+        return tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
+
+    def date(self, key: str, tz: ZoneInfo) -> dt.datetime | None:
+        value = self.fm.data.get(key)
+        if value is None:
+            return None
+        parsed = parse_date(value, tz)
+        if parsed is None:
+            self.fail(key, f"expected a date such as 2024-05-01, 2024-05-01 09:30 or 2024-05-01T09:30:00+02:00, got {value!r}")
+        return parsed
+
+
+def parse_date(value: Any, tz: ZoneInfo) -> dt.datetime | None:
+    """A timezone-aware datetime from a front matter value; naive values are in `tz`."""
+    if isinstance(value, dt.datetime):
+        result = value
+    elif isinstance(value, dt.date):
+        result = dt.datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            result = dt.datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    else:
+        return None
+    return result if result.tzinfo is not None else result.replace(tzinfo=tz)
+
+
+def date_from_filename(name: str, tz: ZoneInfo) -> dt.datetime | None:
+    """The date of a file named like 2024-05-01-title.md, if it is one."""
+    match = _DATE_PREFIX.match(name)
+    if not match:
+        return None
+    try:
+        return dt.datetime(*(int(g) for g in match.groups()), tzinfo=tz)
+    except ValueError:
+        return None
+
+
+def strip_date_prefix(name: str) -> str:
+    """The file name without a leading YYYY-MM-DD- date."""
+    return _DATE_PREFIX.sub("", name)
+
+
+def check_meta(fm: FrontMatter, file: str, tz: ZoneInfo, taxonomies: tuple[str, ...], problems: list[Problem]) -> Meta:
+    """Check the front matter of one file, adding every problem to `problems`."""
+    check = _Checker(fm, file, problems)
+    meta = Meta(
+        title=check.string("title"),
+        date=check.date("date", tz),
+        updated=check.date("updated", tz),
+        slug=check.string("slug"),
+        summary=check.string("summary"),
+        draft=check.boolean("draft"),
+        lang=check.string("lang"),
+        aliases=check.strings("aliases"),
+        menu=check.boolean("menu"),
+        uid=check.string("id"),
+    )
+    if meta.slug is not None and ("/" in meta.slug or meta.slug in (".", "..")):
+        check.fail("slug", "expected a single URL segment without '/'")
+    if meta.lang is not None and not re.fullmatch(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*", meta.lang):
+        check.fail("lang", f"expected a language tag such as 'en' or 'zh-Hans', got {meta.lang!r}")
+    weight = fm.data.get("weight", 0)
+    if isinstance(weight, int) and not isinstance(weight, bool):
+        meta.weight = weight
+    else:
+        check.fail("weight", "expected a whole number")
+    for alias in meta.aliases:
+        if not alias.startswith("/") or "//" in alias or ".." in alias.split("/"):
+            check.fail("aliases", f"expected paths under the site such as '/old/post/', got {alias!r}")
+    meta.image = _image(check)
+    for key in taxonomies:
+        meta.taxonomies[key] = check.strings(key)
+    meta.extra = {k: v for k, v in fm.data.items() if k not in KNOWN_KEYS and k not in taxonomies}
+    return meta
+
+
+def _image(check: _Checker) -> ImageRef | None:
+    value = check.fm.data.get("image")
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip():
+        return ImageRef(value.strip())
+    if isinstance(value, dict) and isinstance(value.get("src"), str) and isinstance(value.get("alt", ""), str):
+        unknown = set(value) - {"src", "alt"}
+        if not unknown:
+            return ImageRef(value["src"].strip(), value.get("alt", "").strip())
+    check.fail("image", "expected a path or URL, or a table with 'src' and 'alt'")
+    return None

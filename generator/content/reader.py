@@ -1,0 +1,306 @@
+"""Read `content/` into the model: posts, pages and the files that travel with them.
+
+Reading happens in two passes. The first reads every file's front matter and decides its URL,
+so that the second, which renders Markdown, can turn links to other posts' `.md` files and to
+images into the URLs they will have.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote, unquote, urlsplit
+
+from generator.config import Config
+from generator.content.frontmatter import split
+from generator.content.markdown import Link, MarkdownRenderer, image_size
+from generator.content.metadata import Meta, check_meta, date_from_filename, strip_date_prefix
+from generator.errors import ContentError, HomepostError, Problem
+from generator.model import Image, Kind, Post, StaticFile
+from generator.text import count_words, html_to_text, reading_time, slugify, truncate
+
+log = logging.getLogger(__name__)
+
+SECTIONS: dict[str, Kind] = {"posts": "post", "pages": "page"}
+SUMMARY_LENGTH = 200
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """What to include: drafts, and posts dated after `now`."""
+
+    now: dt.datetime
+    drafts: bool = False
+    future: bool = False
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything read from `content/`, before taxonomies and archives are collected."""
+
+    posts: list[Post]  # published, newest first
+    pages: list[Post]
+    static_files: list[StaticFile]
+
+
+@dataclass
+class _Source:
+    """One Markdown file after the first pass: its front matter and where it will be written."""
+
+    rel: str  # content-relative path, forward slashes
+    kind: Kind
+    meta: Meta
+    body: str
+    slug: str
+    site_path: str  # path under the base URL, unquoted, e.g. "/2024/05/你好/"
+    bundle_dir: str | None
+
+
+def read_content(config: Config, options: ReadOptions) -> Content:
+    """Read every post, page and static file under the site's content folder."""
+    reader = _Reader(config)
+    sources, static_rels = reader.discover()
+    published = [s for s in sources if reader.is_published(s, options)]
+    reader.plan_urls(published, static_rels)
+    posts, pages = reader.render_all(published)
+    if reader.problems:
+        raise ContentError(reader.problems)
+    posts.sort(key=lambda p: (p.date, p.source), reverse=True)
+    pages.sort(key=lambda p: p.source)
+    return Content(posts, pages, reader.static_files)
+
+
+class _Reader:
+    def __init__(self, config: Config):
+        self.config = config
+        self.root = config.content_dir
+        self.problems: list[Problem] = []
+        self.urls: dict[str, str] = {}  # content-relative file -> root-relative URL path
+        self.static_files: list[StaticFile] = []
+        self.markdown = MarkdownRenderer()
+        self.taxonomy_keys = tuple(t.key for t in config.taxonomies)
+        self.bundle_dirs: set[str] = set()
+
+    # --- first pass ---------------------------------------------------------------------------
+
+    def discover(self) -> tuple[list[_Source], list[str]]:
+        """Read the front matter of every Markdown file; list the other files."""
+        if not self.root.is_dir():
+            self.problems.append(Problem(str(self.root), "content folder not found"))
+            return [], []
+        files: list[str] = []
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            dirnames[:] = [d for d in dirnames if not d.startswith((".", "_"))]
+            base = Path(dirpath).relative_to(self.root).as_posix()
+            files.extend(f"{base}/{n}".removeprefix("./") for n in filenames if not n.startswith("."))
+        files.sort()
+        self.bundle_dirs = {
+            f.rsplit("/", 1)[0] for f in files if f.endswith("/index.md") and f.count("/") >= 2 and f.split("/")[0] in SECTIONS
+        }
+        sources: list[_Source] = []
+        static_rels: list[str] = []
+        for rel in files:
+            section = rel.split("/", 1)[0]
+            owner = self.bundle_of(rel)
+            is_text = rel.endswith(".md") and section in SECTIONS and "/" in rel
+            if is_text and (owner is None or rel == f"{owner}/index.md"):
+                source = self._read_source(rel, SECTIONS[section])
+                if source is not None:
+                    sources.append(source)
+            else:
+                static_rels.append(rel)
+        return sources, static_rels
+
+    def bundle_of(self, rel: str) -> str | None:
+        """The bundle folder a file belongs to (the nearest folder above it with an index.md)."""
+        parents = [p.as_posix() for p in PurePosixPath(rel).parents]
+        return next((p for p in parents if p in self.bundle_dirs), None)
+
+    def _read_source(self, rel: str, kind: Kind) -> _Source | None:
+        path = self.root / rel
+        display = f"content/{rel}"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            self.problems.append(Problem(display, f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
+            return None
+        try:
+            fm = split(text.replace("\r\n", "\n"), display)
+        except HomepostError as exc:
+            self.problems.extend(exc.problems)
+            return None
+        meta = check_meta(fm, display, self.config.site.tz, self.taxonomy_keys, self.problems)
+        pure = PurePosixPath(rel)
+        is_bundle = pure.name == "index.md" and len(pure.parts) > 2
+        stem = pure.parent.name if is_bundle else pure.stem
+        if meta.date is None:
+            meta.date = date_from_filename(stem, self.config.site.tz)
+        if kind == "post" and meta.date is None:
+            self.problems.append(
+                Problem(display, "required for posts: add `date: 2024-05-01` or name the file 2024-05-01-slug.md", key="date")
+            )
+            return None
+        slug = self._slug(meta, stem, kind, pure)
+        if not slug:
+            self.problems.append(Problem(display, "cannot make a URL slug from the file name; set `slug:`", key="slug"))
+            return None
+        site_path = self._site_path(kind, slug, meta.date)
+        return _Source(rel, kind, meta, fm.body, slug, site_path, pure.parent.as_posix() if is_bundle else None)
+
+    def _slug(self, meta: Meta, stem: str, kind: Kind, pure: PurePosixPath) -> str:
+        if meta.slug:
+            return meta.slug
+        transliterate = self.config.build.transliterate
+        slug = ""
+        if self.config.build.slug_source == "title" and meta.title:
+            slug = slugify(meta.title, transliterate)
+        if not slug:
+            slug = slugify(strip_date_prefix(stem), transliterate)
+        if kind == "page":
+            # nested pages keep their folders: content/pages/projects/foo.md -> projects/foo
+            folders = pure.parts[1:-2] if pure.name == "index.md" else pure.parts[1:-1]
+            slug = "/".join([slugify(f, transliterate) for f in folders] + [slug])
+        return slug
+
+    def _site_path(self, kind: Kind, slug: str, date: dt.datetime | None) -> str:
+        pattern = self.config.build.permalink if kind == "post" else self.config.build.page_permalink
+        values = {"slug": slug}
+        if date is not None:
+            values.update(year=f"{date.year:04d}", month=f"{date.month:02d}", day=f"{date.day:02d}")
+        try:
+            return pattern.format(**values)
+        except KeyError as exc:
+            raise HomepostError(
+                Problem("site.toml", f"placeholder {{{exc.args[0]}}} needs a date, which pages may lack", key="build.page_permalink")
+            ) from None
+
+    def is_published(self, source: _Source, options: ReadOptions) -> bool:
+        """Drafts and posts dated in the future wait, unless asked for."""
+        if source.meta.draft and not options.drafts:
+            log.debug("skipping draft %s", source.rel)
+            return False
+        date = source.meta.date
+        if source.kind == "post" and date is not None and date > options.now and not options.future:
+            log.info("scheduled for %s: %s", date.isoformat(), source.rel)
+            return False
+        return True
+
+    def plan_urls(self, sources: list[_Source], static_rels: list[str]) -> None:
+        """Decide the URL of every post and file, so that links between them can be resolved."""
+        bundles = {s.bundle_dir: s for s in sources if s.bundle_dir}
+        for source in sources:
+            self.urls[source.rel] = self.config.path_url(quote(source.site_path))
+        for rel in static_rels:
+            folder = self.bundle_of(rel)
+            if folder is None:
+                dest = rel
+            elif folder in bundles:
+                dest = bundles[folder].site_path.lstrip("/") + rel[len(folder) + 1 :]
+            else:
+                continue  # a file of an unpublished bundle: a draft's pictures stay private
+            self.static_files.append(StaticFile(str(self.root / rel), dest))
+            self.urls[rel] = self.config.path_url(quote(dest))
+
+    # --- second pass --------------------------------------------------------------------------
+
+    def render_all(self, sources: list[_Source]) -> tuple[list[Post], list[Post]]:
+        """Render every published file's Markdown into a Post."""
+        posts: list[Post] = []
+        pages: list[Post] = []
+        for source in sources:
+            try:
+                post = self._render(source)
+            except HomepostError as exc:
+                self.problems.extend(exc.problems)
+                continue
+            (posts if source.kind == "post" else pages).append(post)
+        return posts, pages
+
+    def _render(self, source: _Source) -> Post:
+        meta, config = source.meta, self.config
+        resolve = self._resolver(source)
+        rendered = self.markdown.render(source.body, doc_id=source.slug.replace("/", "-"), resolve=resolve)
+        text = html_to_text(rendered.html)
+        if meta.summary:
+            summary_html = f"<p>{self.markdown.render_inline(meta.summary)}</p>"
+            summary_text = html_to_text(summary_html)
+        else:
+            summary_html = rendered.summary_html
+            summary_text = truncate(html_to_text(summary_html), SUMMARY_LENGTH)
+        words, cjk = count_words(text)
+        path = self.urls[source.rel]
+        image = None
+        if meta.image is not None:
+            link = resolve(meta.image.src)
+            size = _size_of(link.file)
+            image = Image(config.site.origin + link.url if link.url.startswith("/") else link.url, meta.image.alt, *size)
+        date = meta.date
+        return Post(
+            source=source.rel,
+            kind=source.kind,
+            title=meta.title,
+            slug=source.slug,
+            date=date,
+            updated=meta.updated,
+            content_html=rendered.html,
+            summary_html=summary_html,
+            summary_text=summary_text,
+            path=path,
+            url=config.site.origin + path,
+            dest=source.site_path.lstrip("/") + "index.html",
+            uid=meta.uid or _tag_uri(config.site.host, date, source.rel),
+            lang=meta.lang,
+            draft=meta.draft,
+            aliases=meta.aliases,
+            image=image,
+            reading_time=reading_time(text),
+            word_count=words + cjk,
+            taxonomy_names=meta.taxonomies,
+            extra=meta.extra,
+            menu=meta.menu,
+            weight=meta.weight,
+            bundle_dir=source.bundle_dir,
+        )
+
+    def _resolver(self, source: _Source):
+        """How URLs written in this file become published URLs."""
+        folder = PurePosixPath(source.rel).parent
+        display = f"content/{source.rel}"
+
+        def resolve(url: str) -> Link:
+            if not url or url.startswith(("#", "//", "?")) or _SCHEME.match(url):
+                return Link(url)
+            parts = urlsplit(url)
+            suffix = (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+            if url.startswith("/"):
+                rel = unquote(parts.path).lstrip("/")
+                local = self.root / rel
+                return Link(self.config.path_url(parts.path) + suffix, local if local.is_file() else None)
+            rel = os.path.normpath((folder / unquote(parts.path)).as_posix()).replace(os.sep, "/")
+            if rel in self.urls:
+                local = self.root / rel
+                return Link(self.urls[rel] + suffix, None if rel.endswith(".md") else local)
+            if rel.endswith(".md"):
+                raise ContentError(Problem(display, f"links to {url!r}, which is not a published post or page"))
+            log.warning("%s: %s does not exist", display, url)
+            return Link(url)
+
+        return resolve
+
+
+def _size_of(path: Path | None) -> tuple[int | None, int | None]:
+    if path is None:
+        return None, None
+    width, height = image_size(path)
+    return (width, height) if width > 0 else (None, None)
+
+
+def _tag_uri(host: str, date: dt.datetime | None, rel: str) -> str:
+    """A tag: URI (RFC 4151) that survives changes of title and slug."""
+    day = date.strftime("%Y-%m-%d") if date else "2000-01-01"
+    return f"tag:{host},{day}:{quote(rel.removesuffix('.md'))}"

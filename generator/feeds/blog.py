@@ -1,0 +1,154 @@
+"""RSS 2.0 and Atom 1.0 (feedgen) and JSON Feed 1.1 (json) for a list of posts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+
+from feedgen.feed import FeedGenerator
+
+from generator import __version__
+from generator.config import Config
+from generator.feeds import FEED_FILES
+from generator.model import Post
+from generator.text import html_to_text, truncate
+
+NOTE_TITLE_LENGTH = 60
+_ROOT_RELATIVE = re.compile(r'(\s(?:href|src|poster|cite)=["\'])/(?!/)')
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """One feed: what it is called, the page it belongs to, where it is written, what it holds."""
+
+    title: str
+    description: str
+    page_url: str  # absolute URL of the HTML page the feed mirrors
+    folder: str  # output folder, relative, "" for the site root
+    posts: list[Post]
+    updated: dt.datetime  # when nothing is in the feed
+
+
+def render_feeds(config: Config, spec: FeedSpec) -> dict[str, bytes]:
+    """The three feeds of `spec`, keyed by their output path."""
+    urls = {fmt: config.abs_url(spec.folder + name) for fmt, name in FEED_FILES.items()}
+    return {
+        spec.folder + FEED_FILES["rss"]: _rss(config, spec, urls["rss"]),
+        spec.folder + FEED_FILES["atom"]: _atom(config, spec, urls["atom"]),
+        spec.folder + FEED_FILES["json"]: _json_feed(config, spec, urls["json"]),
+    }
+
+
+def absolutize(html: str, origin: str) -> str:
+    """Make root-relative links and images absolute, as feed readers need."""
+    return _ROOT_RELATIVE.sub(lambda m: f"{m.group(1)}{origin}/", html)
+
+
+def note_title(post: Post) -> str:
+    """A title for a post without one, from its text (for Atom, which requires titles)."""
+    text = truncate(html_to_text(post.content_html), NOTE_TITLE_LENGTH)
+    return text or (post.date.strftime("%Y-%m-%d %H:%M") if post.date else post.slug)
+
+
+def _latest(spec: FeedSpec) -> dt.datetime:
+    dates = [p.last_modified for p in spec.posts if p.last_modified is not None]
+    return max(dates) if dates else spec.updated
+
+
+def _base(config: Config, spec: FeedSpec) -> FeedGenerator:
+    fg = FeedGenerator()
+    fg.title(spec.title)
+    fg.description(spec.description or spec.title)
+    fg.language(config.site.language)
+    fg.generator("Homepost", __version__)
+    author = config.site.author
+    if author.name:
+        fg.author({k: v for k, v in (("name", author.name), ("email", author.email), ("uri", author.url)) if v})
+    return fg
+
+
+def _rss(config: Config, spec: FeedSpec, self_url: str) -> bytes:
+    fg = _base(config, spec)
+    # feedgen takes the channel <link> from the last link set: the page itself goes last.
+    fg.link(href=self_url, rel="self", type="application/rss+xml")
+    fg.link(href=spec.page_url, rel="alternate")
+    fg.lastBuildDate(_latest(spec))
+    for post in reversed(spec.posts):  # feedgen prepends entries
+        entry = fg.add_entry()
+        if post.title:
+            entry.title(post.title)
+        entry.link(href=post.url)
+        entry.guid(post.uid, permalink=False)
+        entry.pubDate(post.date)
+        entry.description(absolutize(post.content_html, config.site.origin))
+        for term in _categories(post):
+            entry.category(term=term)
+    return fg.rss_str(pretty=True)
+
+
+def _atom(config: Config, spec: FeedSpec, self_url: str) -> bytes:
+    fg = _base(config, spec)
+    fg.id(spec.page_url)
+    fg.link(href=spec.page_url, rel="alternate", type="text/html")
+    fg.link(href=self_url, rel="self", type="application/atom+xml")
+    fg.updated(_latest(spec))
+    if config.site.description:
+        fg.subtitle(config.site.description)
+    for post in reversed(spec.posts):
+        entry = fg.add_entry()
+        entry.id(post.uid)
+        entry.title(post.title or note_title(post))
+        entry.link(href=post.url, rel="alternate", type="text/html")
+        entry.published(post.date)
+        entry.updated(post.last_modified)
+        entry.content(absolutize(post.content_html, config.site.origin), type="html")
+        if post.summary_text:
+            entry.summary(post.summary_text)
+        for term in _categories(post):
+            entry.category(term=term)
+    return fg.atom_str(pretty=True)
+
+
+def _json_feed(config: Config, spec: FeedSpec, self_url: str) -> bytes:
+    author = config.site.author
+    authors = [{k: v for k, v in (("name", author.name), ("url", author.url or config.site.url)) if v}] if author.name else []
+    feed: dict = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": spec.title,
+        "home_page_url": spec.page_url,
+        "feed_url": self_url,
+        "language": config.site.language,
+    }
+    if spec.description:
+        feed["description"] = spec.description
+    if authors:
+        feed["authors"] = authors
+    feed["items"] = [_json_item(config, post) for post in spec.posts]
+    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _json_item(config: Config, post: Post) -> dict:
+    item: dict = {"id": post.uid, "url": post.url}
+    if post.title:
+        item["title"] = post.title
+    item["content_html"] = absolutize(post.content_html, config.site.origin)
+    if post.summary_text:
+        item["summary"] = post.summary_text
+    if post.image is not None:
+        item["image"] = post.image.src
+    assert post.date is not None
+    item["date_published"] = post.date.isoformat()
+    if post.updated is not None:
+        item["date_modified"] = post.updated.isoformat()
+    tags = _categories(post)
+    if tags:
+        item["tags"] = tags
+    if post.lang:
+        item["language"] = post.lang
+    return item
+
+
+def _categories(post: Post) -> list[str]:
+    return [term.name for key in ("tags", "categories") for term in post.terms.get(key, [])]

@@ -1,0 +1,155 @@
+"""The content model: what a site is made of, independent of how it is read or rendered.
+
+This module imports nothing from the rest of Homepost; every other stage depends on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+Kind = Literal["post", "page"]
+
+
+@dataclass(frozen=True)
+class Image:
+    """A cover or inline image: where it lives and how to describe it."""
+
+    src: str  # absolute URL
+    alt: str = ""
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass
+class Term:
+    """One value of a taxonomy (a tag, a category, a series) and the posts filed under it."""
+
+    taxonomy: str  # the taxonomy's key, e.g. "tags"
+    name: str  # as written by the author
+    slug: str
+    path: str  # root-relative path of the term page, e.g. "/tags/python/"
+    url: str  # absolute URL of the term page
+    posts: list[Post] = field(default_factory=list)
+    feeds: dict[str, str] = field(default_factory=dict)  # format -> root-relative path
+
+    @property
+    def count(self) -> int:
+        """Number of posts filed under this term."""
+        return len(self.posts)
+
+
+@dataclass
+class Taxonomy:
+    """A way of grouping posts (tags, categories, series) with all its terms."""
+
+    key: str
+    title: str
+    path: str  # root-relative path of the index of terms
+    url: str
+    feeds: bool
+    terms: list[Term] = field(default_factory=list)
+
+
+@dataclass
+class Post:
+    """A post or a page, read from one Markdown file. A post without a title is a note."""
+
+    source: str  # path relative to the content folder, with forward slashes
+    kind: Kind
+    title: str | None
+    slug: str
+    date: datetime | None  # timezone-aware; always set on posts, optional on pages
+    updated: datetime | None
+    content_html: str
+    summary_html: str
+    summary_text: str
+    path: str  # root-relative URL path, including the site's base path, percent-encoded
+    url: str  # absolute URL
+    dest: str  # output file relative to the output folder, e.g. "2024/05/hello/index.html"
+    uid: str  # stable feed id, independent of title and slug
+    lang: str | None = None
+    draft: bool = False
+    aliases: tuple[str, ...] = ()
+    image: Image | None = None
+    reading_time: int = 1  # minutes
+    word_count: int = 0  # Latin words plus CJK characters
+    taxonomy_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    terms: dict[str, list[Term]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    menu: bool = False
+    weight: int = 0
+    bundle_dir: str | None = None  # content-relative folder whose files travel with the post
+
+    @property
+    def is_note(self) -> bool:
+        """True for a microblog-style post without a title."""
+        return self.kind == "post" and not self.title
+
+    @property
+    def tags(self) -> list[Term]:
+        """The post's tag terms (empty when the site has no tags taxonomy)."""
+        return self.terms.get("tags", [])
+
+    @property
+    def categories(self) -> list[Term]:
+        """The post's category terms."""
+        return self.terms.get("categories", [])
+
+    @property
+    def last_modified(self) -> datetime | None:
+        """When the post last changed: `updated` if given, else `date`."""
+        return self.updated or self.date
+
+
+@dataclass(frozen=True)
+class StaticFile:
+    """A file copied to the output as it is."""
+
+    source: str  # absolute filesystem path
+    dest: str  # output path relative to the output folder, forward slashes
+
+
+@dataclass
+class Paginator:
+    """Where one page of a paginated list sits among its siblings."""
+
+    number: int
+    count: int
+    base_path: str  # root-relative path of page 1
+
+    def path_of(self, number: int) -> str:
+        """Root-relative path of page `number` of this list."""
+        return self.base_path if number == 1 else f"{self.base_path}page/{number}/"
+
+    @property
+    def path(self) -> str:
+        """Root-relative path of this page."""
+        return self.path_of(self.number)
+
+    @property
+    def prev_path(self) -> str | None:
+        """Path of the page with newer posts, if any."""
+        return self.path_of(self.number - 1) if self.number > 1 else None
+
+    @property
+    def next_path(self) -> str | None:
+        """Path of the page with older posts, if any."""
+        return self.path_of(self.number + 1) if self.number < self.count else None
+
+
+@dataclass
+class Site:
+    """Everything the render stage needs: posts, pages, taxonomies, archives, files to copy."""
+
+    posts: list[Post]  # published posts, newest first
+    pages: list[Post]
+    taxonomies: list[Taxonomy]
+    static_files: list[StaticFile]
+    years: list[tuple[int, list[Post]]]  # newest year first
+
+    @property
+    def menu(self) -> list[Post]:
+        """Pages that asked to be in the navigation, by weight then title."""
+        return sorted((p for p in self.pages if p.menu), key=lambda p: (p.weight, p.title or ""))

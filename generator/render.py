@@ -1,0 +1,171 @@
+"""Templates: the Jinja environment, theme lookup, URL helpers and the per-page context."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from generator import __version__
+from generator.config import Config
+from generator.errors import BuildError, Problem
+from generator.feeds import FEED_FILES
+from generator.model import Image, Site
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")  # fmt: skip
+
+
+def bundled_themes_dir() -> Path:
+    """Where the themes shipped with Homepost live: inside the wheel, or beside a source checkout."""
+    inside = PACKAGE_DIR / "themes"
+    return inside if inside.is_dir() else PACKAGE_DIR.parent / "themes"
+
+
+def theme_dir(config: Config) -> Path:
+    """The folder of the configured theme: the site's own themes/ first, then the bundled ones."""
+    name = config.build.theme
+    candidates = [config.root / name] if "/" in name else [config.root / "themes" / name, bundled_themes_dir() / name]
+    for candidate in candidates:
+        if (candidate / "templates").is_dir():
+            return candidate
+    raise BuildError(Problem("site.toml", f"theme {name!r} not found (looked in {', '.join(map(str, candidates))})", key="build.theme"))
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """What the <head> of a page needs to know about it."""
+
+    kind: str
+    path: str
+    url: str
+    title: str | None = None
+    description: str = ""
+    type: str = "website"
+    image: Image | None = None
+    lang: str | None = None
+    feeds: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SiteView:
+    """The `site` variable of every template."""
+
+    title: str
+    url: str
+    path: str
+    description: str
+    language: str
+    author: Any
+    menu: list
+    taxonomies: list
+    feeds: dict[str, str]
+    generator: str = f"Homepost {__version__}"
+
+
+class Renderer:
+    """Renders the theme's templates (overridden by the site's templates/) into HTML strings."""
+
+    def __init__(self, config: Config, site: Site):
+        self.config = config
+        self.theme = theme_dir(config)
+        loaders = [jinja2.FileSystemLoader(str(config.root / "templates")), jinja2.FileSystemLoader(str(self.theme / "templates"))]
+        self.env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader(loaders),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.strings = _load_strings(self.theme / "strings.toml")
+        author = config.site.author
+        avatar = config.abs_url(author.avatar) if author.avatar and "://" not in author.avatar else author.avatar
+        self.env.globals.update(
+            site=SiteView(
+                title=config.site.title,
+                url=config.site.url,
+                path=config.site.base_path,
+                description=config.site.description,
+                language=config.site.language,
+                author=_AuthorView(author.name, author.url or config.site.url, author.email, avatar, author.me),
+                menu=site.menu,
+                taxonomies=site.taxonomies,
+                feeds={k: config.abs_url(v) for k, v in FEED_FILES.items()},
+            ),
+            url=config.path_url,
+            absurl=config.abs_url,
+        )
+        self.env.filters["date_format"] = jinja2.pass_context(_date_format)
+
+    def render(self, template: str, page: PageInfo, **context: Any) -> str:
+        """Render one template for one page; template problems become BuildErrors with file and line."""
+        lang = page.lang or self.config.site.language
+        try:
+            return self.env.get_template(template).render(page=page, lang=lang, t=self._translator(lang), **context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise BuildError(Problem(exc.filename or exc.name or template, f"template syntax error: {exc.message}", line=exc.lineno)) from None
+        except jinja2.TemplateNotFound as exc:
+            raise BuildError(Problem(_template_frame(exc)[0] or template, f"template not found: {exc.name}", line=_template_frame(exc)[1])) from None
+        except Exception as exc:  # noqa: BLE001 - any error inside a template is the template's problem
+            file, line = _template_frame(exc)
+            raise BuildError(Problem(file or template, f"{type(exc).__name__}: {exc}", line=line)) from None
+
+    def _translator(self, lang: str):
+        chain = [self.strings.get(lang, {}), self.strings.get(lang.split("-")[0], {}), self.strings.get("en", {})]
+
+        def t(key: str, **kwargs: Any) -> str:
+            for table in chain:
+                if key in table:
+                    return str(table[key]).format(**kwargs)
+            return key
+
+        return t
+
+
+
+@dataclass(frozen=True)
+class _AuthorView:
+    name: str
+    url: str
+    email: str
+    avatar: str
+    me: tuple[str, ...]
+
+
+def _load_strings(path: Path) -> dict[str, dict[str, str]]:
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise BuildError(Problem(str(path), f"invalid TOML: {exc}")) from None
+
+
+def _date_format(context: Any, value: dt.datetime | dt.date | None) -> str:
+    """A human date in the page's language: "5 March 2024", "2024年3月5日"."""
+    if value is None:
+        return ""
+    lang = str(context.get("lang", "en")).lower()
+    if lang.startswith(("zh", "ja")):
+        return f"{value.year}年{value.month}月{value.day}日"
+    if lang.startswith("ko"):
+        return f"{value.year}년 {value.month}월 {value.day}일"
+    if lang.startswith("en"):
+        return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    return value.strftime("%Y-%m-%d")
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
+    """The innermost template file and line in an exception's traceback."""
+    found: tuple[str | None, int | None] = (None, None)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith((".html", ".xml", ".txt", ".j2", ".jinja")):
+            found = (frame.filename, frame.lineno)
+    return found
