@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -40,6 +42,17 @@ def _fail(exc: HomepostError, what: str) -> None:
     count = len(exc.problems)
     click.echo(f"{what} failed with {count} error{'s' if count != 1 else ''}.", err=True)
     sys.exit(1)
+
+
+def _build_time() -> dt.datetime | None:
+    """The build's notion of now: SOURCE_DATE_EPOCH when set (reproducible builds), else the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    except ValueError:
+        raise click.BadParameter(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, got {epoch!r}") from None
 
 
 def _site_dir(ctx: click.Context, site: Path | None) -> Path:
@@ -83,7 +96,7 @@ def _report(ctx: click.Context, result: BuildResult) -> None:
 def build(ctx: click.Context, site: Path | None, output: Path | None, drafts: bool, future: bool) -> None:
     """Build the site into the output folder (public/ by default)."""
     try:
-        result = build_site(_site_dir(ctx, site), BuildOptions(output=output, drafts=drafts, future=future))
+        result = build_site(_site_dir(ctx, site), BuildOptions(output=output, drafts=drafts, future=future, now=_build_time()))
     except HomepostError as exc:
         _fail(exc, "Build")
     _report(ctx, result)
@@ -103,7 +116,7 @@ def serve(ctx: click.Context, site: Path | None, host: str, port: int, output: P
     if output is None and (drafts or future):
         output = root / PREVIEW_OUTPUT
     try:
-        result = build_site(root, BuildOptions(output=output, drafts=drafts, future=future))
+        result = build_site(root, BuildOptions(output=output, drafts=drafts, future=future, now=_build_time()))
         base_path = load_config(root).site.base_path
     except HomepostError as exc:
         _fail(exc, "Build")

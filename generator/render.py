@@ -16,6 +16,7 @@ from generator.config import Config
 from generator.errors import BuildError, Problem
 from generator.feeds import FEED_FILES
 from generator.model import Image, Site
+from generator.text import truncate
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -103,6 +104,7 @@ class Renderer:
             absurl=config.abs_url,
         )
         self.env.filters["date_format"] = jinja2.pass_context(_date_format)
+        self.env.filters["truncate"] = _truncate
 
     def render(self, template: str, page: PageInfo, **context: Any) -> str:
         """Render one template for one page; template problems become BuildErrors with file and line."""
@@ -160,6 +162,11 @@ def _date_format(context: Any, value: dt.datetime | dt.date | None) -> str:
     if lang.startswith("en"):
         return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
     return value.strftime("%Y-%m-%d")
+
+
+def _truncate(value: str, length: int = 255, end: str = "…") -> str:
+    """Jinja's `truncate`, made safe for every script: it never splits a grapheme cluster."""
+    return truncate(str(value), length, end)
 
 
 def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:

@@ -1,0 +1,39 @@
+# Homepost: `make demo` builds and serves the example site, `make test` runs the test suite.
+# Both create .venv on first use; nothing else needs installing by hand.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+SOURCES := $(shell find generator themes -type f -not -name '*.pyc' 2>/dev/null)
+
+.PHONY: demo test golden bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Homepost needs Python 3.11 or newer (found: $$($(PYTHON) --version))"; exit 1; }
+	@$(PYTHON) -m venv $(VENV) || \
+		{ echo "Could not create $(VENV): on Debian or Ubuntu, install python3-venv first"; exit 1; }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when the project's metadata changed.
+$(VENV)/.installed-demo: $(BIN)/python pyproject.toml $(SOURCES)
+	$(BIN)/python -m pip install --quiet .
+	@touch $@
+
+$(VENV)/.installed-test: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@ $(VENV)/.installed-demo
+
+demo: $(VENV)/.installed-demo
+	$(BIN)/homepost serve --port $(PORT)
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest
+
+# Rewrite the golden output after an intended change to what the site looks like.
+golden: $(VENV)/.installed-test
+	$(BIN)/python -m tests.golden
+
+clean:
+	rm -rf public .homepost .pytest_cache

@@ -1,0 +1,26 @@
+"""Shared fixtures: small sites written into a temporary folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from tests.helpers import SITE_TOML, write_files
+
+SiteFactory = Callable[..., Path]
+
+
+@pytest.fixture
+def make_site(tmp_path: Path) -> SiteFactory:
+    """Write a site (site.toml plus the given files) and return its folder."""
+
+    def make(files: dict[str, str | bytes] | None = None, config: str = SITE_TOML, name: str = "site") -> Path:
+        root = tmp_path / name
+        write_files(root, {"site.toml": config, **(files or {})})
+        return root
+
+    return make
+
+
