@@ -316,7 +316,7 @@ class HttpClient:
         """Send one request, following redirects; raise NetworkError on any failure but an HTTP status."""
         method, headers = method.upper(), dict(headers or {})
         with _Deadline(DEADLINE_FACTOR * self.network.timeout) as deadline:
-            for hop in range(max_redirects + 1):
+            for hop in range(max(max_redirects, 0) + 1):
                 self._check(url)
                 reply = self._send(method, url, headers, data, json, params, deadline)
                 if deadline.expired:  # cut off mid-headers, which can read like a complete response
@@ -399,8 +399,8 @@ class HttpClient:
         finally:
             reply.close()
         log.debug("%s %s -> %d, %d bytes", method, redact(url), reply.status_code, len(body))
-        pairs = reply.raw.headers.iteritems() if reply.raw is not None else reply.headers.items()
-        return Response(url=reply.url or url, status=reply.status_code, headers=Headers(pairs), content=bytes(body))
+        headers = Headers(reply.raw.headers.iteritems())  # urllib3 keeps repeated headers apart
+        return Response(url=reply.url or url, status=reply.status_code, headers=headers, content=bytes(body))
 
 
 def _fail(url: str, message: str) -> NetworkError:

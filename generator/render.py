@@ -112,12 +112,22 @@ class Renderer:
         try:
             return self.env.get_template(template).render(page=page, lang=lang, t=self._translator(lang), **context)
         except jinja2.TemplateSyntaxError as exc:
-            raise BuildError(Problem(exc.filename or exc.name or template, f"template syntax error: {exc.message}", line=exc.lineno)) from None
+            problem = Problem(self._display(exc.filename or exc.name or template), f"template syntax error: {exc.message}", line=exc.lineno)
         except jinja2.TemplateNotFound as exc:
-            raise BuildError(Problem(_template_frame(exc)[0] or template, f"template not found: {exc.name}", line=_template_frame(exc)[1])) from None
+            file, line = _template_frame(exc)
+            problem = Problem(self._display(file or template), f"template not found: {exc.name}", line=line)
         except Exception as exc:  # noqa: BLE001 - any error inside a template is the template's problem
             file, line = _template_frame(exc)
-            raise BuildError(Problem(file or template, f"{type(exc).__name__}: {exc}", line=line)) from None
+            problem = Problem(self._display(file or template), f"{type(exc).__name__}: {exc}", line=line)
+        raise BuildError(problem)
+
+    def _display(self, file: str) -> str:
+        """A template's path as the user knows it: under the site, or under the theme's folder."""
+        path = Path(file)
+        for base in (self.config.root, self.theme.parent.parent):
+            if path.is_relative_to(base):
+                return path.relative_to(base).as_posix()
+        return file
 
     def _translator(self, lang: str):
         chain = [self.strings.get(lang, {}), self.strings.get(lang.split("-")[0], {}), self.strings.get("en", {})]

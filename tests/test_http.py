@@ -132,18 +132,28 @@ def test_address_classification(address: str, kind: str | None) -> None:
     assert classify_address(ip_address(address)) == kind
 
 
-def test_guard_checks_the_address_actually_connected_to(server: LoopbackServer) -> None:
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_guard_checks_the_address_actually_connected_to(server: LoopbackServer, scheme: str) -> None:
     """A plain requests.Session (as OAuth libraries use) is guarded at connect time, after DNS.
 
     No host-name check runs before connecting here, which is the situation DNS rebinding creates:
-    the socket is open, but the peer check closes it before a byte of the request is sent.
+    the socket is open, but the peer check closes it before a byte of the request (or, for https,
+    of the TLS handshake, which would fail against this plain-HTTP server) is sent.
     """
     server.route("/", Reply(200, b"secret"))
     session = guard_session(requests.Session(), NetworkSettings())
     with pytest.raises(NetworkError) as excinfo:
-        session.get(server.url("/"), timeout=2)
+        session.get(server.url("/").replace("http", scheme, 1), timeout=2)
     assert failure(excinfo) == ("127.0.0.1", f"refused: 127.0.0.1 is a loopback address; {ALLOW_HINT}")
     assert server.received == []
+
+
+def test_guard_refuses_a_proxy_it_cannot_see_through(connects: list[object]) -> None:
+    session = guard_session(requests.Session(), NetworkSettings())
+    with pytest.raises(NetworkError) as excinfo:
+        session.get("http://example.com/?q=1", proxies={"http": "http://proxy.invalid:3128"}, timeout=2)
+    assert failure(excinfo)[0] == "http://example.com/"
+    assert "proxy" in failure(excinfo)[1] and connects == []
 
 
 def test_guard_session_allows_private_addresses_when_configured(server: LoopbackServer) -> None:
