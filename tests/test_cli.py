@@ -1,0 +1,125 @@
+"""The command line: init, new, help text, and the README documenting every command."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import click
+import pytest
+import yaml
+
+from generator.cli import main
+from generator.config import load_config
+from generator.scaffold import new_content
+from generator.serve import make_server
+from tests.conftest import SiteFactory
+from tests.helpers import SITE_TOML, build, run_cli
+from tests.sites import BLOG
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_init_makes_a_site_that_builds_at_once(tmp_path: Path) -> None:
+    folder = tmp_path / "my-blog"
+    result = run_cli("init", str(folder), "--title", 'My "Blog"', "--timezone", "Asia/Tokyo")
+    assert result.exit_code == 0, result.output
+    assert {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} >= {
+        "site.toml", ".gitignore", "content/pages/about.md",
+    }  # fmt: skip
+    assert "/.homepost/" in (folder / ".gitignore").read_text()
+    assert load_config(folder).site.title == 'My "Blog"'
+    built = run_cli("build", "--site", str(folder), now=dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1))
+    assert built.exit_code == 0, built.output
+    assert "Built 1 posts and 1 pages" in built.output
+    assert list((folder / "public").glob("*/*/hello-world/index.html"))
+
+
+def test_init_refuses_to_overwrite_a_site(make_site: SiteFactory) -> None:
+    site = make_site(BLOG)
+    before = (site / "site.toml").read_text()
+    result = run_cli("init", str(site))
+    assert result.exit_code == 1 and "a site already exists here; nothing was changed" in result.output
+    assert (site / "site.toml").read_text() == before
+
+
+def test_new_post_writes_dated_front_matter(make_site: SiteFactory) -> None:
+    site = make_site()
+    now = dt.datetime(2026, 5, 4, 10, 30, tzinfo=dt.timezone.utc)
+    path = new_content(load_config(site), "post", "Hello, 世界!", now=now)
+    assert path == site / "content/posts/2026-05-04-hello-世界.md"
+    text = path.read_text(encoding="utf-8")
+    front = yaml.safe_load(text.split("---")[1])
+    assert front["title"] == "Hello, 世界!"
+    assert str(front["date"]).startswith("2026-05-04 12:30:00+02:00") or front["date"] == "2026-05-04T12:30:00+02:00"
+
+
+def test_new_note_has_no_title_and_builds(make_site: SiteFactory) -> None:
+    site = make_site()
+    result = run_cli("new", "--site", str(site), "note")
+    assert result.exit_code == 0, result.output
+    [path] = (site / "content/posts").glob("*.md")
+    assert "title:" not in path.read_text(encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8") + "Just a thought.\n", encoding="utf-8")
+    assert build(site, now=dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)).exit_code == 0
+
+
+def test_new_refuses_to_overwrite(make_site: SiteFactory) -> None:
+    site = make_site()
+    assert run_cli("new", "--site", str(site), "page", "Colophon").exit_code == 0
+    again = run_cli("new", "--site", str(site), "page", "Colophon")
+    assert again.exit_code == 1 and "already exists; nothing was changed" in again.output
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, command in group.commands.items():
+        found.append((f"{prefix}{name}", command))
+        if isinstance(command, click.Group):
+            found += _commands(command, f"{prefix}{name} ")
+    return found
+
+
+@pytest.mark.parametrize("name,command", _commands(main), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_command_has_help_and_is_in_the_readme(name: str, command: click.Command) -> None:
+    assert command.help and command.help.strip(), f"homepost {name} has no help text"
+    assert run_cli(*name.split(), "--help").exit_code == 0
+    assert f"homepost {name}" in (ROOT / "README.md").read_text(encoding="utf-8"), f"README does not mention homepost {name}"
+
+
+def test_readme_starts_with_the_two_commands() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    head = readme[:800]
+    assert "make demo" in head and "make test" in head
+    assert "make test" in (ROOT / ".ci/run").read_text()
+
+
+@pytest.fixture
+def server(make_site: SiteFactory):
+    site = make_site(BLOG, config=SITE_TOML.replace('url = "https://example.org/"\ndesc', 'url = "https://example.org/blog/"\ndesc'))
+    assert build(site).exit_code == 0
+    httpd = make_server(site / "public", "127.0.0.1", 0, "/blog/")
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_serve_serves_the_site_under_its_base_path(server: str) -> None:
+    with urllib.request.urlopen(f"{server}/blog/") as response:
+        assert response.status == 200 and "Test Site" in response.read().decode()
+    with urllib.request.urlopen(f"{server}/blog/2026/03/%E4%B8%AD%E6%96%87%E6%A0%87%E9%A2%98/") as response:
+        assert "中文标题的文章" in response.read().decode()
+    with urllib.request.urlopen(f"{server}/") as response:  # redirected to the base path
+        assert response.url == f"{server}/blog/"
+
+
+def test_serve_answers_missing_pages_with_the_404_page(server: str) -> None:
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(f"{server}/blog/no/such/page/")
+    assert caught.value.code == 404
+    assert "<html" in caught.value.read().decode()
