@@ -39,17 +39,19 @@ def failure(excinfo: pytest.ExceptionInfo[NetworkError]) -> tuple[str, str]:
 
 @pytest.fixture
 def connects(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Every address a socket tries to connect to during the test (connecting still works)."""
+    """Every address a socket tries to connect to during the test.
+
+    The attempt is recorded and then failed, so even if the guard broke, no packet would leave.
+    """
     attempts: list[object] = []
-    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
 
     def connect(sock: socket.socket, address: object) -> None:
         attempts.append(address)
-        real_connect(sock, address)
+        raise ConnectionRefusedError(111, "connection blocked by the test")
 
     def connect_ex(sock: socket.socket, address: object) -> int:
         attempts.append(address)
-        return real_connect_ex(sock, address)
+        return 111
 
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
