@@ -39,8 +39,7 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
 def _fail(exc: HomepostError, what: str) -> None:
     for problem in exc.problems:
         click.echo(f"error: {problem}", err=True)
-    count = len(exc.problems)
-    click.echo(f"{what} failed with {count} error{'s' if count != 1 else ''}.", err=True)
+    click.echo(f"{what} failed with {_plural(len(exc.problems), 'error')}.", err=True)
     sys.exit(1)
 
 
@@ -79,11 +78,15 @@ def main(ctx: click.Context, site: Path, verbose: int, quiet: bool) -> None:
     _setup_logging(verbose, quiet)
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def _report(ctx: click.Context, result: BuildResult) -> None:
     if not ctx.obj.get("quiet"):
         click.echo(
-            f"Built {result.posts} posts and {result.pages} pages: {result.files} files "
-            f"in {result.seconds:.2f} s -> {result.output}"
+            f"Built {_plural(result.posts, 'post')} and {_plural(result.pages, 'page')}: "
+            f"{_plural(result.files, 'file')} in {result.seconds:.2f} s -> {result.output}"
         )
 
 

@@ -176,6 +176,12 @@ def _timezone(value: str) -> str | None:
 def _permalink(value: str) -> str | None:
     if not value.startswith("/") or not value.endswith("/"):
         return "expected a path that starts and ends with '/', such as '/{year}/{month}/{slug}/'"
+    try:
+        value.format(year="2024", month="01", day="01", slug="slug")
+    except ValueError:
+        return "expected every '{' to close with '}' around a placeholder such as {slug}"
+    except (KeyError, IndexError):
+        pass  # an unknown placeholder: named below
     tokens = re.findall(r"{([^{}]*)}", value)
     unknown = [t for t in tokens if t not in PERMALINK_TOKENS]
     if unknown:
@@ -313,7 +319,9 @@ class _Reader:
 
 
 def _describe(value: Any) -> str:
-    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a table"}
+    if isinstance(value, float):
+        return f"a fraction ({value})"
+    names = {bool: "a boolean", int: "a number", str: "a string", list: "a list", dict: "a table"}
     return names.get(type(value), type(value).__name__)
 
 
@@ -365,16 +373,21 @@ def _taxonomies(reader: _Reader, data: dict[str, Any]) -> tuple[TaxonomySettings
     return tuple(result.values())
 
 
-def toml_problem(file: str, exc: tomllib.TOMLDecodeError, line_offset: int) -> Problem:
-    """A Problem for a TOML syntax error, with the line and column tomllib reports."""
+def toml_problem(file: str, exc: tomllib.TOMLDecodeError, line_offset: int, end_line: int | None = None) -> Problem:
+    """A Problem for a TOML syntax error, with the line and column tomllib reports.
+
+    `end_line` is the line where the TOML ends, for errors tomllib places at the end of the text.
+    """
     message = str(exc)
     match = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
     if match:
         line, column = int(match.group(1)) + line_offset, int(match.group(2))
         return Problem(file, f"invalid TOML: {message[: match.start()]}", line=line, column=column)
     match = re.search(r"\s*\(at end of document\)$", message)
+    if match and end_line is not None:
+        return Problem(file, f"invalid TOML: {message[: match.start()]} before the end of the front matter", line=end_line)
     if match:
-        return Problem(file, f"invalid TOML: {message[: match.start()]} at the end of the document")
+        return Problem(file, f"invalid TOML: {message[: match.start()]} at the end of the file")
     return Problem(file, f"invalid TOML: {message}")
 
 

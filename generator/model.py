@@ -16,7 +16,8 @@ Kind = Literal["post", "page"]
 class Image:
     """A cover or inline image: where it lives and how to describe it."""
 
-    src: str  # absolute URL
+    src: str  # the URL to use in pages: root-relative for the site's own files
+    url: str  # absolute URL, for feeds and link previews
     alt: str = ""
     width: int | None = None
     height: int | None = None

@@ -81,13 +81,13 @@ class Renderer:
             loader=jinja2.ChoiceLoader(loaders),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
             keep_trailing_newline=True,
         )
         self.strings = _load_strings(self.theme / "strings.toml")
         author = config.site.author
-        avatar = config.abs_url(author.avatar) if author.avatar and "://" not in author.avatar else author.avatar
+        local_avatar = author.avatar and "://" not in author.avatar
+        avatar = config.path_url(author.avatar) if local_avatar else author.avatar
+        avatar_url = config.abs_url(author.avatar) if local_avatar else author.avatar
         self.env.globals.update(
             site=SiteView(
                 title=config.site.title,
@@ -95,7 +95,7 @@ class Renderer:
                 path=config.site.base_path,
                 description=config.site.description,
                 language=config.site.language,
-                author=_AuthorView(author.name, author.url or config.site.url, author.email, avatar, author.me),
+                author=_AuthorView(author.name, author.url or config.site.url, author.email, avatar, avatar_url, author.me),
                 menu=site.menu,
                 taxonomies=site.taxonomies,
                 feeds={k: config.abs_url(v) for k, v in FEED_FILES.items()},
@@ -147,7 +147,8 @@ class _AuthorView:
     name: str
     url: str
     email: str
-    avatar: str
+    avatar: str  # for pages: root-relative when the file is the site's own
+    avatar_url: str  # absolute
     me: tuple[str, ...]
 
 

@@ -276,7 +276,7 @@ def test_raw_html_in_the_authors_content_is_kept(make_site: SiteFactory) -> None
 
 def test_summary_line_reports_counts(make_site: SiteFactory) -> None:
     result = build(make_site(BLOG))
-    assert result.output.startswith("Built 5 posts and 1 pages: ")
+    assert result.output.startswith("Built 5 posts and 1 page: ")
 
 
 def test_quiet_prints_nothing_on_success(make_site: SiteFactory) -> None:
@@ -298,3 +298,17 @@ def test_files_of_a_draft_bundle_are_not_published(make_site: SiteFactory) -> No
     write_files(site, {})
     assert build(site).exit_code == 0
     assert not list((site / "public").rglob("plan.pdf"))
+
+
+def test_a_content_file_may_replace_a_theme_asset(make_site: SiteFactory) -> None:
+    site = make_site({**BLOG, "content/favicon.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>"})
+    assert build(site).exit_code == 0
+    assert (site / "public/favicon.svg").read_text() == "<svg xmlns='http://www.w3.org/2000/svg'/>"
+
+
+def test_verbose_reports_the_stages(make_site: SiteFactory) -> None:
+    from tests.helpers import run_cli
+
+    result = run_cli("-v", "build", "--site", str(make_site(BLOG)))
+    assert "read 5 posts, 1 pages and 3 other files" in result.output
+    assert "rendered " in result.output

@@ -34,7 +34,7 @@ def test_init_makes_a_site_that_builds_at_once(tmp_path: Path) -> None:
     assert load_config(folder).site.title == 'My "Blog"'
     built = run_cli("build", "--site", str(folder), now=dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1))
     assert built.exit_code == 0, built.output
-    assert "Built 1 posts and 1 pages" in built.output
+    assert "Built 1 post and 1 page" in built.output
     assert list((folder / "public").glob("*/*/hello-world/index.html"))
 
 

@@ -176,3 +176,9 @@ def test_swap_cut_short_is_repaired_by_the_next_build(tmp_path: Path) -> None:
     write_output(output, plan)
     assert (output / "index.html").read_text() == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
+
+
+def test_static_file_and_content_file_at_one_path_is_an_error(make_site: SiteFactory) -> None:
+    site = make_site({**BLOG, "static/images/pixel.png": b"other"})
+    output = failed(site)
+    assert "content/images/pixel.png: writes /images/pixel.png, which static/images/pixel.png also writes" in output

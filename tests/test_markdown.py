@@ -111,10 +111,6 @@ def test_heading_permalink_points_at_its_own_id(md):
     assert '<a class="header-anchor" href="#你好-世界">#</a>' in html
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the generated header-anchor href '#slug' is sent through the resolver like an author's link",
-)
 def test_heading_permalink_is_not_passed_through_the_resolver(md):
     resolve = Recorder(prefix="/blog/")
     html = render(md, "## Hello World\n", resolve=resolve).html
@@ -239,11 +235,6 @@ def test_summary_is_empty_without_any_paragraph(md):
     assert render(md, "## Only a heading\n\n- and a list\n").summary_html == ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: render() mutates the link tokens, so the summary is rendered from already-resolved URLs "
-    "and resolved a second time (a site under /blog/ gets /blog/blog/... in summaries)",
-)
 def test_summary_links_are_resolved_once_like_the_body(md):
     resolve = Recorder(prefix="/blog/")
     rendered = render(md, "See [the other post](other/).\n\nMore.", resolve=resolve)
@@ -251,7 +242,6 @@ def test_summary_links_are_resolved_once_like_the_body(md):
     assert rendered.summary_html == '<p>See <a href="/blog/other/">the other post</a>.</p>\n'
 
 
-@pytest.mark.xfail(strict=True, reason="bug: same double resolution for images in a <!-- more --> summary")
 def test_summary_images_are_resolved_once_like_the_body(md):
     rendered = render(md, "![cover](cover.png)\n\n<!-- more -->\n\nRest.", resolve=Recorder(prefix="/blog/"))
     assert 'src="/blog/cover.png"' in rendered.html
@@ -262,14 +252,11 @@ def test_summary_images_are_resolved_once_like_the_body(md):
 
 
 def test_render_inline_has_no_paragraph(md):
-    assert md.render_inline('*Short* summary with `code` and "quotes"') == (
+    assert md.render_inline('*Short* summary with `code` and "quotes"', Recorder()) == (
         "<em>Short</em> summary with <code>code</code> and “quotes”"
     )
 
 
-@pytest.mark.xfail(
-    strict=True, raises=KeyError, reason="bug: render_inline passes no resolver, so any link raises KeyError('resolve')"
-)
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -279,7 +266,12 @@ def test_render_inline_has_no_paragraph(md):
     ],
 )
 def test_render_inline_renders_links_and_images(md, text, expected):
-    assert md.render_inline(text) == expected
+    assert md.render_inline(text, Recorder()) == expected
+
+
+def test_render_inline_resolves_relative_links(md):
+    assert md.render_inline("See [b](b.md)", Recorder({"b.md": Link("/blog/b/")})) == 'See <a href="/blog/b/">b</a>'
+
 
 
 def test_highlight_css_has_the_dark_style_in_a_prefers_color_scheme_query():

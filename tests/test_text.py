@@ -124,10 +124,6 @@ def test_count_words_counts_latin_words_and_cjk_characters_separately(text, coun
     assert count_words(text) == counts
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the katakana prolonged sound mark ー (U+30FC, script Common) is counted as a Latin word",
-)
 def test_count_words_katakana_long_vowel_mark_is_not_a_latin_word():
     words, cjk = count_words("コーヒーとラーメン")
     assert words == 0
@@ -223,10 +219,6 @@ def test_truncate_counts_a_custom_ellipsis_in_the_limit():
     assert_clean_cut("abcdefghijklmnop", result, 8, ellipsis="...")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: when the limit is smaller than the ellipsis the result is longer than the limit",
-)
 @pytest.mark.parametrize(("limit", "ellipsis"), [(0, "…"), (2, "...")])
 def test_truncate_never_exceeds_a_limit_smaller_than_the_ellipsis(limit, ellipsis):
     assert len(graphemes(truncate("abcdef", limit, ellipsis))) <= limit
@@ -267,7 +259,6 @@ def test_html_to_text_collapses_whitespace():
     assert html_to_text("  <p>a\n\n   b\t c</p>\n  ") == "a b c"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: </td> and </th> are not block ends, so table cells run together")
 def test_html_to_text_separates_table_cells():
     markup = "<table><tr><th>Name</th><th>Age</th></tr><tr><td>Ann</td><td>30</td></tr></table>"
     assert html_to_text(markup) == "Name Age Ann 30"

@@ -39,11 +39,15 @@ def _taxonomy(config: Config, key: str, title: str, path: str, feeds: bool, post
     terms: dict[str, Term] = {}
     for post in posts:
         post_terms: list[Term] = []
+        seen: set[str] = set()
         for name in post.taxonomy_names.get(key, ()):
             slug = slugify(name, config.build.transliterate)
             if not slug:
                 log.warning("content/%s: %s %r has no letters or digits to make a URL of; ignored", post.source, key, name)
                 continue
+            if slug in seen:
+                continue
+            seen.add(slug)
             term = terms.get(slug)
             if term is None:
                 term_path = quote(f"{path}/{slug}/")
@@ -55,9 +59,8 @@ def _taxonomy(config: Config, key: str, title: str, path: str, feeds: bool, post
                     url=config.abs_url(term_path),
                     feeds={fmt: config.path_url(term_path + file) for fmt, file in FEED_FILES.items()} if feeds else {},
                 )
-            if post not in term.posts:
-                term.posts.append(post)
-                post_terms.append(term)
+            term.posts.append(post)
+            post_terms.append(term)
         post.terms[key] = post_terms
     taxonomy.terms = sorted(terms.values(), key=lambda t: (t.name.casefold(), t.slug))
     return taxonomy

@@ -58,6 +58,7 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> BuildR
     now = options.now or dt.datetime.now(tz=config.site.tz)
 
     content = read_content(config, ReadOptions(now=now, drafts=options.drafts, future=options.future))
+    log.info("read %d posts, %d pages and %d other files", len(content.posts), len(content.pages), len(content.static_files))
     site = collect_site(config, content)
     renderer = Renderer(config, site)
     pages = plan_pages(config, site)
@@ -72,6 +73,7 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> BuildR
     if plan.problems:
         raise BuildError(plan.problems)
     render_pages(plan, renderer, pages)
+    log.info("rendered %d pages with theme %s", len(pages), renderer.theme)
 
     write_output(output, plan)
     return BuildResult(output, len(site.posts), len(site.pages), len(plan), time.perf_counter() - started)
@@ -80,11 +82,12 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> BuildR
 def plan_static_files(plan: OutputPlan, config: Config, renderer: Renderer, site: Site) -> None:
     """Theme assets, then the site's static/ over them, then the files that live beside content."""
     for dest, source in _walk(renderer.theme / "static"):
-        plan.add_copy(dest, source, f"theme {config.build.theme}", replaceable=True)
+        plan.add_copy(dest, source, f"theme {config.build.theme}", weak=True)
     style = config.build
-    plan.add_bytes("assets/pygments.css", highlight_css(style.highlight_style, style.highlight_style_dark).encode(), "theme")
+    css = highlight_css(style.highlight_style, style.highlight_style_dark).encode()
+    plan.add_bytes("assets/pygments.css", css, f"theme {config.build.theme}", weak=True)
     for dest, source in _walk(config.root / "static"):
-        plan.add_copy(dest, source, f"static/{dest}", replaceable=True)
+        plan.add_copy(dest, source, f"static/{dest}")
     for file in site.static_files:
         plan.add_copy(file.dest, Path(file.source), f"content/{Path(file.source).relative_to(config.content_dir).as_posix()}")
 

@@ -20,27 +20,32 @@ class OutputPlan:
     contents: dict[str, bytes] = field(default_factory=dict)  # dest -> bytes to write
     copies: dict[str, Path] = field(default_factory=dict)  # dest -> file to copy
     origins: dict[str, str] = field(default_factory=dict)  # dest -> who claimed it
+    weak: set[str] = field(default_factory=set)  # dests anyone may take over (the theme's assets)
     problems: list[Problem] = field(default_factory=list)
 
-    def claim(self, dest: str, origin: str, replaceable: bool = False) -> bool:
-        """Reserve `dest` for `origin`; a second claim by someone else is a problem."""
+    def claim(self, dest: str, origin: str, weak: bool = False) -> bool:
+        """Reserve `dest` for `origin`; a second claim by someone else is a problem unless the first was weak."""
         _check_dest(dest)
         previous = self.origins.get(dest)
-        if previous is not None and not replaceable and previous != origin:
+        if previous is not None and previous != origin and dest not in self.weak:
             self.problems.append(Problem(origin, f"writes /{dest}, which {previous} also writes; change a slug or a path"))
             return False
         self.origins[dest] = origin
+        if weak:
+            self.weak.add(dest)
+        else:
+            self.weak.discard(dest)
         return True
 
-    def add_bytes(self, dest: str, data: bytes, origin: str) -> None:
+    def add_bytes(self, dest: str, data: bytes, origin: str, weak: bool = False) -> None:
         """Add a generated file."""
-        if self.claim(dest, origin):
+        if self.claim(dest, origin, weak):
             self.copies.pop(dest, None)
             self.contents[dest] = data
 
-    def add_copy(self, dest: str, source: Path, origin: str, replaceable: bool = False) -> None:
-        """Add a file copied as it is; `replaceable` lets a later layer (site static/) override it."""
-        if self.claim(dest, origin, replaceable):
+    def add_copy(self, dest: str, source: Path, origin: str, weak: bool = False) -> None:
+        """Add a file copied as it is; a `weak` one (a theme asset) gives way to any later claim."""
+        if self.claim(dest, origin, weak):
             self.contents.pop(dest, None)
             self.copies[dest] = source
 

@@ -59,7 +59,7 @@ def split(text: str, file: str) -> FrontMatter:
     if fence == "---":
         data, key_lines = _yaml(block, file)
     else:
-        data, key_lines = _toml(block, file)
+        data, key_lines = _toml(block, file, closing_line=body_line - 1)
     return FrontMatter(data, body, body_line, key_lines)
 
 
@@ -89,14 +89,19 @@ def _yaml(block: str, file: str) -> tuple[dict[str, Any], dict[str, int]]:
     return data, key_lines
 
 
-def _toml(block: str, file: str) -> tuple[dict[str, Any], dict[str, int]]:
+def _toml(block: str, file: str, closing_line: int) -> tuple[dict[str, Any], dict[str, int]]:
     try:
         data = tomllib.loads(block)
     except tomllib.TOMLDecodeError as exc:
-        raise ContentError(toml_problem(file, exc, line_offset=1)) from None
+        raise ContentError(toml_problem(file, exc, line_offset=1, end_line=closing_line)) from None
     key_lines: dict[str, int] = {}
+    open_quote = None  # the delimiter of a multi-line string we are inside, if any
     for number, line in enumerate(block.split("\n"), start=2):
-        key = line.split("=", 1)[0].strip().strip("\"'")
-        if "=" in line and key in data and key not in key_lines:
-            key_lines[key] = number
+        if open_quote is None and "=" in line:
+            key = line.split("=", 1)[0].strip().strip("\"'")
+            if key in data and key not in key_lines:
+                key_lines[key] = number
+        for quote in ('"""', "'''"):
+            if line.count(quote) % 2 == 1 and open_quote in (None, quote):
+                open_quote = None if open_quote else quote
     return data, key_lines

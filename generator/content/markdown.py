@@ -10,6 +10,7 @@ from typing import Callable, Sequence
 import imagesize
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.anchors import anchors_plugin
@@ -58,7 +59,7 @@ class MarkdownRenderer:
         md.add_render_rule("fence", _render_fence)
         md.add_render_rule("code_block", _render_fence)
         md.add_render_rule("image", _render_image)
-        md.add_render_rule("link_open", _render_link_open)
+        md.core.ruler.push("homepost_urls", _resolve_urls)
         self._md = md
 
     def render(self, text: str, doc_id: str, resolve: Resolver) -> Rendered:
@@ -74,9 +75,10 @@ class MarkdownRenderer:
         summary = self._md.renderer.render(summary_tokens, self._md.options, env) if summary_tokens else ""
         return Rendered(body, summary, cut is not None)
 
-    def render_inline(self, text: str) -> str:
+    def render_inline(self, text: str, resolve: Resolver) -> str:
         """Render one line of Markdown (a summary from the front matter) without a paragraph."""
-        return self._md.renderInline(text)
+        env: EnvType = {"resolve": resolve}
+        return self._md.renderer.render(self._md.parseInline(text, env), self._md.options, env)
 
 
 def _more_index(tokens: list[Token]) -> int | None:
@@ -112,30 +114,40 @@ def _render_fence(
 _FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
 
 
+def _resolve_urls(state: StateCore) -> None:
+    """Turn every link and image URL into the URL it will have once published, once per parse.
+
+    Local images also learn their size, so the browser can reserve their space.
+    """
+    resolve: Resolver = state.env["resolve"]
+    stack = list(state.tokens)
+    while stack:
+        token = stack.pop()
+        if token.children:
+            stack.extend(token.children)
+        attr = "href" if token.type == "link_open" else "src" if token.type == "image" else None
+        if attr is None:
+            continue
+        url = str(token.attrs.get(attr, ""))
+        if not url or url.startswith("#"):
+            continue
+        link = resolve(url)
+        token.attrSet(attr, link.url)
+        if token.type == "image" and link.file is not None:
+            width, height = image_size(link.file)
+            if width > 0 and height > 0:
+                token.attrSet("width", str(width))
+                token.attrSet("height", str(height))
+            token.attrSet("loading", "lazy")
+            token.attrSet("decoding", "async")
+
+
 def _render_image(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
     token = tokens[idx]
-    link = env["resolve"](str(token.attrs.get("src", "")))
-    token.attrSet("src", link.url)
-    token.attrSet("alt", self.renderInlineAsText(token.children or [], options, env))
-    if link.file is not None:
-        width, height = image_size(link.file)
-        if width > 0 and height > 0:
-            token.attrSet("width", str(width))
-            token.attrSet("height", str(height))
-        token.attrSet("loading", "lazy")
-        token.attrSet("decoding", "async")
-    return "<img" + self.renderAttrs(token) + ">"
-
-
-def _render_link_open(
-    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
-) -> str:
-    token = tokens[idx]
-    if "href" in token.attrs:
-        token.attrSet("href", env["resolve"](str(token.attrs["href"])).url)
-    return self.renderToken(tokens, idx, options, env)
+    attrs = {**token.attrs, "alt": self.renderInlineAsText(token.children or [], options, env)}
+    return "<img" + self.renderAttrs(token.copy(attrs=attrs)) + ">"
 
 
 def image_size(path: Path) -> tuple[int, int]:

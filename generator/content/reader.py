@@ -227,7 +227,7 @@ class _Reader:
         rendered = self.markdown.render(source.body, doc_id=source.slug.replace("/", "-"), resolve=resolve)
         text = html_to_text(rendered.html)
         if meta.summary:
-            summary_html = f"<p>{self.markdown.render_inline(meta.summary)}</p>"
+            summary_html = f"<p>{self.markdown.render_inline(meta.summary, resolve)}</p>"
             summary_text = html_to_text(summary_html)
         else:
             summary_html = rendered.summary_html
@@ -238,7 +238,8 @@ class _Reader:
         if meta.image is not None:
             link = resolve(meta.image.src)
             size = _size_of(link.file)
-            image = Image(config.site.origin + link.url if link.url.startswith("/") else link.url, meta.image.alt, *size)
+            absolute = config.site.origin + link.url if link.url.startswith("/") else link.url
+            image = Image(link.url, absolute, meta.image.alt, *size)
         date = meta.date
         return Post(
             source=source.rel,

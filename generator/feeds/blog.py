@@ -137,7 +137,7 @@ def _json_item(config: Config, post: Post) -> dict:
     if post.summary_text:
         item["summary"] = post.summary_text
     if post.image is not None:
-        item["image"] = post.image.src
+        item["image"] = post.image.url
     assert post.date is not None
     item["date_published"] = post.date.isoformat()
     if post.updated is not None:
