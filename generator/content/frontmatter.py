@@ -15,7 +15,7 @@ from generator.config import toml_problem
 from generator.errors import ContentError, Problem
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]  # libyaml when built with it
     """Safe YAML without implicit timestamps: dates are parsed by Homepost, one way for all."""
 
 
