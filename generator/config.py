@@ -78,7 +78,7 @@ class BuildSettings:
     slug_source: str = "filename"
     transliterate: bool = False
     theme: str = "default"
-    highlight_style: str = "friendly"
+    highlight_style: str = "xcode"
     highlight_style_dark: str = "github-dark"
 
 

@@ -55,7 +55,7 @@ def write_png(path: Path, width: int, height: int) -> Path:
 
 def test_tables(md):
     html = render(md, "| a | b |\n|---|--:|\n| 1 | 2 |\n").html
-    assert "<table>" in html
+    assert "<table tabindex=\"0\">" in html
     assert "<th>a</th>" in html
     assert "<td>1</td>" in html
     assert 'style="text-align:right"' in html
@@ -123,7 +123,7 @@ def test_heading_permalink_is_not_passed_through_the_resolver(md):
 
 def test_fenced_code_is_highlighted_by_pygments(md):
     html = render(md, "```python\ndef f(x):\n    return '<b>'\n```\n").html
-    assert html.startswith('<div class="highlight"><pre>')
+    assert html.startswith('<div class="highlight"><pre tabindex="0">')
     assert '<span class="k">def</span>' in html
     assert '<span class="nf">f</span>' in html
     assert "&lt;b&gt;" in html
@@ -133,7 +133,7 @@ def test_fenced_code_is_highlighted_by_pygments(md):
 def test_unknown_language_is_escaped_not_injected(md):
     html = render(md, "```nosuchlang\n<script>alert(1)</script>\n```\n").html
     assert html == (
-        '<div class="highlight"><pre><code class="language-nosuchlang">'
+        '<div class="highlight"><pre tabindex="0"><code class="language-nosuchlang">'
         "&lt;script&gt;alert(1)&lt;/script&gt;\n</code></pre></div>\n"
     )
 
@@ -146,7 +146,7 @@ def test_language_name_cannot_break_out_of_the_class_attribute(md):
 
 @pytest.mark.parametrize("text", ["```\nplain <i>\n```\n", "    plain <i>\n"], ids=["fence", "indented"])
 def test_code_without_a_language_is_escaped_in_div_highlight(md, text):
-    assert render(md, text).html == '<div class="highlight"><pre><code>plain &lt;i&gt;\n</code></pre></div>\n'
+    assert render(md, text).html == '<div class="highlight"><pre tabindex="0"><code>plain &lt;i&gt;\n</code></pre></div>\n'
 
 
 # --- typography and raw HTML ---------------------------------------------------------------------

@@ -59,6 +59,7 @@ class MarkdownRenderer:
         md.add_render_rule("fence", _render_fence)
         md.add_render_rule("code_block", _render_fence)
         md.add_render_rule("image", _render_image)
+        md.add_render_rule("table_open", _render_table_open)
         md.core.ruler.push("homepost_urls", _resolve_urls)
         self._md = md
 
@@ -106,9 +107,10 @@ def _render_fence(
         except ClassNotFound:
             lexer = None
         if lexer is not None:
-            return highlight(token.content, lexer, _FORMATTER)
+            # tabindex: a block that scrolls sideways must be reachable from the keyboard
+            return highlight(token.content, lexer, _FORMATTER).replace("<pre>", '<pre tabindex="0">', 1)
     css = f' class="language-{html.escape(language)}"' if language else ""
-    return f'<div class="highlight"><pre><code{css}>{html.escape(token.content)}</code></pre></div>\n'
+    return f'<div class="highlight"><pre tabindex="0"><code{css}>{html.escape(token.content)}</code></pre></div>\n'
 
 
 _FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
@@ -140,6 +142,13 @@ def _resolve_urls(state: StateCore) -> None:
                 token.attrSet("height", str(height))
             token.attrSet("loading", "lazy")
             token.attrSet("decoding", "async")
+
+
+def _render_table_open(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    """A table that scrolls sideways on a phone must be reachable from the keyboard."""
+    return "<table" + self.renderAttrs(tokens[idx].copy(attrs={**tokens[idx].attrs, "tabindex": "0"})) + ">\n"
 
 
 def _render_image(
