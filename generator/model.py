@@ -72,6 +72,7 @@ class Post:
     uid: str  # stable feed id, independent of title and slug
     lang: str | None = None
     draft: bool = False
+    scheduled: bool = False  # dated after the build's "now", shown only in previews
     aliases: tuple[str, ...] = ()
     image: Image | None = None
     reading_time: int = 1  # minutes

@@ -68,6 +68,8 @@ def read_content(config: Config, options: ReadOptions) -> Content:
     published = [s for s in sources if reader.is_published(s, options)]
     reader.plan_urls(published, static_rels)
     posts, pages = reader.render_all(published)
+    for post in posts:
+        post.scheduled = post.date is not None and post.date > options.now
     if reader.problems:
         raise ContentError(reader.problems)
     posts.sort(key=lambda p: (p.date, p.source), reverse=True)
