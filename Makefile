@@ -26,7 +26,7 @@ $(VENV)/.installed-test: $(BIN)/python pyproject.toml
 	@touch $@ $(VENV)/.installed-demo
 
 demo: $(VENV)/.installed-demo
-	$(BIN)/homepost serve --port $(PORT)
+	$(BIN)/homepost build && $(BIN)/homepost serve --port $(PORT)
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
@@ -34,6 +34,11 @@ test: $(VENV)/.installed-test
 # Rewrite the golden output after an intended change to what the site looks like.
 golden: $(VENV)/.installed-test
 	$(BIN)/python -m tests.golden
+
+# Time Homepost against Hugo and Pelican (not a test; installs those two into bench/work/venvs).
+# Options go in ARGS, e.g. make bench ARGS="--posts 1000 --tools homepost,hugo".
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/run.py $(ARGS)
 
 clean:
 	rm -rf public .homepost .pytest_cache

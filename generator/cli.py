@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -15,9 +16,7 @@ from generator.build.pipeline import BuildOptions, BuildResult, build_site
 from generator.config import load_config
 from generator.errors import HomepostError
 from generator.scaffold import init_site, new_content
-from generator.serve import make_server
-
-PREVIEW_OUTPUT = ".homepost/preview"
+from generator.serve import SERVE_OUTPUT, BuildOutcome, DevServer, ServeOptions
 
 
 class _Formatter(logging.Formatter):
@@ -86,8 +85,32 @@ def _report(ctx: click.Context, result: BuildResult) -> None:
     if not ctx.obj.get("quiet"):
         click.echo(
             f"Built {_plural(result.posts, 'post')} and {_plural(result.pages, 'page')}: "
-            f"{_plural(result.files, 'file')} in {result.seconds:.2f} s -> {result.output}"
+            f"{_plural(result.files, 'file')} ({result.written} written, {result.removed} removed) "
+            f"in {result.seconds:.2f} s -> {result.output}"
         )
+
+
+@contextlib.contextmanager
+def _progress_bar(ctx: click.Context):
+    """A progress callback drawing a bar on a terminal; None in CI logs, pipes and with -q."""
+    if ctx.obj.get("quiet") or not sys.stderr.isatty() or os.environ.get("CI"):
+        yield None
+        return
+    bar = None
+
+    def progress(stage: str, done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None and total >= 200:  # small builds finish before a bar would help
+            bar = click.progressbar(length=total, label=stage.capitalize(), file=sys.stderr)
+            bar.__enter__()
+        if bar is not None:
+            bar.update(done - bar.pos)
+
+    try:
+        yield progress
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 @main.command()
@@ -95,47 +118,68 @@ def _report(ctx: click.Context, result: BuildResult) -> None:
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Write here instead of [build] output.")
 @click.option("--drafts", is_flag=True, help="Include posts marked draft: true.")
 @click.option("--future", is_flag=True, help="Include posts dated in the future.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="Processes for rendering (default: one per core).")
+@click.option("--force", is_flag=True, help="Ignore the build cache: read and render everything again.")
 @click.pass_context
-def build(ctx: click.Context, site: Path | None, output: Path | None, drafts: bool, future: bool) -> None:
-    """Build the site into the output folder (public/ by default)."""
-    try:
-        result = build_site(_site_dir(ctx, site), BuildOptions(output=output, drafts=drafts, future=future, now=_build_time()))
-    except HomepostError as exc:
-        _fail(exc, "Build")
+def build(ctx: click.Context, site: Path | None, output: Path | None, drafts: bool, future: bool, jobs: int,
+          force: bool) -> None:  # fmt: skip
+    """Build the site into the output folder (public/ by default), redoing only what changed."""
+    with _progress_bar(ctx) as progress:
+        options = BuildOptions(output=output, drafts=drafts, future=future, now=_build_time(), jobs=jobs,
+                               use_cache=not force, progress=progress)  # fmt: skip
+        try:
+            result = build_site(_site_dir(ctx, site), options)
+        except HomepostError as exc:
+            _fail(exc, "Build")
     _report(ctx, result)
+
+
+def _serve_reporter(ctx: click.Context):
+    """Print each build of `serve`: what changed, then the usual summary line or the errors."""
+    quiet = ctx.obj.get("quiet")
+
+    def report(outcome: BuildOutcome) -> None:
+        if outcome.changed and not quiet:
+            more = f" and {len(outcome.changed) - 3} more" if len(outcome.changed) > 3 else ""
+            click.echo(f"Changed: {', '.join(outcome.changed[:3])}{more}")
+        if outcome.result is not None:
+            _report(ctx, outcome.result)
+            return
+        for problem in outcome.problems:
+            click.echo(f"error: {problem}", err=True)
+        click.echo(f"Build failed with {_plural(len(outcome.problems), 'error')}; "
+                   "serving the last good build until a change fixes it.", err=True)  # fmt: skip
+
+    return report
 
 
 @main.command()
 @site_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("-p", "--port", default=8000, show_default=True, help="Port to listen on.")
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Build into this folder.")
-@click.option("--drafts", is_flag=True, help="Include drafts (built into .homepost/preview, never public/).")
-@click.option("--future", is_flag=True, help="Include scheduled posts (built into .homepost/preview).")
+@click.option("-p", "--port", default=8000, show_default=True, help="Port to listen on (0: any free port).")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help=f"Build into this folder instead of {SERVE_OUTPUT}/ under the site.")  # fmt: skip
 @click.pass_context
-def serve(ctx: click.Context, site: Path | None, host: str, port: int, output: Path | None, drafts: bool, future: bool) -> None:
-    """Build the site and serve it on http://127.0.0.1:8000 until interrupted."""
-    root = _site_dir(ctx, site)
-    if output is None and (drafts or future):
-        output = root / PREVIEW_OUTPUT
+def serve(ctx: click.Context, site: Path | None, host: str, port: int, output: Path | None) -> None:
+    """Build with drafts and scheduled posts, serve on http://127.0.0.1:8000, rebuild and reload on every change."""
+    server = DevServer(_site_dir(ctx, site), ServeOptions(host=host, port=port, output=output, now=_build_time()),
+                       report=_serve_reporter(ctx))  # fmt: skip
     try:
-        result = build_site(root, BuildOptions(output=output, drafts=drafts, future=future, now=_build_time()))
-        base_path = load_config(root).site.base_path
-    except HomepostError as exc:
-        _fail(exc, "Build")
-    _report(ctx, result)
-    try:
-        server = make_server(result.output, host, port, base_path)
+        server.start()
     except OSError as exc:
-        click.echo(f"error: cannot listen on {host}:{port}: {exc.strerror}; try --port", err=True)
+        click.echo(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}; try --port", err=True)
         sys.exit(1)
-    click.echo(f"Serving {result.output} at http://{host}:{port}{base_path} (Ctrl+C to stop)")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # during the first build
         click.echo("Stopped.")
+        return
+    click.echo(f"Serving {server.output} at {server.url} with drafts and scheduled posts (Ctrl+C to stop)")
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        pass
     finally:
-        server.server_close()
+        server.stop()
+    click.echo("Stopped.")
 
 
 @main.command()

@@ -83,6 +83,7 @@ class Post:
     menu: bool = False
     weight: int = 0
     bundle_dir: str | None = None  # content-relative folder whose files travel with the post
+    fingerprint: str = ""  # digest of every field above but terms and scheduled, set by the reader
 
     @property
     def is_note(self) -> bool:

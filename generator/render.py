@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import tomllib
 import traceback
 from dataclasses import dataclass, field
@@ -76,20 +77,15 @@ class Renderer:
     def __init__(self, config: Config, site: Site):
         self.config = config
         self.theme = theme_dir(config)
-        loaders = [jinja2.FileSystemLoader(str(config.root / "templates")), jinja2.FileSystemLoader(str(self.theme / "templates"))]
-        self.env = jinja2.Environment(
-            loader=jinja2.ChoiceLoader(loaders),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=True,
-        )
+        self.template_dirs = (config.root / "templates", self.theme / "templates")
+        self._loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in self.template_dirs])
         self.strings = _load_strings(self.theme / "strings.toml")
         author = config.site.author
         local_avatar = author.avatar and "://" not in author.avatar
         avatar = config.path_url(author.avatar) if local_avatar else author.avatar
         avatar_url = config.abs_url(author.avatar) if local_avatar else author.avatar
-        self.env.globals.update(
-            site=SiteView(
+        self._globals = {
+            "site": SiteView(
                 title=config.site.title,
                 url=config.site.url,
                 path=config.site.base_path,
@@ -100,17 +96,37 @@ class Renderer:
                 taxonomies=site.taxonomies,
                 feeds={k: config.abs_url(v) for k, v in FEED_FILES.items()},
             ),
-            url=config.path_url,
-            absurl=config.abs_url,
-        )
-        self.env.filters["date_format"] = jinja2.pass_context(_date_format)
-        self.env.filters["truncate"] = _truncate
+            "url": config.path_url,
+            "absurl": config.abs_url,
+        }
+        self._envs: dict[str, jinja2.Environment] = {}
+
+    def environment(self, lang: str) -> jinja2.Environment:
+        """The Jinja environment of one page language: `t`, `lang` and `date_format` speak it.
+
+        Being globals rather than per-render variables, they let templates import macros without
+        context, so each macro module is compiled and run once instead of once per include.
+        """
+        env = self._envs.get(lang)
+        if env is None:
+            env = jinja2.Environment(
+                loader=self._loader,
+                autoescape=True,
+                undefined=jinja2.StrictUndefined,
+                keep_trailing_newline=True,
+                auto_reload=False,  # a Renderer lives for one build
+            )
+            env.globals.update(self._globals, lang=lang, t=self._translator(lang))
+            env.filters["date_format"] = functools.partial(_date_format, lang)
+            env.filters["truncate"] = _truncate
+            self._envs[lang] = env
+        return env
 
     def render(self, template: str, page: PageInfo, **context: Any) -> str:
         """Render one template for one page; template problems become BuildErrors with file and line."""
         lang = page.lang or self.config.site.language
         try:
-            return self.env.get_template(template).render(page=page, lang=lang, t=self._translator(lang), **context)
+            return self.environment(lang).get_template(template).render(page=page, **context)
         except jinja2.TemplateSyntaxError as exc:
             problem = Problem(self._display(exc.filename or exc.name or template), f"template syntax error: {exc.message}", line=exc.lineno)
         except jinja2.TemplateNotFound as exc:
@@ -161,11 +177,11 @@ def _load_strings(path: Path) -> dict[str, dict[str, str]]:
         raise BuildError(Problem(str(path), f"invalid TOML: {exc}")) from None
 
 
-def _date_format(context: Any, value: dt.datetime | dt.date | None) -> str:
+def _date_format(lang: str, value: dt.datetime | dt.date | None) -> str:
     """A human date in the page's language: "5 March 2024", "2024年3月5日"."""
     if value is None:
         return ""
-    lang = str(context.get("lang", "en")).lower()
+    lang = lang.lower()
     if lang.startswith(("zh", "ja")):
         return f"{value.year}年{value.month}月{value.day}日"
     if lang.startswith("ko"):

@@ -51,7 +51,11 @@ def count_words(text: str) -> tuple[int, int]:
 
 def reading_time(text: str) -> int:
     """Minutes to read plain text, counting CJK characters and Latin words at their own speeds."""
-    words, cjk = count_words(text)
+    return minutes_to_read(*count_words(text))
+
+
+def minutes_to_read(words: int, cjk: int) -> int:
+    """Minutes to read `words` Latin-style words and `cjk` CJK characters (at least one)."""
     return max(1, math.ceil(words / WORDS_PER_MINUTE + cjk / CJK_CHARS_PER_MINUTE))
 
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import click
@@ -15,7 +12,6 @@ import yaml
 from generator.cli import main
 from generator.config import load_config
 from generator.scaffold import new_content
-from generator.serve import make_server
 from tests.conftest import SiteFactory
 from tests.helpers import SITE_TOML, build, run_cli
 from tests.sites import BLOG
@@ -95,31 +91,3 @@ def test_readme_starts_with_the_two_commands() -> None:
     head = readme[:800]
     assert "make demo" in head and "make test" in head
     assert "make test" in (ROOT / ".ci/run").read_text()
-
-
-@pytest.fixture
-def server(make_site: SiteFactory):
-    site = make_site(BLOG, config=SITE_TOML.replace('url = "https://example.org/"\ndesc', 'url = "https://example.org/blog/"\ndesc'))
-    assert build(site).exit_code == 0
-    httpd = make_server(site / "public", "127.0.0.1", 0, "/blog/")
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-def test_serve_serves_the_site_under_its_base_path(server: str) -> None:
-    with urllib.request.urlopen(f"{server}/blog/") as response:
-        assert response.status == 200 and "Test Site" in response.read().decode()
-    with urllib.request.urlopen(f"{server}/blog/2026/03/%E4%B8%AD%E6%96%87%E6%A0%87%E9%A2%98/") as response:
-        assert "中文标题的文章" in response.read().decode()
-    with urllib.request.urlopen(f"{server}/") as response:  # redirected to the base path
-        assert response.url == f"{server}/blog/"
-
-
-def test_serve_answers_missing_pages_with_the_404_page(server: str) -> None:
-    with pytest.raises(urllib.error.HTTPError) as caught:
-        urllib.request.urlopen(f"{server}/blog/no/such/page/")
-    assert caught.value.code == 404
-    assert "<html" in caught.value.read().decode()

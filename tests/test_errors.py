@@ -102,7 +102,7 @@ def test_link_to_a_missing_markdown_file_is_an_error(make_site: SiteFactory) -> 
 def test_template_error_names_the_template_and_line(make_site: SiteFactory) -> None:
     site = make_site({**BLOG, "templates/page.html": '{% extends "base.html" %}\n{% block content %}\n{{ post.nope.deeper }}\n{% endblock %}\n'})
     output = failed(site)
-    assert "templates/page.html:3: UndefinedError: " in output and "(rendering /about/)" in output
+    assert "templates/page.html:3: UndefinedError: " in output and "(rendering /about/index.html)" in output
 
 
 def test_template_syntax_error_names_the_template_and_line(make_site: SiteFactory) -> None:
@@ -140,7 +140,8 @@ def test_failed_build_leaves_previous_output_byte_for_byte_intact(make_site: Sit
     (site / "content/posts/2026-05-01-new.md").write_text("---\ntitle: New\n---\n\nnew\n", encoding="utf-8")
     assert build(site).exit_code == 1
     assert snapshot(site / "public") == before
-    assert sorted(p.name for p in site.iterdir()) == ["content", "public", "site.toml"]
+    assert sorted(p.name for p in site.iterdir()) == [".homepost", "content", "public", "site.toml"]
+    assert not list(site.glob(".public.*")), "a staging folder was left behind"
 
 
 def test_template_failure_also_leaves_previous_output_intact(make_site: SiteFactory) -> None:
@@ -153,32 +154,29 @@ def test_template_failure_also_leaves_previous_output_intact(make_site: SiteFact
     assert snapshot(site / "public") == before
 
 
-def test_write_interrupted_midway_leaves_output_and_cleans_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_write_interrupted_midway_leaves_output_and_cleans_up(tmp_path: Path) -> None:
     output = tmp_path / "public"
     output.mkdir()
     (output / "index.html").write_text("old")
+
+    def crash() -> bytes:
+        raise OSError("disk full")
+
     plan = OutputPlan()
     plan.add_bytes("a.html", b"a", "test")
-    plan.add_copy("b.html", tmp_path / "does-not-exist", "test")
-    with pytest.raises(FileNotFoundError):
-        write_output(output, plan)
-    assert (output / "index.html").read_text() == "old"
+    plan.add("b.html", "test", "fingerprint", crash)
+    with pytest.raises(OSError, match="disk full"):
+        write_output(output, plan, previous=None)
+    assert (output / "index.html").read_text() == "old" and not (output / "a.html").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
 
 
-def test_swap_cut_short_is_repaired_by_the_next_build(tmp_path: Path) -> None:
+def test_staging_folder_of_a_killed_build_is_cleared_by_the_next(tmp_path: Path) -> None:
     output = tmp_path / "public"
-    previous = tmp_path / f".public.previous-{os.getpid() + 1}"
-    previous.mkdir()
-    (previous / "index.html").write_text("old")  # a crash between the two renames left only this
+    leftover = tmp_path / f".public.building-{os.getpid() + 1}"
+    (leftover / "half").mkdir(parents=True)
     plan = OutputPlan()
     plan.add_bytes("index.html", b"new", "test")
-    write_output(output, plan)
+    write_output(output, plan, previous=None)
     assert (output / "index.html").read_text() == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
-
-
-def test_static_file_and_content_file_at_one_path_is_an_error(make_site: SiteFactory) -> None:
-    site = make_site({**BLOG, "static/images/pixel.png": b"other"})
-    output = failed(site)
-    assert "content/images/pixel.png: writes /images/pixel.png, which static/images/pixel.png also writes" in output

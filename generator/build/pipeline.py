@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
+from generator.build import cache
 from generator.build.collect import collect_site
+from generator.build.fingerprint import Fingerprints, site_inputs
 from generator.build.pages import HtmlPage, plan_pages
-from generator.build.writer import OutputPlan, check_output_dir, write_output
-from generator.config import Config, load_config
+from generator.build.writer import OutputPlan, Progress, check_output_dir, write_output
+from generator.config import CONFIG_NAME, Config, load_config
 from generator.content.markdown import highlight_css
 from generator.content.reader import ReadOptions, read_content
-from generator.errors import BuildError, HomepostError, Problem
-from generator.feeds.blog import FeedSpec, render_feeds
+from generator.digest import digest
+from generator.errors import BuildError
+from generator.feeds import FEED_FILES
+from generator.feeds.blog import FeedSpec, render_feed
 from generator.feeds.sitemap import robots_txt, sitemap_xml
 from generator.model import Site
-from generator.render import Renderer
+from generator.parallel import default_jobs
+from generator.render import Renderer, theme_dir
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +40,9 @@ class BuildOptions:
     future: bool = False
     base_url: str | None = None  # serve the site from another URL (the dev server)
     now: dt.datetime | None = None  # the moment that decides which scheduled posts are out
+    jobs: int = 0  # processes for rendering; 0 means one per core
+    use_cache: bool = True  # False: read and render everything (the cache is still refreshed)
+    progress: Progress | None = None
 
 
 @dataclass(frozen=True)
@@ -43,56 +52,123 @@ class BuildResult:
     output: Path
     posts: int
     pages: int
-    files: int
+    files: int  # files in the output
+    written: int  # files whose content changed on disk
+    removed: int
+    rendered: int  # Markdown files rendered (the rest came from the cache)
     seconds: float
+    made: tuple[str, ...] = ()  # output files made again (rendered or copied); the rest were up to date
+    changed: tuple[str, ...] = ()  # output files written or removed
 
 
 def build_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
-    """Build the site in `site_dir`; on any error the previous output is left untouched."""
+    """Build the site in `site_dir`; only what changed is rendered and written.
+
+    On any error the previous output is left untouched.
+    """
     started = time.perf_counter()
     config = load_config(site_dir)
     if options.base_url:
         config = config.with_url(options.base_url)
-    output = options.output or config.root / config.build.output
+    output = (options.output or config.root / config.build.output).resolve()
     check_output_dir(output, config.root)
     now = options.now or dt.datetime.now(tz=config.site.tz)
+    jobs = options.jobs or default_jobs()
+    cache_dir = config.root / cache.CACHE_DIR
+    config_text = (config.root / CONFIG_NAME).read_text(encoding="utf-8")
+    cache_key = digest(cache.VERSIONS, config_text, config.site.url)
 
-    content = read_content(config, ReadOptions(now=now, drafts=options.drafts, future=options.future))
-    log.info("read %d posts, %d pages and %d other files", len(content.posts), len(content.pages), len(content.static_files))
+    signature = input_signature(config, options, output, config_text)
+    last = cache.load(cache_dir / "last-build.pickle", cache_key) if options.use_cache else None
+    if last is not None and nothing_changed(last, signature, now, output):
+        log.info("nothing changed since the last build")
+        return BuildResult(output, last.posts, last.pages, len(last.files), 0, 0, 0, time.perf_counter() - started)
+
+    known = cache.load(cache_dir / "content.pickle", cache_key) if options.use_cache else None
+    read = ReadOptions(now=now, drafts=options.drafts, future=options.future)
+    content = read_content(config, read, cache=known, jobs=jobs)
+    log.info("read %d posts, %d pages and %d other files (%d rendered, the rest cached)",
+             len(content.posts), len(content.pages), len(content.static_files), content.rendered)  # fmt: skip
     site = collect_site(config, content)
     renderer = Renderer(config, site)
     pages = plan_pages(config, site)
+    fingerprints = Fingerprints(site_inputs(config_text, config.site.url, renderer.template_dirs, renderer.theme, site))
 
     plan = OutputPlan()
     plan_static_files(plan, config, renderer, site)
-    for page in pages:
-        plan.claim(page.dest, page.origin)
-    plan_feeds(plan, config, site, now)
-    plan.add_bytes("sitemap.xml", sitemap_xml(sitemap_entries(config, pages)), "sitemap")
+    plan_pages_output(plan, renderer, pages, fingerprints)
+    plan_feeds(plan, config, site, now, fingerprints)
+    plan.add_bytes("sitemap.xml", sitemap_xml(sitemap_entries(pages)), "sitemap")
     plan.add_bytes("robots.txt", robots_txt(config.abs_url("sitemap.xml")), "robots.txt")
     if plan.problems:
         raise BuildError(plan.problems)
-    render_pages(plan, renderer, pages)
-    log.info("rendered %d pages with theme %s", len(pages), renderer.theme)
 
-    write_output(output, plan)
-    return BuildResult(output, len(site.posts), len(site.pages), len(plan), time.perf_counter() - started)
+    manifest_path = cache_dir / f"output-{digest(str(output))}.pickle"
+    previous = cache.load(manifest_path, cache.VERSIONS) if options.use_cache else None
+    written = write_output(output, plan, previous, jobs=jobs, progress=options.progress)
+    log.info("made %d files, wrote %d changed, removed %d", len(written.made), len(written.written), len(written.removed))
+    cache.save(manifest_path, cache.VERSIONS, written.manifest)
+    if content.rendered or known is None:
+        cache.save(cache_dir / "content.pickle", cache_key, content.cache)
+    upcoming = [e.source.meta.date for e in content.cache.values() if e.source.meta.date and e.source.meta.date > now]
+    record = cache.LastBuild(signature, min(upcoming, default=None), str(output), sorted(plan.outputs), len(site.posts), len(site.pages))
+    cache.save(cache_dir / "last-build.pickle", cache_key, record)
+    return BuildResult(output, len(site.posts), len(site.pages), len(plan), len(written.written), len(written.removed),
+                       content.rendered, time.perf_counter() - started, written.made,
+                       written.written + written.removed)  # fmt: skip
+
+
+def input_signature(config: Config, options: BuildOptions, output: Path, config_text: str) -> str:
+    """A digest of everything a build reads: each file's name, size and mtime, the configuration, the options."""
+    parts: list[str] = [config_text, config.site.url, str(output), repr((options.drafts, options.future))]
+    folders = [config.content_dir, config.root / "templates", config.root / "static", theme_dir(config)]
+    for folder in folders:
+        parts.append(f"folder:{folder}")
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames.sort()
+            for name in sorted(filenames):
+                path = os.path.join(dirpath, name)
+                info = os.stat(path)
+                parts.append(f"{path}:{info.st_size}:{info.st_mtime_ns}")
+    return digest(*parts)
+
+
+def nothing_changed(last: cache.LastBuild, signature: str, now: dt.datetime, output: Path) -> bool:
+    """True when the inputs are as the last build left them, no scheduled post came due, and the output is whole."""
+    if last.signature != signature or last.output != str(output):
+        return False
+    if isinstance(last.next_change, dt.datetime) and now >= last.next_change:
+        return False
+    return all(os.path.isfile(f"{output}/{dest}") for dest in last.files)
 
 
 def plan_static_files(plan: OutputPlan, config: Config, renderer: Renderer, site: Site) -> None:
     """Theme assets, then the site's static/ over them, then the files that live beside content."""
+    theme = f"theme {config.build.theme}"
     for dest, source in _walk(renderer.theme / "static"):
-        plan.add_copy(dest, source, f"theme {config.build.theme}", weak=True)
+        plan.add_copy(dest, source, theme, weak=True)
     style = config.build
     css = highlight_css(style.highlight_style, style.highlight_style_dark).encode()
-    plan.add_bytes("assets/pygments.css", css, f"theme {config.build.theme}", weak=True)
+    plan.add_bytes("assets/pygments.css", css, theme, weak=True)
     for dest, source in _walk(config.root / "static"):
         plan.add_copy(dest, source, f"static/{dest}")
     for file in site.static_files:
         plan.add_copy(file.dest, Path(file.source), f"content/{Path(file.source).relative_to(config.content_dir).as_posix()}")
 
 
-def plan_feeds(plan: OutputPlan, config: Config, site: Site, now: dt.datetime) -> None:
+def plan_pages_output(plan: OutputPlan, renderer: Renderer, pages: list[HtmlPage], fingerprints: Fingerprints) -> None:
+    """Every HTML page, to be rendered only if its fingerprint changed."""
+    for page in pages:
+        fingerprint = fingerprints.page(page.template, page.info, page.context)
+        make = functools.partial(_render_page, renderer, page)
+        plan.add(page.dest, page.origin, fingerprint, make)
+
+
+def _render_page(renderer: Renderer, page: HtmlPage) -> bytes:
+    return renderer.render(page.template, page.info, **page.context).encode("utf-8")
+
+
+def plan_feeds(plan: OutputPlan, config: Config, site: Site, now: dt.datetime, fingerprints: Fingerprints) -> None:
     """The site's feeds, and one set per term of every taxonomy that wants them."""
     limit = config.build.feed_items
     specs = [FeedSpec(config.site.title, config.site.description, config.site.url, "", site.posts[:limit], now)]
@@ -100,34 +176,18 @@ def plan_feeds(plan: OutputPlan, config: Config, site: Site, now: dt.datetime) -
         if not taxonomy.feeds:
             continue
         for term in taxonomy.terms:
-            folder = term.path.removeprefix(config.site.base_path)
+            folder = unquote(term.path.removeprefix(config.site.base_path))
             title = f"{config.site.title}: {term.name}"
-            specs.append(FeedSpec(title, config.site.description, term.url, unquote(folder), term.posts[:limit], now))
+            specs.append(FeedSpec(title, config.site.description, term.url, folder, term.posts[:limit], now))
     for spec in specs:
-        for dest, data in render_feeds(config, spec).items():
-            plan.add_bytes(dest, data, f"feed of {spec.page_url}")
+        posts = fingerprints.value(spec.posts)
+        updated = spec.updated.isoformat() if not spec.posts else ""
+        for fmt, name in FEED_FILES.items():
+            fingerprint = digest(fingerprints.site_inputs, fmt, spec.title, spec.description, spec.page_url, spec.folder, posts, updated)
+            plan.add(spec.folder + name, f"feed of {spec.page_url}", fingerprint, functools.partial(render_feed, config, spec, fmt))
 
 
-def render_pages(plan: OutputPlan, renderer: Renderer, pages: list[HtmlPage]) -> None:
-    """Render every page, reporting each distinct template problem once with the pages it hit."""
-    failures: dict[Problem, list[str]] = {}
-    for page in pages:
-        try:
-            html = renderer.render(page.template, page.info, **page.context)
-        except HomepostError as exc:
-            for problem in exc.problems:
-                failures.setdefault(problem, []).append(page.info.path)
-            continue
-        plan.contents[page.dest] = html.encode("utf-8")
-    if failures:
-        problems = []
-        for problem, paths in failures.items():
-            more = f" and {len(paths) - 1} more" if len(paths) > 1 else ""
-            problems.append(replace(problem, message=f"{problem.message} (rendering {paths[0]}{more})"))
-        raise BuildError(problems)
-
-
-def sitemap_entries(config: Config, pages: list[HtmlPage]) -> list[tuple[str, dt.datetime | None]]:
+def sitemap_entries(pages: list[HtmlPage]) -> list[tuple[str, dt.datetime | None]]:
     """Absolute URL and last change of every page that belongs in the sitemap."""
     return [(page.info.url, page.lastmod) for page in pages if page.in_sitemap]
 
@@ -143,5 +203,4 @@ def _walk(folder: Path) -> list[tuple[str, Path]]:
                 path = Path(dirpath) / name
                 found.append((path.relative_to(folder).as_posix(), path))
     return found
-
 

@@ -1,61 +1,97 @@
-"""Write the output safely: build into a temporary folder and swap it in only when complete."""
+"""Write the output safely and only where it changed.
+
+Every file of the site is planned first, with a fingerprint of everything it is made from. A file
+whose fingerprint matches the last build's is not made again; a file made again but with the same
+bytes is not written (its mtime stays, so rsync-style deploys send nothing). Changed files are
+staged in a folder beside the output and moved in, each by rename, only when the whole build has
+succeeded; files no longer produced are removed. A failed build leaves the output untouched.
+"""
 
 from __future__ import annotations
 
+import filecmp
 import logging
 import os
 import shutil
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable
 
-from generator.errors import BuildError, Problem
+from generator.build.cache import Manifest, OutputRecord
+from generator.digest import digest
+from generator.errors import BuildError, HomepostError, Problem
+from generator.parallel import parallel_map
 
 log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class Output:
+    """One planned file: how to make it, and a fingerprint of everything it is made from."""
+
+    dest: str
+    origin: str  # who asked for it, for messages
+    fingerprint: str = ""
+    make: Callable[[], bytes] | None = None  # generated content
+    source: Path | None = None  # or a file copied as it is
 
 
 @dataclass
 class OutputPlan:
-    """Every file of the output, where it comes from, and a check that no two claim one path."""
+    """Every file of the output, and a check that no two claim one path."""
 
-    contents: dict[str, bytes] = field(default_factory=dict)  # dest -> bytes to write
-    copies: dict[str, Path] = field(default_factory=dict)  # dest -> file to copy
-    origins: dict[str, str] = field(default_factory=dict)  # dest -> who claimed it
+    outputs: dict[str, Output] = field(default_factory=dict)
     weak: set[str] = field(default_factory=set)  # dests anyone may take over (the theme's assets)
     problems: list[Problem] = field(default_factory=list)
 
     def claim(self, dest: str, origin: str, weak: bool = False) -> bool:
         """Reserve `dest` for `origin`; a second claim by someone else is a problem unless the first was weak."""
         _check_dest(dest)
-        previous = self.origins.get(dest)
-        if previous is not None and previous != origin and dest not in self.weak:
-            self.problems.append(Problem(origin, f"writes /{dest}, which {previous} also writes; change a slug or a path"))
+        previous = self.outputs.get(dest)
+        if previous is not None and previous.origin != origin and dest not in self.weak:
+            self.problems.append(Problem(origin, f"writes /{dest}, which {previous.origin} also writes; change a slug or a path"))
             return False
-        self.origins[dest] = origin
+        self.outputs[dest] = Output(dest, origin)
         if weak:
             self.weak.add(dest)
         else:
             self.weak.discard(dest)
         return True
 
-    def add_bytes(self, dest: str, data: bytes, origin: str, weak: bool = False) -> None:
-        """Add a generated file."""
+    def add(self, dest: str, origin: str, fingerprint: str, make: Callable[[], bytes], weak: bool = False) -> None:
+        """Plan a generated file; `make` runs only if the fingerprint changed since the last build."""
         if self.claim(dest, origin, weak):
-            self.copies.pop(dest, None)
-            self.contents[dest] = data
+            self.outputs[dest] = Output(dest, origin, fingerprint, make=make)
+
+    def add_bytes(self, dest: str, data: bytes, origin: str, weak: bool = False) -> None:
+        """Plan a generated file whose bytes are already known."""
+        self.add(dest, origin, digest(data), lambda: data, weak)
 
     def add_copy(self, dest: str, source: Path, origin: str, weak: bool = False) -> None:
-        """Add a file copied as it is; a `weak` one (a theme asset) gives way to any later claim."""
+        """Plan a file copied as it is; a `weak` one (a theme asset) gives way to any later claim."""
         if self.claim(dest, origin, weak):
-            self.contents.pop(dest, None)
-            self.copies[dest] = source
+            info = source.stat()
+            fingerprint = digest("copy", str(source), str(info.st_mtime_ns), str(info.st_size))
+            self.outputs[dest] = Output(dest, origin, fingerprint, source=source)
 
     def __len__(self) -> int:
-        return len(self.origins)
+        return len(self.outputs)
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What writing the output changed."""
+
+    made: tuple[str, ...]  # files rendered or copied afresh
+    written: tuple[str, ...]  # files whose bytes changed on disk
+    removed: tuple[str, ...]
+    manifest: Manifest
 
 
 def _check_dest(dest: str) -> None:
-    parts = PurePosixPath(dest).parts
-    if not parts or dest.startswith("/") or ".." in parts:
+    if not dest or dest.startswith("/") or ".." in dest.split("/"):
         raise BuildError(Problem("homepost", f"refusing to write outside the output folder: {dest!r}"))
 
 
@@ -66,48 +102,146 @@ def check_output_dir(output: Path, site_root: Path) -> None:
         raise BuildError(Problem("homepost", f"output folder {output} would replace the site's own files; choose another"))
 
 
-def write_output(output: Path, plan: OutputPlan) -> None:
-    """Write every planned file into a new folder, then swap it with `output` in two renames."""
+class _Stager:
+    """Makes planned files in a worker process and stages those whose bytes changed."""
+
+    def __init__(self, output: Path, stage: Path, known: dict[str, OutputRecord], trust_disk: bool):
+        self.output, self.stage, self.known, self.trust_disk = output, stage, known, trust_disk
+
+    def __call__(self, item: Output) -> tuple[str, str, bool, list[Problem]]:
+        """(dest, content digest, staged?, problems) for one planned file."""
+        try:
+            if item.source is not None:
+                content = item.fingerprint
+                if self._same(item.dest, content, item.source):
+                    return item.dest, content, False, []
+                target = self._target(item.dest)
+                shutil.copyfile(item.source, target)
+                return item.dest, content, True, []
+            assert item.make is not None
+            data = item.make()
+            content = digest(data)
+            if self._same(item.dest, content, data):
+                return item.dest, content, False, []
+            self._target(item.dest).write_bytes(data)
+            return item.dest, content, True, []
+        except HomepostError as exc:
+            return item.dest, "", False, exc.problems
+
+    def _same(self, dest: str, content: str, data: bytes | Path) -> bool:
+        """True when the output already holds exactly this file (`data`: its bytes, or a file to copy)."""
+        record = self.known.get(dest)
+        current = self.output / dest
+        if record is not None:
+            return record.content == content and current.is_file()
+        if self.trust_disk:
+            return False
+        try:  # no record of the last build: compare with what is there, to keep its mtime
+            if isinstance(data, Path):
+                return filecmp.cmp(data, current, shallow=False)
+            return current.stat().st_size == len(data) and current.read_bytes() == data
+        except OSError:
+            return False
+
+    def _target(self, dest: str) -> Path:
+        target = self.stage / dest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+
+def write_output(output: Path, plan: OutputPlan, previous: Manifest | None, jobs: int = 1,
+                 progress: Progress | None = None) -> WriteResult:  # fmt: skip
+    """Make what changed, stage it, and apply the staged files only if every file could be made."""
     output = output.resolve()
-    parent = output.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    stage = parent / f".{output.name}.building-{os.getpid()}"
-    old = parent / f".{output.name}.previous-{os.getpid()}"
-    _remove_leftovers(parent, output.name)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(output.parent, output.name)
+    exists = output.is_dir()
+    known = previous.files if previous is not None and previous.output == str(output) and exists else {}
+    todo = [item for item in plan.outputs.values() if not _unchanged(output, item, known.get(item.dest))]
+    stage = output.parent / f".{output.name}.building-{os.getpid()}"
+    stager = _Stager(output, stage, known, trust_disk=not exists)
+    done = 0
+
+    def tick(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress("writing", done, len(todo))
+
     try:
-        made: set[Path] = set()
-        for dest, data in plan.contents.items():
-            target = _prepare(stage, dest, made)
-            target.write_bytes(data)
-        for dest, source in plan.copies.items():
-            target = _prepare(stage, dest, made)
-            shutil.copyfile(source, target)
+        results = parallel_map(stager, todo, jobs, on_done=tick)
+        failures: dict[Problem, list[str]] = {}
+        for dest, _, _, found in results:
+            for problem in found:
+                failures.setdefault(problem, []).append(dest)
+        if failures:
+            raise BuildError([_where(problem, dests) for problem, dests in failures.items()])
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
-    if output.exists():
-        os.rename(output, old)
-    os.rename(stage, output)
-    shutil.rmtree(old, ignore_errors=True)
+    records: dict[str, OutputRecord] = {}
+    staged = []
+    for dest, content, was_staged, _ in results:
+        records[dest] = OutputRecord(plan.outputs[dest].fingerprint, content)
+        if was_staged:
+            staged.append(dest)
+    for dest in plan.outputs.keys() - records.keys():  # untouched since the last build
+        records[dest] = known[dest]
+    stale = _stale(output, plan, known, exists)
+    _apply(output, stage, staged, exists, stale)
+    return WriteResult(tuple(item.dest for item in todo), tuple(staged), tuple(stale), Manifest(str(output), records))
 
 
-def _prepare(stage: Path, dest: str, made: set[Path]) -> Path:
-    target = stage / dest
-    folder = target.parent
-    if folder not in made:
-        folder.mkdir(parents=True, exist_ok=True)
-        made.add(folder)
-    return target
+def _unchanged(output: Path, item: Output, record: OutputRecord | None) -> bool:
+    return record is not None and record.fingerprint == item.fingerprint and os.path.isfile(f"{output}/{item.dest}")
+
+
+def _where(problem: Problem, dests: list[str]) -> Problem:
+    """One problem, reported once, with the files it stopped (a template error hits many pages)."""
+    more = f" and {len(dests) - 1} more" if len(dests) > 1 else ""
+    return replace(problem, message=f"{problem.message} (rendering /{dests[0]}{more})")
+
+
+def _stale(output: Path, plan: OutputPlan, known: dict[str, OutputRecord], exists: bool) -> list[str]:
+    """Files in the output that this build does not produce."""
+    if not exists:
+        return []
+    if known:
+        return [dest for dest in known if dest not in plan.outputs]
+    found = (p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file() or p.is_symlink())
+    return [dest for dest in found if dest not in plan.outputs]
+
+
+def _apply(output: Path, stage: Path, staged: list[str], exists: bool, stale: list[str]) -> None:
+    """Move staged files into the output and remove stale ones."""
+    if not exists:
+        if stage.is_dir():
+            os.rename(stage, output)
+        else:
+            output.mkdir()
+        return
+    folders: set[Path] = set()
+    for dest in staged:
+        target = output / dest
+        if target.parent not in folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(target.parent)
+        os.replace(stage / dest, target)
+    shutil.rmtree(stage, ignore_errors=True)
+    emptied: set[Path] = set()
+    for dest in stale:
+        target = output / dest
+        target.unlink(missing_ok=True)
+        emptied.update(p for p in target.parents if p != output and output in p.parents)
+    for folder in sorted(emptied, key=lambda p: len(p.parts), reverse=True):
+        try:
+            folder.rmdir()
+        except OSError:
+            pass  # not empty: other files still live there
 
 
 def _remove_leftovers(parent: Path, name: str) -> None:
-    """Clear folders left by an interrupted build; restore the output if a swap was cut short."""
+    """Clear staging folders left by a build that was killed."""
     for leftover in sorted(parent.glob(f".{name}.building-*")):
+        log.debug("removing %s, left by an interrupted build", leftover)
         shutil.rmtree(leftover, ignore_errors=True)
-    output = parent / name
-    for previous in sorted(parent.glob(f".{name}.previous-*")):
-        if not output.exists():
-            log.warning("restoring %s from an interrupted build", output)
-            os.rename(previous, output)
-        else:
-            shutil.rmtree(previous, ignore_errors=True)

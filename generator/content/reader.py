@@ -7,21 +7,24 @@ images into the URLs they will have.
 
 from __future__ import annotations
 
+import copy as _copy
 import datetime as dt
 import logging
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
 
 from generator.config import Config
 from generator.content.frontmatter import split
-from generator.content.markdown import Link, MarkdownRenderer, image_size
+from generator.digest import digest
+from generator.content.markdown import Link, MarkdownRenderer, Resolver, image_size
 from generator.content.metadata import Meta, check_meta, date_from_filename, strip_date_prefix
 from generator.errors import ContentError, HomepostError, Problem
 from generator.model import Image, Kind, Post, StaticFile
-from generator.text import count_words, html_to_text, reading_time, slugify, truncate
+from generator.parallel import parallel_map
+from generator.text import count_words, html_to_text, minutes_to_read, slugify, truncate
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +42,6 @@ class ReadOptions:
     future: bool = False
 
 
-@dataclass(frozen=True)
-class Content:
-    """Everything read from `content/`, before taxonomies and archives are collected."""
-
-    posts: list[Post]  # published, newest first
-    pages: list[Post]
-    static_files: list[StaticFile]
-
-
 @dataclass
 class _Source:
     """One Markdown file after the first pass: its front matter and where it will be written."""
@@ -55,31 +49,63 @@ class _Source:
     rel: str  # content-relative path, forward slashes
     kind: Kind
     meta: Meta
-    body: str
+    body: str | None  # None when it came from the cache: read again only if it must be rendered
     slug: str
     site_path: str  # path under the base URL, unquoted, e.g. "/2024/05/你好/"
     bundle_dir: str | None
 
 
-def read_content(config: Config, options: ReadOptions) -> Content:
-    """Read every post, page and static file under the site's content folder."""
-    reader = _Reader(config)
+FileStat = tuple[int, int]  # (mtime_ns, size)
+
+
+@dataclass
+class CachedFile:
+    """What a build learned from one Markdown file, to skip that work next time."""
+
+    stat: FileStat
+    content: str  # digest of the file's bytes
+    source: _Source  # without its body
+    post: Post | None = None  # the rendered post, with no terms
+    links: tuple[tuple[str, Link, FileStat | None], ...] = ()  # every URL the render resolved
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything read from `content/`, before taxonomies and archives are collected."""
+
+    posts: list[Post]  # published, newest first
+    pages: list[Post]
+    static_files: list[StaticFile]
+    cache: dict[str, CachedFile]  # what to remember for the next build
+    rendered: int = 0  # how many files had to be rendered (the rest came from the cache)
+
+
+def read_content(config: Config, options: ReadOptions, cache: dict[str, CachedFile] | None = None,
+                 jobs: int = 1) -> Content:  # fmt: skip
+    """Read every post, page and static file under the site's content folder.
+
+    `cache` is what a previous build remembered: unchanged files are neither read nor rendered
+    again, unless a link they resolved now points elsewhere. `jobs` processes render Markdown.
+    """
+    reader = _Reader(config, cache or {})
     sources, static_rels = reader.discover()
     published = [s for s in sources if reader.is_published(s, options)]
     reader.plan_urls(published, static_rels)
-    posts, pages = reader.render_all(published)
+    posts, pages, rendered = reader.render_all(published, jobs)
     for post in posts:
         post.scheduled = post.date is not None and post.date > options.now
     if reader.problems:
         raise ContentError(reader.problems)
     posts.sort(key=lambda p: (p.date, p.source), reverse=True)
     pages.sort(key=lambda p: p.source)
-    return Content(posts, pages, reader.static_files)
+    return Content(posts, pages, reader.static_files, reader.fresh, rendered)
 
 
 class _Reader:
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, cache: dict[str, CachedFile]):
         self.config = config
+        self.cache = cache
+        self.fresh: dict[str, CachedFile] = {}
         self.root = config.content_dir
         self.problems: list[Problem] = []
         self.urls: dict[str, str] = {}  # content-relative file -> root-relative URL path
@@ -120,14 +146,37 @@ class _Reader:
 
     def bundle_of(self, rel: str) -> str | None:
         """The bundle folder a file belongs to (the nearest folder above it with an index.md)."""
-        parents = [p.as_posix() for p in PurePosixPath(rel).parents]
-        return next((p for p in parents if p in self.bundle_dirs), None)
+        folder = rel
+        while "/" in folder:
+            folder = folder.rsplit("/", 1)[0]
+            if folder in self.bundle_dirs:
+                return folder
+        return None
 
     def _read_source(self, rel: str, kind: Kind) -> _Source | None:
+        """The first pass over one file, from the cache when the file has not changed."""
         path = self.root / rel
+        info = path.stat()
+        stat = (info.st_mtime_ns, info.st_size)
+        old = self.cache.get(rel)
+        if old is not None and old.stat == stat:
+            self.fresh[rel] = old
+            return old.source  # never changed in place: a build only reads it
+        data = path.read_bytes()
+        content = digest(data)
+        if old is not None and old.content == content:  # touched, not changed
+            self.fresh[rel] = replace(old, stat=stat)
+            return old.source
+        problems_before = len(self.problems)
+        source = self._parse(rel, kind, data)
+        if source is not None and len(self.problems) == problems_before:
+            self.fresh[rel] = CachedFile(stat, content, replace(source, body=None))
+        return source
+
+    def _parse(self, rel: str, kind: Kind, data: bytes) -> _Source | None:
         display = f"content/{rel}"
         try:
-            text = path.read_text(encoding="utf-8")
+            text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             self.problems.append(Problem(display, f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
             return None
@@ -210,23 +259,63 @@ class _Reader:
 
     # --- second pass --------------------------------------------------------------------------
 
-    def render_all(self, sources: list[_Source]) -> tuple[list[Post], list[Post]]:
-        """Render every published file's Markdown into a Post."""
-        posts: list[Post] = []
-        pages: list[Post] = []
+    def render_all(self, sources: list[_Source], jobs: int) -> tuple[list[Post], list[Post], int]:
+        """Every published file as a Post: from the cache when still valid, else rendered."""
+        done: dict[str, Post] = {}
+        todo: list[_Source] = []
         for source in sources:
-            try:
-                post = self._render(source)
-            except HomepostError as exc:
-                self.problems.extend(exc.problems)
+            entry = self.fresh.get(source.rel)
+            if entry is not None and entry.post is not None and self._links_hold(source, entry.links):
+                done[source.rel] = _fresh_copy(entry.post)
+            else:
+                todo.append(source)
+        for source, (post, links, problems) in zip(todo, parallel_map(self._render_recorded, todo, jobs)):
+            self.problems.extend(problems)
+            if post is None:
                 continue
-            (posts if source.kind == "post" else pages).append(post)
-        return posts, pages
+            done[source.rel] = _fresh_copy(post)
+            entry = self.fresh.get(source.rel)
+            if entry is not None:
+                entry.post, entry.links = post, links
+        posts = [done[s.rel] for s in sources if s.rel in done and s.kind == "post"]
+        pages = [done[s.rel] for s in sources if s.rel in done and s.kind == "page"]
+        return posts, pages, len(todo)
 
-    def _render(self, source: _Source) -> Post:
-        meta, config = source.meta, self.config
+    def _render_recorded(self, source: _Source) -> tuple[Post | None, tuple, list[Problem]]:
+        """Render one file, noting every URL it resolved (runs in a worker process)."""
+        links: list[tuple[str, Link, FileStat | None]] = []
+        resolve_base = self._resolver(source)
+
+        def resolve(url: str) -> Link:
+            link = resolve_base(url)
+            links.append((url, link, _stat(link.file)))
+            return link
+
+        try:
+            body = source.body if source.body is not None else self._body(source.rel)
+            return self._render(source, body, resolve), tuple(links), []
+        except HomepostError as exc:
+            return None, (), exc.problems
+
+    def _links_hold(self, source: _Source, links: tuple[tuple[str, Link, FileStat | None], ...]) -> bool:
+        """True when every URL a cached render resolved still resolves the same way."""
         resolve = self._resolver(source)
-        rendered = self.markdown.render(source.body, doc_id=source.slug.replace("/", "-"), resolve=resolve)
+        for url, link, stat in links:
+            try:
+                if resolve(url) != link or _stat(link.file) != stat:
+                    return False
+            except HomepostError:
+                return False
+        return True
+
+    def _body(self, rel: str) -> str:
+        """The Markdown body of a file whose front matter came from the cache."""
+        text = (self.root / rel).read_bytes().decode("utf-8")
+        return split(text.replace("\r\n", "\n"), f"content/{rel}").body
+
+    def _render(self, source: _Source, body: str, resolve: Resolver) -> Post:
+        meta, config = source.meta, self.config
+        rendered = self.markdown.render(body, doc_id=source.slug.replace("/", "-"), resolve=resolve)
         text = html_to_text(rendered.html)
         if meta.summary:
             summary_html = f"<p>{self.markdown.render_inline(meta.summary, resolve)}</p>"
@@ -243,7 +332,7 @@ class _Reader:
             absolute = config.site.origin + link.url if link.url.startswith("/") else link.url
             image = Image(link.url, absolute, meta.image.alt, *size)
         date = meta.date
-        return Post(
+        post = Post(
             source=source.rel,
             kind=source.kind,
             title=meta.title,
@@ -261,7 +350,7 @@ class _Reader:
             draft=meta.draft,
             aliases=meta.aliases,
             image=image,
-            reading_time=reading_time(text),
+            reading_time=minutes_to_read(words, cjk),
             word_count=words + cjk,
             taxonomy_names=meta.taxonomies,
             extra=meta.extra,
@@ -269,6 +358,8 @@ class _Reader:
             weight=meta.weight,
             bundle_dir=source.bundle_dir,
         )
+        post.fingerprint = digest(*(repr(getattr(post, name)) for name in _FINGERPRINTED))
+        return post
 
     def _resolver(self, source: _Source):
         """How URLs written in this file become published URLs."""
@@ -294,6 +385,27 @@ class _Reader:
             return Link(url)
 
         return resolve
+
+
+_FINGERPRINTED = tuple(f.name for f in fields(Post) if f.name not in ("terms", "scheduled", "fingerprint"))
+
+
+def _fresh_copy(post: Post) -> Post:
+    """A copy of a cached post for this build to fill in (terms, scheduled), leaving the cache's as it was."""
+    copy = _copy.copy(post)
+    copy.terms = {}
+    return copy
+
+
+def _stat(path: Path | None) -> FileStat | None:
+    """The signature of a local file a post links to (its size feeds width and height)."""
+    if path is None:
+        return None
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size)
 
 
 def _size_of(path: Path | None) -> tuple[int | None, int | None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -31,16 +32,13 @@ class FeedSpec:
     updated: dt.datetime  # when nothing is in the feed
 
 
-def render_feeds(config: Config, spec: FeedSpec) -> dict[str, bytes]:
-    """The three feeds of `spec`, keyed by their output path."""
-    urls = {fmt: config.abs_url(spec.folder + name) for fmt, name in FEED_FILES.items()}
-    return {
-        spec.folder + FEED_FILES["rss"]: _rss(config, spec, urls["rss"]),
-        spec.folder + FEED_FILES["atom"]: _atom(config, spec, urls["atom"]),
-        spec.folder + FEED_FILES["json"]: _json_feed(config, spec, urls["json"]),
-    }
+def render_feed(config: Config, spec: FeedSpec, fmt: str) -> bytes:
+    """One feed of `spec` in one format ("rss", "atom" or "json"), written at spec.folder + FEED_FILES[fmt]."""
+    makers = {"rss": _rss, "atom": _atom, "json": _json_feed}
+    return makers[fmt](config, spec, config.abs_url(spec.folder + FEED_FILES[fmt]))
 
 
+@functools.lru_cache(maxsize=8192)  # a post is in several feeds (site, each of its terms, 3 formats)
 def absolutize(html: str, origin: str) -> str:
     """Make root-relative links and images absolute, as feed readers need."""
     return _ROOT_RELATIVE.sub(lambda m: f"{m.group(1)}{origin}/", html)

@@ -7,6 +7,7 @@ After an intended change to the output, rewrite it with `make golden` (or
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 from generator.build.pipeline import BuildOptions, build_site
@@ -18,8 +19,11 @@ EXPECTED = HERE / "expected"
 
 
 def build_golden(output: Path) -> None:
-    """Build the golden site into `output` at the fixed test moment."""
-    build_site(SITE, BuildOptions(output=output, now=NOW))
+    """Build (a copy of) the golden site into `output` at the fixed test moment, from a cold start."""
+    with tempfile.TemporaryDirectory() as temp:
+        site = Path(temp) / "site"
+        shutil.copytree(SITE, site)
+        build_site(site, BuildOptions(output=output, now=NOW, jobs=1))
 
 
 def regenerate() -> None:

@@ -1,0 +1,102 @@
+"""The build cache in `.homepost/cache/`: what was read and what was written last time.
+
+A cache is an optimisation, never a source of truth: a missing, corrupt or version-mismatched
+file is ignored (and rebuilt), and files are replaced atomically (temporary file, then rename).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass, field, fields
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from generator import __version__
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR = ".homepost/cache"
+FORMAT = 1  # bump when the shape of what is pickled changes
+
+
+def _versions() -> str:
+    """Versions of everything whose behaviour shapes the output; a change empties the cache.
+
+    The fields of the pickled classes count too, so a changed model never meets an old pickle.
+    """
+    from generator.content.reader import CachedFile, _Source
+    from generator.content.metadata import Meta
+    from generator.model import Image, Post
+
+    shapes = [f"{cls.__name__}:{','.join(f.name for f in fields(cls))}" for cls in (CachedFile, _Source, Meta, Post, Image)]
+    parts = [f"homepost={__version__}", f"format={FORMAT}", *shapes]
+    for name in ("markdown-it-py", "mdit-py-plugins", "Pygments", "Jinja2", "feedgen", "PyYAML"):
+        try:
+            parts.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{name}=?")
+    return ";".join(parts)
+
+
+VERSIONS = _versions()
+
+
+def load(path: Path, key: str) -> Any | None:
+    """What was stored at `path` under `key`, or None when absent, stale or unreadable."""
+    try:
+        with path.open("rb") as file:
+            stored_key, value = pickle.load(file)
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # noqa: BLE001 - a damaged cache is discarded, whatever the damage
+        log.warning("ignoring damaged cache %s (%s)", path, type(exc).__name__)
+        return None
+    if stored_key != key:
+        log.debug("cache %s is from another version or configuration; ignoring it", path)
+        return None
+    return value
+
+
+def save(path: Path, key: str, value: Any) -> None:
+    """Store `value` under `key` at `path`, atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            pickle.dump((key, value), file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass
+class OutputRecord:
+    """What one output file was made from, and what it contains."""
+
+    fingerprint: str
+    content: str  # digest of the bytes written
+
+
+@dataclass
+class Manifest:
+    """Every file the last successful build wrote into one output folder."""
+
+    output: str  # the folder, resolved
+    files: dict[str, OutputRecord] = field(default_factory=dict)
+
+
+@dataclass
+class LastBuild:
+    """The inputs of the last successful build, to recognise a build with nothing to do."""
+
+    signature: str  # digest of every input file's name, size and mtime, the configuration and the options
+    next_change: object  # the earliest post date still in the future then (a datetime), or None
+    output: str
+    files: list[str]  # every file in the output
+    posts: int
+    pages: int

@@ -1,0 +1,76 @@
+"""Fingerprints: a digest of everything one output file is made from.
+
+A page's fingerprint covers the site-wide inputs (configuration, templates, theme strings,
+navigation, the list of terms) and the values its template is given: each post by a digest of
+all its fields, a term by its name, place and count, a list by its members. Editing one post's
+body therefore changes the fingerprints of exactly the pages that show that post.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from generator.build.cache import VERSIONS
+from generator.digest import digest
+from generator.model import Paginator, Post, Site, Taxonomy, Term
+
+
+class Fingerprints:
+    """Digests of posts and template values, each post digested once per build."""
+
+    def __init__(self, site_inputs: str):
+        self.site_inputs = site_inputs
+        self._memo: dict[int, str] = {}  # id of a post, term or taxonomy -> its digest
+
+    def page(self, template: str, info: Any, context: dict[str, Any]) -> str:
+        """The fingerprint of one rendered page."""
+        values = [f"{key}={self.value(context[key])}" for key in sorted(context)]
+        return digest(self.site_inputs, template, repr(info), *values)
+
+    def post(self, post: Post) -> str:
+        """A digest of every field of a post that a template or feed could show."""
+        known = self._memo.get(id(post))
+        if known is None:
+            terms = [(key, term.name, term.path) for key, terms in post.terms.items() for term in terms]
+            known = self._memo[id(post)] = digest(post.fingerprint, post.scheduled, repr(terms))
+        return known
+
+    def value(self, value: Any) -> str:
+        """A digest of one value given to a template."""
+        if isinstance(value, Post):
+            return self.post(value)
+        if isinstance(value, (list, tuple)):
+            return digest("list", *(self.value(v) for v in value))
+        if isinstance(value, (Term, Taxonomy)):
+            known = self._memo.get(id(value))
+            if known is None:
+                known = self._memo[id(value)] = _term_or_taxonomy(value)
+            return known
+        if isinstance(value, Paginator) or value is None or isinstance(value, (str, int, float, dt.datetime)):
+            return repr(value)
+        if dataclasses.is_dataclass(value):
+            return digest(type(value).__name__, *(self.value(getattr(value, f.name)) for f in dataclasses.fields(value)))
+        return repr(value)
+
+
+def _term_or_taxonomy(value: Term | Taxonomy) -> str:
+    if isinstance(value, Term):  # not its posts: a term page is given the posts it shows
+        return digest("term", value.taxonomy, value.name, value.path, value.url, value.count, repr(value.feeds))
+    terms = [(term.name, term.path, term.count) for term in value.terms]
+    return digest("taxonomy", value.key, value.title, value.path, value.url, value.feeds, repr(terms))
+
+
+def site_inputs(config_text: str, base_url: str, template_dirs: tuple[Path, ...], theme: Path, site: Site) -> str:
+    """A digest of what every page depends on: configuration, templates, strings, navigation, terms."""
+    parts = [VERSIONS, config_text, base_url]
+    for folder in (*template_dirs, theme / "strings.toml"):
+        files = sorted(folder.rglob("*")) if folder.is_dir() else [folder] if folder.is_file() else []
+        parts += [f"{file}:{file.read_bytes()!r}" for file in files if file.is_file()]
+    parts += [f"menu:{page.title}:{page.path}:{page.weight}" for page in site.menu]
+    for taxonomy in site.taxonomies:
+        parts.append(f"taxonomy:{taxonomy.key}:{taxonomy.title}:{taxonomy.path}:{taxonomy.feeds}")
+        parts += [f"term:{term.name}:{term.path}" for term in taxonomy.terms]
+    return digest(*parts)

@@ -1,0 +1,66 @@
+"""Spread work over processes: the one place Homepost forks.
+
+Workers are forked, so they inherit the caller's objects (a renderer, the site) without pickling
+them; only item indices go out and results come back. Small batches stay in-process, where a
+fork would cost more than it saves.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from typing import Callable, Sequence, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MIN_ITEMS = 64  # below this, one process is faster
+_TASK: tuple[Callable, Sequence] | None = None
+
+
+def default_jobs() -> int:
+    """How many processes to use when the user does not say: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _call(index: int):
+    assert _TASK is not None
+    func, items = _TASK
+    return func(items[index])
+
+
+def _call_chunk(bounds: tuple[int, int]) -> list:
+    return [_call(index) for index in range(*bounds)]
+
+
+def parallel_map(
+    func: Callable[[T], R], items: Sequence[T], jobs: int, on_done: Callable[[int], None] | None = None
+) -> list[R]:
+    """`[func(item) for item in items]`, over `jobs` forked processes when that pays off.
+
+    Results keep the order of `items`. `on_done(n)` is called as batches of n items finish.
+    """
+    global _TASK
+    if jobs <= 1 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
+        results = []
+        for item in items:
+            results.append(func(item))
+            if on_done is not None:
+                on_done(1)
+        return results
+    size = max(8, len(items) // (jobs * 8))
+    chunks = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
+    _TASK = (func, items)
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            results = []
+            for batch in pool.imap(_call_chunk, chunks):
+                results.extend(batch)
+                if on_done is not None:
+                    on_done(len(batch))
+            return results
+    finally:
+        _TASK = None

@@ -1,0 +1,249 @@
+"""The dev server's build loop: one build at a time, after a burst of changes has settled.
+
+Every build includes drafts and scheduled posts (marked as such by the theme), so it goes into
+the site's .homepost/serve/, never public/. A failed build leaves the last good output in place:
+the server keeps serving it and shows the problems on every open page until a build succeeds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Self
+
+from generator.build.pipeline import BuildOptions, BuildResult, build_site
+from generator.config import load_config
+from generator.errors import HomepostError, Problem
+from generator.render import theme_dir
+from generator.serve.watch import SiteWatcher
+from generator.serve.web import SiteServer
+
+log = logging.getLogger(__name__)
+
+SERVE_OUTPUT = ".homepost/serve"
+WILDCARD_HOSTS = {"", "0.0.0.0", "::"}
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """How to serve: where to listen, where to build, and how the build loop paces itself."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000  # 0: any free port (see DevServer.port)
+    output: Path | None = None  # default: .homepost/serve under the site
+    now: dt.datetime | None = None  # the moment deciding what is scheduled; default: the clock at each build
+    debounce: float = 0.1  # seconds without a change before a burst of changes is built
+    keepalive: float = 15.0  # seconds between keep-alive comments on an idle event stream
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    """One build of the loop, for the reporter: what changed, and what came of it."""
+
+    number: int  # 1 for the build at start
+    changed: tuple[str, ...]  # site-relative paths (absolute outside the site); empty for the first build
+    result: BuildResult | None  # None when the build failed
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None
+
+
+Reporter = Callable[[BuildOutcome], None]
+
+
+class DevServer:
+    """Builds the site, serves it, and rebuilds on every change until stopped.
+
+    `start()` binds the port, builds once (a failed build still starts the server), then watches
+    and serves on background threads; `stop()` ends them all. `report` is called with every
+    build's outcome, from the thread that built it.
+    """
+
+    def __init__(self, site_dir: Path, options: ServeOptions = ServeOptions(), report: Reporter | None = None):
+        self.root = site_dir.resolve()
+        self.options = options
+        self.output = (options.output or self.root / SERVE_OUTPUT).resolve()
+        self.report = report
+        self.latest: BuildOutcome | None = None
+        self._instance = secrets.token_hex(4)  # a page from an earlier run reloads on reconnecting
+        self._good_builds = 0
+        self._attempts = 0
+        self._pending: set[str] = set()
+        self._last_change = 0.0
+        self._wake = threading.Condition()
+        self._stopping = False
+        self._stopped = threading.Event()
+        self._http: SiteServer | None = None
+        self._watcher: SiteWatcher | None = None
+        self._watched_themes: set[Path] = set()
+        self._threads: list[threading.Thread] = []
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> BuildOutcome:
+        """Listen (OSError if the port is taken), build once, then watch and serve in the background."""
+        if self._http is not None:
+            raise RuntimeError("this DevServer was already started")
+        self._http = SiteServer(self.output, self.options.host, self.options.port, keepalive=self.options.keepalive)
+        try:
+            first = self._build(())
+            self._watcher = SiteWatcher(self.root, self.request_rebuild, ignore=[self.output])
+            self._watcher.start()
+            self._watch_theme()
+        except BaseException:
+            self._http.server_close()
+            raise
+        self._threads = [
+            threading.Thread(
+                target=self._http.serve_forever, kwargs={"poll_interval": 0.1}, name="homepost-http", daemon=True
+            ),
+            threading.Thread(target=self._build_loop, name="homepost-build", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+        log.info("serving %s at %s", self.output, self.url)
+        return first
+
+    def stop(self) -> None:
+        """Stop watching, building and serving; waits for a build in progress to finish."""
+        with self._wake:
+            if self._stopping:
+                return
+            self._stopping = True
+            self._wake.notify_all()
+        if self._watcher is not None:
+            self._watcher.stop()
+        if self._http is not None:
+            self._http.close_streams()
+            if self._threads:
+                self._http.shutdown()
+            self._http.server_close()
+        for thread in self._threads:
+            thread.join(timeout=30)
+            if thread.is_alive():
+                log.warning("%s did not stop in time", thread.name)
+        self._stopped.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until stopped (or `timeout` seconds); True once stopped. Ctrl+C interrupts it."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self._stopped.wait(0.5):  # short waits keep the main thread responsive to Ctrl+C
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+        return True
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- where it is -------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        """The port listened on (the one chosen by the system when asked for 0)."""
+        if self._http is None:
+            return self.options.port
+        return self._http.server_address[1]
+
+    @property
+    def url(self) -> str:
+        """The served site's home page, e.g. http://127.0.0.1:8000/blog/."""
+        base = self._http.shown.base_path if self._http is not None else "/"
+        return self._origin() + base
+
+    def _origin(self) -> str:
+        host = self.options.host
+        if host in WILDCARD_HOSTS:
+            host = "127.0.0.1"
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+
+    # --- the build loop ----------------------------------------------------------------------
+
+    def request_rebuild(self, changed: str) -> None:
+        """Note a changed source; the loop builds once changes have settled for `debounce` seconds."""
+        with self._wake:
+            self._pending.add(changed)
+            self._last_change = time.monotonic()
+            self._wake.notify_all()
+
+    def _build_loop(self) -> None:
+        while True:
+            with self._wake:
+                while not self._pending and not self._stopping:
+                    self._wake.wait()
+                while not self._stopping:  # debounce: wait for a quiet moment
+                    quiet_in = self._last_change + self.options.debounce - time.monotonic()
+                    if quiet_in <= 0:
+                        break
+                    self._wake.wait(quiet_in)
+                if self._stopping:
+                    return
+                changed = tuple(sorted(self._pending))
+                self._pending.clear()
+            # Changes made while this runs are pending again: they make exactly one more build.
+            self._build(changed)
+
+    def _build(self, changed: tuple[str, ...]) -> BuildOutcome:
+        """Build once, then publish the outcome: to open pages first, then to the reporter."""
+        assert self._http is not None
+        self._attempts += 1
+        outcome, base_path = self._run_build(self._attempts, changed)
+        self.latest = outcome
+        if outcome.ok:
+            self._good_builds += 1
+            self._http.show_build(f"{self._instance}-{self._good_builds}", base_path)
+            self._watch_theme()
+        else:
+            self._http.show_problems(list(outcome.problems), base_path)
+        if self.report is not None:
+            try:
+                self.report(outcome)
+            except Exception:  # a reporter's bug must not stop the loop
+                log.exception("reporting build %d failed", outcome.number)
+        return outcome
+
+    def _run_build(self, number: int, changed: tuple[str, ...]) -> tuple[BuildOutcome, str]:
+        """The outcome of one build, and the base path it was built for ("" if site.toml is broken)."""
+        base_path = ""
+        try:
+            base_path = load_config(self.root).site.base_path
+            options = BuildOptions(
+                output=self.output,
+                drafts=True,
+                future=True,
+                base_url=self._origin() + base_path,  # absolute links (feeds, canonical) stay on this server
+                now=self.options.now,
+            )
+            result = build_site(self.root, options)
+        except HomepostError as exc:
+            log.info("build %d failed with %d problems", number, len(exc.problems))
+            return BuildOutcome(number, changed, None, tuple(exc.problems)), base_path
+        except Exception as exc:  # a bug in a build must not take the server down
+            log.exception("build %d crashed", number)
+            problem = Problem("homepost", f"internal error: {type(exc).__name__}: {exc}")
+            return BuildOutcome(number, changed, None, (problem,)), base_path
+        log.info("build %d done in %.2f s", number, result.seconds)
+        return BuildOutcome(number, changed, result), base_path
+
+    def _watch_theme(self) -> None:
+        """Watch the theme's folder too when it lives outside the site (a theme given as a path)."""
+        if self._watcher is None:
+            return
+        try:
+            folder = theme_dir(load_config(self.root)).resolve()
+        except HomepostError:
+            return
+        if not folder.is_relative_to(self.root) and folder not in self._watched_themes:
+            self._watched_themes.add(folder)
+            self._watcher.watch_folder(folder)

@@ -1,0 +1,143 @@
+"""Incremental and parallel builds give the same bytes as a cold build, and touch only what changed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.build.pipeline import BuildOptions, BuildResult, build_site
+from tests.helpers import NOW, SITE_TOML, snapshot, write_files
+from tests.sites import BLOG
+
+POSTS = 90  # enough pages for the work to be spread over processes (generator.parallel.MIN_ITEMS)
+
+
+def many_posts() -> dict[str, str | bytes]:
+    """BLOG plus a run of short posts spread over tags and years."""
+    files = dict(BLOG)
+    for n in range(POSTS):
+        year, month = 2023 + n % 3, 1 + n % 12
+        tags = ", ".join(f"t{(n * 7 + k) % 11}" for k in range(1 + n % 3))
+        files[f"content/posts/{year}-{month:02d}-{1 + n % 27:02d}-post-{n}.md"] = (
+            f"---\ntitle: Post number {n}\ntags: [{tags}]\n---\n\nFirst paragraph of {n}.\n\nSecond paragraph.\n"
+        )
+    return files
+
+
+def build(site: Path, jobs: int = 1, **options) -> BuildResult:
+    return build_site(site, BuildOptions(now=NOW, jobs=jobs, **options))
+
+
+def cold(site: Path, tmp: Path, jobs: int) -> dict[str, bytes]:
+    """The output of a build from nothing: a copy of the site without cache or output."""
+    copy = tmp / f"cold-{jobs}"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns(".homepost", "public"))
+    build(copy, jobs=jobs)
+    return snapshot(copy / "public")
+
+
+def mtimes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    root = tmp_path / "site"
+    write_files(root, {"site.toml": SITE_TOML, **many_posts()})
+    build(root)
+    return root
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+CHANGES = {
+    "edit a body": lambda s: edit(s / "content/posts/2023-01-01-post-0.md", "Second paragraph.", "Second, edited."),
+    "edit a title": lambda s: edit(s / "content/posts/2024-02-02-post-1.md", "Post number 1", "Renamed post"),
+    "delete a post": lambda s: (s / "content/posts/2025-03-03-post-2.md").unlink(),
+    "rename a post": lambda s: (s / "content/posts/2023-04-04-post-3.md").rename(s / "content/posts/2023-04-04-moved.md"),
+    "add a post": lambda s: write_files(s, {"content/posts/2026-05-05-new.md": "---\ntitle: New\ntags: [t1, brand-new]\n---\n\nHi.\n"}),
+    "edit a template": lambda s: write_files(s, {"templates/page.html": '{% extends "base.html" %}{% block content %}P{% endblock %}'}),
+    "change site.toml": lambda s: edit(s / "site.toml", "posts_per_page = 2", "posts_per_page = 3"),
+    "replace an image": lambda s: write_files(s, {"content/images/pixel.png": (s / "content/images/ada.png").read_bytes()}),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_incremental_and_parallel_builds_match_a_cold_build(site: Path, tmp_path: Path, change: str) -> None:
+    CHANGES[change](site)
+    build(site, jobs=2)
+    incremental = snapshot(site / "public")
+    assert incremental == cold(site, tmp_path, jobs=1)
+    assert incremental == cold(site, tmp_path, jobs=2)
+
+
+def test_a_rebuild_with_nothing_changed_writes_no_file(site: Path) -> None:
+    before = mtimes(site / "public")
+    result = build(site)
+    assert (result.written, result.removed, result.rendered) == (0, 0, 0)
+    assert mtimes(site / "public") == before
+
+
+def test_a_scheduled_post_comes_out_on_a_rebuild_after_its_date(site: Path) -> None:
+    import datetime as dt
+
+    assert not (site / "public/2026/12/scheduled").exists()
+    build_site(site, BuildOptions(now=dt.datetime(2026, 12, 2, tzinfo=dt.timezone.utc), jobs=1))
+    assert (site / "public/2026/12/scheduled/index.html").is_file()
+
+
+def test_editing_one_body_remakes_only_pages_that_show_that_post(site: Path) -> None:
+    CHANGES["edit a body"](site)
+    result = build(site)
+    assert result.rendered == 1
+    assert result.made, "nothing was made again"
+    for dest in result.made:
+        text = (site / "public" / dest).read_text(encoding="utf-8")
+        assert "/2023/01/post-0/" in text, f"{dest} was made again but does not show the edited post"
+    assert len(result.made) < 20 < result.files
+    assert set(result.changed) <= set(result.made)
+    assert "2023/01/post-0/index.html" in result.changed
+
+
+def test_deleted_post_output_is_removed_and_empty_folders_go(site: Path) -> None:
+    CHANGES["delete a post"](site)
+    result = build(site)
+    assert "2025/03/post-2/index.html" in result.changed
+    assert not (site / "public/2025/03/post-2").exists()
+
+
+def test_a_damaged_cache_is_ignored_and_rebuilt(site: Path, tmp_path: Path) -> None:
+    for file in (site / ".homepost/cache").iterdir():
+        file.write_bytes(b"\x80\x04 this is not a pickle")
+    CHANGES["edit a body"](site)
+    build(site)
+    assert snapshot(site / "public") == cold(site, tmp_path, jobs=1)
+
+
+def test_output_files_deleted_by_hand_are_made_again(site: Path) -> None:
+    (site / "public/about/index.html").unlink()
+    build(site)
+    assert (site / "public/about/index.html").is_file()
+
+
+def test_a_failed_incremental_build_leaves_the_output_and_cache_alone(site: Path) -> None:
+    before = snapshot(site / "public")
+    cache_before = snapshot(site / ".homepost")
+    edit(site / "content/posts/2023-01-01-post-0.md", "title: Post number 0", "title: [broken")
+    result_error = None
+    try:
+        build(site)
+    except Exception as exc:  # noqa: BLE001 - asserting the kind below
+        result_error = exc
+    assert result_error is not None and "post-0.md" in str(result_error)
+    assert snapshot(site / "public") == before
+    assert snapshot(site / ".homepost") == cache_before
+    assert not [p for p in os.listdir(site) if p.startswith(".public.")]
