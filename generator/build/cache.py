@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass, field, fields
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from generator import __version__
 
@@ -74,9 +74,8 @@ def save(path: Path, key: str, value: Any) -> None:
         raise
 
 
-@dataclass
-class OutputRecord:
-    """What one output file was made from, and what it contains."""
+class OutputRecord(NamedTuple):
+    """What one output file was made from, and what it contains (a tuple: quick to unpickle)."""
 
     fingerprint: str
     content: str  # digest of the bytes written
