@@ -199,10 +199,13 @@ class DevServer:
         assert self._http is not None
         self._attempts += 1
         outcome, base_path = self._run_build(self._attempts, changed)
-        self.latest = outcome
+        previous, self.latest = self.latest, outcome
         if outcome.ok:
-            self._good_builds += 1
-            self._http.show_build(f"{self._instance}-{self._good_builds}", base_path)
+            result = outcome.result
+            unchanged = result is not None and result.written == 0 and result.removed == 0
+            if not (unchanged and previous is not None and previous.ok):  # reload only for news
+                self._good_builds += 1
+                self._http.show_build(f"{self._instance}-{self._good_builds}", base_path)
             self._watch_theme()
         else:
             self._http.show_problems(list(outcome.problems), base_path)
@@ -224,6 +227,9 @@ class DevServer:
                 future=True,
                 base_url=self._origin() + base_path,  # absolute links (feeds, canonical) stay on this server
                 now=self.options.now,
+                # Only the first build, before the server's threads start, may fork workers:
+                # forking a process with running threads can deadlock the children.
+                jobs=0 if number == 1 else 1,
             )
             result = build_site(self.root, options)
         except HomepostError as exc:
