@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from generator import __version__
 from generator.config import Config
@@ -116,7 +117,7 @@ class Renderer:
                 keep_trailing_newline=True,
                 auto_reload=False,  # a Renderer lives for one build
             )
-            env.globals.update(self._globals, lang=lang, t=self._translator(lang))
+            env.globals.update(self._globals, lang=lang, t=self._translator(lang), fragment=_Fragments(env))
             env.filters["date_format"] = functools.partial(_date_format, lang)
             env.filters["truncate"] = _truncate
             self._envs[lang] = env
@@ -166,6 +167,25 @@ class _AuthorView:
     avatar: str  # for pages: root-relative when the file is the site's own
     avatar_url: str  # absolute
     me: tuple[str, ...]
+
+
+class _Fragments:
+    """`fragment(template, post)`: a partial that depends only on one post, rendered once per build.
+
+    A post's entry on the home page, its tag, category and series pages is the same markup, so
+    it is rendered once and reused (per page language, as each language has its own environment).
+    """
+
+    def __init__(self, env: jinja2.Environment):
+        self.env = env
+        self.done: dict[tuple[str, int], Markup] = {}
+
+    def __call__(self, template: str, post: Any) -> Markup:
+        key = (template, id(post))
+        html = self.done.get(key)
+        if html is None:
+            html = self.done[key] = Markup(self.env.get_template(template).render(post=post))
+        return html
 
 
 def _load_strings(path: Path) -> dict[str, dict[str, str]]:
