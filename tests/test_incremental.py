@@ -141,3 +141,18 @@ def test_a_failed_incremental_build_leaves_the_output_and_cache_alone(site: Path
     assert snapshot(site / "public") == before
     assert snapshot(site / ".homepost") == cache_before
     assert not [p for p in os.listdir(site) if p.startswith(".public.")]
+
+
+def test_memory_cache_starts_from_disk_keeps_to_memory_and_flushes(site: Path) -> None:
+    from generator.build.cache import MemoryCache
+
+    memory = MemoryCache()
+    CHANGES["edit a body"](site)
+    assert build(site, memory=memory).rendered == 1  # the files on disk were its starting point
+    on_disk = snapshot(site / ".homepost")
+    CHANGES["edit a title"](site)
+    assert build(site, memory=memory).rendered == 1
+    assert snapshot(site / ".homepost") == on_disk, "a build with a memory cache wrote the disk cache"
+    memory.flush()
+    assert snapshot(site / ".homepost") != on_disk
+    assert build(site).written == 0  # a later process picks up where the memory cache left off

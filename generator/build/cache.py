@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from generator import __version__
+from generator.digest import digest
 
 log = logging.getLogger(__name__)
 
@@ -99,3 +100,56 @@ class LastBuild:
     files: list[str]  # every file in the output
     posts: int
     pages: int
+
+
+class BuildCache:
+    """Where one output folder's cache lives between builds: files in `.homepost/cache/`.
+
+    Each output folder has its own files (a preview and the public build do not evict each
+    other). Only what changed is saved.
+    """
+
+    def __init__(self, folder: Path, output: Path, key: str):
+        self.key = key  # the configuration and versions the content cache is valid for
+        name = digest(str(output))[:16]
+        self.paths = {part: folder / f"{part}-{name}.pickle" for part in ("content", "output", "last-build")}
+
+    def load(self, part: str) -> Any | None:
+        """The stored `part` ("content", "output" or "last-build"), or None."""
+        return load(self.paths[part], self.key)
+
+    def save(self, part: str, value: Any) -> None:
+        """Store `part` atomically."""
+        save(self.paths[part], self.key, value)
+
+
+class MemoryCache(BuildCache):
+    """The same cache kept in memory by a long-running process (the dev server).
+
+    It starts from the files on disk, then saves to memory only; `flush()` writes it back.
+    """
+
+    def __init__(self) -> None:
+        self.key = ""
+        self.parts: dict[str, Any] = {}
+        self.disk: BuildCache | None = None
+
+    def bind(self, disk: BuildCache) -> None:
+        """Use `disk` as the starting point; forget what is held if the configuration or versions changed."""
+        if disk.key != self.key or self.disk is None or disk.paths != self.disk.paths:
+            self.key, self.parts, self.disk = disk.key, {}, disk
+
+    def load(self, part: str) -> Any | None:
+        if part not in self.parts and self.disk is not None:
+            self.parts[part] = self.disk.load(part)
+        return self.parts.get(part)
+
+    def save(self, part: str, value: Any) -> None:
+        self.parts[part] = value
+
+    def flush(self) -> None:
+        """Write what is held to disk, for the next process."""
+        if self.disk is not None:
+            for part, value in self.parts.items():
+                if value is not None:
+                    self.disk.save(part, value)

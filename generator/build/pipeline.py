@@ -43,6 +43,7 @@ class BuildOptions:
     jobs: int = 0  # processes for rendering; 0 means one per core
     use_cache: bool = True  # False: read and render everything (the cache is still refreshed)
     progress: Progress | None = None
+    memory: cache.MemoryCache | None = None  # keep the cache here instead of on disk (the dev server)
 
 
 @dataclass(frozen=True)
@@ -74,17 +75,16 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> BuildR
     check_output_dir(output, config.root)
     now = options.now or dt.datetime.now(tz=config.site.tz)
     jobs = options.jobs or default_jobs()
-    cache_dir = config.root / cache.CACHE_DIR
     config_text = (config.root / CONFIG_NAME).read_text(encoding="utf-8")
-    cache_key = digest(cache.VERSIONS, config_text, config.site.url)
+    store = _cache_for(config, options, output, digest(cache.VERSIONS, config_text, config.site.url))
 
     signature = input_signature(config, options, output, config_text)
-    last = cache.load(cache_dir / "last-build.pickle", cache_key) if options.use_cache else None
+    last = store.load("last-build") if options.use_cache else None
     if last is not None and nothing_changed(last, signature, now, output):
         log.info("nothing changed since the last build")
         return BuildResult(output, last.posts, last.pages, len(last.files), 0, 0, 0, time.perf_counter() - started)
 
-    known = cache.load(cache_dir / "content.pickle", cache_key) if options.use_cache else None
+    known = store.load("content") if options.use_cache else None
     read = ReadOptions(now=now, drafts=options.drafts, future=options.future)
     content = read_content(config, read, cache=known, jobs=jobs)
     log.info("read %d posts, %d pages and %d other files (%d rendered, the rest cached)",
@@ -103,19 +103,27 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> BuildR
     if plan.problems:
         raise BuildError(plan.problems)
 
-    manifest_path = cache_dir / f"output-{digest(str(output))}.pickle"
-    previous = cache.load(manifest_path, cache.VERSIONS) if options.use_cache else None
+    previous = store.load("output") if options.use_cache else None
     written = write_output(output, plan, previous, jobs=jobs, progress=options.progress)
     log.info("made %d files, wrote %d changed, removed %d", len(written.made), len(written.written), len(written.removed))
-    cache.save(manifest_path, cache.VERSIONS, written.manifest)
+    store.save("output", written.manifest)
     if content.rendered or known is None:
-        cache.save(cache_dir / "content.pickle", cache_key, content.cache)
+        store.save("content", content.cache)
     upcoming = [e.source.meta.date for e in content.cache.values() if e.source.meta.date and e.source.meta.date > now]
     record = cache.LastBuild(signature, min(upcoming, default=None), str(output), sorted(plan.outputs), len(site.posts), len(site.pages))
-    cache.save(cache_dir / "last-build.pickle", cache_key, record)
+    store.save("last-build", record)
     return BuildResult(output, len(site.posts), len(site.pages), len(plan), len(written.written), len(written.removed),
                        content.rendered, time.perf_counter() - started, written.made,
                        written.written + written.removed)  # fmt: skip
+
+
+def _cache_for(config: Config, options: BuildOptions, output: Path, key: str) -> cache.BuildCache:
+    """The cache of this output folder: the caller's memory, or files in .homepost/cache/."""
+    disk = cache.BuildCache(config.root / cache.CACHE_DIR, output, key)
+    if options.memory is not None:
+        options.memory.bind(disk)
+        return options.memory
+    return disk
 
 
 def input_signature(config: Config, options: BuildOptions, output: Path, config_text: str) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
+from generator.build.cache import MemoryCache
 from generator.build.pipeline import BuildOptions, BuildResult, build_site
 from generator.config import load_config
 from generator.errors import HomepostError, Problem
@@ -73,6 +74,7 @@ class DevServer:
         self.output = (options.output or self.root / SERVE_OUTPUT).resolve()
         self.report = report
         self.latest: BuildOutcome | None = None
+        self._memory = MemoryCache()
         self._instance = secrets.token_hex(4)  # a page from an earlier run reloads on reconnecting
         self._good_builds = 0
         self._attempts = 0
@@ -130,6 +132,10 @@ class DevServer:
             thread.join(timeout=30)
             if thread.is_alive():
                 log.warning("%s did not stop in time", thread.name)
+        try:
+            self._memory.flush()  # the next `homepost serve` starts from this build's cache
+        except OSError as exc:
+            log.warning("could not save the build cache: %s", exc)
         self._stopped.set()
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -230,6 +236,7 @@ class DevServer:
                 # Only the first build, before the server's threads start, may fork workers:
                 # forking a process with running threads can deadlock the children.
                 jobs=0 if number == 1 else 1,
+                memory=self._memory,  # the cache stays in this process: no disk round trip per edit
             )
             result = build_site(self.root, options)
         except HomepostError as exc:
