@@ -75,8 +75,11 @@ class SiteView:
 class Renderer:
     """Renders the theme's templates (overridden by the site's templates/) into HTML strings."""
 
-    def __init__(self, config: Config, site: Site):
+    def __init__(self, config: Config, site: Site, bytecode_dir: Path | None = None):
         self.config = config
+        self._bytecode = jinja2.FileSystemBytecodeCache(str(bytecode_dir)) if bytecode_dir else None
+        if bytecode_dir is not None:
+            bytecode_dir.mkdir(parents=True, exist_ok=True)
         self.theme = theme_dir(config)
         self.template_dirs = (config.root / "templates", self.theme / "templates")
         self._loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in self.template_dirs])
@@ -116,6 +119,7 @@ class Renderer:
                 undefined=jinja2.StrictUndefined,
                 keep_trailing_newline=True,
                 auto_reload=False,  # a Renderer lives for one build
+                bytecode_cache=self._bytecode,  # compiled templates, checked against their source
             )
             env.globals.update(self._globals, lang=lang, t=self._translator(lang), fragment=_Fragments(env))
             env.filters["date_format"] = functools.partial(_date_format, lang)

@@ -90,7 +90,7 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> BuildR
     log.info("read %d posts, %d pages and %d other files (%d rendered, the rest cached)",
              len(content.posts), len(content.pages), len(content.static_files), content.rendered)  # fmt: skip
     site = collect_site(config, content)
-    renderer = Renderer(config, site)
+    renderer = Renderer(config, site, bytecode_dir=config.root / cache.CACHE_DIR / "templates")
     pages = plan_pages(config, site)
     fingerprints = Fingerprints(site_inputs(config_text, config.site.url, renderer.template_dirs, renderer.theme, site))
 
