@@ -93,6 +93,27 @@ class TaxonomySettings:
 
 
 @dataclass(frozen=True)
+class PodcastSettings:
+    """`[podcasts.<key>]`: one show. Apple's rules are checked at build time, not here."""
+
+    key: str
+    title: str
+    description: str
+    author: str = ""
+    owner_name: str = ""
+    owner_email: str = ""
+    language: str = ""  # default: the site's
+    artwork: str = ""  # a path under the site or an http(s) URL
+    categories: tuple[str, ...] = ()  # "Technology", or "Society & Culture > Documentary"
+    explicit: bool | None = None
+    type: str = "episodic"
+    funding: tuple[tuple[str, str], ...] = ()  # (url, text)
+    locked: bool = False
+    copyright: str = ""
+    new_feed_url: str = ""
+
+
+@dataclass(frozen=True)
 class NetworkSettings:
     """`[network]`: rules for every outgoing request."""
 
@@ -110,6 +131,7 @@ class Config:
     build: BuildSettings = field(default_factory=BuildSettings)
     taxonomies: tuple[TaxonomySettings, ...] = ()
     network: NetworkSettings = field(default_factory=NetworkSettings)
+    podcasts: tuple[PodcastSettings, ...] = ()
 
     @property
     def content_dir(self) -> Path:
@@ -257,13 +279,38 @@ SCHEMA: dict[str, dict[str, Option]] = {
         "feeds": Option(BOOL, "true or false"),
         "enabled": Option(BOOL, "true or false"),
     },
+    "podcasts.*": {
+        "title": Option(STR, "a string", required=True),
+        "description": Option(STR, "a string", required=True),
+        "author": Option(STR, "a string"),
+        "owner_name": Option(STR, "a string"),
+        "owner_email": Option(STR, "an email address", check=lambda v: None if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", v) else "expected an email address"),
+        "language": Option(STR, "a language tag"),
+        "artwork": Option(STR, "a path under the site or an http(s) URL"),
+        "categories": Option((list,), "a list of Apple Podcasts categories", check=lambda v: None if all(isinstance(c, str) and c.strip() for c in v) else "expected a list of category names such as \"Technology\" or \"Society & Culture > Documentary\""),
+        "explicit": Option(BOOL, "true or false"),
+        "type": Option(STR, "'episodic' or 'serial'", check=_choice("episodic", "serial")),
+        "funding": Option((list,), "a list of tables with url and text", check=lambda v: _funding(v)),
+        "locked": Option(BOOL, "true or false"),
+        "copyright": Option(STR, "a string"),
+        "new_feed_url": Option(STR, "an http(s) URL", check=_http_url),
+    },
     "network": {
         "allow_private_addresses": Option(BOOL, "true or false"),
         "timeout": Option((int, float), "a number of seconds", check=lambda v: None if v > 0 else "expected a number of seconds greater than 0"),
         "max_bytes": Option(INT, "a number of bytes", check=_positive),
     },
 }
-TOP_LEVEL = ("site", "build", "taxonomies", "network")
+TOP_LEVEL = ("site", "build", "taxonomies", "network", "podcasts")
+
+
+def _funding(value: list) -> str | None:
+    for item in value:
+        if not isinstance(item, dict) or set(item) - {"url", "text"} or not isinstance(item.get("url"), str):
+            return "expected a list of tables such as { url = \"https://…\", text = \"Support the show\" }"
+        if _http_url(item["url"]):
+            return f"expected an http(s) URL in funding, got {item['url']!r}"
+    return None
 
 
 class _Reader:
@@ -338,6 +385,7 @@ def parse_config(text: str, root: Path, file: str = CONFIG_NAME) -> Config:
     build = reader.section(data.get("build"), "build", "build")
     network = reader.section(data.get("network"), "network", "network")
     taxonomies = _taxonomies(reader, reader.table(data.get("taxonomies"), "taxonomies"))
+    podcasts = _podcasts(reader, reader.table(data.get("podcasts"), "podcasts"))
     if reader.problems:
         raise ConfigError(reader.problems)
     url = site.pop("url")
@@ -350,6 +398,7 @@ def parse_config(text: str, root: Path, file: str = CONFIG_NAME) -> Config:
         build=BuildSettings(**build),
         taxonomies=taxonomies,
         network=NetworkSettings(**{k: (float(v) if k == "timeout" else v) for k, v in network.items()}),
+        podcasts=podcasts,
     )
 
 
@@ -371,6 +420,23 @@ def _taxonomies(reader: _Reader, data: dict[str, Any]) -> tuple[TaxonomySettings
             options["path"] = options["path"].strip("/")
         result[key] = replace(base, **options)
     return tuple(result.values())
+
+
+def _podcasts(reader: _Reader, data: dict[str, Any]) -> tuple[PodcastSettings, ...]:
+    """The shows of `[podcasts.<key>]`."""
+    shows = []
+    for key, value in data.items():
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", key):
+            reader.problem(f"podcasts.{key}", "expected a lower-case name of letters, digits, '-' and '_' (it is used in URLs)")
+            continue
+        before = len(reader.problems)
+        options = reader.section(value, "podcasts.*", f"podcasts.{key}")
+        if len(reader.problems) > before:
+            continue
+        options["categories"] = tuple(c.strip() for c in options.get("categories", ()))
+        options["funding"] = tuple((f["url"], f.get("text", "")) for f in options.get("funding", ()))
+        shows.append(PodcastSettings(key=key, **options))
+    return tuple(shows)
 
 
 def toml_problem(file: str, exc: tomllib.TOMLDecodeError, line_offset: int, end_line: int | None = None) -> Problem:

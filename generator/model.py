@@ -23,6 +23,79 @@ class Image:
     height: int | None = None
 
 
+@dataclass(frozen=True)
+class Person:
+    """Someone on an episode (Podcasting 2.0 podcast:person)."""
+
+    name: str
+    role: str = "host"
+    group: str = "cast"
+    href: str = ""
+    img: str = ""
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A chapter of an episode: where it starts (seconds) and what it is called."""
+
+    start: float
+    title: str
+    url: str = ""
+    img: str = ""
+
+
+@dataclass
+class Episode:
+    """The podcast side of a post that has `audio:`."""
+
+    show: str  # key of its [podcasts.<show>]
+    guid: str  # never changes, whatever happens to title, slug or date
+    audio_url: str  # absolute URL of the enclosure
+    audio_src: str  # URL for the page's player: root-relative for the site's own files
+    audio_length: int  # bytes
+    audio_type: str  # MIME type
+    duration: int | None  # whole seconds, when known
+    number: int | None = None
+    season: int | None = None
+    episode_type: str = "full"  # full, trailer or bonus
+    explicit: bool | None = None  # None: as the show says
+    image: Image | None = None
+    transcript_url: str | None = None  # absolute
+    transcript_type: str | None = None  # text/vtt or application/x-subrip
+    transcript_text: tuple[tuple[float, str], ...] = ()  # (start seconds, text) cues, for the page
+    chapters_url: str | None = None  # absolute URL of the Podcasting 2.0 JSON chapters file
+    chapters: tuple[Chapter, ...] = ()
+    chapters_file: str | None = None  # output file the build writes the chapters JSON to, if it does
+    persons: tuple[Person, ...] = ()
+
+
+@dataclass
+class Show:
+    """One podcast: its settings, its feed and its episodes (newest first)."""
+
+    key: str
+    title: str
+    description: str
+    author: str
+    owner_name: str
+    owner_email: str
+    language: str
+    artwork: Image | None
+    categories: tuple[tuple[str, str | None], ...]  # (category, subcategory)
+    explicit: bool
+    type: str  # episodic or serial
+    funding: tuple[tuple[str, str], ...]  # (url, text)
+    locked: bool
+    copyright: str
+    new_feed_url: str
+    guid: str  # podcast:guid, UUIDv5 of the feed URL
+    feed_url: str  # absolute
+    feed_path: str  # output file, relative to the output folder
+    path: str  # root-relative path of the show's page
+    url: str  # absolute URL of the show's page
+    episodes: list[Post] = field(default_factory=list)
+
+
 @dataclass
 class Term:
     """One value of a taxonomy (a tag, a category, a series) and the posts filed under it."""
@@ -83,6 +156,7 @@ class Post:
     menu: bool = False
     weight: int = 0
     bundle_dir: str | None = None  # content-relative folder whose files travel with the post
+    episode: Episode | None = None  # set when the post has `audio:`
     fingerprint: str = ""  # digest of every field above but terms and scheduled, set by the reader
 
     @property
@@ -151,6 +225,7 @@ class Site:
     taxonomies: list[Taxonomy]
     static_files: list[StaticFile]
     years: list[tuple[int, list[Post]]]  # newest year first
+    shows: list[Show] = field(default_factory=list)
 
     @property
     def menu(self) -> list[Post]:

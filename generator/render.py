@@ -102,6 +102,7 @@ class Renderer:
             ),
             "url": config.path_url,
             "absurl": config.abs_url,
+            "shows": {show.key: show for show in site.shows},
         }
         self._envs: dict[str, jinja2.Environment] = {}
 
@@ -124,6 +125,7 @@ class Renderer:
             env.globals.update(self._globals, lang=lang, t=self._translator(lang), fragment=_Fragments(env))
             env.filters["date_format"] = functools.partial(_date_format, lang)
             env.filters["truncate"] = _truncate
+            env.filters["duration"] = duration
             self._envs[lang] = env
         return env
 
@@ -213,6 +215,16 @@ def _date_format(lang: str, value: dt.datetime | dt.date | None) -> str:
     if lang.startswith("en"):
         return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
     return value.strftime("%Y-%m-%d")
+
+
+def duration(seconds: float | None) -> str:
+    """A running time as players show it: 93 -> "1:33", 3725 -> "1:02:05"."""
+    if seconds is None:
+        return ""
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def _truncate(value: str, length: int = 255, end: str = "…") -> str:

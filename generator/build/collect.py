@@ -1,15 +1,19 @@
-"""Group what was read into the site: taxonomies and their terms, yearly archives."""
+"""Group what was read into the site: taxonomies and their terms, yearly archives, podcast shows."""
 
 from __future__ import annotations
 
 import logging
 from itertools import groupby
-from urllib.parse import quote
+from pathlib import Path
+from urllib.parse import quote, unquote
 
-from generator.config import Config
+from generator.config import Config, PodcastSettings
+from generator.content.episodes import show_feed_path, show_guid
+from generator.content.markdown import image_size
 from generator.content.reader import Content
 from generator.feeds import FEED_FILES
-from generator.model import Post, Site, Taxonomy, Term
+from generator.model import Image, Post, Show, Site, Taxonomy, Term
+from generator.podcast_categories import parse_category
 from generator.text import slugify
 
 log = logging.getLogger(__name__)
@@ -26,7 +30,63 @@ def collect_site(config: Config, content: Content) -> Site:
         taxonomies=taxonomies,
         static_files=content.static_files,
         years=years,
+        shows=[_show(config, settings, content.posts) for settings in config.podcasts],
     )
+
+
+def _show(config: Config, settings: PodcastSettings, posts: list[Post]) -> Show:
+    """A show with its episodes, newest first; Apple's rules are checked separately."""
+    author = config.site.author
+    categories = []
+    for text in settings.categories:
+        try:
+            categories.append(parse_category(text))
+        except ValueError:
+            categories.append((text, None))  # reported by the checks before publishing
+    return Show(
+        key=settings.key,
+        title=settings.title,
+        description=settings.description,
+        author=settings.author or author.name,
+        owner_name=settings.owner_name or settings.author or author.name,
+        owner_email=settings.owner_email,
+        language=settings.language or config.site.language,
+        artwork=_artwork(config, settings.artwork, settings.title),
+        categories=tuple(categories),
+        explicit=bool(settings.explicit),
+        type=settings.type,
+        funding=settings.funding,
+        locked=settings.locked,
+        copyright=settings.copyright,
+        new_feed_url=settings.new_feed_url,
+        guid=show_guid(config, settings.key),
+        feed_url=config.abs_url(show_feed_path(settings.key)),
+        feed_path=show_feed_path(settings.key),
+        path=config.path_url(f"podcasts/{settings.key}/"),
+        url=config.abs_url(f"podcasts/{settings.key}/"),
+        episodes=[p for p in posts if p.episode is not None and p.episode.show == settings.key],
+    )
+
+
+def artwork_file(config: Config, artwork: str) -> Path | None:
+    """The local file of a show's artwork (a path under the site: in content/ or static/), if any."""
+    if not artwork or "://" in artwork:
+        return None
+    for folder in (config.content_dir, config.root / "static"):
+        candidate = folder / unquote(artwork.lstrip("/"))
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _artwork(config: Config, artwork: str, title: str) -> Image | None:
+    if not artwork:
+        return None
+    if "://" in artwork:
+        return Image(artwork, artwork, title)
+    file = artwork_file(config, artwork)
+    width, height = image_size(file) if file is not None else (-1, -1)
+    return Image(config.path_url(artwork), config.abs_url(artwork), title, width if width > 0 else None, height if height > 0 else None)
 
 
 def _year(post: Post) -> int:

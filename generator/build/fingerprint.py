@@ -70,6 +70,8 @@ def site_inputs(config_text: str, base_url: str, template_dirs: tuple[Path, ...]
         files = sorted(folder.rglob("*")) if folder.is_dir() else [folder] if folder.is_file() else []
         parts += [f"{file}:{file.read_bytes()!r}" for file in files if file.is_file()]
     parts += [f"menu:{page.title}:{page.path}:{page.weight}" for page in site.menu]
+    for show in site.shows:  # templates may link any show and its episodes (the `shows` global)
+        parts += [f"show:{show.key}:{show.path}:{show.feed_url}"] + [f"episode:{post.path}:{post.title}" for post in show.episodes]
     for taxonomy in site.taxonomies:
         parts.append(f"taxonomy:{taxonomy.key}:{taxonomy.title}:{taxonomy.path}:{taxonomy.feeds}")
         parts += [f"term:{term.name}:{term.path}" for term in taxonomy.terms]

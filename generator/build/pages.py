@@ -59,6 +59,12 @@ def plan_pages(config: Config, site: Site) -> list[HtmlPage]:
     for year, posts in site.years:
         pages.append(HtmlPage(f"{year}/index.html", "year.html", _info(config, "year", f"{year}/", str(year)),
                               f"archive {year}", {"year": year, "posts": posts}))  # fmt: skip
+    for show in site.shows:
+        info = PageInfo("show", show.path, show.url, title=show.title, description=show.description, image=show.artwork,
+                        lang=show.language if show.language != config.site.language else None,
+                        feeds={"rss": show.feed_url})  # fmt: skip
+        pages.append(HtmlPage(dest_of(f"podcasts/{show.key}/"), "show.html", info, f"podcast {show.key}", {"show": show},
+                              lastmod=show.episodes[0].date if show.episodes else None))  # fmt: skip
     pages.append(HtmlPage("404.html", "404.html", _info(config, "404", "404.html", "404"), "404 page", in_sitemap=False))
     for post in site.pages + site.posts:
         for alias in post.aliases:

@@ -13,16 +13,19 @@ from urllib.parse import unquote
 
 from generator.build import cache
 from generator.build.collect import collect_site
+from generator.build.podcast_checks import check_podcasts
 from generator.build.fingerprint import Fingerprints, site_inputs
 from generator.build.pages import HtmlPage, plan_pages
 from generator.build.writer import OutputPlan, Progress, check_output_dir, write_output
 from generator.config import CONFIG_NAME, Config, load_config
+from generator.content.episodes import chapters_json
 from generator.content.markdown import highlight_css
 from generator.content.reader import ReadOptions, read_content
 from generator.digest import digest
 from generator.errors import BuildError
 from generator.feeds import FEED_FILES
 from generator.feeds.blog import FeedSpec, render_feed
+from generator.feeds.podcast import podcast_feed
 from generator.feeds.sitemap import robots_txt, sitemap_xml
 from generator.model import Site
 from generator.parallel import default_jobs
@@ -90,6 +93,11 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> BuildR
     log.info("read %d posts, %d pages and %d other files (%d rendered, the rest cached)",
              len(content.posts), len(content.pages), len(content.static_files), content.rendered)  # fmt: skip
     site = collect_site(config, content)
+    findings = check_podcasts(config, site)
+    for warning in findings.warnings:
+        log.warning("%s", warning)
+    if findings.errors:
+        raise BuildError(findings.errors)
     renderer = Renderer(config, site, bytecode_dir=config.root / cache.CACHE_DIR / "templates")
     pages = plan_pages(config, site)
     fingerprints = Fingerprints(site_inputs(config_text, config.site.url, renderer.template_dirs, renderer.theme, site))
@@ -98,6 +106,7 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> BuildR
     plan_static_files(plan, config, renderer, site)
     plan_pages_output(plan, renderer, pages, fingerprints)
     plan_feeds(plan, config, site, now, fingerprints)
+    plan_podcasts(plan, config, site, fingerprints)
     plan.add_bytes("sitemap.xml", sitemap_xml(sitemap_entries(pages)), "sitemap")
     plan.add_bytes("robots.txt", robots_txt(config.abs_url("sitemap.xml")), "robots.txt")
     if plan.problems:
@@ -193,6 +202,19 @@ def plan_feeds(plan: OutputPlan, config: Config, site: Site, now: dt.datetime, f
         for fmt, name in FEED_FILES.items():
             fingerprint = digest(fingerprints.site_inputs, fmt, spec.title, spec.description, spec.page_url, spec.folder, posts, updated)
             plan.add(spec.folder + name, f"feed of {spec.page_url}", fingerprint, functools.partial(render_feed, config, spec, fmt))
+
+
+def plan_podcasts(plan: OutputPlan, config: Config, site: Site, fingerprints: Fingerprints) -> None:
+    """Each show's feed (also at /podcast.xml when the site has one show) and generated chapters files."""
+    for show in site.shows:
+        fingerprint = digest(fingerprints.site_inputs, "podcast", fingerprints.value(show))
+        make = functools.partial(podcast_feed, config, show)
+        plan.add(show.feed_path, f"podcast {show.key}", fingerprint, make)
+        if len(site.shows) == 1:
+            plan.add("podcast.xml", f"podcast {show.key}", fingerprint, make)
+    for post in site.posts:
+        if post.episode is not None and post.episode.chapters_file:
+            plan.add_bytes(post.episode.chapters_file, chapters_json(post.episode.chapters), f"content/{post.source} (chapters)")
 
 
 def sitemap_entries(pages: list[HtmlPage]) -> list[tuple[str, dt.datetime | None]]:

@@ -43,6 +43,7 @@ class Meta:
     uid: str | None = None
     taxonomies: dict[str, tuple[str, ...]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)  # line of each front matter key, for messages
 
 
 class _Checker:
@@ -157,6 +158,7 @@ def check_meta(fm: FrontMatter, file: str, tz: ZoneInfo, taxonomies: tuple[str, 
     for key in taxonomies:
         meta.taxonomies[key] = check.strings(key)
     meta.extra = {k: v for k, v in fm.data.items() if k not in KNOWN_KEYS and k not in taxonomies}
+    meta.lines = dict(fm.lines)
     return meta
 
 

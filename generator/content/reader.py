@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
 
 from generator.config import Config
+from generator.content.episodes import EPISODE_KEYS, read_episode
 from generator.content.frontmatter import split
 from generator.digest import digest
 from generator.content.markdown import Link, MarkdownRenderer, Resolver, image_size
@@ -332,6 +333,10 @@ class _Reader:
             absolute = config.site.origin + link.url if link.url.startswith("/") else link.url
             image = Image(link.url, absolute, meta.image.alt, *size)
         date = meta.date
+        episode = read_episode(config, meta.extra, f"content/{source.rel}", source.rel, meta.lines.get, resolve,
+                               chapters_dest=source.site_path.lstrip("/") + "chapters.json")  # fmt: skip
+        if episode is not None and image is not None:
+            episode.image = image
         post = Post(
             source=source.rel,
             kind=source.kind,
@@ -353,7 +358,8 @@ class _Reader:
             reading_time=minutes_to_read(words, cjk),
             word_count=words + cjk,
             taxonomy_names=meta.taxonomies,
-            extra=meta.extra,
+            extra={k: v for k, v in meta.extra.items() if k not in EPISODE_KEYS},
+            episode=episode,
             menu=meta.menu,
             weight=meta.weight,
             bundle_dir=source.bundle_dir,

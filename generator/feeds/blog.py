@@ -1,4 +1,8 @@
-"""RSS 2.0 and Atom 1.0 (feedgen) and JSON Feed 1.1 (json) for a list of posts."""
+"""RSS 2.0 and Atom 1.0 (feedgen) and JSON Feed 1.1 (json) for a list of posts.
+
+A post with audio (an episode) carries it in each: an RSS <enclosure>, an Atom link
+rel="enclosure" and a JSON Feed attachment.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,14 @@ import json
 import re
 from dataclasses import dataclass
 
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
+from lxml import etree
 
 from generator import __version__
 from generator.config import Config
 from generator.feeds import FEED_FILES
-from generator.model import Post
+from generator.model import Episode, Post
 from generator.text import html_to_text, truncate
 
 NOTE_TITLE_LENGTH = 60
@@ -50,6 +56,31 @@ def note_title(post: Post) -> str:
     return text or (post.date.strftime("%Y-%m-%d %H:%M") if post.date else post.slug)
 
 
+class AtomEnclosureExtension(BaseEntryExtension):
+    """<link rel="enclosure" href length type> of an Atom entry, for a post with audio.
+
+    feedgen 1.0's Atom entries drop a link's rel, type and length (an enclosure would come out
+    as a plain alternate link), so the link is written here instead of through entry.link().
+    """
+
+    def __init__(self) -> None:
+        self.episode: Episode | None = None
+
+    def extend_atom(self, entry: etree._Element) -> etree._Element:
+        if self.episode is None:
+            return entry
+        episode = self.episode
+        link = etree.Element("link", rel="enclosure", href=episode.audio_url)
+        link.set("type", episode.audio_type)
+        link.set("length", str(episode.audio_length))
+        links = entry.findall("link")
+        if links:
+            links[-1].addnext(link)
+        else:
+            entry.append(link)
+        return entry
+
+
 def _latest(spec: FeedSpec) -> dt.datetime:
     dates = [p.last_modified for p in spec.posts if p.last_modified is not None]
     return max(dates) if dates else spec.updated
@@ -81,6 +112,8 @@ def _rss(config: Config, spec: FeedSpec, self_url: str) -> bytes:
         entry.guid(post.uid, permalink=False)
         entry.pubDate(post.date)
         entry.description(absolutize(post.content_html, config.site.origin))
+        if post.episode is not None:
+            entry.enclosure(post.episode.audio_url, post.episode.audio_length, post.episode.audio_type)
         for term in _categories(post):
             entry.category(term=term)
     return fg.rss_str(pretty=True)
@@ -88,6 +121,7 @@ def _rss(config: Config, spec: FeedSpec, self_url: str) -> bytes:
 
 def _atom(config: Config, spec: FeedSpec, self_url: str) -> bytes:
     fg = _base(config, spec)
+    fg.register_extension("atom_enclosure", BaseExtension, AtomEnclosureExtension, atom=True, rss=False)
     fg.id(spec.page_url)
     fg.link(href=spec.page_url, rel="alternate", type="text/html")
     fg.link(href=self_url, rel="self", type="application/atom+xml")
@@ -99,6 +133,7 @@ def _atom(config: Config, spec: FeedSpec, self_url: str) -> bytes:
         entry.id(post.uid)
         entry.title(post.title or note_title(post))
         entry.link(href=post.url, rel="alternate", type="text/html")
+        entry.atom_enclosure.episode = post.episode
         entry.published(post.date)
         entry.updated(post.last_modified)
         entry.content(absolutize(post.content_html, config.site.origin), type="html")
@@ -145,7 +180,17 @@ def _json_item(config: Config, post: Post) -> dict:
         item["tags"] = tags
     if post.lang:
         item["language"] = post.lang
+    if post.episode is not None:
+        item["attachments"] = [_json_attachment(post.episode)]
     return item
+
+
+def _json_attachment(episode: Episode) -> dict:
+    attachment: dict = {"url": episode.audio_url, "mime_type": episode.audio_type}
+    attachment["size_in_bytes"] = episode.audio_length
+    if episode.duration is not None:
+        attachment["duration_in_seconds"] = episode.duration
+    return attachment
 
 
 def _categories(post: Post) -> list[str]:
