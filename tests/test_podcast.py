@@ -270,3 +270,16 @@ def test_unknown_show_gets_a_hint(make_site: SiteFactory, files: dict) -> None:
     typo = EPISODE.replace("episode: 1\n", "episode: 1\npodcast: tlak\n")
     output = failed(make_site, {**files, "content/posts/2026-02-03-first/index.md": typo})
     assert "podcast: no show 'tlak' in site.toml; did you mean 'talk'?" in output
+
+
+def test_two_shows_each_get_a_feed_and_episodes_must_name_theirs(make_site: SiteFactory, files: dict) -> None:
+    second = SHOW.replace("[podcasts.talk]", "[podcasts.music]").replace('title = "Talk Show"', 'title = "Music Show"')
+    assert "this site has several shows; say which with `podcast:` (talk, music)" in failed(make_site, files, SHOW + second)
+    named = {k: (v.replace("---\n\n", "podcast: talk\n---\n\n", 1) if k.endswith("index.md") else v) for k, v in files.items()}
+    named["content/posts/2026-01-01-trailer/index.md"] = named["content/posts/2026-01-01-trailer/index.md"].replace("podcast: talk", "podcast: music")
+    site = site_with(make_site, named, SHOW + second, name="two")
+    assert build(site).exit_code == 0
+    public = site / "public"
+    assert [i.findtext("title") for i in channel(public).findall("item")] == ["First episode"]
+    assert [i.findtext("title") for i in channel(public, "podcasts/music/feed.xml").findall("item")] == ["Trailer"]
+    assert not (public / "podcast.xml").exists()
