@@ -370,3 +370,35 @@ def test_the_serve_command_stops_cleanly_on_ctrl_c(tiny: Path) -> None:
             process.wait()
     assert not (site / "public").exists()
     assert sorted(p.name for p in site.iterdir()) == [".homepost", "content", "site.toml"]
+
+
+def test_audio_is_served_in_byte_ranges_so_players_can_seek(tmp_path: Path) -> None:
+    from http.client import HTTPConnection
+
+    from generator.serve.web import SiteServer
+
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out/a.mp3").write_bytes(bytes(range(256)) * 4)
+    server = SiteServer(tmp_path / "out", "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        def get(range_header: str) -> tuple[int, dict, bytes]:
+            connection = HTTPConnection("127.0.0.1", server.server_address[1], timeout=10)
+            connection.request("GET", "/a.mp3", headers={"Range": range_header})
+            response = connection.getresponse()
+            result = response.status, dict(response.getheaders()), response.read()
+            connection.close()
+            return result
+
+        status, headers, body = get("bytes=10-19")
+        assert status == 206 and headers["Content-Range"] == "bytes 10-19/1024" and body == bytes(range(10, 20))
+        status, headers, body = get("bytes=1000-")
+        assert status == 206 and headers["Content-Range"] == "bytes 1000-1023/1024" and len(body) == 24
+        status, headers, body = get("bytes=-4")
+        assert status == 206 and body == bytes(range(252, 256))
+        status, headers, _ = get("bytes=5000-")
+        assert status == 416 and headers["Content-Range"] == "bytes */1024"
+    finally:
+        server.shutdown()
+        server.server_close()

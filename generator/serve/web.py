@@ -13,6 +13,7 @@ import io
 import json
 import logging
 import queue
+import re
 import socket
 import threading
 from dataclasses import dataclass, replace
@@ -154,6 +155,26 @@ class SiteServer(http.server.ThreadingHTTPServer):
             stream.put(message)
 
 
+class _Slice(io.RawIOBase):
+    """The next `length` bytes of an open file, then end of file."""
+
+    def __init__(self, handle: io.BufferedReader, length: int):
+        self.handle, self.remaining = handle, length
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        size = self.remaining if size is None or size < 0 else min(size, self.remaining)
+        data = self.handle.read(size)
+        self.remaining -= len(data)
+        return data
+
+    def close(self) -> None:
+        self.handle.close()
+        super().close()
+
+
 class _Handler(http.server.SimpleHTTPRequestHandler):
     """Files under the base path (HTML with the script), the site's 404 page, and the event stream."""
 
@@ -202,7 +223,35 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
                 return self._send_bytes(200, self.server.page(file, shown), "text/html; charset=utf-8")
             except FileNotFoundError:  # swapped away by a build in this very moment
                 return self._not_found(shown)
+        if self.headers.get("Range"):
+            return self._send_range(file, self.headers["Range"])
         return super().send_head()
+
+    def _send_range(self, file: Path, header: str):
+        """A single byte range (RFC 9110), so players can seek audio: 206, or 416 when unsatisfiable."""
+        size = file.stat().st_size
+        match = re.fullmatch(r"\s*bytes=(\d*)-(\d*)\s*", header)
+        if not match or match.groups() == ("", ""):
+            return super().send_head()  # not a single byte range: send the whole file
+        first, last = match.groups()
+        if first:
+            start, end = int(first), min(int(last), size - 1) if last else size - 1
+        else:  # the last N bytes
+            start, end = max(size - int(last), 0), size - 1
+        if start >= size or start > end:
+            self.send_response(416)
+            self.send_header("Content-Range", f"bytes */{size}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        handle = file.open("rb")
+        handle.seek(start)
+        self.send_response(206)
+        self.send_header("Content-Type", self.guess_type(str(file)))
+        self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
+        self.send_header("Content-Length", str(end - start + 1))
+        self.end_headers()
+        return _Slice(handle, end - start + 1)
 
     def _not_found(self, shown: Shown) -> io.BytesIO:
         if shown.error_page and not shown.build_id:
@@ -246,6 +295,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")
+        self.send_header("Accept-Ranges", "bytes")
         super().end_headers()
 
     def log_message(self, format: str, *args: object) -> None:  # the stdlib's names
