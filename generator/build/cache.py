@@ -29,11 +29,11 @@ def _versions() -> str:
 
     The fields of the pickled classes count too, so a changed model never meets an old pickle.
     """
-    from generator.content.reader import CachedFile, _Source
+    from generator.content.sources import CachedFile, Source
     from generator.content.metadata import Meta
     from generator.model import Image, Post
 
-    shapes = [f"{cls.__name__}:{','.join(f.name for f in fields(cls))}" for cls in (CachedFile, _Source, Meta, Post, Image)]
+    shapes = [f"{cls.__name__}:{','.join(f.name for f in fields(cls))}" for cls in (CachedFile, Source, Meta, Post, Image)]
     parts = [f"homepost={__version__}", f"format={FORMAT}", *shapes]
     for name in ("markdown-it-py", "mdit-py-plugins", "Pygments", "Jinja2", "feedgen", "PyYAML"):
         try:

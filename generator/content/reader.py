@@ -7,12 +7,11 @@ images into the URLs they will have.
 
 from __future__ import annotations
 
-import copy as _copy
 import datetime as dt
 import logging
 import os
 import re
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
 
@@ -22,6 +21,7 @@ from generator.content.frontmatter import split
 from generator.digest import digest
 from generator.content.markdown import Link, MarkdownRenderer, Resolver, image_size
 from generator.content.metadata import Meta, check_meta, date_from_filename, strip_date_prefix
+from generator.content.sources import FINGERPRINTED, CachedFile, FileStat, Source, file_stat, fresh_copy
 from generator.errors import ContentError, HomepostError, Problem
 from generator.model import Image, Kind, Post, StaticFile
 from generator.parallel import parallel_map
@@ -41,33 +41,6 @@ class ReadOptions:
     now: dt.datetime
     drafts: bool = False
     future: bool = False
-
-
-@dataclass
-class _Source:
-    """One Markdown file after the first pass: its front matter and where it will be written."""
-
-    rel: str  # content-relative path, forward slashes
-    kind: Kind
-    meta: Meta
-    body: str | None  # None when it came from the cache: read again only if it must be rendered
-    slug: str
-    site_path: str  # path under the base URL, unquoted, e.g. "/2024/05/你好/"
-    bundle_dir: str | None
-
-
-FileStat = tuple[int, int]  # (mtime_ns, size)
-
-
-@dataclass
-class CachedFile:
-    """What a build learned from one Markdown file, to skip that work next time."""
-
-    stat: FileStat
-    content: str  # digest of the file's bytes
-    source: _Source  # without its body
-    post: Post | None = None  # the rendered post, with no terms
-    links: tuple[tuple[str, Link, FileStat | None], ...] = ()  # every URL the render resolved
 
 
 @dataclass(frozen=True)
@@ -117,7 +90,7 @@ class _Reader:
 
     # --- first pass ---------------------------------------------------------------------------
 
-    def discover(self) -> tuple[list[_Source], list[str]]:
+    def discover(self) -> tuple[list[Source], list[str]]:
         """Read the front matter of every Markdown file; list the other files."""
         if not self.root.is_dir():
             self.problems.append(Problem(str(self.root), "content folder not found"))
@@ -131,7 +104,7 @@ class _Reader:
         self.bundle_dirs = {
             f.rsplit("/", 1)[0] for f in files if f.endswith("/index.md") and f.count("/") >= 2 and f.split("/")[0] in SECTIONS
         }
-        sources: list[_Source] = []
+        sources: list[Source] = []
         static_rels: list[str] = []
         for rel in files:
             section = rel.split("/", 1)[0]
@@ -154,7 +127,7 @@ class _Reader:
                 return folder
         return None
 
-    def _read_source(self, rel: str, kind: Kind) -> _Source | None:
+    def _read_source(self, rel: str, kind: Kind) -> Source | None:
         """The first pass over one file, from the cache when the file has not changed."""
         path = self.root / rel
         info = path.stat()
@@ -174,7 +147,7 @@ class _Reader:
             self.fresh[rel] = CachedFile(stat, content, replace(source, body=None))
         return source
 
-    def _parse(self, rel: str, kind: Kind, data: bytes) -> _Source | None:
+    def _parse(self, rel: str, kind: Kind, data: bytes) -> Source | None:
         display = f"content/{rel}"
         try:
             text = data.decode("utf-8")
@@ -202,7 +175,7 @@ class _Reader:
             self.problems.append(Problem(display, "cannot make a URL slug from the file name; set `slug:`", key="slug"))
             return None
         site_path = self._site_path(kind, slug, meta.date)
-        return _Source(rel, kind, meta, fm.body, slug, site_path, pure.parent.as_posix() if is_bundle else None)
+        return Source(rel, kind, meta, fm.body, slug, site_path, pure.parent.as_posix() if is_bundle else None)
 
     def _slug(self, meta: Meta, stem: str, kind: Kind, pure: PurePosixPath) -> str:
         if meta.slug:
@@ -231,7 +204,7 @@ class _Reader:
                 Problem("site.toml", f"placeholder {{{exc.args[0]}}} needs a date, which pages may lack", key="build.page_permalink")
             ) from None
 
-    def is_published(self, source: _Source, options: ReadOptions) -> bool:
+    def is_published(self, source: Source, options: ReadOptions) -> bool:
         """Drafts and posts dated in the future wait, unless asked for."""
         if source.meta.draft and not options.drafts:
             log.debug("skipping draft %s", source.rel)
@@ -242,7 +215,7 @@ class _Reader:
             return False
         return True
 
-    def plan_urls(self, sources: list[_Source], static_rels: list[str]) -> None:
+    def plan_urls(self, sources: list[Source], static_rels: list[str]) -> None:
         """Decide the URL of every post and file, so that links between them can be resolved."""
         bundles = {s.bundle_dir: s for s in sources if s.bundle_dir}
         for source in sources:
@@ -260,21 +233,21 @@ class _Reader:
 
     # --- second pass --------------------------------------------------------------------------
 
-    def render_all(self, sources: list[_Source], jobs: int) -> tuple[list[Post], list[Post], int]:
+    def render_all(self, sources: list[Source], jobs: int) -> tuple[list[Post], list[Post], int]:
         """Every published file as a Post: from the cache when still valid, else rendered."""
         done: dict[str, Post] = {}
-        todo: list[_Source] = []
+        todo: list[Source] = []
         for source in sources:
             entry = self.fresh.get(source.rel)
             if entry is not None and entry.post is not None and self._links_hold(source, entry.links):
-                done[source.rel] = _fresh_copy(entry.post)
+                done[source.rel] = fresh_copy(entry.post)
             else:
                 todo.append(source)
         for source, (post, links, problems) in zip(todo, parallel_map(self._render_recorded, todo, jobs)):
             self.problems.extend(problems)
             if post is None:
                 continue
-            done[source.rel] = _fresh_copy(post)
+            done[source.rel] = fresh_copy(post)
             entry = self.fresh.get(source.rel)
             if entry is not None:
                 entry.post, entry.links = post, links
@@ -282,14 +255,14 @@ class _Reader:
         pages = [done[s.rel] for s in sources if s.rel in done and s.kind == "page"]
         return posts, pages, len(todo)
 
-    def _render_recorded(self, source: _Source) -> tuple[Post | None, tuple, list[Problem]]:
+    def _render_recorded(self, source: Source) -> tuple[Post | None, tuple, list[Problem]]:
         """Render one file, noting every URL it resolved (runs in a worker process)."""
         links: list[tuple[str, Link, FileStat | None]] = []
         resolve_base = self._resolver(source)
 
         def resolve(url: str) -> Link:
             link = resolve_base(url)
-            links.append((url, link, _stat(link.file)))
+            links.append((url, link, file_stat(link.file)))
             return link
 
         try:
@@ -298,12 +271,12 @@ class _Reader:
         except HomepostError as exc:
             return None, (), exc.problems
 
-    def _links_hold(self, source: _Source, links: tuple[tuple[str, Link, FileStat | None], ...]) -> bool:
+    def _links_hold(self, source: Source, links: tuple[tuple[str, Link, FileStat | None], ...]) -> bool:
         """True when every URL a cached render resolved still resolves the same way."""
         resolve = self._resolver(source)
         for url, link, stat in links:
             try:
-                if resolve(url) != link or _stat(link.file) != stat:
+                if resolve(url) != link or file_stat(link.file) != stat:
                     return False
             except HomepostError:
                 return False
@@ -314,7 +287,7 @@ class _Reader:
         text = (self.root / rel).read_bytes().decode("utf-8")
         return split(text.replace("\r\n", "\n"), f"content/{rel}").body
 
-    def _render(self, source: _Source, body: str, resolve: Resolver) -> Post:
+    def _render(self, source: Source, body: str, resolve: Resolver) -> Post:
         meta, config = source.meta, self.config
         rendered = self.markdown.render(body, doc_id=source.slug.replace("/", "-"), resolve=resolve)
         text = html_to_text(rendered.html)
@@ -364,10 +337,10 @@ class _Reader:
             weight=meta.weight,
             bundle_dir=source.bundle_dir,
         )
-        post.fingerprint = digest(*(repr(getattr(post, name)) for name in _FINGERPRINTED))
+        post.fingerprint = digest(*(repr(getattr(post, name)) for name in FINGERPRINTED))
         return post
 
-    def _resolver(self, source: _Source):
+    def _resolver(self, source: Source):
         """How URLs written in this file become published URLs."""
         folder = PurePosixPath(source.rel).parent
         display = f"content/{source.rel}"
@@ -391,27 +364,6 @@ class _Reader:
             return Link(url)
 
         return resolve
-
-
-_FINGERPRINTED = tuple(f.name for f in fields(Post) if f.name not in ("terms", "scheduled", "fingerprint"))
-
-
-def _fresh_copy(post: Post) -> Post:
-    """A copy of a cached post for this build to fill in (terms, scheduled), leaving the cache's as it was."""
-    copy = _copy.copy(post)
-    copy.terms = {}
-    return copy
-
-
-def _stat(path: Path | None) -> FileStat | None:
-    """The signature of a local file a post links to (its size feeds width and height)."""
-    if path is None:
-        return None
-    try:
-        info = path.stat()
-    except OSError:
-        return None
-    return (info.st_mtime_ns, info.st_size)
 
 
 def _size_of(path: Path | None) -> tuple[int | None, int | None]:

@@ -1,0 +1,59 @@
+"""What a build learns from each Markdown file, and what it keeps of it for the next build."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from generator.content.markdown import Link
+from generator.content.metadata import Meta
+from generator.model import Kind, Post
+
+
+@dataclass
+class Source:
+    """One Markdown file after the first pass: its front matter and where it will be written."""
+
+    rel: str  # content-relative path, forward slashes
+    kind: Kind
+    meta: Meta
+    body: str | None  # None when it came from the cache: read again only if it must be rendered
+    slug: str
+    site_path: str  # path under the base URL, unquoted, e.g. "/2024/05/你好/"
+    bundle_dir: str | None
+
+
+FileStat = tuple[int, int]  # (mtime_ns, size)
+
+
+@dataclass
+class CachedFile:
+    """What a build learned from one Markdown file, to skip that work next time."""
+
+    stat: FileStat
+    content: str  # digest of the file's bytes
+    source: Source  # without its body
+    post: Post | None = None  # the rendered post, with no terms
+    links: tuple[tuple[str, Link, FileStat | None], ...] = ()  # every URL the render resolved
+
+
+FINGERPRINTED = tuple(f.name for f in fields(Post) if f.name not in ("terms", "scheduled", "fingerprint"))
+
+
+def fresh_copy(post: Post) -> Post:
+    """A copy of a cached post for this build to fill in (terms, scheduled), leaving the cache's as it was."""
+    duplicate = copy.copy(post)
+    duplicate.terms = {}
+    return duplicate
+
+
+def file_stat(path: Path | None) -> FileStat | None:
+    """The signature of a local file a post links to (its size feeds width and height)."""
+    if path is None:
+        return None
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size)
