@@ -116,7 +116,7 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> BuildR
     written = write_output(output, plan, previous, jobs=jobs, progress=options.progress)
     log.info("made %d files, wrote %d changed, removed %d", len(written.made), len(written.written), len(written.removed))
     store.save("output", written.manifest)
-    if content.rendered or known is None:
+    if content.cache_changed or known is None:
         store.save("content", content.cache)
     upcoming = [e.source.meta.date for e in content.cache.values() if e.source.meta.date and e.source.meta.date > now]
     record = cache.LastBuild(signature, min(upcoming, default=None), str(output), sorted(plan.outputs), len(site.posts), len(site.pages))

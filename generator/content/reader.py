@@ -52,6 +52,7 @@ class Content:
     static_files: list[StaticFile]
     cache: dict[str, CachedFile]  # what to remember for the next build
     rendered: int = 0  # how many files had to be rendered (the rest came from the cache)
+    cache_changed: bool = True  # whether `cache` differs from what was given
 
 
 def read_content(config: Config, options: ReadOptions, cache: dict[str, CachedFile] | None = None,
@@ -72,7 +73,9 @@ def read_content(config: Config, options: ReadOptions, cache: dict[str, CachedFi
         raise ContentError(reader.problems)
     posts.sort(key=lambda p: (p.date, p.source), reverse=True)
     pages.sort(key=lambda p: p.source)
-    return Content(posts, pages, reader.static_files, reader.fresh, rendered)
+    old = cache or {}
+    changed = rendered > 0 or reader.fresh.keys() != old.keys() or any(old[k] is not v for k, v in reader.fresh.items())
+    return Content(posts, pages, reader.static_files, reader.fresh, rendered, changed)
 
 
 class _Reader:
