@@ -63,7 +63,7 @@ def read_content(config: Config, options: ReadOptions, cache: dict[str, CachedFi
     again, unless a link they resolved now points elsewhere. `jobs` processes render Markdown.
     """
     reader = _Reader(config, cache or {})
-    sources, static_rels = reader.discover()
+    sources, static_rels = reader.discover(jobs)
     published = [s for s in sources if reader.is_published(s, options)]
     reader.plan_urls(published, static_rels)
     posts, pages, rendered = reader.render_all(published, jobs)
@@ -93,8 +93,8 @@ class _Reader:
 
     # --- first pass ---------------------------------------------------------------------------
 
-    def discover(self) -> tuple[list[Source], list[str]]:
-        """Read the front matter of every Markdown file; list the other files."""
+    def discover(self, jobs: int = 1) -> tuple[list[Source], list[str]]:
+        """Read the front matter of every Markdown file (over `jobs` processes); list the other files."""
         if not self.root.is_dir():
             self.problems.append(Problem(str(self.root), "content folder not found"))
             return [], []
@@ -107,19 +107,40 @@ class _Reader:
         self.bundle_dirs = {
             f.rsplit("/", 1)[0] for f in files if f.endswith("/index.md") and f.count("/") >= 2 and f.split("/")[0] in SECTIONS
         }
-        sources: list[Source] = []
+        texts: list[tuple[str, Kind]] = []
         static_rels: list[str] = []
         for rel in files:
             section = rel.split("/", 1)[0]
             owner = self.bundle_of(rel)
             is_text = rel.endswith(".md") and section in SECTIONS and "/" in rel
             if is_text and (owner is None or rel == f"{owner}/index.md"):
-                source = self._read_source(rel, SECTIONS[section])
-                if source is not None:
-                    sources.append(source)
+                texts.append((rel, SECTIONS[section]))
             else:
                 static_rels.append(rel)
+        changed = [item for item in texts if not self._unchanged(item[0])]
+        read = dict(zip(changed, parallel_map(self._read_source, changed, jobs)))
+        sources: list[Source] = []
+        for item in texts:
+            rel = item[0]
+            if rel in self.fresh:  # unchanged: straight from the cache
+                sources.append(self.fresh[rel].source)
+                continue
+            source, entry, problems = read[item]
+            self.problems.extend(problems)
+            if entry is not None:
+                self.fresh[rel] = entry
+            if source is not None:
+                sources.append(source)
         return sources, static_rels
+
+    def _unchanged(self, rel: str) -> bool:
+        """True (and the cache entry kept) when the file's size and mtime are as cached."""
+        old = self.cache.get(rel)
+        info = (self.root / rel).stat()
+        if old is not None and old.stat == (info.st_mtime_ns, info.st_size):
+            self.fresh[rel] = old
+            return True
+        return False
 
     def bundle_of(self, rel: str) -> str | None:
         """The bundle folder a file belongs to (the nearest folder above it with an index.md)."""
@@ -130,52 +151,51 @@ class _Reader:
                 return folder
         return None
 
-    def _read_source(self, rel: str, kind: Kind) -> Source | None:
-        """The first pass over one file, from the cache when the file has not changed."""
+    def _read_source(self, item: tuple[str, Kind]) -> tuple[Source | None, CachedFile | None, list[Problem]]:
+        """The first pass over one changed file (runs in a worker): its Source, cache entry and problems.
+
+        A file only touched (same bytes) keeps its cached entry with the new mtime.
+        """
+        rel, kind = item
         path = self.root / rel
         info = path.stat()
         stat = (info.st_mtime_ns, info.st_size)
-        old = self.cache.get(rel)
-        if old is not None and old.stat == stat:
-            self.fresh[rel] = old
-            return old.source  # never changed in place: a build only reads it
         data = path.read_bytes()
         content = digest(data)
+        old = self.cache.get(rel)
         if old is not None and old.content == content:  # touched, not changed
-            self.fresh[rel] = replace(old, stat=stat)
-            return old.source
-        problems_before = len(self.problems)
-        source = self._parse(rel, kind, data)
-        if source is not None and len(self.problems) == problems_before:
-            self.fresh[rel] = CachedFile(stat, content, replace(source, body=None))
-        return source
+            return old.source, replace(old, stat=stat), []
+        problems: list[Problem] = []
+        source = self._parse(rel, kind, data, problems)
+        entry = CachedFile(stat, content, replace(source, body=None)) if source is not None and not problems else None
+        return source, entry, problems
 
-    def _parse(self, rel: str, kind: Kind, data: bytes) -> Source | None:
+    def _parse(self, rel: str, kind: Kind, data: bytes, problems: list[Problem]) -> Source | None:
         display = f"content/{rel}"
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            self.problems.append(Problem(display, f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
+            problems.append(Problem(display, f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
             return None
         try:
             fm = split(text.replace("\r\n", "\n"), display)
         except HomepostError as exc:
-            self.problems.extend(exc.problems)
+            problems.extend(exc.problems)
             return None
-        meta = check_meta(fm, display, self.config.site.tz, self.taxonomy_keys, self.problems)
+        meta = check_meta(fm, display, self.config.site.tz, self.taxonomy_keys, problems)
         pure = PurePosixPath(rel)
         is_bundle = pure.name == "index.md" and len(pure.parts) > 2
         stem = pure.parent.name if is_bundle else pure.stem
         if meta.date is None:
             meta.date = date_from_filename(stem, self.config.site.tz)
         if kind == "post" and meta.date is None:
-            self.problems.append(
+            problems.append(
                 Problem(display, "required for posts: add `date: 2024-05-01` or name the file 2024-05-01-slug.md", key="date")
             )
             return None
         slug = self._slug(meta, stem, kind, pure)
         if not slug:
-            self.problems.append(Problem(display, "cannot make a URL slug from the file name; set `slug:`", key="slug"))
+            problems.append(Problem(display, "cannot make a URL slug from the file name; set `slug:`", key="slug"))
             return None
         site_path = self._site_path(kind, slug, meta.date)
         return Source(rel, kind, meta, fm.body, slug, site_path, pure.parent.as_posix() if is_bundle else None)
