@@ -205,7 +205,8 @@ def test_local_file_that_is_not_an_image_gets_no_size(md, tmp_path):
 
 def test_image_size(tmp_path):
     assert image_size(write_png(tmp_path / "a.png", 640, 480)) == (640, 480)
-    assert image_size(tmp_path / "missing.png") == (-1, -1)
+    assert image_size(tmp_path / "missing.png") == (None, None)
+    assert image_size(None) == (None, None)
 
 
 # --- summaries -----------------------------------------------------------------------------------

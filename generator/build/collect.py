@@ -85,8 +85,7 @@ def _artwork(config: Config, artwork: str, title: str) -> Image | None:
     if "://" in artwork:
         return Image(artwork, artwork, title)
     file = artwork_file(config, artwork)
-    width, height = image_size(file) if file is not None else (-1, -1)
-    return Image(config.path_url(artwork), config.abs_url(artwork), title, width if width > 0 else None, height if height > 0 else None)
+    return Image(config.path_url(artwork), config.abs_url(artwork), title, *image_size(file))
 
 
 def _year(post: Post) -> int:

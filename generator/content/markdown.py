@@ -137,7 +137,7 @@ def _resolve_urls(state: StateCore) -> None:
         token.attrSet(attr, link.url)
         if token.type == "image" and link.file is not None:
             width, height = image_size(link.file)
-            if width > 0 and height > 0:
+            if width is not None and height is not None:
                 token.attrSet("width", str(width))
                 token.attrSet("height", str(height))
             token.attrSet("loading", "lazy")
@@ -159,13 +159,15 @@ def _render_image(
     return "<img" + self.renderAttrs(token.copy(attrs=attrs)) + ">"
 
 
-def image_size(path: Path) -> tuple[int, int]:
-    """Width and height of a local image, or (-1, -1) when they cannot be read."""
+def image_size(path: Path | None) -> tuple[int, int] | tuple[None, None]:
+    """Width and height of a local image, or (None, None) when there is none or they cannot be read."""
+    if path is None:
+        return None, None
     try:
         width, height = imagesize.get(path)
     except (OSError, ValueError):
-        return -1, -1
-    return int(width), int(height)
+        return None, None
+    return (int(width), int(height)) if width > 0 and height > 0 else (None, None)
 
 
 

@@ -325,7 +325,7 @@ class _Reader:
         image = None
         if meta.image is not None:
             link = resolve(meta.image.src)
-            size = _size_of(link.file)
+            size = image_size(link.file)
             absolute = config.site.origin + link.url if link.url.startswith("/") else link.url
             image = Image(link.url, absolute, meta.image.alt, *size)
         date = meta.date
@@ -387,13 +387,6 @@ class _Reader:
             return Link(url)
 
         return resolve
-
-
-def _size_of(path: Path | None) -> tuple[int | None, int | None]:
-    if path is None:
-        return None, None
-    width, height = image_size(path)
-    return (width, height) if width > 0 else (None, None)
 
 
 def _tag_uri(host: str, date: dt.datetime | None, rel: str) -> str:
