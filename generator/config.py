@@ -146,6 +146,10 @@ class Config:
         """Absolute URL of a path under the base URL."""
         return self.site.origin + self.path_url(path)
 
+    def absolute(self, url: str) -> str:
+        """An absolute URL for a link as pages write it: root-relative paths gain the origin."""
+        return self.site.origin + url if url.startswith("/") and not url.startswith("//") else url
+
     def with_url(self, url: str) -> Config:
         """A copy of this configuration served from another base URL (used by `serve`)."""
         if not url.endswith("/"):

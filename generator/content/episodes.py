@@ -144,10 +144,6 @@ def _show(reader: _Reader) -> str:
     return str(key)
 
 
-def _absolute(config: Config, url: str) -> str:
-    return config.site.origin + url if url.startswith("/") else url
-
-
 def _audio(reader: _Reader) -> tuple[str, str, int, str, int | None]:
     """(absolute URL, URL for the player, bytes, MIME type, seconds) of the enclosure."""
     audio = reader.data["audio"]
@@ -175,7 +171,7 @@ def _audio(reader: _Reader) -> tuple[str, str, int, str, int | None]:
     if media is None or not getattr(media.info, "length", 0):
         raise reader.fail("audio", unreadable)
     mime = AUDIO_TYPES.get(link.file.suffix.lower()) or (media.mime[0] if media.mime else "application/octet-stream")
-    return _absolute(reader.config, link.url), link.url, link.file.stat().st_size, mime, int(round(media.info.length))
+    return reader.config.absolute(link.url), link.url, link.file.stat().st_size, mime, int(round(media.info.length))
 
 
 def _transcript(reader: _Reader) -> tuple[str | None, str | None, tuple[tuple[float, str], ...]]:
@@ -197,7 +193,7 @@ def _transcript(reader: _Reader) -> tuple[str | None, str | None, tuple[tuple[fl
         text = link.file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise reader.fail("transcript", f"{value} is not UTF-8 text") from None
-    return _absolute(reader.config, link.url), kind, parse_cues(text)
+    return reader.config.absolute(link.url), kind, parse_cues(text)
 
 
 def parse_cues(text: str) -> tuple[tuple[float, str], ...]:
@@ -233,7 +229,7 @@ def _chapters(reader: _Reader, dest: str) -> tuple[str | None, tuple[Chapter, ..
             chapters = tuple(Chapter(float(c["startTime"]), str(c.get("title", "")), str(c.get("url", "")), str(c.get("img", ""))) for c in items)
         except (ValueError, KeyError, TypeError) as exc:
             raise reader.fail("chapters", f"{value} is not a Podcasting 2.0 chapters file ({type(exc).__name__}: {exc})") from None
-        return _absolute(reader.config, link.url), chapters
+        return reader.config.absolute(link.url), chapters
     if not isinstance(value, list) or not value:
         raise reader.fail("chapters", "expected a chapters JSON file, or a list such as [{start: \"0:00\", title: Intro}]")
     chapters = []

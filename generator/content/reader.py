@@ -326,8 +326,7 @@ class _Reader:
         if meta.image is not None:
             link = resolve(meta.image.src)
             size = image_size(link.file)
-            absolute = config.site.origin + link.url if link.url.startswith("/") else link.url
-            image = Image(link.url, absolute, meta.image.alt, *size)
+            image = Image(link.url, config.absolute(link.url), meta.image.alt, *size)
         date = meta.date
         episode = read_episode(config, meta.extra, f"content/{source.rel}", source.rel, meta.lines.get, resolve,
                                chapters_dest=source.site_path.lstrip("/") + "chapters.json")  # fmt: skip
