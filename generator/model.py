@@ -157,6 +157,7 @@ class Post:
     weight: int = 0
     bundle_dir: str | None = None  # content-relative folder whose files travel with the post
     episode: Episode | None = None  # set when the post has `audio:`
+    responses: tuple[Response, ...] = ()  # replies, likes, reposts... from the data folder, oldest first
     fingerprint: str = ""  # digest of every field above but terms and scheduled, set by the reader
 
     @property
@@ -178,6 +179,42 @@ class Post:
     def last_modified(self) -> datetime | None:
         """When the post last changed: `updated` if given, else `date`."""
         return self.updated or self.date
+
+
+ResponseType = Literal["reply", "like", "repost", "quote", "bookmark", "mention", "comment"]
+
+
+@dataclass(frozen=True)
+class ResponseAuthor:
+    """Who wrote a response: as they present themselves, untrusted."""
+
+    name: str = ""
+    url: str = ""
+    photo: str = ""
+    handle: str = ""
+
+
+@dataclass(frozen=True)
+class Response:
+    """A reply, like, repost, quote, bookmark, mention or comment that answers a post.
+
+    Everything in it comes from someone else's server: `content_html` is sanitised when it is
+    stored, and templates escape every other field.
+    """
+
+    id: str  # stable: the source URL for webmentions, the platform's id otherwise
+    type: ResponseType
+    source: str  # where the response lives (its permalink)
+    target: str  # the URL it answers (the post's URL, or another response's source)
+    author: ResponseAuthor = field(default_factory=ResponseAuthor)
+    content_html: str = ""  # sanitised
+    content_text: str = ""
+    name: str = ""  # the title of a response that is a post of its own
+    published: datetime | None = None
+    updated: datetime | None = None
+    verified: datetime | None = None  # when the receiver last checked the source
+    platform: str = "web"  # web, mastodon, bluesky, tumblr, comment
+    in_reply_to: str = ""  # the response this one answers, if it answers a response
 
 
 @dataclass(frozen=True)

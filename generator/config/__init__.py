@@ -1,0 +1,37 @@
+"""The site's configuration: `site.toml` read into typed, frozen objects.
+
+`settings` holds the objects, `schema` what each table may contain, `loader` the reading and the
+error reporting. Everything a caller needs is importable from here.
+"""
+
+from generator.config.loader import load_config, parse_config, toml_problem
+from generator.config.settings import (
+    CONFIG_NAME,
+    DEFAULT_TAXONOMIES,
+    PERMALINK_TOKENS,
+    Author,
+    BuildSettings,
+    Config,
+    NetworkSettings,
+    PodcastSettings,
+    SiteSettings,
+    TaxonomySettings,
+    WebmentionSettings,
+)
+
+__all__ = [
+    "CONFIG_NAME",
+    "DEFAULT_TAXONOMIES",
+    "PERMALINK_TOKENS",
+    "Author",
+    "BuildSettings",
+    "Config",
+    "NetworkSettings",
+    "PodcastSettings",
+    "SiteSettings",
+    "TaxonomySettings",
+    "WebmentionSettings",
+    "load_config",
+    "parse_config",
+    "toml_problem",
+]

@@ -1,0 +1,202 @@
+"""The schema of `site.toml`: each table's keys, their types and the checks on their values."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from generator.config.settings import PERMALINK_TOKENS
+
+Check = Callable[[Any], str | None]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One key of the schema: its type, whether it is required and an extra check."""
+
+    types: tuple[type, ...]
+    expected: str
+    required: bool = False
+    check: Check | None = None
+
+
+def _http_url(value: str) -> str | None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return "expected an http(s) URL"
+    if parts.query or parts.fragment:
+        return "expected an http(s) URL without query or fragment"
+    return None
+
+
+def _url_or_empty(value: str) -> str | None:
+    return _http_url(value) if value else None
+
+
+def _url_list(value: list) -> str | None:
+    if not all(isinstance(v, str) and _http_url(v) is None for v in value):
+        return "expected a list of http(s) URLs"
+    return None
+
+
+def _timezone(value: str) -> str | None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"expected an IANA time zone such as 'Europe/Berlin', got {value!r}"
+    return None
+
+
+def _permalink(value: str) -> str | None:
+    if not value.startswith("/") or not value.endswith("/"):
+        return "expected a path that starts and ends with '/', such as '/{year}/{month}/{slug}/'"
+    try:
+        value.format(year="2024", month="01", day="01", slug="slug")
+    except ValueError:
+        return "expected every '{' to close with '}' around a placeholder such as {slug}"
+    except (KeyError, IndexError):
+        pass  # an unknown placeholder: named below
+    tokens = re.findall(r"{([^{}]*)}", value)
+    unknown = [t for t in tokens if t not in PERMALINK_TOKENS]
+    if unknown:
+        return f"unknown placeholder {{{unknown[0]}}}; expected one of " + ", ".join(
+            "{" + t + "}" for t in PERMALINK_TOKENS
+        )
+    if "slug" not in tokens:
+        return "expected the pattern to contain {slug}"
+    return None
+
+
+def _pygments_style(value: str) -> str | None:
+    from pygments.styles import get_all_styles
+
+    styles = sorted(get_all_styles())
+    if value in styles:
+        return None
+    hint = difflib.get_close_matches(value, styles, n=1)
+    return f"unknown Pygments style {value!r}" + (f"; did you mean '{hint[0]}'?" if hint else "")
+
+
+def _endpoint(value: str) -> str | None:
+    """An http(s) URL, query allowed (endpoints may carry one), no fragment."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return "expected an http(s) URL"
+    return "expected a URL without a fragment" if parts.fragment else None
+
+
+def _domains(value: list) -> str | None:
+    if not all(isinstance(v, str) and re.fullmatch(r"[a-z0-9.-]+\.[a-z0-9-]+", v.lower().strip(".")) for v in value):
+        return "expected a list of domain names such as \"spam.example\""
+    return None
+
+
+def _positive(value: int) -> str | None:
+    return None if value > 0 else "expected a whole number greater than 0"
+
+
+def _choice(*choices: str) -> Check:
+    def check(value: str) -> str | None:
+        if value in choices:
+            return None
+        return "expected one of " + ", ".join(repr(c) for c in choices)
+
+    return check
+
+
+def _path_segment(value: str) -> str | None:
+    if not re.fullmatch(r"[^/\s]+(/[^/\s]+)*", value.strip("/")):
+        return "expected a URL path such as 'tags'"
+    return None
+
+
+STR, BOOL, INT = (str,), (bool,), (int,)
+SCHEMA: dict[str, dict[str, Option]] = {
+    "site": {
+        "title": Option(STR, "a string", required=True),
+        "url": Option(STR, "an http(s) URL", required=True, check=_http_url),
+        "description": Option(STR, "a string"),
+        "language": Option(STR, "a language tag such as 'en' or 'zh-CN'"),
+        "timezone": Option(STR, "an IANA time zone name", check=_timezone),
+        "author": Option((dict,), "a table"),
+    },
+    "site.author": {
+        "name": Option(STR, "a string"),
+        "url": Option(STR, "an http(s) URL", check=_url_or_empty),
+        "email": Option(STR, "an email address"),
+        "avatar": Option(STR, "a URL or a path under the site"),
+        "me": Option((list,), "a list of http(s) URLs", check=_url_list),
+    },
+    "build": {
+        "output": Option(STR, "a folder name"),
+        "permalink": Option(STR, "a permalink pattern", check=_permalink),
+        "page_permalink": Option(STR, "a permalink pattern", check=_permalink),
+        "posts_per_page": Option(INT, "a whole number", check=_positive),
+        "feed_items": Option(INT, "a whole number", check=_positive),
+        "slug_source": Option(STR, "'filename' or 'title'", check=_choice("filename", "title")),
+        "transliterate": Option(BOOL, "true or false"),
+        "theme": Option(STR, "a theme name or folder"),
+        "highlight_style": Option(STR, "a Pygments style name", check=_pygments_style),
+        "highlight_style_dark": Option(STR, "a Pygments style name", check=_pygments_style),
+    },
+    "taxonomies.*": {
+        "title": Option(STR, "a string"),
+        "path": Option(STR, "a URL path", check=_path_segment),
+        "feeds": Option(BOOL, "true or false"),
+        "enabled": Option(BOOL, "true or false"),
+    },
+    "podcasts.*": {
+        "title": Option(STR, "a string", required=True),
+        "description": Option(STR, "a string", required=True),
+        "author": Option(STR, "a string"),
+        "owner_name": Option(STR, "a string"),
+        "owner_email": Option(STR, "an email address", check=lambda v: None if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", v) else "expected an email address"),
+        "language": Option(STR, "a language tag"),
+        "artwork": Option(STR, "a path under the site or an http(s) URL"),
+        "categories": Option((list,), "a list of Apple Podcasts categories", check=lambda v: None if all(isinstance(c, str) and c.strip() for c in v) else "expected a list of category names such as \"Technology\" or \"Society & Culture > Documentary\""),
+        "explicit": Option(BOOL, "true or false"),
+        "type": Option(STR, "'episodic' or 'serial'", check=_choice("episodic", "serial")),
+        "funding": Option((list,), "a list of tables with url and text", check=lambda v: _funding(v)),
+        "locked": Option(BOOL, "true or false"),
+        "copyright": Option(STR, "a string"),
+        "new_feed_url": Option(STR, "an http(s) URL", check=_http_url),
+    },
+    "network": {
+        "allow_private_addresses": Option(BOOL, "true or false"),
+        "timeout": Option((int, float), "a number of seconds", check=lambda v: None if v > 0 else "expected a number of seconds greater than 0"),
+        "max_bytes": Option(INT, "a number of bytes", check=_positive),
+    },
+    "webmention": {
+        "endpoint": Option(STR, "an http(s) URL", check=_endpoint),
+        "api": Option(STR, "an http(s) URL", check=_endpoint),
+        "concurrency": Option(INT, "a whole number", check=_positive),
+        "max_tries": Option(INT, "a whole number", check=_positive),
+        "rate_limit": Option(INT, "a whole number of webmentions a minute", check=_positive),
+        "blocklist": Option((list,), "a list of domain names", check=_domains),
+        "webmentionio_token": Option((object,), "no credentials", check=lambda v: _secret("webmentionio")),
+        "token": Option((object,), "no credentials", check=lambda v: _secret("webmentionio")),
+    },
+}
+TOP_LEVEL = ("site", "build", "taxonomies", "network", "podcasts", "webmention")
+
+
+def _secret(name: str) -> str:
+    """The message for a credential written into site.toml, saying where it belongs instead."""
+    env = "HOMEPOST_" + re.sub(r"[^A-Z0-9]", "_", name.upper()) + "_TOKEN"
+    return (
+        "credentials never go in site.toml (it is published with the site); set the environment variable "
+        f"{env} or put token = \"…\" under [{name}] in .homepost/credentials.toml"
+    )
+
+
+def _funding(value: list) -> str | None:
+    for item in value:
+        if not isinstance(item, dict) or set(item) - {"url", "text"} or not isinstance(item.get("url"), str):
+            return "expected a list of tables such as { url = \"https://…\", text = \"Support the show\" }"
+        if _http_url(item["url"]):
+            return f"expected an http(s) URL in funding, got {item['url']!r}"
+    return None

@@ -1,0 +1,181 @@
+"""The site's configuration as typed, frozen objects: what `site.toml` means once read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+CONFIG_NAME = "site.toml"
+PERMALINK_TOKENS = ("year", "month", "day", "slug")
+DEFAULT_TAXONOMIES = ("tags", "categories", "series")
+
+
+@dataclass(frozen=True)
+class Author:
+    """The site's author, shown as the representative h-card."""
+
+    name: str = ""
+    url: str = ""
+    email: str = ""
+    avatar: str = ""
+    me: tuple[str, ...] = ()  # rel=me profile links
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """`[site]`: who and where the site is."""
+
+    title: str
+    url: str  # public base URL, always ending in "/"
+    description: str = ""
+    language: str = "en"
+    timezone: str = "UTC"
+    author: Author = field(default_factory=Author)
+
+    @property
+    def base_path(self) -> str:
+        """The path part of the base URL, e.g. "/" or "/blog/"."""
+        return urlsplit(self.url).path or "/"
+
+    @property
+    def origin(self) -> str:
+        """Scheme and host of the base URL, without a trailing slash."""
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def host(self) -> str:
+        """Host name of the base URL."""
+        return urlsplit(self.url).hostname or ""
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The site's time zone, used for naive dates."""
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    """`[build]`: how the site is turned into files."""
+
+    output: str = "public"
+    permalink: str = "/{year}/{month}/{slug}/"
+    page_permalink: str = "/{slug}/"
+    posts_per_page: int = 10
+    feed_items: int = 20
+    slug_source: str = "filename"
+    transliterate: bool = False
+    theme: str = "default"
+    highlight_style: str = "xcode"
+    highlight_style_dark: str = "github-dark"
+
+
+@dataclass(frozen=True)
+class TaxonomySettings:
+    """`[taxonomies.<key>]`: one way of grouping posts, read from the front matter key of that name."""
+
+    key: str
+    title: str
+    path: str
+    feeds: bool = True
+
+
+@dataclass(frozen=True)
+class PodcastSettings:
+    """`[podcasts.<key>]`: one show. Apple's rules are checked at build time, not here."""
+
+    key: str
+    title: str
+    description: str
+    author: str = ""
+    owner_name: str = ""
+    owner_email: str = ""
+    language: str = ""  # default: the site's
+    artwork: str = ""  # a path under the site or an http(s) URL
+    categories: tuple[str, ...] = ()  # "Technology", or "Society & Culture > Documentary"
+    explicit: bool | None = None
+    type: str = "episodic"
+    funding: tuple[tuple[str, str], ...] = ()  # (url, text)
+    locked: bool = False
+    copyright: str = ""
+    new_feed_url: str = ""
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    """`[network]`: rules for every outgoing request."""
+
+    allow_private_addresses: bool = False
+    timeout: float = 10.0
+    max_bytes: int = 5_000_000
+
+
+@dataclass(frozen=True)
+class WebmentionSettings:
+    """`[webmention]`: the endpoint pages advertise, how mentions are pulled, sent and received."""
+
+    endpoint: str = ""  # advertised with <link rel="webmention"> and a Link header; empty: none
+    api: str = ""  # the mentions API `webmention pull` reads; empty: derived from the endpoint
+    concurrency: int = 4  # targets the sender talks to at once
+    max_tries: int = 6  # a send that keeps failing is given up after this many runs
+    rate_limit: int = 60  # the receiver accepts this many webmentions per source host per minute
+    blocklist: tuple[str, ...] = ()  # the receiver refuses sources on these domains (and subdomains)
+
+    @property
+    def pull_url(self) -> str:
+        """Where `webmention pull` reads mentions: `api`, or the one that goes with the endpoint."""
+        if self.api or not self.endpoint:
+            return self.api
+        parts = urlsplit(self.endpoint)
+        if parts.hostname == "webmention.io":
+            return f"{parts.scheme}://{parts.netloc}/api/mentions.jf2"
+        base = parts.path.removesuffix("/webmention") if parts.path.endswith("/webmention") else ""
+        return f"{parts.scheme}://{parts.netloc}{base}/api/mentions"
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration of one site."""
+
+    root: Path  # the site folder
+    site: SiteSettings
+    build: BuildSettings = field(default_factory=BuildSettings)
+    taxonomies: tuple[TaxonomySettings, ...] = ()
+    network: NetworkSettings = field(default_factory=NetworkSettings)
+    podcasts: tuple[PodcastSettings, ...] = ()
+    webmention: WebmentionSettings = field(default_factory=WebmentionSettings)
+
+    @property
+    def data_dir(self) -> Path:
+        """The site's data folder: state and responses, committed with the site."""
+        return self.root / "data"
+
+    @property
+    def private_dir(self) -> Path:
+        """`.homepost/`: caches, the receiver's database, credentials; never committed."""
+        return self.root / ".homepost"
+
+    @property
+    def content_dir(self) -> Path:
+        """Folder holding posts, pages and their files."""
+        return self.root / "content"
+
+    def path_url(self, path: str) -> str:
+        """Root-relative path (for links inside the site) of a path under the base URL."""
+        return self.site.base_path + path.lstrip("/")
+
+    def abs_url(self, path: str) -> str:
+        """Absolute URL of a path under the base URL."""
+        return self.site.origin + self.path_url(path)
+
+    def absolute(self, url: str) -> str:
+        """An absolute URL for a link as pages write it: root-relative paths gain the origin."""
+        return self.site.origin + url if url.startswith("/") and not url.startswith("//") else url
+
+    def with_url(self, url: str) -> Config:
+        """A copy of this configuration served from another base URL (used by `serve`)."""
+        if not url.endswith("/"):
+            url += "/"
+        return replace(self, site=replace(self.site, url=url))

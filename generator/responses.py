@@ -1,0 +1,121 @@
+"""Responses in the site's data folder: one readable JSON file per post, under `data/responses/`.
+
+The file of a post is named after its URL path (`/2024/05/hello/` -> `2024/05/hello.json`, the home
+page -> `index.json`), so anything that knows a post's URL (a puller, a backfeed run, the build)
+finds it without reading the site. Entries are sorted by time, then id; each is a plain object.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, get_args
+
+from generator.config import Config
+from generator.errors import ContentError, Problem
+from generator.model import Response, ResponseAuthor, ResponseType
+from generator.state import read_json, write_json
+
+RESPONSES_DIR = "responses"
+RESPONSE_TYPES: tuple[str, ...] = get_args(ResponseType)
+
+
+def responses_file(config: Config, target: str) -> Path | None:
+    """The data file holding responses to the page at `target` (an absolute URL), or None if not on this site."""
+    base = config.site.url
+    bare = target.split("#", 1)[0].split("?", 1)[0]
+    if not bare.startswith(base) and bare + "/" != base:
+        return None
+    path = bare[len(base):].strip("/")
+    if ".." in path.split("/") or "\\" in path:
+        return None
+    return config.data_dir / RESPONSES_DIR / f"{path or 'index'}.json"
+
+
+def load_responses(config: Config) -> dict[str, tuple[Response, ...]]:
+    """Every stored response, by the absolute URL of the page it answers."""
+    folder = config.data_dir / RESPONSES_DIR
+    found: dict[str, tuple[Response, ...]] = {}
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if not name.endswith(".json"):
+                continue
+            path = Path(dirpath) / name
+            rel = path.relative_to(folder).as_posix().removesuffix(".json")
+            url = config.site.url if rel == "index" else f"{config.site.url}{rel}/"
+            found[url] = tuple(read_responses(path, label=f"data/{RESPONSES_DIR}/{rel}.json"))
+    return found
+
+
+def read_responses(path: Path, *, label: str | None = None) -> list[Response]:
+    """The responses stored in one file."""
+    items = read_json(path, [], label=label)
+    responses = []
+    for index, item in enumerate(items):
+        try:
+            responses.append(response_from_dict(item))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ContentError(Problem(label or str(path), f"entry {index + 1}: {exc}")) from None
+    return responses
+
+
+def write_responses(path: Path, responses: Iterable[Response]) -> None:
+    """Store `responses` in one file (sorted by time then id), or remove the file when there are none."""
+    items = sorted(responses, key=lambda r: (_iso(r.published) or "", r.id))
+    if not items:
+        path.unlink(missing_ok=True)
+        return
+    write_json(path, [response_to_dict(r) for r in items])
+
+
+def response_to_dict(response: Response) -> dict[str, Any]:
+    """A response as a JSON-ready object (empty fields left out)."""
+    author = {k: v for k, v in vars(response.author).items() if v}
+    item: dict[str, Any] = {
+        "id": response.id, "type": response.type, "source": response.source, "target": response.target,
+        "author": author, "content_html": response.content_html, "content_text": response.content_text,
+        "name": response.name, "published": _iso(response.published), "updated": _iso(response.updated),
+        "verified": _iso(response.verified), "platform": response.platform, "in_reply_to": response.in_reply_to,
+    }  # fmt: skip
+    return {k: v for k, v in item.items() if v not in ("", None, {})}
+
+
+def response_from_dict(item: dict[str, Any]) -> Response:
+    """A response from what response_to_dict wrote; ValueError naming the field that is wrong."""
+    if not isinstance(item, dict):
+        raise TypeError("expected an object")
+    kind = item.get("type")
+    if kind not in RESPONSE_TYPES:
+        raise ValueError(f"type: expected one of {', '.join(RESPONSE_TYPES)}, got {kind!r}")
+    for key in ("id", "source", "target"):
+        if not isinstance(item.get(key), str) or not item[key]:
+            raise ValueError(f"{key}: expected a non-empty string")
+    author = item.get("author") or {}
+    return Response(
+        id=item["id"], type=kind, source=item["source"], target=item["target"],
+        author=ResponseAuthor(**{k: str(author.get(k, "")) for k in ("name", "url", "photo", "handle")}),
+        content_html=str(item.get("content_html", "")), content_text=str(item.get("content_text", "")),
+        name=str(item.get("name", "")), published=parse_time(item.get("published"), "published"),
+        updated=parse_time(item.get("updated"), "updated"), verified=parse_time(item.get("verified"), "verified"),
+        platform=str(item.get("platform", "web")), in_reply_to=str(item.get("in_reply_to", "")),
+    )  # fmt: skip
+
+
+def parse_time(value: Any, key: str = "time") -> dt.datetime | None:
+    """An ISO 8601 time as an aware datetime (UTC when it has no offset), None when absent."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{key}: expected an ISO 8601 time")
+    try:
+        moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{key}: expected an ISO 8601 time, got {value[:40]!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment else None

@@ -1,0 +1,1 @@
+"""Webmention: discovering endpoints, sending, receiving and pulling mentions."""
