@@ -344,7 +344,7 @@ def test_link_header_unquoted_rel_followed_by_quoted_param_with_comma() -> None:
 
 
 def test_link_header_comma_in_quoted_param_before_rel() -> None:
-    values = ['</wrong>; title="x, <y>; rel=webmention"; rel=other, </endpoint>; rel=webmention']
+    values = [r'</wrong>; title="x \", <y>; rel=webmention; t=1"; rel=other, </endpoint>; rel=webmention']
     assert endpoint_from_link_headers(values, BASE) == "https://example.org/endpoint"
 
 
@@ -364,7 +364,7 @@ def test_link_header_param_name_case_and_spacing() -> None:
 
 
 def test_link_header_only_first_rel_param_counts() -> None:
-    values = ['</a>; rel=other; rel=webmention, </b>; rel=webmention']
+    values = ["</a>; rel=other; rel=webmention, </b>; rel=webmention"]
     assert endpoint_from_link_headers(values, BASE) == "https://example.org/b"
 
 

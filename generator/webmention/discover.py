@@ -67,7 +67,7 @@ def _is_html(content_type: str | None) -> bool:
 
 
 def _resolve(base: str, href: str) -> str:
-    return urljoin(base, href)
+    return urljoin(base, _URL_NOISE.sub("", href).strip(_C0_OR_SPACE))
 
 
 def _split(text: str, separator: str) -> list[str]:
