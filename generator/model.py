@@ -157,6 +157,7 @@ class Post:
     weight: int = 0
     bundle_dir: str | None = None  # content-relative folder whose files travel with the post
     episode: Episode | None = None  # set when the post has `audio:`
+    cites: tuple[Cite, ...] = ()  # what this post replies to, likes, reposts or bookmarks
     responses: tuple[Response, ...] = ()  # replies, likes, reposts... from the data folder, oldest first
     fingerprint: str = ""  # digest of every field above but terms and scheduled, set by the reader
 
@@ -179,6 +180,17 @@ class Post:
     def last_modified(self) -> datetime | None:
         """When the post last changed: `updated` if given, else `date`."""
         return self.updated or self.date
+
+
+CiteKind = Literal["in-reply-to", "like-of", "repost-of", "bookmark-of"]
+
+
+@dataclass(frozen=True)
+class Cite:
+    """Something a post answers: `in_reply_to: URL` in the front matter is Cite("in-reply-to", URL)."""
+
+    kind: CiteKind
+    url: str
 
 
 ResponseType = Literal["reply", "like", "repost", "quote", "bookmark", "mention", "comment"]

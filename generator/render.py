@@ -9,6 +9,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import Markup
@@ -18,6 +19,7 @@ from generator.config import Config
 from generator.errors import BuildError, Problem
 from generator.feeds import FEED_FILES
 from generator.model import Image, Site
+from generator.sanitize import clean_html
 from generator.text import truncate
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -69,6 +71,7 @@ class SiteView:
     menu: list
     taxonomies: list
     feeds: dict[str, str]
+    webmention: str = ""  # the Webmention endpoint pages advertise, if any
     generator: str = f"Homepost {__version__}"
 
 
@@ -99,6 +102,7 @@ class Renderer:
                 menu=site.menu,
                 taxonomies=site.taxonomies,
                 feeds={k: config.abs_url(v) for k, v in FEED_FILES.items()},
+                webmention=config.webmention.endpoint,
             ),
             "url": config.path_url,
             "absurl": config.abs_url,
@@ -126,6 +130,8 @@ class Renderer:
             env.filters["date_format"] = functools.partial(_date_format, lang)
             env.filters["truncate"] = _truncate
             env.filters["duration"] = duration
+            env.filters["sanitize"] = _sanitize
+            env.filters["host"] = _host
             self._envs[lang] = env
         return env
 
@@ -215,6 +221,16 @@ def _date_format(lang: str, value: dt.datetime | dt.date | None) -> str:
     if lang.startswith("en"):
         return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
     return value.strftime("%Y-%m-%d")
+
+
+def _sanitize(html: str) -> Markup:
+    """Remote HTML made safe again at render time (it was sanitised when stored; the data file may be edited)."""
+    return Markup(clean_html(html))
+
+
+def _host(url: str) -> str:
+    """The host name of a URL, for labels such as "via example.com"."""
+    return (urlsplit(url).hostname or "").removeprefix("www.")
 
 
 def duration(seconds: float | None) -> str:

@@ -39,7 +39,7 @@ def dest_of(path: str) -> str:
     return f"{path}/index.html" if path else "index.html"
 
 
-def plan_pages(config: Config, site: Site) -> list[HtmlPage]:
+def plan_pages(config: Config, site: Site, gone: tuple[str, ...] = ()) -> list[HtmlPage]:
     """Every HTML page of the site, in a stable order."""
     pages: list[HtmlPage] = []
     pages += _paginated(config, "", "index.html", "home", site.posts, "home page", title=None)
@@ -71,6 +71,11 @@ def plan_pages(config: Config, site: Site) -> list[HtmlPage]:
             info = _info(config, "alias", quote(alias.lstrip("/")), None)
             dest = unquote(alias.lstrip("/")) if alias.endswith((".html", ".htm")) else dest_of(alias)
             pages.append(HtmlPage(dest, "alias.html", info, f"content/{post.source} (aliases)", {"target": post.url},
+                                  in_sitemap=False))  # fmt: skip
+    taken = {page.dest for page in pages}
+    for rel in gone:  # deleted posts (site paths): a tombstone the host serves with 410 Gone
+        if dest_of(rel) not in taken:
+            pages.append(HtmlPage(dest_of(rel), "gone.html", _info(config, "gone", rel, None), "a deleted post (data/webmention/sent.json)",
                                   in_sitemap=False))  # fmt: skip
     return pages
 

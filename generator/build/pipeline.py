@@ -15,7 +15,8 @@ from generator.build import cache
 from generator.build.collect import collect_site
 from generator.build.podcast_checks import check_podcasts
 from generator.build.fingerprint import Fingerprints, site_inputs
-from generator.build.pages import HtmlPage, plan_pages
+from generator.build.hosting import host_files
+from generator.build.pages import HtmlPage, dest_of, plan_pages
 from generator.build.writer import OutputPlan, Progress, check_output_dir, write_output
 from generator.config import CONFIG_NAME, Config, load_config
 from generator.content.episodes import chapters_json
@@ -27,7 +28,9 @@ from generator.feeds import FEED_FILES
 from generator.feeds.blog import FeedSpec, render_feed
 from generator.feeds.podcast import podcast_feed
 from generator.feeds.sitemap import robots_txt, sitemap_xml
-from generator.model import Site
+from generator.model import Response, Site
+from generator.responses import load_responses
+from generator.webmention.sent import SentState
 from generator.parallel import default_jobs
 from generator.render import Renderer, theme_dir
 
@@ -72,6 +75,7 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> BuildR
     """
     started = time.perf_counter()
     config = load_config(site_dir)
+    gone = gone_paths(config)  # site paths of deleted posts, from the public URL
     if options.base_url:
         config = config.with_url(options.base_url)
     output = (options.output or config.root / config.build.output).resolve()
@@ -93,13 +97,16 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> BuildR
     log.info("read %d posts, %d pages and %d other files (%d rendered, the rest cached)",
              len(content.posts), len(content.pages), len(content.static_files), content.rendered)  # fmt: skip
     site = collect_site(config, content)
+    attach_responses(config, site, load_responses(config))
     findings = check_podcasts(config, site)
     for warning in findings.warnings:
         log.warning("%s", warning)
     if findings.errors:
         raise BuildError(findings.errors)
     renderer = Renderer(config, site, bytecode_dir=config.root / cache.CACHE_DIR / "templates")
-    pages = plan_pages(config, site)
+    pages = plan_pages(config, site, gone)
+    tombstones = {page.dest for page in pages if page.info.kind == "gone"}
+    gone = tuple(rel for rel in gone if dest_of(rel) in tombstones)  # not those published again
     fingerprints = Fingerprints(site_inputs(config_text, config.site.url, renderer.template_dirs, renderer.theme, site))
 
     plan = OutputPlan()
@@ -108,6 +115,8 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> BuildR
     plan_feeds(plan, config, site, now, fingerprints)
     plan_podcasts(plan, config, site, fingerprints)
     plan.add_bytes("sitemap.xml", sitemap_xml(sitemap_entries(pages)), "sitemap")
+    for name, data in host_files(config, gone).items():
+        plan.add_bytes(name, data, "host rules (deleted posts, Webmention Link header)", weak=True)
     plan.add_bytes("robots.txt", robots_txt(config.abs_url("sitemap.xml")), "robots.txt")
     if plan.problems:
         raise BuildError(plan.problems)
@@ -126,6 +135,37 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> BuildR
                        written.written + written.removed)  # fmt: skip
 
 
+def read_site(config: Config, now: dt.datetime | None = None, jobs: int = 0) -> Site:
+    """The published site as `homepost build` sees it, for commands that act on posts (send, syndicate).
+
+    It reads through the public build's content cache, so after a build nothing is rendered again.
+    """
+    now = now or dt.datetime.now(tz=config.site.tz)
+    config_text = (config.root / CONFIG_NAME).read_text(encoding="utf-8")
+    output = (config.root / config.build.output).resolve()
+    store = cache.BuildCache(config.root / cache.CACHE_DIR, output, digest(cache.VERSIONS, config_text, config.site.url))
+    content = read_content(config, ReadOptions(now=now), cache=store.load("content"), jobs=jobs or default_jobs())
+    return collect_site(config, content)
+
+
+def gone_paths(config: Config) -> tuple[str, ...]:
+    """Site paths (without the base path) of posts that were published, told about, and deleted since."""
+    base = config.site.url
+    return tuple(url.removeprefix(base) for url in SentState.load(config.data_dir).gone() if url.startswith(base))
+
+
+def attach_responses(config: Config, site: Site, responses: dict[str, tuple[Response, ...]]) -> None:
+    """Give each post and page the responses stored for its URL (and for its old URLs)."""
+    for post in site.posts + site.pages:
+        found = list(responses.get(post.url, ()))
+        for alias in post.aliases:
+            found += responses.get(config.abs_url(alias), ())
+        post.responses = tuple(sorted(found, key=lambda r: (r.published or _EPOCH, r.id)))
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
 def _cache_for(config: Config, options: BuildOptions, output: Path, key: str) -> cache.BuildCache:
     """The cache of this output folder: the caller's memory, or files in .homepost/cache/."""
     disk = cache.BuildCache(config.root / cache.CACHE_DIR, output, key)
@@ -138,7 +178,7 @@ def _cache_for(config: Config, options: BuildOptions, output: Path, key: str) ->
 def input_signature(config: Config, options: BuildOptions, output: Path, config_text: str) -> str:
     """A digest of everything a build reads: each file's name, size and mtime, the configuration, the options."""
     parts: list[str] = [config_text, config.site.url, str(output), repr((options.drafts, options.future))]
-    folders = [config.content_dir, config.root / "templates", config.root / "static", theme_dir(config)]
+    folders = [config.content_dir, config.root / "templates", config.root / "static", theme_dir(config), config.data_dir]
     for folder in folders:
         parts.append(f"folder:{folder}")
         for dirpath, dirnames, filenames in os.walk(folder):

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from generator.content.frontmatter import FrontMatter
@@ -13,7 +14,9 @@ from generator.errors import Problem
 
 KNOWN_KEYS = (
     "title", "date", "updated", "slug", "summary", "draft", "lang", "aliases", "image", "menu", "weight", "id",
+    "in_reply_to", "like_of", "repost_of", "bookmark_of",
 )  # fmt: skip
+CITE_KEYS = {"in_reply_to": "in-reply-to", "like_of": "like-of", "repost_of": "repost-of", "bookmark_of": "bookmark-of"}
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[-_]")
 
 
@@ -42,6 +45,7 @@ class Meta:
     weight: int = 0
     uid: str | None = None
     taxonomies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    cites: tuple[tuple[str, str], ...] = ()  # (kind, url): in-reply-to, like-of, repost-of, bookmark-of
     extra: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)  # line of each front matter key, for messages
 
@@ -155,6 +159,7 @@ def check_meta(fm: FrontMatter, file: str, tz: ZoneInfo, taxonomies: tuple[str, 
         if not alias.startswith("/") or "//" in alias or ".." in alias.split("/"):
             check.fail("aliases", f"expected paths under the site such as '/old/post/', got {alias!r}")
     meta.image = _image(check)
+    meta.cites = _cites(check)
     for key in taxonomies:
         meta.taxonomies[key] = check.strings(key)
     meta.extra = {k: v for k, v in fm.data.items() if k not in KNOWN_KEYS and k not in taxonomies}
@@ -174,3 +179,16 @@ def _image(check: _Checker) -> ImageRef | None:
             return ImageRef(value["src"].strip(), value.get("alt", "").strip())
     check.fail("image", "expected a path or URL, or a table with 'src' and 'alt'")
     return None
+
+
+def _cites(check: _Checker) -> tuple[tuple[str, str], ...]:
+    """`in_reply_to`, `like_of`, `repost_of`, `bookmark_of`: each an http(s) URL or a list of them."""
+    found = []
+    for key, kind in CITE_KEYS.items():
+        for url in check.strings(key):
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
+                check.fail(key, f"expected an http(s) URL or a list of them, got {url!r}")
+                continue
+            found.append((kind, url))
+    return tuple(found)

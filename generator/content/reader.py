@@ -23,7 +23,7 @@ from generator.content.markdown import Link, MarkdownRenderer, Resolver, image_s
 from generator.content.metadata import Meta, check_meta, date_from_filename, strip_date_prefix
 from generator.content.sources import FINGERPRINTED, CachedFile, FileStat, Source, file_stat, fresh_copy
 from generator.errors import ContentError, HomepostError, Problem
-from generator.model import Image, Kind, Post, StaticFile
+from generator.model import Cite, Image, Kind, Post, StaticFile
 from generator.parallel import parallel_map
 from generator.text import count_words, html_to_text, minutes_to_read, slugify, truncate
 
@@ -355,6 +355,7 @@ class _Reader:
             taxonomy_names=meta.taxonomies,
             extra={k: v for k, v in meta.extra.items() if k not in EPISODE_KEYS},
             episode=episode,
+            cites=tuple(Cite(kind, url) for kind, url in meta.cites),
             menu=meta.menu,
             weight=meta.weight,
             bundle_dir=source.bundle_dir,

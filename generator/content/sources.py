@@ -38,7 +38,7 @@ class CachedFile:
     links: tuple[tuple[str, Link, FileStat | None], ...] = ()  # every URL the render resolved
 
 
-FINGERPRINTED = tuple(f.name for f in fields(Post) if f.name not in ("terms", "scheduled", "fingerprint"))
+FINGERPRINTED = tuple(f.name for f in fields(Post) if f.name not in ("terms", "scheduled", "fingerprint", "responses"))
 
 
 def fresh_copy(post: Post) -> Post:

@@ -1,0 +1,34 @@
+"""Files for the web host: 410 Gone for deleted posts and the Webmention Link header.
+
+A static host cannot be told by a page what status to answer with, so the build writes the rules
+in the forms common hosts read: `_redirects` and `_headers` (Netlify, Cloudflare Pages and others
+that copied the format) and `_nginx.conf`, a snippet to include in an nginx server block. A file
+of the same name in the site's static/ folder wins (and then the rules are yours to add).
+"""
+
+from __future__ import annotations
+
+from generator.config import Config
+
+
+def host_files(config: Config, gone: tuple[str, ...]) -> dict[str, bytes]:
+    """The host rule files this site needs (none when it has no deleted posts and no endpoint)."""
+    base = config.site.base_path
+    endpoint = config.webmention.endpoint
+    files: dict[str, bytes] = {}
+    redirects = [f"{base}{rel} {base}{rel} 410!" for rel in gone]
+    headers = [f"{base}*", f"  Link: <{endpoint}>; rel=\"webmention\""] if endpoint else []
+    nginx = [f"location = {base}{rel} {{ error_page 410 {base}{rel}index.html; return 410; }}" for rel in gone]
+    if endpoint:
+        nginx.append(f"add_header Link '<{endpoint}>; rel=\"webmention\"' always;")
+    if redirects:
+        files["_redirects"] = _lines("# Homepost: pages of deleted posts answer 410 Gone", redirects)
+    if headers:
+        files["_headers"] = _lines("# Homepost: advertise the Webmention endpoint on every page", headers)
+    if nginx:
+        files["_nginx.conf"] = _lines("# Homepost: include this file in the site's nginx server block", nginx)
+    return files
+
+
+def _lines(comment: str, lines: list[str]) -> bytes:
+    return ("\n".join([comment, *lines]) + "\n").encode("utf-8")

@@ -1,0 +1,195 @@
+"""Sending webmentions: for every post, tell each page it links (and each it stopped linking).
+
+`send_webmentions` plans from the record in the data folder (sent.py), checks that each source is
+live at its public URL (a receiver fetches it to verify), discovers each target's endpoint afresh
+and posts `source` and `target`, several targets at once. A dry run walks the same path and stops
+before the POST. The record is saved after every answer, so a crash loses at most the one in flight.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+
+from generator.config import Config
+from generator.digest import digest
+from generator.errors import NetworkError
+from generator.http import HttpClient, redact
+from generator.model import Post
+from generator.sanitize import clean_text
+from generator.webmention.discover import discover_endpoint
+from generator.webmention.outgoing import outgoing_links
+from generator.webmention.sent import DELETED, LivePost, Outcome, SentState, Task, backoff
+
+log = logging.getLogger(__name__)
+
+SEND_TIMEOUT = 5.0  # seconds to connect or read, for one target; a slow target holds up nothing else
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    """What `homepost webmention send` was asked to do."""
+
+    dry_run: bool = False
+    check_live: bool = True  # send only for sources that answer at their public URL
+    only: tuple[str, ...] = ()  # post files (under content/) or URLs to narrow the run to
+    now: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What happened to one webmention (in a dry run: what would be sent, `outcome` None)."""
+
+    task: Task
+    endpoint: str | None
+    outcome: Outcome | None
+
+
+@dataclass
+class SendReport:
+    """Everything a run did, for the CLI to print."""
+
+    results: list[Sent] = field(default_factory=list)
+    not_live: list[tuple[str, str]] = field(default_factory=list)  # (source, why) left for a later run
+    waiting: list[tuple[str, str, Outcome]] = field(default_factory=list)  # failures not due yet
+
+    def count(self, status: str) -> int:
+        """How many results ended with `status`."""
+        return sum(1 for r in self.results if r.outcome is not None and r.outcome.status == status)
+
+
+def webmention_client(config: Config) -> HttpClient:
+    """The HTTP client for talking to other sites: the [network] rules with short timeouts."""
+    return HttpClient(replace(config.network, timeout=min(config.network.timeout, SEND_TIMEOUT)))
+
+
+def live_posts(config: Config, posts: Iterable[Post]) -> list[LivePost]:
+    """Each post with its version (a digest of its source file) and its targets."""
+    found = []
+    for post in posts:
+        version = digest((config.content_dir / post.source).read_bytes())[:16]
+        found.append(LivePost(post.url, post.source, version, outgoing_links(post, config.site.url)))
+    return found
+
+
+def send_webmentions(config: Config, posts: list[Post], client: HttpClient, options: SendOptions = SendOptions()) -> SendReport:
+    """Send what the record says is unsent; save the record as answers come in (not in a dry run)."""
+    now = options.now or dt.datetime.now(dt.timezone.utc)
+    state = SentState.load(config.data_dir)
+    tasks = [t for t in state.plan(live_posts(config, posts), now) if _selected(t, state, options.only)]
+    report = SendReport(waiting=state.waiting(now))
+    if options.check_live:
+        tasks = _live_only(client, tasks, report)
+    if not options.dry_run:
+        state.save()  # new versions and target lists, before anything is sent
+    deliver = _preview if options.dry_run else _deliver
+    with ThreadPoolExecutor(max_workers=config.webmention.concurrency) as pool:
+        futures = {pool.submit(deliver, client, task, now, config.webmention.max_tries): task for task in tasks}
+        for future in as_completed(futures):
+            result = future.result()
+            report.results.append(result)
+            if result.outcome is not None and not options.dry_run:
+                state.record(result.task, result.outcome)
+                state.save()
+    report.results.sort(key=lambda r: (r.task.source, r.task.target))
+    return report
+
+
+def _selected(task: Task, state: SentState, only: tuple[str, ...]) -> bool:
+    return not only or task.source in only or state.sources[task.source].post in only
+
+
+def _live_only(client: HttpClient, tasks: list[Task], report: SendReport) -> list[Task]:
+    """The tasks whose source answers as it should: 200 for a post, 410 (or 404) for a deleted one."""
+    verdicts: dict[str, str | None] = {}
+    for source in dict.fromkeys(t.source for t in tasks):
+        deleted = next(t.version == DELETED for t in tasks if t.source == source)
+        try:
+            status = client.get(source).status
+        except NetworkError as exc:
+            verdicts[source] = f"could not fetch it ({exc.problems[0].message})"
+            continue
+        expected = (410, 404) if deleted else (200,)
+        verdicts[source] = None if status in expected else f"it answers {status}, expected {expected[0]}; deploy first"
+    report.not_live += [(source, why) for source, why in verdicts.items() if why]
+    return [t for t in tasks if verdicts[t.source] is None]
+
+
+def _preview(client: HttpClient, task: Task, now: dt.datetime, max_tries: int) -> Sent:
+    """A dry run: discover the endpoint, send nothing."""
+    return _attempt(client, task, now, max_tries, post=None)
+
+
+def _deliver(client: HttpClient, task: Task, now: dt.datetime, max_tries: int) -> Sent:
+    """Discover the endpoint and send the webmention."""
+    return _attempt(client, task, now, max_tries, post=client.post)
+
+
+def _attempt(client: HttpClient, task: Task, now: dt.datetime, max_tries: int, post: Callable | None) -> Sent:
+    tries = task.tries + 1
+
+    def failed(error: str, code: int | None = None, endpoint: str = "") -> Sent:
+        if tries >= max_tries:
+            outcome = Outcome(task.version, "gave-up", now, tries, code, endpoint, error=f"{error}; gave up after {tries} tries")
+        else:
+            outcome = Outcome(task.version, "failed", now, tries, code, endpoint, error=error, next_try=now + backoff(tries))
+        return Sent(task, endpoint or None, outcome)
+
+    try:
+        endpoint = discover_endpoint(client, task.target)
+    except NetworkError as exc:
+        return failed(f"discovery: {exc.problems[0].message}")
+    if endpoint is None:
+        return Sent(task, None, None if post is None else Outcome(task.version, "no-endpoint", now, tries))
+    if post is None:
+        return Sent(task, endpoint, None)
+    try:
+        answer = post(endpoint, data={"source": task.source, "target": task.target})
+    except NetworkError as exc:
+        return failed(exc.problems[0].message, endpoint=endpoint)
+    log.debug("webmention %s -> %s: %d", task.source, redact(endpoint), answer.status)
+    if 200 <= answer.status < 300:
+        location = answer.headers.get("location", "") if answer.status == 201 else ""
+        return Sent(task, endpoint, Outcome(task.version, "sent", now, tries, answer.status, endpoint, location))
+    if answer.status == 429 or answer.status >= 500:
+        return failed(f"the endpoint answered {answer.status}", answer.status, endpoint)
+    reason = clean_text(answer.text.strip().splitlines()[0], 200) if answer.text.strip() else ""
+    error = f"the endpoint answered {answer.status}" + (f": {reason}" if reason else "")
+    return Sent(task, endpoint, Outcome(task.version, "rejected", now, tries, answer.status, endpoint, error=error))
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One target of one post, for `homepost webmention list`."""
+
+    source: str
+    post: str  # its file under content/
+    target: str
+    endpoint: str | None  # None: no endpoint (or `error` says why it is unknown)
+    sent: bool  # already sent for the current version of the post
+    status: str  # the last outcome for this target ("" if never tried)
+    error: str = ""
+
+
+def list_endpoints(config: Config, posts: list[Post], client: HttpClient) -> list[Listed]:
+    """Every target of every post with its endpoint, discovered now, and what the record says of it."""
+    state = SentState.load(config.data_dir)
+    rows: list[tuple[LivePost, str]] = [(post, target) for post in live_posts(config, posts) for target in post.targets]
+
+    def look(row: tuple[LivePost, str]) -> Listed:
+        post, target = row
+        record = state.sources.get(post.url)
+        outcome = record.outcomes.get(target) if record else None
+        current = outcome is not None and record is not None and record.version == post.version and outcome.version == post.version
+        try:
+            endpoint, error = discover_endpoint(client, target), ""
+        except NetworkError as exc:
+            endpoint, error = None, exc.problems[0].message
+        status = outcome.status if outcome else ""
+        return Listed(post.url, post.file, target, endpoint, current and status == "sent", status, error)
+
+    with ThreadPoolExecutor(max_workers=config.webmention.concurrency) as pool:
+        return list(pool.map(look, rows))
