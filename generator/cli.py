@@ -14,6 +14,8 @@ import click
 from generator import __version__
 from generator.build.pipeline import BuildOptions, BuildResult, build_site
 from generator.config import load_config
+from generator.commands.common import fail, plural, site_dir, site_option
+from generator.commands.webmention import webmention
 from generator.errors import HomepostError
 from generator.scaffold import init_site, new_content
 from generator.serve import SERVE_OUTPUT, BuildOutcome, DevServer, ServeOptions
@@ -35,13 +37,6 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
     logger.propagate = False
 
 
-def _fail(exc: HomepostError, what: str) -> None:
-    for problem in exc.problems:
-        click.echo(f"error: {problem}", err=True)
-    click.echo(f"{what} failed with {_plural(len(exc.problems), 'error')}.", err=True)
-    sys.exit(1)
-
-
 def _build_time() -> dt.datetime | None:
     """The build's notion of now: SOURCE_DATE_EPOCH when set (reproducible builds), else the clock."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -51,16 +46,6 @@ def _build_time() -> dt.datetime | None:
         return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
     except ValueError:
         raise click.BadParameter(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, got {epoch!r}") from None
-
-
-def _site_dir(ctx: click.Context, site: Path | None) -> Path:
-    return site or ctx.obj["site"]
-
-
-site_option = click.option(
-    "--site", "site", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="The site folder (holding site.toml); default: the current folder.",
-)  # fmt: skip
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -77,15 +62,11 @@ def main(ctx: click.Context, site: Path, verbose: int, quiet: bool) -> None:
     _setup_logging(verbose, quiet)
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def _report(ctx: click.Context, result: BuildResult) -> None:
     if not ctx.obj.get("quiet"):
         click.echo(
-            f"Built {_plural(result.posts, 'post')} and {_plural(result.pages, 'page')}: "
-            f"{_plural(result.files, 'file')} ({result.written} written, {result.removed} removed) "
+            f"Built {plural(result.posts, 'post')} and {plural(result.pages, 'page')}: "
+            f"{plural(result.files, 'file')} ({result.written} written, {result.removed} removed) "
             f"in {result.seconds:.2f} s -> {result.output}"
         )
 
@@ -128,9 +109,9 @@ def build(ctx: click.Context, site: Path | None, output: Path | None, drafts: bo
         options = BuildOptions(output=output, drafts=drafts, future=future, now=_build_time(), jobs=jobs,
                                use_cache=not force, progress=progress)  # fmt: skip
         try:
-            result = build_site(_site_dir(ctx, site), options)
+            result = build_site(site_dir(ctx, site), options)
         except HomepostError as exc:
-            _fail(exc, "Build")
+            fail(exc, "Build")
     _report(ctx, result)
 
 
@@ -147,7 +128,7 @@ def _serve_reporter(ctx: click.Context):
             return
         for problem in outcome.problems:
             click.echo(f"error: {problem}", err=True)
-        click.echo(f"Build failed with {_plural(len(outcome.problems), 'error')}; "
+        click.echo(f"Build failed with {plural(len(outcome.problems), 'error')}; "
                    "serving the last good build until a change fixes it.", err=True)  # fmt: skip
 
     return report
@@ -162,7 +143,7 @@ def _serve_reporter(ctx: click.Context):
 @click.pass_context
 def serve(ctx: click.Context, site: Path | None, host: str, port: int, output: Path | None) -> None:
     """Build with drafts and scheduled posts, serve on http://127.0.0.1:8000, rebuild and reload on every change."""
-    server = DevServer(_site_dir(ctx, site), ServeOptions(host=host, port=port, output=output, now=_build_time()),
+    server = DevServer(site_dir(ctx, site), ServeOptions(host=host, port=port, output=output, now=_build_time()),
                        report=_serve_reporter(ctx))  # fmt: skip
     try:
         server.start()
@@ -193,7 +174,7 @@ def init(folder: Path, title: str | None, url: str, timezone: str) -> None:
         written = init_site(folder, title=title, url=url, timezone=timezone)
         load_config(folder)  # what init wrote must be a valid site
     except HomepostError as exc:
-        _fail(exc, "init")
+        fail(exc, "init")
     for path in written:
         click.echo(f"created {path}")
     click.echo(f"Next: cd {folder} && homepost serve")
@@ -212,8 +193,11 @@ def new(ctx: click.Context, site: Path | None, kind: str, title: str, draft: boo
     if kind == "page" and not title:
         raise click.UsageError("a page needs a TITLE")
     try:
-        config = load_config(_site_dir(ctx, site))
+        config = load_config(site_dir(ctx, site))
         path = new_content(config, kind, title or None, draft=draft)
     except HomepostError as exc:
-        _fail(exc, "new")
+        fail(exc, "new")
     click.echo(f"created {path}")
+
+
+main.add_command(webmention)

@@ -18,7 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         received = Received(self.command, self.path, self.headers, self.rfile.read(length) if length else b"")
         owner.received.append(received)
-        route = owner.routes.get(urlsplit(self.path).path)
+        route = owner.routes.get(urlsplit(self.path).path, owner.fallback)
         try:
             if isinstance(route, _Raw):
                 self.close_connection = True
@@ -95,6 +96,7 @@ class LoopbackServer:
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Answer | _Raw] = {}
+        self.fallback: Answer | None = None  # answers paths without a route (None: 404)
         self.received: list[Received] = []
         self.closing = threading.Event()
         self._httpd = _Server((host, 0), _Handler)
@@ -128,3 +130,26 @@ class LoopbackServer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def static_site(folder: Path) -> Callable[[Received], Reply]:
+    """An answer serving a built site from `folder` as a static host would: index.html for folders,
+    404 for missing files, and 410 for the paths its `_redirects` marks gone."""
+
+    def answer(received: Received) -> Reply:
+        path = unquote(urlsplit(received.path).path)
+        redirects = folder / "_redirects"
+        if redirects.is_file():
+            for line in redirects.read_text(encoding="utf-8").splitlines():
+                parts = line.split()
+                if len(parts) == 3 and not line.startswith("#") and parts[0] == path and parts[2].startswith("410"):
+                    return Reply(410, (folder / path.lstrip("/") / "index.html").read_bytes(), [("Content-Type", "text/html; charset=utf-8")])
+        file = folder / path.lstrip("/")
+        if file.is_dir():
+            file = file / "index.html"
+        if ".." in path.split("/") or not file.is_file():
+            return Reply(404, b"not found", [("Content-Type", "text/plain")])
+        kind = "text/html; charset=utf-8" if file.suffix == ".html" else "application/octet-stream"
+        return Reply(200, file.read_bytes(), [("Content-Type", kind)])
+
+    return answer

@@ -75,7 +75,7 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> BuildR
     """
     started = time.perf_counter()
     config = load_config(site_dir)
-    gone = gone_paths(config)  # site paths of deleted posts, from the public URL
+    gone = gone_paths(config)  # site paths of every post ever told about; those not built now are gone
     if options.base_url:
         config = config.with_url(options.base_url)
     output = (options.output or config.root / config.build.output).resolve()
@@ -149,9 +149,10 @@ def read_site(config: Config, now: dt.datetime | None = None, jobs: int = 0) -> 
 
 
 def gone_paths(config: Config) -> tuple[str, ...]:
-    """Site paths (without the base path) of posts that were published, told about, and deleted since."""
+    """Site paths (without the base path) of every post the webmention record knows: a tombstone
+    is made for each one no page of this build claims (it was deleted, or its URL changed)."""
     base = config.site.url
-    return tuple(url.removeprefix(base) for url in SentState.load(config.data_dir).gone() if url.startswith(base))
+    return tuple(url.removeprefix(base) for url in SentState.load(config.data_dir).sources if url.startswith(base))
 
 
 def attach_responses(config: Config, site: Site, responses: dict[str, tuple[Response, ...]]) -> None:

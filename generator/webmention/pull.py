@@ -50,7 +50,7 @@ def pull_mentions(config: Config, client: HttpClient) -> PullReport:
         raise ConfigError(Problem("site.toml", "set [webmention] endpoint (or api) to pull mentions", key="webmention.endpoint"))
     cursor_path = config.data_dir / PULL_FILE
     cursor = read_json(cursor_path, {}, label=f"data/{PULL_FILE}")
-    if urlsplit(api).hostname == "webmention.io":
+    if urlsplit(api).path.endswith("/mentions.jf2"):  # webmention.io and services speaking its API
         entries, cursor = _from_webmention_io(config, client, api, cursor)
     else:
         entries, cursor = _from_receiver(client, api, cursor)

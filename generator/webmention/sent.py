@@ -130,9 +130,6 @@ class SentState:
         return [(url, target, o) for url, r in self.sources.items() for target, o in r.outcomes.items()
                 if o.version == r.version and o.status == "failed" and not o.due(now)]  # fmt: skip
 
-    def gone(self) -> list[str]:
-        """URLs of posts that were published and sent for, and no longer exist."""
-        return sorted(url for url, record in self.sources.items() if record.deleted)
 
 
 def _unfinished(url: str, record: SourceRecord, now: dt.datetime) -> list[Task]:

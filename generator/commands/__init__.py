@@ -1,0 +1,1 @@
+"""The `homepost` subcommands that have grown beyond a few lines, one module per group."""

@@ -1,0 +1,112 @@
+"""`homepost webmention send | list | pull`: the sender and the puller, options in and lines out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from generator.build.pipeline import read_site
+from generator.commands.common import fail, plural, site_dir, site_option
+from generator.config import load_config
+from generator.errors import HomepostError
+from generator.http import redact
+from generator.webmention.pull import pull_mentions
+from generator.webmention.send import SendOptions, SendReport, list_endpoints, send_webmentions, webmention_client
+
+
+@click.group()
+def webmention() -> None:
+    """Send webmentions for what your posts link, and pull the ones they received."""
+
+
+@webmention.command()
+@site_option
+@click.argument("posts", nargs=-1)
+@click.option("--dry-run", is_flag=True, help="Discover endpoints and print what would be sent; send and record nothing.")
+@click.option("--no-check-live", is_flag=True, help="Send even if a post does not answer at its public URL yet.")
+@click.pass_context
+def send(ctx: click.Context, site: Path | None, posts: tuple[str, ...], dry_run: bool, no_check_live: bool) -> None:
+    """Tell every page your posts link (and stopped linking) about them; POSTS narrows it (files under content/ or URLs)."""
+    try:
+        config = load_config(site_dir(ctx, site))
+        published = read_site(config)
+        options = SendOptions(dry_run=dry_run, check_live=not no_check_live, only=posts)
+        report = send_webmentions(config, published.posts + published.pages, webmention_client(config), options)
+    except HomepostError as exc:
+        fail(exc, "Sending webmentions")
+    _print_report(report, dry_run, ctx.obj.get("quiet", False))
+    if report.count("failed") or report.count("gave-up"):
+        ctx.exit(1)
+
+
+def _print_report(report: SendReport, dry_run: bool, quiet: bool) -> None:
+    for source, why in report.not_live:
+        click.echo(f"skipped {source}: not live ({why}); run again once it is", err=True)
+    for result in report.results:
+        task, outcome = result.task, result.outcome
+        deleted = " (deleted post)" if task.version == "deleted" else ""
+        if outcome is None:
+            where = redact(result.endpoint) if result.endpoint else "no endpoint: nothing to send"
+            click.echo(f"would send {task.source}{deleted} -> {task.target} via {where}")
+        elif outcome.status == "sent":
+            if not quiet:
+                click.echo(f"sent {task.source}{deleted} -> {task.target} ({outcome.code})")
+        elif outcome.status == "no-endpoint":
+            if not quiet:
+                click.echo(f"no endpoint at {task.target} (from {task.source})")
+        elif outcome.status == "failed":
+            click.echo(f"failed {task.source} -> {task.target}: {outcome.error}; "
+                       f"retrying after {outcome.next_try:%Y-%m-%d %H:%M} UTC (try {outcome.tries})", err=True)  # fmt: skip
+        else:  # rejected, gave-up
+            click.echo(f"{outcome.status} {task.source} -> {task.target}: {outcome.error}", err=True)
+    for source, target, outcome in report.waiting:
+        click.echo(f"waiting {source} -> {target}: {outcome.error}; next try after {outcome.next_try:%Y-%m-%d %H:%M} UTC", err=True)
+    if not quiet:
+        verb = "Would send" if dry_run else "Sent"
+        sent = sum(1 for r in report.results if r.endpoint and (dry_run or (r.outcome and r.outcome.status == "sent")))
+        click.echo(f"{verb} {plural(sent, 'webmention')}; {plural(report.count('failed'), 'failure')} to retry, "
+                   f"{report.count('gave-up')} given up, {len(report.not_live)} posts not live yet.")  # fmt: skip
+
+
+@webmention.command("list")
+@site_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per target) for machines.")
+@click.pass_context
+def list_command(ctx: click.Context, site: Path | None, as_json: bool) -> None:
+    """Per post, each page it links with that page's endpoint (discovered now) and whether it was sent."""
+    try:
+        config = load_config(site_dir(ctx, site))
+        published = read_site(config)
+        rows = list_endpoints(config, published.posts + published.pages, webmention_client(config))
+    except HomepostError as exc:
+        fail(exc, "Listing webmention endpoints")
+    if as_json:
+        click.echo(json.dumps([vars(row) for row in rows], indent=2, ensure_ascii=False))
+        return
+    source = None
+    for row in rows:
+        if row.source != source:
+            source = row.source
+            click.echo(f"{row.source} ({row.post})")
+        endpoint = row.endpoint or (f"unknown: {row.error}" if row.error else "no endpoint")
+        state = "sent" if row.sent else (row.status or "not sent") + (" (older version)" if row.status and not row.sent else "")
+        click.echo(f"  {row.target}\n    endpoint: {endpoint}\n    {state}")
+    if not rows:
+        click.echo("No post links another site.")
+
+
+@webmention.command()
+@site_option
+@click.pass_context
+def pull(ctx: click.Context, site: Path | None) -> None:
+    """Fetch new, changed and withdrawn mentions (from your receiver or webmention.io) into data/responses/."""
+    try:
+        config = load_config(site_dir(ctx, site))
+        report = pull_mentions(config, webmention_client(config))
+    except HomepostError as exc:
+        fail(exc, "Pulling mentions")
+    if not ctx.obj.get("quiet"):
+        click.echo(f"Pulled from {report.source}: {report.added} new, {report.updated} changed, {report.removed} removed"
+                   f" ({report.ignored} ignored); {plural(len(report.files), 'file')} written.")  # fmt: skip
