@@ -402,3 +402,17 @@ def test_audio_is_served_in_byte_ranges_so_players_can_seek(tmp_path: Path) -> N
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_deleted_post_answers_410_with_its_tombstone(make_site: SiteFactory) -> None:
+    sent = {"sources": {"https://example.org/blog/2025/01/gone/": {"version": "v1", "targets": [], "outcomes": {}}}}
+    site = make_site({"content/posts/2026-01-01-one.md": "---\ntitle: One\n---\n\nText.\n",
+                      "data/webmention/sent.json": json.dumps(sent)}, config=AT_BLOG)  # fmt: skip
+    server = DevServer(site, ServeOptions(port=0, now=NOW))
+    assert server.start().ok
+    try:
+        status, _, body = fetch(f"{origin(server)}/blog/2025/01/gone/")
+        assert status == 410 and "This post was deleted" in body.decode()
+        assert fetch(f"{origin(server)}/blog/2026/01/one/")[0] == 200
+    finally:
+        server.stop()

@@ -40,6 +40,15 @@ class Shown:
     error_page: bytes = b""  # answers every missing page while problems are shown
 
 
+def _gone(output: Path) -> set[str]:
+    """Paths the build's `_redirects` marks 410 Gone (tombstones of deleted posts)."""
+    try:
+        lines = (output / "_redirects").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return set()
+    return {parts[0] for parts in (line.split() for line in lines) if len(parts) == 3 and parts[2].startswith("410")}
+
+
 def script_tag(build_id: str) -> bytes:
     """The tag injected before </body>: loads the client, which knows the build it was served with."""
     return f'<script src="{CLIENT_PATH}" data-build="{html.escape(build_id)}"></script>\n'.encode()
@@ -219,8 +228,9 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         if not file.is_file():
             return self._not_found(shown)
         if file.suffix in (".html", ".htm"):
+            status = 410 if url.path in _gone(Path(self.directory)) else 200  # as the host rules say
             try:
-                return self._send_bytes(200, self.server.page(file, shown), "text/html; charset=utf-8")
+                return self._send_bytes(status, self.server.page(file, shown), "text/html; charset=utf-8")
             except FileNotFoundError:  # swapped away by a build in this very moment
                 return self._not_found(shown)
         if self.headers.get("Range"):
