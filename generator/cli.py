@@ -15,7 +15,7 @@ from generator import __version__
 from generator.build.pipeline import BuildOptions, BuildResult, build_site
 from generator.config import load_config
 from generator.commands.common import fail, plural, site_dir, site_option
-from generator.commands.webmention import webmention
+from generator.commands.webmention import receiver, webmention
 from generator.errors import HomepostError
 from generator.scaffold import init_site, new_content
 from generator.serve import SERVE_OUTPUT, BuildOutcome, DevServer, ServeOptions
@@ -201,3 +201,4 @@ def new(ctx: click.Context, site: Path | None, kind: str, title: str, draft: boo
 
 
 main.add_command(webmention)
+main.add_command(receiver)

@@ -18,7 +18,7 @@ from generator.config import load_config
 from generator.webmention.send import SendOptions, send_webmentions, webmention_client
 from generator.webmention.sent import SENT_FILE
 from tests.helpers import NOW, build, run_cli, write_files
-from tests.servers import LoopbackServer, Received, Reply, static_site
+from tests.servers import LoopbackServer, Reply, static_site
 
 
 class Web:

@@ -1,19 +1,24 @@
-"""`homepost webmention send | list | pull`: the sender and the puller, options in and lines out."""
+"""`homepost webmention send | list | pull` and `homepost receiver`: options in, one call, lines out."""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from generator.build.pipeline import read_site
 from generator.commands.common import fail, plural, site_dir, site_option
 from generator.config import load_config
 from generator.errors import HomepostError
-from generator.http import redact
-from generator.webmention.pull import pull_mentions
-from generator.webmention.send import SendOptions, SendReport, list_endpoints, send_webmentions, webmention_client
+
+if TYPE_CHECKING:
+    from generator.webmention.receiver import Receiver
+    from generator.webmention.send import SendReport
+
+# The network, receiver and parser modules are imported by the commands that use them, so that
+# `homepost build` does not pay for them at start-up.
 
 
 @click.group()
@@ -29,6 +34,9 @@ def webmention() -> None:
 @click.pass_context
 def send(ctx: click.Context, site: Path | None, posts: tuple[str, ...], dry_run: bool, no_check_live: bool) -> None:
     """Tell every page your posts link (and stopped linking) about them; POSTS narrows it (files under content/ or URLs)."""
+    from generator.build.pipeline import read_site
+    from generator.webmention.send import SendOptions, send_webmentions, webmention_client
+
     try:
         config = load_config(site_dir(ctx, site))
         published = read_site(config)
@@ -42,6 +50,8 @@ def send(ctx: click.Context, site: Path | None, posts: tuple[str, ...], dry_run:
 
 
 def _print_report(report: SendReport, dry_run: bool, quiet: bool) -> None:
+    from generator.http import redact
+
     for source, why in report.not_live:
         click.echo(f"skipped {source}: not live ({why}); run again once it is", err=True)
     for result in report.results:
@@ -76,6 +86,9 @@ def _print_report(report: SendReport, dry_run: bool, quiet: bool) -> None:
 @click.pass_context
 def list_command(ctx: click.Context, site: Path | None, as_json: bool) -> None:
     """Per post, each page it links with that page's endpoint (discovered now) and whether it was sent."""
+    from generator.build.pipeline import read_site
+    from generator.webmention.send import list_endpoints, webmention_client
+
     try:
         config = load_config(site_dir(ctx, site))
         published = read_site(config)
@@ -102,6 +115,9 @@ def list_command(ctx: click.Context, site: Path | None, as_json: bool) -> None:
 @click.pass_context
 def pull(ctx: click.Context, site: Path | None) -> None:
     """Fetch new, changed and withdrawn mentions (from your receiver or webmention.io) into data/responses/."""
+    from generator.webmention.pull import pull_mentions
+    from generator.webmention.send import webmention_client
+
     try:
         config = load_config(site_dir(ctx, site))
         report = pull_mentions(config, webmention_client(config))
@@ -110,3 +126,27 @@ def pull(ctx: click.Context, site: Path | None) -> None:
     if not ctx.obj.get("quiet"):
         click.echo(f"Pulled from {report.source}: {report.added} new, {report.updated} changed, {report.removed} removed"
                    f" ({report.ignored} ignored); {plural(len(report.files), 'file')} written.")  # fmt: skip
+
+
+@click.command()
+@site_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("-p", "--port", default=8080, show_default=True, help="Port to listen on (0: any free port).")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
+              help="The SQLite database (default: .homepost/receiver.sqlite3 under the site).")  # fmt: skip
+@click.pass_context
+def receiver(ctx: click.Context, site: Path | None, host: str, port: int, db: Path | None) -> None:
+    """Receive webmentions: serve /webmention and /api/mentions, verifying sources in the background."""
+    from generator.webmention.receiver import run_receiver
+
+    def ready(running: Receiver) -> None:
+        click.echo(f"Receiving webmentions at {running.endpoint}, mentions at {running.api} (Ctrl+C to stop)")
+
+    try:
+        run_receiver(load_config(site_dir(ctx, site)), host, port, db, ready=ready)
+    except HomepostError as exc:
+        fail(exc, "receiver")
+    except OSError as exc:
+        click.echo(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}; try --port", err=True)
+        sys.exit(1)
+    click.echo("Stopped.")

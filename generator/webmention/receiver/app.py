@@ -1,0 +1,235 @@
+"""The receiver's WSGI application: the Webmention endpoint and the public mentions API.
+
+- `POST /webmention` (form-encoded `source` and `target`) runs the synchronous checks of the W3C
+  Recommendation 3.2.1 and answers 400 with a plain-text reason (missing or malformed URL, a
+  scheme other than http(s), source equal to target, a target not under `[site] url`, a source
+  on the `[webmention] blocklist` or a subdomain of it), 413 for a body over 16 KiB, 415 for a
+  body that is not form-encoded, and 429 with Retry-After when a source host sends more than
+  `[webmention] rate_limit` requests in a minute. Otherwise the request is queued (committed to
+  disk) and answered 202. `GET /webmention` shows a small form; other methods get 405.
+- `GET /api/mentions` lists verified mentions as a jf2 feed: `?target=URL` those of one page,
+  `?since=ISO8601` every mention created, updated or deleted since then (deleted ones with
+  `"deleted": true`); both may be combined. Nothing from the queue and no addresses are shown.
+
+Everything else is 404. No response ever repeats its input unescaped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from generator.config import Config
+from generator.responses import parse_time
+from generator.webmention.jf2 import response_to_jf2
+from generator.webmention.receiver.store import Store
+
+ENDPOINT_PATH = "/webmention"
+API_PATH = "/api/mentions"
+MAX_BODY = 16 * 1024  # bytes of a POST body: two URLs of up to 2000 characters, percent-encoded, fit
+MAX_URL = 2000
+WINDOW = 60.0  # seconds the rate limit counts over
+FORM_TYPE = "application/x-www-form-urlencoded"
+FORM_PAGE = b"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Webmention endpoint</title></head>
+<body><h1>Webmention endpoint</h1>
+<p>Did you link to a page on this site? Send a <a href="https://www.w3.org/TR/webmention/">Webmention</a>.</p>
+<form method="post">
+<p><label>Your page (source) <input type="url" name="source" required></label></p>
+<p><label>The page you linked (target) <input type="url" name="target" required></label></p>
+<p><button type="submit">Send</button></p>
+</form></body></html>
+"""
+
+StartResponse = Callable[..., Any]
+Environ = dict[str, Any]
+Headers = list[tuple[str, str]]
+
+
+class RateLimiter:
+    """At most `limit` events per key in any `window` seconds (a sliding window, kept in memory)."""
+
+    def __init__(self, limit: int, window: float = WINDOW, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self._events: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, key: str) -> float | None:
+        """Count one event for `key` and return None, or return the seconds to wait when over the limit."""
+        now = self.clock()
+        with self._lock:
+            if len(self._events) > 10_000:  # forget hosts that went quiet
+                self._events = {k: q for k, q in self._events.items() if q and q[-1] > now - self.window}
+            events = self._events.setdefault(key, deque())
+            while events and events[0] <= now - self.window:
+                events.popleft()
+            if len(events) >= self.limit:
+                return max(events[0] + self.window - now, 0.0)
+            events.append(now)
+            return None
+
+
+def is_blocked(host: str, blocklist: Iterable[str]) -> bool:
+    """True if `host` is a blocked domain or a subdomain of one."""
+    host = host.lower().rstrip(".")
+    return any(host == domain or host.endswith("." + domain) for domain in blocklist)
+
+
+def on_site(url: str, site_url: str) -> bool:
+    """True if `url` is under the site's base URL (scheme and host compared without regard to case)."""
+    parts, base = urlsplit(url), urlsplit(site_url)
+    if (parts.scheme.lower(), _netloc(parts.scheme, parts.netloc)) != (
+        base.scheme.lower(),
+        _netloc(base.scheme, base.netloc),
+    ):
+        return False
+    path, base_path = parts.path or "/", base.path or "/"
+    return path.startswith(base_path) or path + "/" == base_path
+
+
+def _netloc(scheme: str, netloc: str) -> str:
+    host = netloc.rpartition("@")[2].lower()
+    default = {"http": ":80", "https": ":443"}.get(scheme.lower())
+    return host.removesuffix(default) if default else host
+
+
+class ReceiverApp:
+    """The WSGI application; `notify` is called after each request is queued (to wake the worker)."""
+
+    def __init__(self, config: Config, store: Store, *, notify: Callable[[], None] | None = None,
+                 limiter: RateLimiter | None = None) -> None:  # fmt: skip
+        self.config = config
+        self.store = store
+        self.notify = notify
+        self.limiter = limiter or RateLimiter(config.webmention.rate_limit)
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        """Route one request."""
+        method, path = environ.get("REQUEST_METHOD", "GET").upper(), environ.get("PATH_INFO", "") or "/"
+        if path in (ENDPOINT_PATH, ENDPOINT_PATH + "/"):
+            if method == "POST":
+                status, headers, body = self.receive(environ)
+            elif method in ("GET", "HEAD"):
+                status, headers, body = "200 OK", [("Content-Type", "text/html; charset=utf-8"), _CSP], FORM_PAGE
+            else:
+                status, headers, body = _text("405 Method Not Allowed", "use POST to send a webmention\n")
+                headers.append(("Allow", "GET, HEAD, POST"))
+        elif path == API_PATH:
+            if method in ("GET", "HEAD"):
+                status, headers, body = self.api(environ)
+            else:
+                status, headers, body = _text("405 Method Not Allowed", "the API is read-only\n")
+                headers.append(("Allow", "GET, HEAD"))
+        else:
+            status, headers, body = _text("404 Not Found", "not found\n")
+        headers += [("Content-Length", str(len(body))), ("X-Content-Type-Options", "nosniff")]
+        start_response(status, headers)
+        return [b""] if method == "HEAD" else [body]
+
+    def receive(self, environ: Environ) -> tuple[str, Headers, bytes]:
+        """POST /webmention: the synchronous checks, then queue and 202."""
+        kind = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
+        if kind and kind != FORM_TYPE:
+            return _text("415 Unsupported Media Type", f"send source and target as {FORM_TYPE}\n")
+        length = environ.get("CONTENT_LENGTH") or ""
+        if length.isdigit() and int(length) > MAX_BODY:
+            return _text("413 Content Too Large", f"the request body is larger than {MAX_BODY} bytes\n")
+        body = environ["wsgi.input"].read(MAX_BODY + 1)
+        if len(body) > MAX_BODY:
+            return _text("413 Content Too Large", f"the request body is larger than {MAX_BODY} bytes\n")
+        try:
+            form = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
+        except (UnicodeDecodeError, ValueError):
+            return _text("400 Bad Request", "the request body is not valid form data\n")
+        source, target = (form.get(name, [""])[0].strip() for name in ("source", "target"))
+        problem = self.problem(source, target)
+        if problem:
+            return _text("400 Bad Request", problem + "\n")
+        wait = self.limiter.check((urlsplit(source).hostname or "").lower())
+        if wait is not None:
+            status, headers, body = _text(
+                "429 Too Many Requests", "too many webmentions from this source host; try again later\n"
+            )
+            return status, headers + [("Retry-After", str(max(1, math.ceil(wait))))], body
+        self.store.enqueue(source, target)
+        if self.notify:
+            self.notify()
+        return _text("202 Accepted", "Accepted: the source will be verified shortly.\n")
+
+    def problem(self, source: str, target: str) -> str | None:
+        """Why this source and target cannot be accepted, or None."""
+        for name, value in (("source", source), ("target", target)):
+            message = _url_problem(name, value)
+            if message:
+                return message
+        if _same(source, target):
+            return "source and target are the same URL"
+        if not on_site(target, self.config.site.url):
+            return f"target is not on this site (it must start with {self.config.site.url})"
+        if is_blocked(urlsplit(source).hostname or "", self.config.webmention.blocklist):
+            return "webmentions from the source's domain are not accepted here"
+        return None
+
+    def api(self, environ: Environ) -> tuple[str, Headers, bytes]:
+        """GET /api/mentions[?target=URL][&since=ISO8601]: a jf2 feed."""
+        query = environ.get("QUERY_STRING", "").encode("latin-1", "replace").decode("utf-8", "replace")
+        params = parse_qs(query, keep_blank_values=True, max_num_fields=20)
+        target = params.get("target", [None])[0] or None
+        since_text = params.get("since", [None])[0] or None
+        if since_text and "T" in since_text:  # a "+" typed unencoded into a URL arrives as a space
+            since_text = re.sub(r" (\d\d:?\d\d)$", r"+\1", since_text.strip())
+        try:
+            since = parse_time(since_text, "since")
+        except ValueError:
+            return _json("400 Bad Request", {"error": "since: expected an ISO 8601 time such as 2026-01-31T12:00:00Z"})
+        children = [
+            response_to_jf2(mention.response, received=mention.received, deleted=mention.deleted)
+            for mention in self.store.mentions(target=target, since=since)
+        ]
+        return _json("200 OK", {"type": "feed", "children": children})
+
+
+def _url_problem(name: str, value: str) -> str | None:
+    if not value:
+        return f"{name} is missing"
+    if len(value) > MAX_URL:
+        return f"{name} is longer than {MAX_URL} characters"
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        return f"{name} is not a valid URL"
+    if not parts.scheme:
+        return f"{name} is not a valid URL (it must be absolute, such as https://example.com/post)"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"{name} must be an http or https URL"
+    if not parts.hostname or any(ch.isspace() or ord(ch) < 32 or ch in "<>\"'" for ch in value):
+        return f"{name} is not a valid URL"
+    return None
+
+
+def _same(source: str, target: str) -> bool:
+    a, b = urlsplit(source), urlsplit(target)
+    return (a.scheme.lower(), _netloc(a.scheme, a.netloc), a.path or "/", a.query) == (
+        b.scheme.lower(), _netloc(b.scheme, b.netloc), b.path or "/", b.query)  # fmt: skip
+
+
+_CSP = ("Content-Security-Policy", "default-src 'none'; form-action 'self'")
+
+
+def _text(status: str, message: str) -> tuple[str, Headers, bytes]:
+    return status, [("Content-Type", "text/plain; charset=utf-8")], message.encode("utf-8")
+
+
+def _json(status: str, value: Any) -> tuple[str, Headers, bytes]:
+    body = json.dumps(value, ensure_ascii=False, indent=1).encode("utf-8")
+    return status, [("Content-Type", "application/json"), ("Access-Control-Allow-Origin", "*")], body

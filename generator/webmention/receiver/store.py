@@ -1,0 +1,289 @@
+"""The receiver's SQLite database: the durable queue of accepted requests and the verified mentions.
+
+WAL mode with `synchronous=FULL`: a request is answered 202 only after its queue row is committed
+and on disk, so it survives a crash, a kill or a power cut and is verified after a restart. A
+queue row stays `pending` until the worker finishes it (`done` or `failed`); there is no
+"in progress" state, so a row whose verification was cut short is simply taken again.
+
+Mentions are one row per (source, target). A deleted mention stays as a tombstone (`deleted = 1`,
+its content dropped) so that `since` queries can report the deletion. Every time is stored as
+fixed-width UTC ISO 8601 text, so comparing the text compares the times.
+
+One connection is shared by all threads behind a lock: the receiver's traffic is small and every
+statement is short. The schema version lives in `PRAGMA user_version`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+from generator.config import Config
+from generator.errors import HomepostError, Problem
+from generator.model import Response
+from generator.responses import response_from_dict, response_to_dict
+
+DB_NAME = "receiver.sqlite3"
+SCHEMA_VERSION = 1
+MIGRATIONS: dict[int, str] = {  # version -> the script that brings the previous version to it
+    1: """
+        CREATE TABLE queue (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            source TEXT NOT NULL,
+            target TEXT NOT NULL,
+            received TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
+            result TEXT NOT NULL DEFAULT '',
+            finished TEXT
+        );
+        CREATE INDEX queue_due ON queue (status, next_attempt);
+        CREATE INDEX queue_pair ON queue (source, target);
+        CREATE TABLE mentions (
+            source TEXT NOT NULL,
+            target TEXT NOT NULL,
+            data TEXT NOT NULL,
+            received TEXT NOT NULL,
+            verified TEXT NOT NULL,
+            changed TEXT NOT NULL,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (source, target)
+        );
+        CREATE INDEX mentions_target ON mentions (target);
+        CREATE INDEX mentions_changed ON mentions (changed);
+    """,
+}
+
+JobStatus = Literal["pending", "done", "failed"]
+Clock = Callable[[], dt.datetime]
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+def default_db_path(config: Config) -> Path:
+    """Where the receiver keeps its database unless told otherwise: `.homepost/receiver.sqlite3`."""
+    return config.private_dir / DB_NAME
+
+
+@dataclass(frozen=True)
+class Job:
+    """One accepted webmention request in the queue."""
+
+    id: int
+    source: str
+    target: str
+    received: dt.datetime
+    attempts: int
+    next_attempt: dt.datetime
+    status: JobStatus
+    result: str  # what the last attempt found, for the log and for people reading the database
+
+
+@dataclass(frozen=True)
+class StoredMention:
+    """A verified mention (or the tombstone of a deleted one) with its bookkeeping times."""
+
+    response: Response
+    received: dt.datetime  # when the first webmention for this pair arrived
+    verified: dt.datetime  # when the source was last checked
+    changed: dt.datetime  # when the row was last created, updated or deleted
+    deleted: bool
+
+
+class Store:
+    """The receiver's database; safe to use from several threads."""
+
+    def __init__(self, path: Path, *, clock: Clock = utcnow) -> None:
+        self.path = path
+        self.clock = clock
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise HomepostError(Problem(str(path), f"cannot open the receiver database: {exc}")) from None
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise HomepostError(Problem(str(self.path), f"written by a newer Homepost (schema {version}); upgrade"))
+        for number in range(version + 1, SCHEMA_VERSION + 1):
+            with self._write() as db:
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number}")
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction, committed on leaving (rolled back on an exception)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _read(self, sql: str, args: Sequence[object] = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    def close(self) -> None:
+        """Close the connection (checkpointing the WAL)."""
+        with self._lock:
+            self._db.close()
+
+    # --- the queue ------------------------------------------------------------------------------
+
+    def enqueue(self, source: str, target: str) -> int:
+        """Queue one accepted request, committed to disk before this returns; its job id."""
+        now = _stamp(self.clock())
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO queue (source, target, received, next_attempt) VALUES (?, ?, ?, ?)",
+                (source, target, now, now),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def due_jobs(self, limit: int = 20) -> list[Job]:
+        """Pending jobs whose time has come, oldest first."""
+        rows = self._read(
+            f"SELECT {_JOB_COLUMNS} FROM queue WHERE status = 'pending' AND next_attempt <= ? ORDER BY id LIMIT ?",
+            (_stamp(self.clock()), limit),
+        )
+        return [_job(row) for row in rows]
+
+    def jobs(self, source: str | None = None, target: str | None = None) -> list[Job]:
+        """Every job (of one pair, if given), oldest first: for diagnostics and tests."""
+        where, args = _pair_filter(source, target)
+        return [_job(row) for row in self._read(f"SELECT {_JOB_COLUMNS} FROM queue{where} ORDER BY id", args)]
+
+    def pending_ids(self, source: str, target: str) -> list[int]:
+        """Ids of the pending jobs for one pair, due or waiting for a retry."""
+        rows = self._read(
+            "SELECT id FROM queue WHERE source = ? AND target = ? AND status = 'pending'", (source, target)
+        )
+        return [row[0] for row in rows]
+
+    def finish(self, ids: Sequence[int], status: JobStatus, result: str) -> None:
+        """Mark jobs done or failed, with what was found."""
+        with self._write() as db:
+            db.executemany(
+                "UPDATE queue SET status = ?, result = ?, finished = ? WHERE id = ? AND status = 'pending'",
+                [(status, result, _stamp(self.clock()), job_id) for job_id in ids],
+            )
+
+    def postpone(self, ids: Sequence[int], attempts: int, next_attempt: dt.datetime, result: str) -> None:
+        """Record a failed attempt on jobs and when to try again."""
+        with self._write() as db:
+            db.executemany(
+                "UPDATE queue SET attempts = ?, next_attempt = ?, result = ? WHERE id = ? AND status = 'pending'",
+                [(attempts, _stamp(next_attempt), result, job_id) for job_id in ids],
+            )
+
+    # --- the mentions ---------------------------------------------------------------------------
+
+    def save(self, response: Response, received: dt.datetime) -> bool:
+        """Insert or update the mention of (source, target), reviving a tombstone; True if it is new."""
+        now = _stamp(response.verified or self.clock())
+        data = json.dumps(response_to_dict(response), ensure_ascii=False, sort_keys=True)
+        with self._write() as db:
+            existing = db.execute(
+                "SELECT deleted FROM mentions WHERE source = ? AND target = ?", (response.source, response.target)
+            ).fetchone()
+            db.execute(
+                "INSERT INTO mentions (source, target, data, received, verified, changed, deleted)"
+                " VALUES (?, ?, ?, ?, ?, ?, 0) ON CONFLICT (source, target) DO UPDATE SET"
+                " data = excluded.data, verified = excluded.verified, changed = excluded.changed, deleted = 0",
+                (response.source, response.target, data, _stamp(received), now, now),
+            )
+        return existing is None or bool(existing[0])
+
+    def delete(self, source: str, target: str) -> bool:
+        """Turn a live mention into a tombstone without its content; True if there was one."""
+        now = self.clock()
+        with self._write() as db:
+            row = db.execute(
+                "SELECT data FROM mentions WHERE source = ? AND target = ? AND deleted = 0", (source, target)
+            ).fetchone()
+            if row is None:
+                return False
+            old = response_from_dict(json.loads(row[0]))
+            tombstone = Response(id=old.id, type=old.type, source=old.source, target=old.target, verified=now)
+            db.execute(
+                "UPDATE mentions SET data = ?, verified = ?, changed = ?, deleted = 1 WHERE source = ? AND target = ?",
+                (json.dumps(response_to_dict(tombstone), sort_keys=True), _stamp(now), _stamp(now), source, target),
+            )
+        return True
+
+    def get(self, source: str, target: str) -> StoredMention | None:
+        """The stored mention of one pair, tombstone or not."""
+        rows = self._read(f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE source = ? AND target = ?", (source, target))
+        return _mention(rows[0]) if rows else None
+
+    def mentions(self, *, target: str | None = None, since: dt.datetime | None = None) -> list[StoredMention]:
+        """Live mentions (of `target`, if given), oldest first; with `since`, every change since then, tombstones too."""
+        clauses, args = [], []
+        if target is not None:
+            clauses.append("target = ?")
+            args.append(target)
+        if since is None:
+            clauses.append("deleted = 0")
+        else:
+            clauses.append("changed >= ?")
+            args.append(_stamp(since))
+        order = "changed, source, target" if since is not None else "received, source, target"
+        rows = self._read(
+            f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE {' AND '.join(clauses)} ORDER BY {order}", args
+        )
+        return [_mention(row) for row in rows]
+
+
+_JOB_COLUMNS = "id, source, target, received, attempts, next_attempt, status, result"
+_MENTION_COLUMNS = "data, received, verified, changed, deleted"
+
+
+def _job(row: tuple) -> Job:
+    job_id, source, target, received, attempts, next_attempt, status, result = row
+    return Job(job_id, source, target, _moment(received), attempts, _moment(next_attempt), status, result)
+
+
+def _mention(row: tuple) -> StoredMention:
+    data, received, verified, changed, deleted = row
+    response = response_from_dict(json.loads(data))
+    return StoredMention(replace(response, verified=_moment(verified)), _moment(received), _moment(verified),
+                         _moment(changed), bool(deleted))  # fmt: skip
+
+
+def _pair_filter(source: str | None, target: str | None) -> tuple[str, list[str]]:
+    clauses = [(name, value) for name, value in (("source", source), ("target", target)) if value is not None]
+    if not clauses:
+        return "", []
+    return " WHERE " + " AND ".join(f"{name} = ?" for name, _ in clauses), [value for _, value in clauses]
+
+
+def _stamp(moment: dt.datetime) -> str:
+    """Fixed-width UTC text, so that text order is time order."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+def _moment(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
