@@ -66,3 +66,19 @@ def _toml_string(value: str) -> str:
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     escaped = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\u{ord(m.group()):04x}", escaped)
     return f'"{escaped}"'
+
+
+class TargetCredentials:
+    """The credentials of one target (a syndication target's name), for a platform module to read and store."""
+
+    def __init__(self, root: Path, name: str) -> None:
+        self.root, self.name = root, name
+
+    def get(self, key: str) -> str | None:
+        """A credential: the environment variable HOMEPOST_<NAME>_<KEY>, else the file."""
+        return credential(self.root, self.name, key)
+
+    def save(self, values: dict[str, str]) -> None:
+        """Store `values` under [<name>], merged with what is there."""
+        current = load_credentials(self.root).get(self.name, {})
+        save_credentials(self.root, self.name, {**current, **values})

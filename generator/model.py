@@ -158,6 +158,9 @@ class Post:
     bundle_dir: str | None = None  # content-relative folder whose files travel with the post
     episode: Episode | None = None  # set when the post has `audio:`
     cites: tuple[Cite, ...] = ()  # what this post replies to, likes, reposts or bookmarks
+    syndicate: tuple[str, ...] | None = None  # syndication targets by name; None: the site's default
+    syndication: tuple[str, ...] = ()  # URLs of its copies elsewhere (front matter, then the outbox)
+    content_warning: str = ""
     responses: tuple[Response, ...] = ()  # replies, likes, reposts... from the data folder, oldest first
     fingerprint: str = ""  # digest of every field above but terms and scheduled, set by the reader
 

@@ -15,6 +15,8 @@ from generator.config.settings import (
     NetworkSettings,
     PodcastSettings,
     SiteSettings,
+    SyndicationSettings,
+    TargetSettings,
     TaxonomySettings,
     WebmentionSettings,
 )
@@ -29,6 +31,8 @@ __all__ = [
     "NetworkSettings",
     "PodcastSettings",
     "SiteSettings",
+    "SyndicationSettings",
+    "TargetSettings",
     "TaxonomySettings",
     "WebmentionSettings",
     "load_config",

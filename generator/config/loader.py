@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from generator.config.schema import SCHEMA, TOP_LEVEL
+from generator.config.schema import CREDENTIAL_KEYS, PLATFORM_NEEDS, SCHEMA, TOP_LEVEL, secret_message
 from generator.config.settings import (
     CONFIG_NAME,
     DEFAULT_TAXONOMIES,
@@ -21,6 +21,8 @@ from generator.config.settings import (
     NetworkSettings,
     PodcastSettings,
     SiteSettings,
+    SyndicationSettings,
+    TargetSettings,
     TaxonomySettings,
     WebmentionSettings,
 )
@@ -101,6 +103,7 @@ def parse_config(text: str, root: Path, file: str = CONFIG_NAME) -> Config:
     taxonomies = _taxonomies(reader, reader.table(data.get("taxonomies"), "taxonomies"))
     podcasts = _podcasts(reader, reader.table(data.get("podcasts"), "podcasts"))
     webmention = reader.section(data.get("webmention"), "webmention", "webmention")
+    syndication = _syndication(reader, reader.table(data.get("syndication"), "syndication"), network.get("allow_private_addresses", False))
     if reader.problems:
         raise ConfigError(reader.problems)
     url = site.pop("url")
@@ -117,7 +120,50 @@ def parse_config(text: str, root: Path, file: str = CONFIG_NAME) -> Config:
         webmention=WebmentionSettings(**{
             **webmention, "blocklist": tuple(d.lower().strip(".") for d in webmention.get("blocklist", ()))
         }),
+        syndication=syndication,
     )
+
+
+def _syndication(reader: _Reader, data: dict[str, Any], allow_http: bool) -> SyndicationSettings:
+    """`[syndication]`: `default` and one `[syndication.<name>]` table per target."""
+    targets = []
+    for name, value in data.items():
+        if name == "default":
+            continue
+        key = f"syndication.{name}"
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
+            reader.problem(key, "expected a lower-case name of letters, digits, '-' and '_'")
+            continue
+        table = dict(reader.table(value, key))
+        for secret in [k for k in table if k in CREDENTIAL_KEYS]:
+            reader.problem(f"{key}.{secret}", secret_message(name, "password" if "password" in secret else "token"))
+            del table[secret]
+        before = len(reader.problems)
+        options = reader.section(table, "syndication.*", key)
+        if len(reader.problems) > before:
+            continue
+        needed = PLATFORM_NEEDS[options["platform"]]
+        if needed not in options:
+            reader.problem(f"{key}.{needed}", f"required for platform {options['platform']!r}")
+            continue
+        if not allow_http:
+            for url_key in ("instance", "service", "appview", "endpoint", "api"):
+                if str(options.get(url_key, "")).startswith("http://"):
+                    reader.problem(f"{key}.{url_key}", "expected an https URL (plain http only with [network] allow_private_addresses = true)")
+        options["handle"] = options.get("handle", "").lstrip("@")
+        options["blog"] = options.get("blog", "").removesuffix(".tumblr.com")
+        options = {k: (v.rstrip("/") if k in ("instance", "service", "appview", "api") else v) for k, v in options.items()}
+        targets.append(TargetSettings(name=name, **options))
+    default = data.get("default", [])
+    names = [t.name for t in targets]
+    if not isinstance(default, list) or not all(isinstance(d, str) for d in default):
+        reader.problem("syndication.default", "expected a list of target names")
+        default = []
+    for unknown in [d for d in default if d not in names]:
+        hint = difflib.get_close_matches(unknown, names, n=1)
+        more = f"; did you mean '{hint[0]}'?" if hint else (f"; expected one of {', '.join(names)}" if names else "; define it as [syndication." + unknown + "]")
+        reader.problem("syndication.default", f"unknown target {unknown!r}{more}")
+    return SyndicationSettings(tuple(targets), tuple(default))
 
 
 def _taxonomies(reader: _Reader, data: dict[str, Any]) -> tuple[TaxonomySettings, ...]:

@@ -9,7 +9,7 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from generator.config.settings import PERMALINK_TOKENS
+from generator.config.settings import PERMALINK_TOKENS, PLATFORMS
 
 Check = Callable[[Any], str | None]
 
@@ -87,6 +87,23 @@ def _endpoint(value: str) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return "expected an http(s) URL"
     return "expected a URL without a fragment" if parts.fragment else None
+
+
+def _base_url(value: str) -> str | None:
+    """A scheme and host, optionally a path: no query, no fragment."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return "expected a base URL with its scheme, such as \"https://example.social\""
+    return "expected a base URL without query or fragment" if parts.query or parts.fragment else None
+
+
+def _handle(value: str) -> str | None:
+    ok = re.fullmatch(r"@?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]*", value.lower())
+    return None if ok else "expected a handle such as \"alice.bsky.social\""
+
+
+def _blog(value: str) -> str | None:
+    return None if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]*", value) else "expected a blog name such as \"example\""
 
 
 def _domains(value: list) -> str | None:
@@ -177,18 +194,38 @@ SCHEMA: dict[str, dict[str, Option]] = {
         "max_tries": Option(INT, "a whole number", check=_positive),
         "rate_limit": Option(INT, "a whole number of webmentions a minute", check=_positive),
         "blocklist": Option((list,), "a list of domain names", check=_domains),
-        "webmentionio_token": Option((object,), "no credentials", check=lambda v: _secret("webmentionio")),
-        "token": Option((object,), "no credentials", check=lambda v: _secret("webmentionio")),
+        "webmentionio_token": Option((object,), "no credentials", check=lambda v: secret_message("webmentionio")),
+        "token": Option((object,), "no credentials", check=lambda v: secret_message("webmentionio")),
+    },
+    "syndication.*": {
+        "platform": Option(STR, "one of " + ", ".join(repr(p) for p in PLATFORMS), required=True, check=_choice(*PLATFORMS)),
+        "instance": Option(STR, "the instance's base URL, such as \"https://mastodon.social\"", check=_base_url),
+        "service": Option(STR, "the PDS base URL, such as \"https://bsky.social\"", check=_base_url),
+        "handle": Option(STR, "a handle such as \"alice.bsky.social\"", check=_handle),
+        "appview": Option(STR, "an AppView base URL", check=_base_url),
+        "blog": Option(STR, "a blog name such as \"example\" or \"example.tumblr.com\"", check=_blog),
+        "endpoint": Option(STR, "the Micropub endpoint URL", check=_endpoint),
+        "api": Option(STR, "a base URL", check=_base_url),
+        "visibility": Option(STR, "'public', 'unlisted' or 'private'", check=_choice("public", "unlisted", "private")),
+        "content_warning": Option(BOOL, "true or false"),
     },
 }
-TOP_LEVEL = ("site", "build", "taxonomies", "network", "podcasts", "webmention")
+TOP_LEVEL = ("site", "build", "taxonomies", "network", "podcasts", "webmention", "syndication")
+CREDENTIAL_KEYS = (
+    "token", "password", "app_password", "access_token", "refresh_token", "client_id", "client_secret",
+    "consumer_key", "consumer_secret", "oauth_token", "oauth_token_secret", "secret",
+)  # fmt: skip
+PLATFORM_NEEDS = {"mastodon": "instance", "bluesky": "handle", "tumblr": "blog", "micropub": "endpoint"}
 
 
-def _secret(name: str) -> str:
+def secret_message(name: str, kind: str = "token") -> str:
     """The message for a credential written into site.toml, saying where it belongs instead."""
-    env = "HOMEPOST_" + re.sub(r"[^A-Z0-9]", "_", name.upper()) + "_TOKEN"
+    env = "HOMEPOST_" + re.sub(r"[^A-Z0-9]", "_", name.upper()) + "_" + kind.upper()
     return (
         "credentials never go in site.toml (it is published with the site); set the environment variable "
+        f"{env}, or run `homepost auth {name}`, which stores it in .homepost/credentials.toml"
+        if kind != "token" or name != "webmentionio"
+        else "credentials never go in site.toml (it is published with the site); set the environment variable "
         f"{env} or put token = \"…\" under [{name}] in .homepost/credentials.toml"
     )
 

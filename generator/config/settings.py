@@ -135,6 +135,44 @@ class WebmentionSettings:
         return f"{parts.scheme}://{parts.netloc}{base}/api/mentions"
 
 
+PLATFORMS = ("mastodon", "bluesky", "tumblr", "micropub")
+PUBLIC_APPVIEW = "https://public.api.bsky.app"
+
+
+@dataclass(frozen=True)
+class TargetSettings:
+    """`[syndication.<name>]`: one account on one platform that posts are copied to."""
+
+    name: str
+    platform: str  # mastodon, bluesky, tumblr or micropub
+    instance: str = ""  # Mastodon (and compatible servers): base URL of the instance
+    service: str = "https://bsky.social"  # Bluesky: the PDS that holds the account
+    handle: str = ""  # Bluesky: the account's handle
+    appview: str = PUBLIC_APPVIEW  # Bluesky: where threads, likes and reposts are read
+    blog: str = ""  # Tumblr: the blog's name (example or example.tumblr.com)
+    endpoint: str = ""  # Micropub: the endpoint URL
+    api: str = "https://api.tumblr.com"  # Tumblr: base URL of the API (for tests and proxies)
+    visibility: str = "public"  # Mastodon: public, unlisted, private
+    content_warning: bool = True  # use the post's `content_warning` where the platform has them
+
+    @property
+    def base_url(self) -> str:
+        """The URL of the account's server: instance, service, API or endpoint."""
+        return {"mastodon": self.instance, "bluesky": self.service, "tumblr": self.api, "micropub": self.endpoint}[self.platform]
+
+
+@dataclass(frozen=True)
+class SyndicationSettings:
+    """`[syndication]`: the targets and where posts go unless they say otherwise."""
+
+    targets: tuple[TargetSettings, ...] = ()
+    default: tuple[str, ...] = ()  # target names
+
+    def target(self, name: str) -> TargetSettings | None:
+        """The target called `name`, if there is one."""
+        return next((t for t in self.targets if t.name == name), None)
+
+
 @dataclass(frozen=True)
 class Config:
     """The whole configuration of one site."""
@@ -146,6 +184,7 @@ class Config:
     network: NetworkSettings = field(default_factory=NetworkSettings)
     podcasts: tuple[PodcastSettings, ...] = ()
     webmention: WebmentionSettings = field(default_factory=WebmentionSettings)
+    syndication: SyndicationSettings = field(default_factory=SyndicationSettings)
 
     @property
     def data_dir(self) -> Path:

@@ -14,7 +14,7 @@ from generator.errors import Problem
 
 KNOWN_KEYS = (
     "title", "date", "updated", "slug", "summary", "draft", "lang", "aliases", "image", "menu", "weight", "id",
-    "in_reply_to", "like_of", "repost_of", "bookmark_of",
+    "in_reply_to", "like_of", "repost_of", "bookmark_of", "syndicate", "syndication", "content_warning",
 )  # fmt: skip
 CITE_KEYS = {"in_reply_to": "in-reply-to", "like_of": "like-of", "repost_of": "repost-of", "bookmark_of": "bookmark-of"}
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[-_]")
@@ -46,6 +46,9 @@ class Meta:
     uid: str | None = None
     taxonomies: dict[str, tuple[str, ...]] = field(default_factory=dict)
     cites: tuple[tuple[str, str], ...] = ()  # (kind, url): in-reply-to, like-of, repost-of, bookmark-of
+    syndicate: tuple[str, ...] | None = None  # target names; None: the site's default
+    syndication: tuple[str, ...] = ()  # URLs of copies made elsewhere
+    content_warning: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)  # line of each front matter key, for messages
 
@@ -131,7 +134,8 @@ def strip_date_prefix(name: str) -> str:
     return _DATE_PREFIX.sub("", name)
 
 
-def check_meta(fm: FrontMatter, file: str, tz: ZoneInfo, taxonomies: tuple[str, ...], problems: list[Problem]) -> Meta:
+def check_meta(fm: FrontMatter, file: str, tz: ZoneInfo, taxonomies: tuple[str, ...], problems: list[Problem],
+               targets: tuple[str, ...] = ()) -> Meta:  # fmt: skip
     """Check the front matter of one file, adding every problem to `problems`."""
     check = _Checker(fm, file, problems)
     meta = Meta(
@@ -160,6 +164,9 @@ def check_meta(fm: FrontMatter, file: str, tz: ZoneInfo, taxonomies: tuple[str, 
             check.fail("aliases", f"expected paths under the site such as '/old/post/', got {alias!r}")
     meta.image = _image(check)
     meta.cites = _cites(check)
+    meta.syndicate = _syndicate(check, targets)
+    meta.syndication = tuple(url for kind, url in _urls(check, {"syndication": ""}))
+    meta.content_warning = check.string("content_warning") or ""
     for key in taxonomies:
         meta.taxonomies[key] = check.strings(key)
     meta.extra = {k: v for k, v in fm.data.items() if k not in KNOWN_KEYS and k not in taxonomies}
@@ -183,8 +190,13 @@ def _image(check: _Checker) -> ImageRef | None:
 
 def _cites(check: _Checker) -> tuple[tuple[str, str], ...]:
     """`in_reply_to`, `like_of`, `repost_of`, `bookmark_of`: each an http(s) URL or a list of them."""
+    return _urls(check, CITE_KEYS)
+
+
+def _urls(check: _Checker, keys: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """(kind, URL) for each http(s) URL under each key (a URL or a list of them)."""
     found = []
-    for key, kind in CITE_KEYS.items():
+    for key, kind in keys.items():
         for url in check.strings(key):
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
@@ -192,3 +204,18 @@ def _cites(check: _Checker) -> tuple[tuple[str, str], ...]:
                 continue
             found.append((kind, url))
     return tuple(found)
+
+
+def _syndicate(check: _Checker, targets: tuple[str, ...]) -> tuple[str, ...] | None:
+    """`syndicate`: false (nowhere), true (the default targets), or a list of target names."""
+    value = check.fm.data.get("syndicate")
+    if value is None or value is True:
+        return None
+    if value is False:
+        return ()
+    names = check.strings("syndicate")
+    for name in names:
+        if name not in targets:
+            known = ", ".join(targets) if targets else "none: add a [syndication.<name>] table to site.toml"
+            check.fail("syndicate", f"unknown syndication target {name!r}; expected one of {known}")
+    return names

@@ -182,7 +182,8 @@ class _Reader:
         except HomepostError as exc:
             problems.extend(exc.problems)
             return None
-        meta = check_meta(fm, display, self.config.site.tz, self.taxonomy_keys, problems)
+        targets = tuple(t.name for t in self.config.syndication.targets)
+        meta = check_meta(fm, display, self.config.site.tz, self.taxonomy_keys, problems, targets)
         pure = PurePosixPath(rel)
         is_bundle = pure.name == "index.md" and len(pure.parts) > 2
         stem = pure.parent.name if is_bundle else pure.stem
@@ -356,6 +357,9 @@ class _Reader:
             extra={k: v for k, v in meta.extra.items() if k not in EPISODE_KEYS},
             episode=episode,
             cites=tuple(Cite(kind, url) for kind, url in meta.cites),
+            syndicate=meta.syndicate,
+            syndication=meta.syndication,
+            content_warning=meta.content_warning,
             menu=meta.menu,
             weight=meta.weight,
             bundle_dir=source.bundle_dir,

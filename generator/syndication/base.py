@@ -1,0 +1,148 @@
+"""What every platform module implements, and the values that pass between it and the orchestrator.
+
+The orchestrator (run.py) gives a platform an `Entry` (the post, platform-neutral); the platform
+`render`s it into a `Draft` (exactly what it would send; a dry run prints this and stops), then
+`create`s the copy from the draft. Every request goes through the one HttpClient. Errors are
+`PlatformError`: temporary ones (5xx, 429, timeouts) are retried on a later run, permanent ones
+(4xx) need the writer; `unknown_outcome` marks a failure after the request may have been stored
+(a timeout or a dropped connection after sending), which the orchestrator resolves with `find`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from generator.config import TargetSettings
+from generator.http import HttpClient
+
+
+@dataclass(frozen=True)
+class Media:
+    """An image of the post to upload with the copy."""
+
+    path: Path  # the local file
+    url: str  # its absolute URL on the site
+    alt: str
+    mime: str  # image/png, image/jpeg, image/gif, image/webp
+    size: int  # bytes
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A post as every platform sees it: plain facts, no HTML to pick apart."""
+
+    url: str  # the canonical URL: every copy links here
+    title: str | None  # None for a note
+    text: str  # the content as plain text, paragraphs separated by blank lines
+    summary: str  # the summary as plain text
+    html: str  # the content as HTML with absolute URLs (for platforms that take HTML)
+    tags: tuple[str, ...]
+    images: tuple[Media, ...]  # the cover first, then images in the content, each with its alt text
+    content_warning: str
+    language: str
+    published: dt.datetime
+    key: str  # stable for this post and target: idempotency key, record key seed
+    links: tuple[str, ...] = ()  # absolute URLs linked in the content
+
+    @property
+    def is_note(self) -> bool:
+        """True for a post without a title."""
+        return not self.title
+
+
+@dataclass(frozen=True)
+class Draft:
+    """Exactly what a platform would send for one entry."""
+
+    text: str  # the copy's text as readers will see it
+    payload: dict[str, Any]  # the request body (or record) that carries it
+    media: tuple[Media, ...] = ()  # images to upload first, each with its alt text
+    notes: tuple[str, ...] = ()  # what was adapted: "cut to 500 characters", "2 images over the limit left out"
+
+    def preview(self) -> str:
+        """What `--dry-run` prints."""
+        lines = [self.text]
+        lines += [f"[image {m.path.name}: {m.alt or 'no alt text'}]" for m in self.media]
+        lines += [f"({note})" for note in self.notes]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Copy:
+    """A copy on a platform: its id there and its public URL."""
+
+    id: str
+    url: str
+    extra: dict[str, str] = field(default_factory=dict)  # platform details worth keeping (a Bluesky cid)
+
+
+class PlatformError(Exception):
+    """A platform call failed. The message never contains credentials."""
+
+    def __init__(self, message: str, *, temporary: bool, retry_after: float | None = None,
+                 unknown_outcome: bool = False) -> None:  # fmt: skip
+        super().__init__(message)
+        self.message = message
+        self.temporary = temporary  # worth retrying later (5xx, 429, timeouts)
+        self.retry_after = retry_after  # seconds the platform asked to wait (429 Retry-After)
+        self.unknown_outcome = unknown_outcome  # the request may have been stored before it failed
+
+
+class Platform(Protocol):
+    """One platform account. Constructed with its settings, the HTTP client and its credentials."""
+
+    target: TargetSettings
+    can_update: bool  # False where the platform has no edits (Bluesky)
+
+    def render(self, entry: Entry) -> Draft:
+        """The native copy of `entry` for this platform; may read the server's limits, never writes."""
+        ...
+
+    def create(self, draft: Draft, entry: Entry) -> Copy:
+        """Post the copy (uploading its media first); idempotent by `entry.key` where the platform allows."""
+        ...
+
+    def find(self, draft: Draft, entry: Entry) -> Copy | None:
+        """The copy an earlier create may have made (by its key, or by its link home), or None.
+
+        Raises PlatformError(unknown_outcome=True) when the platform cannot tell.
+        """
+        ...
+
+    def update(self, copy: Copy, draft: Draft, entry: Entry) -> Copy:
+        """Edit the copy to match the post (only where can_update)."""
+        ...
+
+    def delete(self, copy: Copy) -> None:
+        """Delete the copy."""
+        ...
+
+
+class Credentials(Protocol):
+    """Reading and storing one target's credentials (generator.credentials, bound to a site and a name)."""
+
+    def get(self, key: str) -> str | None:
+        """A credential (the environment first, then .homepost/credentials.toml)."""
+        ...
+
+    def save(self, values: dict[str, str]) -> None:
+        """Store values for this target in .homepost/credentials.toml, keeping the others."""
+        ...
+
+
+
+
+def missing_credential(target: TargetSettings, key: str = "token") -> PlatformError:
+    """The error for a target without credentials, saying how to get them."""
+    from generator.credentials import env_name
+
+    return PlatformError(f"no {key} for {target.name}: run `homepost auth {target.name}` or set {env_name(target.name, key)}",
+                         temporary=False)  # fmt: skip
+
+
+__all__ = ["Copy", "Credentials", "Draft", "Entry", "HttpClient", "Media", "Platform", "PlatformError", "missing_credential"]
