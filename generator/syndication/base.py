@@ -137,6 +137,22 @@ class Credentials(Protocol):
 
 
 
+class AuthIO(Protocol):
+    """How `homepost auth` talks to the person at the keyboard (the CLI implements it; tests script it)."""
+
+    def say(self, message: str) -> None:
+        """Show a line."""
+        ...
+
+    def ask(self, prompt: str, secret: bool = False) -> str:
+        """Ask for a line of input (hidden when `secret`)."""
+        ...
+
+    def open(self, url: str) -> bool:
+        """Open `url` in a browser; False when that is not possible (then `say` it instead)."""
+        ...
+
+
 def missing_credential(target: TargetSettings, key: str = "token") -> PlatformError:
     """The error for a target without credentials, saying how to get them."""
     from generator.credentials import env_name
@@ -145,4 +161,4 @@ def missing_credential(target: TargetSettings, key: str = "token") -> PlatformEr
                          temporary=False)  # fmt: skip
 
 
-__all__ = ["Copy", "Credentials", "Draft", "Entry", "HttpClient", "Media", "Platform", "PlatformError", "missing_credential"]
+__all__ = ["AuthIO", "Copy", "Credentials", "Draft", "Entry", "HttpClient", "Media", "Platform", "PlatformError", "missing_credential"]

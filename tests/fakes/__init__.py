@@ -1,0 +1,1 @@
+"""Loopback fakes of the platforms Homepost posts to, each following its documented API and able to fail on cue."""
