@@ -15,6 +15,7 @@ from generator import __version__
 from generator.build.pipeline import BuildOptions, BuildResult, build_site
 from generator.config import load_config
 from generator.commands.common import fail, plural, site_dir, site_option
+from generator.commands.syndication import auth, syndicate
 from generator.commands.webmention import receiver, webmention
 from generator.errors import HomepostError
 from generator.scaffold import init_site, new_content
@@ -202,3 +203,5 @@ def new(ctx: click.Context, site: Path | None, kind: str, title: str, draft: boo
 
 main.add_command(webmention)
 main.add_command(receiver)
+main.add_command(syndicate)
+main.add_command(auth)

@@ -403,6 +403,15 @@ class HttpClient:
         return Response(url=reply.url or url, status=reply.status_code, headers=headers, content=bytes(body))
 
 
+def not_live(client: HttpClient, url: str, expected: tuple[int, ...] = (200,)) -> str | None:
+    """None when `url` answers one of `expected`; else why not, for a "deploy first" message."""
+    try:
+        status = client.get(url).status
+    except NetworkError as exc:
+        return f"could not fetch it ({exc.problems[0].message})"
+    return None if status in expected else f"it answers {status}, expected {expected[0]}; deploy first"
+
+
 def _fail(url: str, message: str) -> NetworkError:
     return NetworkError(Problem(redact(url), message))
 

@@ -30,6 +30,7 @@ from generator.feeds.podcast import podcast_feed
 from generator.feeds.sitemap import robots_txt, sitemap_xml
 from generator.model import Response, Site
 from generator.responses import load_responses
+from generator.syndication.outbox import Outbox
 from generator.webmention.sent import SentState
 from generator.parallel import default_jobs
 from generator.render import Renderer, theme_dir
@@ -76,6 +77,7 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> BuildR
     started = time.perf_counter()
     config = load_config(site_dir)
     gone = gone_paths(config)  # site paths of every post ever told about; those not built now are gone
+    public_url = config.site.url
     if options.base_url:
         config = config.with_url(options.base_url)
     output = (options.output or config.root / config.build.output).resolve()
@@ -98,6 +100,7 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> BuildR
              len(content.posts), len(content.pages), len(content.static_files), content.rendered)  # fmt: skip
     site = collect_site(config, content)
     attach_responses(config, site, load_responses(config))
+    attach_copies(site, Outbox.load(config.data_dir), public_url=public_url, url=config.site.url)
     findings = check_podcasts(config, site)
     for warning in findings.warnings:
         log.warning("%s", warning)
@@ -165,6 +168,15 @@ def attach_responses(config: Config, site: Site, responses: dict[str, tuple[Resp
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def attach_copies(site: Site, outbox: Outbox, public_url: str, url: str) -> None:
+    """Add each post's copies from the syndication outbox to its `syndication` links (u-syndication)."""
+    for post in site.posts:
+        public = public_url + post.url.removeprefix(url)  # the outbox knows posts by their public URL
+        copies = tuple(record.url for _, record in outbox.copies(public))
+        if copies:
+            post.syndication = tuple(dict.fromkeys(post.syndication + copies))
 
 
 def _cache_for(config: Config, options: BuildOptions, output: Path, key: str) -> cache.BuildCache:

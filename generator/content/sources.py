@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from generator.content.markdown import Link
+from generator.digest import digest
 from generator.content.metadata import Meta
 from generator.model import Kind, Post
 
@@ -57,3 +58,8 @@ def file_stat(path: Path | None) -> FileStat | None:
     except OSError:
         return None
     return (info.st_mtime_ns, info.st_size)
+
+
+def source_version(content_dir: Path, post: Post) -> str:
+    """A digest of a post's source file: what the author wrote, not how this version of Homepost renders it."""
+    return digest((content_dir / post.source).read_bytes())[:16]

@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 
 from generator.config import Config
-from generator.digest import digest
+from generator.content.sources import source_version
 from generator.errors import NetworkError
-from generator.http import HttpClient, redact
+from generator.http import HttpClient, not_live, redact
 from generator.model import Post
 from generator.sanitize import clean_text
 from generator.webmention.discover import discover_endpoint
@@ -68,11 +68,8 @@ def webmention_client(config: Config) -> HttpClient:
 
 def live_posts(config: Config, posts: Iterable[Post]) -> list[LivePost]:
     """Each post with its version (a digest of its source file) and its targets."""
-    found = []
-    for post in posts:
-        version = digest((config.content_dir / post.source).read_bytes())[:16]
-        found.append(LivePost(post.url, post.source, version, outgoing_links(post, config.site.url)))
-    return found
+    return [LivePost(post.url, post.source, source_version(config.content_dir, post), outgoing_links(post, config.site.url))
+            for post in posts]  # fmt: skip
 
 
 def send_webmentions(config: Config, posts: list[Post], client: HttpClient, options: SendOptions = SendOptions()) -> SendReport:
@@ -107,13 +104,7 @@ def _live_only(client: HttpClient, tasks: list[Task], report: SendReport) -> lis
     verdicts: dict[str, str | None] = {}
     for source in dict.fromkeys(t.source for t in tasks):
         deleted = next(t.version == DELETED for t in tasks if t.source == source)
-        try:
-            status = client.get(source).status
-        except NetworkError as exc:
-            verdicts[source] = f"could not fetch it ({exc.problems[0].message})"
-            continue
-        expected = (410, 404) if deleted else (200,)
-        verdicts[source] = None if status in expected else f"it answers {status}, expected {expected[0]}; deploy first"
+        verdicts[source] = not_live(client, source, (410, 404) if deleted else (200,))
     report.not_live += [(source, why) for source, why in verdicts.items() if why]
     return [t for t in tasks if verdicts[t.source] is None]
 

@@ -1,0 +1,285 @@
+"""`homepost syndicate`: make, update and delete the copies of posts, exactly once each.
+
+For each target, independently (one platform down does not stop the others), each post that
+should go there is brought to what the outbox says it needs: created (recorded `pending` before
+the call and `done` after), recovered (a `pending` record means an earlier call may have stored the
+copy: the platform is asked first), updated where the platform allows edits, or left alone. A dry
+run walks the same path and stops before the call that would change anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from generator.config import Config, TargetSettings
+from generator.content.sources import source_version
+from generator.credentials import TargetCredentials
+from generator.http import HttpClient, not_live
+from generator.model import Post, Site
+from generator.syndication.base import Copy, Entry, Platform, PlatformError
+from generator.syndication.entry import EntryMaker
+from generator.syndication.outbox import MAX_TRIES, Outbox, Record, backoff
+
+log = logging.getLogger(__name__)
+
+Action = Literal[
+    "created", "found", "updated", "deleted", "would create", "would update", "would delete",
+    "failed", "unknown", "rejected", "held", "waiting", "not live", "cannot edit", "removed",
+]  # fmt: skip
+PlatformMaker = Callable[[TargetSettings, HttpClient, TargetCredentials], Platform]
+
+
+@dataclass(frozen=True)
+class SyndicateOptions:
+    """What `homepost syndicate` was asked to do."""
+
+    dry_run: bool = False
+    only: tuple[str, ...] = ()  # target names
+    posts: tuple[str, ...] = ()  # post files under content/ or URLs
+    check_live: bool = True  # create only for posts that answer 200 at their public URL
+    delete_removed: bool = False  # delete the copies of posts that no longer exist
+    retry: bool = False  # try rejected copies again even if the post did not change
+    now: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one post on one target."""
+
+    post: str  # its URL
+    target: str
+    action: Action
+    url: str = ""  # the copy
+    message: str = ""
+    preview: str = ""  # dry runs: the copy's text, media and notes
+
+
+@dataclass
+class SyndicateReport:
+    """Everything a run did, for the CLI to print."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def count(self, *actions: str) -> int:
+        """How many outcomes are one of `actions`."""
+        return sum(1 for o in self.outcomes if o.action in actions)
+
+    @property
+    def failed(self) -> bool:
+        """True when something needs another run or the writer."""
+        return self.count("failed", "unknown", "rejected", "held") > 0
+
+
+class _StopTarget(Exception):
+    """The platform asked us to slow down: nothing more for this target in this run."""
+
+
+def wanted(config: Config, post: Post) -> tuple[str, ...]:
+    """The targets a post goes to: its `syndicate` list, else the site's default."""
+    return post.syndicate if post.syndicate is not None else config.syndication.default
+
+
+def syndicate(config: Config, site: Site, client: HttpClient, make: PlatformMaker,
+              options: SyndicateOptions = SyndicateOptions()) -> SyndicateReport:  # fmt: skip
+    """Bring every copy in line with the posts; the outbox is saved after every change."""
+    outbox = Outbox.load(config.data_dir, dry_run=options.dry_run)
+    report = SyndicateReport()
+    maker = EntryMaker(config, site)
+    posts = [p for p in site.posts if not p.draft and not p.scheduled and _selected(p, options.posts)]
+    published = {p.url for p in site.posts}
+    live: dict[str, str | None] = {}
+    for target in config.syndication.targets:
+        if options.only and target.name not in options.only:
+            continue
+        jobs = [p for p in posts if target.name in wanted(config, p)]
+        removed = [url for url, records in sorted(outbox.records.items()) if url not in published
+                   and target.name in records and records[target.name].state == "done"
+                   and (not options.posts or url in options.posts)]  # fmt: skip
+        if not jobs and not removed:
+            continue
+        try:
+            platform = make(target, client, TargetCredentials(config.root, target.name))
+        except PlatformError as exc:
+            report.outcomes += [Outcome(p.url, target.name, "failed", message=exc.message) for p in jobs]
+            continue
+        run = _TargetRun(config, target, platform, outbox, report, options, client, live)
+        try:
+            for post in jobs:
+                run.sync(post, maker.entry(post, target))
+            for url in removed:
+                run.remove(url)
+        except _StopTarget:
+            log.info("%s asked to slow down; the rest waits for the next run", target.name)
+    return report
+
+
+def _selected(post: Post, only: tuple[str, ...]) -> bool:
+    return not only or post.source in only or post.url in only
+
+
+class _TargetRun:
+    """One target's part of a run."""
+
+    def __init__(self, config: Config, target: TargetSettings, platform: Platform, outbox: Outbox,
+                 report: SyndicateReport, options: SyndicateOptions, client: HttpClient, live: dict[str, str | None]):  # fmt: skip
+        self.config, self.target, self.platform, self.outbox = config, target, platform, outbox
+        self.report, self.options, self.client, self.live = report, options, client, live
+        self.now = options.now or dt.datetime.now(dt.timezone.utc)
+
+    def say(self, post: str, action: Action, message: str = "", url: str = "", preview: str = "") -> None:
+        self.report.outcomes.append(Outcome(post, self.target.name, action, url, message, preview))
+
+    def sync(self, post: Post, entry: Entry) -> None:
+        """Bring the copy of one post on this target to what it needs."""
+        version = source_version(self.config.content_dir, post)
+        record = self.outbox.get(post.url, self.target.name)
+        state = record.state if record else None
+        if record is None or state == "deleted":
+            self.create(post, entry, version, tries=0)
+        elif state == "pending":
+            self.recover(post, entry, version, record)
+        elif state == "failed":
+            if record.due(self.now):
+                self.create(post, entry, version, tries=record.tries)
+            else:
+                self.say(post.url, "waiting", f"{record.error}; next try after {record.next_try:%Y-%m-%d %H:%M:%S} UTC")
+        elif state == "rejected":
+            if record.version != version or self.options.retry:
+                self.create(post, entry, version, tries=0)
+            else:
+                self.say(post.url, "rejected", f"{record.error} (edit the post, or run with --retry)")
+        elif state == "held":
+            self.say(post.url, "held", "a copy may exist; check, then run `homepost syndicate --resolve` with --posted URL or --not-posted")
+        elif record.version != version:
+            self.update(post, entry, version, record)
+
+    def create(self, post: Post, entry: Entry, version: str, tries: int) -> None:
+        """Render, check the post is live, record pending, post, record done (or why not)."""
+        draft = self.platform.render(entry)
+        if self.options.dry_run:
+            self.say(post.url, "would create", preview=draft.preview())
+            return
+        if self.options.check_live:
+            if post.url not in self.live:
+                self.live[post.url] = not_live(self.client, post.url)
+            if self.live[post.url]:
+                self.say(post.url, "not live", f"skipped: {self.live[post.url]}")
+                return
+        pending = Record("pending", post.source, version, entry.key, tries=tries + 1, at=self.now)
+        self.outbox.put(post.url, self.target.name, pending)
+        try:
+            copy = self.platform.create(draft, entry)
+        except PlatformError as exc:
+            self.failed(post, pending, exc)
+            return
+        self.done(post, pending, copy, "created")
+
+    def recover(self, post: Post, entry: Entry, version: str, record: Record) -> None:
+        """An earlier create may have stored the copy: ask the platform before creating again."""
+        draft = self.platform.render(entry)
+        if self.options.dry_run:
+            self.say(post.url, "would create", "after checking whether an interrupted earlier attempt made it", preview=draft.preview())
+            return
+        try:
+            found = self.platform.find(draft, entry)
+        except PlatformError as exc:
+            if exc.unknown_outcome and not exc.temporary:
+                self.outbox.put(post.url, self.target.name, replace(record, state="held", error=exc.message, at=self.now))
+                self.say(post.url, "held", f"{exc.message}; check {self.target.name} for a copy, then run "
+                         "`homepost syndicate --resolve` with --posted URL or --not-posted")  # fmt: skip
+            else:
+                self.say(post.url, "unknown", f"could not check for an earlier copy ({exc.message}); the next run checks again")
+                if exc.retry_after:
+                    raise _StopTarget from None
+            return
+        if found is not None:
+            self.done(post, record, found, "found")
+            if record.version != version:
+                self.update(post, entry, version, self.outbox.get(post.url, self.target.name))  # type: ignore[arg-type]
+            return
+        self.create(post, entry, version, tries=record.tries)
+
+    def update(self, post: Post, entry: Entry, version: str, record: Record) -> None:
+        """Edit the copy to show the new version, where the platform has edits."""
+        if not self.platform.can_update:
+            if record.stale != version:
+                if not self.options.dry_run:
+                    self.outbox.put(post.url, self.target.name, replace(record, stale=version))
+                self.say(post.url, "cannot edit", f"{self.target.platform} has no edits: the copy keeps the earlier text", record.url)
+            return
+        draft = self.platform.render(entry)
+        if self.options.dry_run:
+            self.say(post.url, "would update", url=record.url, preview=draft.preview())
+            return
+        try:
+            copy = self.platform.update(Copy(record.id, record.url, dict(record.extra)), draft, entry)
+        except PlatformError as exc:
+            self.say(post.url, "failed" if exc.temporary else "rejected", f"update: {exc.message}", record.url)
+            if exc.retry_after:
+                raise _StopTarget from None
+            return
+        updated = replace(record, version=version, id=copy.id or record.id, url=copy.url or record.url, error="", stale="", at=self.now)
+        self.outbox.put(post.url, self.target.name, updated)
+        self.say(post.url, "updated", url=updated.url)
+
+    def remove(self, url: str) -> None:
+        """The post is gone: delete its copy (with --delete-removed), else say it remains."""
+        record = self.outbox.get(url, self.target.name)
+        assert record is not None
+        if not self.options.delete_removed:
+            self.say(url, "removed", "the post is gone but its copy remains; run with --delete-removed to delete it", record.url)
+            return
+        if self.options.dry_run:
+            self.say(url, "would delete", url=record.url)
+            return
+        try:
+            self.platform.delete(Copy(record.id, record.url, dict(record.extra)))
+        except PlatformError as exc:
+            self.say(url, "failed" if exc.temporary else "rejected", f"delete: {exc.message}", record.url)
+            if exc.retry_after:
+                raise _StopTarget from None
+            return
+        self.outbox.put(url, self.target.name, replace(record, state="deleted", at=self.now))
+        self.say(url, "deleted", url=record.url)
+
+    def done(self, post: Post, record: Record, copy: Copy, action: Action) -> None:
+        finished = replace(record, state="done", id=copy.id, url=copy.url, extra=dict(copy.extra), error="", next_try=None, at=self.now)
+        self.outbox.put(post.url, self.target.name, finished)
+        self.say(post.url, action, url=copy.url)
+
+    def failed(self, post: Post, pending: Record, exc: PlatformError) -> None:
+        """Record why a create failed: unknown outcome stays pending, temporary waits, permanent is rejected."""
+        if exc.unknown_outcome:
+            self.outbox.put(post.url, self.target.name, replace(pending, error=exc.message))
+            self.say(post.url, "unknown", f"{exc.message}; the copy may exist: the next run checks before posting again")
+        elif exc.temporary and pending.tries < MAX_TRIES:
+            wait = max(backoff(pending.tries), dt.timedelta(seconds=exc.retry_after or 0))
+            self.outbox.put(post.url, self.target.name, replace(pending, state="failed", error=exc.message, next_try=self.now + wait))
+            self.say(post.url, "failed", f"{exc.message}; retrying after {self.now + wait:%Y-%m-%d %H:%M:%S} UTC")
+        else:
+            reason = exc.message if not exc.temporary else f"gave up after {pending.tries} tries: {exc.message}"
+            self.outbox.put(post.url, self.target.name, replace(pending, state="rejected", error=reason))
+            self.say(post.url, "rejected", reason)
+        if exc.retry_after:
+            raise _StopTarget
+
+
+def resolve(config: Config, target: str, post_url: str, posted: str | None) -> Record:
+    """Settle a held copy: it was posted (at `posted`), or it was not (None: post it on the next run)."""
+    outbox = Outbox.load(config.data_dir)
+    record = outbox.get(post_url, target)
+    if record is None or record.state not in ("held", "pending"):
+        from generator.errors import HomepostError, Problem
+
+        raise HomepostError(Problem("data/syndication/outbox.json", f"no held copy of {post_url} on {target}"))
+    now = dt.datetime.now(dt.timezone.utc)
+    if posted:
+        settled = replace(record, state="done", id=posted, url=posted, error="", at=now)
+    else:
+        settled = replace(record, state="failed", error="resolved as not posted", next_try=None, at=now)
+    outbox.put(post_url, target, settled)
+    return settled
