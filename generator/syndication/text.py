@@ -16,7 +16,7 @@ import regex
 
 ELLIPSIS = "…"
 URL = re.compile(r"https?://[^\s<>\"]+")
-_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
+_BREAKABLE = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Extended_Pictographic}]")  # no spaces needed between
 _WORD_GAP = " \n\t"
 
 Measure = Callable[[str], int]
@@ -51,8 +51,9 @@ def hashtag(tag: str) -> str | None:
     words = regex.findall(r"[\p{L}\p{N}_]+", unicodedata.normalize("NFC", tag))
     if not words:
         return None
-    joined = words[0] + "".join(w[:1].upper() + w[1:] for w in words[1:]) if len(words) > 1 else words[0]
-    return "#" + joined
+    if len(words) == 1:
+        return "#" + words[0]
+    return "#" + "".join(w[:1].upper() + w[1:] for w in words)
 
 
 def shorten(text: str, budget: int, measure: Measure = grapheme_length) -> str:
@@ -74,7 +75,7 @@ def shorten(text: str, budget: int, measure: Measure = grapheme_length) -> str:
 
 
 def _boundary(clusters: Sequence[str], limit: int) -> int:
-    """Where to cut at or before `limit`: after a sentence, else at a space, else between CJK characters."""
+    """Where to cut at or before `limit`: after a sentence, else at a space or between CJK characters or emoji."""
     floor = max(1, int(limit * 0.6))  # do not throw away more than 40% to find a nicer boundary
     for index in range(limit, floor - 1, -1):
         end = clusters[index - 1]
@@ -83,7 +84,7 @@ def _boundary(clusters: Sequence[str], limit: int) -> int:
     for index in range(limit, floor - 1, -1):
         if index < len(clusters) and clusters[index] in _WORD_GAP:
             return index
-        if _CJK.match(clusters[index - 1]) or (index < len(clusters) and _CJK.match(clusters[index])):
+        if _BREAKABLE.match(clusters[index - 1]) or (index < len(clusters) and _BREAKABLE.match(clusters[index])):
             return index
     return limit  # one very long word: cut it rather than lose everything
 
