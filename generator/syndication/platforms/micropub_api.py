@@ -1,0 +1,271 @@
+"""The wire details of Micropub and IndieAuth for the micropub platform module.
+
+Micropub (W3C Recommendation, 23 May 2017): errors are JSON `{"error", "error_description"}`
+(section 3.8), the media endpoint takes one multipart part named `file` and answers 201 with a
+Location (3.6). IndieAuth (Living Standard, 11 July 2024): the user's URL links its server metadata
+(`rel=indieauth-metadata`, section 4.1) or, on older servers, `rel=authorization_endpoint` and
+`rel=token_endpoint`; the client proves the code with PKCE S256 (5.2, 5.3). Nothing here logs or
+puts a token, code or verifier in a message.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+import hashlib
+import html
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+import urllib3
+
+from generator.errors import NetworkError
+from generator.http import HttpClient, Response, redact
+from generator.syndication.base import PlatformError
+from generator.syndication.text import URL
+
+MESSAGE_LIMIT = 200  # characters of a server's error description worth repeating
+GATEWAY_STATUSES = (500, 502, 504)  # a create answered so may still have been stored
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_BEARER = re.compile(r"(?i)(bearer\s+)\S+")
+_SPACE = re.compile(r"[\t\n\f\r ]+")
+
+
+# --- responses and errors ----------------------------------------------------------------------
+
+
+def clean(text: str, hidden: tuple[str, ...] = ()) -> str:
+    """`text` from a server made safe to show: secrets and control characters out, cut short."""
+    for secret in hidden:
+        if secret:
+            text = text.replace(secret, "[redacted]")
+    text = _BEARER.sub(r"\1[redacted]", _CONTROL.sub(" ", text)).strip()
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
+
+
+def retry_after(response: Response) -> float | None:
+    """Seconds the server asked to wait (Retry-After as seconds or as an HTTP date), or None."""
+    value = response.headers.get("Retry-After", "").strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def server_message(response: Response, hidden: tuple[str, ...] = ()) -> str:
+    """The `error` and `error_description` of a Micropub error body, or the status alone."""
+    try:
+        body = response.json()
+    except NetworkError:
+        body = None
+    if isinstance(body, dict) and body.get("error"):
+        code, description = str(body["error"]), str(body.get("error_description") or "")
+        return clean(f"{code}: {description}" if description else code, hidden)
+    return f"HTTP {response.status}"
+
+
+def http_error(response: Response, target: str, action: str, *, hidden: tuple[str, ...] = (),
+               creating: bool = False) -> PlatformError:  # fmt: skip
+    """The PlatformError for a failed Micropub answer (any status but success)."""
+    where = f"{target}: {action}"
+    detail = server_message(response, hidden)
+    if response.status == 429:
+        return PlatformError(f"{where}: rate limited ({detail})", temporary=True, retry_after=retry_after(response))
+    if response.status >= 500:
+        unknown = creating and response.status in GATEWAY_STATUSES
+        return PlatformError(f"{where}: server error ({detail})", temporary=True, unknown_outcome=unknown,
+                             retry_after=retry_after(response))  # fmt: skip
+    if response.status in (401, 403):
+        return PlatformError(f"{where}: not allowed ({detail}); run `homepost auth {target}`", temporary=False)
+    return PlatformError(f"{where}: refused ({detail})", temporary=False)
+
+
+def network_error(exc: NetworkError, target: str, action: str, *, unknown: bool = False) -> PlatformError:
+    """The PlatformError for a request that failed on the way (timeout, dropped connection)."""
+    reason = exc.problems[0].message if exc.problems else "request failed"
+    suffix = "; the server may have stored it" if unknown else ""
+    return PlatformError(f"{target}: {action}: {reason}{suffix}", temporary=True, unknown_outcome=unknown)
+
+
+def location(response: Response) -> str | None:
+    """The absolute URL in the Location header, or None."""
+    value = response.headers.get("Location", "").strip()
+    return urljoin(response.url, value) if value else None
+
+
+def multipart(filename: str, mime: str, data: bytes) -> tuple[bytes, str]:
+    """A multipart/form-data body with one part named `file`, and its Content-Type."""
+    return urllib3.encode_multipart_formdata({"file": (filename, data, mime)})
+
+
+def urls_in(value: Any) -> set[str]:
+    """Every http(s) URL in a microformats2 JSON value (strings, HTML, nested objects)."""
+    found: set[str] = set()
+    if isinstance(value, str):
+        found |= {url.rstrip(".,;:!?)'") for url in URL.findall(html.unescape(value))}
+    elif isinstance(value, dict):
+        for item in value.values():
+            found |= urls_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= urls_in(item)
+    return found
+
+
+# --- IndieAuth ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuthServer:
+    """What a user's URL says about where to sign in."""
+
+    me: str  # the profile URL, after permanent redirects
+    authorization_endpoint: str
+    token_endpoint: str
+    issuer: str = ""  # from the metadata; empty for the older rel links
+    micropub: str = ""  # the Micropub endpoint the site advertises, if any
+
+
+def canonical_url(text: str) -> str:
+    """The user's URL with a scheme and a path (IndieAuth section 3.4)."""
+    text = text.strip()
+    if "://" not in text:
+        text = "https://" + text
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise PlatformError(f"not a web address: {redact(text)}", temporary=False)
+    return f"{parts.scheme}://{parts.netloc.lower()}{parts.path or '/'}" + (f"?{parts.query}" if parts.query else "")
+
+
+def discover(client: HttpClient, url: str) -> AuthServer:
+    """The IndieAuth server of `url`: its metadata document, else the older endpoint links."""
+    try:
+        page = client.get(url)
+        links = rel_links(page)
+        if "indieauth-metadata" in links:
+            metadata = client.get(links["indieauth-metadata"], headers={"Accept": "application/json"})
+            data = metadata.json() if metadata.status == 200 else None
+            if not isinstance(data, dict):
+                message = f"{redact(url)}: its IndieAuth metadata could not be read (HTTP {metadata.status})"
+                raise PlatformError(message, temporary=False)
+            links = {**links, **{k: urljoin(metadata.url, str(v)) for k, v in data.items()
+                                 if k in ("authorization_endpoint", "token_endpoint") and v}}  # fmt: skip
+            links["issuer"] = str(data.get("issuer") or "")
+    except NetworkError as exc:
+        raise PlatformError(f"{redact(url)}: {exc.problems[0].message}", temporary=True) from None
+    if not links.get("authorization_endpoint") or not links.get("token_endpoint"):
+        message = f"{redact(url)} names no IndieAuth authorization and token endpoints; paste a token instead"
+        raise PlatformError(message, temporary=False)
+    return AuthServer(url, links["authorization_endpoint"], links["token_endpoint"],
+                      issuer=links.get("issuer", ""), micropub=links.get("micropub", ""))  # fmt: skip
+
+
+_RELS = ("indieauth-metadata", "authorization_endpoint", "token_endpoint", "micropub")
+
+
+def rel_links(page: Response) -> dict[str, str]:
+    """The first URL of each IndieAuth rel: Link headers first, then <link> elements (absolute URLs)."""
+    found: dict[str, str] = {}
+    for value in page.header_values("Link"):
+        for match in re.finditer(r"<([^>]*)>([^,<]*)", value):
+            rel = re.search(r'(?i)\brel\s*=\s*(?:"([^"]*)"|([^;,\s]+))', match.group(2))
+            for token in _SPACE.split(((rel.group(1) or rel.group(2)) if rel else "").lower()):
+                if token in _RELS:
+                    found.setdefault(token, urljoin(page.url, match.group(1).strip()))
+    if "html" in page.headers.get("Content-Type", "text/html").lower():
+        finder = _LinkFinder()
+        finder.feed(page.text)
+        for rel, href in finder.links:
+            found.setdefault(rel, urljoin(page.url, href))
+    return found
+
+
+class _LinkFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in reversed(attrs)}
+        if tag == "link" and values.get("href"):
+            rels = _SPACE.split(values.get("rel", "").lower())
+            self.links += [(rel, values["href"].strip()) for rel in rels if rel in _RELS]
+
+
+def pkce() -> tuple[str, str]:
+    """A PKCE code verifier and its S256 challenge (RFC 7636)."""
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+class Callback:
+    """A one-shot HTTP server on 127.0.0.1 that receives the browser coming back from the authorization endpoint.
+
+    Its origin doubles as the IndieAuth client_id: the spec allows a loopback client identifier
+    (section 3.3), and a redirect URI on the client_id's own origin needs no registration.
+    """
+
+    def __init__(self) -> None:
+        self.params: dict[str, str] | None = None
+        self._done = threading.Event()
+        self._httpd = HTTPServer(("127.0.0.1", 0), self._handler())
+        self.port = self._httpd.server_address[1]
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+
+    @property
+    def client_id(self) -> str:
+        """The client identifier: this server's origin."""
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def redirect_uri(self) -> str:
+        """Where the authorization endpoint sends the browser back to."""
+        return f"http://127.0.0.1:{self.port}/callback"
+
+    def wait(self, timeout: float) -> dict[str, str] | None:
+        """The query parameters the browser brought back, or None if it did not come within `timeout`."""
+        self._done.wait(timeout)
+        return self.params
+
+    def close(self) -> None:
+        """Stop listening."""
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:  # the query holds the code
+                pass
+
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                if parts.path != "/callback" or owner._done.is_set():
+                    self.send_error(404)
+                    return
+                owner.params = dict(parse_qsl(parts.query))
+                ok = "code" in owner.params
+                body = ("Homepost is authorized. You can close this window." if ok else
+                        "Authorization did not complete. Go back to the terminal.").encode()  # fmt: skip
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                owner._done.set()
+
+        return Handler
