@@ -1,0 +1,302 @@
+"""The Mastodon API behind `mastodon.py`: requests and their errors, server limits, media, finding a copy.
+
+Dicts live only here, at the API edge: responses become `Limits`, `Copy` or plain ids. Every
+request goes through the HttpClient; error messages carry the server's own words, shortened and
+with every credential value blanked out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from urllib3 import encode_multipart_formdata
+
+from generator.config import TargetSettings
+from generator.errors import NetworkError
+from generator.http import HttpClient, Response
+from generator.syndication.base import Copy, Media, PlatformError
+
+log = logging.getLogger(__name__)
+
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+_HREF = re.compile(r"""href\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one server accepts in a status (Mastodon's defaults unless the instance says otherwise)."""
+
+    max_characters: int = 500
+    url_weight: int = 23  # every URL counts as this many characters
+    max_media: int = 4
+    image_size_limit: int = 16 * 1024 * 1024  # bytes
+    description_limit: int = 1500  # characters of alt text
+    mime_types: tuple[str, ...] = IMAGE_TYPES
+
+
+def _int(value: Any, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default
+
+
+def parse_limits(data: Any) -> Limits:
+    """Limits from a /api/v2/instance or /api/v1/instance answer (Mastodon, Pleroma, GoToSocial shapes)."""
+    if not isinstance(data, dict):
+        return Limits()
+    config = data.get("configuration") if isinstance(data.get("configuration"), dict) else {}
+    statuses = config.get("statuses") if isinstance(config.get("statuses"), dict) else {}
+    media = config.get("media_attachments") if isinstance(config.get("media_attachments"), dict) else {}
+    types = media.get("supported_mime_types")
+    images = tuple(t for t in types if isinstance(t, str) and t.startswith("image/")) if isinstance(types, list) else ()
+    default = Limits()
+    return Limits(
+        max_characters=_int(statuses.get("max_characters"), _int(data.get("max_toot_chars"), default.max_characters)),
+        url_weight=_int(statuses.get("characters_reserved_per_url"), default.url_weight),
+        max_media=_int(statuses.get("max_media_attachments"), default.max_media),
+        image_size_limit=_int(media.get("image_size_limit"), _int(data.get("upload_limit"), default.image_size_limit)),
+        description_limit=_int(media.get("description_limit"),
+                               _int(data.get("description_limit"), default.description_limit)),
+        mime_types=images or default.mime_types,
+    )  # fmt: skip
+
+
+def primary_language(tag: str) -> str | None:
+    """The ISO 639 code Mastodon takes from a language tag ("zh-CN" -> "zh"), or None."""
+    primary = re.split(r"[-_]", tag.strip(), maxsplit=1)[0]
+    return primary.lower() if _LANGUAGE.fullmatch(primary) else None
+
+
+def retry_after(headers: Mapping[str, str], now: dt.datetime | None = None) -> float | None:
+    """Seconds to wait from Retry-After (seconds or a date) or Mastodon's X-RateLimit-Reset (ISO time)."""
+    now = now or dt.datetime.now(dt.UTC)
+    value = headers.get("Retry-After", "").strip()
+    if value:
+        if value.isdigit():
+            return float(value)
+        try:
+            return max(0.0, (parsedate_to_datetime(value) - now).total_seconds())
+        except (TypeError, ValueError):
+            pass
+    reset = headers.get("X-RateLimit-Reset", "").strip()
+    if not reset:
+        return None
+    if re.fullmatch(r"\d+(\.\d+)?", reset):  # some compatible servers send epoch seconds
+        seconds = float(reset)
+        return max(0.0, seconds - now.timestamp()) if seconds > 1e9 else seconds
+    try:
+        when = dt.datetime.fromisoformat(reset)
+    except ValueError:
+        return None
+    when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def sanitise(text: str, secrets: Iterable[str] = ()) -> str:
+    """A server's message made safe to show: one short line, every secret blanked out."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[redacted]")
+    text = re.sub(r"\s+", " ", re.sub(r"[\x00-\x1f\x7f]", " ", text)).strip()
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def error_message(response: Response, secrets: Iterable[str] = ()) -> str:
+    """The error Mastodon gave (`{"error": ...}` or OAuth's `error_description`), or a short excerpt."""
+    message = ""
+    try:
+        data = response.json()
+    except NetworkError:
+        data = None
+    if isinstance(data, dict):
+        message = str(data.get("error_description") or data.get("error") or "")
+    elif "html" not in response.headers.get("Content-Type", ""):
+        message = response.text
+    return sanitise(message, secrets) or f"HTTP {response.status}"
+
+
+class Api:
+    """Requests to one Mastodon server for one target: the Bearer token, and errors as PlatformError."""
+
+    def __init__(self, target: TargetSettings, client: HttpClient, token: str | None = None) -> None:
+        self.name = target.name
+        self.base = target.instance.rstrip("/")
+        self.client = client
+        self.token = token
+        self.secrets: list[str] = [token] if token else []  # blanked out of every message
+        if not self.base:
+            raise PlatformError(f"{self.name}: no `instance` set for this Mastodon target", temporary=False)
+
+    def call(self, method: str, path: str, action: str, *, unknown_outcome: bool = False, accept: tuple[int, ...] = (),
+             headers: Mapping[str, str] | None = None, **kwargs: Any) -> Response:  # fmt: skip
+        """One request; other than 2xx (or `accept`) answers and network failures raise PlatformError."""
+        sent = dict(headers or {})
+        if self.token:
+            sent["Authorization"] = f"Bearer {self.token}"
+        try:
+            response = self.client.request(method, self.base + path, headers=sent, **kwargs)
+        except NetworkError as exc:
+            reason = sanitise(exc.problems[0].message if exc.problems else "network failure", self.secrets)
+            raise PlatformError(f"{self.name}: {action} failed: {reason}", temporary=True,
+                                unknown_outcome=unknown_outcome) from None  # fmt: skip
+        if response.status not in accept:
+            self.check(response, action, unknown_outcome=unknown_outcome)
+        return response
+
+    def check(self, response: Response, action: str, *, unknown_outcome: bool = False) -> None:
+        """Raise the PlatformError an unsuccessful answer means."""
+        status = response.status
+        if 200 <= status < 300:
+            return
+        reason = error_message(response, self.secrets)
+        if status == 429:
+            raise PlatformError(f"{self.name}: {action} was rate-limited ({reason})", temporary=True,
+                                retry_after=retry_after(response.headers))  # fmt: skip
+        if status in (401, 403):
+            raise PlatformError(f"{self.name}: {action} was refused ({status}: {reason}); "
+                                f"run `homepost auth {self.name}`", temporary=False)  # fmt: skip
+        if status >= 500:
+            raise PlatformError(f"{self.name}: {action} failed with a server error ({status}: {reason})",
+                                temporary=True,
+                                unknown_outcome=unknown_outcome and status in (502, 504))  # fmt: skip
+        raise PlatformError(f"{self.name}: {action} failed ({status}: {reason})", temporary=False)
+
+    def json(self, response: Response, action: str) -> dict[str, Any]:
+        """The answer's JSON object, or a temporary PlatformError when the server sent something else."""
+        try:
+            data = response.json()
+        except NetworkError:
+            data = None
+        if not isinstance(data, dict):
+            raise PlatformError(f"{self.name}: {action}: the server's answer was not a JSON object", temporary=True)
+        return data
+
+
+def fetch_limits(api: Api) -> Limits:
+    """The server's limits: /api/v2/instance, else /api/v1/instance, else Mastodon's defaults."""
+    for path in ("/api/v2/instance", "/api/v1/instance"):
+        try:
+            response = api.call("GET", path, "reading the server's limits")
+            return parse_limits(response.json())
+        except PlatformError as exc:
+            if exc.temporary:
+                raise
+        except NetworkError:  # not JSON: not a Mastodon-like API at this path
+            pass
+    log.warning("%s: the server publishes no limits; using Mastodon's defaults", api.name)
+    return Limits()
+
+
+def upload(api: Api, media: Media, polls: int, wait: float) -> str:
+    """Upload one image with its alt text (POST /api/v2/media), waiting until it is processed; its id."""
+    try:
+        data = media.path.read_bytes()
+    except OSError as exc:
+        raise PlatformError(
+            f"{api.name}: cannot read the image {media.path.name} ({exc.strerror})", temporary=False
+        ) from None
+    fields: list[tuple[str, Any]] = [("file", (media.path.name, data, media.mime))]
+    if media.alt:
+        fields.append(("description", media.alt))
+    body, content_type = encode_multipart_formdata(fields)
+    action = f"uploading {media.path.name}"
+    response = api.call("POST", "/api/v2/media", action, data=body, headers={"Content-Type": content_type})
+    attachment = api.json(response, action)
+    media_id = str(attachment.get("id") or "")
+    if not media_id:
+        raise PlatformError(f"{api.name}: {action}: the server gave no media id", temporary=True)
+    for _ in range(polls):
+        if response.status == 200 and attachment.get("url"):
+            return media_id
+        time.sleep(wait)
+        log.debug("%s: %s is still processing", api.name, media.path.name)
+        response = api.call("GET", f"/api/v1/media/{media_id}", f"checking {media.path.name}")
+        attachment = api.json(response, action)
+    if response.status == 200 and attachment.get("url"):
+        return media_id
+    raise PlatformError(
+        f"{api.name}: {media.path.name} is still being processed by the server; try again later", temporary=True
+    )
+
+
+def copy_of(status: Mapping[str, Any]) -> Copy:
+    """The Copy for a Status entity."""
+    return Copy(id=str(status["id"]), url=str(status.get("url") or status.get("uri") or ""))
+
+
+def links_home(status: Mapping[str, Any], url: str) -> bool:
+    """Whether a status (not a boost) links `url`: Mastodon renders it HTML-escaped in an href."""
+    if status.get("reblog") or "id" not in status:
+        return False
+    content = str(status.get("content") or "")
+    return any(html.unescape(a or b) == url for a, b in _HREF.findall(content))
+
+
+# --- the loopback redirect of `homepost auth` ---------------------------------------------------
+
+_PAGE = "<!doctype html><meta charset=utf-8><title>Homepost</title><p>{}</p>"
+
+
+class Callback:
+    """A one-shot HTTP server on 127.0.0.1 that receives the browser's redirect after approval."""
+
+    def __init__(self) -> None:
+        self.state = ""  # the OAuth state the redirect must carry
+        self.params: dict[str, str] | None = None
+        self.arrived = threading.Event()
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:  # the query holds the code
+                pass
+
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                params = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                done = parts.path == "/callback" and params.get("state") == owner.state and not owner.arrived.is_set()
+                if done:
+                    owner.params = params
+                    owner.arrived.set()
+                denied = "error" in params
+                message = ("Homepost was not authorized. You can close this tab." if denied else
+                           "Homepost is authorized. You can close this tab and go back to the terminal.")  # fmt: skip
+                body = _PAGE.format(message if done else "Nothing to do here.").encode()
+                self.send_response(200 if done else 400)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.redirect_uri = f"http://127.0.0.1:{self.server.server_address[1]}/callback"
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    @classmethod
+    def start(cls) -> Callback | None:
+        """A listening callback server, or None when none can be started here."""
+        try:
+            return cls()
+        except OSError as exc:
+            log.info("no loopback redirect for the browser (%s); the code will be pasted instead", exc.strerror)
+            return None
+
+    def wait(self, seconds: float) -> dict[str, str] | None:
+        """The redirect's query parameters, or None if none came within `seconds`."""
+        return self.params if self.arrived.wait(seconds) else None
+
+    def close(self) -> None:
+        """Stop listening."""
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
