@@ -47,6 +47,7 @@ def test_fit_keeps_the_link_whole_and_drops_hashtags_before_text() -> None:
 
 def test_mastodon_counts_every_url_as_its_reserved_length() -> None:
     assert url_weighted(23)(f"see {LINK}") == 4 + 23
+    assert url_weighted(23)(f"see {LINK}.") == 4 + 23 + 1
     assert utf8_length("你好") == 6
 
 

@@ -35,8 +35,13 @@ def grapheme_length(text: str) -> int:
 def url_weighted(weight: int) -> Measure:
     """A measure counting every URL as `weight` characters (Mastodon: characters_reserved_per_url)."""
 
+    def weigh(match: re.Match[str]) -> str:  # trailing punctuation is not part of the URL, as Mastodon counts
+        url = match.group()
+        bare = url.rstrip(".,;:!?)]'\"")
+        return "x" * weight + url[len(bare):]
+
     def measure(text: str) -> int:
-        return grapheme_length(URL.sub("x" * weight, text))
+        return grapheme_length(URL.sub(weigh, text))
 
     return measure
 
