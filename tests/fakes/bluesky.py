@@ -1,0 +1,405 @@
+"""A loopback fake of a Bluesky PDS: the XRPC endpoints Homepost uses, able to fail on cue.
+
+    with FakeBluesky() as pds:                       # handle "ada.bsky.test", app password pds.password
+        target = TargetSettings(name="bsky", platform="bluesky", service=pds.url, handle=pds.handle, appview=pds.url)
+        ...
+        assert len(pds.posts) == 1 and pds.create_session_calls == 1
+
+Endpoints (all under /xrpc/, errors as {"error": ..., "message": ...} like the reference PDS):
+  com.atproto.server.createSession   POST {identifier, password}; 401 AuthenticationRequired on a wrong password
+  com.atproto.server.refreshSession  POST, Bearer refreshJwt; rotates both tokens; 400 ExpiredToken / InvalidToken
+  com.atproto.repo.createRecord      POST, Bearer accessJwt; validates the post record; 500 when the rkey exists
+  com.atproto.repo.getRecord         GET repo, collection, rkey (no auth); 400 RecordNotFound
+  com.atproto.repo.deleteRecord      POST, Bearer accessJwt; 200 whether or not the record existed
+  com.atproto.repo.uploadBlob        POST raw bytes with Content-Type; 400 BlobTooLarge over 1,000,000 bytes
+  com.atproto.identity.resolveHandle GET handle (no auth); 400 HandleNotFound
+An expired access token gets 400 ExpiredToken, an unknown one 400 InvalidToken, none 401 AuthenticationRequired.
+
+Credentials: the accepted app password is `pds.password` (store it as the target's `password`, or set
+HOMEPOST_<NAME>_PASSWORD); `pds.session()` issues a valid session without counting it; `pds.tokens()`
+lists every token issued (to check none leaked); `expire_access_token()` / `expire_refresh_token()`.
+Counters: `create_session_calls`, `refresh_session_calls`; `posts`, `records`, `blobs`, `deleted`, `calls(what)`.
+
+Failing on cue (`what` is a path "/xrpc/<nsid>", an NSID, its last part "createRecord", or a kind:
+"session", "refresh", "create", "get", "delete", "upload", "resolve"):
+  fail_next(what, status=500, times=1, retry_after=None, reset=None)  # 429 carries ratelimit-* headers
+  stall_after_store(what="create", times=1)   # carry the request out, then never answer (client times out)
+  drop_next(what, times=1, after_store=False) # close the connection without an answer
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Self
+from urllib.parse import parse_qs, urlsplit
+
+import regex
+
+from tests.servers import LoopbackServer, Received, Reply
+
+MAX_BLOB = 1_000_000
+_NSIDS = {
+    "session": "com.atproto.server.createSession",
+    "refresh": "com.atproto.server.refreshSession",
+    "create": "com.atproto.repo.createRecord",
+    "get": "com.atproto.repo.getRecord",
+    "delete": "com.atproto.repo.deleteRecord",
+    "upload": "com.atproto.repo.uploadBlob",
+    "resolve": "com.atproto.identity.resolveHandle",
+}
+_TID = regex.compile(r"[234567a-j][234567a-z]{12}")
+_REASONS = {400: "InvalidRequest", 401: "AuthenticationRequired", 403: "Forbidden", 429: "RateLimitExceeded",
+            500: "InternalServerError", 502: "UpstreamFailure", 503: "NotEnoughResources"}  # fmt: skip
+
+
+class _Dropped(ConnectionResetError):
+    """Raised inside a route: the LoopbackServer closes the connection without writing an answer."""
+
+
+@dataclass
+class _Cue:
+    kind: str  # "fail", "stall", "drop"
+    times: int
+    status: int = 500
+    retry_after: float | None = None
+    reset: float | None = None
+    after_store: bool = False
+
+
+def nsid_of(what: str) -> str:
+    """The NSID meant by a path, an NSID, its last segment or a kind."""
+    what = what.rsplit("/xrpc/", 1)[-1].strip("/")
+    if what in _NSIDS:
+        return _NSIDS[what]
+    return next((n for n in _NSIDS.values() if n == what or n.rsplit(".", 1)[-1] == what), what)
+
+
+def _jwt(claims: dict[str, Any]) -> str:
+    def part(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return f"{part({'typ': 'at+jwt', 'alg': 'HS256'})}.{part(claims)}.{secrets.token_urlsafe(24)}"
+
+
+def _cid(data: bytes) -> str:
+    return "bafyrei" + base64.b32encode(hashlib.sha256(data).digest()).decode().lower().rstrip("=")[:52]
+
+
+def _error(status: int, error: str, message: str, headers: list[tuple[str, str]] | None = None) -> Reply:
+    body = json.dumps({"error": error, "message": message})
+    return Reply(status, body, [("Content-Type", "application/json; charset=utf-8"), *(headers or [])])
+
+
+def _ok(body: dict[str, Any]) -> Reply:
+    return Reply(200, json.dumps(body), [("Content-Type", "application/json; charset=utf-8")])
+
+
+class FakeBluesky:
+    """One account on a loopback PDS; `url` is both its service and (for getRecord) its AppView base."""
+
+    def __init__(self, handle: str = "ada.bsky.test", password: str = "abcd-efgh-ijkl-mnop",
+                 did: str = "did:plc:ada4homepost7test2fake") -> None:  # fmt: skip
+        self.handle, self.password, self.did = handle, password, did
+        self.server = LoopbackServer()
+        self.server.fallback = self._answer
+        self.url = self.server.url("").rstrip("/")
+        self.records: dict[tuple[str, str], dict[str, Any]] = {}  # (collection, rkey) -> {uri, cid, value}
+        self.deleted: list[str] = []  # at:// URIs of deleted records
+        self.blobs: dict[str, tuple[str, bytes]] = {}  # cid -> (mime type, bytes)
+        self.handles: dict[str, str] = {handle: did}  # what resolveHandle knows
+        self.create_session_calls = 0
+        self.refresh_session_calls = 0
+        self._access: dict[str, bool] = {}  # accessJwt -> still valid (False: expired)
+        self._refresh: dict[str, bool] = {}  # refreshJwt -> still valid (a used one is forgotten: rotation)
+        self._issued: list[str] = []
+        self._cues: dict[str, list[_Cue]] = {}
+        self._lock = threading.Lock()
+
+    # --- what tests look at and set up ------------------------------------------------------
+
+    @property
+    def received(self) -> list[Received]:
+        """Every request, in order."""
+        return self.server.received
+
+    def calls(self, what: str) -> list[Received]:
+        """The requests to one endpoint."""
+        nsid = nsid_of(what)
+        return [r for r in self.received if urlsplit(r.path).path == f"/xrpc/{nsid}"]
+
+    @property
+    def posts(self) -> list[dict[str, Any]]:
+        """The app.bsky.feed.post records that exist, each {uri, cid, rkey, value}, in key order."""
+        return [{**stored, "rkey": rkey} for (collection, rkey), stored in sorted(self.records.items())
+                if collection == "app.bsky.feed.post"]  # fmt: skip
+
+    def session(self) -> dict[str, Any]:
+        """Issue a valid session as createSession would, without counting it (to seed credentials)."""
+        with self._lock:
+            return self._issue()
+
+    def tokens(self) -> list[str]:
+        """Every token issued so far (to check that none leaked)."""
+        return list(self._issued)
+
+    def expire_access_token(self) -> None:
+        """Every access token issued so far expires (400 ExpiredToken until refreshed)."""
+        with self._lock:
+            self._access = dict.fromkeys(self._access, False)
+
+    def expire_refresh_token(self) -> None:
+        """Every refresh token issued so far expires too (refreshSession answers 400 ExpiredToken)."""
+        with self._lock:
+            self._refresh = dict.fromkeys(self._refresh, False)
+
+    def add_handle(self, handle: str, did: str) -> None:
+        """Let resolveHandle resolve another account's handle."""
+        self.handles[handle.lower()] = did
+
+    def fail_next(self, what: str, status: int = 500, times: int = 1, retry_after: float | None = None,
+                  reset: float | None = None) -> None:  # fmt: skip
+        """Answer the next `times` requests to `what` with `status` (429: with ratelimit-* headers,
+        `reset` the epoch second, and Retry-After when `retry_after` is given) without carrying them out."""
+        self._cue(what, _Cue("fail", times, status, retry_after, reset))
+
+    def stall_after_store(self, what: str = "create", times: int = 1) -> None:
+        """Carry out the next `times` requests to `what`, then never answer: the client times out."""
+        self._cue(what, _Cue("stall", times))
+
+    def drop_next(self, what: str, times: int = 1, after_store: bool = False) -> None:
+        """Close the connection of the next `times` requests to `what` without an answer
+        (before carrying them out, or after when `after_store`)."""
+        self._cue(what, _Cue("drop", times, after_store=after_store))
+
+    def close(self) -> None:
+        """Stop the server (stalled requests give up)."""
+        self.server.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- serving ------------------------------------------------------------------------------
+
+    def _cue(self, what: str, cue: _Cue) -> None:
+        with self._lock:
+            self._cues.setdefault(nsid_of(what), []).append(cue)
+
+    def _take(self, nsid: str) -> _Cue | None:
+        with self._lock:
+            queue = self._cues.get(nsid) or []
+            if not queue:
+                return None
+            cue = queue[0]
+            cue.times -= 1
+            if cue.times <= 0:
+                queue.pop(0)
+            return cue
+
+    def _answer(self, received: Received) -> Reply:
+        parts = urlsplit(received.path)
+        if not parts.path.startswith("/xrpc/"):
+            return Reply(404, "not found")
+        nsid = parts.path.removeprefix("/xrpc/")
+        handler = getattr(self, "_" + nsid.replace(".", "_"), None)
+        if handler is None:
+            return _error(501, "MethodNotImplemented", f"Method Not Implemented: {nsid}")
+        cue = self._take(nsid)
+        if cue and cue.kind == "fail":
+            return self._failure(cue)
+        if cue and cue.kind == "drop" and not cue.after_store:
+            raise _Dropped("dropped on cue")
+        with self._lock:
+            reply = handler(received, {k: v[-1] for k, v in parse_qs(parts.query).items()})
+        if cue and cue.kind == "drop":
+            raise _Dropped("dropped on cue")
+        if cue and cue.kind == "stall":
+            self.server.closing.wait(30)
+            raise _Dropped("stalled on cue")
+        return reply
+
+    def _failure(self, cue: _Cue) -> Reply:
+        headers: list[tuple[str, str]] = []
+        if cue.status == 429:
+            reset = cue.reset if cue.reset is not None else time.time() + (cue.retry_after or 300)
+            headers = [("ratelimit-limit", "30"), ("ratelimit-remaining", "0"), ("ratelimit-reset", str(int(reset))),
+                       ("ratelimit-policy", "30;w=300")]  # fmt: skip
+        if cue.retry_after is not None:
+            headers.append(("Retry-After", str(int(cue.retry_after))))
+        reason = _REASONS.get(cue.status, "InternalServerError" if cue.status >= 500 else "InvalidRequest")
+        default = "Internal Server Error" if cue.status >= 500 else "Failed on cue"
+        message = {429: "Rate Limit Exceeded", 401: "Authentication Required"}.get(cue.status, default)
+        return _error(cue.status, reason, message, headers)
+
+    def _issue(self) -> dict[str, Any]:
+        now = int(time.time())
+        access = _jwt({"scope": "com.atproto.appPass", "sub": self.did, "iat": now, "exp": now + 7200})
+        refresh = _jwt({"scope": "com.atproto.refresh", "sub": self.did, "iat": now, "exp": now + 7776000,
+                        "jti": secrets.token_hex(8)})  # fmt: skip
+        self._access[access], self._refresh[refresh] = True, True
+        self._issued += [access, refresh]
+        return {"did": self.did, "handle": self.handle, "accessJwt": access, "refreshJwt": refresh, "active": True}
+
+    def _bearer(self, received: Received) -> str | None:
+        value = received.headers.get("Authorization") or ""
+        return value[7:] if value.startswith("Bearer ") else None
+
+    def _auth(self, received: Received) -> Reply | None:
+        """None when the access token is valid, else the reference PDS's error."""
+        token = self._bearer(received)
+        if token is None:
+            return _error(401, "AuthenticationRequired", "Authentication Required")
+        if token not in self._access:
+            return _error(400, "InvalidToken", "Token could not be verified")
+        if not self._access[token]:
+            return _error(400, "ExpiredToken", "Token has expired")
+        return None
+
+    def _json(self, received: Received) -> dict[str, Any] | None:
+        try:
+            body = json.loads(received.body)
+        except ValueError:
+            return None
+        return body if isinstance(body, dict) else None
+
+    def _repo(self, repo: Any) -> bool:
+        return repo in (self.did, self.handle)
+
+    # --- the endpoints (called with the lock held) ---------------------------------------------
+
+    def _com_atproto_server_createSession(self, received: Received, query: dict[str, str]) -> Reply:
+        body = self._json(received) or {}
+        self.create_session_calls += 1
+        if body.get("identifier") not in (self.handle, self.did) or body.get("password") != self.password:
+            return _error(401, "AuthenticationRequired", "Invalid identifier or password")
+        return _ok(self._issue())
+
+    def _com_atproto_server_refreshSession(self, received: Received, query: dict[str, str]) -> Reply:
+        self.refresh_session_calls += 1
+        token = self._bearer(received)
+        if token is None:
+            return _error(401, "AuthenticationRequired", "Authentication Required")
+        if token not in self._refresh:
+            return _error(400, "InvalidToken", "Token could not be verified")
+        if not self._refresh.pop(token):
+            return _error(400, "ExpiredToken", "Token has expired")
+        return _ok(self._issue())
+
+    def _com_atproto_repo_createRecord(self, received: Received, query: dict[str, str]) -> Reply:
+        refused = self._auth(received)
+        if refused:
+            return refused
+        body = self._json(received)
+        if body is None:
+            return _error(400, "InvalidRequest", "Request body must be a JSON object")
+        collection, rkey, record = body.get("collection"), body.get("rkey"), body.get("record")
+        if not self._repo(body.get("repo")):
+            return _error(400, "InvalidRequest", "Could not find repo")
+        if collection != "app.bsky.feed.post" or not isinstance(record, dict):
+            return _error(400, "InvalidRequest", "This fake stores only app.bsky.feed.post records")
+        if not isinstance(rkey, str) or not _TID.fullmatch(rkey):
+            return _error(400, "InvalidRequest", "Invalid record key: must be a TID")
+        problem = self._invalid_post(record)
+        if problem:
+            return _error(400, "InvalidRequest", f"Invalid app.bsky.feed.post record: {problem}")
+        if (collection, rkey) in self.records:  # the reference PDS fails on the unique constraint
+            return _error(500, "InternalServerError", "Internal Server Error")
+        encoded = json.dumps(record, sort_keys=True).encode()
+        stored = {"uri": f"at://{self.did}/{collection}/{rkey}", "cid": _cid(encoded), "value": record}
+        self.records[(collection, rkey)] = stored
+        commit = {"cid": _cid(encoded + b"commit"), "rev": rkey}
+        return _ok({"uri": stored["uri"], "cid": stored["cid"], "commit": commit, "validationStatus": "valid"})
+
+    def _invalid_post(self, record: dict[str, Any]) -> str | None:
+        """What makes `record` an invalid post (a subset of the lexicon's rules), or None."""
+        text = record.get("text")
+        if record.get("$type") != "app.bsky.feed.post" or not isinstance(text, str):
+            return "Record/$type and Record/text are required"
+        if len(regex.findall(r"\X", text)) > 300 or len(text.encode()) > 3000:
+            return "Record/text must not be longer than 300 graphemes (3000 bytes)"
+        if not isinstance(record.get("createdAt"), str) or not record["createdAt"].endswith("Z"):
+            return "Record/createdAt must be a datetime"
+        size = len(text.encode())
+        for facet in record.get("facets", []):
+            index = facet.get("index", {})
+            if not 0 <= index.get("byteStart", -1) < index.get("byteEnd", -1) <= size or not facet.get("features"):
+                return "Record/facets has an invalid byte range"
+        if len(record.get("langs", [])) > 3 or len(record.get("tags", [])) > 8:
+            return "Record/langs or Record/tags too long"
+        if any(len(regex.findall(r"\X", t)) > 64 for t in record.get("tags", [])):
+            return "Record/tags must not hold tags over 64 graphemes"
+        return self._invalid_embed(record.get("embed"))
+
+    def _invalid_embed(self, embed: Any) -> str | None:
+        if embed is None:
+            return None
+        blobs: list[Any] = []
+        if embed.get("$type") == "app.bsky.embed.images":
+            images = embed.get("images") or []
+            if not 1 <= len(images) <= 4 or not all(isinstance(i.get("alt"), str) for i in images):
+                return "Record/embed/images must hold 1 to 4 images, each with alt"
+            blobs = [i.get("image") for i in images]
+        elif embed.get("$type") == "app.bsky.embed.external":
+            external = embed.get("external") or {}
+            if not all(isinstance(external.get(k), str) for k in ("uri", "title", "description")):
+                return "Record/embed/external must have uri, title and description"
+            blobs = [external["thumb"]] if "thumb" in external else []
+        else:
+            return "Record/embed has an unknown $type"
+        for blob in blobs:
+            link = (blob or {}).get("ref", {}).get("$link") if isinstance(blob, dict) else None
+            if link not in self.blobs:
+                return "Could not find blob"
+            if len(self.blobs[link][1]) > MAX_BLOB:
+                return "blob too large"
+        return None
+
+    def _com_atproto_repo_getRecord(self, received: Received, query: dict[str, str]) -> Reply:
+        if not self._repo(query.get("repo")):
+            return _error(400, "InvalidRequest", f"Could not find repo: {query.get('repo')}")
+        stored = self.records.get((query.get("collection", ""), query.get("rkey", "")))
+        if stored is None:
+            uri = f"at://{self.did}/{query.get('collection')}/{query.get('rkey')}"
+            return _error(400, "RecordNotFound", f"Could not locate record: {uri}")
+        return _ok(stored)
+
+    def _com_atproto_repo_deleteRecord(self, received: Received, query: dict[str, str]) -> Reply:
+        refused = self._auth(received)
+        if refused:
+            return refused
+        body = self._json(received) or {}
+        if not self._repo(body.get("repo")):
+            return _error(400, "InvalidRequest", "Could not find repo")
+        stored = self.records.pop((body.get("collection", ""), body.get("rkey", "")), None)
+        if stored:
+            self.deleted.append(stored["uri"])
+        return _ok({"commit": {"cid": _cid(received.body), "rev": secrets.token_hex(6)}})
+
+    def _com_atproto_repo_uploadBlob(self, received: Received, query: dict[str, str]) -> Reply:
+        refused = self._auth(received)
+        if refused:
+            return refused
+        mime = received.headers.get("Content-Type") or ""
+        if not mime or mime == "*/*":
+            return _error(400, "InvalidRequest", "Request encoding (Content-Type) required")
+        size = len(received.body)
+        if size > MAX_BLOB:
+            message = f"This file is too large. It is {size} bytes but the maximum is {MAX_BLOB}."
+            return _error(400, "BlobTooLarge", message)
+        cid = "bafkrei" + _cid(received.body)[7:]
+        self.blobs[cid] = (mime, received.body)
+        return _ok({"blob": {"$type": "blob", "ref": {"$link": cid}, "mimeType": mime, "size": size}})
+
+    def _com_atproto_identity_resolveHandle(self, received: Received, query: dict[str, str]) -> Reply:
+        did = self.handles.get(query.get("handle", "").lower())
+        if did is None:
+            return _error(400, "HandleNotFound", "Unable to resolve handle")
+        return _ok({"did": did})

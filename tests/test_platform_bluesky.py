@@ -1,0 +1,582 @@
+"""Bluesky: text, facets, embeds and record keys sent to a loopback PDS; sessions, retries and errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.config import NetworkSettings, TargetSettings
+from generator.credentials import TargetCredentials, load_credentials
+from generator.http import HttpClient
+from generator.syndication.base import Copy, Draft, Entry, Media, PlatformError
+from generator.syndication.platforms.bluesky import BlueskyPlatform, authorize
+from generator.syndication.platforms.bluesky_api import TID_ALPHABET, encode_tid, is_tid, measure, query, record_key
+from generator.syndication.text import hashtag
+from tests.fakes.bluesky import FakeBluesky
+from tests.helpers import png_bytes
+
+NETWORK = NetworkSettings(allow_private_addresses=True, timeout=2)
+HOME = "https://example.org/notes/2026/hello/"
+PUBLISHED = dt.datetime(2026, 5, 30, 9, 15, 42, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+
+
+@pytest.fixture
+def pds() -> Iterator[FakeBluesky]:
+    with FakeBluesky() as fake:
+        yield fake
+
+
+@pytest.fixture
+def client() -> HttpClient:
+    return HttpClient(NETWORK)
+
+
+@pytest.fixture
+def credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pds: FakeBluesky) -> TargetCredentials:
+    for key in ("PASSWORD", "SESSION", "TOKEN"):
+        monkeypatch.delenv(f"HOMEPOST_BSKY_{key}", raising=False)
+    store = TargetCredentials(tmp_path, "bsky")
+    store.save({"password": pds.password})
+    return store
+
+
+def target_for(pds: FakeBluesky, **settings: Any) -> TargetSettings:
+    return TargetSettings(name="bsky", platform="bluesky", service=pds.url, handle=pds.handle, appview=pds.url,
+                          **settings)  # fmt: skip
+
+
+@pytest.fixture
+def bsky(pds: FakeBluesky, client: HttpClient, credentials: TargetCredentials) -> BlueskyPlatform:
+    return BlueskyPlatform(target_for(pds), client, credentials)
+
+
+def make_entry(**fields: Any) -> Entry:
+    values: dict[str, Any] = {
+        "url": HOME, "title": None, "text": "Hello from my own site.", "summary": "", "html": "", "tags": (),
+        "images": (), "content_warning": "", "language": "en", "published": PUBLISHED, "key": "notes/2026/hello",
+    }  # fmt: skip
+    values.update(fields)
+    return Entry(**values)
+
+
+def image(tmp_path: Path, name: str, alt: str, width: int | None = 3, height: int | None = 2,
+          size: int | None = None) -> Media:  # fmt: skip
+    path = tmp_path / name
+    path.write_bytes(png_bytes(3, 2) if size is None else b"\x89PNG" + b"\x00" * (size - 4))
+    return Media(path=path, url=f"https://example.org/img/{name}", alt=alt, mime="image/png",
+                 size=path.stat().st_size, width=width, height=height)  # fmt: skip
+
+
+def byte_span(text: str, needle: str, start: int = 0) -> tuple[int, int]:
+    """UTF-8 offsets of `needle` in `text`, computed independently of the module."""
+    i = text.index(needle, start)
+    return len(text[:i].encode()), len(text[: i + len(needle)].encode())
+
+
+# --- what is sent ------------------------------------------------------------------------------
+
+
+def test_note_text_record_and_link_card(bsky: BlueskyPlatform, pds: FakeBluesky) -> None:
+    entry = make_entry(tags=("IndieWeb", "open web"))
+    draft = bsky.render(entry)
+
+    text = f"Hello from my own site.\n\n{HOME}\n\n#IndieWeb #OpenWeb"
+    rkey = record_key(PUBLISHED, entry.key)
+    assert draft.text == text
+    assert draft.payload == {
+        "repo": "ada.bsky.test",
+        "collection": "app.bsky.feed.post",
+        "rkey": rkey,
+        "record": {
+            "$type": "app.bsky.feed.post",
+            "text": text,
+            "createdAt": "2026-05-30T07:15:42.000Z",
+            "langs": ["en"],
+            "facets": [
+                {"index": {"byteStart": 25, "byteEnd": 25 + len(HOME)},
+                 "features": [{"$type": "app.bsky.richtext.facet#link", "uri": HOME}]},
+                {"index": {"byteStart": 27 + len(HOME), "byteEnd": 36 + len(HOME)},
+                 "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": "IndieWeb"}]},
+                {"index": {"byteStart": 37 + len(HOME), "byteEnd": 45 + len(HOME)},
+                 "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": "OpenWeb"}]},
+            ],
+            "embed": {"$type": "app.bsky.embed.external",
+                      "external": {"uri": HOME, "title": "Hello from my own site.", "description": ""}},
+        },
+    }  # fmt: skip
+    assert draft.media == () and draft.notes == ()
+
+    copy = bsky.create(draft, entry)
+
+    assert [p["value"] for p in pds.posts] == [draft.payload["record"]]
+    assert copy == Copy(id=f"at://{pds.did}/app.bsky.feed.post/{rkey}",
+                        url=f"https://bsky.app/profile/ada.bsky.test/post/{rkey}",
+                        extra={"cid": pds.posts[0]["cid"]})  # fmt: skip
+    sent = json.loads(pds.calls("createRecord")[0].body)
+    assert sent["repo"] == pds.did  # the draft names the handle; the call uses the account's DID
+
+
+def test_article_is_title_summary_link_with_a_card_and_thumbnail(bsky: BlueskyPlatform, pds: FakeBluesky,
+                                                                 tmp_path: Path) -> None:  # fmt: skip
+    cover = image(tmp_path, "cover.png", "A lighthouse at dusk", 1200, 630)
+    entry = make_entry(title="Why I post on my own site", summary="Owning your words, in three short points.",
+                       text="Long article text that is not posted.", images=(cover,))  # fmt: skip
+
+    draft = bsky.render(entry)
+    copy = bsky.create(draft, entry)
+
+    assert draft.text == f"Why I post on my own site\n\nOwning your words, in three short points.\n\n{HOME}"
+    assert draft.media == (cover,)
+    record = pds.posts[0]["value"]
+    blob_cid = record["embed"]["external"]["thumb"]["ref"]["$link"]
+    thumb = {"$type": "blob", "ref": {"$link": blob_cid}, "mimeType": "image/png", "size": cover.size}
+    assert record["embed"] == {"$type": "app.bsky.embed.external", "external": {
+        "uri": HOME, "title": "Why I post on my own site", "description": "Owning your words, in three short points.",
+        "thumb": thumb}}  # fmt: skip
+    assert pds.blobs[blob_cid] == ("image/png", cover.path.read_bytes())
+    assert "thumb" not in draft.payload["record"]["embed"]["external"]  # the draft itself is not changed
+    assert draft.notes == ()
+    assert copy.id == pds.posts[0]["uri"]
+
+
+def test_facets_have_utf8_byte_offsets_in_cjk_and_emoji_text(bsky: BlueskyPlatform, pds: FakeBluesky) -> None:
+    pds.add_handle("bob.bsky.test", "did:plc:bob")
+    link = "https://example.com/a/b?c=1"
+    body = (f"東京で☕️を飲んだ 👍🏽 家族👨‍👩‍👧‍👦と一緒に。Read {link}. #旅行 with @bob.bsky.test "
+            "and @nobody.example (Ünïcode)")  # fmt: skip
+    entry = make_entry(text=body, tags=("Travel", "東京 カフェ"))
+
+    draft = bsky.render(entry)
+
+    text = draft.text
+    assert text == f"{body}\n\n{HOME}\n\n#Travel #東京カフェ"
+    home_at = text.index(HOME)
+    expected = [
+        (byte_span(text, link), {"$type": "app.bsky.richtext.facet#link", "uri": link}),
+        (byte_span(text, "#旅行"), {"$type": "app.bsky.richtext.facet#tag", "tag": "旅行"}),
+        (byte_span(text, "@bob.bsky.test"), {"$type": "app.bsky.richtext.facet#mention", "did": "did:plc:bob"}),
+        (byte_span(text, HOME, home_at), {"$type": "app.bsky.richtext.facet#link", "uri": HOME}),
+        (byte_span(text, "#Travel"), {"$type": "app.bsky.richtext.facet#tag", "tag": "Travel"}),
+        (byte_span(text, "#東京カフェ"), {"$type": "app.bsky.richtext.facet#tag", "tag": "東京カフェ"}),
+    ]  # fmt: skip
+    facets = draft.payload["record"]["facets"]
+    assert facets == [{"index": {"byteStart": s, "byteEnd": e}, "features": [f]} for (s, e), f in expected]
+    encoded = text.encode()
+    shown = [encoded[f["index"]["byteStart"]:f["index"]["byteEnd"]].decode() for f in facets]
+    assert shown == [link, "#旅行", "@bob.bsky.test", HOME, "#Travel", "#東京カフェ"]
+    assert len(text.encode()) > len(text)  # the sample really is multi-byte
+
+    bsky.create(draft, entry)
+    assert pds.posts[0]["value"]["facets"] == facets
+
+
+def test_long_cjk_text_is_cut_at_a_sentence_and_keeps_the_link(bsky: BlueskyPlatform) -> None:
+    entry = make_entry(text="猫が好きです。" * 60)
+
+    draft = bsky.render(entry)
+
+    assert draft.text == "猫が好きです。" * 37 + "…\n\n" + HOME
+    assert draft.notes == ("text shortened to fit 300 characters (3000 bytes)",)
+    facet = draft.payload["record"]["facets"][0]
+    assert draft.text.encode()[facet["index"]["byteStart"]:facet["index"]["byteEnd"]].decode() == HOME
+
+
+def test_emoji_text_is_cut_by_its_bytes(bsky: BlueskyPlatform, pds: FakeBluesky) -> None:
+    family = "👨‍👩‍👧‍👦"  # one grapheme, 25 bytes
+    entry = make_entry(text=f"{family} " * 200)
+
+    draft = bsky.render(entry)
+
+    assert draft.text == f"{family} " * 99 + f"{family}…\n\n{HOME}"
+    assert len(draft.text.encode()) <= 3000 and measure(draft.text) <= 300
+    bsky.create(draft, entry)  # the fake enforces the lexicon's 300 graphemes and 3000 bytes
+    assert pds.posts[0]["value"]["text"] == draft.text
+
+
+def test_hashtags_that_do_not_fit_go_into_the_records_tags(bsky: BlueskyPlatform) -> None:
+    words = "word " * 52  # 260 graphemes: room for the link and one tag
+    entry = make_entry(text=words.strip(), tags=("one", "two words", "three", "#one"))
+
+    draft = bsky.render(entry)
+
+    assert draft.text == f"{words.strip()}\n\n{HOME}"
+    assert draft.payload["record"]["tags"] == ["one", hashtag("two words")[1:], "three"]  # type: ignore[index]
+    assert "3 hashtag(s) that did not fit in the text went into the post's tags" in draft.notes
+
+
+def test_content_warning_opens_the_text_and_maps_to_a_self_label(
+    bsky: BlueskyPlatform, pds: FakeBluesky, client: HttpClient, credentials: TargetCredentials
+) -> None:
+    draft = bsky.render(make_entry(content_warning="spoilers  for the finale"))
+    assert draft.text == f"CW: spoilers for the finale\n\nHello from my own site.\n\n{HOME}"
+    assert "labels" not in draft.payload["record"]
+    assert draft.notes == (
+        "Bluesky has no content warnings: the warning opens the text as 'CW: …', no self-label matches it",
+    )
+
+    labelled = bsky.render(make_entry(content_warning="Nudity"))
+    assert labelled.text.startswith("CW: Nudity\n\n")
+    assert labelled.payload["record"]["labels"] == {"$type": "com.atproto.label.defs#selfLabels",
+                                                    "values": [{"val": "nudity"}]}  # fmt: skip
+
+    long = bsky.render(make_entry(text="猫が好きです。" * 60, content_warning="cats"))
+    assert long.text.startswith("CW: cats\n\n猫が好きです。") and long.text.endswith("…\n\n" + HOME)
+    assert measure(long.text) <= 300
+
+    off = BlueskyPlatform(target_for(pds, content_warning=False), client, credentials)
+    assert off.render(make_entry(content_warning="Nudity")).text == f"Hello from my own site.\n\n{HOME}"
+
+
+def test_note_images_with_alt_text_and_limits(bsky: BlueskyPlatform, pds: FakeBluesky, tmp_path: Path) -> None:
+    big = image(tmp_path, "big.png", "Too big", size=1_200_000)
+    small = [image(tmp_path, f"p{i}.png", f"Photo {i}: a ginkgo leaf 🍂") for i in range(4)]
+    unsized = image(tmp_path, "p4.png", "", width=None, height=None)
+    entry = make_entry(images=(big, small[0], small[1], unsized, small[2], small[3]))
+
+    draft = bsky.render(entry)
+
+    assert draft.media == (small[0], small[1], unsized, small[2])
+    assert draft.notes == ("1 image(s) over Bluesky's 1,000,000 bytes left out", "1 image(s) left out: Bluesky takes 4")
+    assert draft.payload["record"]["embed"] == {"$type": "app.bsky.embed.images", "images": [
+        {"alt": "Photo 0: a ginkgo leaf 🍂", "aspectRatio": {"width": 3, "height": 2}},
+        {"alt": "Photo 1: a ginkgo leaf 🍂", "aspectRatio": {"width": 3, "height": 2}},
+        {"alt": ""},
+        {"alt": "Photo 2: a ginkgo leaf 🍂", "aspectRatio": {"width": 3, "height": 2}}]}  # fmt: skip
+
+    bsky.create(draft, entry)
+
+    images = pds.posts[0]["value"]["embed"]["images"]
+    assert [i["alt"] for i in images] == [small[0].alt, small[1].alt, "", small[2].alt]
+    assert [i.get("aspectRatio") for i in images] == [{"width": 3, "height": 2}] * 2 + [None, {"width": 3, "height": 2}]
+    uploaded = [pds.blobs[i["image"]["ref"]["$link"]] for i in images]
+    assert uploaded == [("image/png", m.path.read_bytes()) for m in draft.media]
+    assert len(pds.calls("uploadBlob")) == 4  # the big one was never sent
+
+
+def test_render_makes_no_writes(bsky: BlueskyPlatform, pds: FakeBluesky) -> None:
+    bsky.render(make_entry(text="Hi @bob.bsky.test", tags=("x",)))
+    assert {r.method for r in pds.received} <= {"GET"} and pds.create_session_calls == 0
+
+
+# --- exactly once ------------------------------------------------------------------------------
+
+
+def test_record_key_is_a_deterministic_tid(bsky: BlueskyPlatform, pds: FakeBluesky, client: HttpClient,
+                                           credentials: TargetCredentials) -> None:  # fmt: skip
+    entry = make_entry()
+    rkey = bsky.render(entry).payload["rkey"]
+    again = BlueskyPlatform(target_for(pds), client, credentials).render(entry).payload["rkey"]
+
+    assert rkey == again and is_tid(rkey) and len(rkey) == 13 and set(rkey) <= set(TID_ALPHABET)
+    value = 0
+    for char in rkey:
+        value = value * 32 + TID_ALPHABET.index(char)
+    assert value >> 63 == 0
+    assert (value >> 10) // 1_000_000 == int(PUBLISHED.timestamp())  # microseconds within the publication second
+    assert record_key(PUBLISHED, "notes/2026/other") != rkey
+    assert encode_tid((1724171495793000 << 10) | 512) == "3l25zusnsfck2"  # the example of the atcute TID codec
+    assert encode_tid(0) == "2222222222222"  # the spec's TID of zero
+
+
+def test_stall_after_store_then_retry_makes_exactly_one_record(pds: FakeBluesky,
+                                                               credentials: TargetCredentials) -> None:  # fmt: skip
+    impatient = HttpClient(NetworkSettings(allow_private_addresses=True, timeout=0.5))  # the stall lasts until timeout
+    bsky = BlueskyPlatform(target_for(pds), impatient, credentials)
+    entry = make_entry()
+    draft = bsky.render(entry)
+    pds.stall_after_store("createRecord")
+
+    with pytest.raises(PlatformError) as caught:
+        bsky.create(draft, entry)
+    assert caught.value.temporary and caught.value.unknown_outcome
+    assert len(pds.posts) == 1  # stored before the stall
+
+    found = bsky.find(bsky.render(entry), entry)
+    assert found is not None and found.id == pds.posts[0]["uri"] and found.extra == {"cid": pds.posts[0]["cid"]}
+
+    retried = bsky.create(bsky.render(entry), entry)  # a retry without find: the PDS answers 500, create finds it
+    assert retried == found
+    assert len(pds.posts) == 1
+    rkeys = {json.loads(r.body)["rkey"] for r in pds.calls("createRecord")}
+    assert rkeys == {draft.payload["rkey"]}
+
+
+def test_dropped_connection_before_store_then_retry(bsky: BlueskyPlatform, pds: FakeBluesky) -> None:
+    entry = make_entry()
+    draft = bsky.render(entry)
+    pds.drop_next("createRecord")
+
+    with pytest.raises(PlatformError) as caught:
+        bsky.create(draft, entry)
+
+    assert caught.value.temporary and caught.value.unknown_outcome
+    assert bsky.find(draft, entry) is None
+    bsky.create(draft, entry)
+    assert len(pds.posts) == 1
+
+
+def test_dropped_connection_after_store_is_found(bsky: BlueskyPlatform, pds: FakeBluesky) -> None:
+    entry = make_entry()
+    draft = bsky.render(entry)
+    pds.drop_next("create", after_store=True)
+
+    with pytest.raises(PlatformError) as caught:
+        bsky.create(draft, entry)
+
+    assert caught.value.unknown_outcome
+    assert bsky.find(draft, entry) == bsky.create(draft, entry)
+    assert len(pds.posts) == 1
+
+
+def test_find_refuses_a_record_key_holding_another_post(bsky: BlueskyPlatform, pds: FakeBluesky) -> None:
+    entry = make_entry()
+    bsky.create(bsky.render(entry), entry)
+    other = make_entry(published=PUBLISHED + dt.timedelta(microseconds=1000))  # same key and second, other createdAt
+
+    with pytest.raises(PlatformError, match="holds a different post") as caught:
+        bsky.find(bsky.render(other), other)
+    assert not caught.value.temporary
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+def test_server_error_is_temporary(bsky: BlueskyPlatform, pds: FakeBluesky) -> None:
+    entry = make_entry()
+    draft = bsky.render(entry)
+    pds.fail_next("createRecord", status=500)
+
+    with pytest.raises(PlatformError) as caught:
+        bsky.create(draft, entry)
+
+    assert caught.value.temporary and caught.value.retry_after is None
+    assert "HTTP 500" in caught.value.message
+    assert pds.posts == []
+    bsky.create(draft, entry)
+    assert len(pds.posts) == 1
+
+
+def test_rate_limit_gives_retry_after(bsky: BlueskyPlatform, pds: FakeBluesky, tmp_path: Path) -> None:
+    entry = make_entry()
+    draft = bsky.render(entry)
+    pds.fail_next("createRecord", status=429, retry_after=30)
+    with pytest.raises(PlatformError) as caught:
+        bsky.create(draft, entry)
+    assert caught.value.temporary and caught.value.retry_after == 30
+
+    pds.fail_next("uploadBlob", status=429, reset=time.time() + 600)  # only ratelimit-reset, as Bluesky sends
+    photo = make_entry(images=(image(tmp_path, "a.png", "A"),))
+    with pytest.raises(PlatformError) as caught:
+        bsky.create(bsky.render(photo), photo)
+    assert caught.value.temporary and caught.value.retry_after is not None and 0 < caught.value.retry_after <= 600
+    assert pds.posts == []
+
+
+def test_unauthorized_refreshes_then_is_permanent(bsky: BlueskyPlatform, pds: FakeBluesky) -> None:
+    entry = make_entry()
+    bsky.create(bsky.render(make_entry(key="first")), make_entry(key="first"))
+    pds.fail_next("createRecord", status=401, times=2)
+
+    with pytest.raises(PlatformError) as caught:
+        bsky.create(bsky.render(entry), entry)
+
+    assert not caught.value.temporary
+    assert "`homepost auth bsky`" in caught.value.message
+    assert pds.refresh_session_calls == 1 and pds.create_session_calls == 1
+
+
+def test_wrong_app_password_is_permanent(pds: FakeBluesky, client: HttpClient, credentials: TargetCredentials) -> None:
+    credentials.save({"password": "wxyz-wxyz-wxyz-wxyz"})
+    bsky = BlueskyPlatform(target_for(pds), client, credentials)
+    entry = make_entry()
+
+    with pytest.raises(PlatformError) as caught:
+        bsky.create(bsky.render(entry), entry)
+
+    assert not caught.value.temporary and "homepost auth bsky" in caught.value.message
+
+
+def test_missing_password_says_how_to_get_one(pds: FakeBluesky, client: HttpClient, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.delenv("HOMEPOST_BSKY_PASSWORD", raising=False)
+    bsky = BlueskyPlatform(target_for(pds), client, TargetCredentials(tmp_path / "empty", "bsky"))
+    with pytest.raises(PlatformError, match="HOMEPOST_BSKY_PASSWORD") as caught:
+        bsky.create(bsky.render(make_entry()), make_entry())
+    assert not caught.value.temporary
+
+
+# --- sessions ----------------------------------------------------------------------------------
+
+
+def test_session_is_reused_across_posts_and_runs(bsky: BlueskyPlatform, pds: FakeBluesky, client: HttpClient,
+                                                 credentials: TargetCredentials) -> None:  # fmt: skip
+    for key in ("a", "b"):
+        bsky.create(bsky.render(make_entry(key=key)), make_entry(key=key))
+    second_run = BlueskyPlatform(target_for(pds), client, TargetCredentials(credentials.root, "bsky"))
+    second_run.create(second_run.render(make_entry(key="c")), make_entry(key="c"))
+
+    assert pds.create_session_calls == 1 and len(pds.posts) == 3
+    stored = json.loads(load_credentials(credentials.root)["bsky"]["session"])
+    assert stored["did"] == pds.did and stored["accessJwt"] in pds.tokens()
+
+
+def test_expired_access_token_is_refreshed_not_recreated(bsky: BlueskyPlatform, pds: FakeBluesky, client: HttpClient,
+                                                         credentials: TargetCredentials) -> None:  # fmt: skip
+    bsky.create(bsky.render(make_entry(key="a")), make_entry(key="a"))
+    pds.expire_access_token()
+
+    bsky.create(bsky.render(make_entry(key="b")), make_entry(key="b"))
+    later = BlueskyPlatform(target_for(pds), client, credentials)  # picks up the refreshed session
+    later.delete(Copy(id=pds.posts[0]["uri"], url=""))
+
+    assert pds.create_session_calls == 1 and pds.refresh_session_calls == 1
+    assert len(pds.posts) == 1
+
+
+def test_expired_refresh_token_creates_a_new_session(bsky: BlueskyPlatform, pds: FakeBluesky) -> None:
+    bsky.create(bsky.render(make_entry(key="a")), make_entry(key="a"))
+    pds.expire_access_token()
+    pds.expire_refresh_token()
+
+    bsky.create(bsky.render(make_entry(key="b")), make_entry(key="b"))
+
+    assert pds.refresh_session_calls == 1 and pds.create_session_calls == 2 and len(pds.posts) == 2
+
+
+# --- update, delete, reads ---------------------------------------------------------------------
+
+
+def test_update_is_refused_and_delete_removes_the_record(bsky: BlueskyPlatform, pds: FakeBluesky) -> None:
+    entry = make_entry()
+    draft = bsky.render(entry)
+    copy = bsky.create(draft, entry)
+
+    assert bsky.can_update is False
+    with pytest.raises(PlatformError, match="cannot be edited") as caught:
+        bsky.update(copy, draft, entry)
+    assert not caught.value.temporary
+
+    bsky.delete(copy)
+    assert pds.posts == [] and pds.deleted == [copy.id]
+    assert bsky.find(draft, entry) is None
+
+
+def test_query_helper_reads_xrpc(bsky: BlueskyPlatform, pds: FakeBluesky, client: HttpClient) -> None:
+    assert query(client, pds.url, "com.atproto.identity.resolveHandle", {"handle": pds.handle}) == {"did": pds.did}
+    with pytest.raises(PlatformError, match="HandleNotFound") as caught:
+        query(client, pds.url, "com.atproto.identity.resolveHandle", {"handle": "nobody.example"})
+    assert not caught.value.temporary
+
+
+# --- auth --------------------------------------------------------------------------------------
+
+
+class ScriptedIO:
+    def __init__(self, answers: list[str]) -> None:
+        self.answers, self.said, self.asked = answers, [], []  # type: ignore[var-annotated]
+
+    def say(self, message: str) -> None:
+        self.said.append(message)
+
+    def ask(self, prompt: str, secret: bool = False) -> str:
+        self.asked.append((prompt, secret))
+        return self.answers.pop(0)
+
+    def open(self, url: str) -> bool:
+        return False
+
+
+def test_authorize_checks_and_stores_the_app_password(pds: FakeBluesky, client: HttpClient, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.delenv("HOMEPOST_BSKY_PASSWORD", raising=False)
+    credentials = TargetCredentials(tmp_path, "bsky")
+    io = ScriptedIO([pds.password])
+
+    summary = authorize(target_for(pds), client, credentials, io)
+
+    assert summary == f"Authorized @ada.bsky.test ({pds.did})"
+    assert io.asked == [("App password for @ada.bsky.test", True)]
+    assert "App passwords" in io.said[0] and "not your account password" in io.said[0]
+    assert credentials.get("password") == pds.password
+    assert json.loads(credentials.get("session") or "{}")["did"] == pds.did
+    bsky = BlueskyPlatform(target_for(pds), client, credentials)
+    bsky.create(bsky.render(make_entry()), make_entry())
+    assert pds.create_session_calls == 1  # the session made by authorize is used
+
+
+def test_authorize_with_a_wrong_password_stores_nothing(pds: FakeBluesky, client: HttpClient, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.delenv("HOMEPOST_BSKY_PASSWORD", raising=False)
+    credentials = TargetCredentials(tmp_path, "bsky")
+    io = ScriptedIO(["my-account-password"])
+
+    with pytest.raises(PlatformError, match="refused the app password") as caught:
+        authorize(target_for(pds), client, credentials, io)
+
+    assert not caught.value.temporary
+    assert any("does not look like an app password" in line for line in io.said)
+    assert load_credentials(tmp_path) == {}
+
+
+def test_no_credential_appears_in_errors_logs_or_drafts(pds: FakeBluesky, client: HttpClient, tmp_path: Path,
+                                                        credentials: TargetCredentials,
+                                                        caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+    caplog.set_level(logging.DEBUG)
+    bsky = BlueskyPlatform(target_for(pds), client, credentials)
+    messages: list[str] = []
+    drafts: list[Draft] = []
+
+    def attempt(entry: Entry) -> None:
+        draft = bsky.render(entry)
+        drafts.append(draft)
+        try:
+            copy = bsky.create(draft, entry)
+            messages.append(repr(copy))
+            bsky.update(copy, draft, entry)
+        except PlatformError as exc:
+            messages.append(str(exc))
+
+    attempt(make_entry(key="a", images=(image(tmp_path, "a.png", "A"),)))
+    pds.expire_access_token()
+    attempt(make_entry(key="b"))
+    pds.fail_next("createRecord", status=401, times=2)
+    attempt(make_entry(key="c"))
+    pds.fail_next("createRecord", status=429, retry_after=5)
+    attempt(make_entry(key="d"))
+    pds.expire_access_token()
+    pds.expire_refresh_token()
+    pds.password = "zzzz-zzzz-zzzz-zzzz"  # the stored one is now wrong
+    attempt(make_entry(key="e"))
+    try:
+        other = TargetCredentials(tmp_path / "other", "bsky")
+        authorize(target_for(pds), client, other, ScriptedIO(["qqqq-qqqq-qqqq-qqqq"]))
+    except PlatformError as exc:
+        messages.append(str(exc))
+
+    secrets = [*pds.tokens(), "abcd-efgh-ijkl-mnop", "zzzz-zzzz-zzzz-zzzz", "qqqq-qqqq-qqqq-qqqq"]
+    assert len(pds.tokens()) >= 6 and len(messages) == 8  # two copies, two update refusals, four errors
+    shown = "\n".join([caplog.text, *messages, *(d.preview() for d in drafts)])
+    shown += "\n".join(json.dumps(d.payload) for d in drafts)
+    shown += "\n".join(f"{r.getMessage()} {r.args}" for r in caplog.records)
+    for secret in secrets:
+        assert secret not in shown
+        assert secret.split(".")[-1] not in shown
+
+
+def test_article_card_skips_an_oversized_cover(bsky: BlueskyPlatform, tmp_path: Path) -> None:
+    cover = image(tmp_path, "cover.png", "Huge cover", size=1_000_001)
+    other = image(tmp_path, "inline.png", "A chart")
+    entry = make_entry(title="Numbers", summary="A chart.", images=(cover, other))
+
+    draft = bsky.render(entry)
+
+    assert draft.media == (other,)
+    assert draft.notes == ("the first image is over 1,000,000 bytes: the link card shows inline.png",
+                           "1 other image(s) not attached: an article goes out as a link card")  # fmt: skip
