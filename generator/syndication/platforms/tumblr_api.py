@@ -1,0 +1,292 @@
+"""Tumblr's API v2 at the HTTP level: OAuth 1.0a signing, the response envelope, errors, uploads.
+
+Every request is signed with HMAC-SHA1 by oauthlib's `Client` (what requests-oauthlib uses) and
+sent through the one HttpClient. Form-encoded bodies are signed with the request; JSON and
+multipart bodies are not (only the URL and the oauth parameters are), as Tumblr expects. Answers
+come in Tumblr's envelope, `{"meta": {"status", "msg"}, "response": ..., "errors": [...]}`, and
+failures become PlatformErrors whose messages never carry a credential. The three-legged
+authorization (request token, the user's consent in a browser, access token) and the one-shot
+loopback server that receives the browser back are here too.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import urllib3
+from oauthlib.common import urldecode
+from oauthlib.oauth1 import SIGNATURE_HMAC_SHA1, SIGNATURE_TYPE_AUTH_HEADER, Client
+
+from generator.errors import NetworkError
+from generator.http import HttpClient, Response
+from generator.syndication.base import PlatformError
+
+log = logging.getLogger(__name__)
+
+FORM = "application/x-www-form-urlencoded"
+DEFAULT_RETRY_AFTER = 60.0  # seconds, when a 429 says neither Retry-After nor a reset
+QUOTA_CODES = {8004, 8011, 8022, 8023}  # 403 subcodes for a used-up daily limit: wait, not re-authorize
+APPS_PAGE = "https://www.tumblr.com/oauth/apps"
+_MESSAGE_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Keys:
+    """OAuth 1.0a credentials: the app's consumer key and secret, and a token with its secret."""
+
+    consumer_key: str = field(repr=False)
+    consumer_secret: str = field(repr=False)
+    token: str | None = field(default=None, repr=False)
+    token_secret: str | None = field(default=None, repr=False)
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every value here, to keep them out of messages."""
+        return tuple(v for v in (self.consumer_key, self.consumer_secret, self.token, self.token_secret) if v)
+
+
+class _DropDebug(logging.Filter):
+    """oauthlib logs signature base strings (with the consumer key and token) at DEBUG: drop those."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+def _quiet_oauthlib() -> None:
+    for name in ("oauthlib.oauth1.rfc5849", "oauthlib.oauth1.rfc5849.signature"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _DropDebug) for f in logger.filters):
+            logger.addFilter(_DropDebug())
+
+
+def sign(keys: Keys, method: str, url: str, form: Mapping[str, str] | None = None, *,
+         callback: str | None = None, verifier: str | None = None) -> tuple[dict[str, str], str | None]:  # fmt: skip
+    """The Authorization header for a request, and the form body (signed with it) when there is one."""
+    _quiet_oauthlib()
+    client = Client(
+        keys.consumer_key, client_secret=keys.consumer_secret, resource_owner_key=keys.token,
+        resource_owner_secret=keys.token_secret, callback_uri=callback, verifier=verifier,
+        signature_method=SIGNATURE_HMAC_SHA1, signature_type=SIGNATURE_TYPE_AUTH_HEADER,
+    )  # fmt: skip
+    if form:
+        _, headers, body = client.sign(url, method, body=dict(form), headers={"Content-Type": FORM})
+        return {"Authorization": headers["Authorization"]}, body
+    _, headers, _ = client.sign(url, method)
+    return {"Authorization": headers["Authorization"]}, None
+
+
+def multipart(payload: dict[str, Any], files: Iterable[tuple[str, str, str, bytes]]) -> tuple[bytes, str]:
+    """A multipart/form-data body: the NPF JSON in a `json` part, then each (identifier, filename, type, data)."""
+    fields: list[tuple[str, tuple[str | None, str | bytes, str]]] = [
+        ("json", (None, json.dumps(payload, ensure_ascii=False), "application/json"))
+    ]
+    fields += [(identifier, (filename, data, mime)) for identifier, filename, mime, data in files]
+    return urllib3.encode_multipart_formdata(fields)
+
+
+def clean(text: str, secrets: Iterable[str] = ()) -> str:
+    """`text` fit for a message: one short line, and never a credential."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[redacted]")
+    text = re.sub(r"\s+", " ", re.sub(r"[\x00-\x1f\x7f]", " ", text)).strip()
+    return text if len(text) <= _MESSAGE_LIMIT else text[: _MESSAGE_LIMIT - 1].rstrip() + "…"
+
+
+def detail(response: Response) -> str:
+    """What Tumblr said went wrong: errors[].detail or title (with its code), else meta.msg, else the status."""
+    try:
+        data = response.json()
+    except NetworkError:
+        data = None
+    parts: list[str] = []
+    if isinstance(data, dict):
+        for error in data.get("errors") or []:
+            if isinstance(error, dict) and (error.get("detail") or error.get("title")):
+                text, code = str(error.get("detail") or error.get("title")), error.get("code")
+                parts.append(f"{text} ({code})" if code else text)
+        meta = data.get("meta")
+        if not parts and isinstance(meta, dict) and meta.get("msg"):
+            parts.append(str(meta["msg"]))
+    elif response.headers.get("content-type", "").startswith("text/plain") and response.text.strip():
+        parts.append(response.text)  # the OAuth endpoints answer in plain text
+    return "; ".join(parts) or f"HTTP {response.status}"
+
+
+def error_codes(response: Response) -> set[int]:
+    """The subcodes in errors[].code."""
+    try:
+        data = response.json()
+    except NetworkError:
+        return set()
+    errors = data.get("errors") if isinstance(data, dict) else None
+    return {e["code"] for e in errors or [] if isinstance(e, dict) and isinstance(e.get("code"), int)}
+
+
+def retry_after(response: Response, default: float = DEFAULT_RETRY_AFTER) -> float:
+    """Seconds to wait: Retry-After (seconds or a date), else the used-up hourly or daily limit's reset."""
+    value = response.headers.get("retry-after", "").strip()
+    if value.isdigit():
+        return float(value)
+    if value:
+        try:
+            return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            pass
+    for period in ("perhour", "perday"):
+        remaining = response.headers.get(f"x-ratelimit-{period}-remaining", "").strip()
+        reset = response.headers.get(f"x-ratelimit-{period}-reset", "").strip()
+        if remaining == "0" and reset.isdigit():
+            return float(reset)
+    return default
+
+
+def failure(response: Response, name: str, secrets: Iterable[str] = ()) -> PlatformError:
+    """The PlatformError for a non-2xx answer of the API."""
+    status, said = response.status, clean(detail(response), secrets)
+    if status == 429:
+        return PlatformError(f"{name}: Tumblr's rate limit was hit ({said})", temporary=True, retry_after=retry_after(response))
+    if status == 403 and error_codes(response) & QUOTA_CODES:
+        return PlatformError(f"{name}: a daily Tumblr limit is used up ({said})", temporary=True,
+                             retry_after=retry_after(response, default=3600.0))  # fmt: skip
+    if status in (401, 403):
+        return PlatformError(f"{name}: Tumblr refused the credentials ({said}); run `homepost auth {name}`", temporary=False)
+    if status >= 500:
+        return PlatformError(f"{name}: Tumblr answered {status} ({said})", temporary=True)
+    return PlatformError(f"{name}: Tumblr answered {status} ({said})", temporary=False)
+
+
+class Api:
+    """Signed calls to one Tumblr API base URL, each answer checked against the envelope."""
+
+    def __init__(self, client: HttpClient, base: str, keys: Keys, name: str) -> None:
+        self.client, self.base, self.keys, self.name = client, base.rstrip("/"), keys, name
+
+    def call(self, method: str, path: str, *, params: Mapping[str, str] | None = None, json_body: Any = None,
+             form: Mapping[str, str] | None = None, upload: tuple[bytes, str] | None = None,
+             creates: bool = False, absent_ok: bool = False) -> dict[str, Any] | None:  # fmt: skip
+        """The `response` of one call; None for a 404 when `absent_ok`. `creates`: a lost answer leaves the outcome unknown."""
+        url = self.base + path + ("?" + urlencode(params) if params else "")
+        headers, body = sign(self.keys, method, url, form)
+        data: bytes | str | None = body
+        if upload is not None:
+            data, headers["Content-Type"] = upload
+        elif json_body is not None:
+            data, headers["Content-Type"] = json.dumps(json_body, ensure_ascii=False).encode("utf-8"), "application/json"
+        elif form:
+            headers["Content-Type"] = FORM
+        try:
+            response = self.client.request(method, url, headers=headers, data=data, follow_redirects=False)
+        except NetworkError as exc:
+            where = "; the post may have been stored" if creates else ""
+            raise PlatformError(f"{self.name}: {clean(exc.problems[0].message)}{where}", temporary=True,
+                                unknown_outcome=creates) from None  # fmt: skip
+        if absent_ok and response.status == 404:
+            return None
+        if not 200 <= response.status < 300:
+            raise failure(response, self.name, self.keys.secrets())
+        try:
+            envelope = response.json()
+        except NetworkError:
+            raise PlatformError(f"{self.name}: Tumblr answered {response.status} without JSON", temporary=True,
+                                unknown_outcome=creates) from None  # fmt: skip
+        answer = envelope.get("response") if isinstance(envelope, dict) else None
+        return answer if isinstance(answer, dict) else {}
+
+
+# --- the three-legged authorization -----------------------------------------------------------
+
+
+def oauth_step(client: HttpClient, url: str, keys: Keys, *, callback: str | None = None,
+               verifier: str | None = None) -> dict[str, str]:  # fmt: skip
+    """POST a signed request to an OAuth endpoint (request_token, access_token); its form-encoded answer."""
+    headers, _ = sign(keys, "POST", url, callback=callback, verifier=verifier)
+    step = urlsplit(url).path.rsplit("/", 1)[-1]
+    try:
+        response = client.post(url, headers=headers, follow_redirects=False)
+    except NetworkError as exc:
+        raise PlatformError(f"tumblr {step}: {clean(exc.problems[0].message)}", temporary=True) from None
+    said = clean(detail(response), keys.secrets())
+    if response.status in (400, 401, 403):
+        hint = f"check the consumer key and secret of your app at {APPS_PAGE}" if step == "request_token" else "authorize again"
+        raise PlatformError(f"tumblr {step}: Tumblr refused the request ({said}); {hint}", temporary=False)
+    if response.status != 200:
+        raise PlatformError(f"tumblr {step}: Tumblr answered {response.status} ({said})", temporary=response.status >= 500)
+    try:
+        values = dict(urldecode(response.text.strip()))
+    except ValueError:
+        raise PlatformError(f"tumblr {step}: the answer was not form-encoded", temporary=False) from None
+    if not values.get("oauth_token") or not values.get("oauth_token_secret"):
+        raise PlatformError(f"tumblr {step}: the answer had no oauth_token", temporary=False)
+    return values
+
+
+class _CallbackHandler(BaseHTTPRequestHandler):
+    server: _CallbackServer
+
+    def log_message(self, format: str, *args: object) -> None:  # the query carries the verifier
+        pass
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        owner = self.server.owner
+        if parts.path != "/callback":
+            self._answer(404, "Not found.")
+        elif query.get("oauth_token") != owner.expected or not query.get("oauth_verifier"):
+            self._answer(400, "This is not the authorization Homepost is waiting for, or it was declined.")
+        else:
+            owner.verifier = query["oauth_verifier"]
+            self._answer(200, "Homepost is authorized on Tumblr. You can close this tab.")
+            owner.received.set()
+
+    def _answer(self, status: int, message: str) -> None:
+        body = f"<!doctype html><title>Homepost</title><p>{message}</p>".encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class _CallbackServer(HTTPServer):
+    owner: Callback
+
+
+class Callback:
+    """A one-shot HTTP server on 127.0.0.1 where the browser comes back from Tumblr with the oauth_verifier."""
+
+    def __init__(self) -> None:
+        self.expected: str | None = None  # the request token the answer must carry
+        self.verifier: str | None = None
+        self.received = threading.Event()
+        self._server = _CallbackServer(("127.0.0.1", 0), _CallbackHandler)
+        self._server.owner = self
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/callback"
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+
+    def wait(self, seconds: float) -> str | None:
+        """The verifier once the browser is back, or None after `seconds`."""
+        return self.verifier if self.received.wait(seconds) else None
+
+    def close(self) -> None:
+        """Stop listening."""
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+    def __enter__(self) -> Callback:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

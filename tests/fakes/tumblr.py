@@ -1,0 +1,454 @@
+"""A loopback fake of Tumblr: API v2 (NPF posts, user info) and the OAuth 1.0a endpoints of www.tumblr.com.
+
+    with FakeTumblr(blog="example") as tumblr:
+        target = TargetSettings(name="tumblr", platform="tumblr", blog="example", api=tumblr.url)
+        TargetCredentials(root, "tumblr").save(tumblr.credentials())
+        tumblr.fail_next("create", status=500)           # the next create answers 500
+        tumblr.fail_next("list", status=429, retry_after=30)
+        tumblr.stall_after_store("create")               # stores the post, then never answers
+        tumblr.drop_next("edit")                         # closes the connection without an answer
+        assert len(tumblr.posts) == 1
+
+One server plays both hosts: pass `tumblr.url` as the target's `api` and as authorize's
+`oauth_base`. Every request must carry a valid OAuth 1.0a HMAC-SHA1 Authorization header: the
+signature is recomputed with oauthlib's server-side check (form bodies signed, JSON and multipart
+bodies not), the consumer key and token must be the ones given, and a nonce may not be reused.
+
+Kinds for fail_next / stall_after_store / drop_next: "create" (POST /v2/blog/{blog}/posts), "edit"
+(PUT /v2/blog/{blog}/posts/{id}), "fetch" (GET .../posts/{id}), "list" (GET /v2/blog/{blog}/posts),
+"delete" (POST /v2/blog/{blog}/post/delete), "user" (GET /v2/user/info), "request_token",
+"authorize", "access_token"; or an exact path starting with "/".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass
+from email.parser import BytesParser
+from email.policy import HTTP
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from oauthlib.common import Request
+from oauthlib.oauth1.rfc5849 import signature, utils
+
+from tests.servers import LoopbackServer, Received, Reply
+
+REASONS = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+           429: "Limit Exceeded", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}  # fmt: skip
+_ROUTES = (
+    ("POST", re.compile(r"/v2/blog/(?P<blog>[^/]+)/posts"), "create"),
+    ("GET", re.compile(r"/v2/blog/(?P<blog>[^/]+)/posts"), "list"),
+    ("PUT", re.compile(r"/v2/blog/(?P<blog>[^/]+)/posts/(?P<id>[^/]+)"), "edit"),
+    ("GET", re.compile(r"/v2/blog/(?P<blog>[^/]+)/posts/(?P<id>[^/]+)"), "fetch"),
+    ("POST", re.compile(r"/v2/blog/(?P<blog>[^/]+)/post/delete"), "delete"),
+    ("GET", re.compile(r"/v2/user/info"), "user"),
+    ("POST", re.compile(r"/oauth/request_token"), "request_token"),
+    ("GET", re.compile(r"/oauth/authorize"), "authorize"),
+    ("POST", re.compile(r"/oauth/access_token"), "access_token"),
+)
+
+
+class _Drop(OSError):
+    """Raised inside an answer: tests.servers then closes the connection without a response."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file part of a multipart create or edit."""
+
+    identifier: str
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class _Cue:
+    kind: str
+    times: int
+    status: int = 500
+    retry_after: float | None = None
+    code: int = 0
+    action: str = "fail"  # fail, stall, drop, drop_after
+    seconds: float = 10.0
+
+
+def envelope(status: int, response: Any = None, errors: list[dict[str, Any]] | None = None,
+             headers: tuple[tuple[str, str], ...] = ()) -> Reply:  # fmt: skip
+    """A reply in Tumblr's envelope."""
+    body: dict[str, Any] = {"meta": {"status": status, "msg": REASONS.get(status, "Error")},
+                            "response": response if response is not None else []}  # fmt: skip
+    if errors is not None:
+        body["errors"] = errors
+    return Reply(status, json.dumps(body), (("Content-Type", "application/json; charset=utf-8"), *headers))
+
+
+def error(status: int, title: str, code: int = 0, detail: str = "") -> Reply:
+    """An error reply, `errors` filled as the NPF routes do."""
+    return envelope(status, errors=[{"title": title, "code": code, "detail": detail or title}])
+
+
+class FakeTumblr:
+    """Tumblr's API v2 and OAuth endpoints on 127.0.0.1, keeping what was posted."""
+
+    def __init__(self, blog: str = "example", user: str = "alice", consumer_key: str = "ck-fake-consumer",
+                 consumer_secret: str = "cs-fake-secret", token: str = "tok-fake-access",
+                 token_secret: str = "ts-fake-access-secret") -> None:  # fmt: skip
+        self.blog, self.user = blog, user
+        self.consumer_key, self.consumer_secret = consumer_key, consumer_secret
+        self.token, self.token_secret = token, token_secret  # what access_token hands out, and the API accepts
+        self.posts: dict[str, dict[str, Any]] = {}  # id -> the stored post as /posts returns it (npf=true)
+        self.uploads: list[Upload] = []
+        self.deleted: list[str] = []
+        self.request_tokens: dict[str, dict[str, str]] = {}  # token -> secret, callback, verifier
+        self.refusals: list[str] = []  # why requests were refused 401 (for debugging a test)
+        self._cues: list[_Cue] = []
+        self._nonces: set[tuple[str, str, str]] = set()
+        self._lock = threading.Lock()
+        self._next_id = 700_000_000_000_000_001
+        self.server = LoopbackServer()
+        self.server.fallback = self._answer
+        self.url = self.server.url("").rstrip("/")
+
+    # --- the documented knobs ---------------------------------------------------------------------
+
+    @property
+    def host(self) -> str:
+        """The blog's host name, as its post URLs carry it."""
+        return f"{self.blog}.tumblr.com"
+
+    def credentials(self) -> dict[str, str]:
+        """The four values TargetCredentials.save() needs for a target using this fake."""
+        return {"consumer_key": self.consumer_key, "consumer_secret": self.consumer_secret,
+                "oauth_token": self.token, "oauth_token_secret": self.token_secret}  # fmt: skip
+
+    def revoke(self) -> None:
+        """The access token stops working: every API call answers 401."""
+        self.token = "revoked-" + self.token
+
+    def fail_next(self, path_or_kind: str, status: int = 500, times: int = 1, retry_after: float | None = None,
+                  code: int = 0) -> None:  # fmt: skip
+        """Answer `status` (in Tumblr's envelope, `code` as the error subcode) to the next `times` requests of
+        that kind; 429 carries Retry-After when given, else X-Ratelimit-Perhour-Remaining: 0 and its reset."""
+        self._cues.append(_Cue(path_or_kind, times, status, retry_after, code))
+
+    def stall_after_store(self, path_or_kind: str = "create", times: int = 1, seconds: float = 10.0) -> None:
+        """Do the work (store the post), then withhold the answer for `seconds` and close the connection."""
+        self._cues.append(_Cue(path_or_kind, times, action="stall", seconds=seconds))
+
+    def drop_next(self, path_or_kind: str, times: int = 1, after_store: bool = False) -> None:
+        """Close the connection without an answer, before doing anything (or after storing, with after_store)."""
+        self._cues.append(_Cue(path_or_kind, times, action="drop_after" if after_store else "drop"))
+
+    def add_post(self, source_url: str = "", text: str = "A post made elsewhere.", timestamp: int | None = None) -> str:
+        """A post the writer made some other way (in Tumblr's app), as the newest; its id."""
+        with self._lock:
+            post_id = str(self._next_id)
+            self._next_id += 1
+        payload = {"content": [{"type": "text", "text": text}], "source_url": source_url}
+        self.posts[post_id] = self._post(post_id, payload, {}, created=timestamp)
+        return post_id
+
+    def requests(self, kind: str) -> list[Received]:
+        """The requests of one kind received so far."""
+        return [r for r in self.server.received if self._kind(r)[0] == kind]
+
+    def close(self) -> None:
+        """Stop the server."""
+        self.server.close()
+
+    def __enter__(self) -> FakeTumblr:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- dispatch ---------------------------------------------------------------------------------
+
+    def _kind(self, received: Received) -> tuple[str, dict[str, str]]:
+        path = urlsplit(received.path).path
+        for method, pattern, kind in _ROUTES:
+            match = pattern.fullmatch(path)
+            if match and method == received.method:
+                return kind, match.groupdict()
+        return "", {}
+
+    def _cue(self, kind: str, path: str) -> _Cue | None:
+        with self._lock:
+            for cue in self._cues:
+                if cue.kind in (kind, path) and cue.times > 0:
+                    cue.times -= 1
+                    return cue
+        return None
+
+    def _answer(self, received: Received) -> Reply:
+        kind, args = self._kind(received)
+        path = urlsplit(received.path).path
+        if not kind:
+            return error(404, "Not Found")
+        cue = self._cue(kind, path)
+        if cue and cue.action == "drop":
+            raise _Drop("dropped on cue")
+        if cue and cue.action == "fail":
+            headers: tuple[tuple[str, str], ...] = ()
+            if cue.status == 429:
+                headers = (("Retry-After", str(int(cue.retry_after))),) if cue.retry_after is not None else (
+                    ("X-Ratelimit-Perhour-Remaining", "0"), ("X-Ratelimit-Perhour-Reset", "1800"))
+            return envelope(cue.status, errors=[{"title": REASONS.get(cue.status, "Error"), "code": cue.code}], headers=headers)
+        if kind in ("request_token", "authorize", "access_token"):
+            reply = getattr(self, "_" + kind)(received)
+        else:
+            refused = self._verify(received, self.token, self.token_secret)
+            if refused:
+                reply = refused
+            elif kind != "user" and args.get("blog") not in (self.blog, self.host):
+                reply = error(404, "Not Found", detail="Blog not found")
+            else:
+                reply = getattr(self, "_" + kind)(received, args)
+        if cue and cue.action == "stall":
+            self.server.closing.wait(cue.seconds)
+            raise _Drop("stalled on cue")
+        if cue and cue.action == "drop_after":
+            raise _Drop("dropped on cue after storing")
+        return Reply(reply.status, reply.body, (*reply.headers, *self._limits()))
+
+    def _limits(self) -> tuple[tuple[str, str], ...]:
+        used = len(self.server.received)
+        return (("X-Ratelimit-Perhour-Limit", "1000"), ("X-Ratelimit-Perhour-Remaining", str(max(0, 1000 - used))),
+                ("X-Ratelimit-Perhour-Reset", "1800"), ("X-Ratelimit-Perday-Limit", "5000"),
+                ("X-Ratelimit-Perday-Remaining", str(max(0, 5000 - used))), ("X-Ratelimit-Perday-Reset", "43200"))  # fmt: skip
+
+    # --- OAuth 1.0a -------------------------------------------------------------------------------
+
+    def _verify(self, received: Received, token: str | None, token_secret: str | None) -> Reply | None:
+        """None when the request is signed by the expected consumer (and token); else a 401."""
+        header = received.headers.get("Authorization", "")
+        oauth = _oauth_params(header)
+        if not oauth:
+            return self._refuse("no OAuth Authorization header")
+        kind = received.headers.get("Content-Type", "")
+        body = received.body.decode("utf-8") if kind.startswith("application/x-www-form-urlencoded") else ""
+        uri = self.url + received.path
+        request = Request(uri, received.method, body, {"Authorization": header})
+        request.params = signature.collect_parameters(uri_query=urlsplit(uri).query, body=body,
+                                                      headers={"Authorization": header}, with_realm=False)  # fmt: skip
+        request.signature = oauth.get("oauth_signature", "")
+        stamp = oauth.get("oauth_timestamp", "0")
+        if oauth.get("oauth_signature_method") != "HMAC-SHA1":
+            return self._refuse("signature method is not HMAC-SHA1")
+        if oauth.get("oauth_consumer_key") != self.consumer_key:
+            return self._refuse("unknown consumer key")
+        if token is not None and oauth.get("oauth_token") != token:
+            return self._refuse("unknown or missing oauth_token")
+        if not stamp.isdigit() or abs(time.time() - int(stamp)) > 300:
+            return self._refuse("timestamp too far off")
+        nonce = (self.consumer_key, oauth.get("oauth_nonce", ""), stamp)
+        if not nonce[1] or nonce in self._nonces:
+            return self._refuse("nonce missing or used before")
+        if not signature.verify_hmac_sha1(request, self.consumer_secret, token_secret):
+            return self._refuse("oauth_signature does not match")
+        self._nonces.add(nonce)
+        return None
+
+    def _refuse(self, why: str) -> Reply:
+        self.refusals.append(why)
+        return error(401, "Unauthorized", detail="Unable to authorize")
+
+    def _request_token(self, received: Received) -> Reply:
+        refused = self._verify(received, None, None)
+        if refused:
+            return Reply(401, "oauth_signature does not match expected value", (("Content-Type", "text/plain"),))
+        oauth = _oauth_params(received.headers["Authorization"])
+        number = len(self.request_tokens) + 1
+        token = f"rt-{number}"
+        self.request_tokens[token] = {"secret": f"rts-{number}", "callback": oauth.get("oauth_callback", "oob"), "verifier": f"v-{number}"}
+        body = urlencode({"oauth_token": token, "oauth_token_secret": f"rts-{number}", "oauth_callback_confirmed": "true"})
+        return Reply(200, body, (("Content-Type", "application/x-www-form-urlencoded"),))
+
+    def _authorize(self, received: Received) -> Reply:
+        """The writer clicks "Allow": back to the callback with a verifier (shown on the page for "oob")."""
+        token = parse_qs(urlsplit(received.path).query).get("oauth_token", [""])[0]
+        pending = self.request_tokens.get(token)
+        if pending is None:
+            return Reply(400, "Missing or invalid request token.", (("Content-Type", "text/plain"),))
+        if pending["callback"] == "oob":
+            return Reply(200, f"oauth_verifier={pending['verifier']}", (("Content-Type", "text/plain"),))
+        query = urlencode({"oauth_token": token, "oauth_verifier": pending["verifier"]})
+        return Reply(302, b"", (("Location", f"{pending['callback']}?{query}"),))
+
+    def _access_token(self, received: Received) -> Reply:
+        oauth = _oauth_params(received.headers.get("Authorization", ""))
+        pending = self.request_tokens.get(oauth.get("oauth_token", ""))
+        if pending is None or self._verify(received, oauth.get("oauth_token"), pending["secret"]):
+            return Reply(401, "oauth_signature does not match expected value", (("Content-Type", "text/plain"),))
+        if oauth.get("oauth_verifier") != pending["verifier"]:
+            return Reply(401, "Invalid oauth_verifier", (("Content-Type", "text/plain"),))
+        del self.request_tokens[oauth["oauth_token"]]  # single use
+        body = urlencode({"oauth_token": self.token, "oauth_token_secret": self.token_secret})
+        return Reply(200, body, (("Content-Type", "application/x-www-form-urlencoded"),))
+
+    # --- the API ----------------------------------------------------------------------------------
+
+    def _user(self, received: Received, args: dict[str, str]) -> Reply:
+        blog = {"name": self.blog, "title": self.blog.title(), "url": f"https://{self.host}/", "primary": True,
+                "followers": 3, "tweet": "N", "type": "public"}  # fmt: skip
+        user = {"name": self.user, "following": 1, "likes": 0, "default_post_format": "html", "blogs": [blog]}
+        return envelope(200, {"user": user})
+
+    def _create(self, received: Received, args: dict[str, str]) -> Reply:
+        parsed = self._body(received)
+        if isinstance(parsed, Reply):
+            return parsed
+        with self._lock:
+            post_id = str(self._next_id)
+            self._next_id += 1
+        self.posts[post_id] = self._post(post_id, *parsed)
+        return envelope(201, {"id": post_id})
+
+    def _edit(self, received: Received, args: dict[str, str]) -> Reply:
+        if args["id"] not in self.posts:
+            return error(404, "Not Found", detail="Post not found")
+        parsed = self._body(received)
+        if isinstance(parsed, Reply):
+            return parsed
+        self.posts[args["id"]] = self._post(args["id"], *parsed, created=self.posts[args["id"]]["timestamp"])
+        return envelope(200, {"id": args["id"]})
+
+    def _fetch(self, received: Received, args: dict[str, str]) -> Reply:
+        post = self.posts.get(args["id"])
+        return envelope(200, post) if post else error(404, "Not Found", detail="Post not found")
+
+    def _list(self, received: Received, args: dict[str, str]) -> Reply:
+        query = {k: v[0] for k, v in parse_qs(urlsplit(received.path).query).items()}
+        limit = min(max(int(query.get("limit", "20")), 1), 20)
+        offset = int(query.get("offset", "0"))
+        newest = list(reversed(self.posts.values()))
+        blog = {"name": self.blog, "url": f"https://{self.host}/", "title": self.blog.title(), "total_posts": len(newest)}
+        return envelope(200, {"blog": blog, "posts": newest[offset: offset + limit], "total_posts": len(newest)})
+
+    def _delete(self, received: Received, args: dict[str, str]) -> Reply:
+        kind = received.headers.get("Content-Type", "")
+        values = json.loads(received.body or b"{}") if kind.startswith("application/json") else \
+            {k: v[0] for k, v in parse_qs(received.body.decode()).items()}  # fmt: skip
+        post_id = str(values.get("id", ""))
+        if post_id not in self.posts:
+            return error(404, "Not Found", detail="Post not found")
+        del self.posts[post_id]
+        self.deleted.append(post_id)
+        return envelope(200, {"id": post_id})
+
+    # --- NPF bodies -------------------------------------------------------------------------------
+
+    def _body(self, received: Received) -> tuple[dict[str, Any], dict[str, Upload]] | Reply:
+        kind = received.headers.get("Content-Type", "")
+        files: dict[str, Upload] = {}
+        try:
+            if kind.startswith("multipart/form-data"):
+                message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {kind}\r\n\r\n".encode() + received.body)
+                payload = None
+                for part in message.iter_parts():
+                    name = part.get_param("name", header="content-disposition")
+                    data = part.get_payload(decode=True) or b""
+                    if name == "json":
+                        payload = json.loads(data)
+                    elif isinstance(name, str):
+                        files[name] = Upload(name, part.get_filename() or "", part.get_content_type(), data)
+            elif kind.startswith("application/json"):
+                payload = json.loads(received.body)
+            else:
+                return error(400, "Bad Request", 8001, "Content-Type must be application/json or multipart/form-data")
+        except ValueError:
+            return error(400, "Bad Request", 8001, "The JSON body could not be parsed")
+        problem = _check_npf(payload, files)
+        if problem:
+            return error(400, problem, 8001)
+        self.uploads += files.values()
+        return payload, files  # type: ignore[return-value]
+
+    def _post(self, post_id: str, payload: dict[str, Any], files: dict[str, Upload], created: int | None = None) -> dict[str, Any]:
+        content = []
+        for block in payload["content"]:
+            if block.get("type") == "image":
+                block = {**block, "media": [self._media(m, files) for m in block["media"]]}
+            content.append(block)
+        tags = payload.get("tags") or ""
+        tags = [t.strip() for t in tags.split(",") if t.strip()] if isinstance(tags, str) else list(tags)
+        now = int(time.time())
+        return {
+            "object_type": "post", "type": "blocks", "is_blocks_post_format": True, "id": int(post_id), "id_string": post_id,
+            "blog_name": self.blog, "post_url": f"https://{self.host}/post/{post_id}", "timestamp": created or now,
+            "date": time.strftime("%Y-%m-%d %H:%M:%S GMT", time.gmtime(created or now)), "state": payload.get("state", "published"),
+            "tags": tags, "source_url": payload.get("source_url", ""), "content": content, "layout": payload.get("layout", []), "trail": [],
+        }  # fmt: skip
+
+    def _media(self, media: dict[str, Any], files: dict[str, Upload]) -> dict[str, Any]:
+        upload = files.get(media.get("identifier", ""))
+        if upload is None:
+            return media
+        digest = hashlib.sha1(upload.data).hexdigest()[:32]
+        extension = upload.content_type.split("/")[-1].replace("jpeg", "jpg")
+        stored = {"type": upload.content_type, "url": f"https://64.media.tumblr.com/{digest}/tumblr_{digest[:12]}_1280.{extension}"}
+        stored.update(width=media.get("width", 540), height=media.get("height", 405))
+        return stored
+
+
+def _oauth_params(header: str) -> dict[str, str]:
+    """The oauth_* parameters of an Authorization header, unescaped (empty when it is not OAuth)."""
+    try:
+        pairs = utils.parse_authorization_header(header)
+    except ValueError:
+        return {}
+    return {key: utils.unescape(value) for key, value in pairs if key.startswith("oauth_")}
+
+
+def _check_npf(payload: Any, files: dict[str, Upload]) -> str | None:
+    """What is wrong with an NPF create/edit body, by the NPF spec's rules and limits, or None."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("content"), list) or not payload["content"]:
+        return "'content' must be an array"
+    blocks = payload["content"]
+    counts = {"image": 0, "link": 0, "inline": 0}
+    for block in blocks:
+        kind = block.get("type") if isinstance(block, dict) else None
+        if kind == "text":
+            text = block.get("text")
+            if not isinstance(text, str) or len(text) > 4096:
+                return "a text block's 'text' must be a string of at most 4096 characters"
+            for fmt in block.get("formatting", []):
+                if not 0 <= fmt.get("start", -1) < fmt.get("end", -1) <= len(text):
+                    return "a formatting range is out of bounds"
+                if fmt.get("type") == "link":
+                    counts["inline"] += 1
+                    if not fmt.get("url"):
+                        return "a link formatting needs a url"
+        elif kind == "image":
+            media = block.get("media")
+            if not isinstance(media, list) or not media:
+                return "an image block needs 'media'"
+            if any(m.get("identifier") not in files and not m.get("url") for m in media):
+                return "an image block's identifier has no uploaded part"
+            if len(block.get("alt_text", "")) > 4096:
+                return "alt_text is longer than 4096 characters"
+            counts["image"] += 1
+        elif kind == "link":
+            if not block.get("url"):
+                return "a link block needs a url"
+            counts["link"] += 1
+        else:
+            return f"unknown content block type {kind!r}"
+    if counts["image"] > 30 or counts["link"] > 10 or counts["inline"] > 100:
+        return "too many image blocks, link blocks or inline links"
+    if not isinstance(payload.get("tags", ""), (str, list)):
+        return "'tags' must be a comma-separated string"
+    for layout in payload.get("layout", []):
+        if layout.get("type") == "rows":
+            used = sorted(i for row in layout.get("display", []) for i in row.get("blocks", []))
+            if used != list(range(len(blocks))):
+                return "a rows layout must reference every content block once"
+            if not -1 <= layout.get("truncate_after", -1) < len(blocks) - 1:
+                return "truncate_after is out of range"
+    return None
