@@ -1,0 +1,139 @@
+"""`homepost syndicate` end to end: the real platform modules against loopback fakes of Mastodon and
+Bluesky, the real CLI, credentials from the environment, and the built page linking each copy."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import mf2py
+import pytest
+
+from generator.syndication.outbox import OUTBOX_FILE
+from tests.fakes.bluesky import FakeBluesky
+from tests.fakes.mastodon import MastodonFake
+from tests.helpers import build, run_cli, write_files
+from tests.servers import LoopbackServer, static_site
+
+POST = "---\ntitle: Owning your words\ndate: 2026-05-01\ntags: [IndieWeb, 播客]\nsummary: Why the original lives at home.\n---\nA body that stays home. 下了一夜的雨。\n"
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    root = tmp_path / "site"
+    with LoopbackServer() as host, MastodonFake() as mastodon, FakeBluesky() as bluesky:
+        host.fallback = static_site(root / "public")
+        write_files(root, {
+            "site.toml": f"""[site]
+title = "Home"
+url = "{host.url('/')}"
+
+[network]
+allow_private_addresses = true
+timeout = 3
+
+[syndication]
+default = ["social", "sky"]
+
+[syndication.social]
+platform = "mastodon"
+instance = "{mastodon.url}"
+
+[syndication.sky]
+platform = "bluesky"
+handle = "{bluesky.handle}"
+service = "{bluesky.url}"
+appview = "{bluesky.url}"
+""",
+            "content/posts/owning.md": POST,
+        })  # fmt: skip
+        monkeypatch.setenv("HOMEPOST_SOCIAL_TOKEN", mastodon.token)
+        monkeypatch.setenv("HOMEPOST_SKY_PASSWORD", bluesky.password)
+        monkeypatch.setenv("HOME", str(tmp_path))
+        yield root, host, mastodon, bluesky
+
+
+def syndicate(root: Path, *args: str):
+    assert build(root).exit_code == 0
+    return run_cli("syndicate", "--site", str(root), *args)
+
+
+def test_each_post_goes_to_each_target_once_and_the_page_links_the_copies(world, caplog) -> None:
+    root, host, mastodon, bluesky = world
+    caplog.set_level(logging.DEBUG)
+    dry = syndicate(root, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "would create" in dry.output and "Owning your words" in dry.output
+    assert mastodon.posts == [] and bluesky.posts == [] and not (root / "data" / OUTBOX_FILE).exists()
+
+    result = syndicate(root)
+    assert result.exit_code == 0, result.output
+    assert "2 copies made" in result.output
+    assert len(mastodon.posts) == 1 and len(bluesky.posts) == 1
+    status = mastodon.posts[0]["text"]
+    assert status.startswith("Owning your words\n\nWhy the original lives at home.\n\n" + host.url("/2026/05/owning/"))
+    assert "#IndieWeb" in status and "#播客" in status
+    record = bluesky.posts[0]["value"]
+    assert record["embed"]["$type"] == "app.bsky.embed.external" and record["embed"]["external"]["uri"] == host.url("/2026/05/owning/")
+
+    again = syndicate(root)
+    assert again.exit_code == 0 and "0 copies made" in again.output
+    assert len(mastodon.posts) == 1 and len(bluesky.posts) == 1
+
+    outbox = json.loads((root / "data" / OUTBOX_FILE).read_text())["copies"][host.url("/2026/05/owning/")]
+    assert {name: r["state"] for name, r in outbox.items()} == {"social": "done", "sky": "done"}
+    assert build(root).exit_code == 0
+    page = (root / "public/2026/05/owning/index.html").read_text()
+    entry = next(i for i in mf2py.parse(doc=page, url=host.url("/")) ["items"] if "h-entry" in i["type"])
+    assert sorted(entry["properties"]["syndication"]) == sorted(r["url"] for r in outbox.values())
+
+    secrets = [mastodon.token, bluesky.password, *bluesky.tokens()]
+    texts = [dry.output, result.output, again.output, caplog.text]
+    texts += [p.read_text(errors="replace") for p in (root / "public").rglob("*") if p.is_file()]
+    texts += [p.read_text() for p in (root / "data").rglob("*.json")]
+    for secret in secrets:
+        assert all(secret not in text for text in texts)
+
+
+def test_one_platform_down_does_not_stop_the_other_and_the_next_run_finishes(world) -> None:
+    root, host, mastodon, bluesky = world
+    mastodon.fail_next("statuses", status=503)
+    result = syndicate(root)
+    assert result.exit_code == 1
+    assert "failed" in result.output and "-> social" in result.output
+    assert len(bluesky.posts) == 1 and mastodon.posts == []
+    outbox = json.loads((root / "data" / OUTBOX_FILE).read_text())["copies"][host.url("/2026/05/owning/")]
+    assert outbox["social"]["state"] == "failed"
+
+
+def test_an_edit_updates_mastodon_and_says_bluesky_cannot_be_edited(world) -> None:
+    root, host, mastodon, bluesky = world
+    assert syndicate(root).exit_code == 0
+    write_files(root, {"content/posts/owning.md": POST.replace("Owning your words", "Owning your words, revised")})
+    result = syndicate(root)
+    assert "updated " in result.output and "bluesky has no edits" in result.output
+    assert mastodon.posts[0]["text"].startswith("Owning your words, revised") and len(mastodon.posts) == 1
+
+
+def test_unknown_only_target_is_an_error(world) -> None:
+    root, *_ = world
+    result = run_cli("syndicate", "--site", str(root), "--only", "mastodn")
+    assert result.exit_code == 1 and "no target named 'mastodn'" in result.output
+
+
+def test_auth_stores_credentials_readable_only_by_the_owner(world, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    root, host, mastodon, bluesky = world
+    monkeypatch.delenv("HOMEPOST_SKY_PASSWORD")
+    result = CliRunner().invoke(main, ["auth", "--site", str(root), "sky"], input=bluesky.password + "\n")
+    assert result.exit_code == 0, result.output
+    assert f"Authorized @{bluesky.handle}" in result.output and bluesky.password not in result.output
+    stored = root / ".homepost" / "credentials.toml"
+    assert stored.stat().st_mode & 0o777 == 0o600 and bluesky.password in stored.read_text()
+    assert bluesky.password not in (root / "site.toml").read_text()
+    unknown = CliRunner().invoke(main, ["auth", "--site", str(root), "nope"])
+    assert unknown.exit_code == 1 and "no syndication target named 'nope'; targets: social, sky" in unknown.output
