@@ -229,7 +229,8 @@ class Response:
     updated: datetime | None = None
     verified: datetime | None = None  # when the receiver last checked the source
     platform: str = "web"  # web, mastodon, bluesky, tumblr, comment
-    in_reply_to: str = ""  # the response this one answers, if it answers a response
+    in_reply_to: str = ""  # the id of the response this one answers, if it answers a response
+    url: str = ""  # its permalink where that differs from `source` (a reply relayed by Bridgy: the original)
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,7 @@ def response_to_dict(response: Response) -> dict[str, Any]:
         "author": author, "content_html": response.content_html, "content_text": response.content_text,
         "name": response.name, "published": _iso(response.published), "updated": _iso(response.updated),
         "verified": _iso(response.verified), "platform": response.platform, "in_reply_to": response.in_reply_to,
+        "url": response.url,
     }  # fmt: skip
     return {k: v for k, v in item.items() if v not in ("", None, {})}
 
@@ -101,6 +102,7 @@ def response_from_dict(item: dict[str, Any]) -> Response:
         name=str(item.get("name", "")), published=parse_time(item.get("published"), "published"),
         updated=parse_time(item.get("updated"), "updated"), verified=parse_time(item.get("verified"), "verified"),
         platform=str(item.get("platform", "web")), in_reply_to=str(item.get("in_reply_to", "")),
+        url=str(item.get("url", "")),
     )  # fmt: skip
 
 

@@ -16,7 +16,10 @@ from generator.config.settings import (
     CONFIG_NAME,
     DEFAULT_TAXONOMIES,
     Author,
+    BackfeedSettings,
     BuildSettings,
+    CommentSettings,
+    ModerationSettings,
     Config,
     NetworkSettings,
     PodcastSettings,
@@ -103,6 +106,9 @@ def parse_config(text: str, root: Path, file: str = CONFIG_NAME) -> Config:
     taxonomies = _taxonomies(reader, reader.table(data.get("taxonomies"), "taxonomies"))
     podcasts = _podcasts(reader, reader.table(data.get("podcasts"), "podcasts"))
     webmention = reader.section(data.get("webmention"), "webmention", "webmention")
+    comments = reader.section(data.get("comments"), "comments", "comments")
+    moderation = reader.section(data.get("moderation"), "moderation", "moderation")
+    backfeed = reader.section(data.get("backfeed"), "backfeed", "backfeed")
     syndication = _syndication(reader, reader.table(data.get("syndication"), "syndication"), network.get("allow_private_addresses", False))
     if reader.problems:
         raise ConfigError(reader.problems)
@@ -121,6 +127,9 @@ def parse_config(text: str, root: Path, file: str = CONFIG_NAME) -> Config:
             **webmention, "blocklist": tuple(d.lower().strip(".") for d in webmention.get("blocklist", ()))
         }),
         syndication=syndication,
+        comments=CommentSettings(**comments),
+        moderation=ModerationSettings(**{k: tuple(v.strip() for v in vs) for k, vs in moderation.items()}),
+        backfeed=BackfeedSettings(**backfeed),
     )
 
 

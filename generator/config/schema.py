@@ -106,6 +106,10 @@ def _blog(value: str) -> str | None:
     return None if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]*", value) else "expected a blog name such as \"example\""
 
 
+def _strings(value: list) -> str | None:
+    return None if all(isinstance(v, str) and v.strip() for v in value) else "expected a list of non-empty strings"
+
+
 def _domains(value: list) -> str | None:
     if not all(isinstance(v, str) and re.fullmatch(r"[a-z0-9.-]+\.[a-z0-9-]+", v.lower().strip(".")) for v in value):
         return "expected a list of domain names such as \"spam.example\""
@@ -209,8 +213,25 @@ SCHEMA: dict[str, dict[str, Option]] = {
         "visibility": Option(STR, "'public', 'unlisted' or 'private'", check=_choice("public", "unlisted", "private")),
         "content_warning": Option(BOOL, "true or false"),
     },
+    "comments": {
+        "enabled": Option(BOOL, "true or false"),
+        "endpoint": Option(STR, "an http(s) URL", check=_endpoint),
+        "rate_limit": Option(INT, "a whole number of comments a minute", check=_positive),
+        "max_length": Option(INT, "a whole number of characters", check=_positive),
+        "auto_approve_known": Option(BOOL, "true or false"),
+    },
+    "moderation": {
+        "block": Option((list,), "a list of domains, @handles or author URLs", check=_strings),
+        "words": Option((list,), "a list of words", check=_strings),
+        "hide": Option((list,), "a list of response ids or URLs", check=_strings),
+    },
+    "backfeed": {
+        "recent_days": Option(INT, "a whole number of days", check=_positive),
+        "older_every_hours": Option(INT, "a whole number of hours", check=_positive),
+        "max_age_days": Option(INT, "a whole number of days (0: no limit)", check=lambda v: None if v >= 0 else "expected 0 or more"),
+    },
 }
-TOP_LEVEL = ("site", "build", "taxonomies", "network", "podcasts", "webmention", "syndication")
+TOP_LEVEL = ("site", "build", "taxonomies", "network", "podcasts", "webmention", "syndication", "comments", "moderation", "backfeed")
 CREDENTIAL_KEYS = (
     "token", "password", "app_password", "access_token", "refresh_token", "client_id", "client_secret",
     "consumer_key", "consumer_secret", "oauth_token", "oauth_token_secret", "secret",

@@ -135,6 +135,41 @@ class WebmentionSettings:
         return f"{parts.scheme}://{parts.netloc}{base}/api/mentions"
 
 
+@dataclass(frozen=True)
+class CommentSettings:
+    """`[comments]`: readers' comments through the receiver's form, held for moderation."""
+
+    enabled: bool = False
+    endpoint: str = ""  # where the form posts; empty: /comment beside the Webmention endpoint
+    rate_limit: int = 5  # comments accepted per IP address per minute
+    max_length: int = 5000  # characters of one comment
+    auto_approve_known: bool = True  # publish at once a comment by someone already approved (same name and website)
+
+    def form_url(self, webmention_endpoint: str) -> str:
+        """Where the comment form posts: `endpoint`, or /comment beside the Webmention endpoint."""
+        if self.endpoint or not webmention_endpoint:
+            return self.endpoint
+        return webmention_endpoint.removesuffix("/webmention") + "/comment" if webmention_endpoint.endswith("/webmention") else ""
+
+
+@dataclass(frozen=True)
+class ModerationSettings:
+    """`[moderation]`: what never appears under a post, whatever its source."""
+
+    block: tuple[str, ...] = ()  # domains ("spam.example"), handles ("@troll@mastodon.example") or author URLs
+    words: tuple[str, ...] = ()  # responses containing one of these words are hidden
+    hide: tuple[str, ...] = ()  # ids or URLs of single responses to hide
+
+
+@dataclass(frozen=True)
+class BackfeedSettings:
+    """`[backfeed]`: how often copies are asked for their replies, likes and reposts."""
+
+    recent_days: int = 14  # posts younger than this are polled on every run
+    older_every_hours: int = 24  # older posts: at most this often
+    max_age_days: int = 0  # posts older than this are no longer polled (0: never stop)
+
+
 PLATFORMS = ("mastodon", "bluesky", "tumblr", "micropub")
 PUBLIC_APPVIEW = "https://public.api.bsky.app"
 
@@ -185,6 +220,9 @@ class Config:
     podcasts: tuple[PodcastSettings, ...] = ()
     webmention: WebmentionSettings = field(default_factory=WebmentionSettings)
     syndication: SyndicationSettings = field(default_factory=SyndicationSettings)
+    comments: CommentSettings = field(default_factory=CommentSettings)
+    moderation: ModerationSettings = field(default_factory=ModerationSettings)
+    backfeed: BackfeedSettings = field(default_factory=BackfeedSettings)
 
     @property
     def data_dir(self) -> Path:

@@ -44,6 +44,12 @@ def response_to_jf2(response: Response, *, received: dt.datetime | None = None, 
         "wm-verified": _iso(response.verified),
     }  # fmt: skip
     entry.update({k: v for k, v in optional.items() if v})
+    if response.in_reply_to:  # a comment answering another response: Homepost's own property
+        entry["homepost-in-reply-to"] = response.in_reply_to
+    if response.url and response.url != response.source:
+        entry["url"] = response.url
+    if response.platform != "web":
+        entry["homepost-platform"] = response.platform
     if response.content_html or response.content_text:
         entry["content"] = {"html": response.content_html, "text": response.content_text}
     return entry
@@ -53,7 +59,7 @@ def response_from_jf2(entry: dict[str, Any]) -> Response | None:
     """A response from one jf2 entry, or None for an entry that is private, deleted or not usable."""
     if not isinstance(entry, dict) or entry.get("wm-private") or entry.get("deleted"):
         return None
-    source = clean_url(entry.get("wm-source") or entry.get("url"))
+    source = clean_url(entry.get("wm-source") or entry.get("url"))  # url: the permalink, may differ (Bridgy)
     target = clean_url(entry.get("wm-target"))
     kind = PROPERTY_TYPES.get(str(entry.get("wm-property", "mention-of")))
     if not source or not target or kind is None:
@@ -73,6 +79,9 @@ def response_from_jf2(entry: dict[str, Any]) -> Response | None:
                               photo=clean_url(author.get("photo"))),
         content_html=clean_html(str(html)) if html else "", content_text=clean_text(str(text)),
         name=clean_text(str(entry.get("name") or ""), 500), published=published, updated=updated, verified=verified,
+        in_reply_to=clean_text(str(entry.get("homepost-in-reply-to") or ""), 2000),
+        url=url if (url := clean_url(entry.get("url"))) != source else "",
+        platform=clean_text(str(entry.get("homepost-platform") or "web"), 20),
     )  # fmt: skip
 
 
