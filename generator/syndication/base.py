@@ -11,6 +11,8 @@ The orchestrator (run.py) gives a platform an `Entry` (the post, platform-neutra
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -93,6 +95,22 @@ class PlatformError(Exception):
         self.unknown_outcome = unknown_outcome  # the request may have been stored before it failed
 
 
+MESSAGE_LIMIT = 200  # characters of a server's words worth repeating in a message
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_BEARER = re.compile(r"(?i)(bearer\s+)\S+")
+_JWT = re.compile(r"eyJ[\w-]*\.[\w-]*\.?[\w-]*")
+
+
+def clean_message(text: str, secrets: Iterable[str] = (), limit: int = MESSAGE_LIMIT) -> str:
+    """A server's words made fit for a PlatformError: every secret, and anything that looks like a Bearer
+    token or a JWT, blanked out, control characters and runs of white space made one space, cut to `limit`."""
+    for secret in sorted(filter(None, secrets), key=len, reverse=True):  # the longest first: one may hold another
+        text = text.replace(secret, "[redacted]")
+    text = re.sub(r"\s+", " ", _CONTROL.sub(" ", text)).strip()
+    text = _JWT.sub("[redacted]", _BEARER.sub(r"\1[redacted]", text))
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 class Platform(Protocol):
     """One platform account. Constructed with its settings, the HTTP client and its credentials."""
 
@@ -161,4 +179,7 @@ def missing_credential(target: TargetSettings, key: str = "token") -> PlatformEr
                          temporary=False)  # fmt: skip
 
 
-__all__ = ["AuthIO", "Copy", "Credentials", "Draft", "Entry", "HttpClient", "Media", "Platform", "PlatformError", "missing_credential"]
+__all__ = [
+    "AuthIO", "Copy", "Credentials", "Draft", "Entry", "HttpClient", "Media", "Platform", "PlatformError", "clean_message",
+    "missing_credential",
+]  # fmt: skip

@@ -35,12 +35,12 @@ import json
 import secrets
 import threading
 import time
-from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import regex
 
+from tests.fakes.cues import DROP, DROP_AFTER, FAIL, STALL, Cue, Cues, LoopbackFake
 from tests.servers import LoopbackServer, Received, Reply
 
 MAX_BLOB = 1_000_000
@@ -56,20 +56,6 @@ _NSIDS = {
 _TID = regex.compile(r"[234567a-j][234567a-z]{12}")
 _REASONS = {400: "InvalidRequest", 401: "AuthenticationRequired", 403: "Forbidden", 429: "RateLimitExceeded",
             500: "InternalServerError", 502: "UpstreamFailure", 503: "NotEnoughResources"}  # fmt: skip
-
-
-class _Dropped(ConnectionResetError):
-    """Raised inside a route: the LoopbackServer closes the connection without writing an answer."""
-
-
-@dataclass
-class _Cue:
-    kind: str  # "fail", "stall", "drop"
-    times: int
-    status: int = 500
-    retry_after: float | None = None
-    reset: float | None = None
-    after_store: bool = False
 
 
 def nsid_of(what: str) -> str:
@@ -100,7 +86,7 @@ def _ok(body: dict[str, Any]) -> Reply:
     return Reply(200, json.dumps(body), [("Content-Type", "application/json; charset=utf-8")])
 
 
-class FakeBluesky:
+class FakeBluesky(LoopbackFake):
     """One account on a loopback PDS; `url` is both its service and (for getRecord) its AppView base."""
 
     def __init__(self, handle: str = "ada.bsky.test", password: str = "abcd-efgh-ijkl-mnop",
@@ -118,7 +104,7 @@ class FakeBluesky:
         self._access: dict[str, bool] = {}  # accessJwt -> still valid (False: expired)
         self._refresh: dict[str, bool] = {}  # refreshJwt -> still valid (a used one is forgotten: rotation)
         self._issued: list[str] = []
-        self._cues: dict[str, list[_Cue]] = {}
+        self._cues = Cues(self.server.closing, stall_then_drop=True)
         self._lock = threading.Lock()
 
     # --- what tests look at and set up ------------------------------------------------------
@@ -166,43 +152,18 @@ class FakeBluesky:
                   reset: float | None = None) -> None:  # fmt: skip
         """Answer the next `times` requests to `what` with `status` (429: with ratelimit-* headers,
         `reset` the epoch second, and Retry-After when `retry_after` is given) without carrying them out."""
-        self._cue(what, _Cue("fail", times, status, retry_after, reset))
+        self._cues.add(Cue(nsid_of(what), FAIL, times, status, retry_after, reset=reset))
 
     def stall_after_store(self, what: str = "create", times: int = 1) -> None:
         """Carry out the next `times` requests to `what`, then never answer: the client times out."""
-        self._cue(what, _Cue("stall", times))
+        self._cues.add(Cue(nsid_of(what), STALL, times, seconds=30))
 
     def drop_next(self, what: str, times: int = 1, after_store: bool = False) -> None:
         """Close the connection of the next `times` requests to `what` without an answer
         (before carrying them out, or after when `after_store`)."""
-        self._cue(what, _Cue("drop", times, after_store=after_store))
-
-    def close(self) -> None:
-        """Stop the server (stalled requests give up)."""
-        self.server.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        self._cues.add(Cue(nsid_of(what), DROP_AFTER if after_store else DROP, times))
 
     # --- serving ------------------------------------------------------------------------------
-
-    def _cue(self, what: str, cue: _Cue) -> None:
-        with self._lock:
-            self._cues.setdefault(nsid_of(what), []).append(cue)
-
-    def _take(self, nsid: str) -> _Cue | None:
-        with self._lock:
-            queue = self._cues.get(nsid) or []
-            if not queue:
-                return None
-            cue = queue[0]
-            cue.times -= 1
-            if cue.times <= 0:
-                queue.pop(0)
-            return cue
 
     def _answer(self, received: Received) -> Reply:
         parts = urlsplit(received.path)
@@ -212,21 +173,15 @@ class FakeBluesky:
         handler = getattr(self, "_" + nsid.replace(".", "_"), None)
         if handler is None:
             return _error(501, "MethodNotImplemented", f"Method Not Implemented: {nsid}")
-        cue = self._take(nsid)
-        if cue and cue.kind == "fail":
-            return self._failure(cue)
-        if cue and cue.kind == "drop" and not cue.after_store:
-            raise _Dropped("dropped on cue")
-        with self._lock:
-            reply = handler(received, {k: v[-1] for k, v in parse_qs(parts.query).items()})
-        if cue and cue.kind == "drop":
-            raise _Dropped("dropped on cue")
-        if cue and cue.kind == "stall":
-            self.server.closing.wait(30)
-            raise _Dropped("stalled on cue")
-        return reply
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
 
-    def _failure(self, cue: _Cue) -> Reply:
+        def work() -> Reply:
+            with self._lock:
+                return handler(received, query)
+
+        return self._cues.play(self._cues.take(nsid), work, self._failure)
+
+    def _failure(self, cue: Cue) -> Reply:
         headers: list[tuple[str, str]] = []
         if cue.status == 429:
             reset = cue.reset if cue.reset is not None else time.time() + (cue.retry_after or 300)

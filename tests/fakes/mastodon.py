@@ -43,12 +43,15 @@ import threading
 from dataclasses import dataclass
 from email.parser import BytesParser
 from email.policy import HTTP
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import regex
 
+from tests.fakes.cues import DROP, DROP_AFTER, FAIL, STALL, Cue, Cues, Dropped, LoopbackFake
 from tests.servers import LoopbackServer, Received, Reply
+
+__all__ = ["ALL_SCOPES", "OOB", "Call", "Dropped", "MastodonFake"]  # Dropped: raised in an answer, closes the connection
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 ALL_SCOPES = {"read", "write", "follow", "push", "profile", "read:accounts", "read:statuses", "write:statuses",
@@ -74,21 +77,6 @@ _SCOPE_NEEDED = {"statuses": "write:statuses", "update": "write:statuses", "dele
                  "media": "write:media", "media_poll": "write:media", "verify": "read:accounts"}  # fmt: skip
 
 
-class Dropped(ConnectionAbortedError):
-    """Raised inside an answer to make tests.servers close the connection without a response."""
-
-
-@dataclass
-class _Cue:
-    kind: str  # a kind or a path
-    times: int
-    status: int = 0
-    retry_after: float | None = None
-    reset_after: float | None = None
-    seconds: float = 0.0
-    after_store: bool = False
-
-
 @dataclass(frozen=True)
 class Call:
     """One request the fake received, with the kind of endpoint it was for."""
@@ -105,7 +93,7 @@ class Call:
         return {k: v[0] for k, v in parse_qs(self.received.body.decode()).items()}
 
 
-class MastodonFake:
+class MastodonFake(LoopbackFake):
     """A Mastodon instance on 127.0.0.1 with one account (@alice) and one token it accepts (`token`)."""
 
     def __init__(self, token: str = "fake-mastodon-token-6f1c2d", *, max_characters: int = 500, url_weight: int = 23,
@@ -130,7 +118,7 @@ class MastodonFake:
         self.codes: dict[str, dict[str, Any]] = {}  # authorization code -> grant
         self.idempotency: dict[str, str] = {}  # Idempotency-Key -> status id
         self.calls: list[Call] = []
-        self._cues: dict[str, list[_Cue]] = {"fail": [], "stall": [], "drop": []}
+        self._cues = Cues(self.server.closing)
         self._ids = itertools.count(110000000000000001)
         self._lock = threading.RLock()
 
@@ -156,39 +144,21 @@ class MastodonFake:
         """Answer the next `times` requests of `kind` (or to a path) with `status` and nothing stored. A 429
         carries X-RateLimit-Reset `reset_after` s ahead (default: retry_after or 300), and Retry-After only
         when `retry_after` is given."""
-        self._cues["fail"].append(_Cue(kind, times, status, retry_after, reset_after))
+        self._cues.add(Cue(kind, FAIL, times, status, retry_after, reset=reset_after))
 
     def stall_after_store(self, kind: str = "statuses", seconds: float = 10.0, times: int = 1) -> None:
         """Handle the next request of `kind` (storing what it creates), then send nothing for `seconds`."""
-        self._cues["stall"].append(_Cue(kind, times, seconds=seconds))
+        self._cues.add(Cue(kind, STALL, times, seconds=seconds))
 
     def drop_next(self, kind: str = "statuses", after_store: bool = False, times: int = 1) -> None:
         """Close the connection of the next request of `kind` without an answer (after storing, if asked)."""
-        self._cues["drop"].append(_Cue(kind, times, after_store=after_store))
+        self._cues.add(Cue(kind, DROP_AFTER if after_store else DROP, times))
 
     def add_token(self, token: str, scopes: str = "read write") -> None:
         """Accept another token, with these scopes."""
         self.tokens[token] = set(scopes.split())
 
-    def close(self) -> None:
-        """Stop the server (stalled answers end)."""
-        self.server.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # --- dispatch ------------------------------------------------------------------------------
-
-    def _take(self, which: str, kind: str, path: str) -> _Cue | None:
-        with self._lock:
-            for cue in self._cues[which]:
-                if cue.times > 0 and cue.kind in (kind, path):
-                    cue.times -= 1
-                    return cue
-        return None
 
     def _answer(self, received: Received) -> Reply:
         parts = urlsplit(received.path)
@@ -199,31 +169,25 @@ class MastodonFake:
                 kind, match = name, found
                 break
         self.calls.append(Call(kind, received))
-        failure = self._take("fail", kind, parts.path)
-        if failure:
-            return self._failure(failure)
-        drop = self._take("drop", kind, parts.path)
-        if drop and not drop.after_store:
-            raise Dropped("dropped on cue")
+        cue = self._cues.take(kind, parts.path, by_action=True)  # a failure first, then a drop, then a stall
+        return self._cues.play(cue, lambda: self._serve(kind, match, received), self._failure)
+
+    def _serve(self, kind: str, match: re.Match[str] | None, received: Received) -> Reply:
+        parts = urlsplit(received.path)
         if match is None:
             return _error(404, "Record not found") if parts.path.startswith("/api/") else Reply(404, "not found")
         params = {k: v[0] for k, v in parse_qs(parts.query).items()}
         with self._lock:
             reply = self._handle(kind, received, params, match.groupdict().get("id", ""))
-        if drop:
-            raise Dropped("dropped on cue, after storing")
-        stall = self._take("stall", kind, parts.path)
-        if stall:
-            self.server.closing.wait(stall.seconds)
         if parts.path.startswith("/api/"):
             reply = Reply(reply.status, reply.body, [*reply.headers, *_rate_headers(300, 299, 300)])
         return reply
 
-    def _failure(self, cue: _Cue) -> Reply:
+    def _failure(self, cue: Cue) -> Reply:
         if cue.status != 429:
             return _error(cue.status, {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
                           .get(cue.status, "Something went wrong"))  # fmt: skip
-        reset = cue.reset_after if cue.reset_after is not None else (cue.retry_after or 300)
+        reset = cue.reset if cue.reset is not None else (cue.retry_after or 300)
         headers = _rate_headers(300, 0, reset)
         if cue.retry_after is not None:
             headers.append(("Retry-After", str(int(cue.retry_after))))

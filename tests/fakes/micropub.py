@@ -41,10 +41,11 @@ import hashlib
 import json
 import secrets
 import threading
-from dataclasses import dataclass
-from typing import Any, Self
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs, parse_qsl, quote, urlencode, urlsplit
 
+from tests.fakes.cues import DROP, DROP_AFTER, FAIL, STALL, Cue, Cues, LoopbackFake
 from tests.servers import LoopbackServer, Received, Reply
 
 JSON = [("Content-Type", "application/json")]
@@ -52,17 +53,7 @@ SCOPES = ("create", "update", "delete", "media")
 _NEEDS = {"create": "create", "update": "update", "delete": "delete", "undelete": "delete", "media": "media"}
 
 
-@dataclass
-class _Fault:
-    match: str  # a kind or a path
-    mode: str  # fail, stall, drop
-    status: int = 500
-    times: int = 1
-    retry_after: float | None = None
-    seconds: float = 30.0
-
-
-class FakeMicropub:
+class FakeMicropub(LoopbackFake):
     """A Micropub endpoint, media endpoint and IndieAuth server on 127.0.0.1; see the module docstring."""
 
     def __init__(self, token: str = "fake-micropub-token", *, scopes: tuple[str, ...] = SCOPES, media: bool = True,
@@ -78,10 +69,10 @@ class FakeMicropub:
         self.requests: list[tuple[str, Received]] = []  # (kind, request) for every request, in order
         self.issued: list[dict[str, str]] = []  # token requests that succeeded (their form)
         self._codes: dict[str, dict[str, str]] = {}
-        self._faults: list[_Fault] = []
         self._lock = threading.Lock()
         self._count = 0
         self.server = LoopbackServer()
+        self._cues = Cues(self.server.closing)
         self.server.route("/micropub", self._micropub)
         self.server.route("/media", self._media)
         self.server.route("/", self._profile)
@@ -114,56 +105,31 @@ class FakeMicropub:
 
     def fail_next(self, path_or_kind: str, status: int = 500, times: int = 1, retry_after: float | None = None) -> None:
         """Answer the next `times` matching requests with `status` (and Retry-After), storing nothing."""
-        self._faults.append(_Fault(path_or_kind, "fail", status, times, retry_after))
+        self._cues.add(Cue(path_or_kind, FAIL, times, status, retry_after))
 
     def stall_after_store(self, path_or_kind: str = "create", times: int = 1, seconds: float = 30.0) -> None:
         """Do the next matching request (store the post), then withhold the answer for `seconds` or until close."""
-        self._faults.append(_Fault(path_or_kind, "stall", times=times, seconds=seconds))
+        self._cues.add(Cue(path_or_kind, STALL, times, seconds=seconds))
 
     def drop_next(self, path_or_kind: str = "create", times: int = 1, after_store: bool = True) -> None:
         """Close the connection of the next matching request without an answer, after (or before) doing it."""
-        self._faults.append(_Fault(path_or_kind, "drop" if after_store else "drop-before", times=times))
+        self._cues.add(Cue(path_or_kind, DROP_AFTER if after_store else DROP, times))
 
     def kinds(self) -> list[str]:
         """The kind of every request so far, in order ("config", "create", ...)."""
         return [kind for kind, _ in self.requests]
 
-    def close(self) -> None:
-        """Stop the server (stalled requests are released)."""
-        self.server.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # --- plumbing ---------------------------------------------------------------------------
 
-    def _fault(self, kind: str, path: str) -> _Fault | None:
-        with self._lock:
-            for fault in self._faults:
-                if fault.match in (kind, path) and fault.times > 0:
-                    fault.times -= 1
-                    return fault
-        return None
-
-    def _run(self, kind: str, received: Received, work: Any) -> Reply:
+    def _run(self, kind: str, received: Received, work: Callable[[], Reply]) -> Reply:
         """Apply the failure switches around `work()`, which does the request and returns the Reply."""
         self.requests.append((kind, received))
-        fault = self._fault(kind, urlsplit(received.path).path)
-        if fault and fault.mode == "fail":
-            headers = JSON + ([("Retry-After", str(int(fault.retry_after)))] if fault.retry_after is not None else [])
-            code = {401: "unauthorized", 403: "forbidden", 429: "rate_limited"}.get(fault.status, "server_error" if fault.status >= 500 else "invalid_request")
-            return Reply(fault.status, json.dumps({"error": code, "error_description": f"failing on cue ({fault.status})"}), headers)
-        if fault and fault.mode == "drop-before":
-            raise ConnectionAbortedError("dropped on cue")
-        reply = work()
-        if fault and fault.mode == "drop":
-            raise ConnectionAbortedError("dropped on cue")
-        if fault and fault.mode == "stall":
-            self.server.closing.wait(fault.seconds)
-        return reply
+        return self._cues.play(self._cues.take(kind, urlsplit(received.path).path), work, self._failure)
+
+    def _failure(self, cue: Cue) -> Reply:
+        headers = JSON + ([("Retry-After", str(int(cue.retry_after)))] if cue.retry_after is not None else [])
+        code = {401: "unauthorized", 403: "forbidden", 429: "rate_limited"}.get(cue.status, "server_error" if cue.status >= 500 else "invalid_request")
+        return Reply(cue.status, json.dumps({"error": code, "error_description": f"failing on cue ({cue.status})"}), headers)
 
     def _auth(self, received: Received, kind: str, form: dict[str, list[str]] | None = None) -> Reply | None:
         """None when the request carries the token with the scope `kind` needs; else the error Reply."""

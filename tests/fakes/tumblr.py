@@ -36,6 +36,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from oauthlib.common import Request
 from oauthlib.oauth1.rfc5849 import signature, utils
 
+from tests.fakes.cues import DROP, DROP_AFTER, FAIL, STALL, Cue, Cues, LoopbackFake
 from tests.servers import LoopbackServer, Received, Reply
 
 REASONS = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
@@ -53,10 +54,6 @@ _ROUTES = (
 )
 
 
-class _Drop(OSError):
-    """Raised inside an answer: tests.servers then closes the connection without a response."""
-
-
 @dataclass(frozen=True)
 class Upload:
     """A file part of a multipart create or edit."""
@@ -65,17 +62,6 @@ class Upload:
     filename: str
     content_type: str
     data: bytes
-
-
-@dataclass
-class _Cue:
-    kind: str
-    times: int
-    status: int = 500
-    retry_after: float | None = None
-    code: int = 0
-    action: str = "fail"  # fail, stall, drop, drop_after
-    seconds: float = 10.0
 
 
 def envelope(status: int, response: Any = None, errors: list[dict[str, Any]] | None = None,
@@ -93,7 +79,7 @@ def error(status: int, title: str, code: int = 0, detail: str = "") -> Reply:
     return envelope(status, errors=[{"title": title, "code": code, "detail": detail or title}])
 
 
-class FakeTumblr:
+class FakeTumblr(LoopbackFake):
     """Tumblr's API v2 and OAuth endpoints on 127.0.0.1, keeping what was posted."""
 
     def __init__(self, blog: str = "example", user: str = "alice", consumer_key: str = "ck-fake-consumer",
@@ -107,12 +93,12 @@ class FakeTumblr:
         self.deleted: list[str] = []
         self.request_tokens: dict[str, dict[str, str]] = {}  # token -> secret, callback, verifier
         self.refusals: list[str] = []  # why requests were refused 401 (for debugging a test)
-        self._cues: list[_Cue] = []
         self._nonces: set[tuple[str, str, str]] = set()
         self._lock = threading.Lock()
         self._next_id = 700_000_000_000_000_001
         self.server = LoopbackServer()
         self.server.fallback = self._answer
+        self._cues = Cues(self.server.closing, stall_then_drop=True)
         self.url = self.server.url("").rstrip("/")
 
     # --- the documented knobs ---------------------------------------------------------------------
@@ -135,15 +121,15 @@ class FakeTumblr:
                   code: int = 0) -> None:  # fmt: skip
         """Answer `status` (in Tumblr's envelope, `code` as the error subcode) to the next `times` requests of
         that kind; 429 carries Retry-After when given, else X-Ratelimit-Perhour-Remaining: 0 and its reset."""
-        self._cues.append(_Cue(path_or_kind, times, status, retry_after, code))
+        self._cues.add(Cue(path_or_kind, FAIL, times, status, retry_after, code=code))
 
     def stall_after_store(self, path_or_kind: str = "create", times: int = 1, seconds: float = 10.0) -> None:
         """Do the work (store the post), then withhold the answer for `seconds` and close the connection."""
-        self._cues.append(_Cue(path_or_kind, times, action="stall", seconds=seconds))
+        self._cues.add(Cue(path_or_kind, STALL, times, seconds=seconds))
 
     def drop_next(self, path_or_kind: str, times: int = 1, after_store: bool = False) -> None:
         """Close the connection without an answer, before doing anything (or after storing, with after_store)."""
-        self._cues.append(_Cue(path_or_kind, times, action="drop_after" if after_store else "drop"))
+        self._cues.add(Cue(path_or_kind, DROP_AFTER if after_store else DROP, times))
 
     def add_post(self, source_url: str = "", text: str = "A post made elsewhere.", timestamp: int | None = None) -> str:
         """A post the writer made some other way (in Tumblr's app), as the newest; its id."""
@@ -158,16 +144,6 @@ class FakeTumblr:
         """The requests of one kind received so far."""
         return [r for r in self.server.received if self._kind(r)[0] == kind]
 
-    def close(self) -> None:
-        """Stop the server."""
-        self.server.close()
-
-    def __enter__(self) -> FakeTumblr:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # --- dispatch ---------------------------------------------------------------------------------
 
     def _kind(self, received: Received) -> tuple[str, dict[str, str]]:
@@ -178,28 +154,14 @@ class FakeTumblr:
                 return kind, match.groupdict()
         return "", {}
 
-    def _cue(self, kind: str, path: str) -> _Cue | None:
-        with self._lock:
-            for cue in self._cues:
-                if cue.kind in (kind, path) and cue.times > 0:
-                    cue.times -= 1
-                    return cue
-        return None
-
     def _answer(self, received: Received) -> Reply:
         kind, args = self._kind(received)
         path = urlsplit(received.path).path
         if not kind:
             return error(404, "Not Found")
-        cue = self._cue(kind, path)
-        if cue and cue.action == "drop":
-            raise _Drop("dropped on cue")
-        if cue and cue.action == "fail":
-            headers: tuple[tuple[str, str], ...] = ()
-            if cue.status == 429:
-                headers = (("Retry-After", str(int(cue.retry_after))),) if cue.retry_after is not None else (
-                    ("X-Ratelimit-Perhour-Remaining", "0"), ("X-Ratelimit-Perhour-Reset", "1800"))
-            return envelope(cue.status, errors=[{"title": REASONS.get(cue.status, "Error"), "code": cue.code}], headers=headers)
+        return self._cues.play(self._cues.take(kind, path), lambda: self._serve(kind, args, received), self._failure)
+
+    def _serve(self, kind: str, args: dict[str, str], received: Received) -> Reply:
         if kind in ("request_token", "authorize", "access_token"):
             reply = getattr(self, "_" + kind)(received)
         else:
@@ -210,12 +172,14 @@ class FakeTumblr:
                 reply = error(404, "Not Found", detail="Blog not found")
             else:
                 reply = getattr(self, "_" + kind)(received, args)
-        if cue and cue.action == "stall":
-            self.server.closing.wait(cue.seconds)
-            raise _Drop("stalled on cue")
-        if cue and cue.action == "drop_after":
-            raise _Drop("dropped on cue after storing")
         return Reply(reply.status, reply.body, (*reply.headers, *self._limits()))
+
+    def _failure(self, cue: Cue) -> Reply:
+        headers: tuple[tuple[str, str], ...] = ()
+        if cue.status == 429:
+            headers = (("Retry-After", str(int(cue.retry_after))),) if cue.retry_after is not None else (
+                ("X-Ratelimit-Perhour-Remaining", "0"), ("X-Ratelimit-Perhour-Reset", "1800"))
+        return envelope(cue.status, errors=[{"title": REASONS.get(cue.status, "Error"), "code": cue.code}], headers=headers)
 
     def _limits(self) -> tuple[tuple[str, str], ...]:
         used = len(self.server.received)

@@ -10,7 +10,6 @@ refresh token is refused too. No token or password ever reaches a message or a l
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import hashlib
 import json
 import logging
@@ -24,8 +23,8 @@ import regex
 
 from generator.config import TargetSettings
 from generator.errors import HomepostError, NetworkError
-from generator.http import HttpClient, Response
-from generator.syndication.base import Credentials, PlatformError, missing_credential
+from generator.http import HttpClient, Response, retry_after_seconds
+from generator.syndication.base import Credentials, PlatformError, clean_message, missing_credential
 from generator.syndication.text import ELLIPSIS, URL, grapheme_length, utf8_length
 
 log = logging.getLogger(__name__)
@@ -41,7 +40,6 @@ LINK, TAG, MENTION = (f"app.bsky.richtext.facet#{kind}" for kind in ("link", "ta
 TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 _TID = re.compile(r"[234567a-j][234567a-z]{12}")
 _TOKEN_ERRORS = ("ExpiredToken", "InvalidToken")
-_JWT = re.compile(r"eyJ[\w-]*\.[\w-]*\.?[\w-]*")
 
 # A hashtag starts after whitespace (or at the start) and holds at least one non-digit.
 HASHTAG = regex.compile(r"(?<!\S)[#＃]([\p{L}\p{M}\p{N}_]*[\p{L}\p{M}_][\p{L}\p{M}\p{N}_]*)")
@@ -171,23 +169,12 @@ def error_of(response: Response) -> tuple[str, str]:
     return str(body.get("error") or ""), str(body.get("message") or "")
 
 
-def clean(text: str, limit: int = 200) -> str:
-    """A server's message made safe to show: no control characters, no token-like strings, short."""
-    text = _JWT.sub("[redacted]", " ".join(text.split()))
-    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
-
-
 def retry_after(response: Response, now: float | None = None) -> float | None:
     """Seconds to wait: Retry-After (seconds or a date), else the ratelimit-reset epoch second."""
     now = time.time() if now is None else now
-    value = response.headers.get("retry-after", "").strip()
-    if value.isdigit():
-        return float(value)
-    if value:
-        try:
-            return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - now)
-        except (TypeError, ValueError):
-            pass
+    seconds = retry_after_seconds(response.headers.get("retry-after"), dt.datetime.fromtimestamp(now, dt.UTC))
+    if seconds is not None:
+        return seconds
     reset = response.headers.get("ratelimit-reset", "").strip()
     try:
         return max(0.0, float(reset) - now) if reset else None
@@ -203,7 +190,7 @@ def is_auth_failure(response: Response) -> bool:
 def failure(response: Response, name: str, doing: str, *, unknown_outcome: bool = False) -> PlatformError:
     """The PlatformError for an XRPC error response: 429 and 5xx temporary, 401/403 asking to re-authorize."""
     error, message = error_of(response)
-    detail = clean(": ".join(p for p in (error, message) if p) or f"HTTP {response.status}")
+    detail = clean_message(": ".join(p for p in (error, message) if p) or f"HTTP {response.status}")
     status = response.status
     if status == 429:
         return PlatformError(f"Bluesky rate limit reached ({doing}, {name}): {detail}", temporary=True,
@@ -305,7 +292,7 @@ class Account:
             if not is_auth_failure(response):
                 return response
         error, message = error_of(response)
-        reason = clean(error or message or str(response.status))
+        reason = clean_message(error or message or str(response.status))
         raise PlatformError(f"Bluesky refused a fresh session of {self.target.name} ({nsid}: {reason}): "
                             f"run `homepost auth {self.target.name}`", temporary=False)  # fmt: skip
 

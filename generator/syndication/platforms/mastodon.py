@@ -26,9 +26,9 @@ from generator.credentials import TargetCredentials
 from generator.errors import NetworkError
 from generator.http import HttpClient, Response
 from generator.syndication.base import AuthIO, Copy, Draft, Entry, Media, PlatformError, missing_credential
+from generator.syndication.loopback import LoopbackCallback, error_reason
 from generator.syndication.platforms.mastodon_api import (
     Api,
-    Callback,
     Limits,
     copy_of,
     fetch_limits,
@@ -198,7 +198,7 @@ def authorize(target: TargetSettings, client: HttpClient, credentials: TargetCre
               wait: float = CALLBACK_WAIT) -> str:  # fmt: skip
     """Register Homepost on the instance, get a token by OAuth 2 with PKCE, check it and store it."""
     api = Api(target, client)
-    callback = Callback.start()
+    callback = LoopbackCallback.start()
     try:
         redirects = [callback.redirect_uri, OOB] if callback else [OOB]
         app = api.json(api.call("POST", "/api/v1/apps", "registering Homepost on the instance", data={
@@ -246,11 +246,12 @@ def _authorize_url(api: Api, client_id: str, redirect: str, challenge: str, stat
     return f"{api.base}/oauth/authorize?{urlencode(query)}"
 
 
-def _browser_code(api: Api, callback: Callback, client_id: str, challenge: str, io: AuthIO,
+def _browser_code(api: Api, callback: LoopbackCallback, client_id: str, challenge: str, io: AuthIO,
                   wait: float) -> tuple[str | None, str]:  # fmt: skip
     """The code the browser brings back to the loopback server, or (None, OOB) to paste it instead."""
-    callback.state = secrets.token_urlsafe(24)
-    if not io.open(_authorize_url(api, client_id, callback.redirect_uri, challenge, callback.state)):
+    state = secrets.token_urlsafe(24)
+    callback.expect(state)
+    if not io.open(_authorize_url(api, client_id, callback.redirect_uri, challenge, state)):
         return None, OOB
     io.say("Approve Homepost in the browser window; waiting for it to come back…")
     params = callback.wait(wait)
@@ -258,8 +259,8 @@ def _browser_code(api: Api, callback: Callback, client_id: str, challenge: str, 
         io.say(f"The browser did not come back within {round(wait)} s.")
         return None, OOB
     if "error" in params or not params.get("code"):
-        reason = params.get("error_description") or params.get("error") or "no code"
-        raise PlatformError(f"{api.name}: the instance did not authorize Homepost ({reason[:100]})", temporary=False)
+        reason = error_reason(params, limit=100)
+        raise PlatformError(f"{api.name}: the instance did not authorize Homepost ({reason})", temporary=False)
     return params["code"], callback.redirect_uri
 
 

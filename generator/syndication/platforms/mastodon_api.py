@@ -11,21 +11,17 @@ import datetime as dt
 import html
 import logging
 import re
-import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from urllib3 import encode_multipart_formdata
 
 from generator.config import TargetSettings
 from generator.errors import NetworkError
-from generator.http import HttpClient, Response
-from generator.syndication.base import Copy, Media, PlatformError
+from generator.http import HttpClient, Response, retry_after_seconds
+from generator.syndication.base import Copy, Media, PlatformError, clean_message
 
 log = logging.getLogger(__name__)
 
@@ -80,14 +76,9 @@ def primary_language(tag: str) -> str | None:
 def retry_after(headers: Mapping[str, str], now: dt.datetime | None = None) -> float | None:
     """Seconds to wait from Retry-After (seconds or a date) or Mastodon's X-RateLimit-Reset (ISO time)."""
     now = now or dt.datetime.now(dt.UTC)
-    value = headers.get("Retry-After", "").strip()
-    if value:
-        if value.isdigit():
-            return float(value)
-        try:
-            return max(0.0, (parsedate_to_datetime(value) - now).total_seconds())
-        except (TypeError, ValueError):
-            pass
+    seconds = retry_after_seconds(headers.get("Retry-After"), now)
+    if seconds is not None:
+        return seconds
     reset = headers.get("X-RateLimit-Reset", "").strip()
     if not reset:
         return None
@@ -102,15 +93,6 @@ def retry_after(headers: Mapping[str, str], now: dt.datetime | None = None) -> f
     return max(0.0, (when - now).total_seconds())
 
 
-def sanitise(text: str, secrets: Iterable[str] = ()) -> str:
-    """A server's message made safe to show: one short line, every secret blanked out."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    text = re.sub(r"\s+", " ", re.sub(r"[\x00-\x1f\x7f]", " ", text)).strip()
-    return text if len(text) <= 200 else text[:199] + "…"
-
-
 def error_message(response: Response, secrets: Iterable[str] = ()) -> str:
     """The error Mastodon gave (`{"error": ...}` or OAuth's `error_description`), or a short excerpt."""
     message = ""
@@ -122,7 +104,7 @@ def error_message(response: Response, secrets: Iterable[str] = ()) -> str:
         message = str(data.get("error_description") or data.get("error") or "")
     elif "html" not in response.headers.get("Content-Type", ""):
         message = response.text
-    return sanitise(message, secrets) or f"HTTP {response.status}"
+    return clean_message(message, secrets) or f"HTTP {response.status}"
 
 
 class Api:
@@ -146,7 +128,7 @@ class Api:
         try:
             response = self.client.request(method, self.base + path, headers=sent, **kwargs)
         except NetworkError as exc:
-            reason = sanitise(exc.problems[0].message if exc.problems else "network failure", self.secrets)
+            reason = clean_message(exc.problems[0].message if exc.problems else "network failure", self.secrets)
             raise PlatformError(f"{self.name}: {action} failed: {reason}", temporary=True,
                                 unknown_outcome=unknown_outcome) from None  # fmt: skip
         if response.status not in accept:
@@ -240,63 +222,3 @@ def links_home(status: Mapping[str, Any], url: str) -> bool:
         return False
     content = str(status.get("content") or "")
     return any(html.unescape(a or b) == url for a, b in _HREF.findall(content))
-
-
-# --- the loopback redirect of `homepost auth` ---------------------------------------------------
-
-_PAGE = "<!doctype html><meta charset=utf-8><title>Homepost</title><p>{}</p>"
-
-
-class Callback:
-    """A one-shot HTTP server on 127.0.0.1 that receives the browser's redirect after approval."""
-
-    def __init__(self) -> None:
-        self.state = ""  # the OAuth state the redirect must carry
-        self.params: dict[str, str] | None = None
-        self.arrived = threading.Event()
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:  # the query holds the code
-                pass
-
-            def do_GET(self) -> None:
-                parts = urlsplit(self.path)
-                params = {k: v[0] for k, v in parse_qs(parts.query).items()}
-                done = parts.path == "/callback" and params.get("state") == owner.state and not owner.arrived.is_set()
-                if done:
-                    owner.params = params
-                    owner.arrived.set()
-                denied = "error" in params
-                message = ("Homepost was not authorized. You can close this tab." if denied else
-                           "Homepost is authorized. You can close this tab and go back to the terminal.")  # fmt: skip
-                body = _PAGE.format(message if done else "Nothing to do here.").encode()
-                self.send_response(200 if done else 400)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.redirect_uri = f"http://127.0.0.1:{self.server.server_address[1]}/callback"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-
-    @classmethod
-    def start(cls) -> Callback | None:
-        """A listening callback server, or None when none can be started here."""
-        try:
-            return cls()
-        except OSError as exc:
-            log.info("no loopback redirect for the browser (%s); the code will be pasted instead", exc.strerror)
-            return None
-
-    def wait(self, seconds: float) -> dict[str, str] | None:
-        """The redirect's query parameters, or None if none came within `seconds`."""
-        return self.params if self.arrived.wait(seconds) else None
-
-    def close(self) -> None:
-        """Stop listening."""
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)

@@ -43,6 +43,7 @@ from generator.credentials import TargetCredentials
 from generator.errors import NetworkError
 from generator.http import HttpClient, Response, redact
 from generator.syndication.base import AuthIO, Copy, Draft, Entry, Media, PlatformError, missing_credential
+from generator.syndication.loopback import LoopbackCallback, error_reason
 from generator.syndication.platforms import micropub_api as api
 
 log = logging.getLogger(__name__)
@@ -259,10 +260,12 @@ def _indieauth(server: api.AuthServer, client: HttpClient, io: AuthIO, wait: flo
     """The authorization code flow with PKCE through a loopback redirect: (token, me, scope)."""
     verifier, challenge = api.pkce()
     state = secrets.token_urlsafe(24)
-    callback = api.Callback()
+    callback = LoopbackCallback()  # its origin is the client_id: IndieAuth allows a loopback one (section 3.3)
+    callback.expect(state)
+    client_id = callback.base_url
     try:
         query = urlencode({
-            "response_type": "code", "client_id": callback.client_id, "redirect_uri": callback.redirect_uri,
+            "response_type": "code", "client_id": client_id, "redirect_uri": callback.redirect_uri,
             "state": state, "code_challenge": challenge, "code_challenge_method": "S256",
             "scope": SCOPE, "me": server.me,
         })  # fmt: skip
@@ -275,14 +278,12 @@ def _indieauth(server: api.AuthServer, client: HttpClient, io: AuthIO, wait: flo
         callback.close()
     if params is None:
         raise PlatformError("the browser did not come back in time; sign in again or paste a token", temporary=False)
-    if params.get("state") != state:
-        raise PlatformError("the sign-in came back with the wrong state; run `homepost auth` again", temporary=False)
     if "code" not in params:
-        reason = api.clean(params.get("error_description") or params.get("error") or "no code")
+        reason = error_reason(params)
         raise PlatformError(f"sign-in refused: {reason}", temporary=False)
     if server.issuer and params.get("iss") and params["iss"] != server.issuer:
         raise PlatformError("the sign-in came back from a different server than the one asked", temporary=False)
-    form = {"grant_type": "authorization_code", "code": params["code"], "client_id": callback.client_id,
+    form = {"grant_type": "authorization_code", "code": params["code"], "client_id": client_id,
             "redirect_uri": callback.redirect_uri, "code_verifier": verifier}  # fmt: skip
     try:
         response = client.post(server.token_endpoint, data=form, headers={"Accept": "application/json"})

@@ -11,55 +11,27 @@ puts a token, code or verifier in a message.
 from __future__ import annotations
 
 import base64
-import email.utils
 import hashlib
 import html
 import re
 import secrets
-import threading
-import time
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import urllib3
 
 from generator.errors import NetworkError
-from generator.http import HttpClient, Response, redact
-from generator.syndication.base import PlatformError
+from generator.http import HttpClient, Response, redact, retry_after_seconds
+from generator.syndication.base import PlatformError, clean_message
 from generator.syndication.text import URL
 
-MESSAGE_LIMIT = 200  # characters of a server's error description worth repeating
 GATEWAY_STATUSES = (500, 502, 504)  # a create answered so may still have been stored
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-_BEARER = re.compile(r"(?i)(bearer\s+)\S+")
 _SPACE = re.compile(r"[\t\n\f\r ]+")
 
 
 # --- responses and errors ----------------------------------------------------------------------
-
-
-def clean(text: str, hidden: tuple[str, ...] = ()) -> str:
-    """`text` from a server made safe to show: secrets and control characters out, cut short."""
-    for secret in hidden:
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    text = _BEARER.sub(r"\1[redacted]", _CONTROL.sub(" ", text)).strip()
-    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
-
-
-def retry_after(response: Response) -> float | None:
-    """Seconds the server asked to wait (Retry-After as seconds or as an HTTP date), or None."""
-    value = response.headers.get("Retry-After", "").strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 def server_message(response: Response, hidden: tuple[str, ...] = ()) -> str:
@@ -70,7 +42,7 @@ def server_message(response: Response, hidden: tuple[str, ...] = ()) -> str:
         body = None
     if isinstance(body, dict) and body.get("error"):
         code, description = str(body["error"]), str(body.get("error_description") or "")
-        return clean(f"{code}: {description}" if description else code, hidden)
+        return clean_message(f"{code}: {description}" if description else code, hidden)
     return f"HTTP {response.status}"
 
 
@@ -79,12 +51,13 @@ def http_error(response: Response, target: str, action: str, *, hidden: tuple[st
     """The PlatformError for a failed Micropub answer (any status but success)."""
     where = f"{target}: {action}"
     detail = server_message(response, hidden)
+    wait = retry_after_seconds(response.headers.get("Retry-After"))
     if response.status == 429:
-        return PlatformError(f"{where}: rate limited ({detail})", temporary=True, retry_after=retry_after(response))
+        return PlatformError(f"{where}: rate limited ({detail})", temporary=True, retry_after=wait)
     if response.status >= 500:
         unknown = creating and response.status in GATEWAY_STATUSES
         return PlatformError(f"{where}: server error ({detail})", temporary=True, unknown_outcome=unknown,
-                             retry_after=retry_after(response))  # fmt: skip
+                             retry_after=wait)  # fmt: skip
     if response.status in (401, 403):
         return PlatformError(f"{where}: not allowed ({detail}); run `homepost auth {target}`", temporary=False)
     return PlatformError(f"{where}: refused ({detail})", temporary=False)
@@ -207,65 +180,3 @@ def pkce() -> tuple[str, str]:
     verifier = secrets.token_urlsafe(48)
     digest = hashlib.sha256(verifier.encode("ascii")).digest()
     return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
-class Callback:
-    """A one-shot HTTP server on 127.0.0.1 that receives the browser coming back from the authorization endpoint.
-
-    Its origin doubles as the IndieAuth client_id: the spec allows a loopback client identifier
-    (section 3.3), and a redirect URI on the client_id's own origin needs no registration.
-    """
-
-    def __init__(self) -> None:
-        self.params: dict[str, str] | None = None
-        self._done = threading.Event()
-        self._httpd = HTTPServer(("127.0.0.1", 0), self._handler())
-        self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-
-    @property
-    def client_id(self) -> str:
-        """The client identifier: this server's origin."""
-        return f"http://127.0.0.1:{self.port}/"
-
-    @property
-    def redirect_uri(self) -> str:
-        """Where the authorization endpoint sends the browser back to."""
-        return f"http://127.0.0.1:{self.port}/callback"
-
-    def wait(self, timeout: float) -> dict[str, str] | None:
-        """The query parameters the browser brought back, or None if it did not come within `timeout`."""
-        self._done.wait(timeout)
-        return self.params
-
-    def close(self) -> None:
-        """Stop listening."""
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join()
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:  # the query holds the code
-                pass
-
-            def do_GET(self) -> None:
-                parts = urlsplit(self.path)
-                if parts.path != "/callback" or owner._done.is_set():
-                    self.send_error(404)
-                    return
-                owner.params = dict(parse_qsl(parts.query))
-                ok = "code" in owner.params
-                body = ("Homepost is authorized. You can close this window." if ok else
-                        "Authorization did not complete. Go back to the terminal.").encode()  # fmt: skip
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                owner._done.set()
-
-        return Handler

@@ -22,7 +22,8 @@ from generator.config import TargetSettings
 from generator.credentials import TargetCredentials
 from generator.http import HttpClient
 from generator.syndication.base import AuthIO, Copy, Draft, Entry, Media, PlatformError, missing_credential
-from generator.syndication.platforms.tumblr_api import Api, Callback, Keys, multipart, oauth_step
+from generator.syndication.loopback import LoopbackCallback
+from generator.syndication.platforms.tumblr_api import Api, Keys, multipart, oauth_step
 from generator.syndication.text import URL, graphemes, shorten
 
 log = logging.getLogger(__name__)
@@ -281,19 +282,18 @@ def authorize(target: TargetSettings, client: HttpClient, credentials: TargetCre
     if not key or not secret:
         raise PlatformError(f"{target.name}: a consumer key and secret are needed", temporary=False)
     base = oauth_base.rstrip("/")
+    callback = LoopbackCallback.start("oauth_token", required="oauth_verifier")  # None: the writer pastes the verifier
     try:
-        callback: Callback | None = Callback()
-    except OSError:
-        callback = None  # no loopback port: the writer pastes the verifier
-    try:
-        temporary = oauth_step(client, f"{base}/oauth/request_token", Keys(key, secret), callback=callback.url if callback else "oob")
+        redirect = callback.redirect_uri if callback else "oob"
+        temporary = oauth_step(client, f"{base}/oauth/request_token", Keys(key, secret), callback=redirect)
         if callback:
-            callback.expected = temporary["oauth_token"]
+            callback.expect(temporary["oauth_token"])
         address = f"{base}/oauth/authorize?oauth_token={quote(temporary['oauth_token'], safe='')}"
         io.say("Allow Homepost to post to your Tumblr blog in the browser.")
         if not io.open(address):
             io.say(f"Open this address in a browser: {address}")
-        verifier = callback.wait(wait) if callback else None
+        params = callback.wait(wait) if callback else None
+        verifier = params["oauth_verifier"] if params else None
     finally:
         if callback:
             callback.close()

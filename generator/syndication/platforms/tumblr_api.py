@@ -4,32 +4,27 @@ Every request is signed with HMAC-SHA1 by oauthlib's `Client` (what requests-oau
 sent through the one HttpClient. Form-encoded bodies are signed with the request; JSON and
 multipart bodies are not (only the URL and the oauth parameters are), as Tumblr expects. Answers
 come in Tumblr's envelope, `{"meta": {"status", "msg"}, "response": ..., "errors": [...]}`, and
-failures become PlatformErrors whose messages never carry a credential. The three-legged
-authorization (request token, the user's consent in a browser, access token) and the one-shot
-loopback server that receives the browser back are here too.
+failures become PlatformErrors whose messages never carry a credential. The signed steps of the
+three-legged authorization (request token, then access token) are here too; the browser comes
+back to generator.syndication.loopback.
 """
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
-import re
-import threading
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import urllib3
 from oauthlib.common import urldecode
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA1, SIGNATURE_TYPE_AUTH_HEADER, Client
 
 from generator.errors import NetworkError
-from generator.http import HttpClient, Response
-from generator.syndication.base import PlatformError
+from generator.http import HttpClient, Response, retry_after_seconds
+from generator.syndication.base import PlatformError, clean_message
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +32,6 @@ FORM = "application/x-www-form-urlencoded"
 DEFAULT_RETRY_AFTER = 60.0  # seconds, when a 429 says neither Retry-After nor a reset
 QUOTA_CODES = {8004, 8011, 8022, 8023}  # 403 subcodes for a used-up daily limit: wait, not re-authorize
 APPS_PAGE = "https://www.tumblr.com/oauth/apps"
-_MESSAGE_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -93,15 +87,6 @@ def multipart(payload: dict[str, Any], files: Iterable[tuple[str, str, str, byte
     return urllib3.encode_multipart_formdata(fields)
 
 
-def clean(text: str, secrets: Iterable[str] = ()) -> str:
-    """`text` fit for a message: one short line, and never a credential."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    text = re.sub(r"\s+", " ", re.sub(r"[\x00-\x1f\x7f]", " ", text)).strip()
-    return text if len(text) <= _MESSAGE_LIMIT else text[: _MESSAGE_LIMIT - 1].rstrip() + "…"
-
-
 def detail(response: Response) -> str:
     """What Tumblr said went wrong: errors[].detail or title (with its code), else meta.msg, else the status."""
     try:
@@ -134,14 +119,9 @@ def error_codes(response: Response) -> set[int]:
 
 def retry_after(response: Response, default: float = DEFAULT_RETRY_AFTER) -> float:
     """Seconds to wait: Retry-After (seconds or a date), else the used-up hourly or daily limit's reset."""
-    value = response.headers.get("retry-after", "").strip()
-    if value.isdigit():
-        return float(value)
-    if value:
-        try:
-            return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
-        except (TypeError, ValueError):
-            pass
+    seconds = retry_after_seconds(response.headers.get("retry-after"))
+    if seconds is not None:
+        return seconds
     for period in ("perhour", "perday"):
         remaining = response.headers.get(f"x-ratelimit-{period}-remaining", "").strip()
         reset = response.headers.get(f"x-ratelimit-{period}-reset", "").strip()
@@ -152,7 +132,7 @@ def retry_after(response: Response, default: float = DEFAULT_RETRY_AFTER) -> flo
 
 def failure(response: Response, name: str, secrets: Iterable[str] = ()) -> PlatformError:
     """The PlatformError for a non-2xx answer of the API."""
-    status, said = response.status, clean(detail(response), secrets)
+    status, said = response.status, clean_message(detail(response), secrets)
     if status == 429:
         return PlatformError(f"{name}: Tumblr's rate limit was hit ({said})", temporary=True, retry_after=retry_after(response))
     if status == 403 and error_codes(response) & QUOTA_CODES:
@@ -188,7 +168,7 @@ class Api:
             response = self.client.request(method, url, headers=headers, data=data, follow_redirects=False)
         except NetworkError as exc:
             where = "; the post may have been stored" if creates else ""
-            raise PlatformError(f"{self.name}: {clean(exc.problems[0].message)}{where}", temporary=True,
+            raise PlatformError(f"{self.name}: {clean_message(exc.problems[0].message)}{where}", temporary=True,
                                 unknown_outcome=creates) from None  # fmt: skip
         if absent_ok and response.status == 404:
             return None
@@ -214,8 +194,8 @@ def oauth_step(client: HttpClient, url: str, keys: Keys, *, callback: str | None
     try:
         response = client.post(url, headers=headers, follow_redirects=False)
     except NetworkError as exc:
-        raise PlatformError(f"tumblr {step}: {clean(exc.problems[0].message)}", temporary=True) from None
-    said = clean(detail(response), keys.secrets())
+        raise PlatformError(f"tumblr {step}: {clean_message(exc.problems[0].message)}", temporary=True) from None
+    said = clean_message(detail(response), keys.secrets())
     if response.status in (400, 401, 403):
         hint = f"check the consumer key and secret of your app at {APPS_PAGE}" if step == "request_token" else "authorize again"
         raise PlatformError(f"tumblr {step}: Tumblr refused the request ({said}); {hint}", temporary=False)
@@ -228,65 +208,3 @@ def oauth_step(client: HttpClient, url: str, keys: Keys, *, callback: str | None
     if not values.get("oauth_token") or not values.get("oauth_token_secret"):
         raise PlatformError(f"tumblr {step}: the answer had no oauth_token", temporary=False)
     return values
-
-
-class _CallbackHandler(BaseHTTPRequestHandler):
-    server: _CallbackServer
-
-    def log_message(self, format: str, *args: object) -> None:  # the query carries the verifier
-        pass
-
-    def do_GET(self) -> None:
-        parts = urlsplit(self.path)
-        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        owner = self.server.owner
-        if parts.path != "/callback":
-            self._answer(404, "Not found.")
-        elif query.get("oauth_token") != owner.expected or not query.get("oauth_verifier"):
-            self._answer(400, "This is not the authorization Homepost is waiting for, or it was declined.")
-        else:
-            owner.verifier = query["oauth_verifier"]
-            self._answer(200, "Homepost is authorized on Tumblr. You can close this tab.")
-            owner.received.set()
-
-    def _answer(self, status: int, message: str) -> None:
-        body = f"<!doctype html><title>Homepost</title><p>{message}</p>".encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-class _CallbackServer(HTTPServer):
-    owner: Callback
-
-
-class Callback:
-    """A one-shot HTTP server on 127.0.0.1 where the browser comes back from Tumblr with the oauth_verifier."""
-
-    def __init__(self) -> None:
-        self.expected: str | None = None  # the request token the answer must carry
-        self.verifier: str | None = None
-        self.received = threading.Event()
-        self._server = _CallbackServer(("127.0.0.1", 0), _CallbackHandler)
-        self._server.owner = self
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/callback"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-
-    def wait(self, seconds: float) -> str | None:
-        """The verifier once the browser is back, or None after `seconds`."""
-        return self.verifier if self.received.wait(seconds) else None
-
-    def close(self) -> None:
-        """Stop listening."""
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-
-    def __enter__(self) -> Callback:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
