@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from generator.config import TargetSettings
 from generator.http import HttpClient
+from generator.model import Response
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,15 @@ class Copy:
     extra: dict[str, str] = field(default_factory=dict)  # platform details worth keeping (a Bluesky cid)
 
 
+@dataclass(frozen=True)
+class Harvest:
+    """What answered one copy (backfeed): the responses found, and what to remember for the next poll."""
+
+    responses: tuple[Response, ...] = ()
+    complete: bool = False  # True: this is everything that answers the copy now (what is missing was deleted)
+    state: dict[str, str] = field(default_factory=dict)  # cursors, ETags, given back on the next poll
+
+
 class PlatformError(Exception):
     """A platform call failed. The message never contains credentials."""
 
@@ -140,6 +150,15 @@ class Platform(Protocol):
         """Delete the copy."""
         ...
 
+    def responses(self, copy: Copy, post_url: str, state: dict[str, str]) -> Harvest:
+        """Everything that answers the copy (replies with their whole tree, likes, reposts, quotes), as Responses.
+
+        Each Response: a stable unique `id`, `source` a URL a reader can follow, `target` = `post_url`,
+        `in_reply_to` = the id of the response it answers (empty when it answers the copy), content
+        sanitised with generator.sanitize.clean_html, `platform` the platform's name.
+        """
+        ...
+
 
 class Credentials(Protocol):
     """Reading and storing one target's credentials (generator.credentials, bound to a site and a name)."""
@@ -180,6 +199,6 @@ def missing_credential(target: TargetSettings, key: str = "token") -> PlatformEr
 
 
 __all__ = [
-    "AuthIO", "Copy", "Credentials", "Draft", "Entry", "HttpClient", "Media", "Platform", "PlatformError", "clean_message",
+    "AuthIO", "Copy", "Credentials", "Draft", "Entry", "Harvest", "HttpClient", "Media", "Platform", "PlatformError", "clean_message",
     "missing_credential",
 ]  # fmt: skip

@@ -42,7 +42,7 @@ from generator.config import TargetSettings
 from generator.credentials import TargetCredentials
 from generator.errors import NetworkError
 from generator.http import HttpClient, Response, redact
-from generator.syndication.base import AuthIO, Copy, Draft, Entry, Media, PlatformError, missing_credential
+from generator.syndication.base import AuthIO, Copy, Draft, Entry, Harvest, Media, PlatformError, missing_credential
 from generator.syndication.loopback import LoopbackCallback, error_reason
 from generator.syndication.platforms import micropub_api as api
 
@@ -137,6 +137,10 @@ class MicropubPlatform:
     def delete(self, copy: Copy) -> None:
         """Delete the copy (section 3.5); one the server no longer has counts as deleted."""
         self._post({"action": "delete", "url": copy.url}, "delete", missing_ok=True)
+
+    def responses(self, copy: Copy, post_url: str, state: dict[str, str]) -> Harvest:
+        """Micropub has no way to read what answered a post: its replies arrive as webmentions."""
+        return Harvest(state=state)
 
     # --- formatting --------------------------------------------------------------------------
 
