@@ -162,6 +162,7 @@ class Post:
     syndication: tuple[str, ...] = ()  # URLs of its copies elsewhere (front matter, then the outbox)
     content_warning: str = ""
     responses: tuple[Response, ...] = ()  # replies, likes, reposts... from the data folder, oldest first
+    conversation: Conversation | None = None  # the responses as the page shows them, set by the build
     fingerprint: str = ""  # digest of every field above but terms and scheduled, set by the reader
 
     @property
@@ -231,6 +232,31 @@ class Response:
     platform: str = "web"  # web, mastodon, bluesky, tumblr, comment
     in_reply_to: str = ""  # the id of the response this one answers, if it answers a response
     url: str = ""  # its permalink where that differs from `source` (a reply relayed by Bridgy: the original)
+
+
+@dataclass(frozen=True)
+class ThreadItem:
+    """One response as a post's page shows it, with the replies that answer it."""
+
+    response: Response
+    anchor: str  # its id in the page
+    avatar: str  # root-relative URL of the author's picture (a copy on this site, or the fallback)
+    children: tuple[ThreadItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """Everything that answered a post, from every source, ready to show."""
+
+    replies: tuple[ThreadItem, ...] = ()  # threaded, oldest first at each level
+    likes: tuple[ThreadItem, ...] = ()
+    reposts: tuple[ThreadItem, ...] = ()
+    bookmarks: tuple[ThreadItem, ...] = ()
+    mentions: tuple[ThreadItem, ...] = ()  # mentions and quotes
+    reply_count: int = 0  # replies at any depth
+
+    def __bool__(self) -> bool:
+        return bool(self.replies or self.likes or self.reposts or self.bookmarks or self.mentions)
 
 
 @dataclass(frozen=True)

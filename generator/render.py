@@ -72,6 +72,8 @@ class SiteView:
     taxonomies: list
     feeds: dict[str, str]
     webmention: str = ""  # the Webmention endpoint pages advertise, if any
+    comments: str = ""  # where the comment form posts, when comments are on
+    comment_max_length: int = 5000
     generator: str = f"Homepost {__version__}"
 
 
@@ -103,6 +105,8 @@ class Renderer:
                 taxonomies=site.taxonomies,
                 feeds={k: config.abs_url(v) for k, v in FEED_FILES.items()},
                 webmention=config.webmention.endpoint,
+                comments=config.comments.form_url(config.webmention.endpoint) if config.comments.enabled else "",
+                comment_max_length=config.comments.max_length,
             ),
             "url": config.path_url,
             "absurl": config.abs_url,

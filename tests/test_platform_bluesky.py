@@ -15,6 +15,7 @@ import pytest
 from generator.config import NetworkSettings, TargetSettings
 from generator.credentials import TargetCredentials, load_credentials
 from generator.http import HttpClient
+from generator.model import ResponseAuthor
 from generator.syndication.base import Copy, Draft, Entry, Media, PlatformError
 from generator.syndication.platforms.bluesky import BlueskyPlatform, authorize
 from generator.syndication.platforms.bluesky_api import TID_ALPHABET, encode_tid, is_tid, measure, query, record_key
@@ -580,3 +581,280 @@ def test_article_card_skips_an_oversized_cover(bsky: BlueskyPlatform, tmp_path: 
     assert draft.media == (other,)
     assert draft.notes == ("the first image is over 1,000,000 bytes: the link card shows inline.png",
                            "1 other image(s) not attached: an article goes out as a link card")  # fmt: skip
+
+
+# --- backfeed ----------------------------------------------------------------------------------
+
+POST_URL = "https://example.org/notes/2026/hello/"
+LINK_FACET, MENTION_FACET = "app.bsky.richtext.facet#link", "app.bsky.richtext.facet#mention"
+
+
+def facet(text: str, needle: str, feature: dict[str, Any]) -> dict[str, Any]:
+    start, end = byte_span(text, needle)
+    return {"index": {"byteStart": start, "byteEnd": end}, "features": [feature]}
+
+
+def post_id(uri: str) -> str:
+    """The stable id of a reply or quote: its bsky.app URL by DID."""
+    did, _, rkey = uri.removeprefix("at://").split("/")
+    return f"https://bsky.app/profile/{did}/post/{rkey}"
+
+
+def post_source(uri: str, handle: str) -> str:
+    return f"https://bsky.app/profile/{handle}/post/{uri.rsplit('/', 1)[1]}"
+
+
+@pytest.fixture
+def copy(bsky: BlueskyPlatform) -> Copy:
+    entry = make_entry()
+    return bsky.create(bsky.render(entry), entry)
+
+
+def test_backfeed_harvests_the_reply_tree_likes_reposts_and_quotes(bsky: BlueskyPlatform, pds: FakeBluesky,
+                                                                    copy: Copy) -> None:  # fmt: skip
+    bob = pds.add_account("bob.bsky.test", name="Bob Builder", avatar="https://cdn.bsky.app/img/avatar/bob@jpeg")
+    first = pds.add_reply(copy.id, "Lovely post!", by="bob.bsky.test")
+    second = pds.add_reply(first, "Agreed with Bob", by="carol.bsky.test")
+    writer = pds.add_reply(second, "Thank you both", by=pds.handle)
+    other = pds.add_reply(copy.id, "A second thread", by="dan.bsky.test")
+    pds.add_like(copy.id, by="erin.bsky.test")
+    pds.add_repost(copy.id, by="frank.bsky.test")
+    quote = pds.add_quote(copy.id, "Read this", by="grace.bsky.test")
+
+    harvest = bsky.responses(copy, POST_URL, {})
+
+    assert harvest.complete and harvest.state == {}
+    got = {r.id: r for r in harvest.responses}
+    erin, frank = pds.handles["erin.bsky.test"], pds.handles["frank.bsky.test"]
+    assert [(r.type, r.id, r.in_reply_to) for r in harvest.responses] == [
+        ("reply", post_id(first), ""),
+        ("reply", post_id(second), post_id(first)),
+        ("reply", post_id(writer), post_id(second)),
+        ("reply", post_id(other), ""),
+        ("like", f"{copy.url}#liked-by-{erin}", ""),
+        ("repost", f"{copy.url}#reposted-by-{frank}", ""),
+        ("quote", post_id(quote), ""),
+    ]
+    assert all(r.target == POST_URL and r.platform == "bluesky" and r.updated is None for r in harvest.responses)
+    reply = got[post_id(first)]
+    assert reply.source == post_source(first, "bob.bsky.test") and bob in reply.id
+    assert reply.author == ResponseAuthor(name="Bob Builder", url="https://bsky.app/profile/bob.bsky.test",
+                                          photo="https://cdn.bsky.app/img/avatar/bob@jpeg", handle="@bob.bsky.test")
+    assert reply.content_html == "<p>Lovely post!</p>" and reply.content_text == "Lovely post!"
+    assert reply.published == dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)  # createdAt, earlier than indexedAt
+    mine = got[post_id(writer)]
+    assert mine.author.handle == "@ada.bsky.test" and mine.author.url == "https://bsky.app/profile/ada.bsky.test"
+    assert mine.source == post_source(writer, "ada.bsky.test") and mine.content_text == "Thank you both"
+    like = got[f"{copy.url}#liked-by-{erin}"]
+    assert like.source == like.author.url == "https://bsky.app/profile/erin.bsky.test"
+    assert like.author.name == "Erin" and like.content_html == "" and like.published is not None
+    repost = got[f"{copy.url}#reposted-by-{frank}"]
+    assert repost.source == "https://bsky.app/profile/frank.bsky.test" and repost.published is None
+    assert got[post_id(quote)].source == post_source(quote, "grace.bsky.test")
+    assert got[post_id(quote)].content_html == "<p>Read this</p>"
+    thread = pds.calls("getPostThread")[0]
+    assert "depth=100" in thread.path and "parentHeight=0" in thread.path
+
+
+def test_backfeed_follows_a_reply_added_edited_then_deleted(bsky: BlueskyPlatform, pds: FakeBluesky,
+                                                            copy: Copy) -> None:  # fmt: skip
+    assert bsky.responses(copy, POST_URL, {}).responses == ()
+
+    reply = pds.add_reply(copy.id, "First thoughts", by="bob.bsky.test")
+    answer = pds.add_reply(reply, "Replying to Bob", by="carol.bsky.test")
+    added = bsky.responses(copy, POST_URL, {})
+    assert [r.content_text for r in added.responses] == ["First thoughts", "Replying to Bob"] and added.complete
+
+    pds.edit_reply(reply, "Second thoughts")
+    edited = bsky.responses(copy, POST_URL, {})
+    first = edited.responses[0]
+    assert (first.id, first.content_text) == (post_id(reply), "Second thoughts")
+    assert first.content_html == "<p>Second thoughts</p>"
+    assert edited.responses[0].updated is None  # Bluesky keeps no edit time
+    assert edited.responses[0].published == added.responses[0].published
+
+    pds.delete_reply(reply)  # the answer to it is no longer reachable either
+    deleted = bsky.responses(copy, POST_URL, {})
+    assert deleted.responses == () and deleted.complete
+    assert post_id(answer) not in {r.id for r in deleted.responses}
+
+
+def test_backfeed_reply_html_is_made_inert(bsky: BlueskyPlatform, pds: FakeBluesky, copy: Copy) -> None:
+    text = "<script>alert(1)</script> <img src=x onerror=alert(1)> click me or read https://example.com/a?b=1&c=2"
+    url = "https://example.com/a?b=1&c=2"
+    facets = [facet(text, "click me", {"$type": LINK_FACET, "uri": "javascript:alert(1)"}),
+              facet(text, url, {"$type": LINK_FACET, "uri": url})]
+    pds.add_account("mallory.bsky.test", name="Mal\x00lory <b>", avatar="javascript:alert(1)")
+    pds.add_reply(copy.id, text, by="mallory.bsky.test", facets=facets)
+
+    (reply,) = bsky.responses(copy, POST_URL, {}).responses
+
+    assert reply.content_html == (
+        "<p>&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(1)&gt; click me or read "
+        '<a href="https://example.com/a?b=1&amp;c=2" rel="nofollow ugc noopener">'
+        "https://example.com/a?b=1&amp;c=2</a></p>"
+    )
+    assert "<script" not in reply.content_html and "<img" not in reply.content_html
+    assert "javascript:" not in reply.content_html
+    assert reply.content_text == text  # plain text, escaped by the templates
+    assert reply.author.photo == "" and reply.author.name == "Mallory <b>"
+
+
+def test_backfeed_facets_are_read_by_utf8_byte_offsets(bsky: BlueskyPlatform, pds: FakeBluesky, copy: Copy) -> None:
+    text = "日本語のテキスト 🎉 https://例え.jp/ページ と @bob.bsky.test へ\n\n二段落目"
+    bob = pds.add_account("bob.bsky.test", name="Bob")
+    good = [facet(text, "https://例え.jp/ページ", {"$type": LINK_FACET, "uri": "https://xn--r8jz45g.jp/%E3%83%9A"}),
+            facet(text, "@bob.bsky.test", {"$type": MENTION_FACET, "did": bob})]
+    start = byte_span(text, "🎉")[0]
+    elsewhere = [{"$type": LINK_FACET, "uri": "https://x.test/"}]
+    broken = [{"index": {"byteStart": start + 1, "byteEnd": start + 4}, "features": elsewhere},  # inside the emoji
+              {"index": {"byteStart": 0, "byteEnd": 10_000}, "features": elsewhere},  # past the end
+              {**good[0], "features": [{"$type": LINK_FACET, "uri": "https://overlap.test/"}]}]  # fmt: skip
+    pds.add_reply(copy.id, text, by="carol.bsky.test", facets=good + broken)
+
+    (reply,) = bsky.responses(copy, POST_URL, {}).responses
+
+    rel = 'rel="nofollow ugc noopener"'
+    assert reply.content_html == (
+        f'<p>日本語のテキスト 🎉 <a href="https://xn--r8jz45g.jp/%E3%83%9A" {rel}>https://例え.jp/ページ</a> と '
+        f'<a href="https://bsky.app/profile/{bob}" {rel}>@bob.bsky.test</a> へ</p>\n<p>二段落目</p>'
+    )
+
+
+def test_backfeed_leaves_out_blocked_hidden_and_withheld_responses(bsky: BlueskyPlatform, pds: FakeBluesky,
+                                                                   copy: Copy) -> None:  # fmt: skip
+    kept = pds.add_reply(copy.id, "Visible", by="bob.bsky.test")
+    blocked = pds.add_reply(copy.id, "From someone blocked", by="troll.bsky.test")
+    hidden = pds.add_reply(copy.id, "Hidden by the writer", by="spam.bsky.test")
+    pds.add_reply(hidden, "Under the hidden one", by="bob.bsky.test")
+    pds.add_account("shy.bsky.test", name="Shy", labels=("!no-unauthenticated",))
+    pds.add_reply(copy.id, "Not for logged-out readers", by="shy.bsky.test")
+    pds.add_like(copy.id, by="shy.bsky.test")
+    pds.add_quote(copy.id, "Quoting shyly", by="shy.bsky.test")
+    pds.add_repost(copy.id, by="carol.bsky.test")
+    pds.block_reply(blocked)
+    pds.hide_reply(hidden)
+    pds.add_account(pds.handle, name="Ada", labels=("!no-unauthenticated",), did=pds.did)
+    mine = pds.add_reply(kept, "The writer's own answer stays", by=pds.handle)
+
+    harvest = bsky.responses(copy, POST_URL, {})
+
+    carol = pds.handles["carol.bsky.test"]
+    assert [r.id for r in harvest.responses] == [post_id(kept), post_id(mine), f"{copy.url}#reposted-by-{carol}"]
+    assert harvest.complete
+
+
+def test_backfeed_reads_only_the_lists_that_have_something(bsky: BlueskyPlatform, pds: FakeBluesky,
+                                                           copy: Copy) -> None:  # fmt: skip
+    pds.add_reply(copy.id, "Just a reply", by="bob.bsky.test")
+    bsky.responses(copy, POST_URL, {})
+    assert len(pds.calls("getPostThread")) == 1
+    assert pds.calls("getLikes") == pds.calls("getRepostedBy") == pds.calls("getQuotes") == []
+
+    pds.add_like(copy.id, by="carol.bsky.test")
+    assert [r.type for r in bsky.responses(copy, POST_URL, {}).responses] == ["reply", "like"]
+    assert len(pds.calls("getLikes")) == 1 and pds.calls("getQuotes") == []
+
+
+def test_backfeed_pages_through_likes_up_to_a_limit(bsky: BlueskyPlatform, pds: FakeBluesky, copy: Copy,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    from generator.syndication.platforms import bluesky_backfeed
+
+    for i in range(250):
+        pds.add_like(copy.id, by=f"fan{i}.bsky.test")
+
+    harvest = bsky.responses(copy, POST_URL, {})
+    assert len(harvest.responses) == 250 and harvest.complete
+    assert ["cursor" in c.path and "limit=100" in c.path for c in pds.calls("getLikes")] == [False, True, True]
+
+    monkeypatch.setattr(bluesky_backfeed, "MAX_PAGES", 2)
+    cut = bsky.responses(copy, POST_URL, {})
+    assert len(cut.responses) == 200 and not cut.complete
+
+
+def test_backfeed_depth_limit_and_reply_limit_mark_it_incomplete(bsky: BlueskyPlatform, pds: FakeBluesky, copy: Copy,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    from generator.syndication.platforms import bluesky_backfeed
+
+    subject = copy.id
+    for i in range(3):
+        subject = pds.add_reply(subject, f"level {i + 1}", by=f"user{i}.bsky.test")
+    assert bsky.responses(copy, POST_URL, {}).complete
+
+    monkeypatch.setattr(bluesky_backfeed, "THREAD_DEPTH", 2)
+    deep = bsky.responses(copy, POST_URL, {})
+    assert [r.content_text for r in deep.responses] == ["level 1", "level 2"] and not deep.complete
+
+    monkeypatch.setattr(bluesky_backfeed, "THREAD_DEPTH", 100)
+    monkeypatch.setattr(bluesky_backfeed, "MAX_REPLIES", 1)
+    many = bsky.responses(copy, POST_URL, {})
+    assert [r.content_text for r in many.responses] == ["level 1"] and not many.complete
+
+
+def test_backfeed_errors(bsky: BlueskyPlatform, pds: FakeBluesky, copy: Copy) -> None:
+    pds.add_reply(copy.id, "A reply", by="bob.bsky.test")
+    pds.add_like(copy.id, by="carol.bsky.test")
+
+    pds.fail_next("getPostThread", status=429, retry_after=42)
+    with pytest.raises(PlatformError) as caught:
+        bsky.responses(copy, POST_URL, {})
+    assert caught.value.temporary and caught.value.retry_after == 42
+
+    pds.fail_next("likes", status=429, reset=time.time() + 300)  # only ratelimit-reset, as Bluesky sends
+    with pytest.raises(PlatformError) as caught:
+        bsky.responses(copy, POST_URL, {})
+    assert caught.value.temporary and caught.value.retry_after is not None and 0 < caught.value.retry_after <= 300
+
+    pds.fail_next("thread", status=502)
+    with pytest.raises(PlatformError) as caught:
+        bsky.responses(copy, POST_URL, {})
+    assert caught.value.temporary and "HTTP 502" in caught.value.message
+
+    pds.fail_next("thread", status=403)
+    with pytest.raises(PlatformError, match="homepost auth bsky") as caught:
+        bsky.responses(copy, POST_URL, {})
+    assert not caught.value.temporary
+
+    pds.fail_next("getLikes", status=500)  # a list that fails for a while: what was read is kept, not complete
+    partial = bsky.responses(copy, POST_URL, {})
+    assert [r.type for r in partial.responses] == ["reply"] and not partial.complete
+
+    pds.drop_next("getLikes")
+    assert not bsky.responses(copy, POST_URL, {}).complete
+
+    bsky.delete(copy)  # the copy is gone: nothing answers it
+    likes_read = len(pds.calls("getLikes"))
+    gone = bsky.responses(copy, POST_URL, {})
+    assert gone.responses == () and gone.complete
+    assert len(pds.calls("getLikes")) == likes_read  # no list read for a copy that is gone
+
+    with pytest.raises(PlatformError, match="not a Bluesky post URI") as caught:
+        bsky.responses(Copy(id="https://bsky.app/nothing", url=""), POST_URL, {})
+    assert not caught.value.temporary
+
+
+def test_backfeed_needs_no_credentials_and_shows_none(pds: FakeBluesky, client: HttpClient, copy: Copy, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+    caplog.set_level(logging.DEBUG)
+    for key in ("PASSWORD", "SESSION"):
+        monkeypatch.delenv(f"HOMEPOST_BSKY_{key}", raising=False)
+    anonymous = BlueskyPlatform(target_for(pds), client, TargetCredentials(tmp_path / "none", "bsky"))
+    pds.add_reply(copy.id, "Hello", by="bob.bsky.test")
+    pds.add_like(copy.id, by="carol.bsky.test")
+    before = pds.create_session_calls
+    messages = [repr(anonymous.responses(copy, POST_URL, {}))]
+    for status in (401, 429, 500):
+        pds.fail_next("thread", status=status, retry_after=5)
+        try:
+            anonymous.responses(copy, POST_URL, {})
+        except PlatformError as exc:
+            messages.append(str(exc))
+
+    assert len(messages) == 4 and "Hello" in messages[0]
+    reads = [r for r in pds.received if "/xrpc/app.bsky.feed." in r.path]
+    assert reads and all(r.headers.get("Authorization") is None for r in reads)
+    assert pds.create_session_calls == before and pds.refresh_session_calls == 0
+    shown = "\n".join([caplog.text, *messages, *(f"{r.getMessage()} {r.args}" for r in caplog.records)])
+    for secret in [*pds.tokens(), pds.password]:
+        assert secret not in shown

@@ -13,11 +13,13 @@ import pytest
 
 from generator.config import NetworkSettings, TargetSettings
 from generator.credentials import TargetCredentials, load_credentials
-from generator.http import HttpClient
-from generator.syndication.base import Copy, Entry, Media, PlatformError
-from generator.syndication.platforms import mastodon
+from generator.http import Headers, HttpClient
+from generator.http import Response as HttpResponse
+from generator.model import Response, ResponseAuthor
+from generator.syndication.base import Copy, Entry, Harvest, Media, PlatformError
+from generator.syndication.platforms import mastodon, mastodon_backfeed
 from generator.syndication.platforms.mastodon import MastodonPlatform, authorize
-from generator.syndication.platforms.mastodon_api import retry_after
+from generator.syndication.platforms.mastodon_api import next_page, retry_after
 from generator.syndication.text import url_weighted
 from tests.fakes.mastodon import OOB, MastodonFake
 from tests.helpers import png_bytes
@@ -545,3 +547,209 @@ def test_no_credential_appears_in_any_message_or_log(fake: MastodonFake, tmp_pat
         for secret in secrets:
             assert secret not in text
     assert mastodon.SCOPES == "read:accounts read:statuses write:statuses write:media"
+
+
+# --- backfeed: what answered the copy -------------------------------------------------------------
+
+
+def posted(fake: MastodonFake, root: Path, **settings: object) -> tuple[MastodonPlatform, Copy]:
+    platform = make_platform(fake, root, **settings)
+    entry = make_entry()
+    return platform, platform.create(platform.render(entry), entry)
+
+
+def test_backfeed_harvests_the_reply_tree_likes_reposts_and_quotes(fake: MastodonFake, tmp_path: Path) -> None:
+    platform, copy = posted(fake, tmp_path)
+    bob = fake.add_account("bob", "social.example", display_name="Bob Builder")
+    carol = fake.add_account("carol")  # an account on the copy's own server
+    first = fake.add_reply(copy.id, "Lovely photos!", account=bob)
+    second = fake.add_reply(first["id"], "Agreed, the light is great.", account=carol)  # a reply to a reply
+    writer = fake.add_reply(first["id"], "Thank you both!", account=fake.account)  # the writer answering
+    hidden = fake.add_reply(copy.id, "Only for followers", visibility="private")
+    fake.add_reply(hidden["id"], "A public answer to a private reply")  # answers something readers cannot see
+    fake.add_reply(copy.id, "A direct message", visibility="direct")
+    fake.add_like(copy.id, carol)
+    fake.add_repost(copy.id, bob)
+    quote = fake.add_quote(copy.id, "Worth reading", account=carol)
+    fake.add_quote(copy.id, "Not approved yet", state="pending")
+    harvest = platform.responses(copy, LINK, {})
+    assert harvest.complete and harvest.state == {}
+    assert [(r.type, r.id, r.in_reply_to) for r in harvest.responses] == [
+        ("reply", first["url"], ""),
+        ("reply", second["url"], first["url"]),
+        ("reply", writer["url"], first["url"]),
+        ("like", f"{copy.url}#favourited-by-{carol['id']}", ""),
+        ("repost", f"{copy.url}#reblogged-by-{bob['id']}", ""),
+        ("quote", quote["url"], ""),
+    ]
+    reply, second_reply, writer_reply, like, repost, quoted = harvest.responses
+    assert reply == Response(
+        id=first["url"], type="reply", source=first["url"], target=LINK,
+        author=ResponseAuthor(name="Bob Builder", url="https://social.example/@bob", handle="@bob@social.example",
+                              photo="https://social.example/system/accounts/avatars/bob.png"),
+        content_html="<p>Lovely photos!</p>", content_text="Lovely photos!",
+        published=dt.datetime.fromisoformat(first["created_at"]), updated=None, platform="mastodon",
+    )  # fmt: skip
+    host = f"127.0.0.1:{fake.server.port}"
+    assert second_reply.author.handle == f"@carol@{host}" and second_reply.author.url == f"{fake.url}/@carol"
+    assert writer_reply.author == ResponseAuthor(name="Alice", url=fake.account["url"], handle=f"@alice@{host}")
+    assert like.source == carol["url"] and like.author.handle == f"@carol@{host}" and like.content_html == ""
+    assert repost.source == bob["url"] and repost.author.name == "Bob Builder"
+    assert quoted.source == quote["url"] and quoted.content_text == "Worth reading" and "RE:" not in quoted.content_html
+    assert {(r.target, r.platform) for r in harvest.responses} == {(LINK, "mastodon")}
+    assert fake.calls_to("context")[0].received.headers["Authorization"] == f"Bearer {fake.token}"
+
+
+def test_backfeed_sequence_reply_added_edited_deleted(fake: MastodonFake, tmp_path: Path) -> None:
+    platform, copy = posted(fake, tmp_path)
+    assert platform.responses(copy, LINK, {}) == Harvest(complete=True)
+    reply = fake.add_reply(copy.id, "First thought")
+    [added] = platform.responses(copy, LINK, {}).responses
+    assert added.id == reply["url"] and added.content_text == "First thought" and added.updated is None
+    answer = fake.add_reply(reply["id"], "An answer to it")
+    fake.edit_status(reply["id"], "Second thought, edited")
+    harvest = platform.responses(copy, LINK, {})
+    edited = harvest.responses[0]
+    assert edited.id == added.id and edited.content_html == "<p>Second thought, edited</p>"
+    assert edited.updated is not None and edited.published is not None and edited.updated >= edited.published
+    assert harvest.responses[1].id == answer["url"] and harvest.responses[1].in_reply_to == added.id
+    fake.delete_status(reply["id"])  # its answer is left outside the thread, as on Mastodon
+    assert platform.responses(copy, LINK, {}) == Harvest(responses=(), complete=True)
+
+
+def test_backfeed_content_is_sanitised(fake: MastodonFake, tmp_path: Path) -> None:
+    platform, copy = posted(fake, tmp_path)
+    eve = fake.add_account("eve", "evil.example", display_name="Eve\x00 <b>the bold</b>", avatar="javascript:alert(1)")
+    eve["url"] = "javascript:alert(2)"
+    hostile = (
+        '<p>Hi<script>alert(1)</script><img src="x" onerror="alert(2)"><a href="javascript:alert(3)">click</a> '
+        '<a href="https://ok.example/" onclick="steal()">fine</a><svg onload="alert(4)"></svg>'
+        '<style>body{background:url(javascript:alert(5))}</style><iframe src="https://evil.example/"></iframe>'
+    )
+    fake.add_reply(copy.id, account=eve, html=hostile, spoiler="<i>spoilers</i>")
+    fake.add_like(copy.id, eve)
+    reply, like = platform.responses(copy, LINK, {}).responses
+    for text in (reply.content_html, reply.content_text):
+        for bad in ("<script", "alert(", "onerror", "onclick", "onload", "javascript:", "<img", "<svg", "<style",
+                    "<iframe"):  # fmt: skip
+            assert bad not in text.lower()
+    assert reply.content_html.startswith("<p><strong>CW: &lt;i&gt;spoilers&lt;/i&gt;</strong></p><p>Hi")
+    assert '<a href="https://ok.example/" rel="nofollow ugc noopener">fine</a>' in reply.content_html
+    assert reply.author == ResponseAuthor(name="Eve <b>the bold</b>", handle="@eve@evil.example")
+    assert like.source == copy.url and like.author.url == "" and like.author.photo == ""
+
+
+def test_backfeed_reads_every_page_within_its_bounds(fake: MastodonFake, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    platform, copy = posted(fake, tmp_path)
+    for _ in range(85):
+        fake.add_like(copy.id)
+    for _ in range(3):
+        fake.add_reply(copy.id, "Hello")
+    harvest = platform.responses(copy, LINK, {})
+    assert harvest.complete and len([r for r in harvest.responses if r.type == "like"]) == 85
+    pages = fake.calls_to("favourited_by")
+    assert len(pages) == 2 and "max_id=" in pages[1].received.path and "limit=80" in pages[0].received.path
+    monkeypatch.setattr(mastodon_backfeed, "MAX_PAGES", 1)
+    monkeypatch.setattr(mastodon_backfeed, "MAX_REPLIES", 2)
+    cut = platform.responses(copy, LINK, {})
+    assert not cut.complete
+    assert [r.type for r in cut.responses].count("like") == 80 and [r.type for r in cut.responses].count("reply") == 2
+
+
+def test_next_page_stays_on_the_instance() -> None:
+    def page(link: str) -> HttpResponse:
+        return HttpResponse(url="https://masto.example/api/v1/statuses/1/favourited_by?limit=80", status=200,
+                            headers=Headers([("Link", link)]), content=b"[]")  # fmt: skip
+
+    base = "https://masto.example"
+    link = '<https://masto.example/api/v1/statuses/1/favourited_by?limit=80&max_id=7>; rel="next", <https://masto.example/x>; rel="prev"'
+    assert next_page(page(link), base) == "/api/v1/statuses/1/favourited_by?limit=80&max_id=7"
+    assert next_page(page('<https://masto.example/x?since_id=9>; rel="prev"'), base) is None
+    assert next_page(page('<https://evil.example/api/v1/statuses/1/favourited_by>; rel="next"'), base) is None
+
+
+def test_backfeed_on_a_server_without_quotes_remembers_it(tmp_path: Path) -> None:
+    with MastodonFake(quotes=False) as fake:
+        platform, copy = posted(fake, tmp_path)
+        fake.add_reply(copy.id, "Hi")
+        harvest = platform.responses(copy, LINK, {"cursor": "kept"})
+        assert harvest.complete and len(harvest.responses) == 1
+        assert harvest.state["cursor"] == "kept" and "quotes_absent" in harvest.state
+        again = platform.responses(copy, LINK, harvest.state)
+        assert again.complete and again.state == harvest.state and len(fake.calls_to("quotes")) == 1
+        fake.quotes = True  # the server was upgraded: asked again after QUOTES_RECHECK
+        old = {"quotes_absent": "2026-01-01T00:00:00+00:00"}
+        assert "quotes_absent" not in platform.responses(copy, LINK, old).state
+        assert len(fake.calls_to("quotes")) == 2
+
+
+def test_backfeed_without_a_token_reads_public_replies_but_is_never_complete(fake: MastodonFake,
+                                                                             tmp_path: Path) -> None:  # fmt: skip
+    _, copy = posted(fake, tmp_path)
+    fake.add_reply(copy.id, "Public")
+    fake.add_reply(copy.id, "Followers only", visibility="private")
+    fake.add_like(copy.id)
+    fake.add_quote(copy.id, "A quote")
+    target = TargetSettings(name="masto", platform="mastodon", instance=fake.url)
+    anonymous = MastodonPlatform(target, HttpClient(NETWORK), TargetCredentials(tmp_path / "none", "masto"))
+    harvest = anonymous.responses(copy, LINK, {})
+    assert [r.type for r in harvest.responses] == ["reply", "like"] and not harvest.complete
+    assert all("Authorization" not in c.received.headers for c in fake.calls if c.kind != "statuses")
+    assert fake.calls_to("quotes") == []
+
+
+def test_backfeed_is_incomplete_while_the_server_fetches_remote_replies(fake: MastodonFake, tmp_path: Path) -> None:
+    platform, copy = posted(fake, tmp_path)
+    fake.add_reply(copy.id, "Hi")
+    fake.async_refresh = True
+    harvest = platform.responses(copy, LINK, {})
+    assert len(harvest.responses) == 1 and not harvest.complete
+
+
+def test_backfeed_errors(fake: MastodonFake, tmp_path: Path) -> None:
+    platform, copy = posted(fake, tmp_path)
+    fake.add_reply(copy.id, "Hi")
+    fake.fail_next("context", status=429, retry_after=90)
+    with pytest.raises(PlatformError) as caught:
+        platform.responses(copy, LINK, {})
+    assert caught.value.temporary and caught.value.retry_after == 90
+    fake.fail_next("favourited_by", status=429, reset_after=120)  # a rate limit on any page stops the harvest
+    with pytest.raises(PlatformError) as caught:
+        platform.responses(copy, LINK, {})
+    assert caught.value.temporary and caught.value.retry_after is not None and 100 < caught.value.retry_after <= 120
+    fake.fail_next("context", status=500)
+    with pytest.raises(PlatformError) as caught:
+        platform.responses(copy, LINK, {})
+    assert caught.value.temporary and "500" in caught.value.message
+    fake.fail_next("reblogged_by", status=503)  # a list that fails: what was read, not complete
+    partial = platform.responses(copy, LINK, {})
+    assert not partial.complete and [r.type for r in partial.responses] == ["reply"]
+    fake.drop_next("quotes")
+    assert not platform.responses(copy, LINK, {}).complete
+    fake.delete_status(copy.id)  # the copy is gone: nothing answers it
+    assert platform.responses(copy, LINK, {"quotes_absent": "x"}) == Harvest(
+        complete=True, state={"quotes_absent": "x"}
+    )
+
+
+def test_backfeed_with_a_refused_token_is_permanent_and_names_no_credential(fake: MastodonFake, tmp_path: Path,
+                                                                           caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+    caplog.set_level(logging.DEBUG)
+    platform, copy = posted(fake, tmp_path)
+    fake.add_reply(copy.id, "Hi")
+    messages: list[str] = []
+    for kind, status in (("context", 500), ("context", 429), ("favourited_by", 502), ("quotes", 403)):
+        fake.fail_next(kind, status=status, retry_after=5)
+        try:
+            platform.responses(copy, LINK, {})
+        except PlatformError as exc:
+            messages.append(str(exc))
+    revoked = make_platform(fake, tmp_path, token="revoked-token-abc123")
+    with pytest.raises(PlatformError) as caught:
+        revoked.responses(copy, LINK, {})
+    assert not caught.value.temporary and "homepost auth masto" in caught.value.message
+    messages.append(str(caught.value))
+    assert len(messages) == 4
+    for text in (caplog.text, *messages):
+        assert fake.token not in text and "revoked-token-abc123" not in text

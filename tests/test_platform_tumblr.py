@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -14,7 +15,9 @@ import pytest
 from generator.config import NetworkSettings, TargetSettings
 from generator.credentials import TargetCredentials
 from generator.http import HttpClient
-from generator.syndication.base import Copy, Entry, Media, PlatformError
+from generator.model import ResponseAuthor
+from generator.syndication.base import Copy, Entry, Harvest, Media, PlatformError
+from generator.syndication.platforms import tumblr_backfeed
 from generator.syndication.platforms.tumblr import TumblrPlatform, authorize, blog_host, split_block
 from tests.fakes.tumblr import FakeTumblr
 
@@ -463,3 +466,205 @@ def test_no_credential_reaches_a_message_or_the_log(fake: FakeTumblr, tmp_path: 
         assert secret not in caplog.text
         assert all(secret not in message for message in messages)
         assert secret not in repr(draft) and secret not in draft.preview()
+
+
+# --- backfeed: the notes of a copy -----------------------------------------------------------------
+
+
+def posted(fake: FakeTumblr, tmp_path: Path, client: HttpClient, **settings: object) -> tuple[TumblrPlatform, Copy]:
+    """A platform and a copy made through it."""
+    tumblr = platform(fake, tmp_path, client, **settings)
+    return tumblr, tumblr.create(tumblr.render(entry()), entry())
+
+
+def avatar(name: str) -> str:
+    digest = hashlib.sha1(name.encode()).hexdigest()
+    return f"https://64.media.tumblr.com/avatar_{digest[:12]}_64.pnj"
+
+
+def when(stamp: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(stamp, dt.UTC)
+
+
+def test_harvest_of_a_seeded_post_has_every_kind_with_exact_ids(fake: FakeTumblr, tmp_path: Path, client: HttpClient) -> None:
+    tumblr, copy = posted(fake, tmp_path, client)
+    bob = fake.add_reply(copy.id, "bob", "Nice post!\n\nReally.", timestamp=1_717_000_001)
+    carol = fake.add_reply(copy.id, "carol", "agreed", timestamp=1_717_000_002, mention="bob")  # a reply to bob's
+    mine = fake.add_reply(copy.id, fake.blog, "Thank you both", timestamp=1_717_000_003)  # the writer answers
+    fake.add_like(copy.id, "dave", timestamp=1_717_000_004)
+    erin = fake.add_reblog(copy.id, "erin", tags=("indieweb",), timestamp=1_717_000_005)
+    frank = fake.add_quote(copy.id, "frank", "So true", timestamp=1_717_000_006)
+    found = tumblr.responses(copy, URL, {})
+    assert found.complete and found.state == {}
+    by_id = {r.id: r for r in found.responses}
+    assert [(r.type, r.id, r.source) for r in found.responses] == [
+        ("reply", f"{copy.url}#reply-bob-{bob}", f"{copy.url}#reply-bob-{bob}"),
+        ("reply", f"{copy.url}#reply-carol-{carol}", f"{copy.url}#reply-carol-{carol}"),
+        ("reply", f"{copy.url}#reply-example-{mine}", f"{copy.url}#reply-example-{mine}"),
+        ("like", f"{copy.url}#liked-by-dave", "https://dave.tumblr.com/"),
+        ("repost", f"https://erin.tumblr.com/post/{erin}", f"https://erin.tumblr.com/post/{erin}"),
+        ("quote", f"https://frank.tumblr.com/post/{frank}", f"https://frank.tumblr.com/post/{frank}"),
+    ]
+    assert all(r.in_reply_to == "" and r.target == URL and r.platform == "tumblr" and r.updated is None for r in found.responses)
+    reply = by_id[f"{copy.url}#reply-bob-{bob}"]
+    assert reply.author == ResponseAuthor(name="bob", url="https://bob.tumblr.com/", photo=avatar("bob"), handle="@bob")
+    assert reply.content_html == "<p>Nice post!</p><p>Really.</p>" and reply.content_text == "Nice post!\n\nReally."
+    assert reply.published == when(bob)
+    assert by_id[f"{copy.url}#reply-carol-{carol}"].content_text == "@bob agreed"  # Tumblr's replies are flat
+    assert by_id[f"{copy.url}#reply-example-{mine}"].author.handle == "@example"
+    quote = by_id[f"https://frank.tumblr.com/post/{frank}"]
+    assert quote.content_html == "<p>So true</p>" and quote.published == when(1_717_000_006)
+    assert by_id[f"https://erin.tumblr.com/post/{erin}"].content_html == ""
+    modes = [parse_qs(urlsplit(r.path).query)["mode"] for r in fake.requests("notes")]
+    assert modes == [["conversation"], ["rollup"]]
+    assert all(r.headers["Authorization"].startswith("OAuth ") for r in fake.requests("notes"))
+
+
+def test_pages_are_followed_along_links_next(fake: FakeTumblr, tmp_path: Path, client: HttpClient) -> None:
+    tumblr, copy = posted(fake, tmp_path, client)
+    fake.notes_page = 2
+    replies = [fake.add_reply(copy.id, f"reader{n}", f"reply {n}") for n in range(5)]
+    for n in range(3):
+        fake.add_like(copy.id, f"fan{n}")
+    found = tumblr.responses(copy, URL, {})
+    assert found.complete
+    assert sorted(r.id for r in found.responses if r.type == "reply") == sorted(
+        f"{copy.url}#reply-reader{n}-{stamp}" for n, stamp in enumerate(replies))
+    assert sorted(r.id for r in found.responses if r.type == "like") == [f"{copy.url}#liked-by-fan{n}" for n in range(3)]
+    queries = [parse_qs(urlsplit(r.path).query) for r in fake.requests("notes")]
+    assert [q["mode"][0] for q in queries] == ["conversation"] * 3 + ["rollup"] * 2
+    assert queries[1]["before_timestamp"] == [str(replies[3] * 1_000_000)]  # microseconds, as the next link said
+    assert queries[4]["before_timestamp"] == [str(replies[-1] + 2)]
+
+
+def test_a_page_limit_makes_the_harvest_incomplete(fake: FakeTumblr, tmp_path: Path, client: HttpClient,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    tumblr, copy = posted(fake, tmp_path, client)
+    monkeypatch.setattr(tumblr_backfeed, "MAX_PAGES", 2)
+    fake.notes_page = 1
+    for n in range(3):
+        fake.add_like(copy.id, f"fan{n}")
+    found = tumblr.responses(copy, URL, {})
+    assert not found.complete
+    assert [r.id for r in found.responses] == [f"{copy.url}#liked-by-fan1", f"{copy.url}#liked-by-fan2"]  # the newest
+
+
+def test_a_reply_added_edited_and_deleted_across_runs(fake: FakeTumblr, tmp_path: Path, client: HttpClient) -> None:
+    tumblr, copy = posted(fake, tmp_path, client)
+    assert tumblr.responses(copy, URL, {}) == Harvest(responses=(), complete=True)
+    stamp = fake.add_reply(copy.id, "bob", "First thought")
+    (added,) = tumblr.responses(copy, URL, {}).responses
+    assert added.id == f"{copy.url}#reply-bob-{stamp}" and added.content_text == "First thought"
+    fake.edit_reply(copy.id, "bob", stamp, "Second thought")
+    (edited,) = tumblr.responses(copy, URL, {}).responses
+    assert edited.id == added.id and edited.content_html == "<p>Second thought</p>"
+    assert edited.published == added.published and edited.updated is None  # Tumblr shows no edit time
+    fake.delete_reply(copy.id, "bob", stamp)
+    assert tumblr.responses(copy, URL, {}) == Harvest(responses=(), complete=True)
+
+
+def test_remote_text_and_urls_come_out_inert(fake: FakeTumblr, tmp_path: Path, client: HttpClient) -> None:
+    tumblr, copy = posted(fake, tmp_path, client)
+    attack = '<script>alert(1)</script><img src=x onerror="alert(2)"> <a href="javascript:alert(3)">x</a>'
+    fake.add_reply(copy.id, "mallory", attack)
+    fake.add_quote(copy.id, "mallory2", attack)
+    fake.add_like(copy.id, "mallory3")
+    fake.notes[copy.id][-1].update(blog_url="javascript:alert(4)", avatar_url={"64": "javascript:alert(5)"}, blog_title="M\x00 <b>")
+    fake.add_like(copy.id, "<script>")  # not a blog name: left out
+    found = tumblr.responses(copy, URL, {})
+    reply, quote, like = sorted(found.responses, key=lambda r: r.type)[::-1][:3]
+    escaped = ("<p>&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=\"alert(2)\"&gt; "
+               "&lt;a href=\"javascript:alert(3)\"&gt;x&lt;/a&gt;</p>")  # fmt: skip
+    for response in (reply, quote):
+        assert response.content_html == escaped and response.content_text == attack
+        assert "<script" not in response.content_html and "<img" not in response.content_html and "<a" not in response.content_html
+    assert like.author == ResponseAuthor(name="M <b>", url="https://mallory3.tumblr.com/",
+                                         photo="https://api.tumblr.com/v2/blog/mallory3.tumblr.com/avatar/64", handle="@mallory3")
+    assert like.source == "https://mallory3.tumblr.com/"
+    assert len(found.responses) == 3
+
+
+def test_harvest_errors(fake: FakeTumblr, tmp_path: Path, client: HttpClient) -> None:
+    tumblr, copy = posted(fake, tmp_path, client)
+    fake.add_reply(copy.id, "bob", "hi")
+    fake.fail_next("notes", status=429, retry_after=30)
+    with pytest.raises(PlatformError) as caught:
+        tumblr.responses(copy, URL, {})
+    assert caught.value.temporary and caught.value.retry_after == 30.0
+    fake.fail_next("notes", status=500)
+    with pytest.raises(PlatformError) as caught:
+        tumblr.responses(copy, URL, {})
+    assert caught.value.temporary and caught.value.retry_after is None and "500" in caught.value.message
+    fake.fail_next("notes:rollup", status=429)  # after the replies were read: still wait
+    with pytest.raises(PlatformError) as caught:
+        tumblr.responses(copy, URL, {})
+    assert caught.value.retry_after == 1800.0
+    fake.fail_next("notes:rollup", status=503)  # after the replies were read: keep them, say it is not all
+    partial = tumblr.responses(copy, URL, {})
+    assert [r.type for r in partial.responses] == ["reply"] and not partial.complete
+    fake.revoke()
+    with pytest.raises(PlatformError) as caught:
+        tumblr.responses(copy, URL, {})
+    assert not caught.value.temporary and "homepost auth tumblr" in caught.value.message
+
+
+def test_a_copy_that_is_gone_has_an_empty_complete_harvest(fake: FakeTumblr, tmp_path: Path, client: HttpClient) -> None:
+    tumblr, copy = posted(fake, tmp_path, client)
+    fake.add_like(copy.id, "dave")
+    tumblr.delete(copy)
+    assert tumblr.responses(copy, URL, {"kept": "x"}) == Harvest(responses=(), complete=True, state={})
+
+
+def test_notes_need_only_the_consumer_key(fake: FakeTumblr, tmp_path: Path, client: HttpClient,
+                                          caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+    caplog.set_level(logging.DEBUG)
+    target = TargetSettings(name="tumblr", platform="tumblr", blog=fake.blog, api=fake.url)
+    post_id = fake.add_post(URL)
+    fake.add_like(post_id, "dave")
+    credentials = TargetCredentials(tmp_path, "tumblr")
+    credentials.save({"consumer_key": fake.consumer_key})
+    copy = Copy(id=post_id, url=f"https://{fake.host}/post/{post_id}")
+    found = TumblrPlatform(target, client, credentials).responses(copy, URL, {})
+    assert [r.id for r in found.responses] == [f"{copy.url}#liked-by-dave"] and found.complete
+    for received in fake.requests("notes"):
+        assert "Authorization" not in received.headers
+        assert parse_qs(urlsplit(received.path).query)["api_key"] == [fake.consumer_key]
+    assert any("/notes" in r.getMessage() for r in caplog.records)
+    assert fake.consumer_key not in caplog.text
+    fake.consumer_key = "another-key"  # the app's key no longer works
+    with pytest.raises(PlatformError) as caught:
+        TumblrPlatform(target, client, credentials).responses(copy, URL, {})
+    assert not caught.value.temporary and "ck-fake-consumer" not in caught.value.message
+
+
+def test_notes_without_a_consumer_key_say_how_to_get_one(fake: FakeTumblr, tmp_path: Path, client: HttpClient) -> None:
+    tumblr = platform(fake, tmp_path, client, save=False)
+    with pytest.raises(PlatformError) as caught:
+        tumblr.responses(Copy(id="1", url=f"https://{fake.host}/post/1"), URL, {})
+    assert "homepost auth tumblr" in caught.value.message and "HOMEPOST_TUMBLR_CONSUMER_KEY" in caught.value.message
+    assert fake.server.received == []
+
+
+def test_no_credential_reaches_a_backfeed_message_or_the_log(fake: FakeTumblr, tmp_path: Path, client: HttpClient,
+                                                             caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+    caplog.set_level(logging.DEBUG)
+    tumblr, copy = posted(fake, tmp_path, client)
+    fake.add_reply(copy.id, "bob", "hi")
+    messages = []
+    for kind, status in (("notes", 429), ("notes", 500), ("notes", 401), ("notes", 403)):
+        fake.fail_next(kind, status=status)
+        with pytest.raises(PlatformError) as caught:
+            tumblr.responses(copy, URL, {})
+        messages.append(str(caught.value))
+    fake.drop_next("notes")
+    with pytest.raises(PlatformError) as caught:
+        tumblr.responses(copy, URL, {})
+    messages.append(str(caught.value))
+    tumblr.responses(copy, URL, {})
+    TargetCredentials(tmp_path, "tumblr").save({"oauth_token": "", "oauth_token_secret": ""})
+    unsigned = platform(fake, tmp_path, client, save=False)
+    unsigned.responses(copy, URL, {})
+    assert "api_key=[redacted]" in caplog.text
+    for secret in (fake.consumer_key, fake.consumer_secret, fake.token, fake.token_secret):
+        assert secret not in caplog.text
+        assert all(secret not in message for message in messages)

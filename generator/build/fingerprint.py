@@ -35,7 +35,7 @@ class Fingerprints:
         known = self._memo.get(id(post))
         if known is None:
             terms = [(key, term.name, term.path) for key, terms in post.terms.items() for term in terms]
-            known = self._memo[id(post)] = digest(post.fingerprint, post.scheduled, repr(terms), repr(post.responses), repr(post.syndication))
+            known = self._memo[id(post)] = digest(post.fingerprint, post.scheduled, repr(terms), repr(post.conversation), repr(post.syndication))
         return known
 
     def value(self, value: Any) -> str:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
+from generator.backfeed.avatars import AVATARS_DIR
+from generator.backfeed.threads import conversation, stored_avatars
 from generator.build import cache
 from generator.build.collect import collect_site
 from generator.build.podcast_checks import check_podcasts
@@ -159,12 +161,14 @@ def gone_paths(config: Config) -> tuple[str, ...]:
 
 
 def attach_responses(config: Config, site: Site, responses: dict[str, tuple[Response, ...]]) -> None:
-    """Give each post and page the responses stored for its URL (and for its old URLs)."""
+    """Give each post and page the responses stored for its URL (and its old URLs), and their conversation."""
+    avatars = stored_avatars(config.data_dir)
     for post in site.posts + site.pages:
         found = list(responses.get(post.url, ()))
         for alias in post.aliases:
             found += responses.get(config.abs_url(alias), ())
         post.responses = tuple(sorted(found, key=lambda r: (r.published or _EPOCH, r.id)))
+        post.conversation = conversation(config, post.responses, avatars) if found else None
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
@@ -222,6 +226,8 @@ def plan_static_files(plan: OutputPlan, config: Config, renderer: Renderer, site
     plan.add_bytes("assets/pygments.css", css, theme, weak=True)
     for dest, source in _walk(config.root / "static"):
         plan.add_copy(dest, source, f"static/{dest}")
+    for dest, source in _walk(config.data_dir / AVATARS_DIR):  # responders' pictures, never hotlinked
+        plan.add_copy(f"{AVATARS_DIR}/{dest}", source, f"data/{AVATARS_DIR}/{dest}")
     for file in site.static_files:
         plan.add_copy(file.dest, Path(file.source), f"content/{Path(file.source).relative_to(config.content_dir).as_posix()}")
 

@@ -39,7 +39,7 @@ class CachedFile:
     links: tuple[tuple[str, Link, FileStat | None], ...] = ()  # every URL the render resolved
 
 
-FINGERPRINTED = tuple(f.name for f in fields(Post) if f.name not in ("terms", "scheduled", "fingerprint", "responses"))
+FINGERPRINTED = tuple(f.name for f in fields(Post) if f.name not in ("terms", "scheduled", "fingerprint", "responses", "conversation"))
 
 
 def fresh_copy(post: Post) -> Post:

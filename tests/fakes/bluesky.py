@@ -15,13 +15,30 @@ Endpoints (all under /xrpc/, errors as {"error": ..., "message": ...} like the r
   com.atproto.identity.resolveHandle GET handle (no auth); 400 HandleNotFound
 An expired access token gets 400 ExpiredToken, an unknown one 400 InvalidToken, none 401 AuthenticationRequired.
 
+AppView reads (no auth, as on public.api.bsky.app; shapes from the app.bsky.feed lexicons):
+  app.bsky.feed.getPostThread  GET uri, depth (0-1000, default 6), parentHeight (0-1000; parents are not served)
+      -> {thread: threadViewPost {$type, post: postView, replies: [threadViewPost | #blockedPost]}, threadgate?};
+      `replies` is left out at the depth limit; 400 NotFound "Post not found: <uri>" for a missing post
+  app.bsky.feed.getLikes       GET uri, limit (1-100, default 50), cursor
+      -> {uri, likes: [{indexedAt, createdAt, actor: profileView}], cursor?}
+  app.bsky.feed.getRepostedBy  GET uri, limit, cursor -> {uri, repostedBy: [profileView], cursor?}
+  app.bsky.feed.getQuotes      GET uri, limit, cursor -> {uri, posts: [postView], cursor?}
+  postView: {uri, cid, author: {did, handle, displayName, avatar, labels}, record, embed?, replyCount, repostCount,
+  likeCount, quoteCount, indexedAt, labels}; lists newest first, cursors opaque (an offset here).
+Seeding what answers a post (`subject` an at:// URI: the copy, a reply, a quote; `by` a handle, made on first use):
+  add_account(handle, name, avatar, labels) -> did      add_reply(subject, text, by, facets=None) -> uri
+  add_like(subject, by)    add_repost(subject, by)      add_quote(subject, text, by) -> uri
+  edit_reply(uri, text, facets=None)   delete_reply(uri)
+  block_reply(uri) (served as #blockedPost)   hide_reply(uri) (the root's threadgate hiddenReplies)
+Seeded records are dated by a clock starting at `pds.clock`, one minute apart (indexed a second later).
+
 Credentials: the accepted app password is `pds.password` (store it as the target's `password`, or set
 HOMEPOST_<NAME>_PASSWORD); `pds.session()` issues a valid session without counting it; `pds.tokens()`
 lists every token issued (to check none leaked); `expire_access_token()` / `expire_refresh_token()`.
 Counters: `create_session_calls`, `refresh_session_calls`; `posts`, `records`, `blobs`, `deleted`, `calls(what)`.
 
 Failing on cue (`what` is a path "/xrpc/<nsid>", an NSID, its last part "createRecord", or a kind:
-"session", "refresh", "create", "get", "delete", "upload", "resolve"):
+"session", "refresh", "create", "get", "delete", "upload", "resolve", "thread", "likes", "reposts", "quotes"):
   fail_next(what, status=500, times=1, retry_after=None, reset=None)  # 429 carries ratelimit-* headers
   stall_after_store(what="create", times=1)   # carry the request out, then never answer (client times out)
   drop_next(what, times=1, after_store=False) # close the connection without an answer
@@ -30,6 +47,7 @@ Failing on cue (`what` is a path "/xrpc/<nsid>", an NSID, its last part "createR
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
 import secrets
@@ -52,7 +70,14 @@ _NSIDS = {
     "delete": "com.atproto.repo.deleteRecord",
     "upload": "com.atproto.repo.uploadBlob",
     "resolve": "com.atproto.identity.resolveHandle",
+    "thread": "app.bsky.feed.getPostThread",
+    "likes": "app.bsky.feed.getLikes",
+    "reposts": "app.bsky.feed.getRepostedBy",
+    "quotes": "app.bsky.feed.getQuotes",
 }
+POST = "app.bsky.feed.post"
+THREAD_VIEW, BLOCKED = "app.bsky.feed.defs#threadViewPost", "app.bsky.feed.defs#blockedPost"
+_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 _TID = regex.compile(r"[234567a-j][234567a-z]{12}")
 _REASONS = {400: "InvalidRequest", 401: "AuthenticationRequired", 403: "Forbidden", 429: "RateLimitExceeded",
             500: "InternalServerError", 502: "UpstreamFailure", 503: "NotEnoughResources"}  # fmt: skip
@@ -82,6 +107,10 @@ def _error(status: int, error: str, message: str, headers: list[tuple[str, str]]
     return Reply(status, body, [("Content-Type", "application/json; charset=utf-8"), *(headers or [])])
 
 
+def _z(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def _ok(body: dict[str, Any]) -> Reply:
     return Reply(200, json.dumps(body), [("Content-Type", "application/json; charset=utf-8")])
 
@@ -106,6 +135,16 @@ class FakeBluesky(LoopbackFake):
         self._issued: list[str] = []
         self._cues = Cues(self.server.closing, stall_then_drop=True)
         self._lock = threading.Lock()
+        # The AppView side: accounts, posts by others (and the writer's replies), likes, reposts.
+        self.clock = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)  # when the next seeded record is made
+        self.actors: dict[str, dict[str, Any]] = {}  # did -> profile
+        self.feed: dict[str, dict[str, Any]] = {}  # at:// URI -> {uri, cid, did, record, indexedAt, parent, quotes}
+        self.likes: dict[str, list[dict[str, str]]] = {}  # subject URI -> [{did, createdAt, indexedAt}]
+        self.reposts: dict[str, list[str]] = {}  # subject URI -> DIDs
+        self.blocked: set[str] = set()  # posts served as #blockedPost
+        self.hidden: dict[str, list[str]] = {}  # thread root URI -> hiddenReplies of its threadgate
+        self._seq = 0
+        self.add_account(handle, name=handle.split(".")[0].title(), did=did)
 
     # --- what tests look at and set up ------------------------------------------------------
 
@@ -147,6 +186,80 @@ class FakeBluesky(LoopbackFake):
     def add_handle(self, handle: str, did: str) -> None:
         """Let resolveHandle resolve another account's handle."""
         self.handles[handle.lower()] = did
+
+    def add_account(self, handle: str, name: str = "", avatar: str | None = None, labels: tuple[str, ...] = (),
+                    did: str | None = None) -> str:  # fmt: skip
+        """Another account (its DID returned); `labels` are label values such as "!no-unauthenticated"."""
+        did = did or "did:plc:" + base64.b32encode(hashlib.sha256(handle.encode()).digest()).decode().lower()[:24]
+        avatar = f"https://cdn.bsky.app/img/avatar/plain/{did}/bafkreiavatar@jpeg" if avatar is None else avatar
+        with self._lock:
+            self.actors[did] = {
+                "did": did, "handle": handle, "displayName": name, **({"avatar": avatar} if avatar else {}),
+                "labels": [{"src": did, "uri": f"at://{did}/app.bsky.actor.profile/self", "val": value,
+                            "cts": _z(self.clock)} for value in labels],
+                "createdAt": "2024-01-01T00:00:00.000Z",
+            }  # fmt: skip
+            self.handles[handle.lower()] = did
+        return did
+
+    def add_reply(self, subject: str, text: str, by: str = "bob.bsky.test", facets: list[Any] | None = None) -> str:
+        """A reply by `by` (a handle or DID; the writer's own handle too) to the post or reply `subject`; its URI."""
+        parent = self._find(subject)
+        if parent is None:
+            raise KeyError(subject)
+        root = parent["record"].get("reply", {}).get("root") or {"uri": parent["uri"], "cid": parent["cid"]}
+        reply = {"root": root, "parent": {"uri": parent["uri"], "cid": parent["cid"]}}
+        return self._seed(by, {"text": text, "reply": reply, **({"facets": facets} if facets else {})}, parent=subject)
+
+    def add_quote(self, subject: str, text: str, by: str = "bob.bsky.test") -> str:
+        """A post by `by` quoting `subject`; its URI."""
+        quoted = self._find(subject)
+        if quoted is None:
+            raise KeyError(subject)
+        embed = {"$type": "app.bsky.embed.record", "record": {"uri": quoted["uri"], "cid": quoted["cid"]}}
+        return self._seed(by, {"text": text, "embed": embed}, quotes=subject)
+
+    def add_like(self, subject: str, by: str = "bob.bsky.test") -> None:
+        """A like of `subject` by `by` (once per account)."""
+        did = self._did(by)
+        with self._lock:
+            created = self._tick()
+            likes = self.likes.setdefault(subject, [])
+            if all(like["did"] != did for like in likes):
+                likes.append({"did": did, "createdAt": _z(created), "indexedAt": _z(created + dt.timedelta(seconds=1))})
+
+    def add_repost(self, subject: str, by: str = "bob.bsky.test") -> None:
+        """A repost of `subject` by `by` (once per account)."""
+        did = self._did(by)
+        with self._lock:
+            self._tick()
+            if did not in self.reposts.setdefault(subject, []):
+                self.reposts[subject].append(did)
+
+    def edit_reply(self, uri: str, text: str, facets: list[Any] | None = None) -> None:
+        """Change the text of a seeded reply or quote (a putRecord: a new cid, the same URI)."""
+        with self._lock:
+            post = self.feed[uri]
+            record = {k: v for k, v in post["record"].items() if k != "facets"}
+            post["record"] = {**record, "text": text, **({"facets": facets} if facets else {})}
+            post["cid"] = _cid(json.dumps(post["record"], sort_keys=True).encode())
+
+    def delete_reply(self, uri: str) -> None:
+        """Delete a seeded reply or quote (what answered it is no longer reachable from the thread)."""
+        with self._lock:
+            del self.feed[uri]
+            self.likes.pop(uri, None)
+            self.reposts.pop(uri, None)
+
+    def block_reply(self, uri: str) -> None:
+        """Serve a reply as #blockedPost (its author and the reader block each other)."""
+        self.blocked.add(uri)
+
+    def hide_reply(self, uri: str) -> None:
+        """The thread's author hides a reply (its threadgate's hiddenReplies)."""
+        with self._lock:
+            root = self.feed[uri]["record"]["reply"]["root"]["uri"]
+            self.hidden.setdefault(root, []).append(uri)
 
     def fail_next(self, what: str, status: int = 500, times: int = 1, retry_after: float | None = None,
                   reset: float | None = None) -> None:  # fmt: skip
@@ -202,6 +315,97 @@ class FakeBluesky(LoopbackFake):
         self._access[access], self._refresh[refresh] = True, True
         self._issued += [access, refresh]
         return {"did": self.did, "handle": self.handle, "accessJwt": access, "refreshJwt": refresh, "active": True}
+
+    # --- the AppView's data ------------------------------------------------------------------
+
+    def _did(self, by: str) -> str:
+        """The DID of a handle or DID, making an account for an unknown handle."""
+        if by.startswith("did:"):
+            return by
+        return self.handles.get(by.lower()) or self.add_account(by, name=by.split(".")[0].title())
+
+    def _tick(self) -> dt.datetime:
+        """The seeded clock's time, then a minute later."""
+        now, self.clock = self.clock, self.clock + dt.timedelta(minutes=1)
+        return now
+
+    def _seed(self, by: str, fields: dict[str, Any], *, parent: str | None = None, quotes: str | None = None) -> str:
+        did = self._did(by)
+        with self._lock:
+            created = self._tick()
+            self._seq += 1
+            micros = int(created.timestamp()) * 1_000_000 + self._seq
+            rkey = "".join(_ALPHABET[((micros << 10) >> (5 * i)) & 31] for i in reversed(range(13)))
+            record = {"$type": POST, **fields, "createdAt": _z(created)}
+            uri = f"at://{did}/{POST}/{rkey}"
+            self.feed[uri] = {"uri": uri, "cid": _cid(json.dumps(record, sort_keys=True).encode()), "did": did,
+                              "record": record, "indexedAt": _z(created + dt.timedelta(seconds=1)), "parent": parent,
+                              "quotes": quotes}  # fmt: skip
+        return uri
+
+    def _find(self, uri: str) -> dict[str, Any] | None:
+        """A post by URI: seeded, or one of the account's own records."""
+        if uri in self.feed:
+            return self.feed[uri]
+        own = next((r for (c, _), r in self.records.items() if c == POST and r["uri"] == uri), None)
+        if own is None:
+            return None
+        return {**own, "did": self.did, "record": own["value"], "indexedAt": own["value"]["createdAt"], "parent": None}
+
+    def _children(self, uri: str) -> list[str]:
+        found = [p for p in self.feed.values() if p["parent"] == uri]
+        return [p["uri"] for p in sorted(found, key=lambda p: p["record"]["createdAt"])]
+
+    def _profile(self, did: str, basic: bool = False) -> dict[str, Any]:
+        profile = dict(self.actors.get(did) or {"did": did, "handle": "handle.invalid", "labels": []})
+        profile["viewer"] = {"muted": False, "blockedBy": False}
+        if not basic:
+            profile["indexedAt"] = profile.get("createdAt", "2024-01-01T00:00:00.000Z")
+        return profile
+
+    def _post_view(self, post: dict[str, Any]) -> dict[str, Any]:
+        uri = post["uri"]
+        view = {
+            "uri": uri, "cid": post["cid"], "author": self._profile(post["did"], basic=True), "record": post["record"],
+            "replyCount": len(self._children(uri)), "repostCount": len(self.reposts.get(uri, [])),
+            "likeCount": len(self.likes.get(uri, [])),
+            "quoteCount": sum(p["quotes"] == uri for p in self.feed.values()),
+            "indexedAt": post["indexedAt"], "viewer": {}, "labels": [],
+        }  # fmt: skip
+        embed = post["record"].get("embed")
+        if embed and embed.get("$type") == "app.bsky.embed.record":
+            quoted = self._find(embed["record"]["uri"])
+            inner = {"$type": "app.bsky.embed.record#viewNotFound", "uri": embed["record"]["uri"], "notFound": True}
+            if quoted:
+                inner = {"$type": "app.bsky.embed.record#viewRecord", "uri": quoted["uri"], "cid": quoted["cid"],
+                         "author": self._profile(quoted["did"], basic=True), "value": quoted["record"],
+                         "indexedAt": quoted["indexedAt"]}  # fmt: skip
+            view["embed"] = {"$type": "app.bsky.embed.record#view", "record": inner}
+        return view
+
+    def _thread(self, uri: str, depth: int) -> dict[str, Any]:
+        post = self.feed.get(uri) or self._find(uri) or {}
+        if uri in self.blocked:
+            author = {"did": post.get("did", ""), "viewer": {"blockedBy": True}}
+            return {"$type": BLOCKED, "uri": uri, "blocked": True, "author": author}
+        view: dict[str, Any] = {"$type": THREAD_VIEW, "post": self._post_view(post)}
+        if depth > 0:
+            view["replies"] = [self._thread(child, depth - 1) for child in self._children(uri)]
+        return view
+
+    def _page(self, query: dict[str, str], items: list[Any], key: str) -> Reply:
+        """One page of a list (newest first), or the AppView's error for a bad limit or cursor."""
+        try:
+            limit, offset = int(query.get("limit", "50")), int(query.get("cursor") or "0")
+        except ValueError:
+            return _error(400, "InvalidRequest", "Error: limit must be an integer or the cursor is malformed")
+        if not 1 <= limit <= 100 or offset < 0:
+            return _error(400, "InvalidRequest", "Error: limit can not be less than 1 or greater than 100")
+        if not query.get("uri", "").startswith("at://"):
+            return _error(400, "InvalidRequest", "Error: uri must be a valid at-uri")
+        page = list(reversed(items))[offset: offset + limit]
+        more = {"cursor": str(offset + limit)} if offset + limit < len(items) else {}
+        return _ok({"uri": query["uri"], key: page, **more})
 
     def _bearer(self, received: Received) -> str | None:
         value = received.headers.get("Authorization") or ""
@@ -358,3 +562,37 @@ class FakeBluesky(LoopbackFake):
         if did is None:
             return _error(400, "HandleNotFound", "Unable to resolve handle")
         return _ok({"did": did})
+
+    def _app_bsky_feed_getPostThread(self, received: Received, query: dict[str, str]) -> Reply:
+        uri = query.get("uri", "")
+        try:
+            depth, height = int(query.get("depth", "6")), int(query.get("parentHeight", "80"))
+        except ValueError:
+            return _error(400, "InvalidRequest", "Error: depth must be an integer")
+        if not 0 <= depth <= 1000 or not 0 <= height <= 1000:
+            return _error(400, "InvalidRequest", "Error: depth can not be greater than 1000")
+        if not uri.startswith("at://"):
+            return _error(400, "InvalidRequest", "Error: uri must be a valid at-uri")
+        post = self._find(uri)
+        if post is None:
+            return _error(400, "NotFound", f"Post not found: {uri}")
+        body: dict[str, Any] = {"thread": self._thread(uri, depth)}
+        if self.hidden.get(uri):
+            gate = {"$type": "app.bsky.feed.threadgate", "post": uri, "createdAt": post["record"]["createdAt"],
+                    "hiddenReplies": self.hidden[uri]}  # fmt: skip
+            body["threadgate"] = {"uri": uri.replace(POST, "app.bsky.feed.threadgate"), "cid": _cid(uri.encode()),
+                                  "record": gate, "lists": []}  # fmt: skip
+        return _ok(body)
+
+    def _app_bsky_feed_getLikes(self, received: Received, query: dict[str, str]) -> Reply:
+        likes = [{"indexedAt": like["indexedAt"], "createdAt": like["createdAt"], "actor": self._profile(like["did"])}
+                 for like in self.likes.get(query.get("uri", ""), [])]  # fmt: skip
+        return self._page(query, likes, "likes")
+
+    def _app_bsky_feed_getRepostedBy(self, received: Received, query: dict[str, str]) -> Reply:
+        actors = [self._profile(did) for did in self.reposts.get(query.get("uri", ""), [])]
+        return self._page(query, actors, "repostedBy")
+
+    def _app_bsky_feed_getQuotes(self, received: Received, query: dict[str, str]) -> Reply:
+        quotes = [p for p in self.feed.values() if p["quotes"] == query.get("uri", "")]
+        return self._page(query, [self._post_view(p) for p in quotes], "posts")

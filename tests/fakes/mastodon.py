@@ -15,7 +15,9 @@ GET /api/v2/instance [instance], GET /api/v1/instance [instance_v1], POST /api/v
 [statuses], GET|PUT|DELETE /api/v1/statuses/:id [status|update|delete], POST /api/v2/media
 [media], GET /api/v1/media/:id [media_poll], GET /api/v1/accounts/verify_credentials [verify],
 GET /api/v1/accounts/:id/statuses [account_statuses], POST /api/v1/apps [apps],
-GET /oauth/authorize [authorize], POST /oauth/token [token].
+GET /oauth/authorize [authorize], POST /oauth/token [token]; for backfeed GET /api/v1/statuses/:id/context
+[context], GET /api/v1/statuses/:id/favourited_by [favourited_by], GET /api/v1/statuses/:id/reblogged_by
+[reblogged_by], GET /api/v1/statuses/:id/quotes [quotes].
 
 As Mastodon does: Bearer tokens with scopes (401 `{"error": "The access token is invalid"}`, 403
 outside the token's scopes), errors as `{"error": ...}` (OAuth ones with `error_description`),
@@ -27,6 +29,20 @@ up), 202 + `url: null` for media still processing and 206 on polling until done,
 checked at /oauth/token. /oauth/authorize plays a logged-in user who approves (or denies, with
 `deny = True`): it redirects to the redirect URI with `code` and `state`, or for the out-of-band
 URI shows the code in a page (`<input class="oauth-code" value="...">`).
+
+Backfeed, as Mastodon 4.5 answers it: the context's `descendants` are the reply tree in depth-first
+order (without a token only public and unlisted statuses, at most 60 and 20 levels deep; with one up
+to 4,096), `Mastodon-Async-Refresh` on it when `async_refresh` is set; favourited_by and reblogged_by
+list Accounts newest first (limit 40, at most 80), quotes lists quoting Statuses (limit 20, at most 40,
+user token only; 404 when `quotes=False`, like servers before 4.5), each page with a Link header
+(rel="next" when the page is full, as Mastodon does, and rel="prev"); a status that is gone is 404
+everywhere. Seed what answers a copy with the helpers:
+
+        reader = fake.add_account("bob", "social.example")           # a remote account
+        reply = fake.add_reply(copy.id, "Lovely!", account=reader)   # a reply (a new remote reader if no account)
+        fake.add_reply(reply["id"], "Thanks!", account=fake.account) # the writer answering: a reply to a reply
+        fake.add_like(copy.id); fake.add_repost(copy.id, reader); fake.add_quote(copy.id, "Look at this")
+        fake.edit_status(reply["id"], "Lovely, edited"); fake.delete_status(reply["id"])
 """
 
 from __future__ import annotations
@@ -63,6 +79,10 @@ _ROUTES = [
     ("GET", r"/api/v1/instance", "instance_v1"),
     ("POST", r"/api/v1/statuses", "statuses"),
     ("GET", r"/api/v1/statuses/(?P<id>[^/]+)", "status"),
+    ("GET", r"/api/v1/statuses/(?P<id>[^/]+)/context", "context"),
+    ("GET", r"/api/v1/statuses/(?P<id>[^/]+)/favourited_by", "favourited_by"),
+    ("GET", r"/api/v1/statuses/(?P<id>[^/]+)/reblogged_by", "reblogged_by"),
+    ("GET", r"/api/v1/statuses/(?P<id>[^/]+)/quotes", "quotes"),
     ("PUT", r"/api/v1/statuses/(?P<id>[^/]+)", "update"),
     ("DELETE", r"/api/v1/statuses/(?P<id>[^/]+)", "delete"),
     ("POST", r"/api/v2/media", "media"),
@@ -74,7 +94,9 @@ _ROUTES = [
     ("POST", r"/oauth/token", "token"),
 ]
 _SCOPE_NEEDED = {"statuses": "write:statuses", "update": "write:statuses", "delete": "write:statuses",
-                 "media": "write:media", "media_poll": "write:media", "verify": "read:accounts"}  # fmt: skip
+                 "media": "write:media", "media_poll": "write:media", "verify": "read:accounts",
+                 "context": "read:statuses", "favourited_by": "read:statuses", "reblogged_by": "read:statuses",
+                 "quotes": "read:statuses"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -99,7 +121,8 @@ class MastodonFake(LoopbackFake):
     def __init__(self, token: str = "fake-mastodon-token-6f1c2d", *, max_characters: int = 500, url_weight: int = 23,
                  max_media: int = 4, image_size_limit: int = 16 * 1024 * 1024, description_limit: int = 1500,
                  mime_types: tuple[str, ...] = ("image/jpeg", "image/png", "image/gif", "image/webp"),
-                 instance_api: str = "v2", processing_polls: int = 0, username: str = "alice") -> None:  # fmt: skip
+                 instance_api: str = "v2", processing_polls: int = 0, username: str = "alice",
+                 quotes: bool = True) -> None:  # fmt: skip
         self.server = LoopbackServer()
         self.server.fallback = self._answer
         self.token = token
@@ -109,6 +132,8 @@ class MastodonFake(LoopbackFake):
         self.instance_api = instance_api  # "v2", "v1" (Pleroma-like: max_toot_chars, no v2) or "none"
         self.processing_polls = processing_polls  # polls answering 206 before an upload is processed
         self.deny = False  # /oauth/authorize: the user denies instead of approving
+        self.quotes = quotes  # the server has GET /api/v1/statuses/:id/quotes (Mastodon 4.5+)
+        self.async_refresh = False  # the context answers with Mastodon-Async-Refresh (remote replies being fetched)
         self.account = {"id": "109000000000000001", "username": username, "acct": username, "display_name": username.title(),
                         "locked": False, "bot": False, "url": self.url + f"/@{username}", "note": "", "avatar": "",
                         "followers_count": 0, "following_count": 0, "statuses_count": 0}  # fmt: skip
@@ -117,6 +142,8 @@ class MastodonFake(LoopbackFake):
         self.apps: dict[str, dict[str, Any]] = {}  # client_id -> Application (plus "_scopes")
         self.codes: dict[str, dict[str, Any]] = {}  # authorization code -> grant
         self.idempotency: dict[str, str] = {}  # Idempotency-Key -> status id
+        self.favourites: dict[str, list[tuple[str, dict[str, Any]]]] = {}  # status id -> (favourite id, Account)
+        self.reblogs: dict[str, list[tuple[str, dict[str, Any]]]] = {}  # status id -> (reblog status id, Account)
         self.calls: list[Call] = []
         self._cues = Cues(self.server.closing)
         self._ids = itertools.count(110000000000000001)
@@ -158,6 +185,91 @@ class MastodonFake(LoopbackFake):
         """Accept another token, with these scopes."""
         self.tokens[token] = set(scopes.split())
 
+    # --- seeding what answers a status (backfeed) ----------------------------------------------
+
+    def add_account(self, username: str, domain: str | None = None, *, display_name: str | None = None,
+                    avatar: str | None = None) -> dict[str, Any]:  # fmt: skip
+        """An Account of this server (no `domain`) or of a remote one, as the API shows it."""
+        origin = f"https://{domain}" if domain else self.url
+        picture = f"{origin}/system/accounts/avatars/{username}.png" if avatar is None else avatar
+        return {"id": str(next(self._ids)), "username": username, "acct": f"{username}@{domain}" if domain else username,
+                "display_name": username.title() if display_name is None else display_name, "locked": False, "bot": False,
+                "url": f"{origin}/@{username}", "uri": f"{origin}/users/{username}", "note": "", "avatar": picture,
+                "avatar_static": picture, "followers_count": 0, "following_count": 0, "statuses_count": 0}  # fmt: skip
+
+    def add_reply(self, to: str, text: str = "", *, account: dict[str, Any] | None = None, html: str | None = None,
+                  visibility: str = "public", spoiler: str = "") -> dict[str, Any]:  # fmt: skip
+        """A status answering status `to` (the copy or another reply), by `account` (a new remote reader if none):
+        `text` rendered as Mastodon renders it, or `html` given as the remote server sent it (hostile, say)."""
+        with self._lock:
+            status = self._remote_status(text, account, html, visibility, spoiler)
+            status["in_reply_to_id"] = to
+            status["in_reply_to_account_id"] = self.statuses[to]["account"]["id"] if to in self.statuses else None
+            if to in self.statuses:
+                self.statuses[to]["replies_count"] += 1
+            self.statuses[status["id"]] = status
+            return dict(status)
+
+    def add_quote(self, of: str, text: str = "", *, account: dict[str, Any] | None = None, state: str = "accepted",
+                  visibility: str = "public") -> dict[str, Any]:  # fmt: skip
+        """A status quoting status `of` (Mastodon 4.5: `quote` with its state, and the "RE:" fallback paragraph)."""
+        with self._lock:
+            quoted = self.statuses[of]
+            status = self._remote_status(text, account, None, visibility, "")
+            status["content"] += (f'<p class="quote-inline">RE: <a href="{html.escape(quoted["url"])}">'
+                                  f'{html.escape(quoted["url"])}</a></p>')  # fmt: skip
+            status["quote"] = {"state": state, "quoted_status": _public(quoted) if state == "accepted" else None}
+            status["_quote_of"] = of
+            self.statuses[status["id"]] = status
+            return dict(status)
+
+    def add_like(self, status_id: str, account: dict[str, Any] | None = None) -> dict[str, Any]:
+        """`account` (a new remote reader if none) favourites the status; the account."""
+        with self._lock:
+            account = account or self.add_account(f"fan{len(self.favourites.get(status_id, [])) + 1}", "social.example")
+            self.favourites.setdefault(status_id, []).append((str(next(self._ids)), account))
+            self.statuses[status_id]["favourites_count"] += 1
+            return account
+
+    def add_repost(self, status_id: str, account: dict[str, Any] | None = None) -> dict[str, Any]:
+        """`account` (a new remote reader if none) boosts the status; the account."""
+        with self._lock:
+            account = account or self.add_account(f"booster{len(self.reblogs.get(status_id, [])) + 1}", "social.example")
+            self.reblogs.setdefault(status_id, []).append((str(next(self._ids)), account))
+            self.statuses[status_id]["reblogs_count"] += 1
+            return account
+
+    def edit_status(self, status_id: str, text: str = "", *, html: str | None = None) -> dict[str, Any]:
+        """Edit a status (a reader editing their reply): new content, `edited_at` now."""
+        with self._lock:
+            status = self.statuses[status_id]
+            status.update(text=text, content=html if html is not None else self._html(text), edited_at=_now())
+            return dict(status)
+
+    def delete_status(self, status_id: str) -> None:
+        """Delete a status as its author would: gone, its favourites and boosts with it; replies to it stay,
+        out of the thread."""
+        with self._lock:
+            status = self.statuses.pop(status_id)
+            self.favourites.pop(status_id, None)
+            self.reblogs.pop(status_id, None)
+            parent = self.statuses.get(str(status.get("in_reply_to_id")))
+            if parent:
+                parent["replies_count"] -= 1
+
+    def _remote_status(self, text: str, account: dict[str, Any] | None, markup: str | None, visibility: str,
+                       spoiler: str) -> dict[str, Any]:  # fmt: skip
+        account = account or self.add_account(f"reader{len(self.statuses) + 1}", "social.example")
+        status_id = str(next(self._ids))
+        profile = account["url"]
+        uri = f"{account['uri']}/statuses/{status_id}" if "uri" in account else f"{profile}/{status_id}"
+        return {"id": status_id, "created_at": _now(), "edited_at": None, "in_reply_to_id": None,
+                "in_reply_to_account_id": None, "reblog": None, "uri": uri, "url": f"{profile}/{status_id}",
+                "visibility": visibility, "sensitive": bool(spoiler), "spoiler_text": spoiler, "language": "en",
+                "account": dict(account), "text": text, "content": markup if markup is not None else self._html(text),
+                "mentions": [], "emojis": [], "tags": [], "media_attachments": [], "replies_count": 0,
+                "reblogs_count": 0, "favourites_count": 0}  # fmt: skip
+
     # --- dispatch ------------------------------------------------------------------------------
 
     def _answer(self, received: Received) -> Reply:
@@ -194,7 +306,8 @@ class MastodonFake(LoopbackFake):
         return _error(429, "Too many requests", headers)
 
     def _handle(self, kind: str, received: Received, params: dict[str, str], item: str) -> Reply:
-        public = kind in ("instance", "instance_v1", "status", "account_statuses", "apps", "authorize", "token")
+        public = kind in ("instance", "instance_v1", "status", "account_statuses", "apps", "authorize", "token",
+                          "context", "favourited_by", "reblogged_by")  # fmt: skip
         auth = received.headers.get("Authorization", "")
         scopes = self.tokens.get(auth[7:]) if auth.startswith("Bearer ") else None
         if (auth or not public) and scopes is None:
@@ -372,8 +485,69 @@ class MastodonFake(LoopbackFake):
         if item != self.account["id"]:
             return _error(404, "Record not found")
         limit = min(int(params.get("limit") or 20), 40)
-        newest = sorted(self.statuses.values(), key=lambda s: int(s["id"]), reverse=True)[:limit]
+        own = [s for s in self.statuses.values() if s["account"]["id"] == item]
+        newest = sorted(own, key=lambda s: int(s["id"]), reverse=True)[:limit]
         return _json(200, [_public(s) for s in newest])
+
+    def _context(self, received: Received, params: dict[str, str], item: str) -> Reply:
+        status, signed_in = self.statuses.get(item), "Authorization" in received.headers
+        if status is None or (not signed_in and status["visibility"] not in ("public", "unlisted")):
+            return _error(404, "Record not found")
+        limit, depth = (4096, 4096) if signed_in else (60, 20)
+        children: dict[str, list[dict[str, Any]]] = {}
+        for other in sorted(self.statuses.values(), key=lambda s: int(s["id"])):
+            if other.get("in_reply_to_id") and (signed_in or other["visibility"] in ("public", "unlisted")):
+                children.setdefault(str(other["in_reply_to_id"]), []).append(other)
+        descendants: list[dict[str, Any]] = []
+
+        def walk(parent: str, level: int) -> None:
+            for child in children.get(parent, []):
+                if len(descendants) >= limit:
+                    return
+                descendants.append(_public(child))
+                if level < depth:
+                    walk(child["id"], level + 1)
+
+        walk(item, 1)
+        ancestors, up = [], status.get("in_reply_to_id")
+        while up and up in self.statuses:
+            ancestors.insert(0, _public(self.statuses[up]))
+            up = self.statuses[up].get("in_reply_to_id")
+        headers = [("Mastodon-Async-Refresh", f'id="context:{item}:refresh", retry=5, result_count=0')]
+        return _json(200, {"ancestors": ancestors, "descendants": descendants}, headers if self.async_refresh else [])
+
+    def _favourited_by(self, received: Received, params: dict[str, str], item: str) -> Reply:
+        return self._accounts_page(params, item, self.favourites, "favourited_by")
+
+    def _reblogged_by(self, received: Received, params: dict[str, str], item: str) -> Reply:
+        return self._accounts_page(params, item, self.reblogs, "reblogged_by")
+
+    def _quotes(self, received: Received, params: dict[str, str], item: str) -> Reply:
+        if not self.quotes or item not in self.statuses:
+            return _error(404, "Record not found")
+        found = [(s["id"], _public(s)) for s in self.statuses.values() if s.get("_quote_of") == item]
+        return self._page(params, item, found, "quotes", default=20, most=40)
+
+    def _accounts_page(self, params: dict[str, str], item: str, lists: dict[str, list[tuple[str, dict[str, Any]]]],
+                       name: str) -> Reply:  # fmt: skip
+        if item not in self.statuses:
+            return _error(404, "Record not found")
+        return self._page(params, item, lists.get(item, []), name, default=40, most=80)
+
+    def _page(self, params: dict[str, str], item: str, entries: list[tuple[str, Any]], name: str, *, default: int,
+              most: int) -> Reply:  # fmt: skip
+        """One page of a list, newest first, paginated by max_id / since_id with a Link header as Mastodon does."""
+        limit = max(1, min(int(params.get("limit") or default), most))
+        newest = sorted(entries, key=lambda entry: int(entry[0]), reverse=True)
+        if "max_id" in params:
+            newest = [e for e in newest if int(e[0]) < int(params["max_id"])]
+        if "since_id" in params:
+            newest = [e for e in newest if int(e[0]) > int(params["since_id"])]
+        page = newest[:limit]
+        path = f"{self.url}/api/v1/statuses/{item}/{name}?limit={limit}"
+        links = [f'<{path}&max_id={page[-1][0]}>; rel="next"'] if len(page) == limit else []
+        links += [f'<{path}&since_id={page[0][0]}>; rel="prev"'] if page else []
+        return _json(200, [value for _, value in page], [("Link", ", ".join(links))] if links else [])
 
     def _apps(self, received: Received, params: dict[str, str], item: str) -> Reply:
         body = _body(received)

@@ -1,4 +1,4 @@
-"""A loopback fake of Tumblr: API v2 (NPF posts, user info) and the OAuth 1.0a endpoints of www.tumblr.com.
+"""A loopback fake of Tumblr: API v2 (NPF posts, notes, user info) and the OAuth 1.0a endpoints of www.tumblr.com.
 
     with FakeTumblr(blog="example") as tumblr:
         target = TargetSettings(name="tumblr", platform="tumblr", blog="example", api=tumblr.url)
@@ -13,11 +13,28 @@ One server plays both hosts: pass `tumblr.url` as the target's `api` and as auth
 `oauth_base`. Every request must carry a valid OAuth 1.0a HMAC-SHA1 Authorization header: the
 signature is recomputed with oauthlib's server-side check (form bodies signed, JSON and multipart
 bodies not), the consumer key and token must be the ones given, and a nonce may not be reused.
+The notes method is at the API-key level: it takes `api_key=<consumer key>` without a signature too.
+
+Notes (backfeed), seeded on a post and served by GET /v2/blog/{blog}/notes?id=&mode=&before_timestamp=
+as the API v2 docs describe them: newest first, `notes_page` per page, `_links.next` while more remain
+(`before_timestamp` in seconds, but microseconds in "conversation" mode). Modes: "all" (with the
+"posted" note), "likes", "conversation" (replies and reblogs with added text; the rest in
+`rollup_notes`, with total_likes / total_reblogs), "rollup" (likes and reblogs), "reblogs_with_tags".
+A reblog's `added_text` shows only in conversation mode, its `tags` only in reblogs_with_tags.
+
+        stamp = tumblr.add_reply(post_id, "bob", "Nice post!")      # its timestamp (the reply's key)
+        tumblr.add_reply(post_id, "carol", "Agreed", mention="bob")  # "@bob Agreed": replies are flat
+        tumblr.add_like(post_id, "dave")
+        reblog_id = tumblr.add_reblog(post_id, "erin")               # the reblog's own post id
+        tumblr.add_quote(post_id, "frank", "So true")                # a reblog with added text
+        tumblr.edit_reply(post_id, "bob", stamp, "Nice post, really!")
+        tumblr.delete_reply(post_id, "bob", stamp)
 
 Kinds for fail_next / stall_after_store / drop_next: "create" (POST /v2/blog/{blog}/posts), "edit"
 (PUT /v2/blog/{blog}/posts/{id}), "fetch" (GET .../posts/{id}), "list" (GET /v2/blog/{blog}/posts),
-"delete" (POST /v2/blog/{blog}/post/delete), "user" (GET /v2/user/info), "request_token",
-"authorize", "access_token"; or an exact path starting with "/".
+"delete" (POST /v2/blog/{blog}/post/delete), "notes" (GET /v2/blog/{blog}/notes, any mode) or
+"notes:<mode>" (one mode only), "user" (GET /v2/user/info), "request_token", "authorize",
+"access_token"; or an exact path starting with "/".
 """
 
 from __future__ import annotations
@@ -47,11 +64,15 @@ _ROUTES = (
     ("PUT", re.compile(r"/v2/blog/(?P<blog>[^/]+)/posts/(?P<id>[^/]+)"), "edit"),
     ("GET", re.compile(r"/v2/blog/(?P<blog>[^/]+)/posts/(?P<id>[^/]+)"), "fetch"),
     ("POST", re.compile(r"/v2/blog/(?P<blog>[^/]+)/post/delete"), "delete"),
+    ("GET", re.compile(r"/v2/blog/(?P<blog>[^/]+)/notes"), "notes"),
     ("GET", re.compile(r"/v2/user/info"), "user"),
     ("POST", re.compile(r"/oauth/request_token"), "request_token"),
     ("GET", re.compile(r"/oauth/authorize"), "authorize"),
     ("POST", re.compile(r"/oauth/access_token"), "access_token"),
 )
+
+NOTE_MODES = ("all", "likes", "conversation", "rollup", "reblogs_with_tags")
+ROLLUP_SHOWN = 10  # notes in a conversation page's rollup_notes
 
 
 @dataclass(frozen=True)
@@ -96,6 +117,9 @@ class FakeTumblr(LoopbackFake):
         self._nonces: set[tuple[str, str, str]] = set()
         self._lock = threading.Lock()
         self._next_id = 700_000_000_000_000_001
+        self.notes: dict[str, list[dict[str, Any]]] = {}  # post id -> its notes, as mode "all" shows them (+ added_text, tags)
+        self.notes_page = 50  # notes per page of /notes
+        self._clock = int(time.time()) - 100_000  # the next seeded note's timestamp, one second apart
         self.server = LoopbackServer()
         self.server.fallback = self._answer
         self._cues = Cues(self.server.closing, stall_then_drop=True)
@@ -140,6 +164,62 @@ class FakeTumblr(LoopbackFake):
         self.posts[post_id] = self._post(post_id, payload, {}, created=timestamp)
         return post_id
 
+    # --- notes (backfeed) -------------------------------------------------------------------------
+
+    def add_reply(self, post_id: str, blog_name: str, text: str, timestamp: int | None = None, mention: str = "") -> int:
+        """A reply note from `blog_name` (the writer's own blog too); with `mention`, it starts "@mention " as
+        Tumblr's replies to a reply do (they stay flat). Its timestamp, which names it for edit and delete."""
+        formatting: list[dict[str, Any]] = []
+        if mention:
+            text = f"@{mention} {text}"
+            formatting.append({"type": "mention", "start": 0, "end": len(mention) + 1, "blog": self._blog_ref(mention)})
+        return self._add_note(post_id, "reply", blog_name, timestamp, reply_text=text, formatting=formatting)["timestamp"]
+
+    def add_like(self, post_id: str, blog_name: str, timestamp: int | None = None) -> int:
+        """A like note from `blog_name`; its timestamp."""
+        return self._add_note(post_id, "like", blog_name, timestamp)["timestamp"]
+
+    def add_reblog(self, post_id: str, blog_name: str, added_text: str = "", tags: tuple[str, ...] = (),
+                   timestamp: int | None = None) -> str:  # fmt: skip
+        """A reblog note from `blog_name` (with its commentary in `added_text`, if any); the reblog's post id."""
+        with self._lock:
+            reblog_id = str(self._next_id)
+            self._next_id += 1
+        self._add_note(post_id, "reblog", blog_name, timestamp, post_id=reblog_id, reblog_parent_blog_name=self.blog,
+                       added_text=added_text, tags=list(tags))  # fmt: skip
+        return reblog_id
+
+    def add_quote(self, post_id: str, blog_name: str, text: str, timestamp: int | None = None) -> str:
+        """A reblog that adds `text`; the reblog's post id."""
+        return self.add_reblog(post_id, blog_name, added_text=text, timestamp=timestamp)
+
+    def edit_reply(self, post_id: str, blog_name: str, timestamp: int, text: str) -> None:
+        """Change a reply's text (its timestamp stays: Tumblr shows no edit time)."""
+        self._reply(post_id, blog_name, timestamp)["reply_text"] = text
+
+    def delete_reply(self, post_id: str, blog_name: str, timestamp: int) -> None:
+        """Remove a reply."""
+        self.notes[post_id].remove(self._reply(post_id, blog_name, timestamp))
+
+    def _reply(self, post_id: str, blog_name: str, timestamp: int) -> dict[str, Any]:
+        return next(n for n in self.notes.get(post_id, []) if n["type"] == "reply" and n["blog_name"] == blog_name
+                    and n["timestamp"] == timestamp)  # fmt: skip
+
+    def _blog_ref(self, name: str) -> dict[str, Any]:
+        return {"name": name, "url": f"https://{name}.tumblr.com/", "uuid": "t:" + hashlib.sha1(name.encode()).hexdigest()[:22]}
+
+    def _add_note(self, on: str, kind: str, blog_name: str, timestamp: int | None, **fields: Any) -> dict[str, Any]:
+        with self._lock:
+            if timestamp is None:
+                timestamp, self._clock = self._clock, self._clock + 1
+        digest = hashlib.sha1(blog_name.encode()).hexdigest()
+        note = {"type": kind, "timestamp": timestamp, "blog_name": blog_name, "blog_uuid": self._blog_ref(blog_name)["uuid"],
+                "blog_url": f"https://{blog_name}.tumblr.com/", "followed": False, "avatar_shape": "circle",
+                "avatar_url": {size: f"https://64.media.tumblr.com/avatar_{digest[:12]}_{size}.pnj" for size in ("64", "128")},
+                **fields}  # fmt: skip
+        self.notes.setdefault(on, []).append(note)
+        return note
+
     def requests(self, kind: str) -> list[Received]:
         """The requests of one kind received so far."""
         return [r for r in self.server.received if self._kind(r)[0] == kind]
@@ -159,13 +239,14 @@ class FakeTumblr(LoopbackFake):
         path = urlsplit(received.path).path
         if not kind:
             return error(404, "Not Found")
-        return self._cues.play(self._cues.take(kind, path), lambda: self._serve(kind, args, received), self._failure)
+        names = (kind, path, f"notes:{_query(received).get('mode', 'all')}") if kind == "notes" else (kind, path)
+        return self._cues.play(self._cues.take(*names), lambda: self._serve(kind, args, received), self._failure)
 
     def _serve(self, kind: str, args: dict[str, str], received: Received) -> Reply:
         if kind in ("request_token", "authorize", "access_token"):
             reply = getattr(self, "_" + kind)(received)
         else:
-            refused = self._verify(received, self.token, self.token_secret)
+            refused = self._verify_key(received) if kind == "notes" else self._verify(received, self.token, self.token_secret)
             if refused:
                 reply = refused
             elif kind != "user" and args.get("blog") not in (self.blog, self.host):
@@ -217,6 +298,14 @@ class FakeTumblr(LoopbackFake):
         if not signature.verify_hmac_sha1(request, self.consumer_secret, token_secret):
             return self._refuse("oauth_signature does not match")
         self._nonces.add(nonce)
+        return None
+
+    def _verify_key(self, received: Received) -> Reply | None:
+        """For an API-key-level method: an OAuth signature as usual, or else the consumer key as `api_key`."""
+        if received.headers.get("Authorization"):
+            return self._verify(received, self.token, self.token_secret)
+        if _query(received).get("api_key") != self.consumer_key:
+            return self._refuse("no api_key and no OAuth Authorization header")
         return None
 
     def _refuse(self, why: str) -> Reply:
@@ -295,6 +384,40 @@ class FakeTumblr(LoopbackFake):
         blog = {"name": self.blog, "url": f"https://{self.host}/", "title": self.blog.title(), "total_posts": len(newest)}
         return envelope(200, {"blog": blog, "posts": newest[offset: offset + limit], "total_posts": len(newest)})
 
+    def _notes(self, received: Received, args: dict[str, str]) -> Reply:
+        query = _query(received)
+        post_id, mode = query.get("id", ""), query.get("mode", "all")
+        if post_id not in self.posts:
+            return error(404, "Not Found", detail="Post not found")
+        if mode not in NOTE_MODES:
+            return error(400, "Bad Request", detail="Invalid mode")
+        post = self.posts[post_id]
+        notes = sorted(self.notes.get(post_id, []), key=lambda n: n["timestamp"], reverse=True)
+        posted = {"type": "posted", "timestamp": post["timestamp"], "blog_name": self.blog, "blog_url": f"https://{self.host}/",
+                  "blog_uuid": self._blog_ref(self.blog)["uuid"], "followed": False, "avatar_shape": "square"}  # fmt: skip
+        chosen = {
+            "all": [*notes, posted],
+            "likes": [n for n in notes if n["type"] == "like"],
+            "conversation": [n for n in notes if n["type"] == "reply" or (n["type"] == "reblog" and n.get("added_text"))],
+            "rollup": [n for n in notes if n["type"] in ("like", "reblog")],
+            "reblogs_with_tags": [n for n in notes if n["type"] == "reblog"],
+        }[mode]
+        scale = 1_000_000 if mode == "conversation" else 1  # microseconds in conversation mode
+        before = query.get("before_timestamp", "")
+        remaining = [n for n in chosen if n["timestamp"] * scale < int(before)] if before.isdigit() else chosen
+        page = remaining[: self.notes_page]
+        body: dict[str, Any] = {"notes": [_shown(n, mode) for n in page], "total_notes": len(chosen)}
+        if mode == "conversation":
+            rest = [n for n in notes if n not in chosen]
+            body["rollup_notes"] = [_shown(n, "rollup") for n in rest[:ROLLUP_SHOWN]]
+            body["total_likes"] = sum(n["type"] == "like" for n in notes)
+            body["total_reblogs"] = sum(n["type"] == "reblog" for n in notes)
+        if len(remaining) > len(page):
+            params = {"id": post_id, "mode": mode, "before_timestamp": str(page[-1]["timestamp"] * scale)}
+            body["_links"] = {"next": {"href": f"/v2/blog/{args['blog']}/notes?{urlencode(params)}", "method": "GET",
+                                       "query_params": params}}  # fmt: skip
+        return envelope(200, body)
+
     def _delete(self, received: Received, args: dict[str, str]) -> Reply:
         kind = received.headers.get("Content-Type", "")
         values = json.loads(received.body or b"{}") if kind.startswith("application/json") else \
@@ -359,6 +482,24 @@ class FakeTumblr(LoopbackFake):
         stored = {"type": upload.content_type, "url": f"https://64.media.tumblr.com/{digest}/tumblr_{digest[:12]}_1280.{extension}"}
         stored.update(width=media.get("width", 540), height=media.get("height", 405))
         return stored
+
+
+def _query(received: Received) -> dict[str, str]:
+    """The query string's parameters (the first of each)."""
+    return {k: v[0] for k, v in parse_qs(urlsplit(received.path).query).items()}
+
+
+def _shown(note: dict[str, Any], mode: str) -> dict[str, Any]:
+    """A stored note as `mode` shows it: added_text only in conversation mode, tags only with reblogs_with_tags."""
+    hidden = {"added_text", "tags", "formatting"}
+    shown = {k: v for k, v in note.items() if k not in hidden}
+    if note.get("formatting"):
+        shown["formatting"] = note["formatting"]
+    if note["type"] == "reblog" and mode == "conversation" and note.get("added_text"):
+        shown["added_text"] = note["added_text"]
+    if note["type"] == "reblog" and mode == "reblogs_with_tags":
+        shown["tags"] = list(note.get("tags") or [])
+    return shown
 
 
 def _oauth_params(header: str) -> dict[str, str]:

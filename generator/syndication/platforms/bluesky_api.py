@@ -15,7 +15,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,14 +147,19 @@ def xrpc(client: HttpClient, base: str, method: str, nsid: str, *, token: str | 
 
 
 def query(client: HttpClient, base: str, nsid: str, params: Mapping[str, str] | None = None, *,
-          token: str | None = None, name: str = "bluesky") -> Any:  # fmt: skip
-    """An XRPC GET (e.g. app.bsky.feed.getPostThread on the AppView) returning its JSON, or PlatformError."""
+          token: str | None = None, name: str = "bluesky", missing: Collection[str] = ()) -> Any:  # fmt: skip
+    """An XRPC GET (e.g. app.bsky.feed.getPostThread on the AppView) returning its JSON, or PlatformError;
+    None when the answer is 404, 410, or 400 with one of the `missing` error names (e.g. "NotFound")."""
     try:
         response = xrpc(client, base, "GET", nsid, token=token, params=params)
         if response.status == 200:
             return response.json()
     except NetworkError as exc:
         raise PlatformError(f"{nsid} failed for {name}: {exc.problems[0].message}", temporary=True) from None
+    except RecursionError:  # JSON nested deeper than Python parses
+        raise PlatformError(f"{nsid} for {name} answered JSON nested too deeply", temporary=True) from None
+    if missing and (response.status in (404, 410) or (response.status == 400 and error_of(response)[0] in missing)):
+        return None
     raise failure(response, name, nsid)
 
 

@@ -5,7 +5,7 @@ the post's hashtags, fitted into the instance's own limits (`GET /api/v2/instanc
 the weight of a URL, images, alt text). The content warning becomes `spoiler_text`. A status is
 created with `Idempotency-Key: entry.key`, so a retry within the hour returns the same status; after
 that, `find` looks for the copy among the account's latest statuses by its link home. Edits are
-real edits (`PUT /api/v1/statuses/:id`).
+real edits (`PUT /api/v1/statuses/:id`). Backfeed (`responses`) lives in mastodon_backfeed.py.
 
 `authorize` registers Homepost on the instance and runs OAuth 2 authorization code with PKCE
 (S256): the browser comes back to a one-shot server on 127.0.0.1, or the person pastes the code
@@ -25,7 +25,7 @@ from generator.config import TargetSettings
 from generator.credentials import TargetCredentials
 from generator.errors import NetworkError
 from generator.http import HttpClient, Response
-from generator.syndication.base import AuthIO, Copy, Draft, Entry, Media, PlatformError, missing_credential
+from generator.syndication.base import AuthIO, Copy, Draft, Entry, Harvest, Media, PlatformError, missing_credential
 from generator.syndication.loopback import LoopbackCallback, error_reason
 from generator.syndication.platforms.mastodon_api import (
     Api,
@@ -36,6 +36,7 @@ from generator.syndication.platforms.mastodon_api import (
     primary_language,
     upload,
 )
+from generator.syndication.platforms.mastodon_backfeed import harvest
 from generator.syndication.text import fit, grapheme_length, shorten, url_weighted
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,10 @@ class MastodonPlatform:
             if isinstance(status, dict) and links_home(status, entry.url):
                 return copy_of(status)
         return None
+
+    def responses(self, copy: Copy, post_url: str, state: dict[str, str]) -> Harvest:
+        """The copy's reply tree, favourites, boosts and quotes (read with the token when there is one)."""
+        return harvest(Api(self.target, self.client, self.credentials.get("token") or None), copy, post_url, state)
 
     # --- writing -------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The Mastodon API behind `mastodon.py`: requests and their errors, server limits, media, finding a copy.
+"""The Mastodon API behind `mastodon.py`: requests and their errors, server limits, media, finding a copy, pages.
 
 Dicts live only here, at the API edge: responses become `Limits`, `Copy` or plain ids. Every
 request goes through the HttpClient; error messages carry the server's own words, shortened and
@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urljoin
 
 from urllib3 import encode_multipart_formdata
 
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 _HREF = re.compile(r"""href\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}")
+_LINK_VALUE = re.compile(r"<([^>]*)>([^,<]*)")
+_REL = re.compile(r"""(?i)\brel\s*=\s*(?:"([^"]*)"|([^;,\s]+))""")
 
 
 @dataclass(frozen=True)
@@ -222,3 +225,15 @@ def links_home(status: Mapping[str, Any], url: str) -> bool:
         return False
     content = str(status.get("content") or "")
     return any(html.unescape(a or b) == url for a, b in _HREF.findall(content))
+
+
+def next_page(response: Response, base: str) -> str | None:
+    """The path and query of the page a Link header marks rel="next", when it is on `base` (never elsewhere:
+    the Bearer token goes with it); None on the last page."""
+    for value in response.header_values("Link"):
+        for target, params in _LINK_VALUE.findall(value):
+            rel = _REL.search(params)
+            if rel and "next" in (rel.group(1) or rel.group(2) or "").lower().split():
+                url = urljoin(response.url, target.strip())
+                return url[len(base) :] if url.startswith(base + "/") else None
+    return None

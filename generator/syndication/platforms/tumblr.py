@@ -6,7 +6,8 @@ Images become image blocks uploaded in the same multipart request, each with its
 become the post's tags, and `source_url` is the post's URL. Tumblr's community labels cannot be
 set through its public API, so a content warning becomes a first "CW:" block with everything else
 under "Keep reading". Posts can be edited (PUT) and deleted. There is no idempotency key: after a
-lost answer, `find` looks through the blog's latest posts for one linking home.
+lost answer, `find` looks through the blog's latest posts for one linking home. Backfeed reads the
+copy's notes (generator.syndication.platforms.tumblr_backfeed).
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ import regex
 from generator.config import TargetSettings
 from generator.credentials import TargetCredentials
 from generator.http import HttpClient
-from generator.syndication.base import AuthIO, Copy, Draft, Entry, Media, PlatformError, missing_credential
+from generator.syndication.base import AuthIO, Copy, Draft, Entry, Harvest, Media, PlatformError, missing_credential
 from generator.syndication.loopback import LoopbackCallback
 from generator.syndication.platforms.tumblr_api import Api, Keys, multipart, oauth_step
+from generator.syndication.platforms.tumblr_backfeed import harvest
 from generator.syndication.text import URL, graphemes, shorten
 
 log = logging.getLogger(__name__)
@@ -178,7 +180,24 @@ class TumblrPlatform:
         if self._api().call("POST", f"/v2/blog/{host}/post/delete", form={"id": copy.id}, absent_ok=True) is None:
             log.info("%s: Tumblr post %s was already gone", self.target.name, copy.id)
 
+    def responses(self, copy: Copy, post_url: str, state: dict[str, str]) -> Harvest:
+        """The copy's notes: replies (flat), likes, reblogs (quotes when they add text); see tumblr_backfeed.
+
+        Needs only the consumer key (the notes method is at Tumblr's API-key level); signed when the
+        token is there too. Everything is read on every poll, so `state` is not used.
+        """
+        return harvest(self._reader(), blog_host(self.target), copy, post_url)
+
     # --- helpers -----------------------------------------------------------------------------------
+
+    def _reader(self) -> Api:
+        key = self.credentials.get("consumer_key")
+        if not key:
+            raise missing_credential(self.target, "consumer_key")
+        secret, token, token_secret = (self.credentials.get(k) for k in CREDENTIAL_KEYS[1:])
+        signed = bool(secret and token and token_secret)  # else the consumer key alone, as api_key
+        keys = Keys(key, secret or "", token if signed else None, token_secret if signed else None)
+        return Api(self.client, self.target.api or "https://api.tumblr.com", keys, self.target.name)
 
     def _api(self) -> Api:
         values = {key: self.credentials.get(key) for key in CREDENTIAL_KEYS}

@@ -4,15 +4,17 @@ Every request is signed with HMAC-SHA1 by oauthlib's `Client` (what requests-oau
 sent through the one HttpClient. Form-encoded bodies are signed with the request; JSON and
 multipart bodies are not (only the URL and the oauth parameters are), as Tumblr expects. Answers
 come in Tumblr's envelope, `{"meta": {"status", "msg"}, "response": ..., "errors": [...]}`, and
-failures become PlatformErrors whose messages never carry a credential. The signed steps of the
-three-legged authorization (request token, then access token) are here too; the browser comes
-back to generator.syndication.loopback.
+failures become PlatformErrors whose messages never carry a credential. Reads at the API-key level
+(`Api.read`, the notes of a post) are signed when a token is at hand, else carry `api_key`, kept out
+of urllib3's request log. The signed steps of the three-legged authorization (request token, then
+access token) are here too; the browser comes back to generator.syndication.loopback.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +62,28 @@ def _quiet_oauthlib() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, _DropDebug) for f in logger.filters):
             logger.addFilter(_DropDebug())
+
+
+_API_KEY = re.compile(r"(api_key=)[^&\s\"']+")
+
+
+class _HideApiKey(logging.Filter):
+    """urllib3 logs every request line, query string and all, at DEBUG: blank out an api_key there."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        if "api_key=" in message:
+            record.msg, record.args = _API_KEY.sub(r"\1[redacted]", message), ()
+        return True
+
+
+def _hide_api_key() -> None:
+    logger = logging.getLogger("urllib3.connectionpool")
+    if not any(isinstance(f, _HideApiKey) for f in logger.filters):
+        logger.addFilter(_HideApiKey())
 
 
 def sign(keys: Keys, method: str, url: str, form: Mapping[str, str] | None = None, *,
@@ -168,10 +192,31 @@ class Api:
             response = self.client.request(method, url, headers=headers, data=data, follow_redirects=False)
         except NetworkError as exc:
             where = "; the post may have been stored" if creates else ""
-            raise PlatformError(f"{self.name}: {clean_message(exc.problems[0].message)}{where}", temporary=True,
-                                unknown_outcome=creates) from None  # fmt: skip
+            raise PlatformError(f"{self.name}: {clean_message(exc.problems[0].message, self.keys.secrets())}{where}",
+                                temporary=True, unknown_outcome=creates) from None  # fmt: skip
         if absent_ok and response.status == 404:
             return None
+        return self._answer(response, creates)
+
+    def read(self, path: str, params: Mapping[str, str]) -> dict[str, Any] | None:
+        """GET a method at the API-key level: OAuth-signed when the keys hold a token, else with `api_key`; None for 404/410."""
+        signed = bool(self.keys.token and self.keys.token_secret and self.keys.consumer_secret)
+        query = dict(params) if signed else {**params, "api_key": self.keys.consumer_key}
+        url = f"{self.base}{path}?{urlencode(query)}"
+        if not signed:
+            _hide_api_key()
+        headers = sign(self.keys, "GET", url)[0] if signed else {}
+        try:
+            response = self.client.request("GET", url, headers=headers, follow_redirects=False)
+        except NetworkError as exc:
+            raise PlatformError(f"{self.name}: {clean_message(exc.problems[0].message, self.keys.secrets())}",
+                                temporary=True) from None  # fmt: skip
+        if response.status in (404, 410):
+            return None
+        return self._answer(response, False)
+
+    def _answer(self, response: Response, creates: bool) -> dict[str, Any]:
+        """The `response` member of a 2xx answer's envelope; a PlatformError for anything else."""
         if not 200 <= response.status < 300:
             raise failure(response, self.name, self.keys.secrets())
         try:
