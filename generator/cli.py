@@ -15,6 +15,8 @@ from generator import __version__
 from generator.build.pipeline import BuildOptions, BuildResult, build_site
 from generator.config import load_config
 from generator.commands.common import fail, plural, site_dir, site_option
+from generator.commands.backfeed import backfeed
+from generator.commands.comments import comments
 from generator.commands.syndication import auth, syndicate
 from generator.commands.webmention import receiver, webmention
 from generator.errors import HomepostError
@@ -205,3 +207,5 @@ main.add_command(webmention)
 main.add_command(receiver)
 main.add_command(syndicate)
 main.add_command(auth)
+main.add_command(backfeed)
+main.add_command(comments)

@@ -23,6 +23,7 @@ from generator.config import NetworkSettings
 from generator.http import HttpClient
 from generator.webmention.receiver import Receiver, Store, WorkerOptions, verify
 from generator.webmention.receiver.app import is_blocked, on_site
+from generator.webmention.receiver.store import SCHEMA_VERSION
 from tests.receiver_helpers import (
     FAST,
     FORM,
@@ -411,7 +412,7 @@ def test_the_store_is_wal_and_versioned(tmp_path: Path) -> None:
     store.close()
     with sqlite3.connect(tmp_path / "db" / "receiver.sqlite3") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
         assert db.execute("SELECT source, status, attempts FROM queue").fetchall() == [
             ("https://alice.example/r", "pending", 0)
         ]

@@ -7,15 +7,26 @@
   body that is not form-encoded, and 429 with Retry-After when a source host sends more than
   `[webmention] rate_limit` requests in a minute. Otherwise the request is queued (committed to
   disk) and answered 202. `GET /webmention` shows a small form; other methods get 405.
-- `GET /api/mentions` lists verified mentions as a jf2 feed: `?target=URL` those of one page,
-  `?since=ISO8601` every mention created, updated or deleted since then (deleted ones with
-  `"deleted": true`); both may be combined. Nothing from the queue and no addresses are shown.
+- `GET /api/mentions` lists verified mentions and approved readers' comments as a jf2 feed:
+  `?target=URL` those of one page, `?since=ISO8601` every mention created, updated or deleted and
+  every comment approved or withdrawn since then (deleted ones with `"deleted": true`); both may
+  be combined. Nothing from the queue, no pending comment and no addresses are shown.
+- `POST /comment` (only with `[comments] enabled`; 404 otherwise) takes a reader's comment from a
+  plain HTML form (see `comments`): 415 for a body that is not form-encoded, 413 for one larger
+  than a comment of `[comments] max_length` characters can make, 429 with Retry-After past
+  `[comments] rate_limit` comments per IP address (per /64 for IPv6) a minute, 400 with a small
+  HTML page naming the field for a form to correct. Otherwise `303 See Other` to
+  `comment/thanks?target=<post>` (relative, so it works behind a proxy's path prefix), also when
+  the honeypot was filled or the author is blocked: those are dropped without a word.
+- `GET /comment/thanks?target=URL[&published=1]` is the page a reader lands on, with a link back
+  to the post when the URL is on this site.
 
 Everything else is 404. No response ever repeats its input unescaped.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import re
@@ -24,11 +35,19 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from generator.config import Config
 from generator.responses import parse_time
 from generator.webmention.jf2 import response_to_jf2
+from generator.webmention.receiver.comments import (
+    CommentForm,
+    CommentRefused,
+    comment_to_jf2,
+    post_url,
+    rate_key,
+    submit_comment,
+)
 from generator.webmention.receiver.store import Store
 
 ENDPOINT_PATH = "/webmention"
@@ -37,6 +56,10 @@ MAX_BODY = 16 * 1024  # bytes of a POST body: two URLs of up to 2000 characters,
 MAX_URL = 2000
 WINDOW = 60.0  # seconds the rate limit counts over
 FORM_TYPE = "application/x-www-form-urlencoded"
+COMMENT_PATH = "/comment"
+THANKS_PATH = "/comment/thanks"
+AWAITING = "Thank you — your comment awaits moderation."
+PUBLISHED = "Thank you — your comment is published with the next update of the site."
 FORM_PAGE = b"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Webmention endpoint</title></head>
 <body><h1>Webmention endpoint</h1>
@@ -102,6 +125,11 @@ def _netloc(scheme: str, netloc: str) -> str:
     return host.removesuffix(default) if default else host
 
 
+def comment_body_limit(max_length: int) -> int:
+    """The largest `POST /comment` body: a comment of `max_length` 4-byte characters percent-encoded, and the rest."""
+    return 12 * max_length + MAX_BODY
+
+
 class ReceiverApp:
     """The WSGI application; `notify` is called after each request is queued (to wake the worker)."""
 
@@ -111,6 +139,7 @@ class ReceiverApp:
         self.store = store
         self.notify = notify
         self.limiter = limiter or RateLimiter(config.webmention.rate_limit)
+        self.comment_limiter = RateLimiter(config.comments.rate_limit)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         """Route one request."""
@@ -129,6 +158,17 @@ class ReceiverApp:
             else:
                 status, headers, body = _text("405 Method Not Allowed", "the API is read-only\n")
                 headers.append(("Allow", "GET, HEAD"))
+        elif path in (COMMENT_PATH, COMMENT_PATH + "/", THANKS_PATH) and self.config.comments.enabled:
+            if path == THANKS_PATH and method in ("GET", "HEAD"):
+                status, headers, body = self.thanks(environ)
+            elif path == THANKS_PATH:
+                status, headers, body = _text("405 Method Not Allowed", "this page can only be read\n")
+                headers.append(("Allow", "GET, HEAD"))
+            elif method == "POST":
+                status, headers, body = self.comment(environ, path)
+            else:
+                status, headers, body = _text("405 Method Not Allowed", "send comments with the form on a post\n")
+                headers.append(("Allow", "POST"))
         else:
             status, headers, body = _text("404 Not Found", "not found\n")
         headers += [("Content-Length", str(len(body))), ("X-Content-Type-Options", "nosniff")]
@@ -179,6 +219,67 @@ class ReceiverApp:
             return "webmentions from the source's domain are not accepted here"
         return None
 
+    def comment(self, environ: Environ, path: str) -> tuple[str, Headers, bytes]:
+        """POST /comment: a reader's comment from the form; 303 to the thank-you page, or why not."""
+        kind = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
+        if kind and kind != FORM_TYPE:
+            return _text("415 Unsupported Media Type", f"send the comment form as {FORM_TYPE}\n")
+        limit = comment_body_limit(self.config.comments.max_length)
+        length = environ.get("CONTENT_LENGTH") or ""
+        if length.isdigit() and int(length) > limit:
+            return _text("413 Content Too Large", f"the request body is larger than {limit} bytes\n")
+        body = environ["wsgi.input"].read(limit + 1)
+        if len(body) > limit:
+            return _text("413 Content Too Large", f"the request body is larger than {limit} bytes\n")
+        try:
+            fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
+        except (UnicodeDecodeError, ValueError):
+            return self._comment_page("400 Bad Request", "Your comment was not sent",
+                                      "The form data could not be read.", None)  # fmt: skip
+        form = CommentForm.from_fields(fields)
+        ip = environ.get("REMOTE_ADDR", "")
+        wait = self.comment_limiter.check(rate_key(ip))
+        if wait is not None:
+            status, headers, page = self._comment_page(
+                "429 Too Many Requests", "Your comment was not sent",
+                "Too many comments from your address in the last minute; please wait a minute and send it again.",
+                post_url(self.config, form.target),
+            )  # fmt: skip
+            return status, headers + [("Retry-After", str(max(1, math.ceil(wait))))], page
+        try:
+            submission = submit_comment(self.store, self.config, form, ip)
+        except CommentRefused as refused:
+            return self._comment_page("400 Bad Request", "Your comment was not sent",
+                                      f"Please go back and correct it: {refused.reason}.",
+                                      post_url(self.config, form.target))  # fmt: skip
+        query = {"target": submission.target or form.target.strip()[:MAX_URL]}
+        if submission.published:
+            query["published"] = "1"
+        relative = "comment/thanks" if path == COMMENT_PATH else "thanks"  # resolved against .../comment(/)
+        status, headers, page = _text("303 See Other", "Thank you: your comment was received.\n")
+        return status, headers + [("Location", f"{relative}?{urlencode(query)}")], page
+
+    def thanks(self, environ: Environ) -> tuple[str, Headers, bytes]:
+        """GET /comment/thanks?target=URL[&published=1]: where a reader lands after sending a comment."""
+        query = environ.get("QUERY_STRING", "").encode("latin-1", "replace").decode("utf-8", "replace")
+        params = parse_qs(query, keep_blank_values=True, max_num_fields=20)
+        target = params.get("target", [""])[0]
+        message = PUBLISHED if params.get("published", [""])[0] == "1" else AWAITING
+        return self._comment_page("200 OK", "Thank you", message, post_url(self.config, target))
+
+    def _comment_page(self, status: str, title: str, message: str, back: str | None) -> tuple[str, Headers, bytes]:
+        """A small self-contained HTML page; every piece of text escaped, the link only to a page of this site."""
+        link = f'<p><a href="{html.escape(back)}">Back to the post</a></p>\n' if back else ""
+        page = (
+            f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{html.escape(title)} · {html.escape(self.config.site.title)}</title></head>\n"
+            f"<body><h1>{html.escape(title)}</h1>\n<p>{html.escape(message)}</p>\n{link}</body></html>\n"
+        )
+        headers = [("Content-Type", "text/html; charset=utf-8"), _CSP, ("Cache-Control", "no-store"),
+                   ("Referrer-Policy", "no-referrer")]  # fmt: skip
+        return status, headers, page.encode("utf-8")
+
     def api(self, environ: Environ) -> tuple[str, Headers, bytes]:
         """GET /api/mentions[?target=URL][&since=ISO8601]: a jf2 feed."""
         query = environ.get("QUERY_STRING", "").encode("latin-1", "replace").decode("utf-8", "replace")
@@ -191,11 +292,16 @@ class ReceiverApp:
             since = parse_time(since_text, "since")
         except ValueError:
             return _json("400 Bad Request", {"error": "since: expected an ISO 8601 time such as 2026-01-31T12:00:00Z"})
-        children = [
-            response_to_jf2(mention.response, received=mention.received, deleted=mention.deleted)
+        entries = [
+            (mention.changed if since else mention.received, mention.response.source,
+             response_to_jf2(mention.response, received=mention.received, deleted=mention.deleted))
             for mention in self.store.mentions(target=target, since=since)
-        ]
-        return _json("200 OK", {"type": "feed", "children": children})
+        ]  # fmt: skip
+        comments = self.store.comment_changes(since, target) if since else self.store.comments(status="approved", target=target)
+        entries += [((comment.decided_at if since else None) or comment.created, comment.source, comment_to_jf2(comment))
+                    for comment in comments]  # fmt: skip
+        entries.sort(key=lambda entry: (entry[0], entry[1]))
+        return _json("200 OK", {"type": "feed", "children": [entry for _, _, entry in entries]})
 
 
 def _url_problem(name: str, value: str) -> str | None:

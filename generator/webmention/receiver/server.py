@@ -25,7 +25,7 @@ from waitress.server import create_server
 from generator.config import Config, load_config
 from generator.errors import HomepostError
 from generator.http import HttpClient
-from generator.webmention.receiver.app import API_PATH, ENDPOINT_PATH, MAX_BODY, ReceiverApp
+from generator.webmention.receiver.app import API_PATH, ENDPOINT_PATH, MAX_BODY, ReceiverApp, comment_body_limit
 from generator.webmention.receiver.store import Store, default_db_path
 from generator.webmention.receiver.verify import verify
 from generator.webmention.receiver.worker import Worker, WorkerOptions
@@ -43,6 +43,7 @@ class ReceiverOptions:
     db_path: Path | None = None  # default: .homepost/receiver.sqlite3 under the site
     threads: int = 4  # waitress worker threads
     worker: WorkerOptions = field(default_factory=WorkerOptions)
+    trusted_proxy: str | None = None  # the address of a reverse proxy whose X-Forwarded-For names the client ("*": any)
 
 
 class Receiver:
@@ -58,10 +59,13 @@ class Receiver:
         self._map: dict[int, object] = {}
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        body_limit = 4 * max(MAX_BODY, comment_body_limit(config.comments.max_length))  # the app answers 413 first
+        proxy = {"trusted_proxy": options.trusted_proxy, "trusted_proxy_headers": {"x-forwarded-for"},
+                 "clear_untrusted_proxy_headers": True} if options.trusted_proxy else {}  # fmt: skip
         try:
             self._server = create_server(
                 self.app, map=self._map, host=options.host, port=options.port, threads=options.threads,
-                ident="Homepost", max_request_body_size=4 * MAX_BODY, expose_tracebacks=False,
+                ident="Homepost", max_request_body_size=body_limit, expose_tracebacks=False, **proxy,
             )  # fmt: skip
         except BaseException:
             self.store.close()
@@ -116,7 +120,10 @@ class Receiver:
         if self._thread is not None:
             pull_trigger = getattr(self._server, "pull_trigger", None)
             if pull_trigger:
-                pull_trigger()  # wake the loop now rather than at its next timeout
+                try:
+                    pull_trigger()  # wake the loop now rather than at its next timeout
+                except OSError:
+                    pass  # the loop saw the flag first and already closed the trigger
             self._thread.join()
             self._thread = None
         else:
@@ -140,9 +147,15 @@ def run_receiver(
     *,
     worker: WorkerOptions = DEFAULT_WORKER,
     ready: Callable[[Receiver], None] | None = None,
+    trusted_proxy: str | None = None,
 ) -> None:
-    """Serve the receiver until SIGTERM or Ctrl-C; `ready` is called once it listens. OSError if it cannot listen."""
-    receiver = Receiver(config, ReceiverOptions(host=host, port=port, db_path=db_path, worker=worker))
+    """Serve the receiver until SIGTERM or Ctrl-C; `ready` is called once it listens. OSError if it cannot listen.
+
+    Behind a reverse proxy, `trusted_proxy` (its address) makes the client's address come from
+    X-Forwarded-For, so that the comment rate limit and IP blocks see readers, not the proxy.
+    """
+    options = ReceiverOptions(host=host, port=port, db_path=db_path, worker=worker, trusted_proxy=trusted_proxy)
+    receiver = Receiver(config, options)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -173,6 +186,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--db", type=Path, default=None, help="the SQLite database (default: .homepost/receiver.sqlite3)"
     )
+    parser.add_argument(
+        "--trusted-proxy", default=None, metavar="ADDRESS",
+        help="a reverse proxy whose X-Forwarded-For header names the client (for the comment rate limit and IP blocks)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s", stream=sys.stderr)
 
@@ -180,7 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Receiving webmentions at {receiver.endpoint} (Ctrl+C to stop)", flush=True)
 
     try:
-        run_receiver(load_config(args.site), args.host, args.port, args.db, ready=announce)
+        run_receiver(load_config(args.site), args.host, args.port, args.db, ready=announce,
+                     trusted_proxy=args.trusted_proxy)  # fmt: skip
     except HomepostError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)

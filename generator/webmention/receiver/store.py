@@ -9,8 +9,14 @@ Mentions are one row per (source, target). A deleted mention stays as a tombston
 its content dropped) so that `since` queries can report the deletion. Every time is stored as
 fixed-width UTC ISO 8601 text, so comparing the text compares the times.
 
+Readers' comments (schema version 2) are one row each, `pending` until `homepost comments`
+approves or rejects them; `decided_at` is when that last happened and is a comment's change time
+for `since` queries. `approved_at` stays set when an approved comment is rejected, so that the
+next pull hears it was withdrawn. Blocks are (kind, value) pairs: ip, domain or author.
+
 One connection is shared by all threads behind a lock: the receiver's traffic is small and every
-statement is short. The schema version lives in `PRAGMA user_version`.
+statement is short. The schema version lives in `PRAGMA user_version`; a database of an earlier
+version is brought up to date, keeping its rows, when it is opened.
 """
 
 from __future__ import annotations
@@ -29,9 +35,10 @@ from generator.config import Config
 from generator.errors import HomepostError, Problem
 from generator.model import Response
 from generator.responses import response_from_dict, response_to_dict
+from generator.webmention.receiver.comments import Block, BlockKind, Comment, CommentStatus
 
 DB_NAME = "receiver.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MIGRATIONS: dict[int, str] = {  # version -> the script that brings the previous version to it
     1: """
         CREATE TABLE queue (
@@ -59,6 +66,31 @@ MIGRATIONS: dict[int, str] = {  # version -> the script that brings the previous
         );
         CREATE INDEX mentions_target ON mentions (target);
         CREATE INDEX mentions_changed ON mentions (changed);
+    """,
+    2: """
+        CREATE TABLE comments (
+            id TEXT PRIMARY KEY,
+            target TEXT NOT NULL,
+            name TEXT NOT NULL,
+            website TEXT NOT NULL DEFAULT '',
+            markdown TEXT NOT NULL,
+            html TEXT NOT NULL,
+            reply_to TEXT NOT NULL DEFAULT '',
+            ip TEXT NOT NULL DEFAULT '',
+            created TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected')),
+            decided_at TEXT,
+            approved_at TEXT
+        );
+        CREATE INDEX comments_status ON comments (status, created);
+        CREATE INDEX comments_target ON comments (target, status);
+        CREATE INDEX comments_decided ON comments (decided_at);
+        CREATE TABLE blocks (
+            kind TEXT NOT NULL CHECK (kind IN ('ip', 'domain', 'author')),
+            value TEXT NOT NULL,
+            created TEXT NOT NULL,
+            PRIMARY KEY (kind, value)
+        );
     """,
 }
 
@@ -123,6 +155,8 @@ class Store:
             raise HomepostError(Problem(str(self.path), f"written by a newer Homepost (schema {version}); upgrade"))
         for number in range(version + 1, SCHEMA_VERSION + 1):
             with self._write() as db:
+                if db.execute("PRAGMA user_version").fetchone()[0] >= number:
+                    continue  # another process (the receiver, `homepost comments`) got there first
                 for statement in MIGRATIONS[number].split(";"):
                     if statement.strip():
                         db.execute(statement)
@@ -254,7 +288,95 @@ class Store:
         )
         return [_mention(row) for row in rows]
 
+    # --- readers' comments and blocks -----------------------------------------------------------
 
+    def add_comment(self, comment: Comment) -> bool:
+        """Store a new comment, committed to disk before this returns; False if its id is taken."""
+        with self._write() as db:
+            cursor = db.execute(
+                f"INSERT OR IGNORE INTO comments ({_COMMENT_COLUMNS}) VALUES ({', '.join('?' * 12)})",
+                (comment.id, comment.target, comment.name, comment.website, comment.markdown, comment.html,
+                 comment.reply_to, comment.ip, _stamp(comment.created), comment.status,
+                 _stamp(comment.decided_at) if comment.decided_at else None,
+                 _stamp(comment.approved_at) if comment.approved_at else None),
+            )  # fmt: skip
+        return cursor.rowcount == 1
+
+    def get_comment(self, comment_id: str) -> Comment | None:
+        """One comment, whatever its status."""
+        rows = self._read(f"SELECT {_COMMENT_COLUMNS} FROM comments WHERE id = ?", (comment_id,))
+        return _comment(rows[0]) if rows else None
+
+    def comments(self, *, status: CommentStatus | None = None, target: str | None = None) -> list[Comment]:
+        """Comments (with `status`, of `target`, if given), oldest first."""
+        clauses, args = [], []
+        for column, value in (("status", status), ("target", target)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                args.append(value)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self._read(f"SELECT {_COMMENT_COLUMNS} FROM comments{where} ORDER BY created, id", args)
+        return [_comment(row) for row in rows]
+
+    def comment_changes(self, since: dt.datetime, target: str | None = None) -> list[Comment]:
+        """Comments approved, or withdrawn after being approved, since then (of `target`, if given), in that order."""
+        clauses = ["decided_at >= ?", "(status = 'approved' OR (status = 'rejected' AND approved_at IS NOT NULL))"]
+        args = [_stamp(since)]
+        if target is not None:
+            clauses.append("target = ?")
+            args.append(target)
+        rows = self._read(
+            f"SELECT {_COMMENT_COLUMNS} FROM comments WHERE {' AND '.join(clauses)} ORDER BY decided_at, id", args
+        )
+        return [_comment(row) for row in rows]
+
+    def decide_comments(self, ids: Sequence[str], status: CommentStatus) -> set[str]:
+        """Give comments a new status (approved or rejected) now; the ids whose status changed."""
+        changed: set[str] = set()
+        with self._write() as db:
+            now = _stamp(self.clock())
+            for comment_id in ids:
+                cursor = db.execute(
+                    "UPDATE comments SET status = ?, decided_at = ?,"
+                    " approved_at = CASE WHEN ? = 'approved' THEN ? ELSE approved_at END"
+                    " WHERE id = ? AND status != ?",
+                    (status, now, status, now, comment_id, status),
+                )
+                if cursor.rowcount:
+                    changed.add(comment_id)
+        return changed
+
+    def known_author(self, name: str, website: str) -> bool:
+        """True if a comment with this name and website (both without regard to case) is approved."""
+        if not website:
+            return False
+        rows = self._read(
+            "SELECT name FROM comments WHERE status = 'approved' AND website = ? COLLATE NOCASE", (website,)
+        )
+        return any(row[0].casefold() == name.casefold() for row in rows)
+
+    def add_block(self, kind: BlockKind, value: str) -> bool:
+        """Block one IP address or network, domain or author URL; False if it already was."""
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO blocks (kind, value, created) VALUES (?, ?, ?)",
+                (kind, value, _stamp(self.clock())),
+            )
+        return cursor.rowcount == 1
+
+    def remove_block(self, kind: BlockKind, value: str) -> bool:
+        """Lift a block; False if there was none."""
+        with self._write() as db:
+            cursor = db.execute("DELETE FROM blocks WHERE kind = ? AND value = ?", (kind, value))
+        return cursor.rowcount == 1
+
+    def blocks(self) -> list[Block]:
+        """Every block, by kind then value."""
+        rows = self._read("SELECT kind, value, created FROM blocks ORDER BY kind, value")
+        return [Block(kind, value, _moment(created)) for kind, value, created in rows]
+
+
+_COMMENT_COLUMNS = "id, target, name, website, markdown, html, reply_to, ip, created, status, decided_at, approved_at"
 _JOB_COLUMNS = "id, source, target, received, attempts, next_attempt, status, result"
 _MENTION_COLUMNS = "data, received, verified, changed, deleted"
 
@@ -269,6 +391,13 @@ def _mention(row: tuple) -> StoredMention:
     response = response_from_dict(json.loads(data))
     return StoredMention(replace(response, verified=_moment(verified)), _moment(received), _moment(verified),
                          _moment(changed), bool(deleted))  # fmt: skip
+
+
+def _comment(row: tuple) -> Comment:
+    *fields, created, status, decided_at, approved_at = row
+    return Comment(*fields, created=_moment(created), status=status,
+                   decided_at=_moment(decided_at) if decided_at else None,
+                   approved_at=_moment(approved_at) if approved_at else None)  # fmt: skip
 
 
 def _pair_filter(source: str | None, target: str | None) -> tuple[str, list[str]]:
