@@ -134,16 +134,18 @@ def pull(ctx: click.Context, site: Path | None) -> None:
 @click.option("-p", "--port", default=8080, show_default=True, help="Port to listen on (0: any free port).")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
               help="The SQLite database (default: .homepost/receiver.sqlite3 under the site).")  # fmt: skip
+@click.option("--trusted-proxy", metavar="ADDRESS",
+              help="Behind a reverse proxy at ADDRESS: take readers' addresses from its X-Forwarded-For.")  # fmt: skip
 @click.pass_context
-def receiver(ctx: click.Context, site: Path | None, host: str, port: int, db: Path | None) -> None:
-    """Receive webmentions: serve /webmention and /api/mentions, verifying sources in the background."""
+def receiver(ctx: click.Context, site: Path | None, host: str, port: int, db: Path | None, trusted_proxy: str | None) -> None:
+    """Receive webmentions and comments: serve /webmention, /comment and /api/mentions, verifying in the background."""
     from generator.webmention.receiver import run_receiver
 
     def ready(running: Receiver) -> None:
         click.echo(f"Receiving webmentions at {running.endpoint}, mentions at {running.api} (Ctrl+C to stop)")
 
     try:
-        run_receiver(load_config(site_dir(ctx, site)), host, port, db, ready=ready)
+        run_receiver(load_config(site_dir(ctx, site)), host, port, db, ready=ready, trusted_proxy=trusted_proxy)
     except HomepostError as exc:
         fail(exc, "receiver")
     except OSError as exc:
