@@ -119,5 +119,15 @@ def parse_time(value: Any, key: str = "time") -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
+def time_or_none(value: Any) -> dt.datetime | None:
+    """An ISO 8601 time from remote data as an aware datetime (UTC when it names no zone); None when absent or bad."""
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    try:
+        return parse_time(value)
+    except ValueError:
+        return None
+
+
 def _iso(moment: dt.datetime | None) -> str | None:
     return moment.isoformat() if moment else None

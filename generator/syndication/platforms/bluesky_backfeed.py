@@ -23,6 +23,7 @@ from generator.config import TargetSettings
 from generator.errors import NetworkError
 from generator.http import HttpClient
 from generator.model import Response, ResponseAuthor, ResponseType
+from generator.responses import time_or_none
 from generator.sanitize import clean_html, clean_text, clean_url
 from generator.syndication.base import Copy, Harvest, PlatformError
 from generator.syndication.platforms.bluesky_api import LINK, MENTION, POST, failure, query, xrpc
@@ -236,19 +237,9 @@ def profile_link(actor: str) -> str:
 
 def published_of(created: Any, indexed: Any) -> dt.datetime | None:
     """When a record counts as made: the earlier of createdAt (set by the client) and indexedAt, as Bluesky sorts."""
-    times = [t for t in (parse_time(created), parse_time(indexed)) if t]
+    times = [t for t in (time_or_none(created), time_or_none(indexed)) if t]
     return min(times) if times else None
 
-
-def parse_time(value: Any) -> dt.datetime | None:
-    """An atproto datetime as an aware datetime (UTC when it has no offset), or None."""
-    if not isinstance(value, str) or len(value) > 64:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def rich_text_html(text: str, facets: Any) -> str:

@@ -26,6 +26,7 @@ from urllib.parse import quote, urlsplit
 from generator.errors import NetworkError
 from generator.http import Response as HttpResponse
 from generator.model import Response, ResponseAuthor, ResponseType
+from generator.responses import time_or_none
 from generator.sanitize import clean_html, clean_text, clean_url
 from generator.syndication.base import Copy, Harvest, PlatformError
 from generator.syndication.platforms.mastodon_api import Api, next_page
@@ -122,7 +123,7 @@ def status_response(status: dict[str, Any], kind: ResponseType, post_url: str, h
     return Response(
         id=url, type=kind, source=url, target=post_url, author=author_of(status.get("account"), host),
         content_html=content, content_text=clean_text(html_to_text(content)),
-        published=parse_time(status.get("created_at")), updated=parse_time(status.get("edited_at")),
+        published=time_or_none(status.get("created_at")), updated=time_or_none(status.get("edited_at")),
         platform=PLATFORM, in_reply_to=in_reply_to,
     )  # fmt: skip
 
@@ -155,16 +156,6 @@ def author_of(account: Any, host: str) -> ResponseAuthor:
     )
 
 
-def parse_time(value: Any) -> dt.datetime | None:
-    """An ISO 8601 time from the API (UTC when it names no zone), or None."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
 
 # --- lists --------------------------------------------------------------------------------------
 
@@ -188,7 +179,7 @@ def _quotes(api: Api, path: str, post_url: str, host: str, state: dict[str, str]
     a server that has no quotes."""
     if not api.token:
         return [], False  # Mastodon shows quotes to the author only
-    absent = parse_time(state.get("quotes_absent"))
+    absent = time_or_none(state.get("quotes_absent"))
     if absent and now - absent < QUOTES_RECHECK:
         return [], True
     pages = _Pages(api, path, {"limit": str(QUOTES_PAGE)}, "reading the quotes", missing=NO_QUOTES)

@@ -177,19 +177,9 @@ class ReceiverApp:
 
     def receive(self, environ: Environ) -> tuple[str, Headers, bytes]:
         """POST /webmention: the synchronous checks, then queue and 202."""
-        kind = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
-        if kind and kind != FORM_TYPE:
-            return _text("415 Unsupported Media Type", f"send source and target as {FORM_TYPE}\n")
-        length = environ.get("CONTENT_LENGTH") or ""
-        if length.isdigit() and int(length) > MAX_BODY:
-            return _text("413 Content Too Large", f"the request body is larger than {MAX_BODY} bytes\n")
-        body = environ["wsgi.input"].read(MAX_BODY + 1)
-        if len(body) > MAX_BODY:
-            return _text("413 Content Too Large", f"the request body is larger than {MAX_BODY} bytes\n")
-        try:
-            form = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
-        except (UnicodeDecodeError, ValueError):
-            return _text("400 Bad Request", "the request body is not valid form data\n")
+        form = _read_form(environ, MAX_BODY, "send source and target")
+        if not isinstance(form, dict):
+            return form
         source, target = (form.get(name, [""])[0].strip() for name in ("source", "target"))
         problem = self.problem(source, target)
         if problem:
@@ -221,19 +211,10 @@ class ReceiverApp:
 
     def comment(self, environ: Environ, path: str) -> tuple[str, Headers, bytes]:
         """POST /comment: a reader's comment from the form; 303 to the thank-you page, or why not."""
-        kind = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
-        if kind and kind != FORM_TYPE:
-            return _text("415 Unsupported Media Type", f"send the comment form as {FORM_TYPE}\n")
-        limit = comment_body_limit(self.config.comments.max_length)
-        length = environ.get("CONTENT_LENGTH") or ""
-        if length.isdigit() and int(length) > limit:
-            return _text("413 Content Too Large", f"the request body is larger than {limit} bytes\n")
-        body = environ["wsgi.input"].read(limit + 1)
-        if len(body) > limit:
-            return _text("413 Content Too Large", f"the request body is larger than {limit} bytes\n")
-        try:
-            fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
-        except (UnicodeDecodeError, ValueError):
+        fields = _read_form(environ, comment_body_limit(self.config.comments.max_length), "send the comment form")
+        if not isinstance(fields, dict):
+            if fields[0] != "400 Bad Request":
+                return fields
             return self._comment_page("400 Bad Request", "Your comment was not sent",
                                       "The form data could not be read.", None)  # fmt: skip
         form = CommentForm.from_fields(fields)
@@ -330,6 +311,21 @@ def _same(source: str, target: str) -> bool:
 
 
 _CSP = ("Content-Security-Policy", "default-src 'none'; form-action 'self'")
+
+
+def _read_form(environ: Environ, limit: int, what: str) -> dict[str, list[str]] | tuple[str, Headers, bytes]:
+    """The form-encoded body of a POST, or the 415/413/400 answer that refuses it."""
+    kind = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
+    if kind and kind != FORM_TYPE:
+        return _text("415 Unsupported Media Type", f"{what} as {FORM_TYPE}\n")
+    length = environ.get("CONTENT_LENGTH") or ""
+    body = b"" if length.isdigit() and int(length) > limit else environ["wsgi.input"].read(limit + 1)
+    if (length.isdigit() and int(length) > limit) or len(body) > limit:
+        return _text("413 Content Too Large", f"the request body is larger than {limit} bytes\n")
+    try:
+        return parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
+    except (UnicodeDecodeError, ValueError):
+        return _text("400 Bad Request", "the request body is not valid form data\n")
 
 
 def _text(status: str, message: str) -> tuple[str, Headers, bytes]:
