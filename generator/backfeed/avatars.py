@@ -13,8 +13,6 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
-
 from generator.digest import digest
 from generator.errors import NetworkError
 from generator.http import HttpClient, redact
@@ -57,6 +55,8 @@ def fetch_avatars(data_dir: Path, client: HttpClient, urls: Iterable[str]) -> in
 
 def shrink(data: bytes) -> bytes | None:
     """The picture cropped to a centred square of SIZE pixels, as JPEG; None if it is not a picture."""
+    from PIL import Image, UnidentifiedImageError  # only backfeed needs Pillow, not every build
+
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.width * image.height > MAX_PIXELS:
