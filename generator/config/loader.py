@@ -19,6 +19,7 @@ from generator.config.settings import (
     BackfeedSettings,
     BuildSettings,
     CommentSettings,
+    DeploySettings,
     ModerationSettings,
     Config,
     NetworkSettings,
@@ -109,6 +110,7 @@ def parse_config(text: str, root: Path, file: str = CONFIG_NAME) -> Config:
     comments = reader.section(data.get("comments"), "comments", "comments")
     moderation = reader.section(data.get("moderation"), "moderation", "moderation")
     backfeed = reader.section(data.get("backfeed"), "backfeed", "backfeed")
+    deploy = _deploy(reader, data.get("deploy"))
     syndication = _syndication(reader, reader.table(data.get("syndication"), "syndication"), network.get("allow_private_addresses", False))
     if reader.problems:
         raise ConfigError(reader.problems)
@@ -130,7 +132,19 @@ def parse_config(text: str, root: Path, file: str = CONFIG_NAME) -> Config:
         comments=CommentSettings(**comments),
         moderation=ModerationSettings(**{k: tuple(v.strip() for v in vs) for k, vs in moderation.items()}),
         backfeed=BackfeedSettings(**backfeed),
+        deploy=deploy,
     )
+
+
+def _deploy(reader: _Reader, data: Any) -> DeploySettings:
+    """`[deploy]`: the method and the key it needs."""
+    if data is None:
+        return DeploySettings()
+    options = reader.section(data, "deploy", "deploy")
+    needs = {"rsync": "target", "git": "repository", "command": "command"}.get(options.get("method", ""))
+    if needs and not options.get(needs):
+        reader.problem(f"deploy.{needs}", f"required for method {options['method']!r}")
+    return DeploySettings(**options)
 
 
 def _syndication(reader: _Reader, data: dict[str, Any], allow_http: bool) -> SyndicationSettings:

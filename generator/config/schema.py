@@ -230,8 +230,18 @@ SCHEMA: dict[str, dict[str, Option]] = {
         "older_every_hours": Option(INT, "a whole number of hours", check=_positive),
         "max_age_days": Option(INT, "a whole number of days (0: no limit)", check=lambda v: None if v >= 0 else "expected 0 or more"),
     },
+    "deploy": {
+        "method": Option(STR, "'rsync', 'git' or 'command'", required=True, check=_choice("rsync", "git", "command")),
+        "target": Option(STR, "a folder or host:path for rsync"),
+        "delete": Option(BOOL, "true or false"),
+        "repository": Option(STR, "a git remote URL or path"),
+        "branch": Option(STR, "a branch name", check=lambda v: None if re.fullmatch(r"[A-Za-z0-9._/-]+", v) and ".." not in v else "expected a branch name such as 'gh-pages'"),
+        "message": Option(STR, "a commit message"),
+        "command": Option(STR, "a shell command"),
+        "wait": Option(INT, "a whole number of seconds", check=lambda v: None if v >= 0 else "expected 0 or more"),
+    },
 }
-TOP_LEVEL = ("site", "build", "taxonomies", "network", "podcasts", "webmention", "syndication", "comments", "moderation", "backfeed")
+TOP_LEVEL = ("site", "build", "taxonomies", "network", "podcasts", "webmention", "syndication", "comments", "moderation", "backfeed", "deploy")
 CREDENTIAL_KEYS = (
     "token", "password", "app_password", "access_token", "refresh_token", "client_id", "client_secret",
     "consumer_key", "consumer_secret", "oauth_token", "oauth_token_secret", "secret",

@@ -170,6 +170,20 @@ class BackfeedSettings:
     max_age_days: int = 0  # posts older than this are no longer polled (0: never stop)
 
 
+@dataclass(frozen=True)
+class DeploySettings:
+    """`[deploy]`: how the built site reaches the web host."""
+
+    method: str = ""  # rsync, git or command; empty: no deploy configured
+    target: str = ""  # rsync: a local folder or host:path
+    delete: bool = True  # rsync: remove files on the host that the build no longer has
+    repository: str = ""  # git: where to push (a URL or a local path)
+    branch: str = "gh-pages"  # git: the branch holding the built site
+    message: str = "Publish {date}"  # git: the commit message ({date}: the moment, ISO 8601)
+    command: str = ""  # command: a shell command; {output} is replaced by the output folder
+    wait: int = 300  # publish: seconds to wait for a new post to answer at its public URL
+
+
 PLATFORMS = ("mastodon", "bluesky", "tumblr", "micropub")
 PUBLIC_APPVIEW = "https://public.api.bsky.app"
 
@@ -223,6 +237,7 @@ class Config:
     comments: CommentSettings = field(default_factory=CommentSettings)
     moderation: ModerationSettings = field(default_factory=ModerationSettings)
     backfeed: BackfeedSettings = field(default_factory=BackfeedSettings)
+    deploy: DeploySettings = field(default_factory=DeploySettings)
 
     @property
     def data_dir(self) -> Path:
