@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import logging
 import os
 import sys
@@ -14,7 +13,7 @@ import click
 from generator import __version__
 from generator.build.pipeline import BuildOptions, BuildResult, build_site
 from generator.config import load_config
-from generator.commands.common import fail, plural, site_dir, site_option
+from generator.commands.common import build_time, fail, plural, site_dir, site_option
 from generator.commands.backfeed import backfeed
 from generator.commands.comments import comments
 from generator.commands.publish import deploy, publish
@@ -39,17 +38,6 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
     logger.handlers[:] = [handler]
     logger.setLevel(level)
     logger.propagate = False
-
-
-def _build_time() -> dt.datetime | None:
-    """The build's notion of now: SOURCE_DATE_EPOCH when set (reproducible builds), else the clock."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if not epoch:
-        return None
-    try:
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
-    except ValueError:
-        raise click.BadParameter(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, got {epoch!r}") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -110,7 +98,7 @@ def build(ctx: click.Context, site: Path | None, output: Path | None, drafts: bo
           force: bool) -> None:  # fmt: skip
     """Build the site into the output folder (public/ by default), redoing only what changed."""
     with _progress_bar(ctx) as progress:
-        options = BuildOptions(output=output, drafts=drafts, future=future, now=_build_time(), jobs=jobs,
+        options = BuildOptions(output=output, drafts=drafts, future=future, now=build_time(), jobs=jobs,
                                use_cache=not force, progress=progress)  # fmt: skip
         try:
             result = build_site(site_dir(ctx, site), options)
@@ -147,7 +135,7 @@ def _serve_reporter(ctx: click.Context):
 @click.pass_context
 def serve(ctx: click.Context, site: Path | None, host: str, port: int, output: Path | None) -> None:
     """Build with drafts and scheduled posts, serve on http://127.0.0.1:8000, rebuild and reload on every change."""
-    server = DevServer(site_dir(ctx, site), ServeOptions(host=host, port=port, output=output, now=_build_time()),
+    server = DevServer(site_dir(ctx, site), ServeOptions(host=host, port=port, output=output, now=build_time()),
                        report=_serve_reporter(ctx))  # fmt: skip
     try:
         server.start()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -32,3 +34,14 @@ site_option = click.option(
 def plural(count: int, word: str) -> str:
     """"3 posts", "1 post"."""
     return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def build_time() -> dt.datetime | None:
+    """The build's notion of now: SOURCE_DATE_EPOCH when set (reproducible builds), else the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    except ValueError:
+        raise click.BadParameter(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, got {epoch!r}") from None

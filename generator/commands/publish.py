@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -12,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from generator.commands.common import fail, plural, site_dir, site_option
+from generator.commands.common import build_time, fail, plural, site_dir, site_option
 from generator.config import load_config
 from generator.errors import HomepostError
 
@@ -30,17 +28,6 @@ DETAILS = 20  # a dry run's files listed under the deploy line of `homepost publ
 RESUME = "fix what it says, then run `homepost publish` again: it resumes and repeats nothing that succeeded."
 
 
-def _build_time() -> dt.datetime | None:
-    """SOURCE_DATE_EPOCH as the builds' notion of now (as `homepost build` reads it), else None."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if not epoch:
-        return None
-    try:
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
-    except ValueError:
-        raise click.BadParameter(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, got {epoch!r}") from None
-
-
 @click.command()
 @site_option
 @click.option("--no-build", is_flag=True, help="Deploy the output as the last successful build left it.")
@@ -55,7 +42,7 @@ def deploy(ctx: click.Context, site: Path | None, no_build: bool, dry_run: bool)
     quiet = ctx.obj.get("quiet", False)
     if not no_build:
         try:
-            built = build_site(root, BuildOptions(now=_build_time()))
+            built = build_site(root, BuildOptions(now=build_time()))
         except HomepostError as exc:
             for problem in exc.problems:
                 click.echo(f"error: {problem}", err=True)
@@ -90,7 +77,7 @@ def publish(ctx: click.Context, site: Path | None, dry_run: bool, wait: int | No
     from generator.publish import publish as run
 
     quiet = ctx.obj.get("quiet", False)
-    options = PublishOptions(dry_run=dry_run, now=_build_time(), wait=wait, interactive=sys.stdin.isatty())
+    options = PublishOptions(dry_run=dry_run, now=build_time(), wait=wait, interactive=sys.stdin.isatty())
     pending: list[Step] = []  # skipped steps with one reason, printed as one line
 
     def flush() -> None:
