@@ -28,7 +28,10 @@ $(VENV)/.installed-test: $(BIN)/python pyproject.toml
 demo: $(VENV)/.installed-demo
 	$(BIN)/homepost build && $(BIN)/homepost serve --port $(PORT)
 
+# The browser tests need Chromium, a Java runtime and two npm packages: tools/ci-setup.sh installs
+# them (as root, through apt and npm) and returns at once when they are there.
 test: $(VENV)/.installed-test
+	bash tools/ci-setup.sh
 	$(BIN)/python -m pytest
 
 # Rewrite the golden output after an intended change to what the site looks like.

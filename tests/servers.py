@@ -13,6 +13,7 @@ they should stop when `server.closing` is set. A client going away mid-write is 
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -132,9 +133,48 @@ class LoopbackServer:
         self.close()
 
 
+# The types a static host gives the files of a built site (browsers refuse a stylesheet or script
+# served as application/octet-stream); anything else is application/octet-stream.
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".json": "application/json",
+    ".xml": "application/xml",
+    ".txt": "text/plain; charset=utf-8",
+    ".vtt": "text/vtt; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+}
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+def _ranged(body: bytes, kind: str, asked: str | None) -> Reply:
+    """The whole file, or the one byte range a `Range: bytes=a-b` header asks for (as audio players
+    ask when they seek), with the headers a static host sends."""
+    match = _RANGE.fullmatch(asked.strip()) if asked else None
+    if match is None or match.groups() == ("", ""):
+        return Reply(200, body, [("Content-Type", kind), ("Accept-Ranges", "bytes")])
+    first, last, size = *match.groups(), len(body)
+    if first:  # bytes=a- or bytes=a-b
+        start, end = int(first), min(int(last or size - 1), size - 1)
+    else:  # bytes=-n: the last n bytes
+        start, end = max(size - int(last), 0), size - 1
+    if start >= size or start > end:
+        return Reply(416, b"", [("Content-Range", f"bytes */{size}")])
+    headers = [("Content-Type", kind), ("Accept-Ranges", "bytes"), ("Content-Range", f"bytes {start}-{end}/{size}")]
+    return Reply(206, body[start : end + 1], headers)
+
+
 def static_site(folder: Path) -> Callable[[Received], Reply]:
     """An answer serving a built site from `folder` as a static host would: index.html for folders,
-    404 for missing files, and 410 for the paths its `_redirects` marks gone."""
+    404 for missing files, 410 for the paths its `_redirects` marks gone, each file with its
+    Content-Type (CONTENT_TYPES), and byte ranges for a request with a Range header."""
 
     def answer(received: Received) -> Reply:
         path = unquote(urlsplit(received.path).path)
@@ -149,7 +189,7 @@ def static_site(folder: Path) -> Callable[[Received], Reply]:
             file = file / "index.html"
         if ".." in path.split("/") or not file.is_file():
             return Reply(404, b"not found", [("Content-Type", "text/plain")])
-        kind = "text/html; charset=utf-8" if file.suffix == ".html" else "application/octet-stream"
-        return Reply(200, file.read_bytes(), [("Content-Type", kind)])
+        kind = CONTENT_TYPES.get(file.suffix.lower(), "application/octet-stream")
+        return _ranged(file.read_bytes(), kind, received.headers.get("Range"))
 
     return answer

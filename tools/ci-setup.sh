@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what the browser tests (tests/browser/) need on a fresh Debian machine; run as root.
+#   - Debian packages: chromium (driven by Playwright: no browser is downloaded), a headless Java
+#     runtime (for the Nu Html Checker), rsync (for `homepost deploy`'s rsync method) and npm;
+#   - npm packages, pinned in tests/browser/package.json, into tests/browser/node_modules/:
+#     vnu-jar (the Nu Html Checker) and axe-core (injected into pages by the tests).
+# Idempotent: when everything is there it only checks, in well under a second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+for package in chromium default-jre-headless rsync; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$package")
+  fi
+done
+command -v npm >/dev/null || missing+=(npm)
+if ((${#missing[@]})); then
+  echo "ci-setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# npm keeps a record of what it installed in node_modules/.package-lock.json: install again only
+# when package.json is newer than that record, or a file the tests load is missing.
+browser=tests/browser
+if [[ ! -f $browser/node_modules/.package-lock.json || $browser/package.json -nt $browser/node_modules/.package-lock.json ||
+      ! -f $browser/node_modules/vnu-jar/build/dist/vnu.jar || ! -f $browser/node_modules/axe-core/axe.min.js ]]; then
+  echo "ci-setup: installing the npm packages of $browser/package.json"
+  npm install --prefix "$browser" --no-audit --no-fund --no-package-lock --loglevel=error
+fi
+echo "ci-setup: chromium, java, rsync, vnu-jar and axe-core are ready"
