@@ -58,6 +58,8 @@ class InProcess:
             raise PlatformError("the platform answered 503", temporary=True)
         if failure == "slow-down":
             raise PlatformError("rate limited (429)", temporary=True, retry_after=600)
+        if failure == "signed-out":
+            raise PlatformError("no token for social: run `homepost auth social` or set HOMEPOST_SOCIAL_TOKEN", temporary=False)
         if failure == "refused":
             raise PlatformError("the platform answered 422: text too long", temporary=False)
         self.shelf.copies[entry.key] = draft.text
@@ -310,3 +312,14 @@ def test_a_post_that_is_not_live_is_skipped_without_a_call(world: World) -> None
     world.host.fallback = None
     assert actions(world.run()) == [("social", "not live")]
     assert world.shelves["social"].calls == [] and world.outbox() == {}
+
+
+def test_missing_credentials_stop_the_target_and_the_post_goes_out_once_signed_in(world: World) -> None:
+    world.post("one")
+    world.post("two")
+    shelf = world.shelves["social"]
+    shelf.failures = ["signed-out"]
+    report = world.run()
+    assert actions(report) == [("social", "failed")] and "homepost auth social" in report.outcomes[0].message
+    assert shelf.calls == ["create"]  # not tried again for the other post in the same run
+    assert sorted(actions(world.run())) == [("social", "created"), ("social", "created")]  # no --retry needed

@@ -104,6 +104,11 @@ class PlatformError(Exception):
         self.retry_after = retry_after  # seconds the platform asked to wait (429 Retry-After)
         self.unknown_outcome = unknown_outcome  # the request may have been stored before it failed
 
+    @property
+    def needs_auth(self) -> bool:
+        """True when the credentials are missing or refused: every platform's message then says `homepost auth`."""
+        return "homepost auth" in self.message
+
 
 MESSAGE_LIMIT = 200  # characters of a server's words worth repeating in a message
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

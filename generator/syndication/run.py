@@ -253,6 +253,11 @@ class _TargetRun:
 
     def failed(self, post: Post, pending: Record, exc: PlatformError) -> None:
         """Record why a create failed: unknown outcome stays pending, temporary waits, permanent is rejected."""
+        if exc.needs_auth and not exc.unknown_outcome:  # not the post's fault: try again once the writer has signed in
+            self.outbox.put(post.url, self.target.name, replace(pending, state="failed", tries=pending.tries - 1,
+                                                                error=exc.message, next_try=None))  # fmt: skip
+            self.say(post.url, "failed", exc.message)
+            raise _StopTarget
         if exc.unknown_outcome:
             self.outbox.put(post.url, self.target.name, replace(pending, error=exc.message))
             self.say(post.url, "unknown", f"{exc.message}; the copy may exist: the next run checks before posting again")
