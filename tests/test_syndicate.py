@@ -323,3 +323,28 @@ def test_missing_credentials_stop_the_target_and_the_post_goes_out_once_signed_i
     assert actions(report) == [("social", "failed")] and "homepost auth social" in report.outcomes[0].message
     assert shelf.calls == ["create"]  # not tried again for the other post in the same run
     assert sorted(actions(world.run())) == [("social", "created"), ("social", "created")]  # no --retry needed
+
+
+def test_a_new_targets_first_run_copies_only_the_newest_posts_until_asked_for_all(world: World) -> None:
+    for day in range(1, 6):
+        world.post(f"post-{day}", front=f"title: Post {day}\n")
+        text = (world.root / f"content/posts/post-{day}.md").read_text().replace("2026-05-01", f"2026-05-0{day}")
+        (world.root / f"content/posts/post-{day}.md").write_text(text)
+    report = world.run()
+    assert sorted(actions(report)) == [("social", "created")] * 3 + [("social", "held back")] * 2
+    made = {o.post for o in report.outcomes if o.action == "created"}
+    assert made == {world.host.url(f"/2026/05/post-{day}/") for day in (3, 4, 5)}  # the newest
+    assert actions(world.run()) == []  # the older ones stay home
+    assert sorted(actions(world.run(backlog=True))) == [("social", "created")] * 2
+    assert len(world.shelves["social"].copies) == 5
+
+
+def test_since_keeps_older_posts_home(world: World) -> None:
+    config = (world.root / "site.toml").read_text().replace('endpoint = "https://social.example/micropub"', 'endpoint = "https://social.example/micropub"\nsince = 2026-05-03')
+    (world.root / "site.toml").write_text(config)
+    for day in (2, 3):
+        world.post(f"post-{day}")
+        text = (world.root / f"content/posts/post-{day}.md").read_text().replace("2026-05-01", f"2026-05-0{day}")
+        (world.root / f"content/posts/post-{day}.md").write_text(text)
+    report = world.run()
+    assert [(o.post, o.action) for o in report.outcomes] == [(world.host.url("/2026/05/post-3/"), "created")]

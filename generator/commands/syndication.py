@@ -29,12 +29,13 @@ QUIET_ACTIONS = ("created", "found", "updated", "deleted")
 @click.option("--no-check-live", is_flag=True, help="Post even if a post does not answer 200 at its public URL yet.")
 @click.option("--delete-removed", is_flag=True, help="Delete the copies of posts that no longer exist.")
 @click.option("--retry", is_flag=True, help="Try copies the platform rejected again, even if the post did not change.")
+@click.option("--all", "backlog", is_flag=True, help="On a target's first run, copy every older post too (default: the newest 3).")
 @click.option("--resolve", is_flag=True, help="Settle held copies (with POSTS and --only): --posted URL or --not-posted.")
 @click.option("--posted", metavar="URL", help="With --resolve: the copy exists at URL.")
 @click.option("--not-posted", is_flag=True, help="With --resolve: no copy exists; post it on the next run.")
 @click.pass_context
 def syndicate(ctx: click.Context, site: Path | None, posts: tuple[str, ...], dry_run: bool, only: tuple[str, ...],
-              no_check_live: bool, delete_removed: bool, retry: bool, resolve: bool, posted: str | None,
+              no_check_live: bool, delete_removed: bool, retry: bool, backlog: bool, resolve: bool, posted: str | None,
               not_posted: bool) -> None:  # fmt: skip
     """Copy each post to its syndication targets exactly once; update and delete copies; POSTS narrows it."""
     from generator.build.pipeline import read_site
@@ -52,7 +53,7 @@ def syndicate(ctx: click.Context, site: Path | None, posts: tuple[str, ...], dry
             _resolve(config, posts, only, posted, not_posted)
             return
         options = SyndicateOptions(dry_run=dry_run, only=only, posts=posts, check_live=not no_check_live,
-                                   delete_removed=delete_removed, retry=retry)  # fmt: skip
+                                   delete_removed=delete_removed, retry=retry, backlog=backlog)  # fmt: skip
         report = run(config, read_site(config), HttpClient(config.network), make_platform, options)
     except HomepostError as exc:
         fail(exc, "Syndication")

@@ -173,6 +173,7 @@ def _syndication(reader: _Reader, data: dict[str, Any], allow_http: bool) -> Syn
             for url_key in ("instance", "service", "appview", "endpoint", "api"):
                 if str(options.get(url_key, "")).startswith("http://"):
                     reader.problem(f"{key}.{url_key}", "expected an https URL (plain http only with [network] allow_private_addresses = true)")
+        options["since"] = str(options.get("since", ""))[:10]  # a TOML date or a string
         options["handle"] = options.get("handle", "").lstrip("@")
         options["blog"] = options.get("blog", "").removesuffix(".tumblr.com")
         options = {k: (v.rstrip("/") if k in ("instance", "service", "appview", "api") else v) for k, v in options.items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from dataclasses import dataclass
@@ -87,6 +88,16 @@ def _endpoint(value: str) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return "expected an http(s) URL"
     return "expected a URL without a fragment" if parts.fragment else None
+
+
+def _iso_date(value: str | dt.date) -> str | None:
+    if isinstance(value, dt.date):
+        return None
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return f"expected a date such as 2026-01-01, got {value!r}"
+    return None
 
 
 def _base_url(value: str) -> str | None:
@@ -212,6 +223,7 @@ SCHEMA: dict[str, dict[str, Option]] = {
         "api": Option(STR, "a base URL", check=_base_url),
         "visibility": Option(STR, "'public', 'unlisted' or 'private'", check=_choice("public", "unlisted", "private")),
         "content_warning": Option(BOOL, "true or false"),
+        "since": Option((str, dt.date), "a date such as 2026-01-01", check=_iso_date),
     },
     "comments": {
         "enabled": Option(BOOL, "true or false"),

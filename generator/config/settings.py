@@ -203,6 +203,7 @@ class TargetSettings:
     api: str = "https://api.tumblr.com"  # Tumblr: base URL of the API (for tests and proxies)
     visibility: str = "public"  # Mastodon: public, unlisted, private
     content_warning: bool = True  # use the post's `content_warning` where the platform has them
+    since: str = ""  # ISO date: posts published before it never go to this target
 
     @property
     def base_url(self) -> str:

@@ -8,7 +8,8 @@ clone or a CI runner knows every copy.
 
 States: pending (a call may be under way or was cut short), done, failed (temporary; retried after
 `next_try`), rejected (the platform refused; retried when the post changes), held (the outcome
-is unknown and the platform cannot tell: the writer resolves it), deleted.
+is unknown and the platform cannot tell: the writer resolves it), deleted, skipped (an older post
+held back on the target's first run; `homepost syndicate --all` copies it).
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ FORMAT = 1
 BACKOFF = (15, 60, 300, 1800, 7200, 21600)  # seconds after failure 1, 2, ...; the last repeats
 MAX_TRIES = 12
 
-State = Literal["pending", "done", "failed", "rejected", "held", "deleted"]
-STATES: tuple[State, ...] = ("pending", "done", "failed", "rejected", "held", "deleted")
+State = Literal["pending", "done", "failed", "rejected", "held", "deleted", "skipped"]
+STATES: tuple[State, ...] = ("pending", "done", "failed", "rejected", "held", "deleted", "skipped")
 
 
 @dataclass

@@ -28,8 +28,9 @@ log = logging.getLogger(__name__)
 
 Action = Literal[
     "created", "found", "updated", "deleted", "would create", "would update", "would delete",
-    "failed", "unknown", "rejected", "held", "waiting", "not live", "cannot edit", "removed",
+    "failed", "unknown", "rejected", "held", "waiting", "not live", "cannot edit", "removed", "held back",
 ]  # fmt: skip
+FIRST_RUN_LIMIT = 3  # posts a target's very first run copies without --all (an old blog must not flood a new account)
 PlatformMaker = Callable[[TargetSettings, HttpClient, TargetCredentials], Platform]
 
 
@@ -43,6 +44,7 @@ class SyndicateOptions:
     check_live: bool = True  # create only for posts that answer 200 at their public URL
     delete_removed: bool = False  # delete the copies of posts that no longer exist
     retry: bool = False  # try rejected copies again even if the post did not change
+    backlog: bool = False  # on a target's first run, copy every older post too (else at most FIRST_RUN_LIMIT)
     now: dt.datetime | None = None
 
 
@@ -95,7 +97,17 @@ def syndicate(config: Config, site: Site, client: HttpClient, make: PlatformMake
     for target in config.syndication.targets:
         if options.only and target.name not in options.only:
             continue
-        jobs = [p for p in posts if target.name in wanted(config, p)]
+        jobs = [p for p in posts if target.name in wanted(config, p) and _after(p, target.since)]
+        first_run = not any(target.name in records for records in outbox.records.values())
+        if first_run and len(jobs) > FIRST_RUN_LIMIT and not options.backlog:
+            held_back = jobs[FIRST_RUN_LIMIT:]  # posts are newest first: the newest go out
+            jobs = jobs[:FIRST_RUN_LIMIT]
+            for post in held_back:  # recorded, so that later runs leave them alone too
+                key = maker.entry(post, target).key
+                outbox.records.setdefault(post.url, {})[target.name] = Record("skipped", post.source, "", key)
+                report.outcomes.append(Outcome(post.url, target.name, "held back", f"{target.name} has no copies yet: only "
+                                               f"the newest {FIRST_RUN_LIMIT} posts go out; run with --all to copy the older ones too"))  # fmt: skip
+            outbox.save()
         removed = [url for url, records in sorted(outbox.records.items()) if url not in published
                    and target.name in records and records[target.name].state == "done"
                    and (not options.posts or url in options.posts)]  # fmt: skip
@@ -115,6 +127,11 @@ def syndicate(config: Config, site: Site, client: HttpClient, make: PlatformMake
         except _StopTarget:
             log.info("%s asked to slow down; the rest waits for the next run", target.name)
     return report
+
+
+def _after(post: Post, since: str) -> bool:
+    """True when the post is not older than the target's `since` date."""
+    return not since or post.date is None or post.date.date().isoformat() >= since
 
 
 def _selected(post: Post, only: tuple[str, ...]) -> bool:
@@ -152,6 +169,9 @@ class _TargetRun:
                 self.create(post, entry, version, tries=0)
             else:
                 self.say(post.url, "rejected", f"{record.error} (edit the post, or run with --retry)")
+        elif state == "skipped":
+            if self.options.backlog:
+                self.create(post, entry, version, tries=0)
         elif state == "held":
             self.say(post.url, "held", "a copy may exist; check, then run `homepost syndicate --resolve` with --posted URL or --not-posted")
         elif record.version != version:
