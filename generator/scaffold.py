@@ -37,6 +37,24 @@ me = []                   # your profiles elsewhere, shown as rel=me links
 output = "public"
 permalink = "/{{year}}/{{month}}/{{slug}}/"
 posts_per_page = 10
+
+# Webmention: advertise an endpoint (webmention.io's, or `homepost receiver`'s /webmention).
+# [webmention]
+# endpoint = "https://webmention.io/example.com/webmention"
+
+# Syndication: copy posts to your accounts elsewhere, then `homepost auth NAME` once per target.
+# Credentials never go in this file.
+# [syndication]
+# default = ["mastodon"]
+#
+# [syndication.mastodon]
+# platform = "mastodon"
+# instance = "https://mastodon.social"
+
+# Deploy: where `homepost deploy` and `homepost publish` put the built site.
+# [deploy]
+# method = "rsync"
+# target = "me@example.com:/var/www/site/"
 """
 
 FIRST_POST = """\
