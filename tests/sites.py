@@ -115,3 +115,28 @@ BLOG: dict[str, str | bytes] = {
     "content/images/pixel.png": png_bytes(3, 2),
     "content/images/ada.png": png_bytes(8, 8),
 }
+
+
+def two_platform_site_toml(site_url: str, mastodon_url: str, bluesky_handle: str, bluesky_url: str, extra: str = "") -> str:
+    """site.toml of a site on loopback syndicating to a Mastodon fake ("social") and a Bluesky fake ("sky")."""
+    return f"""[site]
+title = "Home"
+url = "{site_url}"
+
+[network]
+allow_private_addresses = true
+timeout = 3
+
+[syndication]
+default = ["social", "sky"]
+
+[syndication.social]
+platform = "mastodon"
+instance = "{mastodon_url}"
+
+[syndication.sky]
+platform = "bluesky"
+handle = "{bluesky_handle}"
+service = "{bluesky_url}"
+appview = "{bluesky_url}"
+{extra}"""

@@ -22,6 +22,7 @@ from generator.syndication.platforms import make_platform
 from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.mastodon import MastodonFake
 from tests.helpers import NOW, build, png_bytes, run_cli, write_files
+from tests.sites import two_platform_site_toml
 from tests.servers import LoopbackServer, Reply, static_site
 
 POST = "---\ntitle: Owning your words\ndate: 2026-05-01\n---\nA body that stays home.\n"
@@ -57,30 +58,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         host.fallback = static_site(root / "public")
         pictures.route("/kim.png", Reply(200, png_bytes(64, 64), [("Content-Type", "image/png")]))
         write_files(root, {
-            "site.toml": f"""[site]
-title = "Home"
-url = "{host.url('/')}"
-
-[network]
-allow_private_addresses = true
-timeout = 3
-
-[syndication]
-default = ["social", "sky"]
-
-[syndication.social]
-platform = "mastodon"
-instance = "{mastodon.url}"
-
-[syndication.sky]
-platform = "bluesky"
-handle = "{bluesky.handle}"
-service = "{bluesky.url}"
-appview = "{bluesky.url}"
-
-[moderation]
-block = ["@troll@spam.example"]
-""",
+            "site.toml": two_platform_site_toml(host.url("/"), mastodon.url, bluesky.handle, bluesky.url, '\n[moderation]\nblock = ["@troll@spam.example"]\n'),
             "content/posts/owning.md": POST,
         })  # fmt: skip
         monkeypatch.setenv("HOMEPOST_SOCIAL_TOKEN", mastodon.token)

@@ -14,6 +14,7 @@ from generator.syndication.outbox import OUTBOX_FILE
 from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.mastodon import MastodonFake
 from tests.helpers import build, run_cli, write_files
+from tests.sites import two_platform_site_toml
 from tests.servers import LoopbackServer, static_site
 
 POST = "---\ntitle: Owning your words\ndate: 2026-05-01\ntags: [IndieWeb, 播客]\nsummary: Why the original lives at home.\n---\nA body that stays home. 下了一夜的雨。\n"
@@ -25,27 +26,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     with LoopbackServer() as host, MastodonFake() as mastodon, FakeBluesky() as bluesky:
         host.fallback = static_site(root / "public")
         write_files(root, {
-            "site.toml": f"""[site]
-title = "Home"
-url = "{host.url('/')}"
-
-[network]
-allow_private_addresses = true
-timeout = 3
-
-[syndication]
-default = ["social", "sky"]
-
-[syndication.social]
-platform = "mastodon"
-instance = "{mastodon.url}"
-
-[syndication.sky]
-platform = "bluesky"
-handle = "{bluesky.handle}"
-service = "{bluesky.url}"
-appview = "{bluesky.url}"
-""",
+            "site.toml": two_platform_site_toml(host.url("/"), mastodon.url, bluesky.handle, bluesky.url),
             "content/posts/owning.md": POST,
         })  # fmt: skip
         monkeypatch.setenv("HOMEPOST_SOCIAL_TOKEN", mastodon.token)
