@@ -6,6 +6,7 @@ import html
 import math
 import re
 import unicodedata
+from itertools import islice
 
 import regex
 from anyascii import anyascii
@@ -44,9 +45,8 @@ def slugify(text: str, transliterate: bool = False) -> str:
 
 def count_words(text: str) -> tuple[int, int]:
     """Count (Latin-style words, CJK characters) in plain text."""
-    cjk = len(_CJK_CHAR.findall(text))
-    words = len(_LATIN_WORD.findall(_CJK_CHAR.sub(" ", text)))
-    return words, cjk
+    latin, cjk = _CJK_CHAR.subn(" ", text)
+    return len(_LATIN_WORD.findall(latin)), cjk
 
 
 def reading_time(text: str) -> int:
@@ -64,7 +64,9 @@ def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
 
     Latin text is cut at a word boundary when one is near; CJK text may be cut anywhere.
     """
-    clusters = _GRAPHEME.findall(text)
+    if len(text) <= limit:  # never more clusters than code points
+        return text
+    clusters = [match.group() for match in islice(_GRAPHEME.finditer(text), limit + 1)]
     if len(clusters) <= limit:
         return text
     marks = _GRAPHEME.findall(ellipsis)
