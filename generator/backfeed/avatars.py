@@ -12,10 +12,13 @@ import io
 import logging
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.digest import digest
 from generator.errors import NetworkError
-from generator.http import HttpClient, redact
+
+if TYPE_CHECKING:  # the build only needs the names below; fetching imports the network stack
+    from generator.http import HttpClient
 from generator.state import write_atomic
 
 log = logging.getLogger(__name__)
@@ -33,6 +36,8 @@ def avatar_name(url: str) -> str:
 
 def fetch_avatars(data_dir: Path, client: HttpClient, urls: Iterable[str]) -> int:
     """Download, shrink and store the pictures not stored yet; how many were added."""
+    from generator.http import redact  # imported here: the build imports this module but never fetches
+
     folder = data_dir / AVATARS_DIR
     added = 0
     for url in dict.fromkeys(u for u in urls if u):

@@ -10,6 +10,7 @@ import logging
 import os
 import pickle
 import tempfile
+import zlib
 from dataclasses import dataclass, field, fields
 from importlib import metadata
 from pathlib import Path
@@ -21,7 +22,8 @@ from generator.digest import digest
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".homepost/cache"
-FORMAT = 1  # bump when the shape of what is pickled changes
+FORMAT = 2  # bump when the shape of what is pickled changes
+SHARDS = 32  # the content cache is split so that an edit re-saves one part of it, not all
 
 
 def _versions() -> str:
@@ -106,21 +108,53 @@ class BuildCache:
     """Where one output folder's cache lives between builds: files in `.homepost/cache/`.
 
     Each output folder has its own files (a preview and the public build do not evict each
-    other). Only what changed is saved.
+    other). Only what changed is saved: the content cache, one entry per source file, is kept in
+    shards, and a shard is written again only when one of its entries is new.
     """
 
     def __init__(self, folder: Path, output: Path, key: str):
         self.key = key  # the configuration and versions the content cache is valid for
-        name = digest(str(output))[:16]
-        self.paths = {part: folder / f"{part}-{name}.pickle" for part in ("content", "output", "last-build")}
+        self.folder = folder
+        self.name = digest(str(output))[:16]
+        self.paths = {part: folder / f"{part}-{self.name}.pickle" for part in ("output", "last-build")}
+        self._shards: dict[int, dict[str, Any]] = {}  # the content shards as last loaded or saved
 
     def load(self, part: str) -> Any | None:
         """The stored `part` ("content", "output" or "last-build"), or None."""
+        if part == "content":
+            return self._load_content()
         return load(self.paths[part], self.key)
 
     def save(self, part: str, value: Any) -> None:
-        """Store `part` atomically."""
-        save(self.paths[part], self.key, value)
+        """Store `part` atomically (the content cache: each changed shard atomically)."""
+        if part == "content":
+            self._save_content(value)
+        else:
+            save(self.paths[part], self.key, value)
+
+    def _shard_path(self, index: int) -> Path:
+        return self.folder / f"content-{self.name}-{index:02d}.pickle"
+
+    def _load_content(self) -> dict[str, Any] | None:
+        entries: dict[str, Any] = {}
+        self._shards = {}
+        for index in range(SHARDS):
+            shard = load(self._shard_path(index), self.key)
+            if isinstance(shard, dict):  # a missing or damaged shard: its files are read again
+                self._shards[index] = shard
+                entries.update(shard)
+        return entries if self._shards else None
+
+    def _save_content(self, entries: dict[str, Any]) -> None:
+        shards: list[dict[str, Any]] = [{} for _ in range(SHARDS)]
+        for rel, entry in entries.items():
+            shards[zlib.crc32(rel.encode("utf-8", "surrogatepass")) % SHARDS][rel] = entry
+        for index, shard in enumerate(shards):
+            before = self._shards.get(index)
+            if before is not None and before.keys() == shard.keys() and all(before[k] is v for k, v in shard.items()):
+                continue
+            save(self._shard_path(index), self.key, shard)
+            self._shards[index] = shard
 
 
 class MemoryCache(BuildCache):

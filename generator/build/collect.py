@@ -96,11 +96,14 @@ def _year(post: Post) -> int:
 def _taxonomy(config: Config, key: str, title: str, path: str, feeds: bool, posts: list[Post]) -> Taxonomy:
     taxonomy = Taxonomy(key=key, title=title, path=config.path_url(f"{path}/"), url=config.abs_url(f"{path}/"), feeds=feeds)
     terms: dict[str, Term] = {}
+    slugs: dict[str, str] = {}  # name -> slug: a site has far fewer names than posts
     for post in posts:
         post_terms: list[Term] = []
         seen: set[str] = set()
         for name in post.taxonomy_names.get(key, ()):
-            slug = slugify(name, config.build.transliterate)
+            slug = slugs.get(name)
+            if slug is None:
+                slug = slugs[name] = slugify(name, config.build.transliterate)
             if not slug:
                 log.warning("content/%s: %s %r has no letters or digits to make a URL of; ignored", post.source, key, name)
                 continue

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import gc
 import logging
 import os
 import time
@@ -76,6 +78,24 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> BuildR
 
     On any error the previous output is left untouched.
     """
+    with _collector_paused():
+        return _build(site_dir, options)
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Run without Python's cycle collector, which would walk the whole cache (a million objects)
+    again and again while it loads; what the build leaves behind is collected once at the end."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build(site_dir: Path, options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     config = load_config(site_dir)
     gone = gone_paths(config)  # site paths of every post ever told about; those not built now are gone

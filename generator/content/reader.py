@@ -273,8 +273,8 @@ class _Reader:
                 continue
             done[source.rel] = fresh_copy(post)
             entry = self.fresh.get(source.rel)
-            if entry is not None:
-                entry.post, entry.links = post, links
+            if entry is not None:  # a new entry, never the old one changed in place: the cache saves what is new
+                self.fresh[source.rel] = replace(entry, post=post, links=links)
         posts = [done[s.rel] for s in sources if s.rel in done and s.kind == "post"]
         pages = [done[s.rel] for s in sources if s.rel in done and s.kind == "page"]
         return posts, pages, len(todo)
@@ -286,7 +286,8 @@ class _Reader:
 
         def resolve(url: str) -> Link:
             link = resolve_base(url)
-            links.append((url, link, file_stat(link.file)))
+            if not _external(url):  # an external URL resolves the same way whatever the site holds
+                links.append((url, link, file_stat(link.file)))
             return link
 
         try:
@@ -373,7 +374,7 @@ class _Reader:
         display = f"content/{source.rel}"
 
         def resolve(url: str) -> Link:
-            if not url or url.startswith(("#", "//", "?")) or _SCHEME.match(url):
+            if _external(url):
                 return Link(url)
             parts = urlsplit(url)
             suffix = (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
@@ -391,6 +392,11 @@ class _Reader:
             return Link(url)
 
         return resolve
+
+
+def _external(url: str) -> bool:
+    """True for a URL left as written: empty, a fragment or query of the page itself, or one with a scheme or host."""
+    return not url or url.startswith(("#", "//", "?")) or _SCHEME.match(url) is not None
 
 
 def _tag_uri(host: str, date: dt.datetime | None, rel: str) -> str:
