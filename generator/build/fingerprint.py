@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.build.cache import VERSIONS
-from generator.digest import digest
+from generator.digest import quick_digest as digest
 from generator.model import Paginator, Post, Site, Taxonomy, Term
 
 
@@ -23,37 +23,48 @@ class Fingerprints:
 
     def __init__(self, site_inputs: str):
         self.site_inputs = site_inputs
-        self._memo: dict[int, str] = {}  # id of a post, term or taxonomy -> its digest
+        self._memo: dict[Any, str] = {}  # id of a post, term or taxonomy -> its digest
 
     def page(self, template: str, info: Any, context: dict[str, Any]) -> str:
         """The fingerprint of one rendered page."""
-        values = [f"{key}={self.value(context[key])}" for key in sorted(context)]
-        return digest(self.site_inputs, template, repr(info), *values)
+        parts = [self.site_inputs, template, repr(info)]
+        for key in sorted(context):
+            parts += (key, self.value(context[key]))
+        return digest(*parts)
 
     def post(self, post: Post) -> str:
         """A digest of every field of a post that a template or feed could show."""
         known = self._memo.get(id(post))
         if known is None:
-            terms = [(key, term.name, term.path) for key, terms in post.terms.items() for term in terms]
-            known = self._memo[id(post)] = digest(post.fingerprint, post.scheduled, repr(terms), repr(post.conversation), repr(post.syndication))
+            terms = [self._term_place(term) for terms in post.terms.values() for term in terms]
+            known = self._memo[id(post)] = digest(post.fingerprint, post.scheduled, repr(post.conversation), repr(post.syndication), *terms)
         return known
 
     def value(self, value: Any) -> str:
         """A digest of one value given to a template."""
-        if isinstance(value, Post):
+        kind = type(value)
+        if kind is Post:
             return self.post(value)
-        if isinstance(value, (list, tuple)):
-            return digest("list", *(self.value(v) for v in value))
-        if isinstance(value, (Term, Taxonomy)):
+        if kind is list or kind is tuple:
+            return digest("list", *[self.value(v) for v in value])
+        if kind is Term or kind is Taxonomy:
             known = self._memo.get(id(value))
             if known is None:
                 known = self._memo[id(value)] = _term_or_taxonomy(value)
             return known
-        if isinstance(value, Paginator) or value is None or isinstance(value, (str, int, float, dt.datetime)):
+        if kind is Paginator or value is None or kind in (str, int, float, bool, dt.datetime):
             return repr(value)
         if dataclasses.is_dataclass(value):
-            return digest(type(value).__name__, *(self.value(getattr(value, f.name)) for f in dataclasses.fields(value)))
+            return digest(kind.__name__, *(self.value(getattr(value, f.name)) for f in dataclasses.fields(value)))
         return repr(value)
+
+    def _term_place(self, term: Term) -> str:
+        """A term as a post shows it: its name and place (not its posts, whose number changes)."""
+        key = ("place", id(term))
+        known = self._memo.get(key)  # type: ignore[call-overload]
+        if known is None:
+            known = self._memo[key] = f"{term.taxonomy}:{term.name}:{term.path}"  # type: ignore[index]
+        return known
 
 
 def _term_or_taxonomy(value: Term | Taxonomy) -> str:

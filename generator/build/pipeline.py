@@ -26,7 +26,7 @@ from generator.config import CONFIG_NAME, Config, load_config
 from generator.content.episodes import chapters_json
 from generator.content.markdown import highlight_css
 from generator.content.reader import ReadOptions, read_content
-from generator.digest import digest
+from generator.digest import digest, quick_digest
 from generator.errors import BuildError
 from generator.feeds import FEED_FILES
 from generator.feeds.blog import FeedSpec, render_feed
@@ -279,14 +279,14 @@ def plan_feeds(plan: OutputPlan, config: Config, site: Site, now: dt.datetime, f
         posts = fingerprints.value(spec.posts)
         updated = spec.updated.isoformat() if not spec.posts else ""
         for fmt, name in FEED_FILES.items():
-            fingerprint = digest(fingerprints.site_inputs, fmt, spec.title, spec.description, spec.page_url, spec.folder, posts, updated)
+            fingerprint = quick_digest(fingerprints.site_inputs, fmt, spec.title, spec.description, spec.page_url, spec.folder, posts, updated)
             plan.add(spec.folder + name, f"feed of {spec.page_url}", fingerprint, functools.partial(render_feed, config, spec, fmt))
 
 
 def plan_podcasts(plan: OutputPlan, config: Config, site: Site, fingerprints: Fingerprints) -> None:
     """Each show's feed (also at /podcast.xml when the site has one show) and generated chapters files."""
     for show in site.shows:
-        fingerprint = digest(fingerprints.site_inputs, "podcast", fingerprints.value(show))
+        fingerprint = quick_digest(fingerprints.site_inputs, "podcast", fingerprints.value(show))
         make = functools.partial(podcast_feed, config, show)
         plan.add(show.feed_path, f"podcast {show.key}", fingerprint, make)
         if len(site.shows) == 1:

@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote, urlsplit
 from generator.config import Config
 from generator.content.episodes import EPISODE_KEYS, read_episode
 from generator.content.frontmatter import split
-from generator.digest import digest
+from generator.digest import digest, quick_digest
 from generator.content.markdown import Link, MarkdownRenderer, Resolver, image_size
 from generator.content.metadata import Meta, check_meta, date_from_filename, strip_date_prefix
 from generator.content.sources import FINGERPRINTED, CachedFile, FileStat, Source, file_stat, fresh_copy
@@ -136,8 +136,10 @@ class _Reader:
     def _unchanged(self, rel: str) -> bool:
         """True (and the cache entry kept) when the file's size and mtime are as cached."""
         old = self.cache.get(rel)
-        info = (self.root / rel).stat()
-        if old is not None and old.stat == (info.st_mtime_ns, info.st_size):
+        if old is None:
+            return False
+        info = os.stat(f"{self.root}/{rel}")
+        if old.stat == (info.st_mtime_ns, info.st_size):
             self.fresh[rel] = old
             return True
         return False
@@ -298,6 +300,8 @@ class _Reader:
 
     def _links_hold(self, source: Source, links: tuple[tuple[str, Link, FileStat | None], ...]) -> bool:
         """True when every URL a cached render resolved still resolves the same way."""
+        if not links:
+            return True
         resolve = self._resolver(source)
         for url, link, stat in links:
             try:
@@ -365,7 +369,7 @@ class _Reader:
             weight=meta.weight,
             bundle_dir=source.bundle_dir,
         )
-        post.fingerprint = digest(*(repr(getattr(post, name)) for name in FINGERPRINTED))
+        post.fingerprint = quick_digest(*[getattr(post, name) for name in FINGERPRINTED])
         return post
 
     def _resolver(self, source: Source):
