@@ -18,6 +18,7 @@ from generator import __version__
 from generator.config import Config
 from generator.errors import BuildError, Problem
 from generator.feeds import FEED_FILES
+from generator.fragments import FragmentStore
 from generator.model import Image, Site
 from generator.sanitize import clean_html
 from generator.text import truncate
@@ -113,6 +114,7 @@ class Renderer:
             "shows": {show.key: show for show in site.shows},
         }
         self._envs: dict[str, jinja2.Environment] = {}
+        self.fragments: FragmentStore | None = None  # set by the build to keep fragments between builds
 
     def environment(self, lang: str) -> jinja2.Environment:
         """The Jinja environment of one page language: `t`, `lang` and `date_format` speak it.
@@ -130,7 +132,7 @@ class Renderer:
                 auto_reload=False,  # a Renderer lives for one build
                 bytecode_cache=self._bytecode,  # compiled templates, checked against their source
             )
-            env.globals.update(self._globals, lang=lang, t=self._translator(lang), fragment=_Fragments(env))
+            env.globals.update(self._globals, lang=lang, t=self._translator(lang), fragment=_Fragments(env, lang, self))
             env.filters["date_format"] = functools.partial(_date_format, lang)
             env.filters["truncate"] = _truncate
             env.filters["duration"] = duration
@@ -198,21 +200,27 @@ class _AuthorView:
 
 
 class _Fragments:
-    """`fragment(template, post)`: a partial that depends only on one post, rendered once per build.
+    """`fragment(template, post)`: a partial that depends only on one post, rendered once.
 
-    A post's entry on the home page, its tag, category and series pages is the same markup, so
-    it is rendered once and reused (per page language, as each language has its own environment).
+    Within a build each is rendered once per page language (each has its own environment);
+    with a FragmentStore, once for as long as the post and the templates stay as they are.
     """
 
-    def __init__(self, env: jinja2.Environment):
-        self.env = env
+    def __init__(self, env: jinja2.Environment, lang: str, renderer: Renderer):
+        self.env, self.lang, self.renderer = env, lang, renderer
         self.done: dict[tuple[str, int], Markup] = {}
 
     def __call__(self, template: str, post: Any) -> Markup:
         key = (template, id(post))
         html = self.done.get(key)
         if html is None:
-            html = self.done[key] = Markup(self.env.get_template(template).render(post=post))
+            store = self.renderer.fragments
+            kept = store.get(self.lang, template, post) if store is not None else None
+            if kept is None:
+                kept = self.env.get_template(template).render(post=post)
+                if store is not None:
+                    store.put(self.lang, template, post, kept)
+            html = self.done[key] = Markup(kept)
         return html
 
 

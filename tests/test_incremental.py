@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from generator.build import cache
 from generator.build.pipeline import BuildOptions, BuildResult, build_site
+from generator.render import bundled_themes_dir
 from tests.helpers import NOW, SITE_TOML, snapshot, write_files
 from tests.sites import BLOG
 
+THEME = bundled_themes_dir() / "default"
 POSTS = 90  # enough pages for the work to be spread over processes (generator.parallel.MIN_ITEMS)
 
 
@@ -67,6 +71,11 @@ CHANGES = {
     "edit a template": lambda s: write_files(s, {"templates/page.html": '{% extends "base.html" %}{% block content %}P{% endblock %}'}),
     "change site.toml": lambda s: edit(s / "site.toml", "posts_per_page = 2", "posts_per_page = 3"),
     "replace an image": lambda s: write_files(s, {"content/images/pixel.png": (s / "content/images/ada.png").read_bytes()}),
+    "edit a partial kept as fragments": lambda s: write_files(s, {"templates/partials/archive-entry.html": (
+        THEME / "templates/partials/archive-entry.html").read_text(encoding="utf-8").replace("<li ", "<li data-edited ", 1)}),
+    "a response arrives": lambda s: write_files(s, {"data/responses/2023/01/post-0.json": json.dumps([
+        {"id": "https://alice.example/like", "type": "like", "source": "https://alice.example/like",
+         "target": "https://example.org/2023/01/post-0/", "author": {"name": "Alice", "url": "https://alice.example/"}}])}),
 }
 
 
@@ -105,6 +114,27 @@ def test_editing_one_body_remakes_only_pages_that_show_that_post(site: Path) -> 
     assert len(result.made) < 20 < result.files
     assert set(result.changed) <= set(result.made)
     assert "2023/01/post-0/index.html" in result.changed
+
+
+def test_fragments_kept_by_one_build_are_used_by_the_next(site: Path) -> None:
+    """The archive's entries come from the cache while their posts and the templates stay as they were."""
+    folder = site / cache.CACHE_DIR
+    parts = [cache.BuildCache(folder, (site / "public").resolve(), key) for key in _cache_keys(folder)]
+    store = next(part for part in parts if part.load("fragments"))
+    kept = store.load("fragments")
+    key, entries = next((k, e) for k, e in kept.items() if any(t == "partials/archive-entry.html" for _, t in e))
+    entries = {name: html.replace("<li ", "<li data-from-cache ", 1) for name, html in entries.items()}
+    store.save("fragments", {**kept, key: entries})
+    CHANGES["edit a title"](site)  # the archive shows titles: it is made again
+    build(site)
+    assert "data-from-cache" in (site / "public/archive/index.html").read_text(encoding="utf-8")
+
+
+def _cache_keys(folder: Path) -> set[str]:
+    """The keys the cache files in `folder` were written under."""
+    import pickle
+
+    return {pickle.loads(path.read_bytes())[0] for path in folder.glob("fragments-*.pickle")}
 
 
 def test_deleted_post_output_is_removed_and_empty_folders_go(site: Path) -> None:

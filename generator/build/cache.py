@@ -108,53 +108,57 @@ class BuildCache:
     """Where one output folder's cache lives between builds: files in `.homepost/cache/`.
 
     Each output folder has its own files (a preview and the public build do not evict each
-    other). Only what changed is saved: the content cache, one entry per source file, is kept in
-    shards, and a shard is written again only when one of its entries is new.
+    other). Only what changed is saved: the content cache (an entry per source file) and the
+    fragments (an entry per post) are kept in shards, and a shard is written again only when one
+    of its entries is new.
     """
+
+    SHARDED = ("content", "fragments")
 
     def __init__(self, folder: Path, output: Path, key: str):
         self.key = key  # the configuration and versions the content cache is valid for
         self.folder = folder
         self.name = digest(str(output))[:16]
         self.paths = {part: folder / f"{part}-{self.name}.pickle" for part in ("output", "last-build")}
-        self._shards: dict[int, dict[str, Any]] = {}  # the content shards as last loaded or saved
+        self._shards: dict[str, dict[int, dict[str, Any]]] = {}  # each sharded part as last loaded or saved
 
     def load(self, part: str) -> Any | None:
-        """The stored `part` ("content", "output" or "last-build"), or None."""
-        if part == "content":
-            return self._load_content()
+        """The stored `part` ("content", "fragments", "output" or "last-build"), or None."""
+        if part in self.SHARDED:
+            return self._load_sharded(part)
         return load(self.paths[part], self.key)
 
     def save(self, part: str, value: Any) -> None:
-        """Store `part` atomically (the content cache: each changed shard atomically)."""
-        if part == "content":
-            self._save_content(value)
+        """Store `part` atomically (a sharded part: each changed shard atomically)."""
+        if part in self.SHARDED:
+            self._save_sharded(part, value)
         else:
             save(self.paths[part], self.key, value)
 
-    def _shard_path(self, index: int) -> Path:
-        return self.folder / f"content-{self.name}-{index:02d}.pickle"
+    def _shard_path(self, part: str, index: int) -> Path:
+        return self.folder / f"{part}-{self.name}-{index:02d}.pickle"
 
-    def _load_content(self) -> dict[str, Any] | None:
+    def _load_sharded(self, part: str) -> dict[str, Any] | None:
         entries: dict[str, Any] = {}
-        self._shards = {}
+        shards = self._shards[part] = {}
         for index in range(SHARDS):
-            shard = load(self._shard_path(index), self.key)
-            if isinstance(shard, dict):  # a missing or damaged shard: its files are read again
-                self._shards[index] = shard
+            shard = load(self._shard_path(part, index), self.key)
+            if isinstance(shard, dict):  # a missing or damaged shard: its entries are made again
+                shards[index] = shard
                 entries.update(shard)
-        return entries if self._shards else None
+        return entries if shards else None
 
-    def _save_content(self, entries: dict[str, Any]) -> None:
-        shards: list[dict[str, Any]] = [{} for _ in range(SHARDS)]
-        for rel, entry in entries.items():
-            shards[zlib.crc32(rel.encode("utf-8", "surrogatepass")) % SHARDS][rel] = entry
-        for index, shard in enumerate(shards):
-            before = self._shards.get(index)
+    def _save_sharded(self, part: str, entries: dict[str, Any]) -> None:
+        split: list[dict[str, Any]] = [{} for _ in range(SHARDS)]
+        for name, entry in entries.items():
+            split[zlib.crc32(name.encode("utf-8", "surrogatepass")) % SHARDS][name] = entry
+        shards = self._shards.setdefault(part, {})
+        for index, shard in enumerate(split):
+            before = shards.get(index)
             if before is not None and before.keys() == shard.keys() and all(before[k] is v for k, v in shard.items()):
                 continue
-            save(self._shard_path(index), self.key, shard)
-            self._shards[index] = shard
+            save(self._shard_path(part, index), self.key, shard)
+            shards[index] = shard
 
 
 class MemoryCache(BuildCache):

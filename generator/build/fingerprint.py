@@ -40,6 +40,14 @@ class Fingerprints:
             known = self._memo[id(post)] = digest(post.fingerprint, post.scheduled, repr(post.conversation), repr(post.syndication), *terms)
         return known
 
+    def in_site(self, post: Post) -> str:
+        """A post's digest together with the site-wide inputs: the key of its kept fragments."""
+        key = ("site", id(post))
+        known = self._memo.get(key)
+        if known is None:
+            known = self._memo[key] = digest(self.site_inputs, self.post(post))
+        return known
+
     def value(self, value: Any) -> str:
         """A digest of one value given to a template."""
         kind = type(value)
@@ -61,9 +69,9 @@ class Fingerprints:
     def _term_place(self, term: Term) -> str:
         """A term as a post shows it: its name and place (not its posts, whose number changes)."""
         key = ("place", id(term))
-        known = self._memo.get(key)  # type: ignore[call-overload]
+        known = self._memo.get(key)
         if known is None:
-            known = self._memo[key] = f"{term.taxonomy}:{term.name}:{term.path}"  # type: ignore[index]
+            known = self._memo[key] = f"{term.taxonomy}:{term.name}:{term.path}"
         return known
 
 

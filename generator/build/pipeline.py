@@ -32,6 +32,7 @@ from generator.feeds import FEED_FILES
 from generator.feeds.blog import FeedSpec, render_feed
 from generator.feeds.podcast import podcast_feed
 from generator.feeds.sitemap import robots_txt, sitemap_xml
+from generator.fragments import FragmentStore
 from generator.model import Response, Site
 from generator.responses import load_responses
 from generator.syndication.outbox import Outbox
@@ -133,6 +134,7 @@ def _build(site_dir: Path, options: BuildOptions) -> BuildResult:
     tombstones = {page.dest for page in pages if page.info.kind == "gone"}
     gone = tuple(rel for rel in gone if dest_of(rel) in tombstones)  # not those published again
     fingerprints = Fingerprints(site_inputs(config_text, config.site.url, renderer.template_dirs, renderer.theme, site))
+    renderer.fragments = FragmentStore(store.load("fragments") if options.use_cache else None, fingerprints.in_site)
 
     plan = OutputPlan()
     plan_static_files(plan, config, renderer, site)
@@ -147,9 +149,12 @@ def _build(site_dir: Path, options: BuildOptions) -> BuildResult:
         raise BuildError(plan.problems)
 
     previous = store.load("output") if options.use_cache else None
-    written = write_output(output, plan, previous, jobs=jobs, progress=options.progress)
+    written = write_output(output, plan, previous, jobs=jobs, progress=options.progress, harvest=renderer.fragments.take_new)
+    for fragments in written.harvested:
+        renderer.fragments.absorb(fragments)
     log.info("made %d files, wrote %d changed, removed %d", len(written.made), len(written.written), len(written.removed))
     store.save("output", written.manifest)
+    store.save("fragments", renderer.fragments.current(site.posts + site.pages))
     if content.cache_changed or known is None:
         store.save("content", content.cache)
     upcoming = [e.source.meta.date for e in content.cache.values() if e.source.meta.date and e.source.meta.date > now]

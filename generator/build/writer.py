@@ -15,7 +15,7 @@ import os
 import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from generator.build.cache import Manifest, OutputRecord
 from generator.digest import digest
@@ -88,6 +88,7 @@ class WriteResult:
     written: tuple[str, ...]  # files whose bytes changed on disk
     removed: tuple[str, ...]
     manifest: Manifest
+    harvested: list[Any] = field(default_factory=list)  # what `harvest` gathered, where it gathered anything
 
 
 def _check_dest(dest: str) -> None:
@@ -105,11 +106,17 @@ def check_output_dir(output: Path, site_root: Path) -> None:
 class _Stager:
     """Makes planned files in a worker process and stages those whose bytes changed."""
 
-    def __init__(self, output: Path, stage: Path, known: dict[str, OutputRecord], trust_disk: bool):
+    def __init__(self, output: Path, stage: Path, known: dict[str, OutputRecord], trust_disk: bool,
+                 harvest: Callable[[], Any] | None):  # fmt: skip
         self.output, self.stage, self.known, self.trust_disk = output, stage, known, trust_disk
+        self.harvest = harvest
 
-    def __call__(self, item: Output) -> tuple[str, str, bool, list[Problem]]:
-        """(dest, content digest, staged?, problems) for one planned file."""
+    def __call__(self, item: Output) -> tuple[str, str, bool, list[Problem], Any]:
+        """(dest, content digest, staged?, problems, what `harvest` gathered) for one planned file."""
+        result = self._make(item)
+        return (*result, self.harvest() if self.harvest is not None else None)
+
+    def _make(self, item: Output) -> tuple[str, str, bool, list[Problem]]:
         try:
             if item.source is not None:
                 content = item.fingerprint
@@ -150,8 +157,12 @@ class _Stager:
 
 
 def write_output(output: Path, plan: OutputPlan, previous: Manifest | None, jobs: int = 1,
-                 progress: Progress | None = None) -> WriteResult:  # fmt: skip
-    """Make what changed, stage it, and apply the staged files only if every file could be made."""
+                 progress: Progress | None = None, harvest: Callable[[], Any] | None = None) -> WriteResult:  # fmt: skip
+    """Make what changed, stage it, and apply the staged files only if every file could be made.
+
+    `harvest()`, if given, is called after each file is made (in the process that made it) and
+    what it returns comes back in `WriteResult.harvested`: the fragments a worker rendered.
+    """
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(output.parent, output.name)
@@ -159,7 +170,7 @@ def write_output(output: Path, plan: OutputPlan, previous: Manifest | None, jobs
     known = previous.files if previous is not None and previous.output == str(output) and exists else {}
     todo = [item for item in plan.outputs.values() if not _unchanged(output, item, known.get(item.dest))]
     stage = output.parent / f".{output.name}.building-{os.getpid()}"
-    stager = _Stager(output, stage, known, trust_disk=not exists)
+    stager = _Stager(output, stage, known, trust_disk=not exists, harvest=harvest)
     done = 0
 
     def tick(count: int) -> None:
@@ -171,7 +182,7 @@ def write_output(output: Path, plan: OutputPlan, previous: Manifest | None, jobs
     try:
         results = parallel_map(stager, todo, jobs, on_done=tick)
         failures: dict[Problem, list[str]] = {}
-        for dest, _, _, found in results:
+        for dest, _, _, found, _ in results:
             for problem in found:
                 failures.setdefault(problem, []).append(dest)
         if failures:
@@ -181,7 +192,7 @@ def write_output(output: Path, plan: OutputPlan, previous: Manifest | None, jobs
         raise
     records: dict[str, OutputRecord] = {}
     staged = []
-    for dest, content, was_staged, _ in results:
+    for dest, content, was_staged, _, _ in results:
         records[dest] = OutputRecord(plan.outputs[dest].fingerprint, content)
         if was_staged:
             staged.append(dest)
@@ -189,7 +200,8 @@ def write_output(output: Path, plan: OutputPlan, previous: Manifest | None, jobs
         records[dest] = known[dest]
     stale = _stale(output, plan, known, exists)
     _apply(output, stage, staged, exists, stale)
-    return WriteResult(tuple(item.dest for item in todo), tuple(staged), tuple(stale), Manifest(str(output), records))
+    harvested = [extra for *_, extra in results if extra]
+    return WriteResult(tuple(item.dest for item in todo), tuple(staged), tuple(stale), Manifest(str(output), records), harvested)
 
 
 def _unchanged(output: Path, item: Output, record: OutputRecord | None) -> bool:
