@@ -110,7 +110,8 @@ def _build(site_dir: Path, options: BuildOptions) -> BuildResult:
     config_text = (config.root / CONFIG_NAME).read_text(encoding="utf-8")
     store = _cache_for(config, options, output, digest(cache.VERSIONS, config_text, config.site.url))
 
-    signature = input_signature(config, options, output, config_text)
+    stats: dict[str, tuple[int, int]] = {}  # every input file's (mtime, size), for the reader too
+    signature = input_signature(config, options, output, config_text, stats)
     last = store.load("last-build") if options.use_cache else None
     if last is not None and nothing_changed(last, signature, now, output):
         log.info("nothing changed since the last build")
@@ -118,7 +119,7 @@ def _build(site_dir: Path, options: BuildOptions) -> BuildResult:
 
     known = store.load("content") if options.use_cache else None
     read = ReadOptions(now=now, drafts=options.drafts, future=options.future)
-    content = read_content(config, read, cache=known, jobs=jobs)
+    content = read_content(config, read, cache=known, jobs=jobs, stats=stats)
     log.info("read %d posts, %d pages and %d other files (%d rendered, the rest cached)",
              len(content.posts), len(content.pages), len(content.static_files), content.rendered)  # fmt: skip
     site = collect_site(config, content)
@@ -217,8 +218,12 @@ def _cache_for(config: Config, options: BuildOptions, output: Path, key: str) ->
     return disk
 
 
-def input_signature(config: Config, options: BuildOptions, output: Path, config_text: str) -> str:
-    """A digest of everything a build reads: each file's name, size and mtime, the configuration, the options."""
+def input_signature(config: Config, options: BuildOptions, output: Path, config_text: str,
+                    stats: dict[str, tuple[int, int]] | None = None) -> str:  # fmt: skip
+    """A digest of everything a build reads: each file's name, size and mtime, the configuration, the options.
+
+    `stats`, if given, receives each file's (mtime, size) by path.
+    """
     parts: list[str] = [config_text, config.site.url, str(output), repr((options.drafts, options.future))]
     folders = [config.content_dir, config.root / "templates", config.root / "static", theme_dir(config), config.data_dir]
     for folder in folders:
@@ -229,6 +234,8 @@ def input_signature(config: Config, options: BuildOptions, output: Path, config_
                 path = os.path.join(dirpath, name)
                 info = os.stat(path)
                 parts.append(f"{path}:{info.st_size}:{info.st_mtime_ns}")
+                if stats is not None:
+                    stats[path] = (info.st_mtime_ns, info.st_size)
     return digest(*parts)
 
 

@@ -56,13 +56,14 @@ class Content:
 
 
 def read_content(config: Config, options: ReadOptions, cache: dict[str, CachedFile] | None = None,
-                 jobs: int = 1) -> Content:  # fmt: skip
+                 jobs: int = 1, stats: dict[str, FileStat] | None = None) -> Content:  # fmt: skip
     """Read every post, page and static file under the site's content folder.
 
     `cache` is what a previous build remembered: unchanged files are neither read nor rendered
     again, unless a link they resolved now points elsewhere. `jobs` processes render Markdown.
+    `stats` may give files' (mtime, size) by path, as the caller just found them.
     """
-    reader = _Reader(config, cache or {})
+    reader = _Reader(config, cache or {}, stats or {})
     sources, static_rels = reader.discover(jobs)
     published = [s for s in sources if reader.is_published(s, options)]
     reader.plan_urls(published, static_rels)
@@ -79,9 +80,10 @@ def read_content(config: Config, options: ReadOptions, cache: dict[str, CachedFi
 
 
 class _Reader:
-    def __init__(self, config: Config, cache: dict[str, CachedFile]):
+    def __init__(self, config: Config, cache: dict[str, CachedFile], stats: dict[str, FileStat]):
         self.config = config
         self.cache = cache
+        self.stats = stats
         self.fresh: dict[str, CachedFile] = {}
         self.root = config.content_dir
         self.problems: list[Problem] = []
@@ -138,8 +140,12 @@ class _Reader:
         old = self.cache.get(rel)
         if old is None:
             return False
-        info = os.stat(f"{self.root}/{rel}")
-        if old.stat == (info.st_mtime_ns, info.st_size):
+        path = os.path.join(self.root, rel)
+        stat = self.stats.get(path)
+        if stat is None:
+            info = os.stat(path)
+            stat = (info.st_mtime_ns, info.st_size)
+        if old.stat == stat:
             self.fresh[rel] = old
             return True
         return False
