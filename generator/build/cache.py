@@ -80,7 +80,7 @@ def save(path: Path, key: str, value: Any) -> None:
 class OutputRecord(NamedTuple):
     """What one output file was made from, and what it contains (a tuple: quick to unpickle)."""
 
-    fingerprint: str
+    fingerprint: object  # a digest, or the tuple of digests a page is made from
     content: str  # digest of the bytes written
 
 

@@ -33,7 +33,7 @@ class Output:
 
     dest: str
     origin: str  # who asked for it, for messages
-    fingerprint: str = ""
+    fingerprint: object = ""  # compared with the last build's: a digest, or a tuple of digests
     make: Callable[[], bytes] | None = None  # generated content
     source: Path | None = None  # or a file copied as it is
 
@@ -60,7 +60,7 @@ class OutputPlan:
             self.weak.discard(dest)
         return True
 
-    def add(self, dest: str, origin: str, fingerprint: str, make: Callable[[], bytes], weak: bool = False) -> None:
+    def add(self, dest: str, origin: str, fingerprint: object, make: Callable[[], bytes], weak: bool = False) -> None:
         """Plan a generated file; `make` runs only if the fingerprint changed since the last build."""
         if self.claim(dest, origin, weak):
             self.outputs[dest] = Output(dest, origin, fingerprint, make=make)
