@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import sys
@@ -38,6 +39,11 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
     logger.handlers[:] = [handler]
     logger.setLevel(level)
     logger.propagate = False
+
+
+def run() -> None:
+    """The `homepost` console script: one command, then the process ends."""
+    main(obj={"one_shot": True})
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -97,6 +103,9 @@ def _progress_bar(ctx: click.Context):
 def build(ctx: click.Context, site: Path | None, output: Path | None, drafts: bool, future: bool, jobs: int,
           force: bool) -> None:  # fmt: skip
     """Build the site into the output folder (public/ by default), redoing only what changed."""
+    one_shot = ctx.obj.get("one_shot", False)
+    if one_shot:  # the process ends with this build: its objects are left to go with the process
+        gc.disable()
     with _progress_bar(ctx) as progress:
         options = BuildOptions(output=output, drafts=drafts, future=future, now=build_time(), jobs=jobs,
                                use_cache=not force, progress=progress)  # fmt: skip
@@ -105,6 +114,8 @@ def build(ctx: click.Context, site: Path | None, output: Path | None, drafts: bo
         except HomepostError as exc:
             fail(exc, "Build")
     _report(ctx, result)
+    if one_shot:
+        gc.freeze()  # and not collected at exit either: freeing a whole site's objects takes a third of a second
 
 
 def _serve_reporter(ctx: click.Context):
