@@ -122,9 +122,9 @@ def test_fragments_kept_by_one_build_are_used_by_the_next(site: Path) -> None:
     parts = [cache.BuildCache(folder, (site / "public").resolve(), key) for key in _cache_keys(folder)]
     store = next(part for part in parts if part.load("fragments"))
     kept = store.load("fragments")
-    key, entries = next((k, e) for k, e in kept.items() if any(t == "partials/archive-entry.html" for _, t in e))
+    source, (stamp, entries) = next((k, e) for k, e in kept.items() if any(t == "partials/archive-entry.html" for _, t in e[1]))
     entries = {name: html.replace("<li ", "<li data-from-cache ", 1) for name, html in entries.items()}
-    store.save("fragments", {**kept, key: entries})
+    store.save("fragments", {**kept, source: (stamp, entries)})
     CHANGES["edit a title"](site)  # the archive shows titles: it is made again
     build(site)
     assert "data-from-cache" in (site / "public/archive/index.html").read_text(encoding="utf-8")

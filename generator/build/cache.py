@@ -108,29 +108,35 @@ class BuildCache:
     """Where one output folder's cache lives between builds: files in `.homepost/cache/`.
 
     Each output folder has its own files (a preview and the public build do not evict each
-    other). Only what changed is saved: the content cache (an entry per source file) and the
-    fragments (an entry per post) are kept in shards, and a shard is written again only when one
-    of its entries is new.
+    other). Only what changed is saved: the content cache (an entry per source file), the
+    fragments (an entry per post) and the manifest (an entry per output file) are kept in shards,
+    and a shard is written again only when one of its entries is new.
     """
 
-    SHARDED = ("content", "fragments")
+    SHARDED = ("content", "fragments", "output")
 
     def __init__(self, folder: Path, output: Path, key: str):
         self.key = key  # the configuration and versions the content cache is valid for
         self.folder = folder
+        self.output = str(output)
         self.name = digest(str(output))[:16]
-        self.paths = {part: folder / f"{part}-{self.name}.pickle" for part in ("output", "last-build")}
+        self.paths = {"last-build": folder / f"last-build-{self.name}.pickle"}
         self._shards: dict[str, dict[int, dict[str, Any]]] = {}  # each sharded part as last loaded or saved
 
     def load(self, part: str) -> Any | None:
         """The stored `part` ("content", "fragments", "output" or "last-build"), or None."""
+        if part == "output":  # the manifest: its records are sharded
+            files = self._load_sharded(part)
+            return Manifest(self.output, files) if files is not None else None
         if part in self.SHARDED:
             return self._load_sharded(part)
         return load(self.paths[part], self.key)
 
     def save(self, part: str, value: Any) -> None:
         """Store `part` atomically (a sharded part: each changed shard atomically)."""
-        if part in self.SHARDED:
+        if part == "output":
+            self._save_sharded(part, value.files)
+        elif part in self.SHARDED:
             self._save_sharded(part, value)
         else:
             save(self.paths[part], self.key, value)
@@ -174,7 +180,7 @@ class MemoryCache(BuildCache):
 
     def bind(self, disk: BuildCache) -> None:
         """Use `disk` as the starting point; forget what is held if the configuration or versions changed."""
-        if disk.key != self.key or self.disk is None or disk.paths != self.disk.paths:
+        if disk.key != self.key or self.disk is None or disk.name != self.disk.name:
             self.key, self.parts, self.disk = disk.key, {}, disk
 
     def load(self, part: str) -> Any | None:

@@ -45,13 +45,9 @@ class Fingerprints:
             known = self._memo[id(post)] = (post.fingerprint, post.scheduled, conversation, post.syndication, *terms)
         return known
 
-    def in_site(self, post: Post) -> str:
-        """A post's digest together with the site-wide inputs: the key of its kept fragments."""
-        key = ("site", id(post))
-        known = self._memo.get(key)
-        if known is None:
-            known = self._memo[key] = digest(self.site_inputs, self.post(post))
-        return known
+    def in_site(self, post: Post) -> tuple[Any, ...]:
+        """A post's digests together with the site-wide inputs: the stamp of its kept fragments."""
+        return (self.site_inputs, self.post(post))
 
     def value(self, value: Any) -> Any:
         """A digest of one value given to a template (a tuple of digests for a list)."""

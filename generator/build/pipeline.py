@@ -236,7 +236,7 @@ def input_signature(config: Config, options: BuildOptions, output: Path, config_
                 parts.append(f"{path}:{info.st_size}:{info.st_mtime_ns}")
                 if stats is not None:
                     stats[path] = (info.st_mtime_ns, info.st_size)
-    return digest(*parts)
+    return quick_digest(*parts)
 
 
 def nothing_changed(last: cache.LastBuild, signature: str, now: dt.datetime, output: Path) -> bool:
@@ -253,9 +253,8 @@ def plan_static_files(plan: OutputPlan, config: Config, renderer: Renderer, site
     theme = f"theme {config.build.theme}"
     for dest, source in _walk(renderer.theme / "static"):
         plan.add_copy(dest, source, theme, weak=True)
-    style = config.build
-    css = highlight_css(style.highlight_style, style.highlight_style_dark).encode()
-    plan.add_bytes("assets/pygments.css", css, theme, weak=True)
+    light, dark = config.build.highlight_style, config.build.highlight_style_dark  # made only when the styles change
+    plan.add("assets/pygments.css", theme, quick_digest("pygments", light, dark), lambda: highlight_css(light, dark).encode(), weak=True)
     for dest, source in _walk(config.root / "static"):
         plan.add_copy(dest, source, f"static/{dest}")
     for dest, source in _walk(config.data_dir / AVATARS_DIR):  # responders' pictures, never hotlinked

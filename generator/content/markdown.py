@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import imagesize
 from markdown_it import MarkdownIt
@@ -17,10 +18,6 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
 
 from generator.text import slugify
 
@@ -99,21 +96,33 @@ def _first_paragraph(tokens: list[Token]) -> list[Token]:
 def _render_fence(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
-    token = tokens[idx]
-    language = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
+    return highlight_code(tokens[idx].info, tokens[idx].content)
+
+
+def highlight_code(info: str, code: str) -> str:
+    """A code block as HTML: highlighted by Pygments when the info string names a language it knows."""
+    language = info.strip().split(maxsplit=1)[0] if info.strip() else ""
     if language:
+        from pygments import highlight  # imported here: most builds render no code block at all
+        from pygments.lexers import get_lexer_by_name
+        from pygments.util import ClassNotFound
+
         try:
             lexer = get_lexer_by_name(language)
         except ClassNotFound:
             lexer = None
         if lexer is not None:
             # tabindex: a block that scrolls sideways must be reachable from the keyboard
-            return highlight(token.content, lexer, _FORMATTER).replace("<pre>", '<pre tabindex="0">', 1)
+            return highlight(code, lexer, _formatter()).replace("<pre>", '<pre tabindex="0">', 1)
     css = f' class="language-{html.escape(language)}"' if language else ""
-    return f'<div class="highlight"><pre tabindex="0"><code{css}>{html.escape(token.content)}</code></pre></div>\n'
+    return f'<div class="highlight"><pre tabindex="0"><code{css}>{html.escape(code)}</code></pre></div>\n'
 
 
-_FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
+@functools.cache
+def _formatter() -> Any:
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(cssclass="highlight", wrapcode=True)
 
 
 def _resolve_urls(state: StateCore) -> None:
@@ -173,6 +182,8 @@ def image_size(path: Path | None) -> tuple[int, int] | tuple[None, None]:
 
 def highlight_css(light: str, dark: str) -> str:
     """Pygments stylesheet: the light style by default, the dark one under prefers-color-scheme."""
+    from pygments.formatters import HtmlFormatter
+
     light_css = HtmlFormatter(style=light).get_style_defs(".highlight")
     dark_css = HtmlFormatter(style=dark).get_style_defs(".highlight")
     indented = "\n".join("  " + line for line in dark_css.splitlines())
