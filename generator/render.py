@@ -132,7 +132,8 @@ class Renderer:
                 auto_reload=False,  # a Renderer lives for one build
                 bytecode_cache=self._bytecode,  # compiled templates, checked against their source
             )
-            env.globals.update(self._globals, lang=lang, t=self._translator(lang), fragment=_Fragments(env, lang, self))
+            fragment = _Fragments(env, lang, self)
+            env.globals.update(self._globals, lang=lang, t=self._translator(lang), fragment=fragment, fragments=fragment.join)
             env.filters["date_format"] = functools.partial(_date_format, lang)
             env.filters["truncate"] = _truncate
             env.filters["duration"] = duration
@@ -222,6 +223,10 @@ class _Fragments:
                     store.put(self.lang, template, post, kept)
             html = self.done[key] = Markup(kept)
         return html
+
+    def join(self, template: str, posts: Any) -> Markup:
+        """`fragments(template, posts)`: the fragments of many posts, one after the other."""
+        return Markup("".join([self(template, post) for post in posts]))
 
 
 def _load_strings(path: Path) -> dict[str, dict[str, str]]:
