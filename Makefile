@@ -18,7 +18,7 @@ $(BIN)/python:
 
 # Reinstall only when the project's metadata changed.
 $(VENV)/.installed-demo: $(BIN)/python pyproject.toml $(SOURCES)
-	$(BIN)/python -m pip install --quiet .
+	$(BIN)/python -m pip install --quiet '.[fast]'
 	@touch $@
 
 $(VENV)/.installed-test: $(BIN)/python pyproject.toml

@@ -66,7 +66,10 @@ def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
     """
     if len(text) <= limit:  # never more clusters than code points
         return text
-    clusters = [match.group() for match in islice(_GRAPHEME.finditer(text), limit + 1)]
+    if text.isascii() and "\r" not in text:  # then every character is a cluster of its own
+        clusters = list(text[: limit + 1])
+    else:
+        clusters = [match.group() for match in islice(_GRAPHEME.finditer(text), limit + 1)]
     if len(clusters) <= limit:
         return text
     marks = _GRAPHEME.findall(ellipsis)

@@ -5,11 +5,18 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
+import pytest
+
 from tests.golden import EXPECTED, build_golden
 from tests.helpers import snapshot
 
+ENGINES = ["default", pytest.param("python", id="markdown-it-py only")]
 
-def test_golden_site_output_matches_expected(tmp_path: Path) -> None:
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_golden_site_output_matches_expected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str) -> None:
+    """Whichever Markdown engine renders (the Rust parse when installed, or markdown-it-py), the same bytes."""
+    monkeypatch.setenv("HOMEPOST_MARKDOWN", engine)
     build_golden(tmp_path / "out")
     actual, expected = snapshot(tmp_path / "out"), snapshot(EXPECTED)
     assert sorted(actual) == sorted(expected), "files differ; run `make golden` if the change is intended"

@@ -37,7 +37,7 @@ def _versions() -> str:
 
     shapes = [f"{cls.__name__}:{','.join(f.name for f in fields(cls))}" for cls in (CachedFile, Source, Meta, Post, Image)]
     parts = [f"homepost={__version__}", f"format={FORMAT}", *shapes]
-    for name in ("markdown-it-py", "mdit-py-plugins", "Pygments", "Jinja2", "feedgen", "PyYAML"):
+    for name in ("markdown-it-py", "markdown-it-pyrs", "mdit-py-plugins", "Pygments", "Jinja2", "feedgen", "PyYAML"):
         try:
             parts.append(f"{name}={metadata.version(name)}")
         except metadata.PackageNotFoundError:

@@ -104,18 +104,25 @@ def highlight_code(info: str, code: str) -> str:
     language = info.strip().split(maxsplit=1)[0] if info.strip() else ""
     if language:
         from pygments import highlight  # imported here: most builds render no code block at all
-        from pygments.lexers import get_lexer_by_name
-        from pygments.util import ClassNotFound
 
-        try:
-            lexer = get_lexer_by_name(language)
-        except ClassNotFound:
-            lexer = None
+        lexer = _lexer(language)
         if lexer is not None:
             # tabindex: a block that scrolls sideways must be reachable from the keyboard
             return highlight(code, lexer, _formatter()).replace("<pre>", '<pre tabindex="0">', 1)
     css = f' class="language-{html.escape(language)}"' if language else ""
     return f'<div class="highlight"><pre tabindex="0"><code{css}>{html.escape(code)}</code></pre></div>\n'
+
+
+@functools.lru_cache(maxsize=256)
+def _lexer(language: str) -> Any:
+    """Pygments' lexer for a language name, or None; looked up once (a lookup scans every lexer)."""
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    try:
+        return get_lexer_by_name(language)
+    except ClassNotFound:
+        return None
 
 
 @functools.cache

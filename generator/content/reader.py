@@ -19,7 +19,8 @@ from generator.config import Config
 from generator.content.episodes import EPISODE_KEYS, read_episode
 from generator.content.frontmatter import split
 from generator.digest import digest, quick_digest
-from generator.content.markdown import Link, MarkdownRenderer, Resolver, image_size
+from generator.content.markdown import Link, Resolver, image_size
+from generator.content.markdown_rs import markdown_engine
 from generator.content.metadata import Meta, check_meta, date_from_filename, strip_date_prefix
 from generator.content.sources import FINGERPRINTED, CachedFile, FileStat, Source, file_stat, fresh_copy
 from generator.errors import ContentError, HomepostError, Problem
@@ -89,7 +90,7 @@ class _Reader:
         self.problems: list[Problem] = []
         self.urls: dict[str, str] = {}  # content-relative file -> root-relative URL path
         self.static_files: list[StaticFile] = []
-        self.markdown = MarkdownRenderer()
+        self.markdown = markdown_engine()
         self.taxonomy_keys = tuple(t.key for t in config.taxonomies)
         self.bundle_dirs: set[str] = set()
 
