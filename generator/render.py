@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import tomllib
 import traceback
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -178,6 +179,29 @@ class Renderer:
 
 
 
+_PLAIN = (types.FunctionType, types.MethodType, types.BuiltinFunctionType)
+
+
+class _Context(jinja2.runtime.Context):
+    """Jinja's context, with a shorter way to call what templates call most: macros and plain functions.
+
+    A page calls them dozens of times (`t`, `url`, the theme's macros), and Jinja's general path
+    first looks for `pass_context` and its kin on each; these have none of them.
+    """
+
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's own signature
+        kind = type(__obj)
+        if kind is not jinja2.runtime.Macro and (kind not in _PLAIN or hasattr(__obj, "jinja_pass_arg")):
+            return super().call(__obj, *args, **kwargs)
+        if kwargs:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:
+            return __self.environment.undefined("value was undefined because a callable raised a StopIteration exception")
+
+
 class _Environment(jinja2.Environment):
     """Jinja's environment with each template's globals as one plain dict.
 
@@ -185,6 +209,8 @@ class _Environment(jinja2.Environment):
     before the first template loads, and every `{% import %}` inside an `{% include %}` compares
     the globals' keys, which a ChainMap makes slow.
     """
+
+    context_class = _Context
 
     def make_globals(self, d: dict[str, Any] | None) -> dict[str, Any]:  # type: ignore[override]
         return {**self.globals, **(d or {})}
