@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import imagesize
 
 from generator.build.collect import artwork_file
 from generator.config import CONFIG_NAME, Config
@@ -87,6 +86,8 @@ def _check_artwork(config: Config, artwork: str, error, warn) -> None:
     if kind not in ("png", "jpeg"):
         error("artwork", f"{artwork} is not a JPEG or PNG image")
         return
+    import imagesize  # imported here: only sites with podcasts check artwork
+
     width, height = imagesize.get(file)
     low, high = ARTWORK_PIXELS
     if width != height:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-import imagesize
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
@@ -179,6 +178,8 @@ def image_size(path: Path | None) -> tuple[int, int] | tuple[None, None]:
     """Width and height of a local image, or (None, None) when there is none or they cannot be read."""
     if path is None:
         return None, None
+    import imagesize  # imported here: most builds measure no image
+
     try:
         width, height = imagesize.get(path)
     except (OSError, ValueError):
