@@ -31,7 +31,7 @@ class Fingerprints:
         A tuple of (mostly shared) strings is compared as quickly as one digest, and is much
         quicker to make than hashing it again for each of thousands of pages.
         """
-        parts: list[Any] = [self.site_inputs, template, repr(info)]
+        parts: list[Any] = [self.site_inputs, template, *vars(info).values()]  # plain values, compared as they are
         for key in sorted(context):
             parts += (key, self.value(context[key]))
         return tuple(parts)
@@ -61,8 +61,10 @@ class Fingerprints:
             if known is None:
                 known = self._memo[id(value)] = _term_or_taxonomy(value)
             return known
-        if kind is Paginator or value is None or kind in (str, int, float, bool, dt.datetime):
-            return repr(value)
+        if value is None or kind in (str, int, float, bool, dt.datetime):
+            return value
+        if kind is Paginator:
+            return (value.number, value.count, value.base_path)
         if dataclasses.is_dataclass(value):
             return (kind.__name__, *(self.value(getattr(value, f.name)) for f in dataclasses.fields(value)))
         return repr(value)
