@@ -2,10 +2,8 @@
 
 Imported, `measure()` spawns this file as a script; run as a script, it is that child. The child
 only waits, so its own start-up and memory are not counted. Peak memory is the larger of
-getrusage(RUSAGE_CHILDREN).ru_maxrss (the largest single process, exact) and the sum of PSS over
-the tree sampled every 0.1 s (which matters only when a tool runs several processes at once; PSS
-counts the pages forked workers share with their parent once, where summing RSS would count them
-in every process).
+getrusage(RUSAGE_CHILDREN).ru_maxrss (the largest single process, exact) and the sum of RSS over
+the tree sampled every 0.1 s (which matters only when a tool runs several processes at once).
 """
 
 from __future__ import annotations
@@ -49,9 +47,7 @@ def measure(command: list[str], cwd: Path, log: Path, env: dict[str, str] | None
 
 
 def _tree_rss_kib(root: int) -> int:
-    """Memory of `root` and its descendants from /proc (0 where /proc is missing): the sum of each
-    process's proportional set size (PSS), so that pages forked workers share with their parent
-    are counted once, not once per process; each process's RSS where PSS cannot be read."""
+    """Sum of VmRSS over `root` and its descendants, from /proc (0 where /proc is missing)."""
     total, pending, seen = 0, [root], set()
     while pending:
         pid = pending.pop()
@@ -59,26 +55,14 @@ def _tree_rss_kib(root: int) -> int:
             continue
         seen.add(pid)
         try:
-            total += _pss_kib(pid)
+            with open(f"/proc/{pid}/statm") as f:
+                total += int(f.read().split()[1]) * resource.getpagesize() // 1024
             for task in os.listdir(f"/proc/{pid}/task"):
                 with open(f"/proc/{pid}/task/{task}/children") as f:
                     pending.extend(int(child) for child in f.read().split())
         except (OSError, ValueError, IndexError):
             continue
     return total
-
-
-def _pss_kib(pid: int) -> int:
-    """One process's PSS in KiB (its RSS when smaps_rollup is not there)."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    with open(f"/proc/{pid}/statm") as f:
-        return int(f.read().split()[1]) * resource.getpagesize() // 1024
 
 
 def _sample(pid: int, stop: threading.Event, peak: list[int]) -> None:
