@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.build.cache import VERSIONS
-from generator.digest import quick_digest as digest
+from generator.digest import quick_digest
 from generator.model import Paginator, Post, Site, Taxonomy, Term
 
 
@@ -80,9 +80,9 @@ class Fingerprints:
 
 def _term_or_taxonomy(value: Term | Taxonomy) -> str:
     if isinstance(value, Term):  # not its posts: a term page is given the posts it shows
-        return digest("term", value.taxonomy, value.name, value.path, value.url, value.count, repr(value.feeds))
+        return quick_digest("term", value.taxonomy, value.name, value.path, value.url, value.count, repr(value.feeds))
     terms = [(term.name, term.path, term.count) for term in value.terms]
-    return digest("taxonomy", value.key, value.title, value.path, value.url, value.feeds, repr(terms))
+    return quick_digest("taxonomy", value.key, value.title, value.path, value.url, value.feeds, repr(terms))
 
 
 def site_inputs(config_text: str, base_url: str, template_dirs: tuple[Path, ...], theme: Path, site: Site) -> str:
@@ -97,4 +97,4 @@ def site_inputs(config_text: str, base_url: str, template_dirs: tuple[Path, ...]
     for taxonomy in site.taxonomies:
         parts.append(f"taxonomy:{taxonomy.key}:{taxonomy.title}:{taxonomy.path}:{taxonomy.feeds}")
         parts += [f"term:{term.name}:{term.path}" for term in taxonomy.terms]
-    return digest(*parts)
+    return quick_digest(*parts)
