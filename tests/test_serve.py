@@ -70,6 +70,13 @@ class EventStream:
         self.response.close()
         self.events.put(("closed", None))
 
+    def seen(self) -> list[str]:
+        """The names of the events that have arrived and were not read yet."""
+        names = []
+        while not self.events.empty():
+            names.append(self.events.get_nowait()[0])
+        return names
+
     def next(self, name: str) -> object:
         """The next event called `name`, skipping others; fails after WAIT seconds."""
         deadline, seen = time.monotonic() + WAIT, []
@@ -242,10 +249,75 @@ def test_an_edit_reloads_open_pages_which_then_show_it(dev: DevServer, site: Pat
 
     edit(site, FIRST, "The opening paragraph", "The edited paragraph")
     reload = stream.next("reload")
-    assert reload["build"] != page_build
+    assert reload["build"] != page_build and FIRST_PAGE + "index.html" in reload["pages"]
     page = fetch(origin(dev) + FIRST_PAGE)[2]
-    assert b"The edited paragraph" in page and SCRIPT.search(page).group(1).decode() == reload["build"]
-    assert dev.latest is not None and dev.latest.changed == (FIRST,)
+    assert b"The edited paragraph" in page
+    wait_for(lambda: dev.latest is not None and dev.latest.changed == (FIRST,), "the full build after the edit")
+    page = fetch(origin(dev) + FIRST_PAGE)[2]
+    assert b"The edited paragraph" in page and SCRIPT.search(page).group(1).decode() == dev_build(dev)
+
+
+def dev_build(server: DevServer) -> str:
+    """The build the server shows now."""
+    assert server._http is not None
+    return server._http.shown.build_id
+
+
+class HeldBuilds:
+    """Holds every build after the first until released, to see what an edit shows before the full build."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+        from generator.serve import devserver
+
+        self.release = threading.Event()
+        self.started = threading.Event()
+        build_site = devserver.build_site
+
+        def held(root: Path, options: object) -> object:
+            if self.started.is_set() or not options.jobs == 0:  # the first build (jobs=0) runs at once
+                self.started.set()
+                assert self.release.wait(WAIT), "the test never released the build"
+            return build_site(root, options)
+
+        monkeypatch.setattr(devserver, "build_site", held)
+
+
+def test_an_edit_to_a_posts_text_shows_on_its_page_before_the_whole_site_is_rebuilt(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    held = HeldBuilds(monkeypatch)
+    with DevServer(site, ServeOptions(port=0, now=NOW)) as dev:
+        stream = EventStream(origin(dev) + EVENTS_PATH)
+        first = stream.next("hello")["build"]
+        edit(site, FIRST, "The opening paragraph", "The edited paragraph")
+        quick = stream.next("reload")  # while the full build is held
+        assert quick["build"] != first and quick["pages"] == [FIRST_PAGE + "index.html"]
+        assert held.started.wait(WAIT) and dev.latest is not None and dev.latest.number == 1
+        page = fetch(origin(dev) + FIRST_PAGE)[2]
+        assert b"The edited paragraph" in page and SCRIPT.search(page).group(1).decode() == quick["build"]
+        home = fetch(origin(dev) + "/blog/")[2]
+
+        held.release.set()
+        full = stream.next("reload")
+        assert full["build"] != quick["build"]
+        assert FIRST_PAGE + "index.html" not in full["pages"]  # the same bytes: that page need not reload
+        assert dev.latest.number == 2 and dev.latest.result is not None
+        assert "2026/01/first-post/index.html" not in dev.latest.result.changed
+        assert fetch(origin(dev) + "/blog/")[2] == home.replace(quick["build"].encode(), full["build"].encode())
+
+
+def test_an_edit_that_moves_a_post_waits_for_the_full_build(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    held = HeldBuilds(monkeypatch)
+    with DevServer(site, ServeOptions(port=0, now=NOW)) as dev:
+        stream = EventStream(origin(dev) + EVENTS_PATH)
+        stream.next("hello")
+        edit(site, FIRST, "tags: [Python, 随笔]", "tags: [Python]")  # its tag pages change too
+        assert held.started.wait(WAIT)  # a quick render would have been shown by now: it comes first
+        assert "reload" not in stream.seen() and "随笔</a>" in fetch(origin(dev) + FIRST_PAGE)[2].decode()
+        held.release.set()
+        full = stream.next("reload")
+        assert FIRST_PAGE + "index.html" in full["pages"] and "/blog/tags/随笔/index.html" in full["pages"]
+        assert "随笔</a>" not in fetch(origin(dev) + FIRST_PAGE)[2].decode()
 
 
 def test_a_broken_edit_shows_its_error_and_the_last_good_page_stays(dev: DevServer, site: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -108,13 +108,28 @@ def _post_page(config: Config, site: Site, index: int) -> HtmlPage:
     for term in post.terms.get("series", [])[:1]:
         ordered = list(reversed(term.posts))
         series = SeriesInfo(term, ordered, ordered.index(post) + 1)
-    info = PageInfo("post", post.path, post.url, title=post.title, description=post.summary_text,
-                    type="article", image=post.image, lang=post.lang)  # fmt: skip
-    return HtmlPage(post.dest, "post.html", info, f"content/{post.source}",
+    return HtmlPage(post.dest, "post.html", _own_info(post), f"content/{post.source}",
                     {"post": post, "newer": newer, "older": older, "series": series}, lastmod=post.last_modified)  # fmt: skip
 
 
 def _page(config: Config, page: Post) -> HtmlPage:
-    info = PageInfo("page", page.path, page.url, title=page.title, description=page.summary_text,
-                    image=page.image, lang=page.lang)  # fmt: skip
-    return HtmlPage(page.dest, "page.html", info, f"content/{page.source}", {"post": page}, lastmod=page.last_modified)
+    return HtmlPage(page.dest, "page.html", _own_info(page), f"content/{page.source}", {"post": page}, lastmod=page.last_modified)
+
+
+def _own_info(post: Post) -> PageInfo:
+    """The head information of a post's or a page's own page."""
+    if post.kind == "post":
+        return PageInfo("post", post.path, post.url, title=post.title, description=post.summary_text,
+                        type="article", image=post.image, lang=post.lang)  # fmt: skip
+    return PageInfo("page", post.path, post.url, title=post.title, description=post.summary_text,
+                    image=post.image, lang=post.lang)  # fmt: skip
+
+
+def own_page_with(page: HtmlPage, post: Post) -> HtmlPage:
+    """A post's (or a page's) own `page` showing `post` instead: an edited copy with the same place in the site."""
+    old = page.context["post"]
+    context = {**page.context, "post": post}
+    series = context.get("series")
+    if series is not None:
+        context["series"] = replace(series, posts=[post if p is old else p for p in series.posts])
+    return replace(page, info=_own_info(post), context=context, lastmod=post.last_modified)

@@ -9,7 +9,7 @@ import gc
 import logging
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -21,6 +21,7 @@ from generator.build.podcast_checks import check_podcasts
 from generator.build.fingerprint import Fingerprints, site_inputs
 from generator.build.hosting import host_files
 from generator.build.pages import HtmlPage, dest_of, plan_pages
+from generator.build.quick import Snapshot
 from generator.build.writer import OutputPlan, Progress, check_output_dir, write_output
 from generator.config import CONFIG_NAME, Config, load_config
 from generator.content.episodes import chapters_json
@@ -56,6 +57,7 @@ class BuildOptions:
     use_cache: bool = True  # False: read and render everything (the cache is still refreshed)
     progress: Progress | None = None
     memory: cache.MemoryCache | None = None  # keep the cache here instead of on disk (the dev server)
+    snapshot: bool = False  # return what the build knew, for quick renders of edits (the dev server)
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class BuildResult:
     seconds: float
     made: tuple[str, ...] = ()  # output files made again (rendered or copied); the rest were up to date
     changed: tuple[str, ...] = ()  # output files written or removed
+    snapshot: Snapshot | None = field(default=None, repr=False)  # when asked for
 
 
 def build_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
@@ -161,9 +164,10 @@ def _build(site_dir: Path, options: BuildOptions) -> BuildResult:
     upcoming = [e.source.meta.date for e in content.cache.values() if e.source.meta.date and e.source.meta.date > now]
     record = cache.LastBuild(signature, min(upcoming, default=None), str(output), sorted(plan.outputs), len(site.posts), len(site.pages))
     store.save("last-build", record)
+    snapshot = Snapshot(config, read, content, site, renderer, pages, output, store) if options.snapshot else None
     return BuildResult(output, len(site.posts), len(site.pages), len(plan), len(written.written), len(written.removed),
                        content.rendered, time.perf_counter() - started, written.made,
-                       written.written + written.removed)  # fmt: skip
+                       written.written + written.removed, snapshot)  # fmt: skip
 
 
 def read_site(config: Config, now: dt.datetime | None = None, jobs: int = 0) -> Site:

@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
 
@@ -54,6 +54,7 @@ class Content:
     cache: dict[str, CachedFile]  # what to remember for the next build
     rendered: int = 0  # how many files had to be rendered (the rest came from the cache)
     cache_changed: bool = True  # whether `cache` differs from what was given
+    urls: dict[str, str] = field(default_factory=dict)  # content-relative file -> root-relative URL path
 
 
 def read_content(config: Config, options: ReadOptions, cache: dict[str, CachedFile] | None = None,
@@ -77,7 +78,33 @@ def read_content(config: Config, options: ReadOptions, cache: dict[str, CachedFi
     pages.sort(key=lambda p: p.source)
     old = cache or {}
     changed = rendered > 0 or reader.fresh.keys() != old.keys() or any(old[k] is not v for k, v in reader.fresh.items())
-    return Content(posts, pages, reader.static_files, reader.fresh, rendered, changed)
+    return Content(posts, pages, reader.static_files, reader.fresh, rendered, changed, reader.urls)
+
+
+def read_again(config: Config, options: ReadOptions, content: Content, rel: str) -> Post | None:
+    """The post or page in `rel` read and rendered again on its own, its links resolved as in `content`.
+
+    For the dev server's quick render of an edit. None when the file cannot be done alone: it is not
+    one of `content`'s published posts or pages, it has a problem, or it is no longer published (the
+    full build that follows reports and handles each of these).
+    """
+    section = rel.split("/", 1)[0]
+    if rel not in content.urls or not rel.endswith(".md") or section not in SECTIONS:
+        return None
+    reader = _Reader(config, {}, {})
+    reader.urls = content.urls
+    try:
+        data = (reader.root / rel).read_bytes()
+        source = reader._parse(rel, SECTIONS[section], data, reader.problems)
+        if source is None or reader.problems or not reader.is_published(source, options):
+            return None
+        post, _, problems = reader._render_recorded(source)
+    except (OSError, HomepostError):
+        return None
+    if post is None or problems or reader.problems:
+        return None
+    post.scheduled = post.date is not None and post.date > options.now
+    return post
 
 
 class _Reader:

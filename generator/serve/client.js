@@ -2,7 +2,7 @@
    build's problems over the page. Added to HTML responses by `homepost serve` only; it is never
    written into the built site. Events come from /__homepost/events:
      hello        {build, problems}  on (re)connecting: reload if the page is from an older build
-     reload       {build}            a build succeeded
+     reload       {build, pages}     a build succeeded; reload if pages is null or lists this page
      build-error  {problems}         a build failed; the last good build is still being served  */
 (function () {
   "use strict";
@@ -88,8 +88,24 @@
       hide();
     }
   });
-  events.addEventListener("reload", function () {
-    location.reload();
+  function here() {
+    var path = location.pathname;
+    try {
+      path = decodeURIComponent(path);
+    } catch (error) {
+      // not percent-encoded UTF-8: compare it as it is
+    }
+    return path.charAt(path.length - 1) === "/" ? path + "index.html" : path;
+  }
+
+  events.addEventListener("reload", function (event) {
+    var news = JSON.parse(event.data);
+    // An error page (no build yet) or a page showing a failed build's problems always reloads.
+    if (!news.pages || !build || overlay || news.pages.indexOf(here()) >= 0) {
+      location.reload();
+    } else {
+      build = news.build;  // this page is the same in the new build
+    }
   });
   events.addEventListener("build-error", function (event) {
     show(JSON.parse(event.data).problems);

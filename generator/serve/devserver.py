@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Self
 
 from generator.build.cache import MemoryCache
+from generator.build.quick import Snapshot, quick_render
 from generator.build.pipeline import BuildOptions, BuildResult, build_site
 from generator.config import load_config
 from generator.errors import HomepostError, Problem
@@ -75,6 +76,7 @@ class DevServer:
         self.report = report
         self.latest: BuildOutcome | None = None
         self._memory = MemoryCache()
+        self._snapshot: Snapshot | None = None  # what the last good build knew, for quick renders
         self._instance = secrets.token_hex(4)  # a page from an earlier run reloads on reconnecting
         self._good_builds = 0
         self._attempts = 0
@@ -198,7 +200,34 @@ class DevServer:
                 changed = tuple(sorted(self._pending))
                 self._pending.clear()
             # Changes made while this runs are pending again: they make exactly one more build.
+            if len(changed) == 1:
+                self._quick(changed[0])
             self._build(changed)
+
+    def _quick(self, changed: str) -> None:
+        """Show an edit to one post's text at once: render its page alone, reload it where it is open.
+
+        The full build runs next all the same; see generator/build/quick.py.
+        """
+        snapshot = self._snapshot
+        if snapshot is None or self.latest is None or not self.latest.ok or self._http is None:
+            return
+        try:
+            rel = (self.root / changed).relative_to(snapshot.config.content_dir).as_posix()
+        except ValueError:
+            return  # not under content/
+        started = time.perf_counter()
+        try:
+            dest = quick_render(snapshot, rel)
+        except Exception:  # the full build that follows shows what is wrong
+            log.exception("quick render of %s failed", changed)
+            return
+        if dest is None:
+            return
+        self._good_builds += 1
+        base_path = snapshot.config.site.base_path
+        self._http.show_build(f"{self._instance}-{self._good_builds}", base_path, [base_path + dest])
+        log.info("%s: its page rendered alone in %.0f ms; the whole site follows", changed, (time.perf_counter() - started) * 1000)
 
     def _build(self, changed: tuple[str, ...]) -> BuildOutcome:
         """Build once, then publish the outcome: to open pages first, then to the reporter."""
@@ -208,10 +237,14 @@ class DevServer:
         previous, self.latest = self.latest, outcome
         if outcome.ok:
             result = outcome.result
-            unchanged = result is not None and result.written == 0 and result.removed == 0
+            assert result is not None
+            if result.snapshot is not None:
+                self._snapshot = result.snapshot
+            unchanged = result.written == 0 and result.removed == 0
             if not (unchanged and previous is not None and previous.ok):  # reload only for news
                 self._good_builds += 1
-                self._http.show_build(f"{self._instance}-{self._good_builds}", base_path)
+                pages = reload_pages(result.changed, base_path) if previous is not None and previous.ok else None
+                self._http.show_build(f"{self._instance}-{self._good_builds}", base_path, pages)
             self._watch_theme()
         else:
             self._http.show_problems(list(outcome.problems), base_path)
@@ -237,6 +270,7 @@ class DevServer:
                 # forking a process with running threads can deadlock the children.
                 jobs=0 if number == 1 else 1,
                 memory=self._memory,  # the cache stays in this process: no disk round trip per edit
+                snapshot=True,  # for quick renders of the next edit
             )
             result = build_site(self.root, options)
         except HomepostError as exc:
@@ -260,3 +294,18 @@ class DevServer:
         if not folder.is_relative_to(self.root) and folder not in self._watched_themes:
             self._watched_themes.add(folder)
             self._watcher.watch_folder(folder)
+
+
+QUIET = (".xml", ".json", ".txt")  # feeds, sitemap, chapters, robots.txt: no page shows them
+
+
+def reload_pages(changed: tuple[str, ...], base_path: str) -> list[str] | None:
+    """URL paths of the changed HTML files (what open pages compare their own path with), or None
+    when a file that pages use changed (a stylesheet, an image...): then every page reloads."""
+    pages = []
+    for dest in changed:
+        if dest.endswith((".html", ".htm")):
+            pages.append(base_path + dest)
+        elif not dest.endswith(QUIET) and not dest.rsplit("/", 1)[-1].startswith(("_", ".")):  # host rules
+            return None
+    return pages

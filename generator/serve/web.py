@@ -104,12 +104,13 @@ class SiteServer(http.server.ThreadingHTTPServer):
 
     # --- what the owner tells it -----------------------------------------------------------
 
-    def show_build(self, build_id: str, base_path: str) -> None:
-        """A build succeeded: serve it, and tell every open page to reload."""
+    def show_build(self, build_id: str, base_path: str, pages: list[str] | None = None) -> None:
+        """A build succeeded: serve it, and tell open pages to reload: all of them, or those at
+        `pages` (URL paths of the HTML files that changed, such as /blog/2024/05/hi/index.html)."""
         with self._lock:
             self.shown = Shown(build_id, base_path)
             self._pages.clear()
-        self._publish(sse_event("reload", {"build": build_id}))
+        self._publish(sse_event("reload", {"build": build_id, "pages": pages}))
 
     def show_problems(self, problems: list[Problem], base_path: str = "") -> None:
         """A build failed: keep serving the last good output, and show the problems on every open page.
