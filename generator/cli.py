@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -22,7 +23,11 @@ from generator.commands.syndication import auth, syndicate
 from generator.commands.webmention import receiver, webmention
 from generator.errors import HomepostError
 from generator.scaffold import init_site, new_content
-from generator.serve import SERVE_OUTPUT, BuildOutcome, DevServer, ServeOptions
+
+if TYPE_CHECKING:
+    from generator.serve import BuildOutcome
+
+SERVE_OUTPUT = ".homepost/serve"  # generator.serve.SERVE_OUTPUT, without loading the dev server for every command
 
 
 class _Formatter(logging.Formatter):
@@ -146,6 +151,8 @@ def _serve_reporter(ctx: click.Context):
 @click.pass_context
 def serve(ctx: click.Context, site: Path | None, host: str, port: int, output: Path | None) -> None:
     """Build with drafts and scheduled posts, serve on http://127.0.0.1:8000, rebuild and reload on every change."""
+    from generator.serve import DevServer, ServeOptions
+
     server = DevServer(site_dir(ctx, site), ServeOptions(host=host, port=port, output=output, now=build_time()),
                        report=_serve_reporter(ctx))  # fmt: skip
     try:

@@ -488,3 +488,9 @@ def test_a_deleted_post_answers_410_with_its_tombstone(make_site: SiteFactory) -
         assert fetch(f"{origin(server)}/blog/2026/01/one/")[0] == 200
     finally:
         server.stop()
+
+
+def test_the_serve_commands_help_names_the_folder_it_builds_into() -> None:
+    from generator import cli
+
+    assert cli.SERVE_OUTPUT == SERVE_OUTPUT

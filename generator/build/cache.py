@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import re
+import sys
 import tempfile
 import zlib
 from dataclasses import dataclass, field, fields
-from importlib import metadata
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -37,12 +38,42 @@ def _versions() -> str:
 
     shapes = [f"{cls.__name__}:{','.join(f.name for f in fields(cls))}" for cls in (CachedFile, Source, Meta, Post, Image)]
     parts = [f"homepost={__version__}", f"format={FORMAT}", *shapes]
-    for name in ("markdown-it-py", "markdown-it-pyrs", "mdit-py-plugins", "Pygments", "Jinja2", "feedgen", "PyYAML"):
-        try:
-            parts.append(f"{name}={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            parts.append(f"{name}=?")
+    names = ("markdown-it-py", "markdown-it-pyrs", "mdit-py-plugins", "Pygments", "Jinja2", "feedgen", "PyYAML")
+    found = installed_versions(names)
+    parts += [f"{name}={found.get(name) or _metadata_version(name)}" for name in names]
     return ";".join(parts)
+
+
+def installed_versions(names: tuple[str, ...]) -> dict[str, str]:
+    """The versions of the distributions `names` found on sys.path, read from their .dist-info
+    folders' names (as importlib.metadata finds them, without its import time)."""
+    wanted = {_canonical(name): name for name in names}
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            listing = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for item in listing:
+            if item.endswith(".dist-info"):
+                name, _, version = item.removesuffix(".dist-info").partition("-")
+                wanted_name = wanted.get(_canonical(name))
+                if wanted_name is not None and wanted_name not in found:
+                    found[wanted_name] = version
+    return found
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def _metadata_version(name: str) -> str:
+    """The version importlib.metadata finds (an egg-info or other install), "?" if none."""
+    
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "?"
 
 
 VERSIONS = _versions()

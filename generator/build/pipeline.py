@@ -161,7 +161,7 @@ def _build(site_dir: Path, options: BuildOptions) -> BuildResult:
     store.save("fragments", renderer.fragments.current(site.posts + site.pages))
     if content.cache_changed or known is None:
         store.save("content", content.cache)
-    upcoming = [e.source.meta.date for e in content.cache.values() if e.source.meta.date and e.source.meta.date > now]
+    upcoming = [e.source.date for e in content.cache.values() if e.source.date and e.source.date > now]
     record = cache.LastBuild(signature, min(upcoming, default=None), str(output), sorted(plan.outputs), len(site.posts), len(site.pages))
     store.save("last-build", record)
     snapshot = Snapshot(config, read, content, site, renderer, pages, output, store) if options.snapshot else None

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-import mutagen
-
 from generator.config import Config
 from generator.content.markdown import Link
 from generator.errors import ContentError, Problem
@@ -164,6 +162,8 @@ def _audio(reader: _Reader) -> tuple[str, str, int, str, int | None]:
     if link.file is None or not link.file.is_file():
         raise reader.fail("audio", f"audio file not found: {audio}")
     unreadable = f"{audio} is not an audio file Homepost can read (MP3, M4A, Ogg, FLAC, WAV)"
+    import mutagen  # here: only a site with local audio loads it
+
     try:
         media = mutagen.File(link.file)
     except mutagen.MutagenError as exc:

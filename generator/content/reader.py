@@ -203,7 +203,7 @@ class _Reader:
             return old.source, replace(old, stat=stat), []
         problems: list[Problem] = []
         source = self._parse(rel, kind, data, problems)
-        entry = CachedFile(stat, content, replace(source, body=None)) if source is not None and not problems else None
+        entry = CachedFile(stat, content, replace(source, meta=None, body=None)) if source is not None and not problems else None
         return source, entry, problems
 
     def _parse(self, rel: str, kind: Kind, data: bytes, problems: list[Problem]) -> Source | None:
@@ -235,7 +235,8 @@ class _Reader:
             problems.append(Problem(display, "cannot make a URL slug from the file name; set `slug:`", key="slug"))
             return None
         site_path = self._site_path(kind, slug, meta.date)
-        return Source(rel, kind, meta, fm.body, slug, site_path, pure.parent.as_posix() if is_bundle else None)
+        bundle_dir = pure.parent.as_posix() if is_bundle else None
+        return Source(rel, kind, meta, fm.body, slug, site_path, bundle_dir, meta.date, meta.draft)
 
     def _slug(self, meta: Meta, stem: str, kind: Kind, pure: PurePosixPath) -> str:
         if meta.slug:
@@ -266,10 +267,10 @@ class _Reader:
 
     def is_published(self, source: Source, options: ReadOptions) -> bool:
         """Drafts and posts dated in the future wait, unless asked for."""
-        if source.meta.draft and not options.drafts:
+        if source.draft and not options.drafts:
             log.debug("skipping draft %s", source.rel)
             return False
-        date = source.meta.date
+        date = source.date
         if source.kind == "post" and date is not None and date > options.now and not options.future:
             log.info("scheduled for %s: %s", date.isoformat(), source.rel)
             return False
@@ -327,8 +328,9 @@ class _Reader:
             return link
 
         try:
-            body = source.body if source.body is not None else self._body(source.rel)
-            return self._render(source, body, resolve), tuple(links), []
+            if source.meta is None or source.body is None:  # from the cache: the file as it is now
+                source = self._reread(source)
+            return self._render(source, source.body, resolve), tuple(links), []
         except HomepostError as exc:
             return None, (), exc.problems
 
@@ -345,13 +347,17 @@ class _Reader:
                 return False
         return True
 
-    def _body(self, rel: str) -> str:
-        """The Markdown body of a file whose front matter came from the cache."""
-        text = (self.root / rel).read_bytes().decode("utf-8")
-        return split(text.replace("\r\n", "\n"), f"content/{rel}").body
+    def _reread(self, cached: Source) -> Source:
+        """A cached (unchanged) file read again for its front matter and body, to be rendered anew."""
+        problems: list[Problem] = []
+        source = self._parse(cached.rel, cached.kind, (self.root / cached.rel).read_bytes(), problems)
+        if source is None or problems:
+            raise HomepostError(problems or [Problem(f"content/{cached.rel}", "could not be read again")])
+        return source
 
     def _render(self, source: Source, body: str, resolve: Resolver) -> Post:
         meta, config = source.meta, self.config
+        assert meta is not None
         rendered = self.markdown.render(body, doc_id=source.slug.replace("/", "-"), resolve=resolve)
         text = html_to_text(rendered.html)
         if meta.summary:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from datetime import datetime
 from pathlib import Path
 
 from generator.content.markdown import Link
@@ -17,11 +18,13 @@ class Source:
 
     rel: str  # content-relative path, forward slashes
     kind: Kind
-    meta: Meta
-    body: str | None  # None when it came from the cache: read again only if it must be rendered
+    meta: Meta | None  # None when it came from the cache: the file is read again if it must be rendered
+    body: str | None  # None when it came from the cache
     slug: str
     site_path: str  # path under the base URL, unquoted, e.g. "/2024/05/你好/"
     bundle_dir: str | None
+    date: datetime | None  # meta.date, or the file name's date
+    draft: bool
 
 
 FileStat = tuple[int, int]  # (mtime_ns, size)

@@ -12,15 +12,19 @@ import json
 import re
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
-from feedgen.feed import FeedGenerator
-from lxml import etree
 
 from generator import __version__
 from generator.config import Config
 from generator.feeds import FEED_FILES
 from generator.model import Episode, Post
 from generator.text import html_to_text, truncate
+
+if TYPE_CHECKING:  # imported where a feed is made: a build that makes none never loads lxml
+    from feedgen.feed import FeedGenerator
+    from lxml import etree
 
 NOTE_TITLE_LENGTH = 60
 _ROOT_RELATIVE = re.compile(r'(\s(?:href|src|poster|cite)=["\'])/(?!/)')
@@ -70,6 +74,8 @@ class AtomEnclosureExtension(BaseEntryExtension):
         if self.episode is None:
             return entry
         episode = self.episode
+        from lxml import etree
+
         link = etree.Element("link", rel="enclosure", href=episode.audio_url)
         link.set("type", episode.audio_type)
         link.set("length", str(episode.audio_length))
@@ -87,6 +93,8 @@ def _latest(spec: FeedSpec) -> dt.datetime:
 
 
 def _base(config: Config, spec: FeedSpec) -> FeedGenerator:
+    from feedgen.feed import FeedGenerator
+
     fg = FeedGenerator()
     fg.title(spec.title)
     fg.description(spec.description or spec.title)

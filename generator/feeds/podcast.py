@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from feedgen.feed import FeedGenerator
 
 from generator import __version__
 from generator.config import Config
@@ -29,6 +29,9 @@ from generator.feeds.podcast_ext import (
 from generator.content.episodes import episode_guid, podcast_guid
 from generator.model import Episode, Post, Show
 
+if TYPE_CHECKING:
+    from feedgen.feed import FeedGenerator
+
 __all__ = ["episode_guid", "podcast_feed", "podcast_guid"]
 
 TRANSCRIPT_TYPES = {
@@ -44,6 +47,8 @@ TRANSCRIPT_TYPES = {
 def podcast_feed(config: Config, show: Show) -> bytes:
     """The RSS feed of one show, its episodes newest first."""
     episodes = sorted(show.episodes, key=_published, reverse=True)
+    from feedgen.feed import FeedGenerator  # here: a build without podcasts never loads lxml
+
     fg = FeedGenerator()
     fg.register_extension("order", ChannelOrderExtension, None, atom=False)
     fg.register_extension("itunes", ItunesExtension, ItunesEntryExtension, atom=False)

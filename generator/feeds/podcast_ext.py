@@ -10,11 +10,14 @@ its elements in `extend_rss`, after feedgen has written its own.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
-from lxml import etree
 
 from generator.model import Person
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -27,6 +30,8 @@ def _add(parent: etree._Element, ns: str, tag: str, text: str | None = None, /, 
 
     Positional-only parameters, so that an attribute may be called `text` (itunes:category).
     """
+    from lxml import etree  # here: a build without podcasts never loads lxml
+
     element = etree.SubElement(parent, f"{{{ns}}}{tag}", {k: v for k, v in attrs.items() if v})
     if text is not None:
         element.text = text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from xml.sax.saxutils import escape
+from html import escape
 
 
 def sitemap_xml(entries: list[tuple[str, dt.datetime | None]]) -> bytes:
@@ -11,7 +11,7 @@ def sitemap_xml(entries: list[tuple[str, dt.datetime | None]]) -> bytes:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for url, lastmod in entries:
         when = f"<lastmod>{lastmod.isoformat()}</lastmod>" if lastmod else ""
-        lines.append(f"  <url><loc>{escape(url)}</loc>{when}</url>")
+        lines.append(f"  <url><loc>{escape(url, quote=False)}</loc>{when}</url>")
     lines.append("</urlset>\n")
     return "\n".join(lines).encode("utf-8")
 
