@@ -37,11 +37,14 @@ def _call_chunk(bounds: tuple[int, int]) -> list:
 
 
 def parallel_map(
-    func: Callable[[T], R], items: Sequence[T], jobs: int, on_done: Callable[[int], None] | None = None
+    func: Callable[[T], R], items: Sequence[T], jobs: int, on_done: Callable[[int], None] | None = None,
+    before_fork: Callable[[], None] | None = None,
 ) -> list[R]:
     """`[func(item) for item in items]`, over `jobs` forked processes when that pays off.
 
     Results keep the order of `items`. `on_done(n)` is called as batches of n items finish.
+    `before_fork()` is called once before processes are forked (not when all runs here): what it
+    prepares, every worker inherits instead of preparing it again.
     """
     global _TASK
     if jobs <= 1 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
@@ -53,6 +56,8 @@ def parallel_map(
         return results
     size = max(8, len(items) // (jobs * 8))
     chunks = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
+    if before_fork is not None:
+        before_fork()
     _TASK = (func, items)
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:

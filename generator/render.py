@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import tomllib
 import traceback
 import types
@@ -23,6 +24,8 @@ from generator.fragments import FragmentStore
 from generator.model import Image, Site
 from generator.sanitize import clean_html
 from generator.text import truncate
+
+log = logging.getLogger(__name__)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -116,6 +119,16 @@ class Renderer:
         }
         self._envs: dict[str, jinja2.Environment] = {}
         self.fragments: FragmentStore | None = None  # set by the build to keep fragments between builds
+
+    def preload(self) -> None:
+        """Compile every template of the site's language now, before rendering is spread over
+        processes, so that the workers inherit them instead of each compiling its own."""
+        env = self.environment(self.config.site.language)
+        for name in self._loader.list_templates():
+            try:
+                env.get_template(name)
+            except Exception:  # noqa: BLE001 - a broken template is reported where a page uses it
+                log.debug("not preloading template %s", name, exc_info=True)
 
     def environment(self, lang: str) -> jinja2.Environment:
         """The Jinja environment of one page language: `t`, `lang` and `date_format` speak it.

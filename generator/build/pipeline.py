@@ -153,7 +153,8 @@ def _build(site_dir: Path, options: BuildOptions) -> BuildResult:
         raise BuildError(plan.problems)
 
     previous = store.load("output") if options.use_cache else None
-    written = write_output(output, plan, previous, jobs=jobs, progress=options.progress, harvest=renderer.fragments.take_new)
+    written = write_output(output, plan, previous, jobs=jobs, progress=options.progress, harvest=renderer.fragments.take_new,
+                           before_fork=renderer.preload)  # fmt: skip
     for fragments in written.harvested:
         renderer.fragments.absorb(fragments)
     log.info("made %d files, wrote %d changed, removed %d", len(written.made), len(written.written), len(written.removed))

@@ -157,11 +157,13 @@ class _Stager:
 
 
 def write_output(output: Path, plan: OutputPlan, previous: Manifest | None, jobs: int = 1,
-                 progress: Progress | None = None, harvest: Callable[[], Any] | None = None) -> WriteResult:  # fmt: skip
+                 progress: Progress | None = None, harvest: Callable[[], Any] | None = None,
+                 before_fork: Callable[[], None] | None = None) -> WriteResult:  # fmt: skip
     """Make what changed, stage it, and apply the staged files only if every file could be made.
 
     `harvest()`, if given, is called after each file is made (in the process that made it) and
     what it returns comes back in `WriteResult.harvested`: the fragments a worker rendered.
+    `before_fork()` runs once if the work is spread over processes (see parallel_map).
     """
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -180,7 +182,7 @@ def write_output(output: Path, plan: OutputPlan, previous: Manifest | None, jobs
             progress("writing", done, len(todo))
 
     try:
-        results = parallel_map(stager, todo, jobs, on_done=tick)
+        results = parallel_map(stager, todo, jobs, on_done=tick, before_fork=before_fork)
         failures: dict[Problem, list[str]] = {}
         for dest, _, _, found, _ in results:
             for problem in found:

@@ -1,0 +1,46 @@
+"""Work spread over forked processes: same results in the same order, and what is prepared once
+before forking is what every worker starts from."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from generator.build.pipeline import BuildOptions, build_site
+from generator.parallel import MIN_ITEMS, parallel_map
+from tests.helpers import NOW, SITE_TOML, write_files
+
+PREPARED: list[int] = []
+
+
+def _prepared_in(_: int) -> tuple[int, tuple[int, ...]]:
+    return os.getpid(), tuple(PREPARED)
+
+
+def _prepare() -> None:
+    PREPARED.append(os.getpid())
+
+
+def test_before_fork_runs_once_in_the_parent_and_every_worker_inherits_it() -> None:
+    PREPARED.clear()
+    results = parallel_map(_prepared_in, list(range(MIN_ITEMS * 2)), jobs=2, before_fork=_prepare)
+    assert PREPARED == [os.getpid()]
+    workers = {pid for pid, _ in results}
+    assert os.getpid() not in workers and all(seen == (os.getpid(),) for _, seen in results)
+
+
+def test_before_fork_is_not_called_when_the_work_stays_in_this_process() -> None:
+    PREPARED.clear()
+    assert parallel_map(_prepared_in, list(range(MIN_ITEMS - 1)), jobs=2, before_fork=_prepare)[0][0] == os.getpid()
+    assert parallel_map(_prepared_in, list(range(MIN_ITEMS * 2)), jobs=1, before_fork=_prepare)[0][0] == os.getpid()
+    assert PREPARED == []
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_broken_template_no_page_uses_does_not_break_a_parallel_build(tmp_path: Path, jobs: int) -> None:
+    posts = {f"content/posts/2026-01-{1 + n % 28:02d}-post-{n}.md": f"---\ntitle: Post {n}\n---\n\nText {n}.\n" for n in range(80)}
+    write_files(tmp_path, {"site.toml": SITE_TOML, **posts, "templates/unused.html": "{% if %}"})
+    result = build_site(tmp_path, BuildOptions(now=NOW, jobs=jobs))
+    assert result.posts == 80 and (tmp_path / "public/index.html").is_file()
