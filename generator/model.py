@@ -165,6 +165,25 @@ class Post:
     conversation: Conversation | None = None  # the responses as the page shows them, set by the build
     fingerprint: str = ""  # digest of every field above but terms and scheduled, set by the reader
 
+    # A post from the build cache comes without its HTML (most builds show few posts' full text):
+    # `_load_html(source)`, set in its __dict__ by the reader, fetches it when first asked for.
+
+    def __getattr__(self, name: str) -> Any:
+        """Only reached for what the instance lacks: the HTML of a cached post, loaded on first use."""
+        if name == "content_html":
+            load = self.__dict__.get("_load_html")
+            if load is not None:
+                html = self.__dict__["content_html"] = load(self.source)
+                return html
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What pickling keeps: the HTML itself, never the function that loads it."""
+        state = dict(self.__dict__)
+        if state.pop("_load_html", None) is not None:
+            state["content_html"] = self.content_html
+        return state
+
     @property
     def is_note(self) -> bool:
         """True for a microblog-style post without a title."""

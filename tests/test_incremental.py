@@ -73,6 +73,8 @@ CHANGES = {
     "replace an image": lambda s: write_files(s, {"content/images/pixel.png": (s / "content/images/ada.png").read_bytes()}),
     "edit a partial kept as fragments": lambda s: write_files(s, {"templates/partials/archive-entry.html": (
         THEME / "templates/partials/archive-entry.html").read_text(encoding="utf-8").replace("<li ", "<li data-edited ", 1)}),
+    "edit the post template": lambda s: write_files(s, {"templates/post.html": (THEME / "templates/post.html").read_text(
+        encoding="utf-8").replace("{{ post.content_html | safe }}", "<div data-edited>{{ post.content_html | safe }}</div>", 1)}),
     "a response arrives": lambda s: write_files(s, {"data/responses/2023/01/post-0.json": json.dumps([
         {"id": "https://alice.example/like", "type": "like", "source": "https://alice.example/like",
          "target": "https://example.org/2023/01/post-0/", "author": {"name": "Alice", "url": "https://alice.example/"}}])}),
@@ -188,3 +190,53 @@ def test_memory_cache_starts_from_disk_keeps_to_memory_and_flushes(site: Path) -
     memory.flush()
     assert snapshot(site / ".homepost") != on_disk
     assert build(site).written == 0  # a later process picks up where the memory cache left off
+
+
+def _html_shards(site: Path) -> list[Path]:
+    return sorted((site / cache.CACHE_DIR).glob("html-*.pickle"))
+
+
+def test_only_the_html_a_build_shows_is_loaded_from_the_cache(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    looked_up: list[str] = []
+    stored = cache.BuildCache.html
+    monkeypatch.setattr(cache.BuildCache, "html", lambda self, rel, digest: looked_up.append(rel) or stored(self, rel, digest))
+    CHANGES["edit a body"](site)
+    result = build(site)
+    assert 0 < len(looked_up) < 20 < result.posts  # its neighbours' own pages, a few notes in lists
+    looked_up.clear()
+    CHANGES["edit the post template"](site)  # every post's page shows its HTML
+    build(site, jobs=2)  # the workers load what they render; this process none of it
+    assert looked_up == []
+
+
+@pytest.mark.parametrize("damage", ["missing", "damaged", "stale"])
+def test_html_missing_from_the_cache_is_rendered_again(site: Path, tmp_path: Path, damage: str) -> None:
+    shards = _html_shards(site)
+    assert shards, "no HTML was cached"
+    for shard in shards:
+        if damage == "missing":
+            shard.unlink()
+        elif damage == "damaged":
+            shard.write_bytes(b"\x80\x04 this is not a pickle")
+        else:  # HTML stored for other bytes of each file: never trusted
+            import pickle
+
+            key, entries = pickle.loads(shard.read_bytes())
+            shard.write_bytes(pickle.dumps((key, {rel: ("another digest", "<p>stale</p>") for rel in entries})))
+    CHANGES["edit the post template"](site)
+    build(site, jobs=2)
+    output = snapshot(site / "public")
+    assert output == cold(site, tmp_path, jobs=1)
+    assert not any(b"<p>stale</p>" in data for data in output.values())
+
+
+def test_a_post_read_from_the_cache_pickles_with_its_html(site: Path) -> None:
+    import pickle
+
+    from generator.build.pipeline import read_site
+    from generator.config import load_config
+
+    post = next(p for p in read_site(load_config(site), now=NOW, jobs=1).posts if p.source.endswith("post-5.md"))
+    assert "content_html" not in vars(post) and "_load_html" in vars(post)  # from the cache, its HTML not read yet
+    copy = pickle.loads(pickle.dumps(post))
+    assert "_load_html" not in vars(copy) and copy.content_html == post.content_html and "First paragraph of 5" in copy.content_html

@@ -15,7 +15,7 @@ import tempfile
 import zlib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Container, NamedTuple
 
 from generator import __version__
 from generator.digest import digest
@@ -23,7 +23,7 @@ from generator.digest import digest
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".homepost/cache"
-FORMAT = 2  # bump when the shape of what is pickled changes
+FORMAT = 3  # bump when the shape of what is pickled changes
 SHARDS = 32  # the content cache is split so that an edit re-saves one part of it, not all
 
 
@@ -145,6 +145,7 @@ class BuildCache:
     """
 
     SHARDED = ("content", "fragments", "output")
+    HTML = "html"  # each post's HTML, by content file: loaded by shard when a post's HTML is first used
 
     def __init__(self, folder: Path, output: Path, key: str):
         self.key = key  # the configuration and versions the content cache is valid for
@@ -153,6 +154,7 @@ class BuildCache:
         self.name = digest(str(output))[:16]
         self.paths = {"last-build": folder / f"last-build-{self.name}.pickle"}
         self._shards: dict[str, dict[int, dict[str, Any]]] = {}  # each sharded part as last loaded or saved
+        self._html: dict[int, dict[str, tuple[str, str]]] = {}  # HTML shards loaded: rel -> (file digest, HTML)
 
     def load(self, part: str) -> Any | None:
         """The stored `part` ("content", "fragments", "output" or "last-build"), or None."""
@@ -172,6 +174,36 @@ class BuildCache:
         else:
             save(self.paths[part], self.key, value)
 
+    def html(self, rel: str, content: str) -> str | None:
+        """The HTML stored for content file `rel` rendered from bytes of digest `content`, or None."""
+        found = self._html_shard(_shard_of(rel)).get(rel)
+        return found[1] if found is not None and found[0] == content else None
+
+    def save_html(self, new: dict[str, tuple[str, str]], keep: Container[str], write: bool = True) -> list[int]:
+        """Store the (file digest, HTML) of files rendered anew, dropping files not in `keep` from
+        each shard written again; the shards changed (on disk too unless `write` is False)."""
+        changed: dict[int, dict[str, tuple[str, str]]] = {}
+        for rel, value in new.items():
+            changed.setdefault(_shard_of(rel), {})[rel] = value
+        for index, entries in changed.items():
+            shard = {rel: value for rel, value in self._html_shard(index).items() if rel in keep}
+            shard.update(entries)
+            self._html[index] = shard
+            if write:
+                self.write_html(index)
+        return list(changed)
+
+    def write_html(self, index: int) -> None:
+        """Write one HTML shard as held."""
+        save(self._shard_path(self.HTML, index), self.key, self._html[index])
+
+    def _html_shard(self, index: int) -> dict[str, tuple[str, str]]:
+        shard = self._html.get(index)
+        if shard is None:
+            loaded = load(self._shard_path(self.HTML, index), self.key)
+            shard = self._html[index] = loaded if isinstance(loaded, dict) else {}
+        return shard
+
     def _shard_path(self, part: str, index: int) -> Path:
         return self.folder / f"{part}-{self.name}-{index:02d}.pickle"
 
@@ -188,7 +220,7 @@ class BuildCache:
     def _save_sharded(self, part: str, entries: dict[str, Any]) -> None:
         split: list[dict[str, Any]] = [{} for _ in range(SHARDS)]
         for name, entry in entries.items():
-            split[zlib.crc32(name.encode("utf-8", "surrogatepass")) % SHARDS][name] = entry
+            split[_shard_of(name)][name] = entry
         shards = self._shards.setdefault(part, {})
         for index, shard in enumerate(split):
             before = shards.get(index)
@@ -196,6 +228,10 @@ class BuildCache:
                 continue
             save(self._shard_path(part, index), self.key, shard)
             shards[index] = shard
+
+
+def _shard_of(name: str) -> int:
+    return zlib.crc32(name.encode("utf-8", "surrogatepass")) % SHARDS
 
 
 class MemoryCache(BuildCache):
@@ -208,11 +244,12 @@ class MemoryCache(BuildCache):
         self.key = ""
         self.parts: dict[str, Any] = {}
         self.disk: BuildCache | None = None
+        self._unwritten: set[int] = set()  # HTML shards changed in memory only
 
     def bind(self, disk: BuildCache) -> None:
         """Use `disk` as the starting point; forget what is held if the configuration or versions changed."""
         if disk.key != self.key or self.disk is None or disk.name != self.disk.name:
-            self.key, self.parts, self.disk = disk.key, {}, disk
+            self.key, self.parts, self.disk, self._unwritten = disk.key, {}, disk, set()
 
     def load(self, part: str) -> Any | None:
         if part not in self.parts and self.disk is not None:
@@ -222,9 +259,22 @@ class MemoryCache(BuildCache):
     def save(self, part: str, value: Any) -> None:
         self.parts[part] = value
 
+    def html(self, rel: str, content: str) -> str | None:
+        return self.disk.html(rel, content) if self.disk is not None else None
+
+    def save_html(self, new: dict[str, tuple[str, str]], keep: Container[str], write: bool = False) -> list[int]:
+        if self.disk is None:
+            return []
+        changed = self.disk.save_html(new, keep, write=False)
+        self._unwritten.update(changed)
+        return changed
+
     def flush(self) -> None:
         """Write what is held to disk, for the next process."""
         if self.disk is not None:
+            for index in sorted(self._unwritten):  # the HTML first: a post whose HTML is missing is rendered again
+                self.disk.write_html(index)
+            self._unwritten.clear()
             for part, value in self.parts.items():
                 if value is not None:
                     self.disk.save(part, value)

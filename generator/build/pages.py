@@ -107,7 +107,7 @@ def _post_page(config: Config, site: Site, index: int) -> HtmlPage:
     series = None
     for term in post.terms.get("series", [])[:1]:
         ordered = list(reversed(term.posts))
-        series = SeriesInfo(term, ordered, ordered.index(post) + 1)
+        series = SeriesInfo(term, ordered, next(n for n, p in enumerate(ordered, 1) if p is post))  # not ==: every field
     return HtmlPage(post.dest, "post.html", _own_info(post), f"content/{post.source}",
                     {"post": post, "newer": newer, "older": older, "series": series}, lastmod=post.last_modified)  # fmt: skip
 

@@ -122,7 +122,7 @@ def _build(site_dir: Path, options: BuildOptions) -> BuildResult:
 
     known = store.load("content") if options.use_cache else None
     read = ReadOptions(now=now, drafts=options.drafts, future=options.future)
-    content = read_content(config, read, cache=known, jobs=jobs, stats=stats)
+    content = read_content(config, read, cache=known, jobs=jobs, stats=stats, html=store.html)
     log.info("read %d posts, %d pages and %d other files (%d rendered, the rest cached)",
              len(content.posts), len(content.pages), len(content.static_files), content.rendered)  # fmt: skip
     site = collect_site(config, content)
@@ -161,6 +161,7 @@ def _build(site_dir: Path, options: BuildOptions) -> BuildResult:
     store.save("output", written.manifest)
     store.save("fragments", renderer.fragments.current(site.posts + site.pages))
     if content.cache_changed or known is None:
+        store.save_html(content.html, content.cache)  # before the entries whose HTML it holds
         store.save("content", content.cache)
     upcoming = [e.source.date for e in content.cache.values() if e.source.date and e.source.date > now]
     record = cache.LastBuild(signature, min(upcoming, default=None), str(output), sorted(plan.outputs), len(site.posts), len(site.pages))
@@ -180,7 +181,7 @@ def read_site(config: Config, now: dt.datetime | None = None, jobs: int = 0) -> 
     config_text = (config.root / CONFIG_NAME).read_text(encoding="utf-8")
     output = (config.root / config.build.output).resolve()
     store = cache.BuildCache(config.root / cache.CACHE_DIR, output, digest(cache.VERSIONS, config_text, config.site.url))
-    content = read_content(config, ReadOptions(now=now), cache=store.load("content"), jobs=jobs or default_jobs())
+    content = read_content(config, ReadOptions(now=now), cache=store.load("content"), jobs=jobs or default_jobs(), html=store.html)
     return collect_site(config, content)
 
 

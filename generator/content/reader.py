@@ -13,6 +13,7 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from typing import Callable
 from urllib.parse import quote, unquote, urlsplit
 
 from generator.config import Config
@@ -22,7 +23,7 @@ from generator.digest import digest, quick_digest
 from generator.content.markdown import Link, Resolver, image_size
 from generator.content.markdown_rs import markdown_engine
 from generator.content.metadata import Meta, check_meta, date_from_filename, strip_date_prefix
-from generator.content.sources import FINGERPRINTED, CachedFile, FileStat, Source, file_stat, fresh_copy
+from generator.content.sources import FINGERPRINTED, CachedFile, FileStat, Source, file_stat, fresh_copy, without_html
 from generator.errors import ContentError, HomepostError, Problem
 from generator.model import Cite, Image, Kind, Post, StaticFile
 from generator.parallel import parallel_map
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 SECTIONS: dict[str, Kind] = {"posts": "post", "pages": "page"}
 SUMMARY_LENGTH = 200
+HtmlLookup = Callable[[str, str], "str | None"]  # (content file, digest of its bytes) -> its post's stored HTML
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
@@ -55,17 +57,20 @@ class Content:
     rendered: int = 0  # how many files had to be rendered (the rest came from the cache)
     cache_changed: bool = True  # whether `cache` differs from what was given
     urls: dict[str, str] = field(default_factory=dict)  # content-relative file -> root-relative URL path
+    html: dict[str, tuple[str, str]] = field(default_factory=dict)  # rendered now: file -> (its digest, HTML)
 
 
 def read_content(config: Config, options: ReadOptions, cache: dict[str, CachedFile] | None = None,
-                 jobs: int = 1, stats: dict[str, FileStat] | None = None) -> Content:  # fmt: skip
+                 jobs: int = 1, stats: dict[str, FileStat] | None = None, html: HtmlLookup | None = None) -> Content:  # fmt: skip
     """Read every post, page and static file under the site's content folder.
 
     `cache` is what a previous build remembered: unchanged files are neither read nor rendered
-    again, unless a link they resolved now points elsewhere. `jobs` processes render Markdown.
-    `stats` may give files' (mtime, size) by path, as the caller just found them.
+    again, unless a link they resolved now points elsewhere. Their posts' HTML is kept apart:
+    `html(rel, digest)` gives it when a post's `content_html` is first used (a file whose HTML
+    is not found there is rendered again then). `jobs` processes render Markdown. `stats` may
+    give files' (mtime, size) by path, as the caller just found them.
     """
-    reader = _Reader(config, cache or {}, stats or {})
+    reader = _Reader(config, cache or {}, stats or {}, html)
     sources, static_rels = reader.discover(jobs)
     published = [s for s in sources if reader.is_published(s, options)]
     reader.plan_urls(published, static_rels)
@@ -78,7 +83,7 @@ def read_content(config: Config, options: ReadOptions, cache: dict[str, CachedFi
     pages.sort(key=lambda p: p.source)
     old = cache or {}
     changed = rendered > 0 or reader.fresh.keys() != old.keys() or any(old[k] is not v for k, v in reader.fresh.items())
-    return Content(posts, pages, reader.static_files, reader.fresh, rendered, changed, reader.urls)
+    return Content(posts, pages, reader.static_files, reader.fresh, rendered, changed, reader.urls, reader.new_html)
 
 
 def read_again(config: Config, options: ReadOptions, content: Content, rel: str) -> Post | None:
@@ -108,11 +113,14 @@ def read_again(config: Config, options: ReadOptions, content: Content, rel: str)
 
 
 class _Reader:
-    def __init__(self, config: Config, cache: dict[str, CachedFile], stats: dict[str, FileStat]):
+    def __init__(self, config: Config, cache: dict[str, CachedFile], stats: dict[str, FileStat],
+                 html: HtmlLookup | None = None):  # fmt: skip
         self.config = config
         self.cache = cache
         self.stats = stats
+        self.html = html
         self.fresh: dict[str, CachedFile] = {}
+        self.new_html: dict[str, tuple[str, str]] = {}
         self.root = config.content_dir
         self.problems: list[Problem] = []
         self.urls: dict[str, str] = {}  # content-relative file -> root-relative URL path
@@ -301,7 +309,8 @@ class _Reader:
         for source in sources:
             entry = self.fresh.get(source.rel)
             if entry is not None and entry.post is not None and self._links_hold(source, entry.links):
-                done[source.rel] = fresh_copy(entry.post)
+                post = done[source.rel] = fresh_copy(entry.post)
+                post.__dict__["_load_html"] = self._cached_html  # see Post.__getattr__
             else:
                 todo.append(source)
         for source, (post, links, problems) in zip(todo, parallel_map(self._render_recorded, todo, jobs)):
@@ -311,10 +320,23 @@ class _Reader:
             done[source.rel] = fresh_copy(post)
             entry = self.fresh.get(source.rel)
             if entry is not None:  # a new entry, never the old one changed in place: the cache saves what is new
-                self.fresh[source.rel] = replace(entry, post=post, links=links)
+                self.fresh[source.rel] = replace(entry, post=without_html(post), links=links)
+                self.new_html[source.rel] = (entry.content, post.content_html)
         posts = [done[s.rel] for s in sources if s.rel in done and s.kind == "post"]
         pages = [done[s.rel] for s in sources if s.rel in done and s.kind == "page"]
         return posts, pages, len(todo)
+
+    def _cached_html(self, rel: str) -> str:
+        """The HTML of a post that came from the cache: as stored, else rendered again."""
+        entry = self.fresh[rel]
+        html = self.html(rel, entry.content) if self.html is not None else None
+        if html is None:
+            log.debug("content/%s: its HTML is not in the cache; rendering it again", rel)
+            post, _, problems = self._render_recorded(entry.source)
+            if post is None:
+                raise ContentError(problems)
+            html = post.content_html
+        return html
 
     def _render_recorded(self, source: Source) -> tuple[Post | None, tuple, list[Problem]]:
         """Render one file, noting every URL it resolved (runs in a worker process)."""

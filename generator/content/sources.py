@@ -37,7 +37,7 @@ class CachedFile:
     stat: FileStat
     content: str  # digest of the file's bytes
     source: Source  # without its body
-    post: Post | None = None  # the rendered post, with no terms
+    post: Post | None = None  # the rendered post, with no terms and no content_html (kept apart)
     links: tuple[tuple[str, Link, FileStat | None], ...] = ()  # every URL the render resolved
 
 
@@ -49,6 +49,14 @@ def fresh_copy(post: Post) -> Post:
     duplicate = object.__new__(Post)  # copy.copy, without its generic (and slow) protocol
     duplicate.__dict__.update(post.__dict__)
     duplicate.terms = {}
+    return duplicate
+
+
+def without_html(post: Post) -> Post:
+    """A copy of a rendered post for the content cache, which keeps each post's HTML apart."""
+    duplicate = object.__new__(Post)
+    duplicate.__dict__.update(post.__dict__)
+    del duplicate.__dict__["content_html"]
     return duplicate
 
 
