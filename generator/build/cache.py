@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 CACHE_DIR = ".homepost/cache"
 FORMAT = 3  # bump when the shape of what is pickled changes
 SHARDS = 32  # the content cache is split so that an edit re-saves one part of it, not all
+HTML_SHARDS = 256  # finer: a build reads the shards of the few posts whose HTML it shows
 
 
 def _versions() -> str:
@@ -176,7 +177,7 @@ class BuildCache:
 
     def html(self, rel: str, content: str) -> str | None:
         """The HTML stored for content file `rel` rendered from bytes of digest `content`, or None."""
-        found = self._html_shard(_shard_of(rel)).get(rel)
+        found = self._html_shard(_shard_of(rel, HTML_SHARDS)).get(rel)
         return found[1] if found is not None and found[0] == content else None
 
     def save_html(self, new: dict[str, tuple[str, str]], keep: Container[str], write: bool = True) -> list[int]:
@@ -184,7 +185,7 @@ class BuildCache:
         each shard written again; the shards changed (on disk too unless `write` is False)."""
         changed: dict[int, dict[str, tuple[str, str]]] = {}
         for rel, value in new.items():
-            changed.setdefault(_shard_of(rel), {})[rel] = value
+            changed.setdefault(_shard_of(rel, HTML_SHARDS), {})[rel] = value
         for index, entries in changed.items():
             shard = {rel: value for rel, value in self._html_shard(index).items() if rel in keep}
             shard.update(entries)
@@ -195,14 +196,17 @@ class BuildCache:
 
     def write_html(self, index: int) -> None:
         """Write one HTML shard as held."""
-        save(self._shard_path(self.HTML, index), self.key, self._html[index])
+        save(self._html_path(index), self.key, self._html[index])
 
     def _html_shard(self, index: int) -> dict[str, tuple[str, str]]:
         shard = self._html.get(index)
         if shard is None:
-            loaded = load(self._shard_path(self.HTML, index), self.key)
+            loaded = load(self._html_path(index), self.key)
             shard = self._html[index] = loaded if isinstance(loaded, dict) else {}
         return shard
+
+    def _html_path(self, index: int) -> Path:
+        return self.folder / f"{self.HTML}-{self.name}-{index:03d}.pickle"
 
     def _shard_path(self, part: str, index: int) -> Path:
         return self.folder / f"{part}-{self.name}-{index:02d}.pickle"
@@ -220,7 +224,7 @@ class BuildCache:
     def _save_sharded(self, part: str, entries: dict[str, Any]) -> None:
         split: list[dict[str, Any]] = [{} for _ in range(SHARDS)]
         for name, entry in entries.items():
-            split[_shard_of(name)][name] = entry
+            split[_shard_of(name, SHARDS)][name] = entry
         shards = self._shards.setdefault(part, {})
         for index, shard in enumerate(split):
             before = shards.get(index)
@@ -230,8 +234,8 @@ class BuildCache:
             shards[index] = shard
 
 
-def _shard_of(name: str) -> int:
-    return zlib.crc32(name.encode("utf-8", "surrogatepass")) % SHARDS
+def _shard_of(name: str, shards: int) -> int:
+    return zlib.crc32(name.encode("utf-8", "surrogatepass")) % shards
 
 
 class MemoryCache(BuildCache):
