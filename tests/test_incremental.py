@@ -240,3 +240,12 @@ def test_a_post_read_from_the_cache_pickles_with_its_html(site: Path) -> None:
     assert "content_html" not in vars(post) and "_load_html" in vars(post)  # from the cache, its HTML not read yet
     copy = pickle.loads(pickle.dumps(post))
     assert "_load_html" not in vars(copy) and copy.content_html == post.content_html and "First paragraph of 5" in copy.content_html
+
+
+def test_the_cache_key_names_each_library_version_found_or_not() -> None:
+    from importlib import metadata
+
+    found = cache.installed_versions(("Jinja2", "PyYAML", "no-such-distribution"))
+    assert found == {"Jinja2": metadata.version("Jinja2"), "PyYAML": metadata.version("PyYAML")}
+    assert cache._metadata_version("no-such-distribution") == "?"
+    assert f"Jinja2={metadata.version('Jinja2')}" in cache.VERSIONS

@@ -306,6 +306,44 @@ def test_an_edit_to_a_posts_text_shows_on_its_page_before_the_whole_site_is_rebu
         assert fetch(origin(dev) + "/blog/")[2] == home.replace(quick["build"].encode(), full["build"].encode())
 
 
+def test_an_edit_saved_while_a_full_build_runs_shows_at_once_and_stays(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.build import pipeline
+
+    writing = [threading.Event(), threading.Event()]  # rebuilds 2 and 3, each held before it writes
+    release = [threading.Event(), threading.Event()]
+    write_output = pipeline.write_output
+
+    builds: list[int] = []
+
+    def held(*args: object, **kwargs: object) -> object:
+        builds.append(len(builds) + 1)
+        if builds[-1] in (2, 3):
+            writing[builds[-1] - 2].set()
+            assert release[builds[-1] - 2].wait(WAIT), "the test never released the build"
+        return write_output(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "write_output", held)
+    page = FIRST_PAGE + "index.html"
+    with DevServer(site, ServeOptions(port=0, now=NOW)) as dev:
+        stream = EventStream(origin(dev) + EVENTS_PATH)
+        stream.next("hello")
+        edit(site, FIRST, "The opening paragraph", "The first edit")
+        assert stream.next("reload")["pages"] == [page]
+        assert writing[0].wait(WAIT)  # build 2 has read the first edit and waits to write it
+        edit(site, FIRST, "The first edit", "The second edit")
+        assert stream.next("reload")["pages"] == [page]  # shown while build 2 runs
+        assert b"The second edit" in fetch(origin(dev) + FIRST_PAGE)[2]
+
+        release[0].set()  # build 2 writes the page from the first edit; it is rendered again after it
+        after_build_2 = stream.next("reload")
+        assert dev.latest is not None and dev.latest.number == 2 and page in after_build_2["pages"]
+        assert b"The second edit" in fetch(origin(dev) + FIRST_PAGE)[2]
+        assert writing[1].wait(WAIT)  # build 3, for the second edit
+        release[1].set()
+        wait_for(lambda: dev.latest is not None and dev.latest.number == 3, "build 3")
+        assert b"The second edit" in fetch(origin(dev) + FIRST_PAGE)[2]
+
+
 def test_an_edit_that_moves_a_post_waits_for_the_full_build(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     held = HeldBuilds(monkeypatch)
     with DevServer(site, ServeOptions(port=0, now=NOW)) as dev:

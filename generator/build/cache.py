@@ -70,7 +70,8 @@ def _canonical(name: str) -> str:
 
 def _metadata_version(name: str) -> str:
     """The version importlib.metadata finds (an egg-info or other install), "?" if none."""
-    
+    from importlib import metadata  # here: it costs a twentieth of a second to import
+
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
+from urllib.parse import unquote
 
 from generator.build.cache import MemoryCache
 from generator.build.quick import Snapshot, quick_render
@@ -77,6 +78,11 @@ class DevServer:
         self.latest: BuildOutcome | None = None
         self._memory = MemoryCache()
         self._snapshot: Snapshot | None = None  # what the last good build knew, for quick renders
+        self._quick_lock = threading.Lock()  # one quick render at a time, never while the snapshot changes
+        self._quick_pending: set[str] = set()
+        self._quick_busy = False
+        self._building = False
+        self._quick_during_build: set[str] = set()  # content files shown quickly while a full build ran
         self._instance = secrets.token_hex(4)  # a page from an earlier run reloads on reconnecting
         self._good_builds = 0
         self._attempts = 0
@@ -110,6 +116,7 @@ class DevServer:
                 target=self._http.serve_forever, kwargs={"poll_interval": 0.1}, name="homepost-http", daemon=True
             ),
             threading.Thread(target=self._build_loop, name="homepost-build", daemon=True),
+            threading.Thread(target=self._quick_loop, name="homepost-quick", daemon=True),
         ]
         for thread in self._threads:
             thread.start()
@@ -179,55 +186,99 @@ class DevServer:
     # --- the build loop ----------------------------------------------------------------------
 
     def request_rebuild(self, changed: str) -> None:
-        """Note a changed source; the loop builds once changes have settled for `debounce` seconds."""
+        """Note a changed source; the loops act once changes have settled for `debounce` seconds."""
         with self._wake:
             self._pending.add(changed)
+            self._quick_pending.add(changed)
             self._last_change = time.monotonic()
             self._wake.notify_all()
+
+    def _settle(self, pending: set[str]) -> tuple[str, ...] | None:
+        """Wait (holding `_wake`) for changes in `pending` and a quiet moment; take them, or None when stopping."""
+        while not pending and not self._stopping:
+            self._wake.wait()
+        while not self._stopping:  # debounce: wait for a quiet moment
+            quiet_in = self._last_change + self.options.debounce - time.monotonic()
+            if quiet_in <= 0:
+                break
+            self._wake.wait(quiet_in)
+        if self._stopping:
+            return None
+        changed = tuple(sorted(pending))
+        pending.clear()
+        return changed
 
     def _build_loop(self) -> None:
         while True:
             with self._wake:
-                while not self._pending and not self._stopping:
-                    self._wake.wait()
-                while not self._stopping:  # debounce: wait for a quiet moment
-                    quiet_in = self._last_change + self.options.debounce - time.monotonic()
-                    if quiet_in <= 0:
-                        break
-                    self._wake.wait(quiet_in)
-                if self._stopping:
+                changed = self._settle(self._pending)
+                while changed is not None and (self._quick_pending or self._quick_busy) and not self._stopping:
+                    self._wake.wait()  # an edit's quick render goes first
+                if changed is None or self._stopping:
                     return
-                changed = tuple(sorted(self._pending))
-                self._pending.clear()
+                self._building = True  # from here, quick renders are done again after this build
             # Changes made while this runs are pending again: they make exactly one more build.
-            if len(changed) == 1:
-                self._quick(changed[0])
-            self._build(changed)
+            try:
+                self._build(changed)
+            finally:
+                with self._wake:
+                    self._building = False
 
-    def _quick(self, changed: str) -> None:
+    def _quick_loop(self) -> None:
+        """Quick renders, also while a full build runs (edits saved during it show at once too)."""
+        while True:
+            with self._wake:
+                changed = self._settle(self._quick_pending)
+                if changed is None:
+                    return
+                self._quick_busy = True
+                during_build = self._building
+            try:
+                if len(changed) == 1:
+                    self._quick(changed[0], during_build)
+            finally:
+                with self._wake:
+                    self._quick_busy = False
+                    self._wake.notify_all()
+
+    def _quick(self, changed: str, during_build: bool) -> None:
         """Show an edit to one post's text at once: render its page alone, reload it where it is open.
 
-        The full build runs next all the same; see generator/build/quick.py.
+        The full build runs all the same; see generator/build/quick.py. One that is running
+        (`during_build`) may write that page from the text before the edit: it is rendered again then.
         """
-        snapshot = self._snapshot
-        if snapshot is None or self.latest is None or not self.latest.ok or self._http is None:
-            return
-        try:
-            rel = (self.root / changed).relative_to(snapshot.config.content_dir).as_posix()
-        except ValueError:
-            return  # not under content/
-        started = time.perf_counter()
-        try:
-            dest = quick_render(snapshot, rel)
-        except Exception:  # the full build that follows shows what is wrong
-            log.exception("quick render of %s failed", changed)
-            return
-        if dest is None:
-            return
-        self._good_builds += 1
-        base_path = snapshot.config.site.base_path
-        self._http.show_build(f"{self._instance}-{self._good_builds}", base_path, [base_path + dest])
+        with self._quick_lock:
+            snapshot = self._snapshot
+            if snapshot is None or self.latest is None or not self.latest.ok:
+                return
+            try:
+                rel = (self.root / changed).relative_to(snapshot.config.content_dir).as_posix()
+            except ValueError:
+                return  # not under content/
+            started = time.perf_counter()
+            dest = self._quick_render(snapshot, rel)
+            if dest is None:
+                return
+            if during_build:
+                self._quick_during_build.add(rel)
+            self._publish([_page_path(snapshot.config.site.base_path, dest)])
         log.info("%s: its page rendered alone in %.0f ms; the whole site follows", changed, (time.perf_counter() - started) * 1000)
+
+    @staticmethod
+    def _quick_render(snapshot: Snapshot, rel: str) -> str | None:
+        try:
+            return quick_render(snapshot, rel)
+        except Exception:  # the full build shows what is wrong
+            log.exception("quick render of %s failed", rel)
+            return None
+
+    def _publish(self, pages: list[str] | None, base_path: str | None = None) -> None:
+        """Serve the output as it now is, and tell open pages at `pages` (all, if None) to reload."""
+        assert self._http is not None
+        with self._wake:
+            self._good_builds += 1
+            build_id = f"{self._instance}-{self._good_builds}"
+        self._http.show_build(build_id, self._http.shown.base_path if base_path is None else base_path, pages)
 
     def _build(self, changed: tuple[str, ...]) -> BuildOutcome:
         """Build once, then publish the outcome: to open pages first, then to the reporter."""
@@ -238,13 +289,14 @@ class DevServer:
         if outcome.ok:
             result = outcome.result
             assert result is not None
-            if result.snapshot is not None:
-                self._snapshot = result.snapshot
-            unchanged = result.written == 0 and result.removed == 0
-            if not (unchanged and previous is not None and previous.ok):  # reload only for news
-                self._good_builds += 1
-                pages = reload_pages(result.changed, base_path) if previous is not None and previous.ok else None
-                self._http.show_build(f"{self._instance}-{self._good_builds}", base_path, pages)
+            with self._quick_lock:
+                if result.snapshot is not None:
+                    self._snapshot = result.snapshot
+                again = self._quick_again()
+                unchanged = result.written == 0 and result.removed == 0 and not again
+                if not (unchanged and previous is not None and previous.ok):  # reload only for news
+                    pages = reload_pages(result.changed, base_path) if previous is not None and previous.ok else None
+                    self._publish(None if pages is None else pages + [_page_path(base_path, dest) for dest in again], base_path)
             self._watch_theme()
         else:
             self._http.show_problems(list(outcome.problems), base_path)
@@ -295,6 +347,20 @@ class DevServer:
             self._watched_themes.add(folder)
             self._watcher.watch_folder(folder)
 
+    def _quick_again(self) -> list[str]:
+        """Render again the edits shown quickly while the build that just ended ran (it may have
+        written their pages from the text before them); their output paths. Under _quick_lock."""
+        done, self._quick_during_build = self._quick_during_build, set()
+        snapshot = self._snapshot
+        if snapshot is None:
+            return []
+        return [dest for rel in sorted(done) if (dest := self._quick_render(snapshot, rel)) is not None]
+
+
+def _page_path(base_path: str, dest: str) -> str:
+    """The URL path (decoded) an open page compares with its own: base path and output file."""
+    return unquote(base_path) + dest
+
 
 QUIET = (".xml", ".json", ".txt")  # feeds, sitemap, chapters, robots.txt: no page shows them
 
@@ -305,7 +371,7 @@ def reload_pages(changed: tuple[str, ...], base_path: str) -> list[str] | None:
     pages = []
     for dest in changed:
         if dest.endswith((".html", ".htm")):
-            pages.append(base_path + dest)
+            pages.append(_page_path(base_path, dest))
         elif not dest.endswith(QUIET) and not dest.rsplit("/", 1)[-1].startswith(("_", ".")):  # host rules
             return None
     return pages
