@@ -14,7 +14,6 @@ is not done here: the full build does it, as it does any other change.
 from __future__ import annotations
 
 import dataclasses
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,8 +26,6 @@ from generator.errors import HomepostError
 from generator.model import Post, Site
 from generator.render import Renderer
 from generator.state import write_atomic
-
-log = logging.getLogger(__name__)
 
 # What an edit may change for its page to be rendered alone: what shows on that page only (lists
 # show titles and summaries too; the full build that follows brings them up to date).
@@ -92,5 +89,5 @@ def _same_place(old: Post, new: Post) -> bool:
 def _record(store: BuildCache, dest: str, data: bytes) -> None:
     """Tell the manifest what the file now holds, and that it must be made again (no fingerprint)."""
     manifest = store.load("output")
-    if manifest is not None:
+    if manifest is not None and dest in manifest.files:  # replaced, never added: a build may be reading it
         manifest.files[dest] = OutputRecord(None, digest(data))
