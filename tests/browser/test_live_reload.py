@@ -39,3 +39,47 @@ def test_saving_a_post_reloads_the_open_page_with_the_change(open_tab: Opener, t
         visit.assert_no_problems()
     finally:
         server.stop()
+
+
+ABOUT = "content/pages/about.md"
+
+
+def test_only_pages_whose_file_changed_reload(open_tab: Opener, tmp_path: Path) -> None:
+    """The post's tab reloads for an edit to the post; a tab on another page reloads only for its own edit."""
+    site = tmp_path / "site"
+    write_files(site, {
+        "site.toml": SITE_TOML,
+        "content/images/ada.png": png_bytes(8, 8),
+        POST: "---\ntitle: Rain\ndate: 2026-01-01 09:00\n---\n\nIt rains all day.\n",
+        ABOUT: "---\ntitle: About\n---\n\nAbout this site.\n",
+    })  # fmt: skip
+    server = DevServer(site, ServeOptions(port=0, keepalive=0.5))
+    assert server.start().ok
+    try:
+        served = Served(site / ".homepost" / "serve", f"http://127.0.0.1:{server.port}", "https://example.org/")
+        post, about = open_tab(served), open_tab(served)
+        about.page.add_init_script("sessionStorage.loads = String(Number(sessionStorage.loads || 0) + 1)")
+        post.goto("/2026/01/rain/")
+        about.goto("/about/")
+        for tab in (post, about):
+            tab.page.wait_for_function("() => document.querySelector('script[src=\"/__homepost/client.js\"]') !== null")
+        assert about.page.evaluate("() => sessionStorage.loads") == "1"
+
+        (site / POST).write_text((site / POST).read_text(encoding="utf-8").replace("all day", "no more"), encoding="utf-8")
+        post.page.wait_for_function("() => document.querySelector('.e-content')?.textContent.includes('no more')",
+                                    timeout=WAIT_MS, polling=100)  # fmt: skip
+        deadline = WAIT_MS / 1000
+        while server.latest is None or server.latest.number < 2:  # the full build after the edit, told to every tab
+            assert (deadline := deadline - 0.05) > 0, "no full build after the edit"
+            post.page.wait_for_timeout(50)
+
+        (site / ABOUT).write_text("---\ntitle: About\n---\n\nAbout this site, edited.\n", encoding="utf-8")
+        about.page.wait_for_function("() => document.querySelector('main')?.textContent.includes('edited')",
+                                     timeout=WAIT_MS, polling=100)  # fmt: skip
+        # Loaded twice: at first and for its own edit; the post's edit and its full build left it alone
+        # (events arrive in order, so a reload for them would have come before this one).
+        assert about.page.evaluate("() => sessionStorage.loads") == "2"
+        post.assert_no_problems()
+        about.assert_no_problems()
+    finally:
+        server.stop()
