@@ -3,6 +3,8 @@ reader pressing reload."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from generator.serve import DevServer, ServeOptions
@@ -10,19 +12,29 @@ from tests.browser.conftest import WAIT_MS, Opener, Served
 from tests.helpers import SITE_TOML, png_bytes, write_files
 
 POST = "content/posts/2026-01-01-rain.md"
+ABOUT = "content/pages/about.md"
 
 
-def test_saving_a_post_reloads_the_open_page_with_the_change(open_tab: Opener, tmp_path: Path) -> None:
-    site = tmp_path / "site"
+@contextlib.contextmanager
+def serving(site: Path, extra: dict[str, str] | None = None) -> Iterator[tuple[DevServer, Served]]:
+    """A dev server on a site of one post (and `extra` files), and how the tabs reach it."""
     write_files(site, {
         "site.toml": SITE_TOML,
         "content/images/ada.png": png_bytes(8, 8),
         POST: "---\ntitle: Rain\ndate: 2026-01-01 09:00\n---\n\nIt rains all day.\n",
+        **(extra or {}),
     })  # fmt: skip
     server = DevServer(site, ServeOptions(port=0, keepalive=0.5))
     assert server.start().ok
     try:
-        served = Served(site / ".homepost" / "serve", f"http://127.0.0.1:{server.port}", "https://example.org/")
+        yield server, Served(site / ".homepost" / "serve", f"http://127.0.0.1:{server.port}", "https://example.org/")
+    finally:
+        server.stop()
+
+
+def test_saving_a_post_reloads_the_open_page_with_the_change(open_tab: Opener, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    with serving(site) as (_, served):
         visit = open_tab(served)
         visit.goto("/2026/01/rain/")
         page = visit.page
@@ -37,26 +49,12 @@ def test_saving_a_post_reloads_the_open_page_with_the_change(open_tab: Opener, t
         page.wait_for_function(f"() => !window.beforeTheEdit && {changed}", timeout=WAIT_MS, polling=100)
         assert "It rains all day." not in page.inner_text(".e-content")
         visit.assert_no_problems()
-    finally:
-        server.stop()
-
-
-ABOUT = "content/pages/about.md"
 
 
 def test_only_pages_whose_file_changed_reload(open_tab: Opener, tmp_path: Path) -> None:
     """The post's tab reloads for an edit to the post; a tab on another page reloads only for its own edit."""
     site = tmp_path / "site"
-    write_files(site, {
-        "site.toml": SITE_TOML,
-        "content/images/ada.png": png_bytes(8, 8),
-        POST: "---\ntitle: Rain\ndate: 2026-01-01 09:00\n---\n\nIt rains all day.\n",
-        ABOUT: "---\ntitle: About\n---\n\nAbout this site.\n",
-    })  # fmt: skip
-    server = DevServer(site, ServeOptions(port=0, keepalive=0.5))
-    assert server.start().ok
-    try:
-        served = Served(site / ".homepost" / "serve", f"http://127.0.0.1:{server.port}", "https://example.org/")
+    with serving(site, {ABOUT: "---\ntitle: About\n---\n\nAbout this site.\n"}) as (server, served):
         post, about = open_tab(served), open_tab(served)
         about.page.add_init_script("sessionStorage.loads = String(Number(sessionStorage.loads || 0) + 1)")
         post.goto("/2026/01/rain/")
@@ -81,5 +79,3 @@ def test_only_pages_whose_file_changed_reload(open_tab: Opener, tmp_path: Path) 
         assert about.page.evaluate("() => sessionStorage.loads") == "2"
         post.assert_no_problems()
         about.assert_no_problems()
-    finally:
-        server.stop()
