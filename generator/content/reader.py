@@ -17,22 +17,21 @@ from typing import Callable
 from urllib.parse import quote, unquote, urlsplit
 
 from generator.config import Config
-from generator.content.episodes import EPISODE_KEYS, read_episode
 from generator.content.frontmatter import split
-from generator.digest import digest, quick_digest
-from generator.content.markdown import Link, Resolver, image_size
+from generator.content.markdown import Link
 from generator.content.markdown_rs import markdown_engine
 from generator.content.metadata import Meta, check_meta, date_from_filename, strip_date_prefix
-from generator.content.sources import FINGERPRINTED, CachedFile, FileStat, Source, file_stat, fresh_copy, without_html
+from generator.content.posts import render_post
+from generator.content.sources import CachedFile, FileStat, Source, file_stat, fresh_copy, without_html
+from generator.digest import digest
 from generator.errors import ContentError, HomepostError, Problem
-from generator.model import Cite, Image, Kind, Post, StaticFile
+from generator.model import Kind, Post, StaticFile
 from generator.parallel import parallel_map
-from generator.text import count_words, html_to_text, minutes_to_read, slugify, truncate
+from generator.text import slugify
 
 log = logging.getLogger(__name__)
 
 SECTIONS: dict[str, Kind] = {"posts": "post", "pages": "page"}
-SUMMARY_LENGTH = 200
 HtmlLookup = Callable[[str, str], "str | None"]  # (content file, digest of its bytes) -> its post's stored HTML
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
@@ -352,7 +351,8 @@ class _Reader:
         try:
             if source.meta is None or source.body is None:  # from the cache: the file as it is now
                 source = self._reread(source)
-            return self._render(source, source.body, resolve), tuple(links), []
+            post = render_post(self.config, self.markdown, source, self.urls[source.rel], resolve)
+            return post, tuple(links), []
         except HomepostError as exc:
             return None, (), exc.problems
 
@@ -376,63 +376,6 @@ class _Reader:
         if source is None or problems:
             raise HomepostError(problems or [Problem(f"content/{cached.rel}", "could not be read again")])
         return source
-
-    def _render(self, source: Source, body: str, resolve: Resolver) -> Post:
-        meta, config = source.meta, self.config
-        assert meta is not None
-        rendered = self.markdown.render(body, doc_id=source.slug.replace("/", "-"), resolve=resolve)
-        text = html_to_text(rendered.html)
-        if meta.summary:
-            summary_html = f"<p>{self.markdown.render_inline(meta.summary, resolve)}</p>"
-            summary_text = html_to_text(summary_html)
-        else:
-            summary_html = rendered.summary_html
-            summary_text = truncate(html_to_text(summary_html), SUMMARY_LENGTH)
-        words, cjk = count_words(text)
-        path = self.urls[source.rel]
-        image = None
-        if meta.image is not None:
-            link = resolve(meta.image.src)
-            size = image_size(link.file)
-            image = Image(link.url, config.absolute(link.url), meta.image.alt, *size)
-        date = meta.date
-        episode = read_episode(config, meta.extra, f"content/{source.rel}", source.rel, meta.lines.get, resolve,
-                               chapters_dest=source.site_path.lstrip("/") + "chapters.json")  # fmt: skip
-        if episode is not None and image is not None:
-            episode.image = image
-        post = Post(
-            source=source.rel,
-            kind=source.kind,
-            title=meta.title,
-            slug=source.slug,
-            date=date,
-            updated=meta.updated,
-            content_html=rendered.html,
-            summary_html=summary_html,
-            summary_text=summary_text,
-            path=path,
-            url=config.site.origin + path,
-            dest=source.site_path.lstrip("/") + "index.html",
-            uid=meta.uid or _tag_uri(config.site.host, date, source.rel),
-            lang=meta.lang,
-            draft=meta.draft,
-            aliases=meta.aliases,
-            image=image,
-            reading_time=minutes_to_read(words, cjk),
-            word_count=words + cjk,
-            taxonomy_names=meta.taxonomies,
-            extra={k: v for k, v in meta.extra.items() if k not in EPISODE_KEYS},
-            episode=episode,
-            cites=tuple(Cite(kind, url) for kind, url in meta.cites),
-            syndicate=meta.syndicate,
-            syndication=meta.syndication,
-            content_warning=meta.content_warning,
-            menu=meta.menu,
-            weight=meta.weight,
-            bundle_dir=source.bundle_dir,
-        )
-        post.fingerprint = quick_digest(*[getattr(post, name) for name in FINGERPRINTED])
-        return post
 
     def _resolver(self, source: Source):
         """How URLs written in this file become published URLs."""
@@ -463,9 +406,3 @@ class _Reader:
 def _external(url: str) -> bool:
     """True for a URL left as written: empty, a fragment or query of the page itself, or one with a scheme or host."""
     return not url or url.startswith(("#", "//", "?")) or _SCHEME.match(url) is not None
-
-
-def _tag_uri(host: str, date: dt.datetime | None, rel: str) -> str:
-    """A tag: URI (RFC 4151) that survives changes of title and slug."""
-    day = date.strftime("%Y-%m-%d") if date else "2000-01-01"
-    return f"tag:{host},{day}:{quote(rel.removesuffix('.md'))}"
