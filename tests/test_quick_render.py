@@ -135,3 +135,14 @@ def test_open_pages_reload_only_where_their_file_changed() -> None:
     assert reload_pages(changed, "/blog/") == ["/blog/2026/01/x/index.html", "/blog/tags/a/index.html"]
     assert reload_pages(("index.html", "assets/style.css"), "/") is None  # what every page uses: all reload
     assert reload_pages((), "/") == []
+
+
+def test_a_bundle_post_in_chinese_is_rendered_alone_with_its_pictures(preview: Preview, tmp_path: Path) -> None:
+    rel = "posts/2026-03-05-中文标题/index.md"
+    preview.edit(rel, "第一段文字。", "改过的第一段。")
+    dest = quick_render(preview.snapshot, rel)
+    assert dest is not None and dest.endswith("/index.html")
+    page = preview.page(dest).decode()
+    assert "改过的第一段。" in page and 'src="/2026/03/' in page and "photo.png" in page
+    preview.build()
+    assert snapshot(preview.root / "public") == cold_output(preview.root, tmp_path)
