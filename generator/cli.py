@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from generator import __version__
+from generator.build.cache import SERVE_OUTPUT
 from generator.build.pipeline import BuildOptions, BuildResult, build_site
 from generator.config import load_config
 from generator.commands.common import build_time, fail, plural, site_dir, site_option
@@ -26,8 +27,6 @@ from generator.scaffold import init_site, new_content
 
 if TYPE_CHECKING:
     from generator.serve import BuildOutcome
-
-SERVE_OUTPUT = ".homepost/serve"  # generator.serve.SERVE_OUTPUT, without loading the dev server for every command
 
 
 class _Formatter(logging.Formatter):

@@ -23,6 +23,7 @@ from generator.digest import digest
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".homepost/cache"
+SERVE_OUTPUT = ".homepost/serve"  # where `homepost serve` builds (kept here, light to import, for the CLI's help)
 FORMAT = 3  # bump when the shape of what is pickled changes
 SHARDS = 32  # the content cache is split so that an edit re-saves one part of it, not all
 HTML_SHARDS = 256  # finer: a build reads the shards of the few posts whose HTML it shows

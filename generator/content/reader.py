@@ -44,6 +44,10 @@ class ReadOptions:
     drafts: bool = False
     future: bool = False
 
+    def is_future(self, date: dt.datetime | None) -> bool:
+        """True for a date after `now`: a post so dated is scheduled."""
+        return date is not None and date > self.now
+
 
 @dataclass(frozen=True)
 class Content:
@@ -75,7 +79,7 @@ def read_content(config: Config, options: ReadOptions, cache: dict[str, CachedFi
     reader.plan_urls(published, static_rels)
     posts, pages, rendered = reader.render_all(published, jobs)
     for post in posts:
-        post.scheduled = post.date is not None and post.date > options.now
+        post.scheduled = options.is_future(post.date)
     if reader.problems:
         raise ContentError(reader.problems)
     posts.sort(key=lambda p: (p.date, p.source), reverse=True)
@@ -107,7 +111,7 @@ def read_again(config: Config, options: ReadOptions, content: Content, rel: str)
         return None
     if post is None or problems or reader.problems:
         return None
-    post.scheduled = post.date is not None and post.date > options.now
+    post.scheduled = options.is_future(post.date)
     return post
 
 
@@ -278,7 +282,7 @@ class _Reader:
             log.debug("skipping draft %s", source.rel)
             return False
         date = source.date
-        if source.kind == "post" and date is not None and date > options.now and not options.future:
+        if source.kind == "post" and options.is_future(date) and not options.future:
             log.info("scheduled for %s: %s", date.isoformat(), source.rel)
             return False
         return True

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Self
 from urllib.parse import unquote
 
-from generator.build.cache import MemoryCache
+from generator.build.cache import SERVE_OUTPUT, MemoryCache
 from generator.build.quick import Snapshot, quick_render
 from generator.build.pipeline import BuildOptions, BuildResult, build_site
 from generator.config import load_config
@@ -29,7 +29,6 @@ from generator.serve.web import SiteServer
 
 log = logging.getLogger(__name__)
 
-SERVE_OUTPUT = ".homepost/serve"
 WILDCARD_HOSTS = {"", "0.0.0.0", "::"}
 
 
