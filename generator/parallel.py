@@ -36,6 +36,18 @@ def _call_chunk(bounds: tuple[int, int]) -> list:
     return [_call(index) for index in range(*bounds)]
 
 
+def _chunks(count: int, jobs: int, smallest: int = 8) -> list[tuple[int, int]]:
+    """(start, stop) of batches that shrink as the work runs out ("guided" scheduling): few
+    batches to send and collect, yet no process is left with a long last batch while the others
+    wait (the last items are often the slow ones: feeds, long lists)."""
+    chunks, start = [], 0
+    while start < count:
+        size = max(smallest, (count - start) // (jobs * 3))
+        chunks.append((start, min(start + size, count)))
+        start += size
+    return chunks
+
+
 def parallel_map(
     func: Callable[[T], R], items: Sequence[T], jobs: int, on_done: Callable[[int], None] | None = None,
     before_fork: Callable[[], None] | None = None,
@@ -54,8 +66,7 @@ def parallel_map(
             if on_done is not None:
                 on_done(1)
         return results
-    size = max(8, len(items) // (jobs * 8))
-    chunks = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
+    chunks = _chunks(len(items), jobs)
     if before_fork is not None:
         before_fork()
     _TASK = (func, items)

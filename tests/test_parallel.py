@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator.build.pipeline import BuildOptions, build_site
-from generator.parallel import MIN_ITEMS, parallel_map
+from generator.parallel import MIN_ITEMS, _chunks, parallel_map
 from tests.helpers import NOW, SITE_TOML, write_files
 
 PREPARED: list[int] = []
@@ -29,6 +29,17 @@ def test_before_fork_runs_once_in_the_parent_and_every_worker_inherits_it() -> N
     assert PREPARED == [os.getpid()]
     workers = {pid for pid, _ in results}
     assert os.getpid() not in workers and all(seen == (os.getpid(),) for _, seen in results)
+
+
+@pytest.mark.parametrize("count", [MIN_ITEMS, 100, 1_001, 14_726])
+@pytest.mark.parametrize("jobs", [2, 3, 8])
+def test_batches_cover_every_item_once_in_order_and_shrink_towards_the_end(count: int, jobs: int) -> None:
+    chunks = _chunks(count, jobs)
+    assert chunks[0][0] == 0 and chunks[-1][1] == count
+    assert all(stop == start for (_, stop), (start, _) in zip(chunks, chunks[1:]))  # contiguous: each item once
+    sizes = [stop - start for start, stop in chunks]
+    assert sizes == sorted(sizes, reverse=True) and sizes[-1] <= 8  # no long last batch for one process alone
+    assert len(chunks) <= 4 * jobs * max(1, count.bit_length())  # still few batches to send and collect
 
 
 def test_before_fork_is_not_called_when_the_work_stays_in_this_process() -> None:
