@@ -7,9 +7,15 @@ fork would cost more than it saves.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import multiprocessing
 import os
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Callable, Sequence, TypeVar
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -80,3 +86,47 @@ def parallel_map(
             return results
     finally:
         _TASK = None
+
+
+@dataclass
+class Meanwhile:
+    """How work done beside the caller went: `ok` is known once the `meanwhile` block has ended."""
+
+    ok: bool = True
+
+
+@contextlib.contextmanager
+def meanwhile(func: Callable[[], None], jobs: int) -> Iterator[Meanwhile]:
+    """Run `func()` in a forked process while the block runs, and wait for it when the block ends.
+
+    With `jobs` <= 1 (or no fork) it runs here first. The process sees this one's objects as they
+    were when the block began, and changes made there stay there: use it for work that only writes
+    files (saving a cache). An error in it is logged and makes `ok` False; it never stops the caller.
+    """
+    done = Meanwhile()
+    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        done.ok = _attempt(func)
+        yield done
+        return
+    pid = os.fork()
+    if pid == 0:  # the forked process: do the work, then leave without running the caller's cleanup
+        code = 1
+        try:
+            code = 0 if _attempt(func) else 1
+        finally:  # whatever happens (even an interrupt), never go on as the caller
+            os._exit(code)
+    try:
+        yield done
+    finally:
+        _, status = os.waitpid(pid, 0)
+        done.ok = os.waitstatus_to_exitcode(status) == 0
+
+
+def _attempt(func: Callable[[], None]) -> bool:
+    try:
+        func()
+        return True
+    except Exception as exc:  # noqa: BLE001 - reported; the caller decides what it costs
+        log.warning("background work failed: %s", exc)
+        log.debug("background work failed", exc_info=True)
+        return False

@@ -6,7 +6,7 @@ import html
 import math
 import re
 import unicodedata
-from itertools import islice
+from itertools import filterfalse, islice
 
 import regex
 from anyascii import anyascii
@@ -44,8 +44,12 @@ def slugify(text: str, transliterate: bool = False) -> str:
 
 def count_words(text: str) -> tuple[int, int]:
     """Count (Latin-style words, CJK characters) in plain text."""
-    latin, cjk = _CJK_CHAR.subn(" ", text)
-    return _LATIN_WORD.subn("", latin)[1], cjk  # counted, not collected
+    latin, cjk = _CJK_CHAR.subn(" ", text) if not text.isascii() else (text, 0)
+    # A word never spans whitespace, and a run of letters and digits alone is exactly one word
+    # (`[^\W_]` is `str.isalnum`): only the other runs ("it's", "well-known,") need the pattern.
+    runs = latin.split()
+    others = list(filterfalse(str.isalnum, runs))
+    return len(runs) - len(others) + _LATIN_WORD.subn("", " ".join(others))[1], cjk  # counted, not collected
 
 
 def reading_time(text: str) -> int:

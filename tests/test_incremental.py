@@ -209,6 +209,22 @@ def test_only_the_html_a_build_shows_is_loaded_from_the_cache(site: Path, monkey
     assert looked_up == []
 
 
+def test_a_content_cache_that_cannot_be_saved_only_costs_the_next_build_time(site: Path, tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch,
+                                                                              caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+    shutil.rmtree(site / ".homepost")
+    with monkeypatch.context() as patch:  # saved by a forked process (many files were read): it fails there
+        patch.setattr(cache.BuildCache, "save_html", lambda *args, **kwargs: (_ for _ in ()).throw(OSError("disk full")))
+        first = build(site, jobs=2)
+    assert first.rendered > POSTS and "content cache could not be saved" in caplog.text
+    assert snapshot(site / "public") == cold(site, tmp_path, jobs=1)
+    CHANGES["edit a body"](site)
+    assert build(site, jobs=2).rendered == first.rendered  # nothing was kept: every file is read again
+    CHANGES["edit a title"](site)
+    assert build(site, jobs=2).rendered == 1  # kept this time
+    assert snapshot(site / "public") == cold(site, tmp_path, jobs=1)
+
+
 @pytest.mark.parametrize("damage", ["missing", "damaged", "stale"])
 def test_html_missing_from_the_cache_is_rendered_again(site: Path, tmp_path: Path, damage: str) -> None:
     shards = _html_shards(site)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator.build.pipeline import BuildOptions, build_site
-from generator.parallel import MIN_ITEMS, _chunks, parallel_map
+from generator.parallel import MIN_ITEMS, _chunks, meanwhile, parallel_map
 from tests.helpers import NOW, SITE_TOML, write_files
 
 PREPARED: list[int] = []
@@ -55,3 +55,36 @@ def test_a_broken_template_no_page_uses_does_not_break_a_parallel_build(tmp_path
     write_files(tmp_path, {"site.toml": SITE_TOML, **posts, "templates/unused.html": "{% if %}"})
     result = build_site(tmp_path, BuildOptions(now=NOW, jobs=jobs))
     assert result.posts == 80 and (tmp_path / "public/index.html").is_file()
+
+
+def _write_pid(path: Path) -> None:
+    path.write_text(str(os.getpid()))
+
+
+def _fail() -> None:
+    raise OSError("disk full")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_meanwhile_work_is_done_when_the_block_ends_in_another_process_when_jobs_allow(tmp_path: Path, jobs: int) -> None:
+    done = tmp_path / "done"
+    with meanwhile(lambda: _write_pid(done), jobs) as work:
+        pass
+    assert work.ok and done.is_file()
+    assert (int(done.read_text()) == os.getpid()) == (jobs == 1)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_meanwhile_work_that_fails_is_logged_and_never_stops_the_caller(jobs: int, caplog: pytest.LogCaptureFixture) -> None:
+    with meanwhile(_fail, jobs) as work:
+        reached = True
+    assert reached and not work.ok
+    if jobs == 1:  # the other process logs to its own stderr
+        assert "background work failed" in caplog.text and "disk full" in caplog.text
+
+
+def test_meanwhile_waits_for_the_work_even_when_the_block_fails(tmp_path: Path) -> None:
+    done = tmp_path / "done"
+    with pytest.raises(RuntimeError), meanwhile(lambda: (os.sched_yield(), _write_pid(done)), 2):
+        raise RuntimeError("the build failed")
+    assert done.is_file()  # reaped, not left running: nothing writes after the caller has moved on

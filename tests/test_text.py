@@ -124,6 +124,23 @@ def test_count_words_counts_latin_words_and_cjk_characters_separately(text, coun
     assert count_words(text) == counts
 
 
+def test_count_words_agrees_with_its_defining_pattern_on_random_text():
+    """Words are runs of letters and digits joined by apostrophes: the quick count must say the
+    same as counting the pattern's matches, whatever the mix of scripts, marks and spaces."""
+    import random
+    import re
+
+    from generator.text import _CJK_CHAR, _LATIN_WORD
+
+    pool = list("abcXYZ019_'’-.,;é") + ["e\u0301", "ß", "Ω", "١", "你", "ー", "가", " ", "\t", "\n", "\xa0", "\u3000", "\x1c", "—", "（"]
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randrange(0, 40)))
+        latin, cjk = _CJK_CHAR.subn(" ", text)
+        assert count_words(text) == (len(_LATIN_WORD.findall(latin)), cjk), repr(text)
+    assert re.fullmatch(_LATIN_WORD, "it's") and count_words("well-known, it's 3.14") == (5, 0)
+
+
 def test_count_words_katakana_long_vowel_mark_is_not_a_latin_word():
     words, cjk = count_words("コーヒーとラーメン")
     assert words == 0

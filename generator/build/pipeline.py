@@ -26,7 +26,7 @@ from generator.build.writer import OutputPlan, Progress, check_output_dir, write
 from generator.config import CONFIG_NAME, Config, load_config
 from generator.content.episodes import chapters_json
 from generator.content.markdown import highlight_css
-from generator.content.reader import ReadOptions, read_content
+from generator.content.reader import Content, ReadOptions, read_content
 from generator.digest import digest, quick_digest
 from generator.errors import BuildError
 from generator.feeds import FEED_FILES
@@ -38,7 +38,7 @@ from generator.model import Response, Site
 from generator.responses import load_responses
 from generator.syndication.outbox import Outbox
 from generator.webmention.sent import SentState
-from generator.parallel import default_jobs
+from generator.parallel import MIN_ITEMS, default_jobs, meanwhile
 from generator.render import Renderer, theme_dir
 
 log = logging.getLogger(__name__)
@@ -125,44 +125,48 @@ def _build(site_dir: Path, options: BuildOptions) -> BuildResult:
     content = read_content(config, read, cache=known, jobs=jobs, stats=stats, html=store.html)
     log.info("read %d posts, %d pages and %d other files (%d rendered, the rest cached)",
              len(content.posts), len(content.pages), len(content.static_files), content.rendered)  # fmt: skip
-    site = collect_site(config, content)
-    attach_responses(config, site, load_responses(config))
-    attach_copies(site, Outbox.load(config.data_dir), public_url=public_url, url=config.site.url)
-    findings = check_podcasts(config, site)
-    for warning in findings.warnings:
-        log.warning("%s", warning)
-    if findings.errors:
-        raise BuildError(findings.errors)
-    renderer = Renderer(config, site, bytecode_dir=config.root / cache.CACHE_DIR / "templates")
-    pages = plan_pages(config, site, gone)
-    tombstones = {page.dest for page in pages if page.info.kind == "gone"}
-    gone = tuple(rel for rel in gone if dest_of(rel) in tombstones)  # not those published again
-    fingerprints = Fingerprints(site_inputs(config_text, config.site.url, renderer.template_dirs, renderer.theme, site))
-    renderer.fragments = FragmentStore(store.load("fragments") if options.use_cache else None, fingerprints.in_site)
+    # The content cache is final now: another process saves it while this one plans and writes (not
+    # the dev server's, which lives in this process, nor a few files, saved sooner here than forked).
+    save = functools.partial(_save_content, store, content) if content.cache_changed or known is None else _nothing
+    aside = options.memory is None and content.rendered >= MIN_ITEMS
+    with meanwhile(save, jobs if aside else 1) as saving:
+        site = collect_site(config, content)
+        attach_responses(config, site, load_responses(config))
+        attach_copies(site, Outbox.load(config.data_dir), public_url=public_url, url=config.site.url)
+        findings = check_podcasts(config, site)
+        for warning in findings.warnings:
+            log.warning("%s", warning)
+        if findings.errors:
+            raise BuildError(findings.errors)
+        renderer = Renderer(config, site, bytecode_dir=config.root / cache.CACHE_DIR / "templates")
+        pages = plan_pages(config, site, gone)
+        tombstones = {page.dest for page in pages if page.info.kind == "gone"}
+        gone = tuple(rel for rel in gone if dest_of(rel) in tombstones)  # not those published again
+        fingerprints = Fingerprints(site_inputs(config_text, config.site.url, renderer.template_dirs, renderer.theme, site))
+        renderer.fragments = FragmentStore(store.load("fragments") if options.use_cache else None, fingerprints.in_site)
 
-    plan = OutputPlan()
-    plan_static_files(plan, config, renderer, site)
-    plan_pages_output(plan, renderer, pages, fingerprints)
-    plan_feeds(plan, config, site, now, fingerprints)
-    plan_podcasts(plan, config, site, fingerprints)
-    plan.add_bytes("sitemap.xml", sitemap_xml(sitemap_entries(pages)), "sitemap")
-    for name, data in host_files(config, gone).items():
-        plan.add_bytes(name, data, "host rules (deleted posts, Webmention Link header)", weak=True)
-    plan.add_bytes("robots.txt", robots_txt(config.abs_url("sitemap.xml")), "robots.txt")
-    if plan.problems:
-        raise BuildError(plan.problems)
+        plan = OutputPlan()
+        plan_static_files(plan, config, renderer, site)
+        plan_pages_output(plan, renderer, pages, fingerprints)
+        plan_feeds(plan, config, site, now, fingerprints)
+        plan_podcasts(plan, config, site, fingerprints)
+        plan.add_bytes("sitemap.xml", sitemap_xml(sitemap_entries(pages)), "sitemap")
+        for name, data in host_files(config, gone).items():
+            plan.add_bytes(name, data, "host rules (deleted posts, Webmention Link header)", weak=True)
+        plan.add_bytes("robots.txt", robots_txt(config.abs_url("sitemap.xml")), "robots.txt")
+        if plan.problems:
+            raise BuildError(plan.problems)
 
-    previous = store.load("output") if options.use_cache else None
-    written = write_output(output, plan, previous, jobs=jobs, progress=options.progress, harvest=renderer.fragments.take_new,
-                           before_fork=renderer.preload)  # fmt: skip
+        previous = store.load("output") if options.use_cache else None
+        written = write_output(output, plan, previous, jobs=jobs, progress=options.progress, harvest=renderer.fragments.take_new,
+                               before_fork=renderer.preload)  # fmt: skip
     for fragments in written.harvested:
         renderer.fragments.absorb(fragments)
     log.info("made %d files, wrote %d changed, removed %d", len(written.made), len(written.written), len(written.removed))
     store.save("output", written.manifest)
     store.save("fragments", renderer.fragments.current(site.posts + site.pages))
-    if content.cache_changed or known is None:
-        store.save_html(content.html, content.cache)  # before the entries whose HTML it holds
-        store.save("content", content.cache)
+    if not saving.ok:
+        log.warning("the content cache could not be saved: the next build reads every file again")
     upcoming = [e.source.date for e in content.cache.values() if e.source.date and e.source.date > now]
     record = cache.LastBuild(signature, min(upcoming, default=None), str(output), sorted(plan.outputs), len(site.posts), len(site.pages))
     store.save("last-build", record)
@@ -170,6 +174,15 @@ def _build(site_dir: Path, options: BuildOptions) -> BuildResult:
     return BuildResult(output, len(site.posts), len(site.pages), len(plan), len(written.written), len(written.removed),
                        content.rendered, time.perf_counter() - started, written.made,
                        written.written + written.removed, snapshot)  # fmt: skip
+
+
+def _save_content(store: cache.BuildCache, content: Content) -> None:
+    store.save_html(content.html, content.cache)  # before the entries whose HTML it holds
+    store.save("content", content.cache)
+
+
+def _nothing() -> None:
+    pass
 
 
 def read_site(config: Config, now: dt.datetime | None = None, jobs: int = 0) -> Site:
