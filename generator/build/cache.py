@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 CACHE_DIR = ".homepost/cache"
 SERVE_OUTPUT = ".homepost/serve"  # where `homepost serve` builds (kept here, light to import, for the CLI's help)
-FORMAT = 3  # bump when the shape of what is pickled changes
+FORMAT = 4  # bump when the shape of what is pickled changes
 SHARDS = 32  # the content cache is split so that an edit re-saves one part of it, not all
 HTML_SHARDS = 256  # finer: a build reads the shards of the few posts whose HTML it shows
 
@@ -114,7 +114,7 @@ def save(path: Path, key: str, value: Any) -> None:
 class OutputRecord(NamedTuple):
     """What one output file was made from, and what it contains (a tuple: quick to unpickle)."""
 
-    fingerprint: object  # a digest, or the tuple of digests a page is made from
+    fingerprint: object  # a digest of what the file is made from (None: make it again next time)
     content: str  # digest of the bytes written
 
 

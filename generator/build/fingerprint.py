@@ -9,7 +9,7 @@ body therefore changes the fingerprints of exactly the pages that show that post
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -19,62 +19,74 @@ from generator.model import Paginator, Post, Site, Taxonomy, Term
 
 
 class Fingerprints:
-    """Digests of posts and template values, each post digested once per build."""
+    """Digests of posts and template values, each post encoded once per build.
+
+    Values are encoded as bytes that say their kind and length before their content, so that
+    no two different lists of values give the same bytes; a page's fingerprint is a digest of
+    its values' bytes.
+    """
 
     def __init__(self, site_inputs: str):
         self.site_inputs = site_inputs
-        self._memo: dict[Any, Any] = {}  # id of a post, term or taxonomy -> its digest
+        self._memo: dict[Any, Any] = {}  # id of a post, term or taxonomy -> its bytes
 
-    def page(self, template: str, info: Any, context: dict[str, Any]) -> tuple[Any, ...]:
-        """The fingerprint of one rendered page: the digests it is made from, as a tuple.
+    def page(self, template: str, info: Any, context: dict[str, Any]) -> str:
+        """The fingerprint of one rendered page: a digest of what it is made from.
 
-        A tuple of (mostly shared) strings is compared as quickly as one digest, and is much
-        quicker to make than hashing it again for each of thousands of pages.
+        One short digest rather than the parts themselves: hashing the parts (a kilobyte or
+        two a page) costs less than keeping, loading and saving them in the output manifest.
         """
-        parts: list[Any] = [self.site_inputs, template, *vars(info).values()]  # plain values, compared as they are
-        for key in sorted(context):
-            parts += (key, self.value(context[key]))
-        return tuple(parts)
+        plain = repr(tuple(vars(info).values())).encode("utf-8", "surrogatepass")  # strings, numbers, dicts
+        parts = [self._names(template, *sorted(context)), b"r%d:%s" % (len(plain), plain)]
+        parts += [self.value(context[key]) for key in sorted(context)]
+        return hashlib.blake2b(b"".join(parts), digest_size=16).hexdigest()
 
-    def post(self, post: Post) -> str:
-        """What stands for every field of a post that a template or feed could show.
+    def _names(self, *names: str) -> bytes:
+        """The site's inputs, a template's name and the names of its values, encoded once."""
+        known = self._memo.get(names)
+        if known is None:
+            known = self._memo[names] = self.value((self.site_inputs, *names))
+        return known
 
-        One string (each part with its length in front, so that no two lists of parts make the
-        same string): quicker to keep, load and compare in thousands of page fingerprints than a
-        tuple, and quicker to make than a hash.
-        """
+    def post(self, post: Post) -> bytes:
+        """What stands for every field of a post that a template or feed could show."""
         known = self._memo.get(id(post))
         if known is None:
             terms = [self._term_place(term) for terms in post.terms.values() for term in terms]
             conversation = quick_digest(repr(post.conversation)) if post.conversation is not None else ""
             parts = [post.fingerprint, "scheduled" if post.scheduled else "", conversation,
                      str(len(post.syndication)), *post.syndication, *terms]  # fmt: skip
-            known = self._memo[id(post)] = "".join([f"{len(part)}:{part}" for part in parts])
+            data = "".join([f"{len(part)}:{part}" for part in parts]).encode("utf-8", "surrogatepass")
+            known = self._memo[id(post)] = b"p%d:%s" % (len(data), data)
         return known
 
-    def in_site(self, post: Post) -> tuple[str, str]:
+    def in_site(self, post: Post) -> tuple[str, bytes]:
         """A post's digests together with the site-wide inputs: the stamp of its kept fragments."""
         return (self.site_inputs, self.post(post))
 
-    def value(self, value: Any) -> Any:
-        """A digest of one value given to a template (a tuple of digests for a list)."""
+    def value(self, value: Any) -> bytes:
+        """The bytes that stand for one value given to a template."""
         kind = type(value)
         if kind is Post:
             return self.post(value)
+        if kind is str:
+            data = value.encode("utf-8", "surrogatepass")
+            return b"s%d:%s" % (len(data), data)
         if kind is list or kind is tuple:
-            return tuple([self.value(v) for v in value])
+            return b"l%d:%s" % (len(value), b"".join([self.value(v) for v in value]))
+        if value is None:
+            return b"n"
         if kind is Term or kind is Taxonomy:
             known = self._memo.get(id(value))
             if known is None:
-                known = self._memo[id(value)] = _term_or_taxonomy(value)
+                known = self._memo[id(value)] = self.value(_term_or_taxonomy(value))
             return known
-        if value is None or kind in (str, int, float, bool, dt.datetime):
-            return value
         if kind is Paginator:
-            return (value.number, value.count, value.base_path)
-        if dataclasses.is_dataclass(value):
-            return (kind.__name__, *(self.value(getattr(value, f.name)) for f in dataclasses.fields(value)))
-        return repr(value)
+            return self.value((value.number, value.count, value.base_path))
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return self.value((kind.__name__, *(getattr(value, f.name) for f in dataclasses.fields(value))))
+        data = repr(value).encode("utf-8", "surrogatepass")  # numbers, dates, dicts: their repr says it all
+        return b"r%d:%s" % (len(data), data)
 
     def _term_place(self, term: Term) -> str:
         """A term as a post shows it: its name and place (not its posts, whose number changes)."""

@@ -33,7 +33,7 @@ class Output:
 
     dest: str
     origin: str  # who asked for it, for messages
-    fingerprint: object = ""  # compared with the last build's: a digest, or a tuple of digests
+    fingerprint: object = ""  # a digest, compared with the last build's
     make: Callable[[], bytes] | None = None  # generated content
     source: Path | None = None  # or a file copied as it is
 
