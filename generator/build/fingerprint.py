@@ -19,16 +19,16 @@ from generator.model import Paginator, Post, Site, Taxonomy, Term
 
 
 class Fingerprints:
-    """Digests of posts and template values, each post encoded once per build.
+    """Digests of posts and template values, each post described once per build.
 
-    Values are encoded as bytes that say their kind and length before their content, so that
-    no two different lists of values give the same bytes; a page's fingerprint is a digest of
-    its values' bytes.
+    Values are written out as text that says each value's kind and length before its content
+    (a post, by a digest of its fields), so that no two different lists of values give the same
+    text; a page's fingerprint is a digest of its values' text.
     """
 
     def __init__(self, site_inputs: str):
         self.site_inputs = site_inputs
-        self._memo: dict[Any, Any] = {}  # id of a post, term or taxonomy -> its bytes
+        self._memo: dict[Any, Any] = {}  # id of a post, term or taxonomy -> its text
 
     def page(self, template: str, info: Any, context: dict[str, Any]) -> str:
         """The fingerprint of one rendered page: a digest of what it is made from.
@@ -36,57 +36,56 @@ class Fingerprints:
         One short digest rather than the parts themselves: hashing the parts (a kilobyte or
         two a page) costs less than keeping, loading and saving them in the output manifest.
         """
-        plain = repr(tuple(vars(info).values())).encode("utf-8", "surrogatepass")  # strings, numbers, dicts
-        parts = [self._names(template, *sorted(context)), b"r%d:%s" % (len(plain), plain)]
-        parts += [self.value(context[key]) for key in sorted(context)]
-        return hashlib.blake2b(b"".join(parts), digest_size=16).hexdigest()
+        names = sorted(context)
+        plain = repr(tuple(vars(info).values()))  # strings, numbers, dicts and the like: their repr says it all
+        text = "".join([self._names(template, *names), f"r{len(plain)}:", plain, *[self.value(context[key]) for key in names]])
+        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
-    def _names(self, *names: str) -> bytes:
-        """The site's inputs, a template's name and the names of its values, encoded once."""
+    def _names(self, *names: str) -> str:
+        """The site's inputs, a template's name and the names of its values, written once."""
         known = self._memo.get(names)
         if known is None:
             known = self._memo[names] = self.value((self.site_inputs, *names))
         return known
 
-    def post(self, post: Post) -> bytes:
-        """What stands for every field of a post that a template or feed could show."""
+    def post(self, post: Post) -> str:
+        """A digest of every field of a post that a template or feed could show (33 characters)."""
         known = self._memo.get(id(post))
         if known is None:
             terms = [self._term_place(term) for terms in post.terms.values() for term in terms]
             conversation = quick_digest(repr(post.conversation)) if post.conversation is not None else ""
             parts = [post.fingerprint, "scheduled" if post.scheduled else "", conversation,
                      str(len(post.syndication)), *post.syndication, *terms]  # fmt: skip
-            data = "".join([f"{len(part)}:{part}" for part in parts]).encode("utf-8", "surrogatepass")
-            known = self._memo[id(post)] = b"p%d:%s" % (len(data), data)
+            text = "".join([f"{len(part)}:{part}" for part in parts])  # each part's length first: unambiguous
+            known = self._memo[id(post)] = "p" + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
         return known
 
-    def in_site(self, post: Post) -> tuple[str, bytes]:
+    def in_site(self, post: Post) -> tuple[str, str]:
         """A post's digests together with the site-wide inputs: the stamp of its kept fragments."""
         return (self.site_inputs, self.post(post))
 
-    def value(self, value: Any) -> bytes:
-        """The bytes that stand for one value given to a template."""
+    def value(self, value: Any) -> str:
+        """The text that stands for one value given to a template."""
         kind = type(value)
         if kind is Post:
             return self.post(value)
         if kind is str:
-            data = value.encode("utf-8", "surrogatepass")
-            return b"s%d:%s" % (len(data), data)
+            return f"s{len(value)}:{value}"
         if kind is list or kind is tuple:
-            return b"l%d:%s" % (len(value), b"".join([self.value(v) for v in value]))
+            return f"l{len(value)}:" + "".join([self.value(v) for v in value])
         if value is None:
-            return b"n"
+            return "n"
         if kind is Term or kind is Taxonomy:
             known = self._memo.get(id(value))
             if known is None:
                 known = self._memo[id(value)] = self.value(_term_or_taxonomy(value))
             return known
         if kind is Paginator:
-            return self.value((value.number, value.count, value.base_path))
+            return f"g{value.number}:{value.count}:{self.value(value.base_path)}"
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             return self.value((kind.__name__, *(getattr(value, f.name) for f in dataclasses.fields(value))))
-        data = repr(value).encode("utf-8", "surrogatepass")  # numbers, dates, dicts: their repr says it all
-        return b"r%d:%s" % (len(data), data)
+        text = repr(value)  # numbers, dates, dicts: their repr says it all
+        return f"r{len(text)}:{text}"
 
     def _term_place(self, term: Term) -> str:
         """A term as a post shows it: its name and place (not its posts, whose number changes)."""
