@@ -147,7 +147,8 @@ class Renderer:
                 bytecode_cache=self._bytecode,  # compiled templates, checked against their source
             )
             fragment = _Fragments(env, lang, self)
-            env.globals.update(self._globals, lang=lang, t=self._translator(lang), fragment=fragment, fragments=fragment.join)
+            env.globals.update(self._globals, lang=lang, t=self._translator(lang), fragment=fragment, fragments=fragment.join,
+                               shared=_Shared(env))  # fmt: skip
             env.filters["date_format"] = functools.partial(_date_format, lang)
             env.filters["truncate"] = _truncate
             env.filters["duration"] = duration
@@ -266,6 +267,21 @@ class _Fragments:
     def join(self, template: str, posts: Any) -> Markup:
         """`fragments(template, posts)`: the fragments of many posts, one after the other."""
         return Markup("".join([self(template, post) for post in posts]))
+
+
+class _Shared:
+    """`shared(template)`: a partial that sees only the globals (`site`, `t`, `lang`, `url`...),
+    rendered once per page language and build instead of once per page (the footer)."""
+
+    def __init__(self, env: jinja2.Environment):
+        self.env = env
+        self.done: dict[str, Markup] = {}
+
+    def __call__(self, template: str) -> Markup:
+        html = self.done.get(template)
+        if html is None:
+            html = self.done[template] = Markup(self.env.get_template(template).render())
+        return html
 
 
 def _load_strings(path: Path) -> dict[str, dict[str, str]]:
