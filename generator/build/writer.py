@@ -46,24 +46,23 @@ class OutputPlan:
     weak: set[str] = field(default_factory=set)  # dests anyone may take over (the theme's assets)
     problems: list[Problem] = field(default_factory=list)
 
-    def claim(self, dest: str, origin: str, weak: bool = False) -> bool:
-        """Reserve `dest` for `origin`; a second claim by someone else is a problem unless the first was weak."""
+    def claim(self, item: Output, weak: bool = False) -> None:
+        """Plan `item`; a second claim on its path by someone else is a problem unless the first was weak."""
+        dest = item.dest
         _check_dest(dest)
         previous = self.outputs.get(dest)
-        if previous is not None and previous.origin != origin and dest not in self.weak:
-            self.problems.append(Problem(origin, f"writes /{dest}, which {previous.origin} also writes; change a slug or a path"))
-            return False
-        self.outputs[dest] = Output(dest, origin)
+        if previous is not None and previous.origin != item.origin and dest not in self.weak:
+            self.problems.append(Problem(item.origin, f"writes /{dest}, which {previous.origin} also writes; change a slug or a path"))
+            return
+        self.outputs[dest] = item
         if weak:
             self.weak.add(dest)
-        else:
+        elif previous is not None:
             self.weak.discard(dest)
-        return True
 
     def add(self, dest: str, origin: str, fingerprint: object, make: Callable[[], bytes], weak: bool = False) -> None:
         """Plan a generated file; `make` runs only if the fingerprint changed since the last build."""
-        if self.claim(dest, origin, weak):
-            self.outputs[dest] = Output(dest, origin, fingerprint, make=make)
+        self.claim(Output(dest, origin, fingerprint, make=make), weak)
 
     def add_bytes(self, dest: str, data: bytes, origin: str, weak: bool = False) -> None:
         """Plan a generated file whose bytes are already known."""
@@ -71,10 +70,9 @@ class OutputPlan:
 
     def add_copy(self, dest: str, source: Path, origin: str, weak: bool = False) -> None:
         """Plan a file copied as it is; a `weak` one (a theme asset) gives way to any later claim."""
-        if self.claim(dest, origin, weak):
-            info = source.stat()
-            fingerprint = digest("copy", str(source), str(info.st_mtime_ns), str(info.st_size))
-            self.outputs[dest] = Output(dest, origin, fingerprint, source=source)
+        info = source.stat()
+        fingerprint = digest("copy", str(source), str(info.st_mtime_ns), str(info.st_size))
+        self.claim(Output(dest, origin, fingerprint, source=source), weak)
 
     def __len__(self) -> int:
         return len(self.outputs)
