@@ -46,17 +46,21 @@ FINGERPRINTED = tuple(f.name for f in fields(Post) if f.name not in ("terms", "s
 
 def fresh_copy(post: Post) -> Post:
     """A copy of a cached post for this build to fill in (terms, scheduled), leaving the cache's as it was."""
-    duplicate = object.__new__(Post)  # copy.copy, without its generic (and slow) protocol
-    duplicate.__dict__ = post.__dict__.copy()  # twice as quick as update() into the new instance's dict
+    duplicate = _copy(post)
     duplicate.terms = {}
     return duplicate
 
 
 def without_html(post: Post) -> Post:
     """A copy of a rendered post for the content cache, which keeps each post's HTML apart."""
-    duplicate = object.__new__(Post)
-    duplicate.__dict__ = post.__dict__.copy()
+    duplicate = _copy(post)
     del duplicate.__dict__["content_html"]
+    return duplicate
+
+
+def _copy(post: Post) -> Post:
+    duplicate = object.__new__(Post)  # copy.copy, without its generic (and slow) protocol
+    duplicate.__dict__ = post.__dict__.copy()  # twice as quick as update() into the new instance's dict
     return duplicate
 
 

@@ -11,7 +11,6 @@ import functools
 import json
 import re
 from dataclasses import dataclass
-
 from typing import TYPE_CHECKING
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension

@@ -11,7 +11,6 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-
 from generator import __version__
 from generator.config import Config
 from generator.feeds.blog import absolutize, note_title
