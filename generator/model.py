@@ -5,7 +5,7 @@ This module imports nothing from the rest of Homepost; every other stage depends
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal
 
@@ -163,7 +163,8 @@ class Post:
     content_warning: str = ""
     responses: tuple[Response, ...] = ()  # replies, likes, reposts... from the data folder, oldest first
     conversation: Conversation | None = None  # the responses as the page shows them, set by the build
-    fingerprint: str = ""  # digest of every field above but terms and scheduled, set by the reader
+    fingerprint: str = ""  # digest of every field above but those SET_BY_BUILD, set by the reader
+    place: str = ""  # digest of the fields that decide where the post shows (PLACED), set by the reader
 
     # A post from the build cache comes without its HTML (most builds show few posts' full text):
     # `_load_html(source)`, set in its __dict__ by the reader, fetches it when first asked for.
@@ -176,6 +177,10 @@ class Post:
                 html = self.__dict__["content_html"] = load(self.source)
                 return html
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickle without the lookup that would reach `__getattr__` (a tenth of a load's time)."""
+        self.__dict__.update(state)
 
     def __getstate__(self) -> dict[str, Any]:
         """What pickling keeps: the HTML itself, never the function that loads it."""
@@ -206,6 +211,17 @@ class Post:
 
 
 CiteKind = Literal["in-reply-to", "like-of", "repost-of", "bookmark-of"]
+
+
+# How each field of a post reaches the site (the build's fingerprints and the dev server's quick
+# render depend on it; tests/test_dependencies.py checks it field by field):
+SHOWN_ONLY = frozenset({
+    "title", "updated", "content_html", "summary_html", "summary_text", "lang", "image", "reading_time",
+    "word_count", "extra", "cites", "content_warning",
+})  # fmt: skip  # shown wherever the post is shown, but never decide where that is
+SET_BY_BUILD = frozenset({"terms", "scheduled", "responses", "conversation", "syndication"})  # after reading
+DIGESTS = frozenset({"fingerprint", "place"})
+PLACED = tuple(f.name for f in fields(Post) if f.name not in SHOWN_ONLY | SET_BY_BUILD | DIGESTS)  # the rest: URL, date, terms...
 
 
 @dataclass(frozen=True)

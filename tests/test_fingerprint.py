@@ -23,6 +23,7 @@ def test_the_same_inputs_give_the_same_fingerprint_in_another_build() -> None:
     context = {"posts": [post("one"), post("two")], "paginator": Paginator(1, 2, "/tags/a/")}
     again = {"posts": [post("one"), post("two")], "paginator": Paginator(1, 2, "/tags/a/")}
     assert Fingerprints("site").page("term.html", INFO, context) == Fingerprints("site").page("term.html", INFO, again)
+    assert Fingerprints("site").page("term.html", INFO, context)[1] == ("posts/one.md", "posts/two.md")
 
 
 def test_every_difference_a_page_could_show_changes_its_fingerprint() -> None:
@@ -37,16 +38,17 @@ def test_every_difference_a_page_could_show_changes_its_fingerprint() -> None:
         {**base, "note": 0},
         {**base, "extra": None},
     ]
-    seen = {Fingerprints("site").page("term.html", INFO, base)}
+    seen = {Fingerprints("site").page("term.html", INFO, base)[0]}
     for context in variants:
-        seen.add(Fingerprints("site").page("term.html", INFO, context))
-    seen.add(Fingerprints("site").page("list.html", INFO, base))
-    seen.add(Fingerprints("other site").page("term.html", INFO, base))
-    seen.add(Fingerprints("site").page("term.html", dataclasses.replace(INFO, title="B"), base))
+        seen.add(Fingerprints("site").page("term.html", INFO, context)[0])
+    seen.add(Fingerprints("site").page("list.html", INFO, base)[0])
+    seen.add(Fingerprints("other site").page("term.html", INFO, base)[0])
+    seen.add(Fingerprints("site").page("term.html", dataclasses.replace(INFO, title="B"), base)[0])
     assert len(seen) == len(variants) + 4
 
 
 def test_a_fingerprint_is_a_short_digest() -> None:
     many = {"posts": [post(f"p{n}") for n in range(500)]}
-    fingerprint = Fingerprints("site").page("archive.html", INFO, many)
+    fingerprint, sources = Fingerprints("site").page("archive.html", INFO, many)
     assert isinstance(fingerprint, str) and len(fingerprint) == 32
+    assert sources == tuple(f"posts/p{n}.md" for n in range(500))

@@ -75,6 +75,12 @@ CHANGES = {
         THEME / "templates/partials/archive-entry.html").read_text(encoding="utf-8").replace("<li ", "<li data-edited ", 1)}),
     "edit the post template": lambda s: write_files(s, {"templates/post.html": (THEME / "templates/post.html").read_text(
         encoding="utf-8").replace("{{ post.content_html | safe }}", "<div data-edited>{{ post.content_html | safe }}</div>", 1)}),
+    "retitle a post in a series": lambda s: edit(s / "content/posts/2025-12-26-part-two.md", "title: Part Two", "title: Part 2"),
+    "retag a post": lambda s: edit(s / "content/posts/2023-01-01-post-0.md", "tags: [", "tags: [retagged, "),
+    "redate a post": lambda s: edit(s / "content/posts/2025-06-06-post-5.md", "title: Post number 5", "title: Post number 5\ndate: 2022-01-01"),
+    "edit a summary": lambda s: edit(s / "content/posts/2024-08-08-post-7.md", "First paragraph of 7.", "A new opening for 7."),
+    "make a post a draft": lambda s: edit(s / "content/posts/2023-07-07-post-6.md", "title: Post number 6", "title: Post number 6\ndraft: true"),
+    "retitle the menu page": lambda s: edit(s / "content/pages/about.md", "title: About", "title: About me"),
     "a response arrives": lambda s: write_files(s, {"data/responses/2023/01/post-0.json": json.dumps([
         {"id": "https://alice.example/like", "type": "like", "source": "https://alice.example/like",
          "target": "https://example.org/2023/01/post-0/", "author": {"name": "Alice", "url": "https://alice.example/"}}])}),

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 CACHE_DIR = ".homepost/cache"
 SERVE_OUTPUT = ".homepost/serve"  # where `homepost serve` builds (kept here, light to import, for the CLI's help)
-FORMAT = 4  # bump when the shape of what is pickled changes
+FORMAT = 5  # bump when the shape of what is pickled changes
 SHARDS = 32  # the content cache is split so that an edit re-saves one part of it, not all
 HTML_SHARDS = 256  # finer: a build reads the shards of the few posts whose HTML it shows
 
@@ -116,6 +116,7 @@ class OutputRecord(NamedTuple):
 
     fingerprint: object  # a digest of what the file is made from (None: make it again next time)
     content: str  # digest of the bytes written
+    key: str | None = None  # a page's: the digests its fingerprint was made from (see dependencies.py)
 
 
 @dataclass
@@ -155,12 +156,12 @@ class BuildCache:
         self.folder = folder
         self.output = str(output)
         self.name = digest(str(output))[:16]
-        self.paths = {"last-build": folder / f"last-build-{self.name}.pickle"}
+        self.paths = {part: folder / f"{part}-{self.name}.pickle" for part in ("last-build", "dependencies")}
         self._shards: dict[str, dict[int, dict[str, Any]]] = {}  # each sharded part as last loaded or saved
         self._html: dict[int, dict[str, tuple[str, str]]] = {}  # HTML shards loaded: rel -> (file digest, HTML)
 
     def load(self, part: str) -> Any | None:
-        """The stored `part` ("content", "fragments", "output" or "last-build"), or None."""
+        """The stored `part` ("content", "fragments", "output", "dependencies" or "last-build"), or None."""
         if part == "output":  # the manifest: its records are sharded
             files = self._load_sharded(part)
             return Manifest(self.output, files) if files is not None else None

@@ -29,17 +29,20 @@ class Fingerprints:
     def __init__(self, site_inputs: str):
         self.site_inputs = site_inputs
         self._memo: dict[Any, Any] = {}  # id of a post, term or taxonomy -> its text
+        self._seen: list[Post] = []  # the posts met while fingerprinting one page
 
-    def page(self, template: str, info: Any, context: dict[str, Any]) -> str:
-        """The fingerprint of one rendered page: a digest of what it is made from.
+    def page(self, template: str, info: Any, context: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+        """The fingerprint of one rendered page, and the sources of the posts it covers.
 
         One short digest rather than the parts themselves: hashing the parts (a kilobyte or
         two a page) costs less than keeping, loading and saving them in the output manifest.
         """
+        self._seen = seen = []
         names = sorted(context)
         plain = repr(tuple(vars(info).values()))  # strings, numbers, dicts and the like: their repr says it all
         text = "".join([self._names(template, *names), f"r{len(plain)}:", plain, *[self.value(context[key]) for key in names]])
-        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        fingerprint = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        return fingerprint, tuple(dict.fromkeys([post.source for post in seen]))
 
     def _names(self, *names: str) -> str:
         """The site's inputs, a template's name and the names of its values, written once."""
@@ -49,15 +52,19 @@ class Fingerprints:
         return known
 
     def post(self, post: Post) -> str:
-        """A digest of every field of a post that a template or feed could show (33 characters)."""
+        """A digest of a post as pages show it (33 characters).
+
+        Its terms are not in it: they follow from its taxonomy names, which its fingerprint covers,
+        and the site's terms, which the site's inputs cover (every digest goes with those).
+        """
         known = self._memo.get(id(post))
         if known is None:
-            terms = [self._term_place(term) for terms in post.terms.values() for term in terms]
-            conversation = quick_digest(repr(post.conversation)) if post.conversation is not None else ""
-            parts = [post.fingerprint, "scheduled" if post.scheduled else "", conversation,
-                     str(len(post.syndication)), *post.syndication, *terms]  # fmt: skip
-            text = "".join([f"{len(part)}:{part}" for part in parts])  # each part's length first: unambiguous
-            known = self._memo[id(post)] = "p" + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+            if post.scheduled or post.conversation is not None or post.syndication:
+                conversation = quick_digest(repr(post.conversation)) if post.conversation is not None else ""
+                known = "p" + quick_digest(post.fingerprint, post.scheduled, conversation, post.syndication)
+            else:  # as it was read: its fingerprint says it all
+                known = "q" + post.fingerprint
+            self._memo[id(post)] = known
         return known
 
     def in_site(self, post: Post) -> tuple[str, str]:
@@ -68,11 +75,19 @@ class Fingerprints:
         """The text that stands for one value given to a template."""
         kind = type(value)
         if kind is Post:
+            self._seen.append(value)
             return self.post(value)
         if kind is str:
             return f"s{len(value)}:{value}"
         if kind is list or kind is tuple:
-            return f"l{len(value)}:" + "".join([self.value(v) for v in value])
+            memo, seen, parts = self._memo, self._seen, []
+            for item in value:  # mostly posts: their digests looked up here, without a call each
+                if type(item) is Post:
+                    seen.append(item)
+                    parts.append(memo.get(id(item)) or self.post(item))
+                else:
+                    parts.append(self.value(item))
+            return f"l{len(value)}:" + "".join(parts)
         if value is None:
             return "n"
         if kind is Term or kind is Taxonomy:
@@ -87,20 +102,24 @@ class Fingerprints:
         text = repr(value)  # numbers, dates, dicts: their repr says it all
         return f"r{len(text)}:{text}"
 
-    def _term_place(self, term: Term) -> str:
-        """A term as a post shows it: its name and place (not its posts, whose number changes)."""
-        key = ("place", id(term))
-        known = self._memo.get(key)
-        if known is None:
-            known = self._memo[key] = f"{term.taxonomy}:{term.name}:{term.path}"
-        return known
-
 
 def _term_or_taxonomy(value: Term | Taxonomy) -> str:
     if isinstance(value, Term):  # not its posts: a term page is given the posts it shows
         return quick_digest("term", value.taxonomy, value.name, value.path, value.url, value.count, repr(value.feeds))
     terms = [(term.name, term.path, term.count) for term in value.terms]
     return quick_digest("taxonomy", value.key, value.title, value.path, value.url, value.feeds, repr(terms))
+
+
+def site_structure(site_inputs: str, site: Site, gone: tuple[str, ...]) -> str:
+    """A digest of all that the site's pages are made of besides the posts they show.
+
+    The site-wide inputs, where every post and page is (each one's `place`: URL, date, terms...),
+    the deleted posts and each show's own fields. While it stays the same, a page's fingerprint
+    changes only with the digests of the posts it covers (see dependencies.py).
+    """
+    shows = [repr(dataclasses.replace(show, episodes=[])) for show in site.shows]
+    places = ["".join([post.place for post in site.posts]), "".join([page.place for page in site.pages])]
+    return quick_digest(site_inputs, repr(gone), *shows, *places)
 
 
 def site_inputs(config_text: str, base_url: str, template_dirs: tuple[Path, ...], theme: Path, site: Site) -> str:

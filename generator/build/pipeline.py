@@ -18,7 +18,8 @@ from generator.backfeed.threads import conversation, stored_avatars
 from generator.build import cache
 from generator.build.collect import collect_site
 from generator.build.podcast_checks import check_podcasts
-from generator.build.fingerprint import Fingerprints, site_inputs
+from generator.build.dependencies import Dependencies, LastPages
+from generator.build.fingerprint import Fingerprints, site_inputs, site_structure
 from generator.build.hosting import host_files
 from generator.build.pages import HtmlPage, dest_of, plan_pages
 from generator.build.quick import Snapshot
@@ -145,9 +146,14 @@ def _build(site_dir: Path, options: BuildOptions) -> BuildResult:
         fingerprints = Fingerprints(site_inputs(config_text, config.site.url, renderer.template_dirs, renderer.theme, site))
         renderer.fragments = FragmentStore(store.load("fragments") if options.use_cache else None, fingerprints.in_site)
 
+        previous = store.load("output") if options.use_cache else None
+        structure = site_structure(fingerprints.site_inputs, site, gone)
+        last = LastPages(structure, fingerprints, site.posts + site.pages,
+                         store.load("dependencies") if options.use_cache else None, previous)  # fmt: skip
+
         plan = OutputPlan()
         plan_static_files(plan, config, renderer, site)
-        plan_pages_output(plan, renderer, pages, fingerprints)
+        dependencies = plan_pages_output(plan, renderer, pages, fingerprints, last)
         plan_feeds(plan, config, site, now, fingerprints)
         plan_podcasts(plan, config, site, fingerprints)
         plan.add_bytes("sitemap.xml", sitemap_xml(sitemap_entries(pages)), "sitemap")
@@ -157,13 +163,14 @@ def _build(site_dir: Path, options: BuildOptions) -> BuildResult:
         if plan.problems:
             raise BuildError(plan.problems)
 
-        previous = store.load("output") if options.use_cache else None
         written = write_output(output, plan, previous, jobs=jobs, progress=options.progress, harvest=renderer.fragments.take_new,
                                before_fork=renderer.preload)  # fmt: skip
     for fragments in written.harvested:
         renderer.fragments.absorb(fragments)
     log.info("made %d files, wrote %d changed, removed %d", len(written.made), len(written.written), len(written.removed))
     store.save("output", written.manifest)
+    if dependencies.covers != last.covers:
+        store.save("dependencies", dependencies)
     store.save("fragments", renderer.fragments.current(site.posts + site.pages))
     if not saving.ok:
         log.warning("the content cache could not be saved: the next build reads every file again")
@@ -282,12 +289,24 @@ def plan_static_files(plan: OutputPlan, config: Config, renderer: Renderer, site
         plan.add_copy(file.dest, Path(file.source), f"content/{Path(file.source).relative_to(config.content_dir).as_posix()}")
 
 
-def plan_pages_output(plan: OutputPlan, renderer: Renderer, pages: list[HtmlPage], fingerprints: Fingerprints) -> None:
-    """Every HTML page, to be rendered only if its fingerprint changed."""
+def plan_pages_output(plan: OutputPlan, renderer: Renderer, pages: list[HtmlPage], fingerprints: Fingerprints,
+                      last: LastPages) -> Dependencies:  # fmt: skip
+    """Every HTML page, to be rendered only if its fingerprint changed; the posts each one shows.
+
+    A page none of whose inputs changed since the last build keeps that build's fingerprint
+    without being fingerprinted again (see dependencies.py).
+    """
+    covers: dict[str, tuple[str, ...]] = {}
     for page in pages:
-        fingerprint = fingerprints.page(page.template, page.info, page.context)
-        make = functools.partial(_render_page, renderer, page)
-        plan.add(page.dest, page.origin, fingerprint, make)
+        found = last.unchanged(page.dest)
+        if found is None:
+            fingerprint, sources = fingerprints.page(page.template, page.info, page.context)
+            key = last.key(sources)
+        else:
+            fingerprint, key, sources = found
+        covers[page.dest] = sources
+        plan.add(page.dest, page.origin, fingerprint, functools.partial(_render_page, renderer, page), key=key)
+    return Dependencies(last.structure, covers)
 
 
 def _render_page(renderer: Renderer, page: HtmlPage) -> bytes:

@@ -13,7 +13,6 @@ is not done here: the full build does it, as it does any other change.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,15 +26,8 @@ from generator.model import Post, Site
 from generator.render import Renderer
 from generator.state import write_atomic
 
-# What an edit may change for its page to be rendered alone: what shows on that page only (lists
-# show titles and summaries too; the full build that follows brings them up to date).
-OWN_PAGE_ONLY = frozenset({
-    "title", "updated", "content_html", "summary_html", "summary_text", "lang", "image", "reading_time",
-    "word_count", "extra", "cites", "content_warning", "fingerprint",
-})  # fmt: skip
 # What the build adds to a post after reading it: taken from the post as the last build had it.
-SET_BY_BUILD = frozenset({"terms", "responses", "conversation", "syndication"})
-SAME_PLACE = tuple(f.name for f in dataclasses.fields(Post) if f.name not in OWN_PAGE_ONLY | SET_BY_BUILD)
+FROM_LAST_BUILD = ("terms", "responses", "conversation", "syndication")
 
 
 @dataclass(frozen=True, repr=False)
@@ -64,7 +56,7 @@ def quick_render(snapshot: Snapshot, rel: str) -> str | None:
     new = read_again(snapshot.config, snapshot.read, snapshot.content, rel)
     if new is None or not _same_place(old, new):
         return None
-    for name in SET_BY_BUILD:
+    for name in FROM_LAST_BUILD:
         setattr(new, name, getattr(old, name))
     page = next((p for p in snapshot.pages if p.context.get("post") is old and p.dest == old.dest), None)
     if page is None:
@@ -80,8 +72,9 @@ def quick_render(snapshot: Snapshot, rel: str) -> str | None:
 
 
 def _same_place(old: Post, new: Post) -> bool:
-    """True when `new` differs from `old` only in what its own page shows."""
-    if any(getattr(old, name) != getattr(new, name) for name in SAME_PLACE):
+    """True when `new` differs from `old` only in what its own page shows (lists show titles and
+    summaries too: the full build that follows brings them up to date)."""
+    if new.place != old.place or new.scheduled != old.scheduled:
         return False
     return set(new.syndication) <= set(old.syndication)  # old: its front matter's copies and the outbox's
 

@@ -9,9 +9,9 @@ from generator.config import Config
 from generator.content.episodes import EPISODE_KEYS, read_episode
 from generator.content.markdown import MarkdownRenderer, Resolver, image_size
 from generator.content.markdown_rs import RustMarkdownRenderer
-from generator.content.sources import FINGERPRINTED, Source
+from generator.content.sources import SHOWN, Source
 from generator.digest import quick_digest
-from generator.model import Cite, Image, Post
+from generator.model import PLACED, Cite, Image, Post
 from generator.text import count_words, html_to_text, minutes_to_read, truncate
 
 SUMMARY_LENGTH = 200
@@ -74,8 +74,14 @@ def render_post(config: Config, markdown: MarkdownEngine, source: Source, path: 
         weight=meta.weight,
         bundle_dir=source.bundle_dir,
     )
-    post.fingerprint = quick_digest(*[getattr(post, name) for name in FINGERPRINTED])
+    stamp(post)
     return post
+
+
+def stamp(post: Post) -> None:
+    """Set a post's digests: of where it shows (`place`) and of all that was read (`fingerprint`)."""
+    post.place = quick_digest(*[getattr(post, name) for name in PLACED])
+    post.fingerprint = quick_digest(post.place, *[getattr(post, name) for name in SHOWN])
 
 
 def _tag_uri(host: str, date: dt.datetime | None, rel: str) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 from generator.content.markdown import Link
 from generator.digest import digest
 from generator.content.metadata import Meta
-from generator.model import Kind, Post
+from generator.model import SHOWN_ONLY, Kind, Post
 
 
 @dataclass
@@ -41,7 +41,8 @@ class CachedFile:
     links: tuple[tuple[str, Link, FileStat | None], ...] = ()  # every URL the render resolved
 
 
-FINGERPRINTED = tuple(f.name for f in fields(Post) if f.name not in ("terms", "scheduled", "fingerprint", "responses", "conversation"))
+# What a post's fingerprint covers besides its place: what it shows, and the copies its front matter names.
+SHOWN = tuple(f.name for f in fields(Post) if f.name in SHOWN_ONLY or f.name == "syndication")
 
 
 def fresh_copy(post: Post) -> Post:
