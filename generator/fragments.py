@@ -25,10 +25,13 @@ class FragmentStore:
     def get(self, lang: str, template: str, post: Any) -> str | None:
         """The kept or new HTML of `template` for `post` in `lang`, if any."""
         stamp = self.stamp_of(post)
-        for found in (self.new.get(post.source), self.kept.get(post.source)):
-            if found is not None and found[0] == stamp and (lang, template) in found[1]:
-                return found[1][(lang, template)]
-        return None
+        found = self.new.get(post.source)
+        if found is not None and found[0] == stamp:
+            html = found[1].get((lang, template))
+            if html is not None:
+                return html
+        found = self.kept.get(post.source)
+        return found[1].get((lang, template)) if found is not None and found[0] == stamp else None
 
     def put(self, lang: str, template: str, post: Any, html: str) -> None:
         """Remember a fragment rendered now."""

@@ -48,9 +48,10 @@ def theme_dir(config: Config) -> Path:
     raise BuildError(Problem("site.toml", f"theme {name!r} not found (looked in {', '.join(map(str, candidates))})", key="build.theme"))
 
 
-@dataclass(frozen=True)
+@dataclass
 class PageInfo:
-    """What the <head> of a page needs to know about it."""
+    """What the <head> of a page needs to know about it (not frozen: a build makes one per page,
+    and a frozen dataclass takes three times as long to make)."""
 
     kind: str
     path: str
@@ -249,24 +250,28 @@ class _Fragments:
 
     def __init__(self, env: jinja2.Environment, lang: str, renderer: Renderer):
         self.env, self.lang, self.renderer = env, lang, renderer
-        self.done: dict[tuple[str, int], Markup] = {}
+        self.done: dict[tuple[str, int], str] = {}
 
     def __call__(self, template: str, post: Any) -> Markup:
-        key = (template, id(post))
-        html = self.done.get(key)
+        return Markup(self._html(template, post))
+
+    def _html(self, template: str, post: Any) -> str:
+        html = self.done.get((template, id(post)))
         if html is None:
             store = self.renderer.fragments
-            kept = store.get(self.lang, template, post) if store is not None else None
-            if kept is None:
-                kept = self.env.get_template(template).render(post=post)
+            html = store.get(self.lang, template, post) if store is not None else None
+            if html is None:
+                html = self.env.get_template(template).render(post=post)
                 if store is not None:
-                    store.put(self.lang, template, post, kept)
-            html = self.done[key] = Markup(kept)
+                    store.put(self.lang, template, post, html)
+            self.done[(template, id(post))] = html
         return html
 
     def join(self, template: str, posts: Any) -> Markup:
-        """`fragments(template, posts)`: the fragments of many posts, one after the other."""
-        return Markup("".join([self(template, post) for post in posts]))
+        """`fragments(template, posts)`: the fragments of many posts, one after the other (the
+        archive's ten thousand: those this build already has are looked up here, without a call)."""
+        done = self.done
+        return Markup("".join([done.get((template, id(post))) or self._html(template, post) for post in posts]))
 
 
 class _Shared:

@@ -98,9 +98,13 @@ def _taxonomy(config: Config, key: str, title: str, path: str, feeds: bool, post
     terms: dict[str, Term] = {}
     slugs: dict[str, str] = {}  # name -> slug: a site has far fewer names than posts
     for post in posts:
+        names = post.taxonomy_names.get(key)
+        if not names:  # most posts, for most taxonomies
+            post.terms[key] = []
+            continue
         post_terms: list[Term] = []
         seen: set[str] = set()
-        for name in post.taxonomy_names.get(key, ()):
+        for name in names:
             slug = slugs.get(name)
             if slug is None:
                 slug = slugs[name] = slugify(name, config.build.transliterate)

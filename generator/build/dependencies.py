@@ -40,7 +40,8 @@ class LastPages:
 
     def key(self, sources: tuple[str, ...]) -> str:
         """The key of a page covering the posts in `sources`, in this site."""
-        digests = self.digests  # fixed-width digests: their concatenation is unambiguous
+        # Fixed-width digests: their concatenation is unambiguous ("?" for a post no longer there).
+        digests = self.digests
         text = self.structure + "".join([digests.get(source, "?") for source in sources])
         return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 

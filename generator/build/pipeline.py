@@ -219,8 +219,11 @@ def attach_responses(config: Config, site: Site, responses: dict[str, tuple[Resp
         found = list(responses.get(post.url, ()))
         for alias in post.aliases:
             found += responses.get(config.abs_url(alias), ())
+        if not found:  # most posts
+            post.responses, post.conversation = (), None
+            continue
         post.responses = tuple(sorted(found, key=lambda r: (r.published or _EPOCH, r.id)))
-        post.conversation = conversation(config, post.responses, avatars) if found else None
+        post.conversation = conversation(config, post.responses, avatars)
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
@@ -228,6 +231,8 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 def attach_copies(site: Site, outbox: Outbox, public_url: str, url: str) -> None:
     """Add each post's copies from the syndication outbox to its `syndication` links (u-syndication)."""
+    if not outbox.records:
+        return
     for post in site.posts:
         public = public_url + post.url.removeprefix(url)  # the outbox knows posts by their public URL
         copies = tuple(record.url for _, record in outbox.copies(public))
@@ -250,19 +255,28 @@ def input_signature(config: Config, options: BuildOptions, output: Path, config_
 
     `stats`, if given, receives each file's (mtime, size) by path.
     """
-    parts: list[str] = [config_text, config.site.url, str(output), repr((options.drafts, options.future))]
-    folders = [config.content_dir, config.root / "templates", config.root / "static", theme_dir(config), config.data_dir]
-    for folder in folders:
-        parts.append(f"folder:{folder}")
-        for dirpath, dirnames, filenames in os.walk(folder):
-            dirnames.sort()
-            for name in sorted(filenames):
-                path = os.path.join(dirpath, name)
-                info = os.stat(path)
-                parts.append(f"{path}:{info.st_size}:{info.st_mtime_ns}")
-                if stats is not None:
-                    stats[path] = (info.st_mtime_ns, info.st_size)
-    return quick_digest(*parts)
+    files: list[str] = []
+    found: dict[str, tuple[int, int]] = {} if stats is None else stats
+    for folder in (config.content_dir, config.root / "templates", config.root / "static", theme_dir(config), config.data_dir):
+        files.append(f"folder:{folder}")
+        _stat_files(str(folder), files, found)
+    # One text of all files (a path holds no NUL), hashed at once: 10,000 parts one by one cost more.
+    return quick_digest(config_text, config.site.url, str(output), repr((options.drafts, options.future)), "\0".join(files))
+
+
+def _stat_files(folder: str, parts: list[str], stats: dict[str, tuple[int, int]]) -> None:
+    """Add "path:size:mtime" of each file under `folder` to `parts`, in a stable order; (mtime, size) to `stats`."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:  # missing or unreadable: as os.walk, and the reader, pass it by
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            _stat_files(entry.path, parts, stats)
+        else:
+            info = entry.stat()
+            parts.append(f"{entry.path}:{info.st_size}:{info.st_mtime_ns}")
+            stats[entry.path] = (info.st_mtime_ns, info.st_size)
 
 
 def nothing_changed(last: cache.LastBuild, signature: str, now: dt.datetime, output: Path) -> bool:

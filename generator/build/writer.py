@@ -92,7 +92,7 @@ class WriteResult:
 
 
 def _check_dest(dest: str) -> None:
-    if not dest or dest.startswith("/") or ".." in dest.split("/"):
+    if not dest or dest.startswith("/") or ".." in dest and ".." in dest.split("/"):
         raise BuildError(Problem("homepost", f"refusing to write outside the output folder: {dest!r}"))
 
 

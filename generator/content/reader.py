@@ -179,7 +179,7 @@ class _Reader:
         old = self.cache.get(rel)
         if old is None:
             return False
-        path = os.path.join(self.root, rel)
+        path = f"{self.root}/{rel}"  # as input_signature names it
         stat = self.stats.get(path)
         if stat is None:
             info = os.stat(path)
@@ -291,7 +291,11 @@ class _Reader:
         """Decide the URL of every post and file, so that links between them can be resolved."""
         bundles = {s.bundle_dir: s for s in sources if s.bundle_dir}
         for source in sources:
-            self.urls[source.rel] = self.config.path_url(quote(source.site_path))
+            entry = self.fresh.get(source.rel)
+            if entry is not None and entry.source is source and entry.post is not None:
+                self.urls[source.rel] = entry.post.path  # made from the same site path, in the same configuration
+            else:
+                self.urls[source.rel] = self.config.path_url(quote(source.site_path))
         for rel in static_rels:
             folder = self.bundle_of(rel)
             if folder is None:
