@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 CACHE_DIR = ".homepost/cache"
 SERVE_OUTPUT = ".homepost/serve"  # where `homepost serve` builds (kept here, light to import, for the CLI's help)
-FORMAT = 5  # bump when the shape of what is pickled changes
+FORMAT = 6  # bump when the shape of what is pickled changes
 SHARDS = 32  # the content cache is split so that an edit re-saves one part of it, not all
 HTML_SHARDS = 256  # finer: a build reads the shards of the few posts whose HTML it shows
 
@@ -116,7 +116,16 @@ class OutputRecord(NamedTuple):
 
     fingerprint: object  # a digest of what the file is made from (None: make it again next time)
     content: str  # digest of the bytes written
-    key: str | None = None  # a page's: the digests its fingerprint was made from (see dependencies.py)
+
+
+@dataclass
+class Dependencies:
+    """What the pages of a manifest were made from (see dependencies.py): the site's structure,
+    the digest of each post as the pages show it, and the posts each page shows."""
+
+    structure: str
+    digests: dict[str, str | None]  # content file -> the post's digest (None: unknown, treat as changed)
+    covers: dict[str, tuple[str, ...]]  # page (output path) -> content files of the posts it shows
 
 
 @dataclass
@@ -125,6 +134,7 @@ class Manifest:
 
     output: str  # the folder, resolved
     files: dict[str, OutputRecord] = field(default_factory=dict)
+    dependencies: Dependencies | None = None  # of its pages; saved with it, crash-safely
 
 
 @dataclass
@@ -156,15 +166,17 @@ class BuildCache:
         self.folder = folder
         self.output = str(output)
         self.name = digest(str(output))[:16]
-        self.paths = {part: folder / f"{part}-{self.name}.pickle" for part in ("last-build", "dependencies")}
+        self.paths = {part: folder / f"{part}-{self.name}.pickle" for part in ("last-build", "digests", "covers", "changing")}
         self._shards: dict[str, dict[int, dict[str, Any]]] = {}  # each sharded part as last loaded or saved
+        self._deps: Any = None  # the manifest's dependencies as on disk, once loaded or saved
+        self._pending = False  # whether a save of the manifest did not finish
         self._html: dict[int, dict[str, tuple[str, str]]] = {}  # HTML shards loaded: rel -> (file digest, HTML)
 
     def load(self, part: str) -> Any | None:
-        """The stored `part` ("content", "fragments", "output", "dependencies" or "last-build"), or None."""
-        if part == "output":  # the manifest: its records are sharded
+        """The stored `part` ("content", "fragments", "output" or "last-build"), or None."""
+        if part == "output":  # the manifest: its records are sharded, its dependencies apart
             files = self._load_sharded(part)
-            return Manifest(self.output, files) if files is not None else None
+            return Manifest(self.output, files, self._load_dependencies()) if files is not None else None
         if part in self.SHARDED:
             return self._load_sharded(part)
         return load(self.paths[part], self.key)
@@ -172,7 +184,7 @@ class BuildCache:
     def save(self, part: str, value: Any) -> None:
         """Store `part` atomically (a sharded part: each changed shard atomically)."""
         if part == "output":
-            self._save_sharded(part, value.files)
+            self._save_manifest(value)
         elif part in self.SHARDED:
             self._save_sharded(part, value)
         else:
@@ -211,6 +223,40 @@ class BuildCache:
     def _html_path(self, index: int) -> Path:
         return self.folder / f"{self.HTML}-{self.name}-{index:03d}.pickle"
 
+    def _load_dependencies(self) -> Dependencies | None:
+        """The manifest's dependencies, less what a save that did not finish may have changed."""
+        digests, covers = load(self.paths["digests"], self.key), load(self.paths["covers"], self.key)
+        found = self._deps = Dependencies(digests[0], digests[1], covers[1]) if _pair(digests) and _pair(covers) else None
+        changing = load(self.paths["changing"], self.key)
+        self._pending = changing is not None
+        if found is None or covers[0] != found.structure or changing == "all":
+            return None
+        if changing:  # the posts whose pages were being written again: their records may be newer
+            return Dependencies(found.structure, {**found.digests, **dict.fromkeys(changing)}, found.covers)
+        return found
+
+    def _save_manifest(self, manifest: Manifest) -> None:
+        """Save the records, then their dependencies; a crash in between leaves a note of which
+        posts' records may no longer match the dependencies on disk (all, if the structure changed)."""
+        old, new = self._deps, manifest.dependencies
+        if new == old and not self._pending:
+            self._save_sharded("output", manifest.files)
+            return
+        if old is None or new is None or old.structure != new.structure or old.covers != new.covers:
+            changing: object = "all"
+        else:
+            changing = sorted(s for s in old.digests.keys() | new.digests.keys() if old.digests.get(s) != new.digests.get(s))
+        save(self.paths["changing"], self.key, changing)
+        self._save_sharded("output", manifest.files)
+        if new is None:
+            self.paths["digests"].unlink(missing_ok=True)
+        else:  # the digests change with every edit; the posts each page shows, with the structure only
+            save(self.paths["digests"], self.key, (new.structure, new.digests))
+            if old is None or old.structure != new.structure or old.covers != new.covers:
+                save(self.paths["covers"], self.key, (new.structure, new.covers))
+        self._deps, self._pending = new, False
+        self.paths["changing"].unlink(missing_ok=True)
+
     def _shard_path(self, part: str, index: int) -> Path:
         return self.folder / f"{part}-{self.name}-{index:02d}.pickle"
 
@@ -235,6 +281,10 @@ class BuildCache:
                 continue
             save(self._shard_path(part, index), self.key, shard)
             shards[index] = shard
+
+
+def _pair(value: Any) -> bool:
+    return isinstance(value, tuple) and len(value) == 2
 
 
 def _shard_of(name: str, shards: int) -> int:

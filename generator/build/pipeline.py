@@ -18,7 +18,8 @@ from generator.backfeed.threads import conversation, stored_avatars
 from generator.build import cache
 from generator.build.collect import collect_site
 from generator.build.podcast_checks import check_podcasts
-from generator.build.dependencies import Dependencies, LastPages
+from generator.build.cache import Dependencies
+from generator.build.dependencies import LastPages
 from generator.build.fingerprint import Fingerprints, site_inputs, site_structure
 from generator.build.hosting import host_files
 from generator.build.pages import HtmlPage, dest_of, plan_pages
@@ -148,8 +149,7 @@ def _build(site_dir: Path, options: BuildOptions) -> BuildResult:
 
         previous = store.load("output") if options.use_cache else None
         structure = site_structure(fingerprints.site_inputs, site, gone)
-        last = LastPages(structure, fingerprints, site.posts + site.pages,
-                         store.load("dependencies") if options.use_cache else None, previous)  # fmt: skip
+        last = LastPages(structure, fingerprints, site.posts + site.pages, previous)
 
         plan = OutputPlan()
         plan_static_files(plan, config, renderer, site)
@@ -168,9 +168,8 @@ def _build(site_dir: Path, options: BuildOptions) -> BuildResult:
     for fragments in written.harvested:
         renderer.fragments.absorb(fragments)
     log.info("made %d files, wrote %d changed, removed %d", len(written.made), len(written.written), len(written.removed))
+    written.manifest.dependencies = dependencies
     store.save("output", written.manifest)
-    if dependencies.covers != last.covers:
-        store.save("dependencies", dependencies)
     store.save("fragments", renderer.fragments.current(site.posts + site.pages))
     if not saving.ok:
         log.warning("the content cache could not be saved: the next build reads every file again")
@@ -305,22 +304,22 @@ def plan_static_files(plan: OutputPlan, config: Config, renderer: Renderer, site
 
 def plan_pages_output(plan: OutputPlan, renderer: Renderer, pages: list[HtmlPage], fingerprints: Fingerprints,
                       last: LastPages) -> Dependencies:  # fmt: skip
-    """Every HTML page, to be rendered only if its fingerprint changed; the posts each one shows.
+    """Every HTML page, to be rendered only if its fingerprint changed; what the pages are made from.
 
     A page none of whose inputs changed since the last build keeps that build's fingerprint
     without being fingerprinted again (see dependencies.py).
     """
     covers: dict[str, tuple[str, ...]] = {}
+    known = last.covers
     for page in pages:
-        found = last.unchanged(page.dest)
-        if found is None:
-            fingerprint, sources = fingerprints.page(page.template, page.info, page.context)
-            key = last.key(sources)
+        dest = page.dest
+        fingerprint = last.fingerprint(dest)
+        if fingerprint is None:
+            fingerprint, covers[dest] = fingerprints.page(page.template, page.info, page.context)
         else:
-            fingerprint, key, sources = found
-        covers[page.dest] = sources
-        plan.add(page.dest, page.origin, fingerprint, functools.partial(_render_page, renderer, page), key=key)
-    return Dependencies(last.structure, covers)
+            covers[dest] = known[dest]
+        plan.add(dest, page.origin, fingerprint, functools.partial(_render_page, renderer, page))
+    return last.dependencies(covers)
 
 
 def _render_page(renderer: Renderer, page: HtmlPage) -> bytes:

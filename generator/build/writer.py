@@ -36,7 +36,6 @@ class Output:
     fingerprint: object = ""  # a digest, compared with the last build's
     make: Callable[[], bytes] | None = None  # generated content
     source: Path | None = None  # or a file copied as it is
-    key: str | None = None  # a page's: what its fingerprint was made from (see dependencies.py)
 
 
 @dataclass
@@ -61,10 +60,9 @@ class OutputPlan:
         elif previous is not None:
             self.weak.discard(dest)
 
-    def add(self, dest: str, origin: str, fingerprint: object, make: Callable[[], bytes], weak: bool = False,
-            key: str | None = None) -> None:  # fmt: skip
+    def add(self, dest: str, origin: str, fingerprint: object, make: Callable[[], bytes], weak: bool = False) -> None:
         """Plan a generated file; `make` runs only if the fingerprint changed since the last build."""
-        self.claim(Output(dest, origin, fingerprint, make=make, key=key), weak)
+        self.claim(Output(dest, origin, fingerprint, make=make), weak)
 
     def add_bytes(self, dest: str, data: bytes, origin: str, weak: bool = False) -> None:
         """Plan a generated file whose bytes are already known."""
@@ -195,13 +193,11 @@ def write_output(output: Path, plan: OutputPlan, previous: Manifest | None, jobs
     records: dict[str, OutputRecord] = {}
     staged = []
     for dest, content, was_staged, _, _ in results:
-        item = plan.outputs[dest]
-        records[dest] = OutputRecord(item.fingerprint, content, item.key)
+        records[dest] = OutputRecord(plan.outputs[dest].fingerprint, content)
         if was_staged:
             staged.append(dest)
     for dest in plan.outputs.keys() - records.keys():  # untouched since the last build
-        record, key = known[dest], plan.outputs[dest].key
-        records[dest] = record if record.key == key else record._replace(key=key)
+        records[dest] = known[dest]
     stale = _stale(output, plan, known, exists)
     _apply(output, stage, staged, exists, stale)
     harvested = [extra for *_, extra in results if extra]
