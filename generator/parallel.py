@@ -11,9 +11,10 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import pickle
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Callable, Sequence, TypeVar
+from typing import Any, Callable, Sequence, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -90,43 +91,67 @@ def parallel_map(
 
 @dataclass
 class Meanwhile:
-    """How work done beside the caller went: `ok` is known once the `meanwhile` block has ended."""
+    """Work done beside the caller: `ok` and `value` are known once `result()` or the end of the
+    `meanwhile` block has waited for it."""
 
     ok: bool = True
+    value: Any = None  # what the work returned (None if it failed)
+    _pid: int = 0  # the process doing it, until waited for
+    _pipe: int = -1  # where that process sends what the work returned
+
+    def result(self) -> Any:
+        """What the work returned, waiting for it if it runs elsewhere; None if it failed."""
+        if self._pid:
+            data = bytearray()
+            with os.fdopen(self._pipe, "rb") as pipe:
+                while chunk := pipe.read(1 << 16):
+                    data += chunk
+            _, status = os.waitpid(self._pid, 0)
+            self._pid = 0
+            self.ok = os.waitstatus_to_exitcode(status) == 0 and bool(data)
+            self.value = pickle.loads(data) if self.ok else None
+        return self.value
 
 
 @contextlib.contextmanager
-def meanwhile(func: Callable[[], None], jobs: int) -> Iterator[Meanwhile]:
+def meanwhile(func: Callable[[], Any], jobs: int) -> Iterator[Meanwhile]:
     """Run `func()` in a forked process while the block runs, and wait for it when the block ends.
 
     With `jobs` <= 1 (or no fork) it runs here first. The process sees this one's objects as they
-    were when the block began, and changes made there stay there: use it for work that only writes
-    files (saving a cache). An error in it is logged and makes `ok` False; it never stops the caller.
+    were when the block began, and changes made there stay there: use it for work that writes
+    files (saving a cache) or looks at them; what it returns comes back pickled (`result()`). An
+    error in it is logged and makes `ok` False; it never stops the caller.
     """
     done = Meanwhile()
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        done.ok = _attempt(func)
+        done.ok, done.value = _attempt(func)
         yield done
         return
+    read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the forked process: do the work, then leave without running the caller's cleanup
         code = 1
         try:
-            code = 0 if _attempt(func) else 1
+            os.close(read)
+            ok, value = _attempt(func)
+            if ok:
+                with os.fdopen(write, "wb") as pipe:
+                    pipe.write(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+                code = 0
         finally:  # whatever happens (even an interrupt), never go on as the caller
             os._exit(code)
+    os.close(write)
+    done._pid, done._pipe = pid, read
     try:
         yield done
     finally:
-        _, status = os.waitpid(pid, 0)
-        done.ok = os.waitstatus_to_exitcode(status) == 0
+        done.result()
 
 
-def _attempt(func: Callable[[], None]) -> bool:
+def _attempt(func: Callable[[], Any]) -> tuple[bool, Any]:
     try:
-        func()
-        return True
+        return True, func()
     except Exception as exc:  # noqa: BLE001 - reported; the caller decides what it costs
         log.warning("background work failed: %s", exc)
         log.debug("background work failed", exc_info=True)
-        return False
+        return False, None

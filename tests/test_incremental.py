@@ -162,10 +162,15 @@ def test_a_damaged_cache_is_ignored_and_rebuilt(site: Path, tmp_path: Path) -> N
     assert snapshot(site / "public") == cold(site, tmp_path, jobs=1)
 
 
-def test_output_files_deleted_by_hand_are_made_again(site: Path) -> None:
+@pytest.mark.parametrize("jobs", [1, 2])  # with 2, another process looks for them while the build reads
+@pytest.mark.parametrize("edit_too", [False, True])
+def test_output_files_deleted_by_hand_are_made_again(site: Path, jobs: int, edit_too: bool) -> None:
     (site / "public/about/index.html").unlink()
-    build(site)
-    assert (site / "public/about/index.html").is_file()
+    (site / "public/tags/t1/index.html").unlink()
+    if edit_too:
+        edit(site / "content/posts/2023-01-01-post-0.md", "Second paragraph.", "Second, edited.")
+    build(site, jobs=jobs)
+    assert (site / "public/about/index.html").is_file() and (site / "public/tags/t1/index.html").is_file()
 
 
 def test_a_failed_incremental_build_leaves_the_output_and_cache_alone(site: Path) -> None:

@@ -88,3 +88,18 @@ def test_meanwhile_waits_for_the_work_even_when_the_block_fails(tmp_path: Path) 
     with pytest.raises(RuntimeError), meanwhile(lambda: (os.sched_yield(), _write_pid(done)), 2):
         raise RuntimeError("the build failed")
     assert done.is_file()  # reaped, not left running: nothing writes after the caller has moved on
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_meanwhile_gives_back_what_the_work_returned_even_when_it_is_large(jobs: int) -> None:
+    big = {f"file-{n}.html" for n in range(20_000)}  # far more than a pipe holds at once
+    with meanwhile(lambda: (os.getpid(), big), jobs) as work:
+        pass
+    pid, value = work.value
+    assert work.ok and value == big and (pid == os.getpid()) == (jobs == 1)
+    assert work.result() == (pid, value)  # asking again gives the same, without waiting
+
+
+def test_meanwhile_result_can_be_asked_for_inside_the_block() -> None:
+    with meanwhile(lambda: os.getpid(), 2) as work:
+        assert work.result() != os.getpid() and work.ok

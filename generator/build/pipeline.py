@@ -24,7 +24,7 @@ from generator.build.fingerprint import Fingerprints, site_inputs, site_structur
 from generator.build.hosting import host_files
 from generator.build.pages import HtmlPage, dest_of, plan_pages
 from generator.build.quick import Snapshot
-from generator.build.writer import OutputPlan, Progress, check_output_dir, write_output
+from generator.build.writer import OutputPlan, Present, Progress, check_output_dir, missing_files, write_output
 from generator.config import CONFIG_NAME, Config, load_config
 from generator.content.episodes import chapters_json
 from generator.content.markdown import highlight_css
@@ -122,49 +122,55 @@ def _build(site_dir: Path, options: BuildOptions) -> BuildResult:
         log.info("nothing changed since the last build")
         return BuildResult(output, last.posts, last.pages, len(last.files), 0, 0, 0, time.perf_counter() - started)
 
-    known = store.load("content") if options.use_cache else None
-    read = ReadOptions(now=now, drafts=options.drafts, future=options.future)
-    content = read_content(config, read, cache=known, jobs=jobs, stats=stats, html=store.html)
-    log.info("read %d posts, %d pages and %d other files (%d rendered, the rest cached)",
-             len(content.posts), len(content.pages), len(content.static_files), content.rendered)  # fmt: skip
-    # The content cache is final now: another process saves it while this one plans and writes (not
-    # the dev server's, which lives in this process, nor a few files, saved sooner here than forked).
-    save = functools.partial(_save_content, store, content) if content.cache_changed or known is None else _nothing
-    aside = options.memory is None and content.rendered >= MIN_ITEMS
-    with meanwhile(save, jobs if aside else 1) as saving:
-        site = collect_site(config, content)
-        attach_responses(config, site, load_responses(config))
-        attach_copies(site, Outbox.load(config.data_dir), public_url=public_url, url=config.site.url)
-        findings = check_podcasts(config, site)
-        for warning in findings.warnings:
-            log.warning("%s", warning)
-        if findings.errors:
-            raise BuildError(findings.errors)
-        renderer = Renderer(config, site, bytecode_dir=config.root / cache.CACHE_DIR / "templates")
-        pages = plan_pages(config, site, gone)
-        tombstones = {page.dest for page in pages if page.info.kind == "gone"}
-        gone = tuple(rel for rel in gone if dest_of(rel) in tombstones)  # not those published again
-        fingerprints = Fingerprints(site_inputs(config_text, config.site.url, renderer.template_dirs, renderer.theme, site))
-        renderer.fragments = FragmentStore(store.load("fragments") if options.use_cache else None, fingerprints.in_site)
+    # Meanwhile another process looks for the files of the last build that are gone from the output
+    # (one stat each, 15,000 at 10,000 posts); not for the dev server, whose process has threads.
+    checked = frozenset(last.files) if last is not None and last.output == str(output) else frozenset()
+    look_aside = options.memory is None and len(checked) >= MIN_ITEMS
+    with meanwhile(functools.partial(missing_files, output, checked), jobs if look_aside else 1) as checking:
+        known = store.load("content") if options.use_cache else None
+        read = ReadOptions(now=now, drafts=options.drafts, future=options.future)
+        content = read_content(config, read, cache=known, jobs=jobs, stats=stats, html=store.html)
+        log.info("read %d posts, %d pages and %d other files (%d rendered, the rest cached)",
+                 len(content.posts), len(content.pages), len(content.static_files), content.rendered)  # fmt: skip
+        # The content cache is final now: another process saves it while this one plans and writes (not
+        # the dev server's, which lives in this process, nor a few files, saved sooner here than forked).
+        save = functools.partial(_save_content, store, content) if content.cache_changed or known is None else _nothing
+        aside = options.memory is None and content.rendered >= MIN_ITEMS
+        with meanwhile(save, jobs if aside else 1) as saving:
+            site = collect_site(config, content)
+            attach_responses(config, site, load_responses(config))
+            attach_copies(site, Outbox.load(config.data_dir), public_url=public_url, url=config.site.url)
+            findings = check_podcasts(config, site)
+            for warning in findings.warnings:
+                log.warning("%s", warning)
+            if findings.errors:
+                raise BuildError(findings.errors)
+            renderer = Renderer(config, site, bytecode_dir=config.root / cache.CACHE_DIR / "templates")
+            pages = plan_pages(config, site, gone)
+            tombstones = {page.dest for page in pages if page.info.kind == "gone"}
+            gone = tuple(rel for rel in gone if dest_of(rel) in tombstones)  # not those published again
+            fingerprints = Fingerprints(site_inputs(config_text, config.site.url, renderer.template_dirs, renderer.theme, site))
+            renderer.fragments = FragmentStore(store.load("fragments") if options.use_cache else None, fingerprints.in_site)
 
-        previous = store.load("output") if options.use_cache else None
-        structure = site_structure(fingerprints.site_inputs, site, gone)
-        last = LastPages(structure, fingerprints, site.posts + site.pages, previous)
+            previous = store.load("output") if options.use_cache else None
+            structure = site_structure(fingerprints.site_inputs, site, gone)
+            earlier = LastPages(structure, fingerprints, site.posts + site.pages, previous)
 
-        plan = OutputPlan()
-        plan_static_files(plan, config, renderer, site)
-        dependencies = plan_pages_output(plan, renderer, pages, fingerprints, last)
-        plan_feeds(plan, config, site, now, fingerprints)
-        plan_podcasts(plan, config, site, fingerprints)
-        plan.add_bytes("sitemap.xml", sitemap_xml(sitemap_entries(pages)), "sitemap")
-        for name, data in host_files(config, gone).items():
-            plan.add_bytes(name, data, "host rules (deleted posts, Webmention Link header)", weak=True)
-        plan.add_bytes("robots.txt", robots_txt(config.abs_url("sitemap.xml")), "robots.txt")
-        if plan.problems:
-            raise BuildError(plan.problems)
+            plan = OutputPlan()
+            plan_static_files(plan, config, renderer, site)
+            dependencies = plan_pages_output(plan, renderer, pages, fingerprints, earlier)
+            plan_feeds(plan, config, site, now, fingerprints)
+            plan_podcasts(plan, config, site, fingerprints)
+            plan.add_bytes("sitemap.xml", sitemap_xml(sitemap_entries(pages)), "sitemap")
+            for name, data in host_files(config, gone).items():
+                plan.add_bytes(name, data, "host rules (deleted posts, Webmention Link header)", weak=True)
+            plan.add_bytes("robots.txt", robots_txt(config.abs_url("sitemap.xml")), "robots.txt")
+            if plan.problems:
+                raise BuildError(plan.problems)
 
-        written = write_output(output, plan, previous, jobs=jobs, progress=options.progress, harvest=renderer.fragments.take_new,
-                               before_fork=renderer.preload)  # fmt: skip
+            present = Present(output, checked, checking.result())
+            written = write_output(output, plan, previous, jobs=jobs, progress=options.progress, harvest=renderer.fragments.take_new,
+                                   before_fork=renderer.preload, present=present)  # fmt: skip
     for fragments in written.harvested:
         renderer.fragments.absorb(fragments)
     log.info("made %d files, wrote %d changed, removed %d", len(written.made), len(written.written), len(written.removed))

@@ -15,7 +15,7 @@ import os
 import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Container, Iterable
 
 from generator.build.cache import Manifest, OutputRecord
 from generator.digest import digest
@@ -154,21 +154,42 @@ class _Stager:
         return target
 
 
+class Present:
+    """Whether output files exist: known for those looked up beforehand (`missing_files`, run
+    beside the build), asked of the disk for the rest."""
+
+    def __init__(self, output: Path, checked: Container[str] = (), missing: Container[str] | None = None):
+        self.prefix, self.checked, self.missing = f"{output}/", checked, missing
+
+    def __call__(self, dest: str) -> bool:
+        if self.missing is not None and dest in self.checked:
+            return dest not in self.missing
+        return os.path.isfile(self.prefix + dest)
+
+
+def missing_files(output: Path, dests: Iterable[str]) -> set[str]:
+    """Which of `dests` the output folder lacks (deleted by hand since the last build)."""
+    prefix = f"{output}/"
+    return {dest for dest in dests if not os.path.isfile(prefix + dest)}
+
+
 def write_output(output: Path, plan: OutputPlan, previous: Manifest | None, jobs: int = 1,
                  progress: Progress | None = None, harvest: Callable[[], Any] | None = None,
-                 before_fork: Callable[[], None] | None = None) -> WriteResult:  # fmt: skip
+                 before_fork: Callable[[], None] | None = None, present: Present | None = None) -> WriteResult:  # fmt: skip
     """Make what changed, stage it, and apply the staged files only if every file could be made.
 
     `harvest()`, if given, is called after each file is made (in the process that made it) and
     what it returns comes back in `WriteResult.harvested`: the fragments a worker rendered.
-    `before_fork()` runs once if the work is spread over processes (see parallel_map).
+    `before_fork()` runs once if the work is spread over processes (see parallel_map). `present`
+    tells which output files exist, if that was looked up beforehand.
     """
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(output.parent, output.name)
     exists = output.is_dir()
     known = previous.files if previous is not None and previous.output == str(output) and exists else {}
-    todo = [item for item in plan.outputs.values() if not _unchanged(output, item, known.get(item.dest))]
+    present = present or Present(output)
+    todo = [item for item in plan.outputs.values() if not _unchanged(item, known.get(item.dest), present)]
     stage = output.parent / f".{output.name}.building-{os.getpid()}"
     stager = _Stager(output, stage, known, trust_disk=not exists, harvest=harvest)
     done = 0
@@ -204,8 +225,8 @@ def write_output(output: Path, plan: OutputPlan, previous: Manifest | None, jobs
     return WriteResult(tuple(item.dest for item in todo), tuple(staged), tuple(stale), Manifest(str(output), records), harvested)
 
 
-def _unchanged(output: Path, item: Output, record: OutputRecord | None) -> bool:
-    return record is not None and record.fingerprint == item.fingerprint and os.path.isfile(f"{output}/{item.dest}")
+def _unchanged(item: Output, record: OutputRecord | None, present: Present) -> bool:
+    return record is not None and record.fingerprint == item.fingerprint and present(item.dest)
 
 
 def _where(problem: Problem, dests: list[str]) -> Problem:
