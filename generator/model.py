@@ -163,7 +163,7 @@ class Post:
     content_warning: str = ""
     responses: tuple[Response, ...] = ()  # replies, likes, reposts... from the data folder, oldest first
     conversation: Conversation | None = None  # the responses as the page shows them, set by the build
-    fingerprint: str = ""  # digest of every field above but those SET_BY_BUILD, set by the reader
+    fingerprint: str = ""  # digest of all the reader made of the file (PLACED, SHOWN_ONLY, its syndication)
     place: str = ""  # digest of the fields that decide where the post shows (PLACED), set by the reader
 
     # A post from the build cache comes without its HTML (most builds show few posts' full text):

@@ -190,10 +190,10 @@ def test_dependencies_of_another_structure_are_not_used(site: Path) -> None:
     assert sorted((site / cache.CACHE_DIR).glob("covers-*.pickle"))
 
 
-def cold_output(site: Path) -> dict[str, bytes]:
+def cold_output(site: Path, name: str = "cold") -> dict[str, bytes]:
     import shutil
 
-    copy = site.parent / "cold"
+    copy = site.parent / name
     shutil.copytree(site, copy, ignore=shutil.ignore_patterns(".homepost", "public"))
     build_site(copy, BuildOptions(now=NOW, jobs=1))
     return snapshot(copy / "public")
@@ -221,3 +221,37 @@ def test_a_manifest_saved_without_its_dependencies_never_keeps_a_stale_page(site
     source.write_text(before, encoding="utf-8")  # back as the dependencies on disk remember it
     build_site(site, BuildOptions(now=NOW, jobs=1))
     assert snapshot(site / "public") == cold_output(site)
+
+
+def test_a_second_save_cut_short_still_counts_what_the_first_was_changing(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two builds stopped in a row, the second before it wrote any record: the posts the first one
+    was changing still count as changed, though the second found them as they were at first."""
+    build_site(site, BuildOptions(now=NOW, jobs=1))
+    part_two, first = site / "content/posts/2025-12-26-part-two.md", site / "content/posts/2026-01-10-first-post.md"
+    before = part_two.read_text(encoding="utf-8")
+    real_save = cache.save
+
+    def stop_at(prefix: str):  # noqa: ANN202
+        def save(path: Path, key: str, value: object) -> None:
+            if path.name.startswith(prefix):
+                raise KeyboardInterrupt
+            real_save(path, key, value)
+
+        return save
+
+    part_two.write_text(before.replace("\n---\n", "\n---\n\nAn edit that will be undone.\n", 1), encoding="utf-8")
+    monkeypatch.setattr(cache, "save", stop_at("digests-"))
+    with pytest.raises(KeyboardInterrupt):
+        build_site(site, BuildOptions(now=NOW, jobs=1))
+    part_two.write_text(before, encoding="utf-8")
+    first.write_text(first.read_text(encoding="utf-8") + "\nAnother edit.\n", encoding="utf-8")
+    monkeypatch.setattr(cache, "save", stop_at("output-"))
+    with pytest.raises(KeyboardInterrupt):
+        build_site(site, BuildOptions(now=NOW, jobs=1))
+    monkeypatch.setattr(cache, "save", real_save)
+    build_site(site, BuildOptions(now=NOW, jobs=1))
+    assert snapshot(site / "public") == cold_output(site)
+    # The records of the first stopped build are still on disk: the edit made again must show.
+    part_two.write_text(before.replace("\n---\n", "\n---\n\nAn edit that will be undone.\n", 1), encoding="utf-8")
+    build_site(site, BuildOptions(now=NOW, jobs=1))
+    assert snapshot(site / "public") == cold_output(site, "cold-again")

@@ -169,7 +169,7 @@ class BuildCache:
         self.paths = {part: folder / f"{part}-{self.name}.pickle" for part in ("last-build", "digests", "covers", "changing")}
         self._shards: dict[str, dict[int, dict[str, Any]]] = {}  # each sharded part as last loaded or saved
         self._deps: Any = None  # the manifest's dependencies as on disk, once loaded or saved
-        self._pending = False  # whether a save of the manifest did not finish
+        self._changing: Any = None  # the note left by a save of the manifest that did not finish
         self._html: dict[int, dict[str, tuple[str, str]]] = {}  # HTML shards loaded: rel -> (file digest, HTML)
 
     def load(self, part: str) -> Any | None:
@@ -227,8 +227,7 @@ class BuildCache:
         """The manifest's dependencies, less what a save that did not finish may have changed."""
         digests, covers = load(self.paths["digests"], self.key), load(self.paths["covers"], self.key)
         found = self._deps = Dependencies(digests[0], digests[1], covers[1]) if _pair(digests) and _pair(covers) else None
-        changing = load(self.paths["changing"], self.key)
-        self._pending = changing is not None
+        changing = self._changing = load(self.paths["changing"], self.key)
         if found is None or covers[0] != found.structure or changing == "all":
             return None
         if changing:  # the posts whose pages were being written again: their records may be newer
@@ -239,13 +238,14 @@ class BuildCache:
         """Save the records, then their dependencies; a crash in between leaves a note of which
         posts' records may no longer match the dependencies on disk (all, if the structure changed)."""
         old, new = self._deps, manifest.dependencies
-        if new == old and not self._pending:
+        if new == old and self._changing is None:
             self._save_sharded("output", manifest.files)
             return
-        if old is None or new is None or old.structure != new.structure or old.covers != new.covers:
+        if old is None or new is None or old.structure != new.structure or old.covers != new.covers or self._changing == "all":
             changing: object = "all"
-        else:
-            changing = sorted(s for s in old.digests.keys() | new.digests.keys() if old.digests.get(s) != new.digests.get(s))
+        else:  # and those a save that did not finish was changing: its records may still be on disk
+            changed = {s for s in old.digests.keys() | new.digests.keys() if old.digests.get(s) != new.digests.get(s)}
+            changing = sorted(changed.union(self._changing or ()))
         save(self.paths["changing"], self.key, changing)
         self._save_sharded("output", manifest.files)
         if new is None:
@@ -254,7 +254,7 @@ class BuildCache:
             save(self.paths["digests"], self.key, (new.structure, new.digests))
             if old is None or old.structure != new.structure or old.covers != new.covers:
                 save(self.paths["covers"], self.key, (new.structure, new.covers))
-        self._deps, self._pending = new, False
+        self._deps, self._changing = new, None
         self.paths["changing"].unlink(missing_ok=True)
 
     def _shard_path(self, part: str, index: int) -> Path:
