@@ -102,10 +102,8 @@ class Meanwhile:
     def result(self) -> Any:
         """What the work returned, waiting for it if it runs elsewhere; None if it failed."""
         if self._pid:
-            data = bytearray()
             with os.fdopen(self._pipe, "rb") as pipe:
-                while chunk := pipe.read(1 << 16):
-                    data += chunk
+                data = pipe.read()  # to the end: the work's process has finished writing
             _, status = os.waitpid(self._pid, 0)
             self._pid = 0
             self.ok = os.waitstatus_to_exitcode(status) == 0 and bool(data)

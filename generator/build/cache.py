@@ -226,9 +226,10 @@ class BuildCache:
     def _load_dependencies(self) -> Dependencies | None:
         """The manifest's dependencies, less what a save that did not finish may have changed."""
         digests, covers = load(self.paths["digests"], self.key), load(self.paths["covers"], self.key)
-        found = self._deps = Dependencies(digests[0], digests[1], covers[1]) if _pair(digests) and _pair(covers) else None
+        whole = _pair(digests) and _pair(covers) and digests[0] == covers[0]  # both of one structure
+        found = self._deps = Dependencies(digests[0], digests[1], covers[1]) if whole else None
         changing = self._changing = load(self.paths["changing"], self.key)
-        if found is None or covers[0] != found.structure or changing == "all":
+        if found is None or changing == "all":
             return None
         if changing:  # the posts whose pages were being written again: their records may be newer
             return Dependencies(found.structure, {**found.digests, **dict.fromkeys(changing)}, found.covers)
@@ -241,7 +242,8 @@ class BuildCache:
         if new == old and self._changing is None:
             self._save_sharded("output", manifest.files)
             return
-        if old is None or new is None or old.structure != new.structure or old.covers != new.covers or self._changing == "all":
+        same_pages = old is not None and new is not None and old.structure == new.structure and old.covers == new.covers
+        if not same_pages or self._changing == "all":
             changing: object = "all"
         else:  # and those a save that did not finish was changing: its records may still be on disk
             changed = {s for s in old.digests.keys() | new.digests.keys() if old.digests.get(s) != new.digests.get(s)}
@@ -252,7 +254,7 @@ class BuildCache:
             self.paths["digests"].unlink(missing_ok=True)
         else:  # the digests change with every edit; the posts each page shows, with the structure only
             save(self.paths["digests"], self.key, (new.structure, new.digests))
-            if old is None or old.structure != new.structure or old.covers != new.covers:
+            if not same_pages:
                 save(self.paths["covers"], self.key, (new.structure, new.covers))
         self._deps, self._changing = new, None
         self.paths["changing"].unlink(missing_ok=True)

@@ -290,7 +290,7 @@ def nothing_changed(last: cache.LastBuild, signature: str, now: dt.datetime, out
         return False
     if isinstance(last.next_change, dt.datetime) and now >= last.next_change:
         return False
-    return all(os.path.isfile(f"{output}/{dest}") for dest in last.files)
+    return not missing_files(output, last.files)
 
 
 def plan_static_files(plan: OutputPlan, config: Config, renderer: Renderer, site: Site) -> None:
