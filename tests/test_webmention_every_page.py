@@ -15,7 +15,8 @@ LINK = f'<link rel="webmention" href="{ENDPOINT}">'
 
 def test_every_page_carries_the_webmention_endpoint(make_site: SiteFactory) -> None:
     sent = {"sources": {"https://example.org/2025/01/deleted/": {"version": "v1", "targets": [], "outcomes": {}}}}
-    site = make_site({**BLOG, "data/webmention/sent.json": json.dumps(sent)}, config=SITE_TOML + f'\n[webmention]\nendpoint = "{ENDPOINT}"\n')
+    config = SITE_TOML + f'\n[webmention]\nendpoint = "{ENDPOINT}"\n'
+    site = make_site({**BLOG, "data/webmention/sent.json": json.dumps(sent)}, config=config)
     assert build(site).exit_code == 0
     public = site / "public"
     pages = sorted(public.rglob("*.html"))
