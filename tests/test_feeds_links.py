@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -16,6 +17,7 @@ from tests.feedcheck import ATOM, check_feeds, entry_html, links
 from tests.helpers import build, png_bytes
 from tests.sites import BLOG
 
+ROOT = Path(__file__).resolve().parent.parent
 POST_URL = "https://example.org/2026/04/links/"
 LINKS = """\
 ---
@@ -111,3 +113,15 @@ def test_a_cjk_terms_feeds_name_themselves_as_its_page_links_them(public: Path, 
     assert feed["home_page_url"] == canonical
     assert feed["feed_url"] == page["application/feed+json"] == canonical + "feed.json"
     assert f"<loc>{canonical}</loc>" in (public / "sitemap.xml").read_text(encoding="utf-8")
+
+
+def test_the_example_sites_feeds_hold_up(tmp_path: Path) -> None:
+    site = tmp_path / "example"
+    site.mkdir()
+    shutil.copy(ROOT / "site.toml", site)
+    for folder in ("content", "data"):
+        shutil.copytree(ROOT / folder, site / folder)
+    result = build(site)
+    assert result.exit_code == 0, result.output
+    feeds = {p.relative_to(site / "public").as_posix() for p in check_feeds(site / "public")}
+    assert {"feed.xml", "atom.xml", "feed.json", "podcast.xml"} <= feeds

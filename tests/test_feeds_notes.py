@@ -20,12 +20,14 @@ BARE_NOTES: dict[str, str] = {
     "2026-02-04-image.md": "---\ndate: 2026-02-04 08:00\n---\n\n![](../images/pixel.png)\n",
     "2026-02-05-front-matter.md": "---\ndate: 2026-02-05 08:00\ntags: [随笔]\n---",
     "2026-02-06-link.md": "---\ndate: 2026-02-06 08:00\n---\n\n<https://example.net/only-a-link>\n",
+    "2026-02-07-zero.md": "",  # not even front matter: the date comes from the file name
 }
 PLACEHOLDERS = {
     "empty": "Note of 2 February 2026",
     "blank": "Note of 3 February 2026",
     "image": "Note of 4 February 2026",
     "front-matter": "Note of 5 February 2026",
+    "zero": "Note of 7 February 2026",
 }
 URL = "https://example.org/2026/02/{}/"
 
