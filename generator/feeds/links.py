@@ -15,10 +15,11 @@ from urllib.parse import urljoin
 
 URL_ATTRIBUTES = frozenset({"href", "src", "srcset", "poster", "cite", "data", "action", "longdesc", "background"})
 
-# A start tag, its attributes matched one by one (so that a value holding `href=` is never taken
-# for an attribute). Text and comments hold no `<` followed by a letter: markup there is escaped.
-_TAG = re.compile(r"""<[A-Za-z][^\s/>]*(?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?|\s*/)*\s*>""")
+# A start tag (a quoted value may hold ">"), then its attributes matched one by one, so that a value
+# holding `href=` is never taken for an attribute. Text holds no `<` followed by a letter: it is escaped.
+_TAG = re.compile(r"""<[A-Za-z](?:[^>"']++|"[^"]*+"|'[^']*+')*+>""")
 _ATTRIBUTE = re.compile(r"""(\s)([^\s"'>/=]+)(\s*=\s*)("[^"]*"|'[^']*'|[^\s"'=<>`]+)""")
+_MAY_HAVE_URL = re.compile(r"(?:href|src|srcset|poster|cite|data|action|longdesc|background)\s*=", re.IGNORECASE)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 # A srcset candidate's URL: after the start or a comma, up to whitespace, without trailing commas.
 _SRCSET_URL = re.compile(r"(?:^|(?<=,))(\s*)(\S*?[^\s,])(?=,*(?:\s|$))")
@@ -29,7 +30,13 @@ def absolute_links(content: str, base: str) -> str:
     """`content` with every relative URL in a tag's attributes resolved against `base` (the post's URL)."""
     if "<" not in content:
         return content
-    return _TAG.sub(lambda tag: _ATTRIBUTE.sub(functools.partial(_attribute, base), tag.group()), content)
+    attribute = functools.partial(_attribute, base)
+
+    def tag(match: re.Match[str]) -> str:
+        text = match.group()
+        return _ATTRIBUTE.sub(attribute, text) if _MAY_HAVE_URL.search(text) else text  # most tags have no URL
+
+    return _TAG.sub(tag, content)
 
 
 def _attribute(base: str, match: re.Match[str]) -> str:
