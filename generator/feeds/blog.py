@@ -60,7 +60,9 @@ def note_title(config: Config, post: Post) -> str:
     if text:
         return text
     lang = post.lang or config.site.language
-    return _translator(theme_dir(config), lang)("note_of", date=date_format(lang, post.date))
+    strings = theme_dir(config) / "strings.toml"
+    changed = strings.stat().st_mtime_ns if strings.is_file() else 0  # `homepost serve` builds again after an edit
+    return _translator(strings, changed, lang)("note_of", date=date_format(lang, post.date))
 
 
 def content_html(post: Post) -> str:
@@ -74,8 +76,8 @@ def is_empty(post: Post) -> bool:
 
 
 @functools.lru_cache(maxsize=16)
-def _translator(theme: Path, lang: str) -> Callable[..., str]:
-    return translator(load_strings(theme / "strings.toml"), lang)
+def _translator(strings: Path, changed: int, lang: str) -> Callable[..., str]:
+    return translator(load_strings(strings), lang)
 
 
 class AtomEnclosureExtension(BaseEntryExtension):
