@@ -10,7 +10,7 @@ import traceback
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import jinja2
@@ -94,7 +94,7 @@ class Renderer:
         self.theme = theme_dir(config)
         self.template_dirs = (config.root / "templates", self.theme / "templates")
         self._loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in self.template_dirs])
-        self.strings = _load_strings(self.theme / "strings.toml")
+        self.strings = load_strings(self.theme / "strings.toml")
         author = config.site.author
         local_avatar = author.avatar and "://" not in author.avatar
         avatar = config.path_url(author.avatar) if local_avatar else author.avatar
@@ -148,9 +148,9 @@ class Renderer:
                 bytecode_cache=self._bytecode,  # compiled templates, checked against their source
             )
             fragment = _Fragments(env, lang, self)
-            env.globals.update(self._globals, lang=lang, t=self._translator(lang), fragment=fragment, fragments=fragment.join,
+            env.globals.update(self._globals, lang=lang, t=translator(self.strings, lang), fragment=fragment, fragments=fragment.join,
                                shared=_Shared(env))  # fmt: skip
-            env.filters["date_format"] = functools.partial(_date_format, lang)
+            env.filters["date_format"] = functools.partial(date_format, lang)
             env.filters["truncate"] = _truncate
             env.filters["duration"] = duration
             env.filters["sanitize"] = _sanitize
@@ -180,17 +180,6 @@ class Renderer:
             if path.is_relative_to(base):
                 return path.relative_to(base).as_posix()
         return file
-
-    def _translator(self, lang: str):
-        chain = [self.strings.get(lang, {}), self.strings.get(lang.split("-")[0], {}), self.strings.get("en", {})]
-
-        def t(key: str, **kwargs: Any) -> str:
-            for table in chain:
-                if key in table:
-                    return str(table[key]).format(**kwargs)
-            return key
-
-        return t
 
 
 
@@ -289,7 +278,21 @@ class _Shared:
         return html
 
 
-def _load_strings(path: Path) -> dict[str, dict[str, str]]:
+def translator(strings: dict[str, dict[str, str]], lang: str) -> Callable[..., str]:
+    """The theme's `t(key, **fields)` for one language: its strings, its base language's, then English."""
+    chain = [strings.get(lang, {}), strings.get(lang.split("-")[0], {}), strings.get("en", {})]
+
+    def t(key: str, **kwargs: Any) -> str:
+        for table in chain:
+            if key in table:
+                return str(table[key]).format(**kwargs)
+        return key
+
+    return t
+
+
+def load_strings(path: Path) -> dict[str, dict[str, str]]:
+    """A theme's UI strings (strings.toml): language -> key -> text; none when the file is absent."""
     if not path.is_file():
         return {}
     try:
@@ -298,7 +301,7 @@ def _load_strings(path: Path) -> dict[str, dict[str, str]]:
         raise BuildError(Problem(str(path), f"invalid TOML: {exc}")) from None
 
 
-def _date_format(lang: str, value: dt.datetime | dt.date | None) -> str:
+def date_format(lang: str, value: dt.datetime | dt.date | None) -> str:
     """A human date in the page's language: "5 March 2024", "2024年3月5日"."""
     if value is None:
         return ""

@@ -1,7 +1,8 @@
 """RSS 2.0 and Atom 1.0 (feedgen) and JSON Feed 1.1 (json) for a list of posts.
 
 A post with audio (an episode) carries it in each: an RSS <enclosure>, an Atom link
-rel="enclosure" and a JSON Feed attachment.
+rel="enclosure" and a JSON Feed attachment. A note (no title) has none in RSS and JSON Feed,
+as readers expect of short posts, unless it has no content either; Atom requires one always.
 """
 
 from __future__ import annotations
@@ -9,16 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 
 from generator import __version__
 from generator.config import Config
 from generator.feeds import FEED_FILES
+from generator.feeds.links import absolute_links
 from generator.model import Episode, Post
+from generator.render import date_format, load_strings, theme_dir, translator
 from generator.text import html_to_text, truncate
 
 if TYPE_CHECKING:  # imported where a feed is made: a build that makes none never loads lxml
@@ -26,7 +29,6 @@ if TYPE_CHECKING:  # imported where a feed is made: a build that makes none neve
     from lxml import etree
 
 NOTE_TITLE_LENGTH = 60
-_ROOT_RELATIVE = re.compile(r'(\s(?:href|src|poster|cite)=["\'])/(?!/)')
 
 
 @dataclass(frozen=True)
@@ -35,28 +37,47 @@ class FeedSpec:
 
     title: str
     description: str
-    page_url: str  # absolute URL of the HTML page the feed mirrors
+    page_url: str  # absolute URL of the HTML page the feed mirrors; its feeds sit beside it
     folder: str  # output folder, relative, "" for the site root
     posts: list[Post]
     updated: dt.datetime  # when nothing is in the feed
 
 
 def render_feed(config: Config, spec: FeedSpec, fmt: str) -> bytes:
-    """One feed of `spec` in one format ("rss", "atom" or "json"), written at spec.folder + FEED_FILES[fmt]."""
+    """One feed of `spec` in one format ("rss", "atom" or "json"), written at spec.folder + FEED_FILES[fmt].
+
+    Its URL is the page's URL and the file name: byte for byte the page's rel=alternate link
+    (percent-encoded, for a term in any script), as its self link must be.
+    """
     makers = {"rss": _rss, "atom": _atom, "json": _json_feed}
-    return makers[fmt](config, spec, config.abs_url(spec.folder + FEED_FILES[fmt]))
+    return makers[fmt](config, spec, spec.page_url + FEED_FILES[fmt])
 
 
-@functools.lru_cache(maxsize=8192)  # a post is in several feeds (site, each of its terms, 3 formats)
-def absolutize(html: str, origin: str) -> str:
-    """Make root-relative links and images absolute, as feed readers need."""
-    return _ROOT_RELATIVE.sub(lambda m: f"{m.group(1)}{origin}/", html)
-
-
-def note_title(post: Post) -> str:
-    """A title for a post without one, from its text (for Atom, which requires titles)."""
+def note_title(config: Config, post: Post) -> str:
+    """A title for a post without one (Atom requires titles): its text's first words, or, when it
+    has no text (empty, or only an image), "Note of <date>" in its language."""
     text = truncate(html_to_text(post.content_html), NOTE_TITLE_LENGTH)
-    return text or (post.date.strftime("%Y-%m-%d %H:%M") if post.date else post.slug)
+    if text:
+        return text
+    lang = post.lang or config.site.language
+    strings = theme_dir(config) / "strings.toml"
+    changed = strings.stat().st_mtime_ns if strings.is_file() else 0  # `homepost serve` builds again after an edit
+    return _translator(strings, changed, lang)("note_of", date=date_format(lang, post.date))
+
+
+def content_html(post: Post) -> str:
+    """A post's HTML for a feed: every link and image absolute, resolved against the post's URL."""
+    return absolute_links(post.content_html, post.url)
+
+
+def is_empty(post: Post) -> bool:
+    """True for a post with no content at all (RSS and JSON Feed items then need a title)."""
+    return not post.content_html.strip()
+
+
+@functools.lru_cache(maxsize=16)
+def _translator(strings: Path, changed: int, lang: str) -> Callable[..., str]:
+    return translator(load_strings(strings), lang)
 
 
 class AtomEnclosureExtension(BaseEntryExtension):
@@ -113,12 +134,13 @@ def _rss(config: Config, spec: FeedSpec, self_url: str) -> bytes:
     fg.lastBuildDate(_latest(spec))
     for post in reversed(spec.posts):  # feedgen prepends entries
         entry = fg.add_entry()
-        if post.title:
-            entry.title(post.title)
+        if post.title or is_empty(post):  # an item needs a title or a description
+            entry.title(post.title or note_title(config, post))
         entry.link(href=post.url)
         entry.guid(post.uid, permalink=False)
         entry.pubDate(post.date)
-        entry.description(absolutize(post.content_html, config.site.origin))
+        if not is_empty(post):
+            entry.description(content_html(post))
         if post.episode is not None:
             entry.enclosure(post.episode.audio_url, post.episode.audio_length, post.episode.audio_type)
         for term in _categories(post):
@@ -138,12 +160,12 @@ def _atom(config: Config, spec: FeedSpec, self_url: str) -> bytes:
     for post in reversed(spec.posts):
         entry = fg.add_entry()
         entry.id(post.uid)
-        entry.title(post.title or note_title(post))
+        entry.title(post.title or note_title(config, post))
         entry.link(href=post.url, rel="alternate", type="text/html")
         entry.atom_enclosure.episode = post.episode
         entry.published(post.date)
         entry.updated(post.last_modified)
-        entry.content(absolutize(post.content_html, config.site.origin), type="html")
+        entry.content(content_html(post), type="html")
         if post.summary_text:
             entry.summary(post.summary_text)
         for term in _categories(post):
@@ -171,9 +193,9 @@ def _json_feed(config: Config, spec: FeedSpec, self_url: str) -> bytes:
 
 def _json_item(config: Config, post: Post) -> dict:
     item: dict = {"id": post.uid, "url": post.url}
-    if post.title:
-        item["title"] = post.title
-    item["content_html"] = absolutize(post.content_html, config.site.origin)
+    if post.title or is_empty(post):
+        item["title"] = post.title or note_title(config, post)
+    item["content_html"] = content_html(post)
     if post.summary_text:
         item["summary"] = post.summary_text
     if post.image is not None:

@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 
 from generator import __version__
 from generator.config import Config
-from generator.feeds.blog import absolutize, note_title
+from generator.feeds.blog import content_html, note_title
+from generator.feeds.links import absolute_links
 from generator.feeds.podcast_ext import (
     ChannelOrderExtension,
     ItunesChannel,
@@ -98,14 +99,13 @@ def _add_episode(fg: FeedGenerator, config: Config, show: Show, post: Post) -> N
     episode = post.episode
     if episode is None:
         raise ValueError(f"{post.source} is listed in the show {show.key!r} but has no audio")
-    origin = config.site.origin
     entry = fg.add_entry(order="append")
-    entry.title(post.title or note_title(post))
+    entry.title(post.title or note_title(config, post))
     entry.link(href=post.url)
     entry.guid(episode.guid, permalink=False)
     entry.pubDate(post.date)
-    entry.description(absolutize(post.summary_html or post.content_html, origin))
-    entry.content(absolutize(post.content_html, origin))
+    entry.description(absolute_links(post.summary_html, post.url) if post.summary_html else content_html(post))
+    entry.content(content_html(post))
     entry.enclosure(episode.audio_url, episode.audio_length, episode.audio_type)
     image = episode.image or post.image
     entry.itunes.item = ItunesItem(
