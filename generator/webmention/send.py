@@ -50,7 +50,6 @@ class Sent:
     task: Task
     endpoint: str | None
     outcome: Outcome | None
-    wait: float | None = None  # seconds the endpoint asked to wait (429 or 503 with Retry-After)
     held: str = ""  # the rate-limited host that kept it from being sent (record key); nothing happened
 
 
@@ -90,7 +89,7 @@ def send_webmentions(config: Config, posts: list[Post], client: HttpClient, opti
     if not options.dry_run:
         state.save()  # new versions and target lists, before anything is sent
     limits = RateLimits.load(config.private_dir, dry_run=options.dry_run)
-    attempt = _Attempt(client, now, config.webmention.max_tries, limits, None if options.dry_run else client.post)
+    attempt = _Attempt(client, now, options.now, config.webmention.max_tries, limits, None if options.dry_run else client.post)
     held: dict[str, int] = {}
     with ThreadPoolExecutor(max_workers=config.webmention.concurrency) as pool:
         futures = {pool.submit(attempt, task): task for task in tasks}
@@ -100,8 +99,6 @@ def send_webmentions(config: Config, posts: list[Post], client: HttpClient, opti
                 held[result.held] = held.get(result.held, 0) + 1
                 continue
             report.results.append(result)
-            if result.wait and result.endpoint:
-                limits.hold(host_key(result.endpoint), result.wait, options.now or _clock(), result.outcome.error if result.outcome else "")
             if result.outcome is not None and not options.dry_run:
                 state.record(result.task, result.outcome)
                 state.save()
@@ -111,10 +108,6 @@ def send_webmentions(config: Config, posts: list[Post], client: HttpClient, opti
         assert limit is not None  # a limit is never lifted during a run
         report.limited.append(Skipped(key, limit, count, "webmention", earlier=limit.asked < now))
     return report
-
-
-def _clock() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 def _selected(task: Task, state: SentState, only: tuple[str, ...]) -> bool:
@@ -132,10 +125,18 @@ def _live_only(client: HttpClient, tasks: list[Task], report: SendReport) -> lis
 
 
 class _Attempt:
-    """Discover a task's endpoint and send the webmention (`post` None: a dry run, which stops before the POST)."""
+    """Discover a task's endpoint and send the webmention (`post` None: a dry run, which stops before the POST).
 
-    def __init__(self, client: HttpClient, now: dt.datetime, max_tries: int, limits: RateLimits, post: Callable | None) -> None:
-        self.client, self.now, self.max_tries, self.limits, self.post = client, now, max_tries, limits, post
+    A wait a host asks for is recorded at once, so that tasks still to start in this run skip that host too.
+    """
+
+    def __init__(self, client: HttpClient, now: dt.datetime, fixed: dt.datetime | None, max_tries: int, limits: RateLimits,
+                 post: Callable | None) -> None:  # fmt: skip
+        self.client, self.now, self.fixed, self.max_tries, self.limits, self.post = client, now, fixed, max_tries, limits, post
+
+    def clock(self) -> dt.datetime:
+        """The time now (the run's time when it is fixed, as tests fix it)."""
+        return self.fixed or dt.datetime.now(dt.timezone.utc)
 
     def held(self, url: str) -> str:
         """The record key of `url`'s host while it is rate-limited, else ""."""
@@ -146,12 +147,14 @@ class _Attempt:
         now, tries = self.now, task.tries + 1
 
         def failed(error: str, code: int | None = None, endpoint: str = "", wait: float | None = None) -> Sent:
+            if wait:
+                self.limits.hold(host_key(endpoint), wait, self.clock(), error)
             if tries >= self.max_tries:
                 outcome = Outcome(task.version, "gave-up", now, tries, code, endpoint, error=f"{error}; gave up after {tries} tries")
             else:
                 later = max(backoff(tries), dt.timedelta(seconds=wait or 0))
                 outcome = Outcome(task.version, "failed", now, tries, code, endpoint, error=error, next_try=now + later)
-            return Sent(task, endpoint or None, outcome, wait)
+            return Sent(task, endpoint or None, outcome)
 
         if held := self.held(task.target):
             return Sent(task, None, None, held=held)
@@ -174,7 +177,7 @@ class _Attempt:
             location = answer.headers.get("location", "") if answer.status == 201 else ""
             return Sent(task, endpoint, Outcome(task.version, "sent", now, tries, answer.status, endpoint, location))
         if answer.status == 429 or answer.status >= 500:
-            wait = retry_after(answer.headers, now) if answer.status in (429, 503) else None
+            wait = retry_after(answer.headers, self.clock()) if answer.status in (429, 503) else None
             return failed(f"the endpoint answered {answer.status}", answer.status, endpoint, wait)
         reason = clean_text(answer.text.strip().splitlines()[0], 200) if answer.text.strip() else ""
         error = f"the endpoint answered {answer.status}" + (f": {reason}" if reason else "")
