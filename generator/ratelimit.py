@@ -42,6 +42,7 @@ _RESETS = (
 )  # fmt: skip
 _NUMBER = re.compile(r"\d+(\.\d+)?")
 _EPOCH = 1e9  # a reset number above this is a Unix time, below it a number of seconds
+_LONG_AGO = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)  # when a limit written without `asked` was asked for
 
 
 def retry_after(headers: Mapping[str, str], now: dt.datetime | None = None, default: float | None = None) -> float | None:
@@ -185,7 +186,7 @@ def _read(path: Path, warn: bool = True) -> dict[str, Limit]:
             until, asked = parse_time(item["until"], "until"), parse_time(item.get("asked"), "asked")
             if until is None:
                 raise ValueError("until: expected an ISO 8601 time")
-            limits[key] = Limit(until, asked or until, str(item.get("reason", "")))
+            limits[key] = Limit(until, asked or _LONG_AGO, str(item.get("reason", "")))
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
             if warn:
                 log.warning("%s: limit %r: %s; ignoring it", label, key, exc)
