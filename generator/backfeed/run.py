@@ -92,12 +92,10 @@ def backfeed(config: Config, site: Site, client: HttpClient, make: PlatformMaker
             elif limits.get(key, now):
                 skipped += 1  # not polled: still due on the first run after the limit
             else:
-                wait = _poll(config, platform, target, post, Copy(record.id, record.url, dict(record.extra)), polls, report, now)
-                if wait:
-                    limits.hold(key, wait, options.now or dt.datetime.now(dt.timezone.utc), report.failures[-1][2])
-        if skipped:
-            limit = limits.get(key, now)
-            assert limit is not None  # a limit is never lifted during a run
+                error = _poll(config, platform, target, post, Copy(record.id, record.url, dict(record.extra)), polls, report, now)
+                if error is not None and error.retry_after:
+                    limits.hold(key, error.retry_after, options.now or dt.datetime.now(dt.timezone.utc), error.message)
+        if skipped and (limit := limits.get(key, now)):
             report.limited.append(Skipped(key, limit, skipped, "copy", earlier=limit.asked < now))
         write_json(config.data_dir / STATE_FILE, {"copies": polls})
     if options.pull and config.webmention.pull_url:
@@ -128,14 +126,14 @@ def _due(config: Config, post: Post, known: dict[str, Any] | None, now: dt.datet
 
 
 def _poll(config: Config, platform: Platform, target: TargetSettings, post: Post, copy: Copy,
-          polls: dict[str, Any], report: BackfeedReport, now: dt.datetime) -> float | None:  # fmt: skip
-    """Read what answers one copy and merge it; the seconds the platform asked to wait, if it did."""
+          polls: dict[str, Any], report: BackfeedReport, now: dt.datetime) -> PlatformError | None:  # fmt: skip
+    """Read what answers one copy and merge it; the error when the platform would not say (also in `report.failures`)."""
     known = polls[post.url].get(target.name) or {}
     try:
         harvest = platform.responses(copy, post.url, dict(known.get("state", {})))
     except PlatformError as exc:
         report.failures.append((target.name, post.url, exc.message))
-        return exc.retry_after
+        return exc
     report.polled += 1
     before = set(known.get("ids", []))
     found = {r.id: r for r in harvest.responses}

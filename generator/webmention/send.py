@@ -104,9 +104,8 @@ def send_webmentions(config: Config, posts: list[Post], client: HttpClient, opti
                 state.save()
     report.results.sort(key=lambda r: (r.task.source, r.task.target))
     for key, count in sorted(held.items()):
-        limit = limits.get(key, now)
-        assert limit is not None  # a limit is never lifted during a run
-        report.limited.append(Skipped(key, limit, count, "webmention", earlier=limit.asked < now))
+        if limit := limits.get(key, now):  # always: a limit is never lifted during a run
+            report.limited.append(Skipped(key, limit, count, "webmention", earlier=limit.asked < now))
     return report
 
 
