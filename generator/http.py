@@ -11,7 +11,6 @@ bodies, userinfo or query strings.
 
 from __future__ import annotations
 
-import datetime as dt
 import http.client
 import json as jsonlib
 import logging
@@ -22,7 +21,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from email.message import Message
-from email.utils import parsedate_to_datetime
 from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -412,21 +410,6 @@ def not_live(client: HttpClient, url: str, expected: tuple[int, ...] = (200,)) -
     except NetworkError as exc:
         return f"could not fetch it ({exc.problems[0].message})"
     return None if status in expected else f"it answers {status}, expected {expected[0]}; deploy first"
-
-
-def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> float | None:
-    """Seconds a Retry-After value asks to wait (delay-seconds or an HTTP date, RFC 9110 10.2.3), or None."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    if value.isascii() and value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)  # "-0000": UTC, its local offset unknown
-    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
 
 
 def _fail(url: str, message: str) -> NetworkError:

@@ -48,6 +48,7 @@ from generator.digest import digest
 from generator.errors import HomepostError, Problem
 from generator.http import HttpClient, not_live, redact
 from generator.model import Site
+from generator.ratelimit import RATE_LIMITS_FILE
 from generator.state import read_json, write_json
 from generator.syndication.outbox import OUTBOX_FILE, Outbox
 from generator.syndication.platforms import make_platform
@@ -286,7 +287,7 @@ class _Cycle:
             report: SendReport = send_webmentions(config, site.posts + site.pages, webmention_client(config), options)
         except HomepostError as exc:
             return Step("webmention", "failed", problems=tuple(exc.problems))
-        if report.count("failed") or report.count("gave-up") or report.not_live or report.waiting:
+        if report.count("failed") or report.count("gave-up") or report.not_live or report.waiting or report.limited:
             return Step("webmention", "failed", report, "some webmentions were not delivered")
         if report.results:
             return Step("webmention", "done", report)
@@ -304,8 +305,9 @@ class _Cycle:
             report = backfeed(config, site, HttpClient(config.network), make_platform, BackfeedOptions())
         except HomepostError as exc:
             return Step("backfeed", "failed", problems=tuple(exc.problems))
-        if report.failures:
+        if report.failures or report.limited:
             problems = tuple(Problem(target, f"{post}: {message}") for target, post, message in report.failures)
+            problems += tuple(Problem(f".homepost/{RATE_LIMITS_FILE}", skipped.line()) for skipped in report.limited)
             return Step("backfeed", "failed", report, "some copies could not be read", problems)
         return Step("backfeed", "done" if report.changed else "unchanged", report)
 

@@ -167,6 +167,36 @@ def test_one_platform_failing_does_not_stop_the_other(world: World) -> None:
     assert "Still here" in world.page()
 
 
+def test_a_rate_limit_holds_that_target_in_the_next_runs_while_the_other_is_polled(world: World) -> None:
+    config = load_config(world.root)
+    site, client = read_site(config, NOW), HttpClient(config.network)
+    options = lambda now: BackfeedOptions(now=now, force=True, pull=False, avatars=False)  # noqa: E731
+    world.mastodon.fail_next("context", status=429, retry_after=600)
+    first = backfeed(config, site, client, make_platform, options(NOW))
+    assert [target for target, _, _ in first.failures] == ["social"] and first.polled == 1  # Bluesky was read
+    calls = len(world.mastodon.calls)
+    later = backfeed(config, site, client, make_platform, options(NOW + dt.timedelta(seconds=60)))  # even with --force
+    assert len(world.mastodon.calls) == calls and later.polled == 1 and later.failures == []
+    assert [s.line() for s in later.limited] == ["social: rate limited until 12:10:00 UTC (Retry-After from the last run); skipped 1 copy"]
+    world.mastodon.add_reply(world.status, "Worth the wait")
+    done = backfeed(config, site, client, make_platform, options(NOW + dt.timedelta(seconds=600)))
+    assert done.polled == 2 and not done.limited and done.changes[world.host.url("/2026/05/owning/")]["new reply"] == 1
+
+
+def test_the_command_says_a_target_is_rate_limited_and_syndication_honours_it_too(world: World) -> None:
+    world.mastodon.fail_next("context", status=429, retry_after=120)
+    assert world.backfeed("--no-build").exit_code == 1
+    calls = len(world.mastodon.calls)
+    result = world.backfeed("--force")
+    assert result.exit_code == 1 and len(world.mastodon.calls) == calls
+    assert "social: rate limited until" in result.output and "(Retry-After from the last run); skipped 1 copy" in result.output
+    write_files(world.root, {"content/posts/second.md": POST.replace("Owning your words", "A second post")})
+    assert build(world.root).exit_code == 0
+    syndicated = run_cli("syndicate", "--site", str(world.root))  # the same account: the same limit
+    assert syndicated.exit_code == 1 and "social: rate limited until" in syndicated.output
+    assert len(world.mastodon.calls) == calls and len(world.bluesky.posts) == 2
+
+
 def test_old_posts_are_polled_less_often_and_new_copies_at_once(world: World) -> None:
     config = load_config(world.root)
     site = read_site(config, NOW)

@@ -4,6 +4,7 @@ and a loopback page with a Webmention endpoint that records what it receives."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 from pathlib import Path
@@ -14,6 +15,7 @@ from click.testing import CliRunner, Result
 
 from generator.commands.publish import publish
 from generator.publish import STEPS
+from generator.ratelimit import RATE_LIMITS_FILE, host_key
 from generator.syndication.outbox import OUTBOX_FILE
 from generator.webmention.sent import SENT_FILE
 from tests.fakes.mastodon import MastodonFake
@@ -285,3 +287,19 @@ def test_two_cycles_at_once_are_refused(world: World) -> None:
         result = world.publish()
     assert result.exit_code == 1 and "another `homepost publish` is running for this site" in result.output
     assert world.commits() == 0 and world.mastodon.posts == []
+
+
+def test_a_rate_limit_from_an_earlier_run_holds_syndication_and_webmentions(world: World) -> None:
+    until = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)).isoformat()
+    limits = {"target:social": {"until": until}, host_key(world.target): {"until": until}}
+    write_files(world.root, {f".homepost/{RATE_LIMITS_FILE}": json.dumps({"format": 1, "limits": limits})})
+    held = world.publish()
+    assert held.exit_code == 1
+    assert "syndicate: failed" in held.output and "-> social: rate limited until" in held.output
+    assert "webmention: failed" in held.output and "(Retry-After from the last run); skipped 1 webmention" in held.output
+    assert world.mastodon.calls_to("statuses") == [] and world.mentions() == []
+
+    (world.root / ".homepost" / RATE_LIMITS_FILE).unlink()  # the time has passed (or the writer cleared it)
+    resumed = world.publish()
+    assert resumed.exit_code == 0, resumed.output
+    assert len(world.mastodon.posts) == 1 and len(world.mentions()) == 1

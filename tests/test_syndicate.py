@@ -226,18 +226,32 @@ def test_temporary_failures_wait_seconds_then_longer(world: World) -> None:
     assert len(shelf.copies) == 1
 
 
-def test_a_rate_limit_stops_that_target_for_this_run_and_honours_retry_after(world: World) -> None:
-    world.post("one")
-    world.post("two")
+def test_a_rate_limit_stops_that_target_in_this_run_and_the_next_until_retry_after(world: World) -> None:
+    world.post("one", front="title: One\nsyndicate: [social, other]\n")
+    world.post("two", front="title: Two\nsyndicate: [social, other]\n")
     shelf = world.shelves["social"]
     shelf.failures = ["slow-down"]
     report = world.run()
-    assert actions(report) == [("social", "failed")] and shelf.calls == ["create"]
-    [(url, records)] = world.outbox()["copies"].items()  # the other post was not tried
-    assert records["social"]["state"] == "failed"
-    assert dt.datetime.fromisoformat(records["social"]["next_try"]) - NOW == dt.timedelta(seconds=600)
-    assert url.endswith("/two/")  # newest first: "two" was tried, "one" waits for the next run
-    assert actions(world.run(NOW + dt.timedelta(seconds=60))) == [("social", "waiting"), ("social", "created")]
+    assert actions(report) == [("social", "failed"), ("social", "waiting"), ("other", "created"), ("other", "created")]
+    assert shelf.calls == ["create"] and report.failed
+    assert [s.line() for s in report.limited] == [
+        "social: rate limited until 12:10:00 UTC (Retry-After from this run); skipped 1 post"
+    ]
+    records = {url: r["social"]["state"] for url, r in world.outbox()["copies"].items() if "social" in r}
+    assert list(records.values()) == ["failed"]  # newest first: "two" was tried, "one" was not recorded at all
+    url = next(iter(records))
+    assert url.endswith("/two/") and dt.datetime.fromisoformat(world.outbox()["copies"][url]["social"]["next_try"]) - NOW == dt.timedelta(seconds=600)
+
+    world.post("three", front="title: Three\nsyndicate: [social, other]\n")
+    later = world.run(NOW + dt.timedelta(seconds=60))  # a minute later: nothing goes to that target
+    assert shelf.calls == ["create"] and actions(later).count(("social", "waiting")) == 3
+    assert ("other", "created") in actions(later) and later.failed
+    assert [s.line() for s in later.limited] == [
+        "social: rate limited until 12:10:00 UTC (Retry-After from the last run); skipped 2 posts"
+    ]
+    assert world.run(NOW + dt.timedelta(seconds=60), dry_run=True).limited == later.limited  # a dry run says the same
+    assert sorted(actions(world.run(NOW + dt.timedelta(seconds=600)))) == [("social", "created")] * 3
+    assert len(shelf.copies) == 3 and shelf.calls == ["create"] * 4  # nothing twice, nothing lost
 
 
 def test_a_refusal_is_not_retried_until_the_post_changes(world: World) -> None:

@@ -15,6 +15,7 @@ import pytest
 
 from generator.build.pipeline import read_site
 from generator.config import load_config
+from generator.ratelimit import RATE_LIMITS_FILE, RateLimits, host_key
 from generator.webmention.send import SendOptions, send_webmentions, webmention_client
 from generator.webmention.sent import SENT_FILE
 from tests.helpers import NOW, build, run_cli, write_files
@@ -240,3 +241,71 @@ def test_a_damaged_record_is_reported_with_file_and_line(web: Web) -> None:
     for result in (build(web.root), run_cli("webmention", "send", "--site", str(web.root))):
         assert result.exit_code == 1
         assert f"data/{SENT_FILE}:2:" in result.output and "invalid JSON" in result.output
+
+
+@pytest.fixture
+def elsewhere():
+    """A second site the post links, on another port (another host to the rate limits)."""
+    with LoopbackServer() as server:
+        server.route("/c", Reply(200, "<p>c</p>", [("Content-Type", "text/html"), ("Link", '</endpoint>; rel="webmention"')]))
+        server.route("/endpoint", Reply(202, b"accepted"))
+        yield server
+
+
+def test_a_hosts_retry_after_holds_it_across_runs_while_other_hosts_are_sent(web: Web, elsewhere: LoopbackServer) -> None:
+    write_files(web.root, {"site.toml": (web.root / "site.toml").read_text() + "\n[webmention]\nconcurrency = 1\n"})
+    a, b, c = web.target("/a"), web.target("/b"), elsewhere.url("/c")
+    post(web, "hello", f"[a]({a}) [b]({b}) [c]({c})")
+    web.other.route("/endpoint", Reply(429, b"slow down", [("Retry-After", "600")]))
+    assert build(web.root).exit_code == 0
+    config = load_config(web.root)
+    posts, client = read_site(config, NOW).posts, webmention_client(config)
+    run = lambda now, dry_run=False: send_webmentions(config, posts, client, SendOptions(now=now, dry_run=dry_run))  # noqa: E731
+    host = web.other.url("/")[len("http://") : -1]
+
+    first = run(NOW)
+    assert sorted((r.task.target, r.outcome.status) for r in first.results) == sorted([(a, "failed"), (c, "sent")])  # b: not tried
+    assert [s.line() for s in first.limited] == [f"{host}: rate limited until 12:10:00 UTC (Retry-After from this run); skipped 1 webmention"]
+    web.other.route("/endpoint", Reply(202, b"accepted"))
+    seen = len(web.other.received)
+    later = run(NOW + dt.timedelta(seconds=60))  # a minute later: the host is not contacted at all
+    assert later.results == [] and len(web.other.received) == seen
+    said = [s.line() for s in later.limited]
+    assert said == [f"{host}: rate limited until 12:10:00 UTC (Retry-After from the last run); skipped 1 webmention"]
+    assert [s.line() for s in run(NOW + dt.timedelta(seconds=60), dry_run=True).limited] == said  # a dry run says the same
+    done = run(NOW + dt.timedelta(seconds=600))
+    assert sorted((r.task.target, r.outcome.status) for r in done.results) == [(a, "sent"), (b, "sent")] and not done.limited
+    source = web.host.url("/2026/05/hello/")
+    assert web.mentions() == [(source, a), (source, a), (source, b)]  # the 429, then each once
+    assert [r.method for r in elsewhere.received] == ["GET", "POST"]  # the other host: once, in the first run
+
+
+def test_a_503_with_an_http_date_holds_the_host_until_that_date(web: Web) -> None:
+    a = web.target("/a")
+    post(web, "hello", f"[a]({a})")
+    web.other.route("/endpoint", Reply(503, b"maintenance", [("Retry-After", "Mon, 01 Jun 2026 12:05:00 GMT")]))
+    assert build(web.root).exit_code == 0
+    config = load_config(web.root)
+    send_webmentions(config, read_site(config, NOW).posts, webmention_client(config), SendOptions(now=NOW))
+    limits = RateLimits.load(web.root / ".homepost")
+    key = host_key(web.other.url("/endpoint"))
+    assert limits.get(key, NOW + dt.timedelta(seconds=299)) is not None and limits.get(key, NOW + dt.timedelta(seconds=300)) is None
+
+
+def test_the_command_says_a_host_is_rate_limited_and_exits_1_until_the_record_says_otherwise(web: Web) -> None:
+    a, b = web.target("/a"), web.target("/b")
+    post(web, "one", f"[a]({a})")
+    web.other.route("/endpoint", Reply(429, b"slow down", [("Retry-After", "120")]))
+    code, output = send(web)
+    assert code == 1 and "failed" in output
+    post(web, "two", f"[b]({b})")
+    seen = len(web.other.received)
+    code, output = send(web)
+    assert code == 1 and len(web.other.received) == seen
+    assert "rate limited until" in output and "(Retry-After from the last run); skipped 1 webmention" in output
+    assert "1 held back by a rate limit" in output
+    (web.root / ".homepost" / RATE_LIMITS_FILE).unlink()  # forget it, as the README says
+    web.other.route("/endpoint", Reply(202, b"accepted"))
+    code, output = send(web)
+    assert code == 0, output
+    assert web.mentions()[-1] == (web.host.url("/2026/05/two/"), b)

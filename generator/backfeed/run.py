@@ -5,7 +5,8 @@ platform module reads the replies (the whole tree), likes, reposts and quotes an
 Responses. They are merged into `data/responses/<post>.json`: new ones added, changed ones
 updated, and, when the platform read everything, the ones it no longer returns removed (deleted
 or hidden upstream). Polling is polite: recent posts every run, older ones every few hours, a copy
-never polled at once; a rate limit stops that target for the run; one target failing leaves the
+never polled at once; a rate limit stops that target until the time it asked for, in this run and
+the next ones (generator/ratelimit.py: syndication shares it); one target failing leaves the
 others alone. Then new webmentions and comments are pulled, and authors' pictures fetched.
 """
 
@@ -24,6 +25,7 @@ from generator.credentials import TargetCredentials
 from generator.errors import HomepostError
 from generator.http import HttpClient
 from generator.model import Post, Response, Site
+from generator.ratelimit import RateLimits, Skipped, target_key
 from generator.responses import parse_time, read_responses, responses_file, write_responses
 from generator.state import read_json, write_json
 from generator.syndication.base import Copy, Platform, PlatformError
@@ -55,6 +57,7 @@ class BackfeedReport:
     not_due: int = 0
     changes: dict[str, Counter[str]] = field(default_factory=dict)  # post URL -> "new reply", "updated", "removed"...
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (target, post URL, message)
+    limited: list[Skipped] = field(default_factory=list)  # targets left alone for a rate limit
     pulled: Any = None  # the webmention PullReport, when there was a pull
     avatars: int = 0
 
@@ -64,10 +67,6 @@ class BackfeedReport:
         return any(self.changes.values()) or bool(self.pulled and self.pulled.files) or self.avatars > 0
 
 
-class _Stop(Exception):
-    """A target asked to slow down."""
-
-
 def backfeed(config: Config, site: Site, client: HttpClient, make: PlatformMaker,
              options: BackfeedOptions = BackfeedOptions()) -> BackfeedReport:  # fmt: skip
     """Poll what is due, merge it into the data folder, pull mentions, fetch pictures."""
@@ -75,6 +74,7 @@ def backfeed(config: Config, site: Site, client: HttpClient, make: PlatformMaker
     report = BackfeedReport()
     outbox = Outbox.load(config.data_dir)
     polls = read_json(config.data_dir / STATE_FILE, {}, label=f"data/{STATE_FILE}").setdefault("copies", {})
+    limits = RateLimits.load(config.private_dir)
     posts = {p.url: p for p in site.posts if not options.posts or p.source in options.posts or p.url in options.posts}
     for target in config.syndication.targets:
         if options.only and target.name not in options.only:
@@ -84,15 +84,19 @@ def backfeed(config: Config, site: Site, client: HttpClient, make: PlatformMaker
         if not copies:
             continue
         platform = make(target, client, TargetCredentials(config.root, target.name))
-        try:
-            for post, record in copies:
-                known = polls.setdefault(post.url, {}).get(target.name)
-                if not options.force and not _due(config, post, known, now):
-                    report.not_due += 1
-                    continue
-                _poll(config, platform, target, post, Copy(record.id, record.url, dict(record.extra)), polls, report, now)
-        except _Stop:
-            log.info("%s asked to slow down; the other copies wait for the next run", target.name)
+        key, skipped = target_key(target.name), 0
+        for post, record in copies:
+            known = polls.setdefault(post.url, {}).get(target.name)
+            if not options.force and not _due(config, post, known, now):
+                report.not_due += 1
+            elif limits.get(key, now):
+                skipped += 1  # not polled: still due on the first run after the limit
+            else:
+                error = _poll(config, platform, target, post, Copy(record.id, record.url, dict(record.extra)), polls, report, now)
+                if error is not None and error.retry_after:
+                    limits.hold(key, error.retry_after, options.now or dt.datetime.now(dt.timezone.utc), error.message)
+        if skipped and (limit := limits.get(key, now)):
+            report.limited.append(Skipped(key, limit, skipped, "copy", earlier=limit.asked < now))
         write_json(config.data_dir / STATE_FILE, {"copies": polls})
     if options.pull and config.webmention.pull_url:
         from generator.webmention.pull import pull_mentions
@@ -122,15 +126,14 @@ def _due(config: Config, post: Post, known: dict[str, Any] | None, now: dt.datet
 
 
 def _poll(config: Config, platform: Platform, target: TargetSettings, post: Post, copy: Copy,
-          polls: dict[str, Any], report: BackfeedReport, now: dt.datetime) -> None:  # fmt: skip
+          polls: dict[str, Any], report: BackfeedReport, now: dt.datetime) -> PlatformError | None:  # fmt: skip
+    """Read what answers one copy and merge it; the error when the platform would not say (also in `report.failures`)."""
     known = polls[post.url].get(target.name) or {}
     try:
         harvest = platform.responses(copy, post.url, dict(known.get("state", {})))
     except PlatformError as exc:
         report.failures.append((target.name, post.url, exc.message))
-        if exc.retry_after:
-            raise _Stop from None
-        return
+        return exc
     report.polled += 1
     before = set(known.get("ids", []))
     found = {r.id: r for r in harvest.responses}
@@ -140,6 +143,7 @@ def _poll(config: Config, platform: Platform, target: TargetSettings, post: Post
         report.changes.setdefault(post.url, Counter()).update(changes)
     ids = sorted(found) if harvest.complete else sorted(before | found.keys())
     polls[post.url][target.name] = {"polled": now.isoformat(), "ids": ids, "state": harvest.state}
+    return None
 
 
 def merge(config: Config, post_url: str, found: dict[str, Response], gone: set[str]) -> Counter[str]:

@@ -42,11 +42,13 @@ def backfeed(ctx: click.Context, site: Path | None, posts: tuple[str, ...], only
             click.echo(f"{post}: " + ", ".join(f"{n} {kind}" for kind, n in sorted(changes.items())))
     for target, post, message in report.failures:
         click.echo(f"failed {target} ({post}): {message}", err=True)
+    for skipped in report.limited:
+        click.echo(skipped.line(), err=True)
     if not quiet:
         pulled = report.pulled
         mentions = f"; webmentions: {pulled.added} new, {pulled.updated} changed, {pulled.removed} removed" if pulled else ""
         click.echo(f"Polled {report.polled} copies ({report.not_due} not due){mentions}; {report.avatars} new pictures.")
         if built is not None:
             click.echo(f"Rebuilt: {built.written} files written, {built.removed} removed.")
-    if report.failures:
+    if report.failures or report.limited:
         ctx.exit(1)

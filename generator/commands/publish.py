@@ -251,7 +251,8 @@ def _item_lines(step: Step, failures: bool) -> list[str]:
         return ([f"not live {source}: {why}" for source, why in result.not_live]
                 + [f"{r.outcome.status} {r.task.source} -> {r.task.target}: {r.outcome.error}" for r in result.results
                    if r.outcome is not None and r.outcome.status in ("failed", "gave-up")]
-                + [f"waiting {source} -> {target}: {o.error}" for source, target, o in result.waiting])  # fmt: skip
+                + [f"waiting {source} -> {target}: {o.error}" for source, target, o in result.waiting]
+                + [skipped.line() for skipped in result.limited])  # fmt: skip
     if step.name == "webmention":
         return [
             f"would send {r.task.source} -> {r.task.target}" for r in result.results if r.outcome is None and r.endpoint

@@ -73,7 +73,13 @@ def _resolve(config, posts: tuple[str, ...], only: tuple[str, ...], posted: str 
 
 
 def _print(report: SyndicateReport, quiet: bool) -> None:
+    from generator.syndication.run import RATE_LIMITED
+
+    for skipped in report.limited:
+        click.echo(skipped.line(), err=True)
     for o in report.outcomes:
+        if o.action == "waiting" and o.message.startswith(RATE_LIMITED):
+            continue  # said once per target above
         line = f"{o.action} {o.post} -> {o.target}" + (f": {o.url}" if o.url else "") + (f" ({o.message})" if o.message else "")
         if o.action in QUIET_ACTIONS:
             if not quiet:
@@ -85,10 +91,10 @@ def _print(report: SyndicateReport, quiet: bool) -> None:
         else:
             click.echo(line, err=True)
     if not quiet:
-        made = report.count("created", "found")
+        made, waiting = report.count("created", "found"), sum(skipped.count for skipped in report.limited)
         click.echo(f"{made} {'copy' if made == 1 else 'copies'} made, {report.count('updated')} updated, "
                    f"{report.count('deleted')} deleted; {report.count('failed', 'unknown')} to retry, "
-                   f"{report.count('rejected', 'held')} need you.")  # fmt: skip
+                   f"{report.count('rejected', 'held')} need you" + (f", {waiting} wait for a rate limit." if waiting else "."))  # fmt: skip
 
 
 class _TerminalIO:

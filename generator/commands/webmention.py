@@ -45,7 +45,7 @@ def send(ctx: click.Context, site: Path | None, posts: tuple[str, ...], dry_run:
     except HomepostError as exc:
         fail(exc, "Sending webmentions")
     _print_report(report, dry_run, ctx.obj.get("quiet", False))
-    if report.count("failed") or report.count("gave-up"):
+    if report.count("failed") or report.count("gave-up") or report.limited:
         ctx.exit(1)
 
 
@@ -54,6 +54,8 @@ def _print_report(report: SendReport, dry_run: bool, quiet: bool) -> None:
 
     for source, why in report.not_live:
         click.echo(f"skipped {source}: not live ({why}); run again once it is", err=True)
+    for skipped in report.limited:
+        click.echo(skipped.line(), err=True)
     for result in report.results:
         task, outcome = result.task, result.outcome
         deleted = " (deleted post)" if task.version == "deleted" else ""
@@ -76,8 +78,10 @@ def _print_report(report: SendReport, dry_run: bool, quiet: bool) -> None:
     if not quiet:
         verb = "Would send" if dry_run else "Sent"
         sent = sum(1 for r in report.results if r.endpoint and (dry_run or (r.outcome and r.outcome.status == "sent")))
+        held = sum(skipped.count for skipped in report.limited)
         click.echo(f"{verb} {plural(sent, 'webmention')}; {plural(report.count('failed'), 'failure')} to retry, "
-                   f"{report.count('gave-up')} given up, {len(report.not_live)} posts not live yet.")  # fmt: skip
+                   f"{report.count('gave-up')} given up, {len(report.not_live)} posts not live yet"
+                   + (f", {held} held back by a rate limit." if held else "."))  # fmt: skip
 
 
 @webmention.command("list")

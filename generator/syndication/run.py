@@ -4,7 +4,9 @@ For each target, independently (one platform down does not stop the others), eac
 should go there is brought to what the outbox says it needs: created (recorded `pending` before
 the call and `done` after), recovered (a `pending` record means an earlier call may have stored the
 copy: the platform is asked first), updated where the platform allows edits, or left alone. A dry
-run walks the same path and stops before the call that would change anything.
+run walks the same path and stops before the call that would change anything. A target that
+asked to wait (429 Retry-After, in this run or an earlier one: generator/ratelimit.py) is not
+contacted until the time has passed; its posts wait for the first run after it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from generator.content.sources import source_version
 from generator.credentials import TargetCredentials
 from generator.http import HttpClient, not_live
 from generator.model import Post, Site
+from generator.ratelimit import RateLimits, Skipped, target_key
 from generator.syndication.base import Copy, Entry, Platform, PlatformError
 from generator.syndication.entry import EntryMaker
 from generator.syndication.outbox import MAX_TRIES, Outbox, Record, backoff
@@ -30,6 +33,7 @@ Action = Literal[
     "created", "found", "updated", "deleted", "would create", "would update", "would delete",
     "failed", "unknown", "rejected", "held", "waiting", "not live", "cannot edit", "removed", "held back",
 ]  # fmt: skip
+RATE_LIMITED = "rate limited until"  # how a post left for a rate limit is said to wait
 FIRST_RUN_LIMIT = 3  # posts a target's very first run copies without --all (an old blog must not flood a new account)
 PlatformMaker = Callable[[TargetSettings, HttpClient, TargetCredentials], Platform]
 
@@ -65,6 +69,7 @@ class SyndicateReport:
     """Everything a run did, for the CLI to print."""
 
     outcomes: list[Outcome] = field(default_factory=list)
+    limited: list[Skipped] = field(default_factory=list)  # targets left alone for a rate limit
 
     def count(self, *actions: str) -> int:
         """How many outcomes are one of `actions`."""
@@ -73,11 +78,11 @@ class SyndicateReport:
     @property
     def failed(self) -> bool:
         """True when something needs another run or the writer."""
-        return self.count("failed", "unknown", "rejected", "held") > 0
+        return self.count("failed", "unknown", "rejected", "held") > 0 or bool(self.limited)
 
 
 class _StopTarget(Exception):
-    """The platform asked us to slow down: nothing more for this target in this run."""
+    """The credentials are missing or refused: nothing more for this target in this run."""
 
 
 def wanted(config: Config, post: Post) -> tuple[str, ...]:
@@ -89,6 +94,7 @@ def syndicate(config: Config, site: Site, client: HttpClient, make: PlatformMake
               options: SyndicateOptions = SyndicateOptions()) -> SyndicateReport:  # fmt: skip
     """Bring every copy in line with the posts; the outbox is saved after every change."""
     outbox = Outbox.load(config.data_dir, dry_run=options.dry_run)
+    limits = RateLimits.load(config.private_dir, dry_run=options.dry_run)
     report = SyndicateReport()
     maker = EntryMaker(config, site)
     posts = [p for p in site.posts if not p.draft and not p.scheduled and _selected(p, options.posts)]
@@ -118,14 +124,16 @@ def syndicate(config: Config, site: Site, client: HttpClient, make: PlatformMake
         except PlatformError as exc:
             report.outcomes += [Outcome(p.url, target.name, "failed", message=exc.message) for p in jobs]
             continue
-        run = _TargetRun(config, target, platform, outbox, report, options, client, live)
+        run = _TargetRun(config, target, platform, outbox, report, options, client, live, limits)
         try:
             for post in jobs:
                 run.sync(post, maker.entry(post, target))
             for url in removed:
                 run.remove(url)
         except _StopTarget:
-            log.info("%s asked to slow down; the rest waits for the next run", target.name)
+            log.info("%s cannot be used until `homepost auth %s`; the rest waits for the next run", target.name, target.name)
+        if run.skipped:
+            report.limited.append(run.skipped)
     return report
 
 
@@ -141,11 +149,28 @@ def _selected(post: Post, only: tuple[str, ...]) -> bool:
 class _TargetRun:
     """One target's part of a run."""
 
-    def __init__(self, config: Config, target: TargetSettings, platform: Platform, outbox: Outbox,
-                 report: SyndicateReport, options: SyndicateOptions, client: HttpClient, live: dict[str, str | None]):  # fmt: skip
+    def __init__(self, config: Config, target: TargetSettings, platform: Platform, outbox: Outbox, report: SyndicateReport,
+                 options: SyndicateOptions, client: HttpClient, live: dict[str, str | None], limits: RateLimits):  # fmt: skip
         self.config, self.target, self.platform, self.outbox = config, target, platform, outbox
         self.report, self.options, self.client, self.live = report, options, client, live
         self.now = options.now or dt.datetime.now(dt.timezone.utc)
+        self.limits, self.key = limits, target_key(target.name)
+        self.skipped: Skipped | None = None  # the posts left for a rate limit
+
+    def limited(self, post: str) -> bool:
+        """True (and the post said to wait) while the target's rate limit holds: it is not contacted."""
+        limit = self.limits.get(self.key, self.now)
+        if limit is None:
+            return False
+        count = self.skipped.count + 1 if self.skipped else 1
+        self.skipped = Skipped(self.key, limit, count, "post", earlier=limit.asked < self.now)
+        self.say(post, "waiting", f"{RATE_LIMITED} {limit.until:%Y-%m-%d %H:%M:%S} UTC")
+        return True
+
+    def slow_down(self, exc: PlatformError) -> None:
+        """Remember the wait the platform asked for, for this run and the next ones."""
+        if exc.retry_after:
+            self.limits.hold(self.key, exc.retry_after, self.options.now or dt.datetime.now(dt.timezone.utc), exc.message)
 
     def say(self, post: str, action: Action, message: str = "", url: str = "", preview: str = "") -> None:
         self.report.outcomes.append(Outcome(post, self.target.name, action, url, message, preview))
@@ -179,6 +204,8 @@ class _TargetRun:
 
     def create(self, post: Post, entry: Entry, version: str, tries: int) -> None:
         """Render, check the post is live, record pending, post, record done (or why not)."""
+        if self.limited(post.url):
+            return
         draft = self.platform.render(entry)
         if self.options.dry_run:
             self.say(post.url, "would create", preview=draft.preview())
@@ -200,6 +227,8 @@ class _TargetRun:
 
     def recover(self, post: Post, entry: Entry, version: str, record: Record) -> None:
         """An earlier create may have stored the copy: ask the platform before creating again."""
+        if self.limited(post.url):
+            return
         draft = self.platform.render(entry)
         if self.options.dry_run:
             self.say(post.url, "would create", "after checking whether an interrupted earlier attempt made it", preview=draft.preview())
@@ -213,8 +242,7 @@ class _TargetRun:
                          "`homepost syndicate --resolve` with --posted URL or --not-posted")  # fmt: skip
             else:
                 self.say(post.url, "unknown", f"could not check for an earlier copy ({exc.message}); the next run checks again")
-                if exc.retry_after:
-                    raise _StopTarget from None
+                self.slow_down(exc)
             return
         if found is not None:
             self.done(post, record, found, "found")
@@ -231,6 +259,8 @@ class _TargetRun:
                     self.outbox.put(post.url, self.target.name, replace(record, stale=version))
                 self.say(post.url, "cannot edit", f"{self.target.platform} has no edits: the copy keeps the earlier text", record.url)
             return
+        if self.limited(post.url):
+            return
         draft = self.platform.render(entry)
         if self.options.dry_run:
             self.say(post.url, "would update", url=record.url, preview=draft.preview())
@@ -239,8 +269,7 @@ class _TargetRun:
             copy = self.platform.update(Copy(record.id, record.url, dict(record.extra)), draft, entry)
         except PlatformError as exc:
             self.say(post.url, "failed" if exc.temporary else "rejected", f"update: {exc.message}", record.url)
-            if exc.retry_after:
-                raise _StopTarget from None
+            self.slow_down(exc)
             return
         updated = replace(record, version=version, id=copy.id or record.id, url=copy.url or record.url, error="", stale="", at=self.now)
         self.outbox.put(post.url, self.target.name, updated)
@@ -253,6 +282,8 @@ class _TargetRun:
         if not self.options.delete_removed:
             self.say(url, "removed", "the post is gone but its copy remains; run with --delete-removed to delete it", record.url)
             return
+        if self.limited(url):
+            return
         if self.options.dry_run:
             self.say(url, "would delete", url=record.url)
             return
@@ -260,8 +291,7 @@ class _TargetRun:
             self.platform.delete(Copy(record.id, record.url, dict(record.extra)))
         except PlatformError as exc:
             self.say(url, "failed" if exc.temporary else "rejected", f"delete: {exc.message}", record.url)
-            if exc.retry_after:
-                raise _StopTarget from None
+            self.slow_down(exc)
             return
         self.outbox.put(url, self.target.name, replace(record, state="deleted", at=self.now))
         self.say(url, "deleted", url=record.url)
@@ -289,8 +319,7 @@ class _TargetRun:
             reason = exc.message if not exc.temporary else f"gave up after {pending.tries} tries: {exc.message}"
             self.outbox.put(post.url, self.target.name, replace(pending, state="rejected", error=reason))
             self.say(post.url, "rejected", reason)
-        if exc.retry_after:
-            raise _StopTarget
+        self.slow_down(exc)
 
 
 def resolve(config: Config, target: str, post_url: str, posted: str | None) -> Record:

@@ -4,6 +4,9 @@
 live at its public URL (a receiver fetches it to verify), discovers each target's endpoint afresh
 and posts `source` and `target`, several targets at once. A dry run walks the same path and stops
 before the POST. The record is saved after every answer, so a crash loses at most the one in flight.
+A host that asked to wait (429 or 503 with Retry-After, generator/ratelimit.py) is not contacted,
+neither for discovery nor for sending, until the time has passed; what it held back is recorded
+as nothing, so the first run after the time sends it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from generator.content.sources import source_version
 from generator.errors import NetworkError
 from generator.http import HttpClient, not_live, redact
 from generator.model import Post
+from generator.ratelimit import RateLimits, Skipped, host_key, retry_after
 from generator.sanitize import clean_text
 from generator.webmention.discover import discover_endpoint
 from generator.webmention.outgoing import outgoing_links
@@ -46,6 +50,7 @@ class Sent:
     task: Task
     endpoint: str | None
     outcome: Outcome | None
+    held: str = ""  # the rate-limited host that kept it from being sent (record key); nothing happened
 
 
 @dataclass
@@ -55,6 +60,7 @@ class SendReport:
     results: list[Sent] = field(default_factory=list)
     not_live: list[tuple[str, str]] = field(default_factory=list)  # (source, why) left for a later run
     waiting: list[tuple[str, str, Outcome]] = field(default_factory=list)  # failures not due yet
+    limited: list[Skipped] = field(default_factory=list)  # hosts left alone for a rate limit
 
     def count(self, status: str) -> int:
         """How many results ended with `status`."""
@@ -82,16 +88,24 @@ def send_webmentions(config: Config, posts: list[Post], client: HttpClient, opti
         tasks = _live_only(client, tasks, report)
     if not options.dry_run:
         state.save()  # new versions and target lists, before anything is sent
-    deliver = _preview if options.dry_run else _deliver
+    limits = RateLimits.load(config.private_dir, dry_run=options.dry_run)
+    attempt = _Attempt(client, now, options.now, config.webmention.max_tries, limits, None if options.dry_run else client.post)
+    held: dict[str, int] = {}
     with ThreadPoolExecutor(max_workers=config.webmention.concurrency) as pool:
-        futures = {pool.submit(deliver, client, task, now, config.webmention.max_tries): task for task in tasks}
+        futures = {pool.submit(attempt, task): task for task in tasks}
         for future in as_completed(futures):
             result = future.result()
+            if result.held:
+                held[result.held] = held.get(result.held, 0) + 1
+                continue
             report.results.append(result)
             if result.outcome is not None and not options.dry_run:
                 state.record(result.task, result.outcome)
                 state.save()
     report.results.sort(key=lambda r: (r.task.source, r.task.target))
+    for key, count in sorted(held.items()):
+        if limit := limits.get(key, now):  # always: a limit is never lifted during a run
+            report.limited.append(Skipped(key, limit, count, "webmention", earlier=limit.asked < now))
     return report
 
 
@@ -109,47 +123,64 @@ def _live_only(client: HttpClient, tasks: list[Task], report: SendReport) -> lis
     return [t for t in tasks if verdicts[t.source] is None]
 
 
-def _preview(client: HttpClient, task: Task, now: dt.datetime, max_tries: int) -> Sent:
-    """A dry run: discover the endpoint, send nothing."""
-    return _attempt(client, task, now, max_tries, post=None)
+class _Attempt:
+    """Discover a task's endpoint and send the webmention (`post` None: a dry run, which stops before the POST).
 
+    A wait a host asks for is recorded at once, so that tasks still to start in this run skip that host too.
+    """
 
-def _deliver(client: HttpClient, task: Task, now: dt.datetime, max_tries: int) -> Sent:
-    """Discover the endpoint and send the webmention."""
-    return _attempt(client, task, now, max_tries, post=client.post)
+    def __init__(self, client: HttpClient, now: dt.datetime, fixed: dt.datetime | None, max_tries: int, limits: RateLimits,
+                 post: Callable | None) -> None:  # fmt: skip
+        self.client, self.now, self.fixed, self.max_tries, self.limits, self.post = client, now, fixed, max_tries, limits, post
 
+    def clock(self) -> dt.datetime:
+        """The time now (the run's time when it is fixed, as tests fix it)."""
+        return self.fixed or dt.datetime.now(dt.timezone.utc)
 
-def _attempt(client: HttpClient, task: Task, now: dt.datetime, max_tries: int, post: Callable | None) -> Sent:
-    tries = task.tries + 1
+    def held(self, url: str) -> str:
+        """The record key of `url`'s host while it is rate-limited, else ""."""
+        key = host_key(url)
+        return key if self.limits.get(key, self.now) else ""
 
-    def failed(error: str, code: int | None = None, endpoint: str = "") -> Sent:
-        if tries >= max_tries:
-            outcome = Outcome(task.version, "gave-up", now, tries, code, endpoint, error=f"{error}; gave up after {tries} tries")
-        else:
-            outcome = Outcome(task.version, "failed", now, tries, code, endpoint, error=error, next_try=now + backoff(tries))
-        return Sent(task, endpoint or None, outcome)
+    def __call__(self, task: Task) -> Sent:
+        now, tries = self.now, task.tries + 1
 
-    try:
-        endpoint = discover_endpoint(client, task.target)
-    except NetworkError as exc:
-        return failed(f"discovery: {exc.problems[0].message}")
-    if endpoint is None:
-        return Sent(task, None, None if post is None else Outcome(task.version, "no-endpoint", now, tries))
-    if post is None:
-        return Sent(task, endpoint, None)
-    try:
-        answer = post(endpoint, data={"source": task.source, "target": task.target})
-    except NetworkError as exc:
-        return failed(exc.problems[0].message, endpoint=endpoint)
-    log.debug("webmention %s -> %s: %d", task.source, redact(endpoint), answer.status)
-    if 200 <= answer.status < 300:
-        location = answer.headers.get("location", "") if answer.status == 201 else ""
-        return Sent(task, endpoint, Outcome(task.version, "sent", now, tries, answer.status, endpoint, location))
-    if answer.status == 429 or answer.status >= 500:
-        return failed(f"the endpoint answered {answer.status}", answer.status, endpoint)
-    reason = clean_text(answer.text.strip().splitlines()[0], 200) if answer.text.strip() else ""
-    error = f"the endpoint answered {answer.status}" + (f": {reason}" if reason else "")
-    return Sent(task, endpoint, Outcome(task.version, "rejected", now, tries, answer.status, endpoint, error=error))
+        def failed(error: str, code: int | None = None, endpoint: str = "", wait: float | None = None) -> Sent:
+            if wait:
+                self.limits.hold(host_key(endpoint), wait, self.clock(), error)
+            if tries >= self.max_tries:
+                outcome = Outcome(task.version, "gave-up", now, tries, code, endpoint, error=f"{error}; gave up after {tries} tries")
+            else:
+                later = max(backoff(tries), dt.timedelta(seconds=wait or 0))
+                outcome = Outcome(task.version, "failed", now, tries, code, endpoint, error=error, next_try=now + later)
+            return Sent(task, endpoint or None, outcome)
+
+        if held := self.held(task.target):
+            return Sent(task, None, None, held=held)
+        try:
+            endpoint = discover_endpoint(self.client, task.target)
+        except NetworkError as exc:
+            return failed(f"discovery: {exc.problems[0].message}")
+        if endpoint is None:
+            return Sent(task, None, None if self.post is None else Outcome(task.version, "no-endpoint", now, tries))
+        if held := self.held(endpoint):
+            return Sent(task, endpoint, None, held=held)
+        if self.post is None:
+            return Sent(task, endpoint, None)
+        try:
+            answer = self.post(endpoint, data={"source": task.source, "target": task.target})
+        except NetworkError as exc:
+            return failed(exc.problems[0].message, endpoint=endpoint)
+        log.debug("webmention %s -> %s: %d", task.source, redact(endpoint), answer.status)
+        if 200 <= answer.status < 300:
+            location = answer.headers.get("location", "") if answer.status == 201 else ""
+            return Sent(task, endpoint, Outcome(task.version, "sent", now, tries, answer.status, endpoint, location))
+        if answer.status == 429 or answer.status >= 500:
+            wait = retry_after(answer.headers, self.clock()) if answer.status in (429, 503) else None
+            return failed(f"the endpoint answered {answer.status}", answer.status, endpoint, wait)
+        reason = clean_text(answer.text.strip().splitlines()[0], 200) if answer.text.strip() else ""
+        error = f"the endpoint answered {answer.status}" + (f": {reason}" if reason else "")
+        return Sent(task, endpoint, Outcome(task.version, "rejected", now, tries, answer.status, endpoint, error=error))
 
 
 @dataclass(frozen=True)

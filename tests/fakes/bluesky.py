@@ -261,7 +261,7 @@ class FakeBluesky(LoopbackFake):
             root = self.feed[uri]["record"]["reply"]["root"]["uri"]
             self.hidden.setdefault(root, []).append(uri)
 
-    def fail_next(self, what: str, status: int = 500, times: int = 1, retry_after: float | None = None,
+    def fail_next(self, what: str, status: int = 500, times: int = 1, retry_after: float | str | None = None,
                   reset: float | None = None) -> None:  # fmt: skip
         """Answer the next `times` requests to `what` with `status` (429: with ratelimit-* headers,
         `reset` the epoch second, and Retry-After when `retry_after` is given) without carrying them out."""
@@ -297,11 +297,10 @@ class FakeBluesky(LoopbackFake):
     def _failure(self, cue: Cue) -> Reply:
         headers: list[tuple[str, str]] = []
         if cue.status == 429:
-            reset = cue.reset if cue.reset is not None else time.time() + (cue.retry_after or 300)
+            reset = cue.reset if cue.reset is not None else time.time() + (cue.retry_seconds or 300)
             headers = [("ratelimit-limit", "30"), ("ratelimit-remaining", "0"), ("ratelimit-reset", str(int(reset))),
                        ("ratelimit-policy", "30;w=300")]  # fmt: skip
-        if cue.retry_after is not None:
-            headers.append(("Retry-After", str(int(cue.retry_after))))
+        headers += cue.retry_header
         reason = _REASONS.get(cue.status, "InternalServerError" if cue.status >= 500 else "InvalidRequest")
         default = "Internal Server Error" if cue.status >= 500 else "Failed on cue"
         message = {429: "Rate Limit Exceeded", 401: "Authentication Required"}.get(cue.status, default)

@@ -19,8 +19,10 @@ fake either answers late or, with `stall_then_drop`, closes the connection.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import Self
 
 from tests.servers import LoopbackServer, Reply
@@ -41,10 +43,24 @@ class Cue:
     action: str  # FAIL, DROP, DROP_AFTER or STALL
     times: int = 1
     status: int = 500  # FAIL: the status to answer
-    retry_after: float | None = None  # FAIL: the Retry-After to send, if any
+    retry_after: float | str | None = None  # FAIL: the Retry-After to send, if any: seconds, or a text such as an HTTP date
     reset: float | None = None  # FAIL 429: the fake's own rate-limit reset (its meaning is the fake's)
     code: int = 0  # FAIL: an error subcode, where the platform has them
     seconds: float = 10.0  # STALL: how long the answer is withheld
+
+    @property
+    def retry_header(self) -> list[tuple[str, str]]:
+        """The Retry-After header to send (none when `retry_after` is None): whole seconds, or the text as given."""
+        if self.retry_after is None:
+            return []
+        return [("Retry-After", self.retry_after if isinstance(self.retry_after, str) else str(int(self.retry_after)))]
+
+    @property
+    def retry_seconds(self) -> float | None:
+        """`retry_after` as seconds from now (an HTTP date too), for the fake's own reset headers."""
+        if not isinstance(self.retry_after, str):
+            return self.retry_after
+        return parsedate_to_datetime(self.retry_after).timestamp() - time.time()
 
 
 class Cues:

@@ -166,7 +166,7 @@ class MastodonFake(LoopbackFake):
         """The requests received for one kind of endpoint (or one path), in order."""
         return [c for c in self.calls if kind in (c.kind, urlsplit(c.received.path).path)]
 
-    def fail_next(self, kind: str, status: int = 500, times: int = 1, retry_after: float | None = None,
+    def fail_next(self, kind: str, status: int = 500, times: int = 1, retry_after: float | str | None = None,
                   reset_after: float | None = None) -> None:  # fmt: skip
         """Answer the next `times` requests of `kind` (or to a path) with `status` and nothing stored. A 429
         carries X-RateLimit-Reset `reset_after` s ahead (default: retry_after or 300), and Retry-After only
@@ -299,10 +299,9 @@ class MastodonFake(LoopbackFake):
         if cue.status != 429:
             return _error(cue.status, {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
                           .get(cue.status, "Something went wrong"))  # fmt: skip
-        reset = cue.reset if cue.reset is not None else (cue.retry_after or 300)
+        reset = cue.reset if cue.reset is not None else (cue.retry_seconds or 300)
         headers = _rate_headers(300, 0, reset)
-        if cue.retry_after is not None:
-            headers.append(("Retry-After", str(int(cue.retry_after))))
+        headers += cue.retry_header
         return _error(429, "Too many requests", headers)
 
     def _handle(self, kind: str, received: Received, params: dict[str, str], item: str) -> Reply:

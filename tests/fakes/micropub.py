@@ -103,7 +103,7 @@ class FakeMicropub(LoopbackFake):
         """The writer's profile page, for IndieAuth discovery."""
         return self.server.url("/")
 
-    def fail_next(self, path_or_kind: str, status: int = 500, times: int = 1, retry_after: float | None = None) -> None:
+    def fail_next(self, path_or_kind: str, status: int = 500, times: int = 1, retry_after: float | str | None = None) -> None:
         """Answer the next `times` matching requests with `status` (and Retry-After), storing nothing."""
         self._cues.add(Cue(path_or_kind, FAIL, times, status, retry_after))
 
@@ -127,7 +127,7 @@ class FakeMicropub(LoopbackFake):
         return self._cues.play(self._cues.take(kind, urlsplit(received.path).path), work, self._failure)
 
     def _failure(self, cue: Cue) -> Reply:
-        headers = JSON + ([("Retry-After", str(int(cue.retry_after)))] if cue.retry_after is not None else [])
+        headers = JSON + cue.retry_header
         code = {401: "unauthorized", 403: "forbidden", 429: "rate_limited"}.get(cue.status, "server_error" if cue.status >= 500 else "invalid_request")
         return Reply(cue.status, json.dumps({"error": code, "error_description": f"failing on cue ({cue.status})"}), headers)
 

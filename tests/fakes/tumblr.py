@@ -141,7 +141,7 @@ class FakeTumblr(LoopbackFake):
         """The access token stops working: every API call answers 401."""
         self.token = "revoked-" + self.token
 
-    def fail_next(self, path_or_kind: str, status: int = 500, times: int = 1, retry_after: float | None = None,
+    def fail_next(self, path_or_kind: str, status: int = 500, times: int = 1, retry_after: float | str | None = None,
                   code: int = 0) -> None:  # fmt: skip
         """Answer `status` (in Tumblr's envelope, `code` as the error subcode) to the next `times` requests of
         that kind; 429 carries Retry-After when given, else X-Ratelimit-Perhour-Remaining: 0 and its reset."""
@@ -258,7 +258,7 @@ class FakeTumblr(LoopbackFake):
     def _failure(self, cue: Cue) -> Reply:
         headers: tuple[tuple[str, str], ...] = ()
         if cue.status == 429:
-            headers = (("Retry-After", str(int(cue.retry_after))),) if cue.retry_after is not None else (
+            headers = tuple(cue.retry_header) if cue.retry_after is not None else (
                 ("X-Ratelimit-Perhour-Remaining", "0"), ("X-Ratelimit-Perhour-Reset", "1800"))
         return envelope(cue.status, errors=[{"title": REASONS.get(cue.status, "Error"), "code": cue.code}], headers=headers)
 

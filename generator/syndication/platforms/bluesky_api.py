@@ -14,7 +14,6 @@ import hashlib
 import json
 import logging
 import re
-import time
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +22,8 @@ import regex
 
 from generator.config import TargetSettings
 from generator.errors import HomepostError, NetworkError
-from generator.http import HttpClient, Response, retry_after_seconds
+from generator.http import HttpClient, Response
+from generator.ratelimit import retry_after
 from generator.syndication.base import Credentials, PlatformError, clean_message, missing_credential
 from generator.syndication.text import ELLIPSIS, URL, grapheme_length, utf8_length
 
@@ -174,19 +174,6 @@ def error_of(response: Response) -> tuple[str, str]:
     return str(body.get("error") or ""), str(body.get("message") or "")
 
 
-def retry_after(response: Response, now: float | None = None) -> float | None:
-    """Seconds to wait: Retry-After (seconds or a date), else the ratelimit-reset epoch second."""
-    now = time.time() if now is None else now
-    seconds = retry_after_seconds(response.headers.get("retry-after"), dt.datetime.fromtimestamp(now, dt.UTC))
-    if seconds is not None:
-        return seconds
-    reset = response.headers.get("ratelimit-reset", "").strip()
-    try:
-        return max(0.0, float(reset) - now) if reset else None
-    except ValueError:
-        return None
-
-
 def is_auth_failure(response: Response) -> bool:
     """True when the token was refused: 401, or 400 ExpiredToken / InvalidToken."""
     return response.status == 401 or (response.status == 400 and error_of(response)[0] in _TOKEN_ERRORS)
@@ -199,7 +186,7 @@ def failure(response: Response, name: str, doing: str, *, unknown_outcome: bool 
     status = response.status
     if status == 429:
         return PlatformError(f"Bluesky rate limit reached ({doing}, {name}): {detail}", temporary=True,
-                             retry_after=retry_after(response))  # fmt: skip
+                             retry_after=retry_after(response.headers))  # fmt: skip
     if status >= 500:
         return PlatformError(f"Bluesky server error ({doing}, {name}): HTTP {status} {detail}", temporary=True,
                              unknown_outcome=unknown_outcome)  # fmt: skip

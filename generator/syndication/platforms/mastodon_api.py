@@ -7,7 +7,6 @@ with every credential value blanked out.
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import logging
 import re
@@ -21,7 +20,8 @@ from urllib3 import encode_multipart_formdata
 
 from generator.config import TargetSettings
 from generator.errors import NetworkError
-from generator.http import HttpClient, Response, retry_after_seconds
+from generator.http import HttpClient, Response
+from generator.ratelimit import retry_after
 from generator.syndication.base import Copy, Media, PlatformError, clean_message
 
 log = logging.getLogger(__name__)
@@ -74,26 +74,6 @@ def primary_language(tag: str) -> str | None:
     """The ISO 639 code Mastodon takes from a language tag ("zh-CN" -> "zh"), or None."""
     primary = re.split(r"[-_]", tag.strip(), maxsplit=1)[0]
     return primary.lower() if _LANGUAGE.fullmatch(primary) else None
-
-
-def retry_after(headers: Mapping[str, str], now: dt.datetime | None = None) -> float | None:
-    """Seconds to wait from Retry-After (seconds or a date) or Mastodon's X-RateLimit-Reset (ISO time)."""
-    now = now or dt.datetime.now(dt.UTC)
-    seconds = retry_after_seconds(headers.get("Retry-After"), now)
-    if seconds is not None:
-        return seconds
-    reset = headers.get("X-RateLimit-Reset", "").strip()
-    if not reset:
-        return None
-    if re.fullmatch(r"\d+(\.\d+)?", reset):  # some compatible servers send epoch seconds
-        seconds = float(reset)
-        return max(0.0, seconds - now.timestamp()) if seconds > 1e9 else seconds
-    try:
-        when = dt.datetime.fromisoformat(reset)
-    except ValueError:
-        return None
-    when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
-    return max(0.0, (when - now).total_seconds())
 
 
 def error_message(response: Response, secrets: Iterable[str] = ()) -> str:

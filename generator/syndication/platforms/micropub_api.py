@@ -23,7 +23,8 @@ from urllib.parse import urljoin, urlsplit
 import urllib3
 
 from generator.errors import NetworkError
-from generator.http import HttpClient, Response, redact, retry_after_seconds
+from generator.http import HttpClient, Response, redact
+from generator.ratelimit import retry_after
 from generator.syndication.base import PlatformError, clean_message
 from generator.syndication.text import URL
 
@@ -51,7 +52,7 @@ def http_error(response: Response, target: str, action: str, *, hidden: tuple[st
     """The PlatformError for a failed Micropub answer (any status but success)."""
     where = f"{target}: {action}"
     detail = server_message(response, hidden)
-    wait = retry_after_seconds(response.headers.get("Retry-After"))
+    wait = retry_after(response.headers)
     if response.status == 429:
         return PlatformError(f"{where}: rate limited ({detail})", temporary=True, retry_after=wait)
     if response.status >= 500:

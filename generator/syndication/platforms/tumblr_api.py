@@ -25,7 +25,8 @@ from oauthlib.common import urldecode
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA1, SIGNATURE_TYPE_AUTH_HEADER, Client
 
 from generator.errors import NetworkError
-from generator.http import HttpClient, Response, retry_after_seconds
+from generator.http import HttpClient, Response
+from generator.ratelimit import retry_after
 from generator.syndication.base import PlatformError, clean_message
 
 log = logging.getLogger(__name__)
@@ -141,27 +142,15 @@ def error_codes(response: Response) -> set[int]:
     return {e["code"] for e in errors or [] if isinstance(e, dict) and isinstance(e.get("code"), int)}
 
 
-def retry_after(response: Response, default: float = DEFAULT_RETRY_AFTER) -> float:
-    """Seconds to wait: Retry-After (seconds or a date), else the used-up hourly or daily limit's reset."""
-    seconds = retry_after_seconds(response.headers.get("retry-after"))
-    if seconds is not None:
-        return seconds
-    for period in ("perhour", "perday"):
-        remaining = response.headers.get(f"x-ratelimit-{period}-remaining", "").strip()
-        reset = response.headers.get(f"x-ratelimit-{period}-reset", "").strip()
-        if remaining == "0" and reset.isdigit():
-            return float(reset)
-    return default
-
-
 def failure(response: Response, name: str, secrets: Iterable[str] = ()) -> PlatformError:
     """The PlatformError for a non-2xx answer of the API."""
     status, said = response.status, clean_message(detail(response), secrets)
     if status == 429:
-        return PlatformError(f"{name}: Tumblr's rate limit was hit ({said})", temporary=True, retry_after=retry_after(response))
+        wait = retry_after(response.headers, default=DEFAULT_RETRY_AFTER)
+        return PlatformError(f"{name}: Tumblr's rate limit was hit ({said})", temporary=True, retry_after=wait)
     if status == 403 and error_codes(response) & QUOTA_CODES:
         return PlatformError(f"{name}: a daily Tumblr limit is used up ({said})", temporary=True,
-                             retry_after=retry_after(response, default=3600.0))  # fmt: skip
+                             retry_after=retry_after(response.headers, default=3600.0))  # fmt: skip
     if status in (401, 403):
         return PlatformError(f"{name}: Tumblr refused the credentials ({said}); run `homepost auth {name}`", temporary=False)
     if status >= 500:
