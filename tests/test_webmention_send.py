@@ -309,3 +309,30 @@ def test_the_command_says_a_host_is_rate_limited_and_exits_1_until_the_record_sa
     code, output = send(web)
     assert code == 0, output
     assert web.mentions()[-1] == (web.host.url("/2026/05/two/"), b)
+
+
+def test_a_target_that_asks_to_wait_during_discovery_is_tried_again_not_written_off(web: Web) -> None:
+    a = web.other.url("/busy")
+    web.other.route("/busy", Reply(429, b"slow down", [("Retry-After", "120")]))
+    post(web, "hello", f"[a]({a})")
+    assert build(web.root).exit_code == 0
+    config = load_config(web.root)
+    posts, client = read_site(config, NOW).posts, webmention_client(config)
+    first = send_webmentions(config, posts, client, SendOptions(now=NOW))
+    assert [(r.task.target, r.outcome.status, r.outcome.code) for r in first.results] == [(a, "failed", 429)]
+    limits = RateLimits.load(web.root / ".homepost")
+    assert limits.get(host_key(a), NOW + dt.timedelta(seconds=119)) is not None  # its host is held for the wait
+    web.target("/busy")  # the page is back, with its endpoint
+    later = send_webmentions(config, posts, client, SendOptions(now=NOW + dt.timedelta(hours=1)))  # past wait and backoff
+    assert [(r.task.target, r.outcome.status) for r in later.results] == [(a, "sent")]
+    assert web.mentions() == [(web.host.url("/2026/05/hello/"), a)]
+
+
+def test_a_target_failing_with_5xx_during_discovery_is_not_no_endpoint(web: Web) -> None:
+    a = web.other.url("/down")
+    web.other.route("/down", Reply(502, b"bad gateway"))
+    post(web, "hello", f"[a]({a})")
+    assert build(web.root).exit_code == 0
+    config = load_config(web.root)
+    report = send_webmentions(config, read_site(config, NOW).posts, webmention_client(config), SendOptions(now=NOW))
+    assert [(r.outcome.status, r.outcome.error) for r in report.results] == [("failed", "discovery: the target answered 502")]

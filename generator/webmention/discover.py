@@ -17,6 +17,7 @@ Relative endpoints resolve against the final URL after redirects; the query stri
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from html.parser import HTMLParser
 from urllib.parse import urljoin
 
@@ -28,10 +29,24 @@ _C0_OR_SPACE = "".join(chr(code) for code in range(0x21))  # ...and strips these
 _ASCII_SPACE = re.compile(r"[\t\n\f\r ]+")  # separates rel tokens
 
 
+class TargetUnavailable(Exception):
+    """The target answered 429 or 5xx without naming an endpoint: whether it has one is not known yet."""
+
+    def __init__(self, status: int, headers: Mapping[str, str]) -> None:
+        super().__init__(f"the target answered {status}")
+        self.status, self.headers = status, headers
+
+
 def discover_endpoint(client: HttpClient, target: str) -> str | None:
-    """The Webmention endpoint of `target` as an absolute URL, or None when it advertises none."""
+    """The Webmention endpoint of `target` as an absolute URL, or None when it advertises none.
+
+    Raises TargetUnavailable when the target asks to wait (429) or fails (5xx) and names no endpoint in
+    its headers: that is a reason to try again later, not an answer.
+    """
     response = client.get(target)
     endpoint = endpoint_from_link_headers(response.header_values("Link"), response.url)
+    if endpoint is None and (response.status == 429 or response.status >= 500):
+        raise TargetUnavailable(response.status, response.headers)
     if endpoint is None and 200 <= response.status < 300 and _is_html(response.headers.get("Content-Type")):
         endpoint = endpoint_from_html(response.text, response.url)
     return endpoint

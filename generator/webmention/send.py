@@ -24,7 +24,7 @@ from generator.http import HttpClient, not_live, redact
 from generator.model import Post
 from generator.ratelimit import RateLimits, Skipped, host_key, retry_after
 from generator.sanitize import clean_text
-from generator.webmention.discover import discover_endpoint
+from generator.webmention.discover import TargetUnavailable, discover_endpoint
 from generator.webmention.outgoing import outgoing_links
 from generator.webmention.sent import DELETED, LivePost, Outcome, SentState, Task, backoff
 
@@ -145,9 +145,9 @@ class _Attempt:
     def __call__(self, task: Task) -> Sent:
         now, tries = self.now, task.tries + 1
 
-        def failed(error: str, code: int | None = None, endpoint: str = "", wait: float | None = None) -> Sent:
-            if wait:
-                self.limits.hold(host_key(endpoint), wait, self.clock(), error)
+        def failed(error: str, code: int | None = None, endpoint: str = "", wait: float | None = None, asked: str = "") -> Sent:
+            if wait:  # the host that asked to wait: the endpoint's, or the target's during discovery
+                self.limits.hold(host_key(asked or endpoint), wait, self.clock(), error)
             if tries >= self.max_tries:
                 outcome = Outcome(task.version, "gave-up", now, tries, code, endpoint, error=f"{error}; gave up after {tries} tries")
             else:
@@ -161,6 +161,9 @@ class _Attempt:
             endpoint = discover_endpoint(self.client, task.target)
         except NetworkError as exc:
             return failed(f"discovery: {exc.problems[0].message}")
+        except TargetUnavailable as exc:  # not "no endpoint": try again (after the wait it asks for)
+            wait = retry_after(exc.headers, self.clock()) if exc.status in (429, 503) else None
+            return failed(f"discovery: {exc}", exc.status, wait=wait, asked=task.target)
         if endpoint is None:
             return Sent(task, None, None if self.post is None else Outcome(task.version, "no-endpoint", now, tries))
         if held := self.held(endpoint):
@@ -210,6 +213,8 @@ def list_endpoints(config: Config, posts: list[Post], client: HttpClient) -> lis
             endpoint, error = discover_endpoint(client, target), ""
         except NetworkError as exc:
             endpoint, error = None, exc.problems[0].message
+        except TargetUnavailable as exc:
+            endpoint, error = None, str(exc)
         status = outcome.status if outcome else ""
         return Listed(post.url, post.file, target, endpoint, current and status == "sent", status, error)
 
