@@ -53,7 +53,7 @@ class Receiver:
         options = options or ReceiverOptions()
         self.config = config
         self.options = options
-        self.store = Store(options.db_path or default_db_path(config))
+        self.store = Store(options.db_path or default_db_path(config), check=True)
         self.worker = Worker(self.store, partial(verify, HttpClient(config.network)), options.worker)
         self.app = ReceiverApp(config, self.store, notify=self.worker.wake)
         self._map: dict[int, object] = {}

@@ -136,18 +136,36 @@ class StoredMention:
 class Store:
     """The receiver's database; safe to use from several threads."""
 
-    def __init__(self, path: Path, *, clock: Clock = utcnow) -> None:
+    def __init__(self, path: Path, *, clock: Clock = utcnow, check: bool = False) -> None:
+        """Open (creating or upgrading) the database; with `check`, refuse a damaged one (HomepostError)."""
         self.path = path
         self.clock = clock
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         try:
             self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._migrate()
         except sqlite3.DatabaseError as exc:
             raise HomepostError(Problem(str(path), f"cannot open the receiver database: {exc}")) from None
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            if check:
+                self._check()
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            if "malformed" in str(exc):
+                raise HomepostError(damaged(path, str(exc))) from None
+            raise HomepostError(Problem(str(path), f"cannot open the receiver database: {exc}")) from None
+        except HomepostError:
+            self._db.close()
+            raise
+
+    def _check(self) -> None:
+        """HomepostError unless `PRAGMA quick_check` finds every page sound."""
+        found = [row[0] for row in self._db.execute("PRAGMA quick_check(5)").fetchall()]
+        if found != ["ok"]:
+            raise HomepostError(damaged(self.path, found[0]))
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -379,6 +397,15 @@ class Store:
 _COMMENT_COLUMNS = "id, target, name, website, markdown, html, reply_to, ip, created, status, decided_at, approved_at"
 _JOB_COLUMNS = "id, source, target, received, attempts, next_attempt, status, result"
 _MENTION_COLUMNS = "data, received, verified, changed, deleted"
+
+
+def damaged(path: Path, detail: str) -> Problem:
+    """The error of a database whose pages SQLite finds damaged, with how to recover it."""
+    detail = " ".join(detail.split())[:200]
+    return Problem(str(path), (
+        f"the receiver database is damaged ({detail}); it was not changed. Recover what it holds with "
+        f'`sqlite3 {path} ".recover" | sqlite3 recovered.sqlite3` and start with --db recovered.sqlite3, '
+        "or restore it from a backup"))
 
 
 def _job(row: tuple) -> Job:
