@@ -26,6 +26,7 @@ from generator.config import Config, load_config
 from generator.errors import HomepostError
 from generator.http import HttpClient
 from generator.webmention.receiver.app import API_PATH, ENDPOINT_PATH, MAX_BODY, ReceiverApp, comment_body_limit
+from generator.webmention.receiver.guard import ConnectionLimits, install
 from generator.webmention.receiver.store import Store, default_db_path
 from generator.webmention.receiver.verify import verify
 from generator.webmention.receiver.worker import Worker, WorkerOptions
@@ -43,6 +44,7 @@ class ReceiverOptions:
     db_path: Path | None = None  # default: .homepost/receiver.sqlite3 under the site
     threads: int = 4  # waitress worker threads
     worker: WorkerOptions = field(default_factory=WorkerOptions)
+    limits: ConnectionLimits = field(default_factory=ConnectionLimits)
     trusted_proxy: str | None = None  # the address of a reverse proxy whose X-Forwarded-For names the client ("*": any)
 
 
@@ -65,8 +67,10 @@ class Receiver:
         try:
             self._server = create_server(
                 self.app, map=self._map, host=options.host, port=options.port, threads=options.threads,
-                ident="Homepost", max_request_body_size=body_limit, expose_tracebacks=False, **proxy,
+                ident="Homepost", max_request_body_size=body_limit, expose_tracebacks=False, asyncore_use_poll=True,
+                **options.limits.waitress_settings(), **proxy,
             )  # fmt: skip
+            install(self._map, options.limits, exempt=options.trusted_proxy)
         except BaseException:
             self.store.close()
             raise
@@ -97,6 +101,9 @@ class Receiver:
     def start(self) -> None:
         """Start verifying (the rows an earlier run left first) and serving, both in background threads."""
         self.worker.start()
+        if self.options.trusted_proxy:
+            log.info("connections from the proxy at %s are not capped per address: cap them per client at the proxy",
+                     self.options.trusted_proxy)
         self._thread = threading.Thread(target=self._serve, name="webmention-receiver", daemon=True)
         self._thread.start()
 
