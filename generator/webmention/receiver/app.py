@@ -17,7 +17,11 @@
   `[comments] rate_limit` comments per IP address (per /64 for IPv6) a minute, 400 with a small
   HTML page naming the field for a form to correct. Otherwise `303 See Other` to
   `comment/thanks?target=<post>` (relative, so it works behind a proxy's path prefix), also when
-  the honeypot was filled or the author is blocked: those are dropped without a word.
+  the honeypot was filled or the author is blocked: those are dropped without a word. The 303
+  sets the commenter's secret token as a cookie (`homepost_commenter`, a year, HttpOnly,
+  SameSite=Lax, Secure over https), or keeps the one the browser sent: with
+  `[comments] auto_approve_known`, the token of an approved commenter approves at once. No
+  JavaScript is needed, and a page of another site cannot post with it (SameSite).
 - `GET /comment/thanks?target=URL[&published=1]` is the page a reader lands on, with a link back
   to the post when the URL is on this site.
 
@@ -42,8 +46,10 @@ from generator.responses import parse_time
 from generator.webmention.jf2 import response_to_jf2
 from generator.webmention.receiver.comments import (
     CommentForm,
+    TOKEN_PATTERN,
     CommentRefused,
     comment_to_jf2,
+    new_token,
     post_url,
     rate_key,
     submit_comment,
@@ -58,6 +64,8 @@ WINDOW = 60.0  # seconds the rate limit counts over
 FORM_TYPE = "application/x-www-form-urlencoded"
 COMMENT_PATH = "/comment"
 THANKS_PATH = "/comment/thanks"
+COOKIE = "homepost_commenter"
+COOKIE_AGE = 365 * 24 * 3600  # seconds: a year
 AWAITING = "Thank you — your comment awaits moderation."
 PUBLISHED = "Thank you — your comment is published with the next update of the site."
 FORM_PAGE = b"""<!doctype html>
@@ -123,6 +131,15 @@ def _netloc(scheme: str, netloc: str) -> str:
     host = netloc.rpartition("@")[2].lower()
     default = {"http": ":80", "https": ":443"}.get(scheme.lower())
     return host.removesuffix(default) if default else host
+
+
+def commenter_token(cookie_header: str) -> str | None:
+    """The commenter's token from a Cookie header, or None when it has none of the right form."""
+    for part in cookie_header.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == COOKIE and TOKEN_PATTERN.fullmatch(value):
+            return value
+    return None
 
 
 def comment_body_limit(max_length: int) -> int:
@@ -227,8 +244,9 @@ class ReceiverApp:
                 post_url(self.config, form.target),
             )  # fmt: skip
             return status, headers + [("Retry-After", str(max(1, math.ceil(wait))))], page
+        token = commenter_token(environ.get("HTTP_COOKIE", "")) or new_token()
         try:
-            submission = submit_comment(self.store, self.config, form, ip)
+            submission = submit_comment(self.store, self.config, form, ip, token)
         except CommentRefused as refused:
             return self._comment_page("400 Bad Request", "Your comment was not sent",
                                       f"Please go back and correct it: {refused.reason}.",
@@ -238,7 +256,9 @@ class ReceiverApp:
             query["published"] = "1"
         relative = "comment/thanks" if path == COMMENT_PATH else "thanks"  # resolved against .../comment(/)
         status, headers, page = _text("303 See Other", "Thank you: your comment was received.\n")
-        return status, headers + [("Location", f"{relative}?{urlencode(query)}")], page
+        secure = "; Secure" if environ.get("wsgi.url_scheme") == "https" else ""
+        cookie = f"{COOKIE}={token}; Max-Age={COOKIE_AGE}; HttpOnly; SameSite=Lax{secure}"
+        return status, headers + [("Location", f"{relative}?{urlencode(query)}"), ("Set-Cookie", cookie)], page
 
     def thanks(self, environ: Environ) -> tuple[str, Headers, bytes]:
         """GET /comment/thanks?target=URL[&published=1]: where a reader lands after sending a comment."""

@@ -62,7 +62,7 @@ class Receiver:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         body_limit = 4 * max(MAX_BODY, comment_body_limit(config.comments.max_length))  # the app answers 413 first
-        proxy = {"trusted_proxy": options.trusted_proxy, "trusted_proxy_headers": {"x-forwarded-for"},
+        proxy = {"trusted_proxy": options.trusted_proxy, "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
                  "clear_untrusted_proxy_headers": True} if options.trusted_proxy else {}  # fmt: skip
         try:
             self._server = create_server(
@@ -101,6 +101,9 @@ class Receiver:
     def start(self) -> None:
         """Start verifying (the rows an earlier run left first) and serving, both in background threads."""
         self.worker.start()
+        if self.config.comments.enabled and self.config.comments.auto_approve_known:
+            log.info("comments: approving at once those that carry the secret cookie of an approved commenter "
+                     "(a name and website alone are never enough)")
         if self.options.trusted_proxy:
             log.info("connections from the proxy at %s are not capped per address: cap them per client at the proxy",
                      self.options.trusted_proxy)

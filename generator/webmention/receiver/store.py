@@ -9,7 +9,7 @@ Mentions are one row per (source, target). A deleted mention stays as a tombston
 its content dropped) so that `since` queries can report the deletion. Every time is stored as
 fixed-width UTC ISO 8601 text, so comparing the text compares the times.
 
-Readers' comments (schema version 2) are one row each, `pending` until `homepost comments`
+Readers' comments (schema version 2; the commenter's token digest since 3) are one row each, `pending` until `homepost comments`
 approves or rejects them; `decided_at` is when that last happened and is a comment's change time
 for `since` queries. `approved_at` stays set when an approved comment is rejected, so that the
 next pull hears it was withdrawn. Blocks are (kind, value) pairs: ip, domain or author.
@@ -38,7 +38,7 @@ from generator.responses import response_from_dict, response_to_dict
 from generator.webmention.receiver.comments import Block, BlockKind, Comment, CommentStatus
 
 DB_NAME = "receiver.sqlite3"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MIGRATIONS: dict[int, str] = {  # version -> the script that brings the previous version to it
     1: """
         CREATE TABLE queue (
@@ -91,6 +91,10 @@ MIGRATIONS: dict[int, str] = {  # version -> the script that brings the previous
             created TEXT NOT NULL,
             PRIMARY KEY (kind, value)
         );
+    """,
+    3: """
+        ALTER TABLE comments ADD COLUMN token TEXT NOT NULL DEFAULT '';
+        CREATE INDEX comments_token ON comments (token, status);
     """,
 }
 
@@ -312,11 +316,11 @@ class Store:
         """Store a new comment, committed to disk before this returns; False if its id is taken."""
         with self._write() as db:
             cursor = db.execute(
-                f"INSERT OR IGNORE INTO comments ({_COMMENT_COLUMNS}) VALUES ({', '.join('?' * 12)})",
+                f"INSERT OR IGNORE INTO comments ({_COMMENT_COLUMNS}) VALUES ({', '.join('?' * 13)})",
                 (comment.id, comment.target, comment.name, comment.website, comment.markdown, comment.html,
                  comment.reply_to, comment.ip, _stamp(comment.created), comment.status,
                  _stamp(comment.decided_at) if comment.decided_at else None,
-                 _stamp(comment.approved_at) if comment.approved_at else None),
+                 _stamp(comment.approved_at) if comment.approved_at else None, comment.token),
             )  # fmt: skip
         return cursor.rowcount == 1
 
@@ -364,14 +368,10 @@ class Store:
                     changed.add(comment_id)
         return changed
 
-    def known_author(self, name: str, website: str) -> bool:
-        """True if a comment with this name and website (both without regard to case) is approved."""
-        if not website:
-            return False
-        rows = self._read(
-            "SELECT name FROM comments WHERE status = 'approved' AND website = ? COLLATE NOCASE", (website,)
-        )
-        return any(row[0].casefold() == name.casefold() for row in rows)
+    def trusted_token(self, digest: str) -> bool:
+        """True if an approved comment carries this token digest (see `comments.token_digest`)."""
+        rows = self._read("SELECT 1 FROM comments WHERE token = ? AND status = 'approved' LIMIT 1", (digest,))
+        return bool(digest) and bool(rows)
 
     def add_block(self, kind: BlockKind, value: str) -> bool:
         """Block one IP address or network, domain or author URL; False if it already was."""
@@ -394,7 +394,9 @@ class Store:
         return [Block(kind, value, _moment(created)) for kind, value, created in rows]
 
 
-_COMMENT_COLUMNS = "id, target, name, website, markdown, html, reply_to, ip, created, status, decided_at, approved_at"
+_COMMENT_COLUMNS = (
+    "id, target, name, website, markdown, html, reply_to, ip, created, status, decided_at, approved_at, token"
+)
 _JOB_COLUMNS = "id, source, target, received, attempts, next_attempt, status, result"
 _MENTION_COLUMNS = "data, received, verified, changed, deleted"
 
@@ -421,10 +423,10 @@ def _mention(row: tuple) -> StoredMention:
 
 
 def _comment(row: tuple) -> Comment:
-    *fields, created, status, decided_at, approved_at = row
+    *fields, created, status, decided_at, approved_at, token = row
     return Comment(*fields, created=_moment(created), status=status,
                    decided_at=_moment(decided_at) if decided_at else None,
-                   approved_at=_moment(approved_at) if approved_at else None)  # fmt: skip
+                   approved_at=_moment(approved_at) if approved_at else None, token=token)  # fmt: skip
 
 
 def _pair_filter(source: str | None, target: str | None) -> tuple[str, list[str]]:
