@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http.client
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -10,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from generator.errors import HomepostError
-from generator.webmention.receiver import Store
-from tests.receiver_helpers import TARGET, WAIT, write_site
+from generator.webmention.receiver import Job, Store
+from generator.webmention.receiver.faults import STEPS
+from tests.receiver_helpers import TARGET, WAIT, ReceiverProcess, entry_page, mentions, send, wait_for, write_site
+from tests.servers import LoopbackServer, Reply
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,3 +56,58 @@ def test_the_receiver_does_not_start_on_a_damaged_database(tmp_path: Path) -> No
     assert "Receiving" not in done.stdout and "Traceback" not in done.stderr
     assert f"error: {db}: the receiver database is damaged" in done.stderr
     assert f'sqlite3 {db} ".recover"' in done.stderr
+
+
+# --- a kill at every step of accepting and verifying ---------------------------------------------
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_a_kill_at_each_step_loses_nothing_accepted_and_does_nothing_twice(tmp_path: Path, step: str) -> None:
+    site = write_site(tmp_path / "site")
+    db = tmp_path / "receiver.sqlite3"
+    with LoopbackServer() as source:
+        source.route("/reply", Reply(200, entry_page(), [("Content-Type", "text/html; charset=utf-8")]))
+        url = source.url("/reply")
+        first = ReceiverProcess(site, db, fault=step)
+        try:
+            try:
+                answered = send(first.url, url, TARGET).status
+            except (ConnectionError, http.client.HTTPException):
+                answered = None  # killed before it could answer
+            assert first.process.wait(timeout=WAIT) == -signal.SIGKILL
+        finally:
+            first.close()
+        store = Store(db)
+        jobs, stored = store.jobs(), store.get(url, TARGET)
+        store.close()
+        if answered == 202:
+            assert len(jobs) == 1  # accepted means on disk
+        if stored is not None:
+            assert [job.status for job in jobs] == ["done"]  # a stored mention is never left to be verified again
+        fetched = len(source.received)
+
+        second = ReceiverProcess(site, db)
+        try:
+            if jobs:
+                wait_for(lambda: children_at(second.url), "the restarted receiver to verify the mention")
+                wait_for(lambda: all(j.status == "done" for j in jobs_in(db)), "every queued request to be done")
+            entries = children_at(second.url)
+            assert [e["wm-source"] for e in entries] == ([url] if jobs else [])
+            if stored is not None:
+                assert len(source.received) == fetched  # not fetched, verified or written a second time
+            second.process.send_signal(signal.SIGTERM)
+            assert second.process.wait(timeout=WAIT) == 0
+        finally:
+            second.close()
+
+
+def children_at(base_url: str) -> list[dict]:
+    return mentions(base_url).json()["children"]
+
+
+def jobs_in(db: Path) -> list[Job]:
+    store = Store(db)
+    try:
+        return store.jobs()
+    finally:
+        store.close()

@@ -54,6 +54,7 @@ from generator.webmention.receiver.comments import (
     rate_key,
     submit_comment,
 )
+from generator.webmention.receiver.faults import fault_point
 from generator.webmention.receiver.store import Store
 
 ENDPOINT_PATH = "/webmention"
@@ -208,6 +209,7 @@ class ReceiverApp:
             )
             return status, headers + [("Retry-After", str(max(1, math.ceil(wait))))], body
         self.store.enqueue(source, target)
+        fault_point("accept.queued")
         if self.notify:
             self.notify()
         return _text("202 Accepted", "Accepted: the source will be verified shortly.\n")

@@ -36,6 +36,7 @@ from generator.errors import HomepostError, Problem
 from generator.model import Response
 from generator.responses import response_from_dict, response_to_dict
 from generator.webmention.receiver.comments import Block, BlockKind, Comment, CommentStatus
+from generator.webmention.receiver.faults import fault_point
 
 DB_NAME = "receiver.sqlite3"
 SCHEMA_VERSION = 3
@@ -99,6 +100,7 @@ MIGRATIONS: dict[int, str] = {  # version -> the script that brings the previous
 }
 
 JobStatus = Literal["pending", "done", "failed"]
+DELETED_NOTE = "; deleted the mention"  # added to a job's result when its verification deleted the mention
 Clock = Callable[[], dt.datetime]
 
 
@@ -240,10 +242,13 @@ class Store:
     def finish(self, ids: Sequence[int], status: JobStatus, result: str) -> None:
         """Mark jobs done or failed, with what was found."""
         with self._write() as db:
-            db.executemany(
-                "UPDATE queue SET status = ?, result = ?, finished = ? WHERE id = ? AND status = 'pending'",
-                [(status, result, _stamp(self.clock()), job_id) for job_id in ids],
-            )
+            self._finish(db, ids, status, result)
+
+    def _finish(self, db: sqlite3.Connection, ids: Sequence[int], status: JobStatus, result: str) -> None:
+        db.executemany(
+            "UPDATE queue SET status = ?, result = ?, finished = ? WHERE id = ? AND status = 'pending'",
+            [(status, result, _stamp(self.clock()), job_id) for job_id in ids],
+        )
 
     def postpone(self, ids: Sequence[int], attempts: int, next_attempt: dt.datetime, result: str) -> None:
         """Record a failed attempt on jobs and when to try again."""
@@ -255,8 +260,12 @@ class Store:
 
     # --- the mentions ---------------------------------------------------------------------------
 
-    def save(self, response: Response, received: dt.datetime) -> bool:
-        """Insert or update the mention of (source, target), reviving a tombstone; True if it is new."""
+    def save(self, response: Response, received: dt.datetime, done: Sequence[int] = (), result: str = "") -> bool:
+        """Insert or update the mention of (source, target), reviving a tombstone; True if it is new.
+
+        The jobs `done` are marked done with `result` in the same transaction: a mention stored is
+        never left pending, to be verified and written a second time after a crash.
+        """
         now = _stamp(response.verified or self.clock())
         data = json.dumps(response_to_dict(response), ensure_ascii=False, sort_keys=True)
         with self._write() as db:
@@ -269,24 +278,31 @@ class Store:
                 " data = excluded.data, verified = excluded.verified, changed = excluded.changed, deleted = 0",
                 (response.source, response.target, data, _stamp(received), now, now),
             )
+            fault_point("worker.writing")
+            self._finish(db, done, "done", result)
         return existing is None or bool(existing[0])
 
-    def delete(self, source: str, target: str) -> bool:
-        """Turn a live mention into a tombstone without its content; True if there was one."""
+    def delete(self, source: str, target: str, done: Sequence[int] = (), result: str = "") -> bool:
+        """Turn a live mention into a tombstone without its content; True if there was one.
+
+        The jobs `done` are marked done in the same transaction, with `result` and whether a mention was deleted.
+        """
         now = self.clock()
         with self._write() as db:
             row = db.execute(
                 "SELECT data FROM mentions WHERE source = ? AND target = ? AND deleted = 0", (source, target)
             ).fetchone()
-            if row is None:
-                return False
-            old = response_from_dict(json.loads(row[0]))
-            tombstone = Response(id=old.id, type=old.type, source=old.source, target=old.target, verified=now)
-            db.execute(
-                "UPDATE mentions SET data = ?, verified = ?, changed = ?, deleted = 1 WHERE source = ? AND target = ?",
-                (json.dumps(response_to_dict(tombstone), sort_keys=True), _stamp(now), _stamp(now), source, target),
-            )
-        return True
+            if row is not None:
+                old = response_from_dict(json.loads(row[0]))
+                tombstone = Response(id=old.id, type=old.type, source=old.source, target=old.target, verified=now)
+                db.execute(
+                    "UPDATE mentions SET data = ?, verified = ?, changed = ?, deleted = 1"
+                    " WHERE source = ? AND target = ?",
+                    (json.dumps(response_to_dict(tombstone), sort_keys=True), _stamp(now), _stamp(now), source, target),
+                )
+            fault_point("worker.writing")
+            self._finish(db, done, "done", result + DELETED_NOTE if row is not None else result)
+        return row is not None
 
     def get(self, source: str, target: str) -> StoredMention | None:
         """The stored mention of one pair, tombstone or not."""
