@@ -61,6 +61,7 @@ ENDPOINT_PATH = "/webmention"
 API_PATH = "/api/mentions"
 MAX_BODY = 16 * 1024  # bytes of a POST body: two URLs of up to 2000 characters, percent-encoded, fit
 MAX_URL = 2000
+MAX_FIELDS = 20  # form fields or query parameters of one request
 WINDOW = 60.0  # seconds the rate limit counts over
 FORM_TYPE = "application/x-www-form-urlencoded"
 COMMENT_PATH = "/comment"
@@ -264,8 +265,7 @@ class ReceiverApp:
 
     def thanks(self, environ: Environ) -> tuple[str, Headers, bytes]:
         """GET /comment/thanks?target=URL[&published=1]: where a reader lands after sending a comment."""
-        query = environ.get("QUERY_STRING", "").encode("latin-1", "replace").decode("utf-8", "replace")
-        params = parse_qs(query, keep_blank_values=True, max_num_fields=20)
+        params = _query(environ) or {}
         target = params.get("target", [""])[0]
         message = PUBLISHED if params.get("published", [""])[0] == "1" else AWAITING
         return self._comment_page("200 OK", "Thank you", message, post_url(self.config, target))
@@ -285,8 +285,9 @@ class ReceiverApp:
 
     def api(self, environ: Environ) -> tuple[str, Headers, bytes]:
         """GET /api/mentions[?target=URL][&since=ISO8601]: a jf2 feed."""
-        query = environ.get("QUERY_STRING", "").encode("latin-1", "replace").decode("utf-8", "replace")
-        params = parse_qs(query, keep_blank_values=True, max_num_fields=20)
+        params = _query(environ)
+        if params is None:
+            return _json("400 Bad Request", {"error": f"too many query parameters (at most {MAX_FIELDS})"})
         target = params.get("target", [None])[0] or None
         since_text = params.get("since", [None])[0] or None
         if since_text and "T" in since_text:  # a "+" typed unencoded into a URL arrives as a space
@@ -345,9 +346,18 @@ def _read_form(environ: Environ, limit: int, what: str) -> dict[str, list[str]] 
     if (length.isdigit() and int(length) > limit) or len(body) > limit:
         return _text("413 Content Too Large", f"the request body is larger than {limit} bytes\n")
     try:
-        return parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
-    except (UnicodeDecodeError, ValueError):
+        return parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS, errors="strict")
+    except (UnicodeDecodeError, ValueError):  # percent-escapes of invalid UTF-8 too: never read as U+FFFD
         return _text("400 Bad Request", "the request body is not valid form data\n")
+
+
+def _query(environ: Environ) -> dict[str, list[str]] | None:
+    """The query string's parameters (invalid UTF-8 replaced), or None when there are more than MAX_FIELDS."""
+    query = environ.get("QUERY_STRING", "").encode("latin-1", "replace").decode("utf-8", "replace")
+    try:
+        return parse_qs(query, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except ValueError:
+        return None
 
 
 def _text(status: str, message: str) -> tuple[str, Headers, bytes]:
