@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import re
 import socket
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import replace
@@ -34,9 +35,10 @@ def start(tmp_path: Path) -> Iterator[Callable[..., Receiver]]:
     """Start receivers (ConnectionLimits fields as keywords) for a site with comments on; all stopped afterwards."""
     started: list[Receiver] = []
 
-    def run(extra: str = "", **limits: float) -> Receiver:
+    def run(extra: str = "", trusted_proxy: str | None = None, **limits: float) -> Receiver:
         config = site_config(tmp_path / "site", "\n[comments]\nenabled = true\nrate_limit = 1000\n" + extra)
-        options = ReceiverOptions(host="127.0.0.1", port=0, worker=FAST, limits=ConnectionLimits(**limits))  # type: ignore[arg-type]
+        options = ReceiverOptions(host="127.0.0.1", port=0, worker=FAST, trusted_proxy=trusted_proxy,
+                                  limits=ConnectionLimits(**limits))  # type: ignore[arg-type]
         receiver = Receiver(config, options)
         receiver.start()
         started.append(receiver)
@@ -111,6 +113,35 @@ def test_a_request_whose_headers_never_end_is_cut_off(start: Callable[..., Recei
     with ExitStack() as stack:
         [slow] = idle_connections(stack, receiver, 1, b"POST /webmention HTTP/1.1\r\n")
         assert closed_by_server(slow)
+
+
+def test_a_request_trickling_in_a_byte_at_a_time_is_cut_off(start: Callable[..., Receiver]) -> None:
+    receiver = start(request_timeout=1.0)
+    done = threading.Event()
+    with ExitStack() as stack:
+        [slow] = idle_connections(stack, receiver, 1, b"POST /comment HTTP/1.1\r\n")
+
+        def trickle() -> None:  # a header byte every 0.1 s: never idle, never finished
+            while not done.wait(0.1):
+                try:
+                    slow.send(b"X")
+                except OSError:
+                    return
+
+        sender = threading.Thread(target=trickle, daemon=True)
+        sender.start()
+        try:
+            assert closed_by_server(slow)
+        finally:
+            done.set()
+            sender.join(WAIT)
+
+
+def test_behind_a_trusted_proxy_its_connections_are_not_capped(start: Callable[..., Receiver]) -> None:
+    receiver = start(per_client=2, trusted_proxy="127.0.0.1")
+    with ExitStack() as stack:
+        idle_connections(stack, receiver, 5)
+        assert request_from("127.0.0.1", receiver).status == 200
 
 
 def test_an_idle_connection_is_closed(start: Callable[..., Receiver]) -> None:
