@@ -37,68 +37,9 @@ from generator.model import Response
 from generator.responses import response_from_dict, response_to_dict
 from generator.webmention.receiver.comments import Block, BlockKind, Comment, CommentStatus
 from generator.webmention.receiver.faults import fault_point
+from generator.webmention.receiver.schema import MIGRATIONS, SCHEMA_VERSION
 
 DB_NAME = "receiver.sqlite3"
-SCHEMA_VERSION = 3
-MIGRATIONS: dict[int, str] = {  # version -> the script that brings the previous version to it
-    1: """
-        CREATE TABLE queue (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            source TEXT NOT NULL,
-            target TEXT NOT NULL,
-            received TEXT NOT NULL,
-            attempts INTEGER NOT NULL DEFAULT 0,
-            next_attempt TEXT NOT NULL,
-            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
-            result TEXT NOT NULL DEFAULT '',
-            finished TEXT
-        );
-        CREATE INDEX queue_due ON queue (status, next_attempt);
-        CREATE INDEX queue_pair ON queue (source, target);
-        CREATE TABLE mentions (
-            source TEXT NOT NULL,
-            target TEXT NOT NULL,
-            data TEXT NOT NULL,
-            received TEXT NOT NULL,
-            verified TEXT NOT NULL,
-            changed TEXT NOT NULL,
-            deleted INTEGER NOT NULL DEFAULT 0,
-            PRIMARY KEY (source, target)
-        );
-        CREATE INDEX mentions_target ON mentions (target);
-        CREATE INDEX mentions_changed ON mentions (changed);
-    """,
-    2: """
-        CREATE TABLE comments (
-            id TEXT PRIMARY KEY,
-            target TEXT NOT NULL,
-            name TEXT NOT NULL,
-            website TEXT NOT NULL DEFAULT '',
-            markdown TEXT NOT NULL,
-            html TEXT NOT NULL,
-            reply_to TEXT NOT NULL DEFAULT '',
-            ip TEXT NOT NULL DEFAULT '',
-            created TEXT NOT NULL,
-            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected')),
-            decided_at TEXT,
-            approved_at TEXT
-        );
-        CREATE INDEX comments_status ON comments (status, created);
-        CREATE INDEX comments_target ON comments (target, status);
-        CREATE INDEX comments_decided ON comments (decided_at);
-        CREATE TABLE blocks (
-            kind TEXT NOT NULL CHECK (kind IN ('ip', 'domain', 'author')),
-            value TEXT NOT NULL,
-            created TEXT NOT NULL,
-            PRIMARY KEY (kind, value)
-        );
-    """,
-    3: """
-        ALTER TABLE comments ADD COLUMN token TEXT NOT NULL DEFAULT '';
-        CREATE INDEX comments_token ON comments (token, status);
-    """,
-}
-
 JobStatus = Literal["pending", "done", "failed"]
 DELETED_NOTE = "; deleted the mention"  # added to a job's result when its verification deleted the mention
 Clock = Callable[[], dt.datetime]
