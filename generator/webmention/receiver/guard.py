@@ -4,7 +4,8 @@ waitress serves at most `connection_limit` connections and then stops accepting,
 them: 101 idle sockets from one address were enough. `ConnectionLimits` sets a larger total and
 adds what waitress lacks, through the connection (channel) class it accepts with:
 
-- a cap per client address: a connection over it is answered 429 and closed at once;
+- a cap per client address (per /64 for IPv6, which one household or server holds, as for the
+  comment rate limit): a connection over it is answered 429 and closed at once;
 - a deadline for one request's headers and body (slowloris), whatever trickle of bytes arrives;
 - waitress's own `channel_timeout` for connections that send nothing (idle keep-alives).
 
@@ -23,6 +24,8 @@ from typing import Any
 
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer
+
+from generator.webmention.receiver.comments import rate_key
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +74,13 @@ def _guarded_channel(limits: ConnectionLimits, exempt: str | None) -> type[HTTPC
 
         _timed: object = None  # the request parser whose arrival is being timed
         _started = 0.0
+        client = ""  # what the cap counts by: the address, or its /64 for IPv6
 
         def __init__(self, server: BaseWSGIServer, sock: socket.socket, addr: Any, adj: Any, map: Any = None) -> None:
-            super().__init__(server, sock, addr, adj, map)
             host = client_host(addr)
-            if per_client and host != exempt and open_from(self._map, host) > per_client:
+            self.client = rate_key(host)
+            super().__init__(server, sock, addr, adj, map)
+            if per_client and host != exempt and open_from(self._map, self.client) > per_client:
                 log.debug("refused a connection from %s: over %d open connections", host, per_client)
                 try:
                     sock.send(REFUSAL)
@@ -104,9 +109,6 @@ def client_host(addr: Any) -> str:
     return str(addr[0]) if isinstance(addr, tuple) and addr else ""
 
 
-def open_from(socket_map: MutableMapping[int, Any], host: str) -> int:
-    """How many live connections in `socket_map` come from `host`."""
-    return sum(
-        1 for d in socket_map.values()
-        if isinstance(d, HTTPChannel) and not d.will_close and client_host(d.addr) == host
-    )
+def open_from(socket_map: MutableMapping[int, Any], client: str) -> int:
+    """How many live connections in `socket_map` come from `client` (an address, or an IPv6 /64)."""
+    return sum(1 for d in socket_map.values() if getattr(d, "client", None) == client and not d.will_close)
