@@ -1,6 +1,7 @@
 """Running the receiver: the WSGI app under waitress, the worker beside it, a clean stop on SIGTERM or Ctrl-C.
 
-`Receiver` starts and stops the pieces together (tests run it in-process on port 0);
+`Receiver` starts and stops the pieces together (tests run it in-process on port 0), refusing a
+damaged database and holding connections within `guard.ConnectionLimits`;
 `run_receiver` serves until a signal, for `homepost receiver`; `main` is the same from
 `python -m generator.webmention.receiver [--site DIR] [--host H] [--port N] [--db PATH]`.
 """
@@ -37,7 +38,7 @@ DEFAULT_WORKER = WorkerOptions()
 
 @dataclass(frozen=True)
 class ReceiverOptions:
-    """Where the receiver listens and keeps its database, and how its worker paces itself."""
+    """Where the receiver listens and keeps its database, how its worker paces itself, how many connections it holds."""
 
     host: str = "127.0.0.1"
     port: int = 8080  # 0: any free port (see Receiver.port)
