@@ -1,4 +1,4 @@
-"""Readers' comments through the receiver's form: the model, the checks, Markdown, and moderation.
+"""Readers' comments through the receiver's form: the model, the checks, Markdown, blocks (moderation: `moderation`).
 
 A comment arrives from a plain HTML form on a post's page (`POST /comment`, see `app`). Here it is
 checked field by field, rendered from Markdown to sanitised HTML, and stored as `pending`. With
@@ -11,8 +11,7 @@ What is silent, so that a spammer learns nothing: a filled honeypot field and a 
 (by IP address or network, by the website's domain and its subdomains, or by the exact author
 URL) are answered like a success, and nothing is stored.
 
-Moderation (`list_comments`, `approve`, `reject`, `block`, `unblock`) returns results and prints
-nothing; `homepost comments` turns them into lines. Approved comments leave through the mentions
+Approved comments (see `moderation`) leave through the mentions
 API as jf2 entries (`comment_to_jf2`), so `homepost webmention pull` brings them into the site's
 data folder. A comment's permalink and its id there is `<post URL>#comment-<id>`; a reply names
 the comment it answers by that URL (`reply_to`), the way every response names what it answers by
@@ -142,24 +141,6 @@ class Submission:
     def published(self) -> bool:
         """True when the comment was approved at once (it appears with the next update of the site)."""
         return self.outcome == "approved"
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What approving or rejecting one id did."""
-
-    id: str
-    comment: Comment | None  # after the decision; None: there is no such comment
-    changed: bool  # False: it already had that status (or does not exist)
-
-
-@dataclass(frozen=True)
-class BlockResult:
-    """What a block did: whether it is new, and the pending comments it rejected."""
-
-    block: Block
-    added: bool
-    rejected: tuple[Comment, ...]
 
 
 # --- submitting --------------------------------------------------------------------------------
@@ -407,48 +388,6 @@ def _address(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 def _author_key(url: str) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query, ""))
-
-
-# --- moderation --------------------------------------------------------------------------------
-
-
-def list_comments(store: Store, *, status: CommentStatus | None = "pending") -> list[Comment]:
-    """Comments with `status` (every comment for None), oldest first."""
-    return store.comments(status=status)
-
-
-def approve(store: Store, ids: Iterable[str]) -> list[Decision]:
-    """Approve comments (pending or rejected ones): they leave through the API with the next pull."""
-    return _decide(store, ids, "approved")
-
-
-def reject(store: Store, ids: Iterable[str]) -> list[Decision]:
-    """Reject comments; one that was approved is reported deleted to the next pull."""
-    return _decide(store, ids, "rejected")
-
-
-def _decide(store: Store, ids: Iterable[str], status: CommentStatus) -> list[Decision]:
-    ids = [i.strip().removeprefix("comment-") for i in ids]
-    changed = store.decide_comments(ids, status)
-    return [Decision(i, store.get_comment(i), i in changed) for i in ids]
-
-
-def block(store: Store, kind: BlockKind, value: str) -> BlockResult:
-    """Block an IP address or network, a domain or an author URL, and reject the pending comments it matches.
-
-    ValueError for a value that cannot be blocked.
-    """
-    value = normalise_block(kind, value)
-    added = store.add_block(kind, value)
-    stored = next(b for b in store.blocks() if (b.kind, b.value) == (kind, value))
-    matching = [c.id for c in store.comments(status="pending") if blocked_by([stored], c.ip, c.website)]
-    rejected = store.decide_comments(matching, "rejected")
-    return BlockResult(stored, added, tuple(c for i in matching if i in rejected and (c := store.get_comment(i))))
-
-
-def unblock(store: Store, kind: BlockKind, value: str) -> bool:
-    """Lift a block; False if there was none. ValueError for a value that cannot be a block."""
-    return store.remove_block(kind, normalise_block(kind, value))
 
 
 # --- leaving through the API -------------------------------------------------------------------
