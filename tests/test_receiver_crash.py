@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import http.client
 import os
 import signal
@@ -12,12 +13,14 @@ from pathlib import Path
 import pytest
 
 from generator.errors import HomepostError
+from generator.model import Response
 from generator.webmention.receiver import Job, Store
 from generator.webmention.receiver.faults import STEPS
 from tests.receiver_helpers import TARGET, WAIT, ReceiverProcess, entry_page, mentions, send, wait_for, write_site
 from tests.servers import LoopbackServer, Reply
 
 ROOT = Path(__file__).resolve().parent.parent
+NOW = dt.datetime(2026, 5, 2, 12, 0, tzinfo=dt.UTC)
 
 
 def damaged_database(path: Path) -> Path:
@@ -61,13 +64,21 @@ def test_the_receiver_does_not_start_on_a_damaged_database(tmp_path: Path) -> No
 # --- a kill at every step of accepting and verifying ---------------------------------------------
 
 
+@pytest.mark.parametrize("deletion", [False, True], ids=["a reply", "a deletion"])
 @pytest.mark.parametrize("step", STEPS)
-def test_a_kill_at_each_step_loses_nothing_accepted_and_does_nothing_twice(tmp_path: Path, step: str) -> None:
+def test_a_kill_at_each_step_loses_nothing_accepted_and_does_nothing_twice(tmp_path: Path, step: str,
+                                                                          deletion: bool) -> None:
     site = write_site(tmp_path / "site")
     db = tmp_path / "receiver.sqlite3"
     with LoopbackServer() as source:
-        source.route("/reply", Reply(200, entry_page(), [("Content-Type", "text/html; charset=utf-8")]))
         url = source.url("/reply")
+        if deletion:  # the mention was stored earlier; now the source answers 410 Gone
+            seed = Store(db)
+            seed.save(Response(id=url, type="reply", source=url, target=TARGET, content_text="Hi"), received=NOW)
+            seed.close()
+            source.route("/reply", Reply(410, "gone"))
+        else:
+            source.route("/reply", Reply(200, entry_page(), [("Content-Type", "text/html; charset=utf-8")]))
         first = ReceiverProcess(site, db, fault=step)
         try:
             try:
@@ -82,18 +93,19 @@ def test_a_kill_at_each_step_loses_nothing_accepted_and_does_nothing_twice(tmp_p
         store.close()
         if answered == 202:
             assert len(jobs) == 1  # accepted means on disk
-        if stored is not None:
-            assert [job.status for job in jobs] == ["done"]  # a stored mention is never left to be verified again
+        written = stored is not None and stored.deleted == deletion  # the outcome of this request is on disk
+        if written:
+            assert [job.status for job in jobs] == ["done"]  # and its request is never verified again
         fetched = len(source.received)
 
         second = ReceiverProcess(site, db)
         try:
-            if jobs:
-                wait_for(lambda: children_at(second.url), "the restarted receiver to verify the mention")
-                wait_for(lambda: all(j.status == "done" for j in jobs_in(db)), "every queued request to be done")
+            wait_for(lambda: all(j.status == "done" for j in jobs_in(db)), "every queued request to be done")
             entries = children_at(second.url)
-            assert [e["wm-source"] for e in entries] == ([url] if jobs else [])
-            if stored is not None:
+            assert [e["wm-source"] for e in entries] == ([url] if jobs and not deletion else [])
+            if deletion:
+                assert [e["deleted"] for e in children_at(second.url, since="2026-01-01T00:00:00Z")] == [True]
+            if written:
                 assert len(source.received) == fetched  # not fetched, verified or written a second time
             second.process.send_signal(signal.SIGTERM)
             assert second.process.wait(timeout=WAIT) == 0
@@ -101,8 +113,8 @@ def test_a_kill_at_each_step_loses_nothing_accepted_and_does_nothing_twice(tmp_p
             second.close()
 
 
-def children_at(base_url: str) -> list[dict]:
-    return mentions(base_url).json()["children"]
+def children_at(base_url: str, **params: str) -> list[dict]:
+    return mentions(base_url, **params).json()["children"]
 
 
 def jobs_in(db: Path) -> list[Job]:
