@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from generator.config import Config, load_config
 from generator.webmention.receiver import Receiver, ReceiverOptions, WorkerOptions
+from generator.webmention.receiver.faults import FAULT_ENV
 
 SITE_URL = "https://example.com/"
 TARGET = "https://example.com/2026/05/hello/"
 FORM = "application/x-www-form-urlencoded"
+ROOT = Path(__file__).resolve().parent.parent
 WAIT = 10.0  # seconds any bounded wait may take before the test fails
 FAST = WorkerOptions(poll_interval=0.05, backoff=(0.1,), max_attempts=3)
 
@@ -119,3 +127,45 @@ def entry_page(prop: str = "in-reply-to", content: str = "<p>Great post!</p>", t
 </article>
 </body></html>
 """
+
+
+class ReceiverProcess:
+    """`python -m generator.webmention.receiver` for a site, on a free port, its stdout read line by line.
+
+    `fault`: the step at which it kills itself (see generator.webmention.receiver.faults).
+    """
+
+    def __init__(self, site: Path, db: Path, fault: str = "") -> None:
+        command = [sys.executable, "-m", "generator.webmention.receiver", "--site", str(site), "--port", "0",
+                   "--db", str(db)]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", FAULT_ENV: fault}
+        self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)  # fmt: skip
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.log: list[str] = []  # stderr, read so that the pipe never fills
+        self._readers = [
+            threading.Thread(target=_drain, args=(self.process.stdout, self.lines.put), daemon=True),
+            threading.Thread(target=_drain, args=(self.process.stderr, self.log.append), daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
+        try:
+            first = self.lines.get(timeout=WAIT)
+        except queue.Empty:
+            self.close()
+            raise AssertionError(f"the receiver did not start: {''.join(self.log)}") from None
+        match = re.search(r"at (http://127\.0\.0\.1:\d+)/webmention", first)
+        assert match, first
+        self.url = match.group(1) + "/"
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=WAIT)
+        for reader in self._readers:
+            reader.join(WAIT)
+
+
+def _drain(stream: IO[str], put: Callable[[str], object]) -> None:
+    with stream:
+        for line in stream:
+            put(line)

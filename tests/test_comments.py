@@ -20,16 +20,9 @@ from generator.model import Response, ResponseAuthor
 from generator.responses import write_responses
 from generator.webmention.jf2 import response_from_jf2
 from generator.webmention.receiver import Receiver, ReceiverOptions, Store
-from generator.webmention.receiver.app import AWAITING, PUBLISHED, comment_body_limit
-from generator.webmention.receiver.comments import (
-    Comment,
-    approve,
-    block,
-    list_comments,
-    reject,
-    render_markdown,
-    unblock,
-)
+from generator.webmention.receiver.app import AWAITING, COOKIE, PUBLISHED, comment_body_limit
+from generator.webmention.receiver.comments import Comment, render_markdown
+from generator.webmention.receiver.moderation import approve, block, list_comments, reject, unblock
 from generator.webmention.receiver.store import MIGRATIONS, SCHEMA_VERSION
 from tests.receiver_helpers import FAST, FORM, TARGET, Answer, call, mentions, site_config, start_receiver
 
@@ -314,25 +307,57 @@ def test_a_block_rejects_the_pending_comments_it_matches(receiver: Receiver) -> 
         block(receiver.store, "ip", "999.1.1.1")
 
 
-def test_a_known_author_is_approved_at_once(start: Callable[..., Receiver]) -> None:
-    receiver = start()
-    post(receiver, **ALICE)
-    approve(receiver.store, [only(receiver).id])
-    again = post(receiver, name="ALICE example", website="Alice.Example", comment="Me again")
-    assert again.headers["location"].endswith("&published=1") and PUBLISHED in follow(receiver, again).text
-    no_website = post(receiver, name="Alice Example", comment="Without my website")
-    other_site = post(receiver, name="Alice Example", website="https://impostor.example/", comment="Hi")
-    assert AWAITING in follow(receiver, no_website).text and AWAITING in follow(receiver, other_site).text
-    assert [c.status for c in receiver.store.comments()] == ["approved", "approved", "pending", "pending"]
-    assert len(children(receiver, target=TARGET)) == 2
+def commenter_cookie(answer: Answer) -> str:
+    """The `name=value` of the commenter cookie a 303 from POST /comment sets, after checking its attributes."""
+    cookie = answer.headers["set-cookie"]
+    pair, *attributes = [part.strip() for part in cookie.split(";")]
+    assert pair.startswith(COOKIE + "=") and len(pair) > len(COOKIE) + 40
+    assert {"HttpOnly", "SameSite=Lax", f"Max-Age={365 * 24 * 3600}"} <= set(attributes)
+    return pair
 
 
-def test_auto_approval_can_be_turned_off(start: Callable[..., Receiver]) -> None:
-    receiver = start("auto_approve_known = false\n")
+def test_a_name_and_website_anyone_can_copy_are_not_trusted(start: Callable[..., Receiver]) -> None:
+    receiver = start("auto_approve_known = true\n")
     post(receiver, **ALICE)
     approve(receiver.store, [only(receiver).id])
-    post(receiver, **ALICE)
+    impostor = post(receiver, name="alice example", website="HTTPS://ALICE.EXAMPLE/", comment="Buy my pills")
+    assert AWAITING in follow(receiver, impostor).text
     assert [c.status for c in receiver.store.comments()] == ["approved", "pending"]
+
+
+def test_auto_approval_is_off_by_default(start: Callable[..., Receiver]) -> None:
+    receiver = start()
+    cookie = commenter_cookie(post(receiver, **ALICE))
+    approve(receiver.store, [only(receiver).id])
+    post(receiver, {"Cookie": cookie}, **ALICE)
+    assert [c.status for c in receiver.store.comments()] == ["approved", "pending"]
+
+
+def test_the_secret_cookie_of_an_approved_commenter_is_approved_at_once(start: Callable[..., Receiver]) -> None:
+    receiver = start("auto_approve_known = true\n")
+    first = post(receiver, **ALICE)
+    cookie = commenter_cookie(first)
+    assert AWAITING in follow(receiver, first).text
+    again = post(receiver, {"Cookie": cookie}, name="Alice", comment="Before approval")
+    assert commenter_cookie(again) == cookie  # the browser keeps one token
+    approve(receiver.store, [receiver.store.comments()[0].id])
+    later = post(receiver, {"Cookie": f"theme=dark; {cookie}"}, name="Alice E.", comment="Me again")
+    assert later.headers["location"].endswith("&published=1") and PUBLISHED in follow(receiver, later).text
+    forged = post(receiver, {"Cookie": cookie[:-4] + "AAAA"}, **ALICE)
+    assert commenter_cookie(forged) != cookie
+    assert [c.status for c in receiver.store.comments()] == ["approved", "pending", "approved", "pending"]
+    token = cookie.partition("=")[2]
+    with sqlite3.connect(receiver.store.path) as db:  # only a hash is kept, and nothing leaves through the API
+        assert token not in repr(db.execute("SELECT * FROM comments").fetchall())
+    db.close()
+    assert token not in mentions(receiver.url).text
+
+
+def test_the_cookie_is_secure_over_https(start: Callable[..., Receiver]) -> None:
+    receiver = start(trusted_proxy="127.0.0.1")
+    answer = post(receiver, {"X-Forwarded-For": "198.51.100.7", "X-Forwarded-Proto": "https"}, **ALICE)
+    assert "Secure" in [part.strip() for part in answer.headers["set-cookie"].split(";")]
+    assert "Secure" not in post(receiver, **ALICE).headers["set-cookie"]
 
 
 def test_comments_are_404_unless_enabled(start: Callable[..., Receiver]) -> None:
@@ -462,7 +487,7 @@ def test_a_version_1_database_is_migrated_keeping_its_rows(tmp_path: Path) -> No
     finally:
         store.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {"queue", "mentions", "comments", "blocks"} <= tables
     db.close()

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import queue
-import re
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import IO
 
 import pytest
 
@@ -25,6 +19,7 @@ from generator.webmention.receiver import Receiver, Store, WorkerOptions, verify
 from generator.webmention.receiver.app import is_blocked, on_site
 from generator.webmention.receiver.store import SCHEMA_VERSION
 from tests.receiver_helpers import (
+    ReceiverProcess,
     FAST,
     FORM,
     SITE_URL,
@@ -43,7 +38,6 @@ from tests.receiver_helpers import (
 from tests.servers import LoopbackServer, Reply
 
 HTML = [("Content-Type", "text/html; charset=utf-8")]
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -412,7 +406,7 @@ def test_the_store_is_wal_and_versioned(tmp_path: Path) -> None:
     store.close()
     with sqlite3.connect(tmp_path / "db" / "receiver.sqlite3") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
         assert db.execute("SELECT source, status, attempts FROM queue").fetchall() == [
             ("https://alice.example/r", "pending", 0)
         ]
@@ -451,41 +445,3 @@ def test_a_kill_between_202_and_verification_loses_nothing(tmp_path: Path, sourc
 
 def children_at(base_url: str) -> list[dict]:
     return mentions(base_url).json()["children"]
-
-
-class ReceiverProcess:
-    """`python -m generator.webmention.receiver` for a site, on a free port, its stdout read line by line."""
-
-    def __init__(self, site: Path, db: Path) -> None:
-        command = [sys.executable, "-m", "generator.webmention.receiver", "--site", str(site), "--port", "0", "--db", str(db)]  # fmt: skip
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)  # fmt: skip
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.log: list[str] = []  # stderr, read so that the pipe never fills
-        self._readers = [
-            threading.Thread(target=_drain, args=(self.process.stdout, self.lines.put), daemon=True),
-            threading.Thread(target=_drain, args=(self.process.stderr, self.log.append), daemon=True),
-        ]
-        for reader in self._readers:
-            reader.start()
-        try:
-            first = self.lines.get(timeout=WAIT)
-        except queue.Empty:
-            self.close()
-            raise AssertionError(f"the receiver did not start: {''.join(self.log)}") from None
-        match = re.search(r"at (http://127\.0\.0\.1:\d+)/webmention", first)
-        assert match, first
-        self.url = match.group(1) + "/"
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait(timeout=WAIT)
-        for reader in self._readers:
-            reader.join(WAIT)
-
-
-def _drain(stream: IO[str], put: Callable[[str], object]) -> None:
-    with stream:
-        for line in stream:
-            put(line)

@@ -17,7 +17,8 @@ from generator.commands.common import fail, plural, site_option
 from generator.errors import HomepostError, Problem
 
 if TYPE_CHECKING:
-    from generator.webmention.receiver.comments import BlockKind, Comment, Decision
+    from generator.webmention.receiver.comments import BlockKind, Comment
+    from generator.webmention.receiver.moderation import Decision
     from generator.webmention.receiver.store import Store
 
 # The receiver's modules are imported by the commands, so that `homepost build` does not pay for them.
@@ -46,7 +47,7 @@ def comments(ctx: click.Context, site: Path | None, db: Path | None) -> None:
 @click.pass_context
 def list_command(ctx: click.Context, site: Path | None, db: Path | None, show_all: bool) -> None:
     """List pending comments, or every one with --all. A line each: id, time, post, name, website, IP, first line."""
-    from generator.webmention.receiver.comments import list_comments
+    from generator.webmention.receiver.moderation import list_comments
 
     store = _open(ctx, site, db)
     try:
@@ -66,7 +67,7 @@ def list_command(ctx: click.Context, site: Path | None, db: Path | None, show_al
 @click.pass_context
 def approve(ctx: click.Context, site: Path | None, db: Path | None, ids: tuple[str, ...]) -> None:
     """Approve comments by id. They appear on the site after the next `homepost webmention pull` and build."""
-    from generator.webmention.receiver.comments import approve as approve_comments
+    from generator.webmention.receiver.moderation import approve as approve_comments
 
     _decide(ctx, _open(ctx, site, db), ids, approve_comments, "approved")
 
@@ -78,7 +79,7 @@ def approve(ctx: click.Context, site: Path | None, db: Path | None, ids: tuple[s
 @click.pass_context
 def reject(ctx: click.Context, site: Path | None, db: Path | None, ids: tuple[str, ...]) -> None:
     """Reject comments by id. One that was approved is withdrawn from the site with the next pull."""
-    from generator.webmention.receiver.comments import reject as reject_comments
+    from generator.webmention.receiver.moderation import reject as reject_comments
 
     _decide(ctx, _open(ctx, site, db), ids, reject_comments, "rejected")
 
@@ -130,7 +131,7 @@ def _kind_and_value(ip: str | None, domain: str | None, author: str | None) -> t
 def block(ctx: click.Context, site: Path | None, db: Path | None, ip: str | None, domain: str | None,
           author: str | None) -> None:  # fmt: skip
     """Block an IP, a domain or an author URL. Their comments are dropped silently, pending ones rejected."""
-    from generator.webmention.receiver.comments import block as block_author
+    from generator.webmention.receiver.moderation import block as block_author
 
     kind, value = _kind_and_value(ip, domain, author)
     store = _open(ctx, site, db)
@@ -156,7 +157,7 @@ def unblock(ctx: click.Context, site: Path | None, db: Path | None, ip: str | No
             author: str | None) -> None:  # fmt: skip
     """Lift a block on an IP, a domain or an author URL."""
     from generator.webmention.receiver.comments import normalise_block
-    from generator.webmention.receiver.comments import unblock as lift
+    from generator.webmention.receiver.moderation import unblock as lift
 
     kind, value = _kind_and_value(ip, domain, author)
     store = _open(ctx, site, db)

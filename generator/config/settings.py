@@ -143,7 +143,7 @@ class CommentSettings:
     endpoint: str = ""  # where the form posts; empty: /comment beside the Webmention endpoint
     rate_limit: int = 5  # comments accepted per IP address per minute
     max_length: int = 5000  # characters of one comment
-    auto_approve_known: bool = True  # publish at once a comment by someone already approved (same name and website)
+    auto_approve_known: bool = False  # publish at once a comment sent with the secret cookie of an approved commenter
 
     def form_url(self, webmention_endpoint: str) -> str:
         """Where the comment form posts: `endpoint`, or /comment beside the Webmention endpoint."""

@@ -2,16 +2,19 @@
 
 `app` is the WSGI application (`POST /webmention`, `GET /api/mentions`), `store` the SQLite
 database (a durable queue and the verified mentions), `verify` the check of one source, `worker`
-the thread that verifies queued requests, `server` the waitress server running it all.
+the thread that verifies queued requests, `server` the waitress server running it all, `guard`
+its connection limits, `schema` the database's tables, `faults` the crash tests' kill switch.
 """
 
 from generator.webmention.receiver.app import RateLimiter, ReceiverApp
+from generator.webmention.receiver.guard import ConnectionLimits
 from generator.webmention.receiver.server import Receiver, ReceiverOptions, main, run_receiver
 from generator.webmention.receiver.store import Job, Store, StoredMention, default_db_path
 from generator.webmention.receiver.verify import Verdict, links_to, read_response, verify
 from generator.webmention.receiver.worker import Worker, WorkerOptions
 
 __all__ = [
+    "ConnectionLimits",
     "Job",
     "RateLimiter",
     "Receiver",

@@ -17,7 +17,11 @@
   `[comments] rate_limit` comments per IP address (per /64 for IPv6) a minute, 400 with a small
   HTML page naming the field for a form to correct. Otherwise `303 See Other` to
   `comment/thanks?target=<post>` (relative, so it works behind a proxy's path prefix), also when
-  the honeypot was filled or the author is blocked: those are dropped without a word.
+  the honeypot was filled or the author is blocked: those are dropped without a word. The 303
+  sets the commenter's secret token as a cookie (`homepost_commenter`, a year, HttpOnly,
+  SameSite=Lax, Secure over https), or keeps the one the browser sent: with
+  `[comments] auto_approve_known`, the token of an approved commenter approves at once. No
+  JavaScript is needed, and a page of another site cannot post with it (SameSite).
 - `GET /comment/thanks?target=URL[&published=1]` is the page a reader lands on, with a link back
   to the post when the URL is on this site.
 
@@ -42,22 +46,28 @@ from generator.responses import parse_time
 from generator.webmention.jf2 import response_to_jf2
 from generator.webmention.receiver.comments import (
     CommentForm,
+    TOKEN_PATTERN,
     CommentRefused,
     comment_to_jf2,
+    new_token,
     post_url,
     rate_key,
     submit_comment,
 )
+from generator.webmention.receiver.faults import fault_point
 from generator.webmention.receiver.store import Store
 
 ENDPOINT_PATH = "/webmention"
 API_PATH = "/api/mentions"
 MAX_BODY = 16 * 1024  # bytes of a POST body: two URLs of up to 2000 characters, percent-encoded, fit
 MAX_URL = 2000
+MAX_FIELDS = 20  # form fields or query parameters of one request
 WINDOW = 60.0  # seconds the rate limit counts over
 FORM_TYPE = "application/x-www-form-urlencoded"
 COMMENT_PATH = "/comment"
 THANKS_PATH = "/comment/thanks"
+COOKIE = "homepost_commenter"
+COOKIE_AGE = 365 * 24 * 3600  # seconds: a year
 AWAITING = "Thank you — your comment awaits moderation."
 PUBLISHED = "Thank you — your comment is published with the next update of the site."
 FORM_PAGE = b"""<!doctype html>
@@ -123,6 +133,15 @@ def _netloc(scheme: str, netloc: str) -> str:
     host = netloc.rpartition("@")[2].lower()
     default = {"http": ":80", "https": ":443"}.get(scheme.lower())
     return host.removesuffix(default) if default else host
+
+
+def commenter_token(cookie_header: str) -> str | None:
+    """The commenter's token from a Cookie header, or None when it has none of the right form."""
+    for part in cookie_header.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == COOKIE and TOKEN_PATTERN.fullmatch(value):
+            return value
+    return None
 
 
 def comment_body_limit(max_length: int) -> int:
@@ -191,6 +210,7 @@ class ReceiverApp:
             )
             return status, headers + [("Retry-After", str(max(1, math.ceil(wait))))], body
         self.store.enqueue(source, target)
+        fault_point("accept.queued")
         if self.notify:
             self.notify()
         return _text("202 Accepted", "Accepted: the source will be verified shortly.\n")
@@ -227,8 +247,9 @@ class ReceiverApp:
                 post_url(self.config, form.target),
             )  # fmt: skip
             return status, headers + [("Retry-After", str(max(1, math.ceil(wait))))], page
+        token = commenter_token(environ.get("HTTP_COOKIE", "")) or new_token()
         try:
-            submission = submit_comment(self.store, self.config, form, ip)
+            submission = submit_comment(self.store, self.config, form, ip, token)
         except CommentRefused as refused:
             return self._comment_page("400 Bad Request", "Your comment was not sent",
                                       f"Please go back and correct it: {refused.reason}.",
@@ -238,12 +259,13 @@ class ReceiverApp:
             query["published"] = "1"
         relative = "comment/thanks" if path == COMMENT_PATH else "thanks"  # resolved against .../comment(/)
         status, headers, page = _text("303 See Other", "Thank you: your comment was received.\n")
-        return status, headers + [("Location", f"{relative}?{urlencode(query)}")], page
+        secure = "; Secure" if environ.get("wsgi.url_scheme") == "https" else ""
+        cookie = f"{COOKIE}={token}; Max-Age={COOKIE_AGE}; HttpOnly; SameSite=Lax{secure}"
+        return status, headers + [("Location", f"{relative}?{urlencode(query)}"), ("Set-Cookie", cookie)], page
 
     def thanks(self, environ: Environ) -> tuple[str, Headers, bytes]:
         """GET /comment/thanks?target=URL[&published=1]: where a reader lands after sending a comment."""
-        query = environ.get("QUERY_STRING", "").encode("latin-1", "replace").decode("utf-8", "replace")
-        params = parse_qs(query, keep_blank_values=True, max_num_fields=20)
+        params = _query(environ) or {}
         target = params.get("target", [""])[0]
         message = PUBLISHED if params.get("published", [""])[0] == "1" else AWAITING
         return self._comment_page("200 OK", "Thank you", message, post_url(self.config, target))
@@ -263,8 +285,9 @@ class ReceiverApp:
 
     def api(self, environ: Environ) -> tuple[str, Headers, bytes]:
         """GET /api/mentions[?target=URL][&since=ISO8601]: a jf2 feed."""
-        query = environ.get("QUERY_STRING", "").encode("latin-1", "replace").decode("utf-8", "replace")
-        params = parse_qs(query, keep_blank_values=True, max_num_fields=20)
+        params = _query(environ)
+        if params is None:
+            return _json("400 Bad Request", {"error": f"too many query parameters (at most {MAX_FIELDS})"})
         target = params.get("target", [None])[0] or None
         since_text = params.get("since", [None])[0] or None
         if since_text and "T" in since_text:  # a "+" typed unencoded into a URL arrives as a space
@@ -323,9 +346,18 @@ def _read_form(environ: Environ, limit: int, what: str) -> dict[str, list[str]] 
     if (length.isdigit() and int(length) > limit) or len(body) > limit:
         return _text("413 Content Too Large", f"the request body is larger than {limit} bytes\n")
     try:
-        return parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
-    except (UnicodeDecodeError, ValueError):
+        return parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS, errors="strict")
+    except (UnicodeDecodeError, ValueError):  # percent-escapes of invalid UTF-8 too: never read as U+FFFD
         return _text("400 Bad Request", "the request body is not valid form data\n")
+
+
+def _query(environ: Environ) -> dict[str, list[str]] | None:
+    """The query string's parameters (invalid UTF-8 replaced), or None when there are more than MAX_FIELDS."""
+    query = environ.get("QUERY_STRING", "").encode("latin-1", "replace").decode("utf-8", "replace")
+    try:
+        return parse_qs(query, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except ValueError:
+        return None
 
 
 def _text(status: str, message: str) -> tuple[str, Headers, bytes]:

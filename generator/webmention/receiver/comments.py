@@ -1,16 +1,17 @@
-"""Readers' comments through the receiver's form: the model, the checks, Markdown, and moderation.
+"""Readers' comments through the receiver's form: the model, the checks, Markdown, blocks (moderation: `moderation`).
 
 A comment arrives from a plain HTML form on a post's page (`POST /comment`, see `app`). Here it is
-checked field by field, rendered from Markdown to sanitised HTML, and stored as `pending`, or
-`approved` at once when `[comments] auto_approve_known` is on and the same name and website
-(compared without regard to case) already had a comment approved. Nothing pending is ever public.
+checked field by field, rendered from Markdown to sanitised HTML, and stored as `pending`. With
+`[comments] auto_approve_known` on, it is `approved` at once when it comes with the secret token of
+a commenter who already had a comment approved: the receiver gives each commenter's browser a
+random token in a cookie (`app`) and keeps only its SHA-256 with each comment. A name and a
+website are public, so anyone could copy them; they are never enough. Nothing pending is ever public.
 
 What is silent, so that a spammer learns nothing: a filled honeypot field and a blocked author
 (by IP address or network, by the website's domain and its subdomains, or by the exact author
 URL) are answered like a success, and nothing is stored.
 
-Moderation (`list_comments`, `approve`, `reject`, `block`, `unblock`) returns results and prints
-nothing; `homepost comments` turns them into lines. Approved comments leave through the mentions
+Approved comments (see `moderation`) leave through the mentions
 API as jf2 entries (`comment_to_jf2`), so `homepost webmention pull` brings them into the site's
 data folder. A comment's permalink and its id there is `<post URL>#comment-<id>`; a reply names
 the comment it answers by that URL (`reply_to`), the way every response names what it answers by
@@ -20,6 +21,7 @@ the id it has in the data folder.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import ipaddress
 import logging
 import re
@@ -59,6 +61,7 @@ URL_LIMIT = 2000  # target and reply_to
 ID_ALPHABET = string.ascii_lowercase + string.digits  # no "-": an id never looks like a CLI option
 ID_LENGTH = 10
 FRAGMENT = "#comment-"
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # C0, C1, bidi overrides
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
 
@@ -79,6 +82,7 @@ class Comment:
     status: CommentStatus
     decided_at: dt.datetime | None = None  # the last approval or rejection
     approved_at: dt.datetime | None = None  # the last approval, kept after a rejection: it was public
+    token: str = ""  # the SHA-256 of the commenter's secret token ("" for none); never leaves the receiver
 
     @property
     def source(self) -> str:
@@ -139,32 +143,16 @@ class Submission:
         return self.outcome == "approved"
 
 
-@dataclass(frozen=True)
-class Decision:
-    """What approving or rejecting one id did."""
-
-    id: str
-    comment: Comment | None  # after the decision; None: there is no such comment
-    changed: bool  # False: it already had that status (or does not exist)
-
-
-@dataclass(frozen=True)
-class BlockResult:
-    """What a block did: whether it is new, and the pending comments it rejected."""
-
-    block: Block
-    added: bool
-    rejected: tuple[Comment, ...]
-
-
 # --- submitting --------------------------------------------------------------------------------
 
 
-def submit_comment(store: Store, config: Config, form: CommentForm, ip: str) -> Submission:
+def submit_comment(store: Store, config: Config, form: CommentForm, ip: str, token: str = "") -> Submission:
     """Check a submitted form and store it (committed before this returns); CommentRefused for a bad form.
 
-    A filled honeypot or a blocked author gives a Submission that stores nothing and looks, to
-    the caller's answer, like a pending comment.
+    `token` is the commenter's secret (see `new_token`): with `[comments] auto_approve_known`, a
+    comment whose token an approved comment carries is approved at once. A filled honeypot or a
+    blocked author gives a Submission that stores nothing and looks, to the caller's answer, like
+    a pending comment.
     """
     if form.email_confirm.strip():
         log.info("comment dropped: the honeypot field was filled")
@@ -178,7 +166,8 @@ def submit_comment(store: Store, config: Config, form: CommentForm, ip: str) -> 
     if block is not None:
         log.info("comment on %s dropped: %s %s is blocked", target, block.kind, block.value)
         return Submission("blocked", target)
-    known = config.comments.auto_approve_known and bool(website) and store.known_author(name, website)
+    digest = token_digest(token) if token else ""
+    known = config.comments.auto_approve_known and bool(digest) and store.trusted_token(digest)
     now = store.clock()
     status: CommentStatus = "approved" if known else "pending"
     html = render_markdown(markdown)
@@ -186,7 +175,7 @@ def submit_comment(store: Store, config: Config, form: CommentForm, ip: str) -> 
         comment = Comment(
             id=new_id(), target=target, name=name, website=website, markdown=markdown, html=html,
             reply_to=reply_to, ip=ip, created=now, status=status,
-            decided_at=now if known else None, approved_at=now if known else None,
+            decided_at=now if known else None, approved_at=now if known else None, token=digest,
         )  # fmt: skip
         if store.add_comment(comment):
             log.info("comment %s on %s by %s: %s", comment.id, target, name, status)
@@ -197,6 +186,16 @@ def submit_comment(store: Store, config: Config, form: CommentForm, ip: str) -> 
 def new_id() -> str:
     """A short random URL-safe id."""
     return "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
+
+
+def new_token() -> str:
+    """A commenter's new secret token (43 URL-safe characters), for their browser to keep."""
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """What the database keeps of a token: its SHA-256 in hex, so that a copy of the database gives no token away."""
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
 def comment_url(target: str, comment_id: str) -> str:
@@ -389,48 +388,6 @@ def _address(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 def _author_key(url: str) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query, ""))
-
-
-# --- moderation --------------------------------------------------------------------------------
-
-
-def list_comments(store: Store, *, status: CommentStatus | None = "pending") -> list[Comment]:
-    """Comments with `status` (every comment for None), oldest first."""
-    return store.comments(status=status)
-
-
-def approve(store: Store, ids: Iterable[str]) -> list[Decision]:
-    """Approve comments (pending or rejected ones): they leave through the API with the next pull."""
-    return _decide(store, ids, "approved")
-
-
-def reject(store: Store, ids: Iterable[str]) -> list[Decision]:
-    """Reject comments; one that was approved is reported deleted to the next pull."""
-    return _decide(store, ids, "rejected")
-
-
-def _decide(store: Store, ids: Iterable[str], status: CommentStatus) -> list[Decision]:
-    ids = [i.strip().removeprefix("comment-") for i in ids]
-    changed = store.decide_comments(ids, status)
-    return [Decision(i, store.get_comment(i), i in changed) for i in ids]
-
-
-def block(store: Store, kind: BlockKind, value: str) -> BlockResult:
-    """Block an IP address or network, a domain or an author URL, and reject the pending comments it matches.
-
-    ValueError for a value that cannot be blocked.
-    """
-    value = normalise_block(kind, value)
-    added = store.add_block(kind, value)
-    stored = next(b for b in store.blocks() if (b.kind, b.value) == (kind, value))
-    matching = [c.id for c in store.comments(status="pending") if blocked_by([stored], c.ip, c.website)]
-    rejected = store.decide_comments(matching, "rejected")
-    return BlockResult(stored, added, tuple(c for i in matching if i in rejected and (c := store.get_comment(i))))
-
-
-def unblock(store: Store, kind: BlockKind, value: str) -> bool:
-    """Lift a block; False if there was none. ValueError for a value that cannot be a block."""
-    return store.remove_block(kind, normalise_block(kind, value))
 
 
 # --- leaving through the API -------------------------------------------------------------------

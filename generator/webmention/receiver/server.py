@@ -1,6 +1,7 @@
 """Running the receiver: the WSGI app under waitress, the worker beside it, a clean stop on SIGTERM or Ctrl-C.
 
-`Receiver` starts and stops the pieces together (tests run it in-process on port 0);
+`Receiver` starts and stops the pieces together (tests run it in-process on port 0), refusing a
+damaged database and holding connections within `guard.ConnectionLimits`;
 `run_receiver` serves until a signal, for `homepost receiver`; `main` is the same from
 `python -m generator.webmention.receiver [--site DIR] [--host H] [--port N] [--db PATH]`.
 """
@@ -26,6 +27,7 @@ from generator.config import Config, load_config
 from generator.errors import HomepostError
 from generator.http import HttpClient
 from generator.webmention.receiver.app import API_PATH, ENDPOINT_PATH, MAX_BODY, ReceiverApp, comment_body_limit
+from generator.webmention.receiver.guard import ConnectionLimits, install
 from generator.webmention.receiver.store import Store, default_db_path
 from generator.webmention.receiver.verify import verify
 from generator.webmention.receiver.worker import Worker, WorkerOptions
@@ -36,13 +38,14 @@ DEFAULT_WORKER = WorkerOptions()
 
 @dataclass(frozen=True)
 class ReceiverOptions:
-    """Where the receiver listens and keeps its database, and how its worker paces itself."""
+    """Where the receiver listens and keeps its database, how its worker paces itself, how many connections it holds."""
 
     host: str = "127.0.0.1"
     port: int = 8080  # 0: any free port (see Receiver.port)
     db_path: Path | None = None  # default: .homepost/receiver.sqlite3 under the site
     threads: int = 4  # waitress worker threads
     worker: WorkerOptions = field(default_factory=WorkerOptions)
+    limits: ConnectionLimits = field(default_factory=ConnectionLimits)
     trusted_proxy: str | None = None  # the address of a reverse proxy whose X-Forwarded-For names the client ("*": any)
 
 
@@ -53,20 +56,22 @@ class Receiver:
         options = options or ReceiverOptions()
         self.config = config
         self.options = options
-        self.store = Store(options.db_path or default_db_path(config))
+        self.store = Store(options.db_path or default_db_path(config), check=True)
         self.worker = Worker(self.store, partial(verify, HttpClient(config.network)), options.worker)
         self.app = ReceiverApp(config, self.store, notify=self.worker.wake)
         self._map: dict[int, object] = {}
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         body_limit = 4 * max(MAX_BODY, comment_body_limit(config.comments.max_length))  # the app answers 413 first
-        proxy = {"trusted_proxy": options.trusted_proxy, "trusted_proxy_headers": {"x-forwarded-for"},
+        proxy = {"trusted_proxy": options.trusted_proxy, "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
                  "clear_untrusted_proxy_headers": True} if options.trusted_proxy else {}  # fmt: skip
         try:
             self._server = create_server(
                 self.app, map=self._map, host=options.host, port=options.port, threads=options.threads,
-                ident="Homepost", max_request_body_size=body_limit, expose_tracebacks=False, **proxy,
+                ident="Homepost", max_request_body_size=body_limit, expose_tracebacks=False, asyncore_use_poll=True,
+                **options.limits.waitress_settings(), **proxy,
             )  # fmt: skip
+            install(self._map, options.limits, exempt=options.trusted_proxy)
         except BaseException:
             self.store.close()
             raise
@@ -97,6 +102,12 @@ class Receiver:
     def start(self) -> None:
         """Start verifying (the rows an earlier run left first) and serving, both in background threads."""
         self.worker.start()
+        if self.config.comments.enabled and self.config.comments.auto_approve_known:
+            log.info("comments: approving at once those that carry the secret cookie of an approved commenter "
+                     "(a name and website alone are never enough)")
+        if self.options.trusted_proxy:
+            log.info("connections from the proxy at %s are not capped per address: cap them per client at the proxy",
+                     self.options.trusted_proxy)
         self._thread = threading.Thread(target=self._serve, name="webmention-receiver", daemon=True)
         self._thread.start()
 

@@ -9,7 +9,7 @@ Mentions are one row per (source, target). A deleted mention stays as a tombston
 its content dropped) so that `since` queries can report the deletion. Every time is stored as
 fixed-width UTC ISO 8601 text, so comparing the text compares the times.
 
-Readers' comments (schema version 2) are one row each, `pending` until `homepost comments`
+Readers' comments (schema version 2; the commenter's token digest since 3) are one row each, `pending` until `homepost comments`
 approves or rejects them; `decided_at` is when that last happened and is a comment's change time
 for `since` queries. `approved_at` stays set when an approved comment is rejected, so that the
 next pull hears it was withdrawn. Blocks are (kind, value) pairs: ip, domain or author.
@@ -36,65 +36,12 @@ from generator.errors import HomepostError, Problem
 from generator.model import Response
 from generator.responses import response_from_dict, response_to_dict
 from generator.webmention.receiver.comments import Block, BlockKind, Comment, CommentStatus
+from generator.webmention.receiver.faults import fault_point
+from generator.webmention.receiver.schema import MIGRATIONS, SCHEMA_VERSION
 
 DB_NAME = "receiver.sqlite3"
-SCHEMA_VERSION = 2
-MIGRATIONS: dict[int, str] = {  # version -> the script that brings the previous version to it
-    1: """
-        CREATE TABLE queue (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            source TEXT NOT NULL,
-            target TEXT NOT NULL,
-            received TEXT NOT NULL,
-            attempts INTEGER NOT NULL DEFAULT 0,
-            next_attempt TEXT NOT NULL,
-            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
-            result TEXT NOT NULL DEFAULT '',
-            finished TEXT
-        );
-        CREATE INDEX queue_due ON queue (status, next_attempt);
-        CREATE INDEX queue_pair ON queue (source, target);
-        CREATE TABLE mentions (
-            source TEXT NOT NULL,
-            target TEXT NOT NULL,
-            data TEXT NOT NULL,
-            received TEXT NOT NULL,
-            verified TEXT NOT NULL,
-            changed TEXT NOT NULL,
-            deleted INTEGER NOT NULL DEFAULT 0,
-            PRIMARY KEY (source, target)
-        );
-        CREATE INDEX mentions_target ON mentions (target);
-        CREATE INDEX mentions_changed ON mentions (changed);
-    """,
-    2: """
-        CREATE TABLE comments (
-            id TEXT PRIMARY KEY,
-            target TEXT NOT NULL,
-            name TEXT NOT NULL,
-            website TEXT NOT NULL DEFAULT '',
-            markdown TEXT NOT NULL,
-            html TEXT NOT NULL,
-            reply_to TEXT NOT NULL DEFAULT '',
-            ip TEXT NOT NULL DEFAULT '',
-            created TEXT NOT NULL,
-            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected')),
-            decided_at TEXT,
-            approved_at TEXT
-        );
-        CREATE INDEX comments_status ON comments (status, created);
-        CREATE INDEX comments_target ON comments (target, status);
-        CREATE INDEX comments_decided ON comments (decided_at);
-        CREATE TABLE blocks (
-            kind TEXT NOT NULL CHECK (kind IN ('ip', 'domain', 'author')),
-            value TEXT NOT NULL,
-            created TEXT NOT NULL,
-            PRIMARY KEY (kind, value)
-        );
-    """,
-}
-
 JobStatus = Literal["pending", "done", "failed"]
+DELETED_NOTE = "; deleted the mention"  # added to a job's result when its verification deleted the mention
 Clock = Callable[[], dt.datetime]
 
 
@@ -136,18 +83,36 @@ class StoredMention:
 class Store:
     """The receiver's database; safe to use from several threads."""
 
-    def __init__(self, path: Path, *, clock: Clock = utcnow) -> None:
+    def __init__(self, path: Path, *, clock: Clock = utcnow, check: bool = False) -> None:
+        """Open (creating or upgrading) the database; with `check`, refuse a damaged one (HomepostError)."""
         self.path = path
         self.clock = clock
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         try:
             self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._migrate()
         except sqlite3.DatabaseError as exc:
             raise HomepostError(Problem(str(path), f"cannot open the receiver database: {exc}")) from None
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            if check:
+                self._check()
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            if "malformed" in str(exc):
+                raise HomepostError(damaged(path, str(exc))) from None
+            raise HomepostError(Problem(str(path), f"cannot open the receiver database: {exc}")) from None
+        except HomepostError:
+            self._db.close()
+            raise
+
+    def _check(self) -> None:
+        """HomepostError unless `PRAGMA quick_check` finds every page sound."""
+        found = [row[0] for row in self._db.execute("PRAGMA quick_check(5)").fetchall()]
+        if found != ["ok"]:
+            raise HomepostError(damaged(self.path, found[0]))
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -218,10 +183,13 @@ class Store:
     def finish(self, ids: Sequence[int], status: JobStatus, result: str) -> None:
         """Mark jobs done or failed, with what was found."""
         with self._write() as db:
-            db.executemany(
-                "UPDATE queue SET status = ?, result = ?, finished = ? WHERE id = ? AND status = 'pending'",
-                [(status, result, _stamp(self.clock()), job_id) for job_id in ids],
-            )
+            self._finish(db, ids, status, result)
+
+    def _finish(self, db: sqlite3.Connection, ids: Sequence[int], status: JobStatus, result: str) -> None:
+        db.executemany(
+            "UPDATE queue SET status = ?, result = ?, finished = ? WHERE id = ? AND status = 'pending'",
+            [(status, result, _stamp(self.clock()), job_id) for job_id in ids],
+        )
 
     def postpone(self, ids: Sequence[int], attempts: int, next_attempt: dt.datetime, result: str) -> None:
         """Record a failed attempt on jobs and when to try again."""
@@ -233,8 +201,12 @@ class Store:
 
     # --- the mentions ---------------------------------------------------------------------------
 
-    def save(self, response: Response, received: dt.datetime) -> bool:
-        """Insert or update the mention of (source, target), reviving a tombstone; True if it is new."""
+    def save(self, response: Response, received: dt.datetime, done: Sequence[int] = (), result: str = "") -> bool:
+        """Insert or update the mention of (source, target), reviving a tombstone; True if it is new.
+
+        The jobs `done` are marked done with `result` in the same transaction: a mention stored is
+        never left pending, to be verified and written a second time after a crash.
+        """
         now = _stamp(response.verified or self.clock())
         data = json.dumps(response_to_dict(response), ensure_ascii=False, sort_keys=True)
         with self._write() as db:
@@ -247,24 +219,31 @@ class Store:
                 " data = excluded.data, verified = excluded.verified, changed = excluded.changed, deleted = 0",
                 (response.source, response.target, data, _stamp(received), now, now),
             )
+            fault_point("worker.writing")
+            self._finish(db, done, "done", result)
         return existing is None or bool(existing[0])
 
-    def delete(self, source: str, target: str) -> bool:
-        """Turn a live mention into a tombstone without its content; True if there was one."""
+    def delete(self, source: str, target: str, done: Sequence[int] = (), result: str = "") -> bool:
+        """Turn a live mention into a tombstone without its content; True if there was one.
+
+        The jobs `done` are marked done in the same transaction, with `result` and whether a mention was deleted.
+        """
         now = self.clock()
         with self._write() as db:
             row = db.execute(
                 "SELECT data FROM mentions WHERE source = ? AND target = ? AND deleted = 0", (source, target)
             ).fetchone()
-            if row is None:
-                return False
-            old = response_from_dict(json.loads(row[0]))
-            tombstone = Response(id=old.id, type=old.type, source=old.source, target=old.target, verified=now)
-            db.execute(
-                "UPDATE mentions SET data = ?, verified = ?, changed = ?, deleted = 1 WHERE source = ? AND target = ?",
-                (json.dumps(response_to_dict(tombstone), sort_keys=True), _stamp(now), _stamp(now), source, target),
-            )
-        return True
+            if row is not None:
+                old = response_from_dict(json.loads(row[0]))
+                tombstone = Response(id=old.id, type=old.type, source=old.source, target=old.target, verified=now)
+                db.execute(
+                    "UPDATE mentions SET data = ?, verified = ?, changed = ?, deleted = 1"
+                    " WHERE source = ? AND target = ?",
+                    (json.dumps(response_to_dict(tombstone), sort_keys=True), _stamp(now), _stamp(now), source, target),
+                )
+            fault_point("worker.writing")
+            self._finish(db, done, "done", result + DELETED_NOTE if row is not None else result)
+        return row is not None
 
     def get(self, source: str, target: str) -> StoredMention | None:
         """The stored mention of one pair, tombstone or not."""
@@ -294,11 +273,11 @@ class Store:
         """Store a new comment, committed to disk before this returns; False if its id is taken."""
         with self._write() as db:
             cursor = db.execute(
-                f"INSERT OR IGNORE INTO comments ({_COMMENT_COLUMNS}) VALUES ({', '.join('?' * 12)})",
+                f"INSERT OR IGNORE INTO comments ({_COMMENT_COLUMNS}) VALUES ({', '.join('?' * 13)})",
                 (comment.id, comment.target, comment.name, comment.website, comment.markdown, comment.html,
                  comment.reply_to, comment.ip, _stamp(comment.created), comment.status,
                  _stamp(comment.decided_at) if comment.decided_at else None,
-                 _stamp(comment.approved_at) if comment.approved_at else None),
+                 _stamp(comment.approved_at) if comment.approved_at else None, comment.token),
             )  # fmt: skip
         return cursor.rowcount == 1
 
@@ -346,14 +325,10 @@ class Store:
                     changed.add(comment_id)
         return changed
 
-    def known_author(self, name: str, website: str) -> bool:
-        """True if a comment with this name and website (both without regard to case) is approved."""
-        if not website:
-            return False
-        rows = self._read(
-            "SELECT name FROM comments WHERE status = 'approved' AND website = ? COLLATE NOCASE", (website,)
-        )
-        return any(row[0].casefold() == name.casefold() for row in rows)
+    def trusted_token(self, digest: str) -> bool:
+        """True if an approved comment carries this token digest (see `comments.token_digest`)."""
+        rows = self._read("SELECT 1 FROM comments WHERE token = ? AND status = 'approved' LIMIT 1", (digest,))
+        return bool(digest) and bool(rows)
 
     def add_block(self, kind: BlockKind, value: str) -> bool:
         """Block one IP address or network, domain or author URL; False if it already was."""
@@ -376,9 +351,20 @@ class Store:
         return [Block(kind, value, _moment(created)) for kind, value, created in rows]
 
 
-_COMMENT_COLUMNS = "id, target, name, website, markdown, html, reply_to, ip, created, status, decided_at, approved_at"
+_COMMENT_COLUMNS = (
+    "id, target, name, website, markdown, html, reply_to, ip, created, status, decided_at, approved_at, token"
+)
 _JOB_COLUMNS = "id, source, target, received, attempts, next_attempt, status, result"
 _MENTION_COLUMNS = "data, received, verified, changed, deleted"
+
+
+def damaged(path: Path, detail: str) -> Problem:
+    """The error of a database whose pages SQLite finds damaged, with how to recover it."""
+    detail = " ".join(detail.split())[:200]
+    return Problem(str(path), (
+        f"the receiver database is damaged ({detail}); it was not changed. Recover what it holds with "
+        f'`sqlite3 {path} ".recover" | sqlite3 recovered.sqlite3` and start with --db recovered.sqlite3, '
+        "or restore it from a backup"))
 
 
 def _job(row: tuple) -> Job:
@@ -394,10 +380,10 @@ def _mention(row: tuple) -> StoredMention:
 
 
 def _comment(row: tuple) -> Comment:
-    *fields, created, status, decided_at, approved_at = row
+    *fields, created, status, decided_at, approved_at, token = row
     return Comment(*fields, created=_moment(created), status=status,
                    decided_at=_moment(decided_at) if decided_at else None,
-                   approved_at=_moment(approved_at) if approved_at else None)  # fmt: skip
+                   approved_at=_moment(approved_at) if approved_at else None, token=token)  # fmt: skip
 
 
 def _pair_filter(source: str | None, target: str | None) -> tuple[str, list[str]]:

@@ -1,7 +1,8 @@
 """The background verifier: takes due queue rows, oldest first, verifies them and updates the mentions.
 
-A row is finished only after its result is stored, so a row cut short by a crash is still pending
-and is taken again on the next start. When a row is taken, every pending row of the same (source,
+A row is finished in the transaction that stores its result, so a row cut short by a crash is
+still pending and is taken again on the next start, and a stored result is never written twice
+(`faults` kills the process at each step in the crash tests). When a row is taken, every pending row of the same (source,
 target) that exists at that moment is settled by the same verification: one fetch answers them
 all. Rows that arrive while the fetch runs stay pending and are verified again afterwards, since
 the source may have changed in between. A temporary failure is retried after 1 min, 5 min, 30 min,
@@ -17,7 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from generator.http import redact
-from generator.webmention.receiver.store import Job, Store
+from generator.webmention.receiver.faults import fault_point
+from generator.webmention.receiver.store import DELETED_NOTE, Job, Store
 from generator.webmention.receiver.verify import Verdict
 
 log = logging.getLogger(__name__)
@@ -97,25 +99,26 @@ class Worker:
     def process(self, job: Job) -> Verdict:
         """Verify one row's pair and record the outcome on it and on every pending row of the pair."""
         ids = self.store.pending_ids(job.source, job.target)
+        fault_point("worker.taken")
         try:
             verdict = self.verifier(job.source, job.target)
         except Exception:  # a parser choking on hostile input must not stop the queue
             log.exception("verifying %s failed", redact(job.source))
             verdict = Verdict("retry", "internal error while verifying")
+        fault_point("worker.verified")
         if verdict.outcome == "accept" and verdict.response is not None:
-            self.store.save(verdict.response, received=job.received)
+            self.store.save(verdict.response, received=job.received, done=ids, result=verdict.reason)
             log.info("webmention from %s to %s: %s", redact(job.source), redact(job.target), verdict.reason)
-            self.store.finish(ids, "done", verdict.reason)
         elif verdict.outcome == "delete":
-            deleted = self.store.delete(job.source, job.target)
-            result = f"{verdict.reason}; deleted the mention" if deleted else verdict.reason
+            deleted = self.store.delete(job.source, job.target, done=ids, result=verdict.reason)
+            result = verdict.reason + DELETED_NOTE if deleted else verdict.reason
             log.info("webmention from %s to %s: %s", redact(job.source), redact(job.target), result)
-            self.store.finish(ids, "done", result)
         elif verdict.outcome == "reject":
             log.warning("webmention from %s to %s rejected: %s", redact(job.source), redact(job.target), verdict.reason)
             self.store.finish(ids, "failed", verdict.reason)
         else:
             self._retry(job, ids, verdict.reason)
+        fault_point("worker.written")
         return verdict
 
     def _retry(self, job: Job, ids: list[int], reason: str) -> None:
