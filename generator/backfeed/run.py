@@ -24,7 +24,8 @@ from generator.credentials import TargetCredentials
 from generator.errors import HomepostError
 from generator.http import HttpClient
 from generator.model import Post, Response, Site
-from generator.responses import parse_time, read_responses, responses_file, write_responses
+from generator.redaction import redact
+from generator.responses import page_files, parse_time, read_responses, responses_file, stored_responses, write_responses
 from generator.state import read_json, write_json
 from generator.syndication.base import Copy, Platform, PlatformError
 from generator.syndication.outbox import Outbox
@@ -98,11 +99,11 @@ def backfeed(config: Config, site: Site, client: HttpClient, make: PlatformMaker
         from generator.webmention.pull import pull_mentions
 
         try:
-            report.pulled = pull_mentions(config, client)
+            report.pulled = pull_mentions(config, client, page_files(config, site))
         except HomepostError as exc:
-            report.failures.append(("webmention", config.webmention.pull_url, exc.problems[0].message))
+            report.failures.append(("webmention", redact(config.webmention.pull_url), exc.problems[0].message))
     if options.avatars:
-        photos = [r.author.photo for p in site.posts if (f := responses_file(config, p.url)) for r in read_responses(f)]
+        photos = [r.author.photo for p in site.posts for r in stored_responses(config, p.url)]
         report.avatars = fetch_avatars(config.data_dir, client, photos)
     return report
 

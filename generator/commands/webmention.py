@@ -15,6 +15,7 @@ from generator.errors import HomepostError
 
 if TYPE_CHECKING:
     from generator.webmention.receiver import Receiver
+    from generator.webmention.pull import PullReport
     from generator.webmention.send import SendReport
 
 # The network, receiver and parser modules are imported by the commands that use them, so that
@@ -123,9 +124,18 @@ def pull(ctx: click.Context, site: Path | None) -> None:
         report = pull_mentions(config, webmention_client(config))
     except HomepostError as exc:
         fail(exc, "Pulling mentions")
+    print_skipped(report)
     if not ctx.obj.get("quiet"):
         click.echo(f"Pulled from {report.source}: {report.added} new, {report.updated} changed, {report.removed} removed"
-                   f" ({report.ignored} ignored); {plural(len(report.files), 'file')} written.")  # fmt: skip
+                   f" ({report.ignored} ignored, {len(report.skipped)} skipped); {plural(len(report.files), 'file')} written.")  # fmt: skip
+
+
+def print_skipped(report: PullReport) -> None:
+    """One line on stderr per pulled mention that was not filed, its remote strings made safe to print."""
+    from generator.redaction import for_terminal
+
+    for source, target, why in report.skipped:
+        click.echo(f"skipped {for_terminal(source)} -> {for_terminal(target)}: {why}", err=True)
 
 
 @click.command()
