@@ -3,7 +3,7 @@
 `redact` is the one way a URL is shown: without userinfo, query or fragment. `redact_text` does the
 same inside free text (a message that quotes a URL, a header): userinfo goes, the values of query
 parameters with sensitive names (`token`, `key`, `secret`, `password`, `signature`...) become
-`[redacted]`, and so do `Authorization`-style header values and bearer tokens. `escape` writes
+`[redacted]`, and so do `Authorization`-style header values, bearer tokens and JWTs. `escape` writes
 control characters as visible escapes: bidi overrides (U+202E can make a log line read backwards),
 other C0/C1 controls and line breaks, so that a remote string stays one honest line.
 """
@@ -21,7 +21,8 @@ CREDENTIAL_HEADERS = ("authorization", "proxy-authorization", "cookie", "set-coo
 _QUERY_VALUE = re.compile(rf"([?&;](?:[\w.-]*[_-])?{SENSITIVE_NAMES}=)[^&#\s;\"'<>]*", re.IGNORECASE)
 _USERINFO = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s@?#]*@", re.IGNORECASE)
 _HEADER = re.compile(r"\b((?:proxy-)?authorization|cookie|set-cookie|x-api-key)(\s*[:=]\s*)[^\r\n,;]+", re.IGNORECASE)
-_BEARER = re.compile(r"\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
+_BEARER = re.compile(r"\b(bearer\s+)\S+|\b(basic\s+)[A-Za-z0-9+/=]{8,}", re.IGNORECASE)
+_JWT = re.compile(r"eyJ[\w-]*\.[\w-]*\.?[\w-]*")
 # C0 and C1 controls, DEL, and the bidi controls (embeddings, overrides, isolates, marks)
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -43,7 +44,8 @@ def redact_text(text: str) -> str:
     text = _USERINFO.sub(r"\1", text)
     text = _QUERY_VALUE.sub(rf"\1{REDACTED}", text)
     text = _HEADER.sub(rf"\1\2{REDACTED}", text)
-    return _BEARER.sub(rf"\1 {REDACTED}", text)
+    text = _BEARER.sub(lambda m: (m.group(1) or m.group(2)) + REDACTED, text)
+    return _JWT.sub(REDACTED, text)
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:

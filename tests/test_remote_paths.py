@@ -4,6 +4,7 @@ one bad entry never stops a pull, and what older versions left behind does not c
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -132,13 +133,34 @@ def prop_site(tmp_path_factory: pytest.TempPathFactory):
 @given(targets=st.lists(TARGETS, min_size=1, max_size=5))
 def test_no_remote_target_ever_becomes_a_path(prop_site, targets: list[str]) -> None:
     config, pages = prop_site
-    root, folder = config.root, config.data_dir / "responses"
-    before = set(root.rglob("*"))
+    before = set(config.root.rglob("*"))
     entries = [jf2(f"https://s.example/{i}", t) for i, t in enumerate(targets)]
     entries += [{**jf2(f"https://s.example/gone{i}", t), "deleted": True} for i, t in enumerate(targets)]
     merge_entries(config, entries, PullReport("test"), pages)
-    written = set(root.rglob("*")) - before
+    for path in sorted(_written_since(config, before), reverse=True):  # files before their folders
+        path.unlink() if path.is_file() else path.rmdir()
+
+
+def _written_since(config, before: set[Path]) -> set[Path]:
+    written = set(config.root.rglob("*")) - before
+    folder = config.data_dir / "responses"
     allowed = {config.data_dir, folder, folder / "index.json", folder / "2026", folder / "2026/05", folder / "2026/05/hello.json"}
     assert written <= allowed, sorted(map(str, written - allowed))
-    for path in sorted(written, reverse=True):  # files before their folders
+    return written
+
+
+@settings(max_examples=200, deadline=None)
+@given(ids=st.lists(st.one_of(SEGMENTS, TARGETS), min_size=1, max_size=5), photo=st.one_of(TARGETS, SEGMENTS))
+def test_no_platform_id_or_picture_url_becomes_a_path(prop_site, ids: list[str], photo: str) -> None:
+    from generator.backfeed.avatars import avatar_name
+    from generator.backfeed.run import merge
+    from generator.model import Response, ResponseAuthor
+
+    config, _ = prop_site
+    assert re.fullmatch(r"[0-9a-f]{20}\.jpg", avatar_name(photo))
+    before = set(config.root.rglob("*"))
+    found = {i: Response(id=i, type="reply", source=i, target=i, author=ResponseAuthor(photo=photo)) for i in ids}
+    merge(config, URL, found, set())
+    merge(config, URL, {}, set(ids))
+    for path in sorted(_written_since(config, before), reverse=True):
         path.unlink() if path.is_file() else path.rmdir()

@@ -102,3 +102,9 @@ def test_a_private_credentials_file_is_read_without_a_word(tmp_path: Path, caplo
     with caplog.at_level(logging.WARNING, logger="generator"):
         assert credential(tmp_path, "webmentionio") == "s3cret"
     assert caplog.text == "" and stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_servers_message_keeps_no_bidi_control_or_token() -> None:
+    from generator.syndication.base import clean_message
+
+    assert clean_message(f"bad {RLO}request\nAuthorization: Bearer abc.def") == "bad \\u202erequest Authorization: [redacted]"

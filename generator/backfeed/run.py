@@ -154,6 +154,8 @@ def merge(config: Config, post_url: str, found: dict[str, Response], gone: set[s
         del stored[key]
         changes["removed"] += 1
     for key, response in found.items():
+        if not (response.id and response.source and response.target):  # a file holding one could not be read back
+            continue
         old = stored.get(key)
         if old is None:
             changes[f"new {response.type}"] += 1

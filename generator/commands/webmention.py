@@ -12,6 +12,7 @@ import click
 from generator.commands.common import fail, plural, site_dir, site_option
 from generator.config import load_config
 from generator.errors import HomepostError
+from generator.redaction import for_terminal, redact
 
 if TYPE_CHECKING:
     from generator.webmention.receiver import Receiver
@@ -51,10 +52,8 @@ def send(ctx: click.Context, site: Path | None, posts: tuple[str, ...], dry_run:
 
 
 def _print_report(report: SendReport, dry_run: bool, quiet: bool) -> None:
-    from generator.http import redact
-
     for source, why in report.not_live:
-        click.echo(f"skipped {source}: not live ({why}); run again once it is", err=True)
+        click.echo(f"skipped {source}: not live ({for_terminal(why)}); run again once it is", err=True)
     for result in report.results:
         task, outcome = result.task, result.outcome
         deleted = " (deleted post)" if task.version == "deleted" else ""
@@ -68,12 +67,12 @@ def _print_report(report: SendReport, dry_run: bool, quiet: bool) -> None:
             if not quiet:
                 click.echo(f"no endpoint at {task.target} (from {task.source})")
         elif outcome.status == "failed":
-            click.echo(f"failed {task.source} -> {task.target}: {outcome.error}; "
+            click.echo(f"failed {task.source} -> {task.target}: {for_terminal(outcome.error)}; "
                        f"retrying after {outcome.next_try:%Y-%m-%d %H:%M} UTC (try {outcome.tries})", err=True)  # fmt: skip
         else:  # rejected, gave-up
-            click.echo(f"{outcome.status} {task.source} -> {task.target}: {outcome.error}", err=True)
+            click.echo(f"{outcome.status} {task.source} -> {task.target}: {for_terminal(outcome.error)}", err=True)
     for source, target, outcome in report.waiting:
-        click.echo(f"waiting {source} -> {target}: {outcome.error}; next try after {outcome.next_try:%Y-%m-%d %H:%M} UTC", err=True)
+        click.echo(f"waiting {source} -> {target}: {for_terminal(outcome.error)}; next try after {outcome.next_try:%Y-%m-%d %H:%M} UTC", err=True)
     if not quiet:
         verb = "Would send" if dry_run else "Sent"
         sent = sum(1 for r in report.results if r.endpoint and (dry_run or (r.outcome and r.outcome.status == "sent")))
@@ -104,7 +103,7 @@ def list_command(ctx: click.Context, site: Path | None, as_json: bool) -> None:
         if row.source != source:
             source = row.source
             click.echo(f"{row.source} ({row.post})")
-        endpoint = row.endpoint or (f"unknown: {row.error}" if row.error else "no endpoint")
+        endpoint = for_terminal(row.endpoint or (f"unknown: {row.error}" if row.error else "no endpoint"))
         state = "sent" if row.sent else (row.status or "not sent") + (" (older version)" if row.status and not row.sent else "")
         click.echo(f"  {row.target}\n    endpoint: {endpoint}\n    {state}")
     if not rows:
@@ -132,8 +131,6 @@ def pull(ctx: click.Context, site: Path | None) -> None:
 
 def print_skipped(report: PullReport) -> None:
     """One line on stderr per pulled mention that was not filed, its remote strings made safe to print."""
-    from generator.redaction import for_terminal
-
     for source, target, why in report.skipped:
         click.echo(f"skipped {for_terminal(source)} -> {for_terminal(target)}: {why}", err=True)
 
