@@ -85,4 +85,4 @@ def log_message(msg: object, args: tuple | dict | None) -> str:
 
 
 def _one_line(value: object) -> object:
-    return escape(str(value)) if isinstance(value, (str, BaseException)) else value
+    return value if isinstance(value, (int, float)) else escape(str(value))  # numbers stay numbers for %d
