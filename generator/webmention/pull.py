@@ -134,29 +134,30 @@ def merge_entries(config: Config, entries: list[dict], report: PullReport, pages
     for index, entry in enumerate(entries):
         gone = withdrawn(entry)
         response = None if gone else response_from_jf2(entry)
-        if gone is None and response is None:
+        if gone:
+            (source, target), change = gone, (index, "remove", gone[0])
+        elif response:
+            source, target, change = response.source, response.target, (index, "put", response)
+        else:
             report.ignored += 1
             continue
-        source, target = gone if gone else (response.source, response.target)  # type: ignore[union-attr]
         path = target_file(config, pages, target)
         if path is None:
             report.skipped.append((source, target, "not a page of this site"))
             continue
-        changes[path].append((index, "remove", source) if gone else (index, "put", response))  # type: ignore[arg-type]
+        changes[path].append(change)
     for path, items in sorted(changes.items()):
         try:
             _merge_file(config, path, items, report)
         except (OSError, HomepostError) as exc:
-            label = path.relative_to(config.root).as_posix()
-            why = "is a folder" if path.is_dir() else (exc.problems[0].message if isinstance(exc, HomepostError) else exc.strerror or str(exc))
-            log.warning("%s: %s; %d mention(s) kept to pull again once it is fixed", label, why, len(items))
+            why = exc.problems[0] if isinstance(exc, HomepostError) else f"{_label(config, path)}: {exc.strerror or exc}"
+            log.warning("%s; %d mention(s) kept to pull again once it is fixed", why, len(items))
             report.held.update(index for index, _, _ in items)
     return report
 
 
 def _merge_file(config: Config, path: Path, items: list[tuple[int, str, Response | str]], report: PullReport) -> None:
-    label = path.relative_to(config.root).as_posix()
-    stored = {r.id: r for r in read_responses(path, label=label)}
+    stored = {r.id: r for r in read_responses(path, label=_label(config, path))}
     before = dict(stored)
     for _, action, value in items:
         if action == "remove":
@@ -170,3 +171,7 @@ def _merge_file(config: Config, path: Path, items: list[tuple[int, str, Response
     report.added += sum(1 for key in stored if key not in before)
     report.removed += sum(1 for key in before if key not in stored)
     report.updated += sum(1 for key in stored if key in before and stored[key] != before[key])
+
+
+def _label(config: Config, path: Path) -> str:
+    return f"data/{path.relative_to(config.data_dir).as_posix()}"
