@@ -2,7 +2,8 @@
 
 The file of a post is named after its own URL path (`/2024/05/hello/` -> `2024/05/hello.json`, the
 home page -> `index.json`). A remote string (a mention's target) never names a file: it is looked
-up among the site's pages (`page_files`, `target_file`) and the page found names the file. Entries are sorted by time, then id; each is a plain object.
+up among the site's pages (`page_files`, `target_file`) and the page found names the file.
+Entries are sorted by time, then id; each is a plain object.
 """
 
 from __future__ import annotations
@@ -24,9 +25,7 @@ log = logging.getLogger(__name__)
 
 RESPONSES_DIR = "responses"
 RESPONSE_TYPES: tuple[str, ...] = get_args(ResponseType)
-
-
-MAX_SEGMENT = 200  # bytes: well under every file system's limit on a name
+MAX_SEGMENT = 200  # bytes of one path segment: well under every file system's limit on a name
 
 
 def page_files(config: Config, site: Site) -> dict[str, str]:
@@ -54,11 +53,10 @@ def responses_file(config: Config, page_url: str) -> Path | None:
     bare = page_url.split("#", 1)[0].split("?", 1)[0]
     if not bare.startswith(base) and bare + "/" != base:
         return None
-    parts = bare[len(base):].strip("/").split("/")
-    unsafe = any(p in ("", ".", "..") or "\\" in p or "\0" in p or len(p.encode()) > MAX_SEGMENT for p in parts)
-    if unsafe and parts != [""]:
+    path = bare[len(base):].strip("/")
+    if path and any(p in ("", ".", "..") or "\\" in p or "\0" in p or len(p.encode()) > MAX_SEGMENT for p in path.split("/")):
         return None
-    return config.data_dir / RESPONSES_DIR / f"{'/'.join(parts) or 'index'}.json"
+    return config.data_dir / RESPONSES_DIR / f"{path or 'index'}.json"
 
 
 def _key(url: str) -> str:
