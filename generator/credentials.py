@@ -44,7 +44,7 @@ def load_credentials(root: Path) -> dict[str, dict[str, str]]:
 
 
 def private(path: Path, label: str) -> None:
-    """Make a secret file readable by its owner only (mode 0600), with a warning; ConfigError when that cannot be done."""
+    """Make a secret file readable by its owner only (0600), with a warning; ConfigError when that cannot be done."""
     mode = path.stat().st_mode & 0o777  # FileNotFoundError when there is none: the caller's to handle
     if os.name == "nt" or not mode & 0o077:
         return

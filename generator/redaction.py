@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 REDACTED = "[redacted]"
-SENSITIVE_NAMES = r"(?:access_?token|refresh_?token|token|api_?key|key|secret|client_secret|password|passwd|pass|pwd|auth|sig|signature|code|session|credential|jwt)"
+SENSITIVE_NAMES = (r"(?:access_?token|refresh_?token|token|api_?key|key|secret|client_secret|password|passwd|pass|pwd"
+                   r"|auth|sig|signature|code|session|credential|jwt)")
 CREDENTIAL_HEADERS = ("authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key")
 
 _QUERY_VALUE = re.compile(rf"([?&;](?:[\w.-]*[_-])?{SENSITIVE_NAMES}=)[^&#\s;\"'<>]*", re.IGNORECASE)
@@ -74,7 +75,10 @@ def log_message(msg: object, args: tuple | dict | None) -> str:
     """A log record's message: its arguments (remote strings, mostly) escaped onto one line, then the whole
     line's controls escaped (line breaks the code itself wrote are kept) and its secrets redacted."""
     if args:
-        args = {k: _one_line(v) for k, v in args.items()} if isinstance(args, dict) else tuple(_one_line(a) for a in args)
+        if isinstance(args, dict):
+            args = {key: _one_line(value) for key, value in args.items()}
+        else:
+            args = tuple(_one_line(arg) for arg in args)
         try:
             text = str(msg) % args
         except (TypeError, ValueError):

@@ -48,15 +48,22 @@ def target_file(config: Config, pages: dict[str, str], target: str) -> Path | No
 
 
 def responses_file(config: Config, page_url: str) -> Path | None:
-    """The data file holding responses to the site's own page at `page_url`, or None if it is not under the site's URL."""
+    """The data file of responses to the site's own page at `page_url`; None if it is not a path under the site's URL."""
     base = config.site.url
     bare = page_url.split("#", 1)[0].split("?", 1)[0]
     if not bare.startswith(base) and bare + "/" != base:
         return None
     path = bare[len(base):].strip("/")
-    if path and any(p in ("", ".", "..") or "\\" in p or "\0" in p or len(p.encode()) > MAX_SEGMENT for p in path.split("/")):
+    if path and not all(_plain(segment) for segment in path.split("/")):
         return None
     return config.data_dir / RESPONSES_DIR / f"{path or 'index'}.json"
+
+
+def _plain(segment: str) -> bool:
+    """True for a path segment that names a file inside its folder and nothing else."""
+    if segment in ("", ".", "..") or "\\" in segment or "\0" in segment:
+        return False
+    return len(segment.encode()) <= MAX_SEGMENT
 
 
 def _key(url: str) -> str:
@@ -88,7 +95,8 @@ def read_responses(path: Path, *, label: str | None = None) -> list[Response]:
         items = read_json(path, [], label=label)
     except (IsADirectoryError, NotADirectoryError):
         what = "is a folder" if path.is_dir() else "is inside something that is not a folder"
-        raise ContentError(Problem(label or str(path), f"{what}, not a responses file (left by an older Homepost?); move it away")) from None
+        message = f"{what}, not a responses file (left by an older Homepost?); move it away"
+        raise ContentError(Problem(label or str(path), message)) from None
     responses = []
     for index, item in enumerate(items):
         try:
@@ -99,7 +107,7 @@ def read_responses(path: Path, *, label: str | None = None) -> list[Response]:
 
 
 def stored_responses(config: Config, page_url: str) -> list[Response]:
-    """The responses stored for one of the site's pages; a file that cannot be read is warned about and counts as none."""
+    """The responses stored for one of the site's pages; a file that cannot be read is warned about, and none."""
     path = responses_file(config, page_url)
     if path is None:
         return []

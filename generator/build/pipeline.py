@@ -303,7 +303,8 @@ def plan_static_files(plan: OutputPlan, config: Config, renderer: Renderer, site
     plan.add("assets/pygments.css", theme, quick_digest("pygments", light, dark), lambda: highlight_css(light, dark).encode(), weak=True)
     for dest, source in _walk(config.root / "static", config.root, "static", config.build.allow_outside_symlinks):
         plan.add_copy(dest, source, f"static/{dest}")
-    for dest, source in _walk(config.data_dir / AVATARS_DIR, config.data_dir, f"data/{AVATARS_DIR}"):  # responders' pictures, never hotlinked
+    avatars = config.data_dir / AVATARS_DIR  # responders' pictures, never hotlinked
+    for dest, source in _walk(avatars, config.data_dir, f"data/{AVATARS_DIR}"):
         plan.add_copy(f"{AVATARS_DIR}/{dest}", source, f"data/{AVATARS_DIR}/{dest}")
     for file in site.static_files:
         plan.add_copy(file.dest, Path(file.source), f"content/{Path(file.source).relative_to(config.content_dir).as_posix()}")
@@ -370,7 +371,8 @@ def sitemap_entries(pages: list[HtmlPage]) -> list[tuple[str, dt.datetime | None
     return [(page.info.url, page.lastmod) for page in pages if page.in_sitemap]
 
 
-def _walk(folder: Path, inside: Path, label: str, allow: bool = False, where: str = "the site folder") -> list[tuple[str, Path]]:
+def _walk(folder: Path, inside: Path, label: str, allow: bool = False,
+          where: str = "the site folder") -> list[tuple[str, Path]]:  # fmt: skip
     """The files to copy from `folder`; ContentError for symbolic links resolving outside `inside`."""
     found, links = walk_files(folder)
     refused = outside_links(folder, links, inside, label, allow, where)

@@ -72,7 +72,8 @@ def _print_report(report: SendReport, dry_run: bool, quiet: bool) -> None:
         else:  # rejected, gave-up
             click.echo(f"{outcome.status} {task.source} -> {task.target}: {for_terminal(outcome.error)}", err=True)
     for source, target, outcome in report.waiting:
-        click.echo(f"waiting {source} -> {target}: {for_terminal(outcome.error)}; next try after {outcome.next_try:%Y-%m-%d %H:%M} UTC", err=True)
+        click.echo(f"waiting {source} -> {target}: {for_terminal(outcome.error)}; "
+                   f"next try after {outcome.next_try:%Y-%m-%d %H:%M} UTC", err=True)  # fmt: skip
     if not quiet:
         verb = "Would send" if dry_run else "Sent"
         sent = sum(1 for r in report.results if r.endpoint and (dry_run or (r.outcome and r.outcome.status == "sent")))
@@ -126,7 +127,8 @@ def pull(ctx: click.Context, site: Path | None) -> None:
     print_skipped(report)
     if not ctx.obj.get("quiet"):
         click.echo(f"Pulled from {report.source}: {report.added} new, {report.updated} changed, {report.removed} removed"
-                   f" ({report.ignored} ignored, {len(report.skipped)} skipped); {plural(len(report.files), 'file')} written.")  # fmt: skip
+                   f" ({report.ignored} ignored, {len(report.skipped)} skipped);"
+                   f" {plural(len(report.files), 'file')} written.")  # fmt: skip
 
 
 def print_skipped(report: PullReport) -> None:

@@ -22,7 +22,8 @@ from generator.content.markdown import Link
 from generator.content.markdown_rs import markdown_engine
 from generator.content.metadata import Meta, check_meta, date_from_filename, strip_date_prefix
 from generator.content.posts import render_post
-from generator.content.sources import CachedFile, FileStat, Source, file_stat, fresh_copy, outside_links, walk_files, without_html
+from generator.content.sources import (CachedFile, FileStat, Source, file_stat, fresh_copy, outside_links, walk_files,
+                                       without_html)
 from generator.digest import digest
 from generator.errors import ContentError, HomepostError, Problem
 from generator.model import Kind, Post, StaticFile

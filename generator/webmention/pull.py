@@ -60,7 +60,8 @@ def pull_mentions(config: Config, client: HttpClient, pages: dict[str, str] | No
     entries = _from_webmention_io(config, client, api, cursor) if jf2_api else _from_receiver(client, api, cursor)
     report = merge_entries(config, entries, PullReport(redact(api)), pages)
     handled = entries[: min(report.held, default=len(entries))]  # the cursor never passes an entry still to store
-    write_json(cursor_path, _webmention_io_cursor(api, cursor, handled) if jf2_api else _receiver_cursor(api, cursor, handled))
+    next_cursor = _webmention_io_cursor if jf2_api else _receiver_cursor
+    write_json(cursor_path, next_cursor(api, cursor, handled))
     return report
 
 
@@ -150,7 +151,7 @@ def merge_entries(config: Config, entries: list[dict], report: PullReport, pages
         try:
             _merge_file(config, path, items, report)
         except (OSError, HomepostError) as exc:
-            why = exc.problems[0] if isinstance(exc, HomepostError) else f"{_label(config, path)}: {exc.strerror or exc}"
+            why = exc.problems[0] if isinstance(exc, HomepostError) else f"{_label(config, path)}: {exc.strerror or type(exc).__name__}"
             log.warning("%s; %d mention(s) kept to pull again once it is fixed", why, len(items))
             report.held.update(index for index, _, _ in items)
     return report
