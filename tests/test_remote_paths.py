@@ -97,6 +97,21 @@ def test_a_folder_left_by_an_older_version_warns_and_keeps_the_mention_for_later
     assert [r.source for r in read_responses(site / "data/responses/2026/05/hello.json")] == ["https://a.example/1"]
 
 
+def test_webmention_io_cursor_stops_before_a_held_mention(make_site, api: LoopbackServer, monkeypatch) -> None:
+    config = f'\n[webmention]\napi = "{api.url("/api/mentions.jf2")}"\n\n[network]\nallow_private_addresses = true\n'
+    root = make_site({POST: FRONT}, config=SITE_TOML + config)
+    monkeypatch.setenv("HOMEPOST_WEBMENTIONIO_TOKEN", "t0ken")
+    (root / "data/responses/2026/05/hello.json").mkdir(parents=True)
+    home = "https://example.org/"
+    feed = {"type": "feed", "children": [jf2("https://a.example/1", home, **{"wm-id": 1}), jf2("https://a.example/2", **{"wm-id": 2}),
+                                         jf2("https://a.example/3", home, **{"wm-id": 3})]}  # fmt: skip
+    api.route("/api/mentions.jf2", lambda r: Reply(200, json.dumps(feed), [("Content-Type", "application/json")]))
+    result = pull(root)
+    assert result.exit_code == 0, result.output
+    assert "2 new" in result.output and "1 mention(s) kept to pull again" in result.output
+    assert json.loads((root / "data/webmention/pull.json").read_text())["since_id"] == 1
+
+
 def test_backfeed_survives_what_an_older_version_left_behind(site: Path, api: LoopbackServer) -> None:
     (site / "data/responses/2026/05/hello.json").mkdir(parents=True)
     (site / "data/responses/2026/05/hello.json/x.json").write_text("[]")
