@@ -10,6 +10,7 @@ other C0/C1 controls and line breaks, so that a remote string stays one honest l
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit, urlunsplit
@@ -19,7 +20,8 @@ SENSITIVE_NAMES = (r"(?:access_?token|refresh_?token|token|api_?key|key|secret|c
                    r"|auth|sig|signature|code|session|credential|jwt)")
 CREDENTIAL_HEADERS = ("authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key")
 
-_QUERY_VALUE = re.compile(rf"([?&;](?:[\w.-]*[_-])?{SENSITIVE_NAMES}=)[^&#\s;\"'<>]*", re.IGNORECASE)
+# a sensitive query value ends at the next parameter, white space, a quote, or an escape `escape` wrote
+_QUERY_VALUE = re.compile(rf"([?&;](?:[\w.-]*[_-])?{SENSITIVE_NAMES}=)[^&#\s;\"'<>\\]*", re.IGNORECASE)
 _USERINFO = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s@?#]*@", re.IGNORECASE)
 _HEADER = re.compile(r"\b((?:proxy-)?authorization|cookie|set-cookie|x-api-key)(\s*[:=]\s*)[^\r\n,;]+", re.IGNORECASE)
 _BEARER = re.compile(r"\b(bearer\s+)\S+|\b(basic\s+)[A-Za-z0-9+/=]{8,}", re.IGNORECASE)
@@ -90,3 +92,12 @@ def log_message(msg: object, args: tuple | dict | None) -> str:
 
 def _one_line(value: object) -> object:
     return value if isinstance(value, (int, float)) else escape(str(value))  # numbers stay numbers for %d
+
+
+class SafeFormatter(logging.Formatter):
+    """A logging Formatter whose messages are made safe by `log_message` (for handlers the CLI does not install)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        copy = logging.makeLogRecord(record.__dict__)  # other handlers see the record as it was
+        copy.msg, copy.args = log_message(record.msg, record.args), None
+        return super().format(copy)

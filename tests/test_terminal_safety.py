@@ -108,3 +108,12 @@ def test_a_servers_message_keeps_no_bidi_control_or_token() -> None:
     from generator.syndication.base import clean_message
 
     assert clean_message(f"bad {RLO}request\nAuthorization: Bearer abc.def") == "bad \\u202erequest Authorization: [redacted]"
+
+
+def test_the_receivers_own_entry_point_logs_through_the_safe_formatter() -> None:
+    from generator.redaction import SafeFormatter
+
+    formatter = SafeFormatter("%(levelname)s: %(message)s")
+    record = logging.LogRecord("generator.x", logging.INFO, __file__, 1, "webmention from %s", (f"https://e.example/{RLO}?token=t\nx",), None)
+    assert formatter.format(record) == "INFO: webmention from https://e.example/\\u202e?token=[redacted]\\nx"
+    assert record.getMessage() == f"webmention from https://e.example/{RLO}?token=t\nx"  # left as it was for other handlers
