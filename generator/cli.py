@@ -23,6 +23,7 @@ from generator.commands.publish import deploy, publish
 from generator.commands.syndication import auth, syndicate
 from generator.commands.webmention import receiver, webmention
 from generator.errors import HomepostError
+from generator.redaction import log_message
 from generator.scaffold import init_site, new_content
 
 if TYPE_CHECKING:
@@ -30,8 +31,10 @@ if TYPE_CHECKING:
 
 
 class _Formatter(logging.Formatter):
+    """One record as a line for the terminal: remote strings escaped, secrets redacted, then the level."""
+
     def format(self, record: logging.LogRecord) -> str:
-        message = record.getMessage()
+        message = log_message(record.msg, record.args)
         return message if record.levelno == logging.INFO else f"{record.levelname.lower()}: {message}"
 
 

@@ -1,11 +1,15 @@
 """Credentials: `.homepost/credentials.toml` (mode 0600, never committed), overridden by the environment.
 
+A credentials file others can read is made private (0600) with a warning, or refused when its mode
+cannot be changed.
+
 Nothing here is ever logged or put in an error message: callers get the value, messages name only
 where it was looked for.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tomllib
@@ -13,6 +17,8 @@ from pathlib import Path
 
 from generator.errors import ConfigError, Problem
 from generator.state import write_atomic
+
+log = logging.getLogger(__name__)
 
 CREDENTIALS_FILE = ".homepost/credentials.toml"
 
@@ -26,6 +32,7 @@ def load_credentials(root: Path) -> dict[str, dict[str, str]]:
     """Every table of the credentials file (empty when there is none)."""
     path = root / CREDENTIALS_FILE
     try:
+        private(path, CREDENTIALS_FILE)
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
@@ -34,6 +41,19 @@ def load_credentials(root: Path) -> dict[str, dict[str, str]]:
         where = re.search(r"\(at line (\d+)", str(exc))
         raise ConfigError(Problem(CREDENTIALS_FILE, "damaged: not valid TOML", line=int(where.group(1)) if where else None)) from None
     return {name: {k: str(v) for k, v in table.items()} for name, table in data.items() if isinstance(table, dict)}
+
+
+def private(path: Path, label: str) -> None:
+    """Make a secret file readable by its owner only (0600), with a warning; ConfigError when that cannot be done."""
+    mode = path.stat().st_mode & 0o777  # FileNotFoundError when there is none: the caller's to handle
+    if os.name == "nt" or not mode & 0o077:
+        return
+    try:
+        os.chmod(path, 0o600)
+    except OSError:
+        raise ConfigError(Problem(label, f"readable by others (mode {mode:04o}) and its mode cannot be changed; "
+                                         "run chmod 600 on it as its owner")) from None  # fmt: skip
+    log.warning("%s: was readable by others (mode %04o); now readable by its owner only (0600)", label, mode)
 
 
 def credential(root: Path, name: str, key: str = "token") -> str | None:

@@ -38,7 +38,7 @@ from pathlib import Path
 from generator.config import Config
 from generator.digest import digest
 from generator.errors import HomepostError, Problem
-from generator.http import redact
+from generator.redaction import redact
 from generator.state import read_json, write_json
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
@@ -35,6 +35,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from generator import __version__
 from generator.config import NetworkSettings
 from generator.errors import NetworkError, Problem
+from generator.redaction import redact  # the one way a URL is shown
 
 log = logging.getLogger(__name__)
 
@@ -71,17 +72,6 @@ def classify_address(ip: IPAddress) -> str | None:
         (not ip.is_global, "not a public address"),
     )
     return next((kind for forbidden, kind in kinds if forbidden), None)
-
-
-def redact(url: str) -> str:
-    """The URL without userinfo, query or fragment: safe for messages and logs."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "(invalid URL)"
-    if not parts.netloc:
-        return "(URL without a host)"
-    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
 
 
 def _refusal(host: str, ip: IPAddress, kind: str) -> str:

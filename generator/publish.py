@@ -46,7 +46,8 @@ from generator.deploy import (
 )
 from generator.digest import digest
 from generator.errors import HomepostError, Problem
-from generator.http import HttpClient, not_live, redact
+from generator.http import HttpClient, not_live
+from generator.redaction import redact
 from generator.model import Site
 from generator.ratelimit import RATE_LIMITS_FILE
 from generator.state import read_json, write_json

@@ -1,37 +1,76 @@
 """Responses in the site's data folder: one readable JSON file per post, under `data/responses/`.
 
-The file of a post is named after its URL path (`/2024/05/hello/` -> `2024/05/hello.json`, the home
-page -> `index.json`), so anything that knows a post's URL (a puller, a backfeed run, the build)
-finds it without reading the site. Entries are sorted by time, then id; each is a plain object.
+The file of a post is named after its own URL path (`/2024/05/hello/` -> `2024/05/hello.json`, the
+home page -> `index.json`). A remote string (a mention's target) never names a file: it is looked
+up among the site's pages (`page_files`, `target_file`) and the page found names the file.
+Entries are sorted by time, then id; each is a plain object.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, get_args
+from urllib.parse import unquote
 
 from generator.config import Config
 from generator.errors import ContentError, Problem
-from generator.model import Response, ResponseAuthor, ResponseType
+from generator.model import Response, ResponseAuthor, ResponseType, Site
 from generator.state import read_json, write_json
+
+log = logging.getLogger(__name__)
 
 RESPONSES_DIR = "responses"
 RESPONSE_TYPES: tuple[str, ...] = get_args(ResponseType)
+MAX_SEGMENT = 200  # bytes of one path segment: well under every file system's limit on a name
 
 
-def responses_file(config: Config, target: str) -> Path | None:
-    """The data file holding responses to the page at `target` (an absolute URL), or None if not on this site."""
+def page_files(config: Config, site: Site) -> dict[str, str]:
+    """Every URL a page of the site answers at (its own, its old ones, the home page), mapped to its own URL."""
+    pages = {_key(config.site.url): config.site.url}
+    for post in site.posts + site.pages:
+        pages[_key(post.url)] = post.url
+        for alias in post.aliases:
+            pages.setdefault(_key(config.abs_url(alias)), post.url)
+    return pages
+
+
+def target_file(config: Config, pages: dict[str, str], target: str) -> Path | None:
+    """The data file for responses to `target` (a remote string), or None when it is not a page of the site.
+
+    The target is looked up among the site's pages; the file is named from the page's own URL, never from the target.
+    """
+    own = pages.get(_key(target)) if isinstance(target, str) and len(target) <= 4000 else None
+    return responses_file(config, own) if own else None
+
+
+def responses_file(config: Config, page_url: str) -> Path | None:
+    """The data file of responses to the site's own page at `page_url`; None if it is not a path under the site's URL."""
     base = config.site.url
-    bare = target.split("#", 1)[0].split("?", 1)[0]
+    bare = page_url.split("#", 1)[0].split("?", 1)[0]
     if not bare.startswith(base) and bare + "/" != base:
         return None
     path = bare[len(base):].strip("/")
-    if ".." in path.split("/") or "\\" in path:
+    if path and not all(_plain(segment) for segment in path.split("/")):
         return None
     return config.data_dir / RESPONSES_DIR / f"{path or 'index'}.json"
+
+
+def _plain(segment: str) -> bool:
+    """True for a path segment that names a file inside its folder and nothing else."""
+    if segment in ("", ".", "..") or "\\" in segment or "\0" in segment:
+        return False
+    return len(segment.encode()) <= MAX_SEGMENT
+
+
+def _key(url: str) -> str:
+    """How a page's URL is compared: without query or fragment, percent-decoded, with a trailing slash."""
+    bare = unquote(url.split("#", 1)[0].split("?", 1)[0])
+    bare = bare.removesuffix("index.html")
+    return bare if bare.endswith("/") else bare + "/"
 
 
 def load_responses(config: Config) -> dict[str, tuple[Response, ...]]:
@@ -51,8 +90,13 @@ def load_responses(config: Config) -> dict[str, tuple[Response, ...]]:
 
 
 def read_responses(path: Path, *, label: str | None = None) -> list[Response]:
-    """The responses stored in one file."""
-    items = read_json(path, [], label=label)
+    """The responses stored in one file; ContentError naming it when it is damaged or not a file."""
+    try:
+        items = read_json(path, [], label=label)
+    except (IsADirectoryError, NotADirectoryError):
+        what = "is a folder" if path.is_dir() else "is inside something that is not a folder"
+        message = f"{what}, not a responses file (left by an older Homepost?); move it away"
+        raise ContentError(Problem(label or str(path), message)) from None
     responses = []
     for index, item in enumerate(items):
         try:
@@ -60,6 +104,18 @@ def read_responses(path: Path, *, label: str | None = None) -> list[Response]:
         except (KeyError, TypeError, ValueError) as exc:
             raise ContentError(Problem(label or str(path), f"entry {index + 1}: {exc}")) from None
     return responses
+
+
+def stored_responses(config: Config, page_url: str) -> list[Response]:
+    """The responses stored for one of the site's pages; a file that cannot be read is warned about, and none."""
+    path = responses_file(config, page_url)
+    if path is None:
+        return []
+    try:
+        return read_responses(path, label=path.relative_to(config.root).as_posix())
+    except ContentError as exc:
+        log.warning("%s", exc.problems[0])
+        return []
 
 
 def write_responses(path: Path, responses: Iterable[Response]) -> None:

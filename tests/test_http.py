@@ -14,7 +14,8 @@ import requests
 from generator import __version__
 from generator.config import NetworkSettings
 from generator.errors import NetworkError
-from generator.http import Headers, HttpClient, Response, classify_address, guard_session, redact
+from generator.http import Headers, HttpClient, Response, classify_address, guard_session
+from generator.redaction import redact
 from tests.servers import LoopbackServer, Received, Reply
 
 ALLOW_HINT = "set [network] allow_private_addresses = true to allow it"

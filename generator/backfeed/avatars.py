@@ -36,7 +36,7 @@ def avatar_name(url: str) -> str:
 
 def fetch_avatars(data_dir: Path, client: HttpClient, urls: Iterable[str]) -> int:
     """Download, shrink and store the pictures not stored yet; how many were added."""
-    from generator.http import redact  # imported here: the build imports this module but never fetches
+    from generator.redaction import redact
 
     folder = data_dir / AVATARS_DIR
     added = 0

@@ -26,7 +26,9 @@ from generator.errors import HomepostError
 from generator.http import HttpClient
 from generator.model import Post, Response, Site
 from generator.ratelimit import RateLimits, Skipped, target_key
-from generator.responses import parse_time, read_responses, responses_file, write_responses
+from generator.redaction import redact
+from generator.responses import (page_files, parse_time, read_responses, responses_file, stored_responses,
+                                 write_responses)
 from generator.state import read_json, write_json
 from generator.syndication.base import Copy, Platform, PlatformError
 from generator.syndication.outbox import Outbox
@@ -102,11 +104,11 @@ def backfeed(config: Config, site: Site, client: HttpClient, make: PlatformMaker
         from generator.webmention.pull import pull_mentions
 
         try:
-            report.pulled = pull_mentions(config, client)
+            report.pulled = pull_mentions(config, client, page_files(config, site))
         except HomepostError as exc:
-            report.failures.append(("webmention", config.webmention.pull_url, exc.problems[0].message))
+            report.failures.append(("webmention", redact(config.webmention.pull_url), exc.problems[0].message))
     if options.avatars:
-        photos = [r.author.photo for p in site.posts if (f := responses_file(config, p.url)) for r in read_responses(f)]
+        photos = [r.author.photo for p in site.posts for r in stored_responses(config, p.url)]
         report.avatars = fetch_avatars(config.data_dir, client, photos)
     return report
 
@@ -157,6 +159,8 @@ def merge(config: Config, post_url: str, found: dict[str, Response], gone: set[s
         del stored[key]
         changes["removed"] += 1
     for key, response in found.items():
+        if not (response.id and response.source and response.target):  # a file holding one could not be read back
+            continue
         old = stored.get(key)
         if old is None:
             changes[f"new {response.type}"] += 1

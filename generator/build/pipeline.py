@@ -29,8 +29,9 @@ from generator.config import CONFIG_NAME, Config, load_config
 from generator.content.episodes import chapters_json
 from generator.content.markdown import highlight_css
 from generator.content.reader import Content, ReadOptions, read_content
+from generator.content.sources import outside_links, walk_files
 from generator.digest import digest, quick_digest
-from generator.errors import BuildError
+from generator.errors import BuildError, ContentError
 from generator.feeds import FEED_FILES
 from generator.feeds.blog import FeedSpec, render_feed
 from generator.feeds.podcast import podcast_feed
@@ -296,13 +297,14 @@ def nothing_changed(last: cache.LastBuild, signature: str, now: dt.datetime, out
 def plan_static_files(plan: OutputPlan, config: Config, renderer: Renderer, site: Site) -> None:
     """Theme assets, then the site's static/ over them, then the files that live beside content."""
     theme = f"theme {config.build.theme}"
-    for dest, source in _walk(renderer.theme / "static"):
+    for dest, source in _walk(renderer.theme / "static", renderer.theme, f"{theme} static", where="the theme's folder"):
         plan.add_copy(dest, source, theme, weak=True)
     light, dark = config.build.highlight_style, config.build.highlight_style_dark  # made only when the styles change
     plan.add("assets/pygments.css", theme, quick_digest("pygments", light, dark), lambda: highlight_css(light, dark).encode(), weak=True)
-    for dest, source in _walk(config.root / "static"):
+    for dest, source in _walk(config.root / "static", config.root, "static", config.build.allow_outside_symlinks):
         plan.add_copy(dest, source, f"static/{dest}")
-    for dest, source in _walk(config.data_dir / AVATARS_DIR):  # responders' pictures, never hotlinked
+    avatars = config.data_dir / AVATARS_DIR  # responders' pictures, never hotlinked
+    for dest, source in _walk(avatars, config.data_dir, f"data/{AVATARS_DIR}"):
         plan.add_copy(f"{AVATARS_DIR}/{dest}", source, f"data/{AVATARS_DIR}/{dest}")
     for file in site.static_files:
         plan.add_copy(file.dest, Path(file.source), f"content/{Path(file.source).relative_to(config.content_dir).as_posix()}")
@@ -369,15 +371,11 @@ def sitemap_entries(pages: list[HtmlPage]) -> list[tuple[str, dt.datetime | None
     return [(page.info.url, page.lastmod) for page in pages if page.in_sitemap]
 
 
-def _walk(folder: Path) -> list[tuple[str, Path]]:
-    if not folder.is_dir():
-        return []
-    found = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith("."):
-                path = Path(dirpath) / name
-                found.append((path.relative_to(folder).as_posix(), path))
-    return found
-
+def _walk(folder: Path, inside: Path, label: str, allow: bool = False,
+          where: str = "the site folder") -> list[tuple[str, Path]]:  # fmt: skip
+    """The files to copy from `folder`; ContentError for symbolic links resolving outside `inside`."""
+    found, links = walk_files(folder)
+    refused = outside_links(folder, links, inside, label, allow, where)
+    if refused:
+        raise ContentError(refused)
+    return [(rel, folder / rel) for rel in found]

@@ -25,7 +25,9 @@ def backfeed(ctx: click.Context, site: Path | None, posts: tuple[str, ...], only
     from generator.backfeed.run import BackfeedOptions
     from generator.backfeed.run import backfeed as run
     from generator.build.pipeline import BuildOptions, build_site, read_site
+    from generator.commands.webmention import print_skipped
     from generator.http import HttpClient
+    from generator.redaction import for_terminal
     from generator.syndication.platforms import make_platform
 
     quiet = ctx.obj.get("quiet", False)
@@ -40,8 +42,10 @@ def backfeed(ctx: click.Context, site: Path | None, posts: tuple[str, ...], only
     for post, changes in sorted(report.changes.items()):
         if changes and not quiet:
             click.echo(f"{post}: " + ", ".join(f"{n} {kind}" for kind, n in sorted(changes.items())))
+    if report.pulled:
+        print_skipped(report.pulled)
     for target, post, message in report.failures:
-        click.echo(f"failed {target} ({post}): {message}", err=True)
+        click.echo(f"failed {target} ({for_terminal(post)}): {for_terminal(message)}", err=True)
     for skipped in report.limited:
         click.echo(skipped.line(), err=True)
     if not quiet:

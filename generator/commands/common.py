@@ -10,12 +10,13 @@ from pathlib import Path
 import click
 
 from generator.errors import HomepostError
+from generator.redaction import escape
 
 
 def fail(exc: HomepostError, what: str) -> None:
     """Print every problem of `exc` and exit 1: "<what> failed with N errors."."""
     for problem in exc.problems:
-        click.echo(f"error: {problem}", err=True)
+        click.echo(f"error: {escape(str(problem))}", err=True)  # a problem may quote a remote string
     click.echo(f"{what} failed with {plural(len(exc.problems), 'error')}.", err=True)
     sys.exit(1)
 

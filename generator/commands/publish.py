@@ -13,6 +13,7 @@ import click
 from generator.commands.common import build_time, fail, plural, site_dir, site_option
 from generator.config import load_config
 from generator.errors import HomepostError
+from generator.redaction import for_terminal
 
 if TYPE_CHECKING:
     from generator.backfeed.run import BackfeedReport
@@ -119,13 +120,13 @@ def _print_step(step: Step) -> None:
         reason = f": {step.reason}" if step.reason else ""
         click.echo(f"{step.name}: failed{reason}" + (f"; {done}" if done else ""), err=True)
         for problem in step.problems:
-            click.echo(f"    error: {problem}", err=True)
+            click.echo(f"    error: {for_terminal(str(problem))}", err=True)
         for line in _item_lines(step, failures=True):
-            click.echo(f"    {line}", err=True)
+            click.echo(f"    {for_terminal(line)}", err=True)
         return
     click.echo(f"{step.name}: {_describe(step)}")
     for line in _item_lines(step, failures=False):
-        click.echo(f"    {line}")
+        click.echo(f"    {for_terminal(line)}")
 
 
 def _describe(step: Step) -> str:
@@ -257,6 +258,8 @@ def _item_lines(step: Step, failures: bool) -> list[str]:
         return [
             f"would send {r.task.source} -> {r.task.target}" for r in result.results if r.outcome is None and r.endpoint
         ]
+    if step.name == "backfeed" and not failures and getattr(result, "pulled", None):
+        return [f"skipped {source} -> {target}: {why}" for source, target, why in result.pulled.skipped]
     if step.name == "wait" and result.dry_run and not failures:
         return list(result.urls)
     if step.name in ("deploy", "redeploy") and not failures:

@@ -12,9 +12,11 @@ import click
 from generator.commands.common import fail, plural, site_dir, site_option
 from generator.config import load_config
 from generator.errors import HomepostError
+from generator.redaction import for_terminal, redact
 
 if TYPE_CHECKING:
     from generator.webmention.receiver import Receiver
+    from generator.webmention.pull import PullReport
     from generator.webmention.send import SendReport
 
 # The network, receiver and parser modules are imported by the commands that use them, so that
@@ -50,10 +52,8 @@ def send(ctx: click.Context, site: Path | None, posts: tuple[str, ...], dry_run:
 
 
 def _print_report(report: SendReport, dry_run: bool, quiet: bool) -> None:
-    from generator.http import redact
-
     for source, why in report.not_live:
-        click.echo(f"skipped {source}: not live ({why}); run again once it is", err=True)
+        click.echo(f"skipped {source}: not live ({for_terminal(why)}); run again once it is", err=True)
     for skipped in report.limited:
         click.echo(skipped.line(), err=True)
     for result in report.results:
@@ -69,12 +69,13 @@ def _print_report(report: SendReport, dry_run: bool, quiet: bool) -> None:
             if not quiet:
                 click.echo(f"no endpoint at {task.target} (from {task.source})")
         elif outcome.status == "failed":
-            click.echo(f"failed {task.source} -> {task.target}: {outcome.error}; "
+            click.echo(f"failed {task.source} -> {task.target}: {for_terminal(outcome.error)}; "
                        f"retrying after {outcome.next_try:%Y-%m-%d %H:%M} UTC (try {outcome.tries})", err=True)  # fmt: skip
         else:  # rejected, gave-up
-            click.echo(f"{outcome.status} {task.source} -> {task.target}: {outcome.error}", err=True)
+            click.echo(f"{outcome.status} {task.source} -> {task.target}: {for_terminal(outcome.error)}", err=True)
     for source, target, outcome in report.waiting:
-        click.echo(f"waiting {source} -> {target}: {outcome.error}; next try after {outcome.next_try:%Y-%m-%d %H:%M} UTC", err=True)
+        click.echo(f"waiting {source} -> {target}: {for_terminal(outcome.error)}; "
+                   f"next try after {outcome.next_try:%Y-%m-%d %H:%M} UTC", err=True)  # fmt: skip
     if not quiet:
         verb = "Would send" if dry_run else "Sent"
         sent = sum(1 for r in report.results if r.endpoint and (dry_run or (r.outcome and r.outcome.status == "sent")))
@@ -107,7 +108,7 @@ def list_command(ctx: click.Context, site: Path | None, as_json: bool) -> None:
         if row.source != source:
             source = row.source
             click.echo(f"{row.source} ({row.post})")
-        endpoint = row.endpoint or (f"unknown: {row.error}" if row.error else "no endpoint")
+        endpoint = for_terminal(row.endpoint or (f"unknown: {row.error}" if row.error else "no endpoint"))
         state = "sent" if row.sent else (row.status or "not sent") + (" (older version)" if row.status and not row.sent else "")
         click.echo(f"  {row.target}\n    endpoint: {endpoint}\n    {state}")
     if not rows:
@@ -127,9 +128,17 @@ def pull(ctx: click.Context, site: Path | None) -> None:
         report = pull_mentions(config, webmention_client(config))
     except HomepostError as exc:
         fail(exc, "Pulling mentions")
+    print_skipped(report)
     if not ctx.obj.get("quiet"):
         click.echo(f"Pulled from {report.source}: {report.added} new, {report.updated} changed, {report.removed} removed"
-                   f" ({report.ignored} ignored); {plural(len(report.files), 'file')} written.")  # fmt: skip
+                   f" ({report.ignored} ignored, {len(report.skipped)} skipped);"
+                   f" {plural(len(report.files), 'file')} written.")  # fmt: skip
+
+
+def print_skipped(report: PullReport) -> None:
+    """One line on stderr per pulled mention that was not filed, its remote strings made safe to print."""
+    for source, target, why in report.skipped:
+        click.echo(f"skipped {for_terminal(source)} -> {for_terminal(target)}: {why}", err=True)
 
 
 @click.command()

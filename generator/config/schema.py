@@ -174,6 +174,7 @@ SCHEMA: dict[str, dict[str, Option]] = {
         "theme": Option(STR, "a theme name or folder"),
         "highlight_style": Option(STR, "a Pygments style name", check=_pygments_style),
         "highlight_style_dark": Option(STR, "a Pygments style name", check=_pygments_style),
+        "allow_outside_symlinks": Option(BOOL, "true or false"),
     },
     "taxonomies.*": {
         "title": Option(STR, "a string"),

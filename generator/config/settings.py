@@ -70,6 +70,7 @@ class BuildSettings:
     theme: str = "default"
     highlight_style: str = "xcode"
     highlight_style_dark: str = "github-dark"
+    allow_outside_symlinks: bool = False  # publish symbolic links in content/ and static/ that point out of the site
 
 
 @dataclass(frozen=True)

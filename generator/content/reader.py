@@ -22,7 +22,8 @@ from generator.content.markdown import Link
 from generator.content.markdown_rs import markdown_engine
 from generator.content.metadata import Meta, check_meta, date_from_filename, strip_date_prefix
 from generator.content.posts import render_post
-from generator.content.sources import CachedFile, FileStat, Source, file_stat, fresh_copy, without_html
+from generator.content.sources import (CachedFile, FileStat, Source, file_stat, fresh_copy, outside_links, walk_files,
+                                       without_html)
 from generator.digest import digest
 from generator.errors import ContentError, HomepostError, Problem
 from generator.model import Kind, Post, StaticFile
@@ -139,12 +140,11 @@ class _Reader:
         if not self.root.is_dir():
             self.problems.append(Problem(str(self.root), "content folder not found"))
             return [], []
-        files: list[str] = []
-        for dirpath, dirnames, filenames in os.walk(self.root):
-            dirnames[:] = [d for d in dirnames if not d.startswith((".", "_"))]
-            base = Path(dirpath).relative_to(self.root).as_posix()
-            files.extend(f"{base}/{n}".removeprefix("./") for n in filenames if not n.startswith("."))
-        files.sort()
+        found, links = walk_files(self.root, skip=(".", "_"))
+        refused = outside_links(self.root, links, self.config.root, "content", self.config.build.allow_outside_symlinks)
+        self.problems.extend(refused)
+        unread = {p.file.removeprefix("content/") for p in refused}
+        files = sorted(found if not unread else [rel for rel in found if rel not in unread])
         self.bundle_dirs = {
             f.rsplit("/", 1)[0] for f in files if f.endswith("/index.md") and f.count("/") >= 2 and f.split("/")[0] in SECTIONS
         }

@@ -1,7 +1,14 @@
-"""What a build learns from each Markdown file, and what it keeps of it for the next build."""
+"""What a build learns from each Markdown file, and what it keeps of it for the next build; which files there are.
+
+Symbolic links: a link (to a file or a folder) whose target resolves outside the folder it is
+published from (the site folder; a theme's own folder) is refused with an error naming both, unless
+`[build] allow_outside_symlinks` is set. Links inside are fine. Linked folders are never descended
+into, so their files are not published; link the files themselves.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
@@ -9,6 +16,7 @@ from pathlib import Path
 from generator.content.markdown import Link
 from generator.digest import digest
 from generator.content.metadata import Meta
+from generator.errors import Problem
 from generator.model import SHOWN_ONLY, Kind, Post
 
 
@@ -79,3 +87,52 @@ def file_stat(path: Path | None) -> FileStat | None:
 def source_version(content_dir: Path, post: Post) -> str:
     """A digest of a post's source file: what the author wrote, not how this version of Homepost renders it."""
     return digest((content_dir / post.source).read_bytes())[:16]
+
+
+def walk_files(root: Path, skip: tuple[str, ...] = (".",)) -> tuple[list[str], list[str]]:
+    """Every file under `root` as a relative path with forward slashes (top-down, in name order; names starting
+    with "." skipped, folders also those starting with `skip`) and the symbolic links seen (never descended into)."""
+    found: list[str] = []
+    links: list[str] = []
+    folders = [(str(root), "")]
+    while folders:
+        folder, prefix = folders.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=_name)
+        except OSError:  # missing or unreadable: passed by, as os.walk does
+            continue
+        inner = []
+        for entry in entries:
+            name = entry.name
+            if entry.is_symlink():
+                links.append(prefix + name)
+                if entry.is_dir():  # a linked folder
+                    continue
+            elif entry.is_dir():
+                if not name.startswith(skip):
+                    inner.append((entry.path, f"{prefix}{name}/"))
+                continue
+            if name[0] != ".":
+                found.append(prefix + name)
+        folders += reversed(inner)
+    return found, links
+
+
+def _name(entry: os.DirEntry) -> str:
+    return entry.name
+
+
+def outside_links(root: Path, links: list[str], inside: Path, label: str, allow: bool = False,
+                  where: str = "the site folder") -> list[Problem]:  # fmt: skip
+    """A Problem for each symbolic link under `root` whose target resolves outside `inside` (none when `allow`)."""
+    if allow or not links:
+        return []
+    home = os.path.realpath(inside)
+    problems = []
+    for rel in links:
+        path = os.path.join(root, rel)
+        target = os.path.realpath(path)
+        if os.path.commonpath([home, target]) != home:
+            problems.append(Problem(f"{label}/{rel}", f"a symbolic link to {target}, outside {where}: refused; "
+                                    "set [build] allow_outside_symlinks = true to publish it"))  # fmt: skip
+    return problems

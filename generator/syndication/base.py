@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from generator.config import TargetSettings
 from generator.http import HttpClient
 from generator.model import Response
+from generator.redaction import escape, redact_text
 
 
 @dataclass(frozen=True)
@@ -112,8 +113,6 @@ class PlatformError(Exception):
 
 MESSAGE_LIMIT = 200  # characters of a server's words worth repeating in a message
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_BEARER = re.compile(r"(?i)(bearer\s+)\S+")
-_JWT = re.compile(r"eyJ[\w-]*\.[\w-]*\.?[\w-]*")
 
 
 def clean_message(text: str, secrets: Iterable[str] = (), limit: int = MESSAGE_LIMIT) -> str:
@@ -121,8 +120,7 @@ def clean_message(text: str, secrets: Iterable[str] = (), limit: int = MESSAGE_L
     token or a JWT, blanked out, control characters and runs of white space made one space, cut to `limit`."""
     for secret in sorted(filter(None, secrets), key=len, reverse=True):  # the longest first: one may hold another
         text = text.replace(secret, "[redacted]")
-    text = re.sub(r"\s+", " ", _CONTROL.sub(" ", text)).strip()
-    text = _JWT.sub("[redacted]", _BEARER.sub(r"\1[redacted]", text))
+    text = escape(redact_text(re.sub(r"\s+", " ", _CONTROL.sub(" ", text)).strip()))  # bidi controls made visible
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 

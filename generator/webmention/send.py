@@ -20,7 +20,8 @@ from dataclasses import dataclass, field, replace
 from generator.config import Config
 from generator.content.sources import source_version
 from generator.errors import NetworkError
-from generator.http import HttpClient, not_live, redact
+from generator.http import HttpClient, not_live
+from generator.redaction import redact
 from generator.model import Post
 from generator.ratelimit import RateLimits, Skipped, host_key, retry_after
 from generator.sanitize import clean_text

@@ -41,7 +41,8 @@ from urllib.parse import urlencode, urlsplit
 from generator.config import TargetSettings
 from generator.credentials import TargetCredentials
 from generator.errors import NetworkError
-from generator.http import HttpClient, Response, redact
+from generator.http import HttpClient, Response
+from generator.redaction import redact
 from generator.syndication.base import AuthIO, Copy, Draft, Entry, Harvest, Media, PlatformError, missing_credential
 from generator.syndication.loopback import LoopbackCallback, error_reason
 from generator.syndication.platforms import micropub_api as api

@@ -23,7 +23,8 @@ from urllib.parse import urljoin, urlsplit
 import urllib3
 
 from generator.errors import NetworkError
-from generator.http import HttpClient, Response, redact
+from generator.http import HttpClient, Response
+from generator.redaction import redact
 from generator.ratelimit import retry_after
 from generator.syndication.base import PlatformError, clean_message
 from generator.syndication.text import URL

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +26,7 @@ from oauthlib.oauth1 import SIGNATURE_HMAC_SHA1, SIGNATURE_TYPE_AUTH_HEADER, Cli
 from generator.errors import NetworkError
 from generator.http import HttpClient, Response
 from generator.ratelimit import retry_after
+from generator.redaction import redact_text
 from generator.syndication.base import PlatformError, clean_message
 
 log = logging.getLogger(__name__)
@@ -65,9 +65,6 @@ def _quiet_oauthlib() -> None:
             logger.addFilter(_DropDebug())
 
 
-_API_KEY = re.compile(r"(api_key=)[^&\s\"']+")
-
-
 class _HideApiKey(logging.Filter):
     """urllib3 logs every request line, query string and all, at DEBUG: blank out an api_key there."""
 
@@ -77,7 +74,7 @@ class _HideApiKey(logging.Filter):
         except (TypeError, ValueError):
             return True
         if "api_key=" in message:
-            record.msg, record.args = _API_KEY.sub(r"\1[redacted]", message), ()
+            record.msg, record.args = redact_text(message), ()
         return True
 
 

@@ -26,6 +26,7 @@ from waitress.server import create_server
 from generator.config import Config, load_config
 from generator.errors import HomepostError
 from generator.http import HttpClient
+from generator.redaction import SafeFormatter
 from generator.webmention.receiver.app import API_PATH, ENDPOINT_PATH, MAX_BODY, ReceiverApp, comment_body_limit
 from generator.webmention.receiver.guard import ConnectionLimits, install
 from generator.webmention.receiver.store import Store, default_db_path
@@ -202,7 +203,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="a reverse proxy whose X-Forwarded-For header names the client (for the comment rate limit and IP blocks)",
     )  # fmt: skip
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(SafeFormatter("%(levelname)s: %(message)s"))  # remote strings escaped, secrets redacted
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
 
     def announce(receiver: Receiver) -> None:
         print(f"Receiving webmentions at {receiver.endpoint} (Ctrl+C to stop)", flush=True)

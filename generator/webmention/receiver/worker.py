@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from generator.http import redact
+from generator.redaction import redact
 from generator.webmention.receiver.faults import fault_point
 from generator.webmention.receiver.store import DELETED_NOTE, Job, Store
 from generator.webmention.receiver.verify import Verdict
