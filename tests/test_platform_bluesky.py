@@ -358,7 +358,7 @@ def test_server_error_is_temporary(bsky: BlueskyPlatform, pds: FakeBluesky) -> N
         bsky.create(draft, entry)
 
     assert caught.value.temporary and caught.value.retry_after is None
-    assert "HTTP 500" in caught.value.message
+    assert "(500: InternalServerError: Internal Server Error)" in caught.value.message
     assert pds.posts == []
     bsky.create(draft, entry)
     assert len(pds.posts) == 1
@@ -808,7 +808,7 @@ def test_backfeed_errors(bsky: BlueskyPlatform, pds: FakeBluesky, copy: Copy) ->
     pds.fail_next("thread", status=502)
     with pytest.raises(PlatformError) as caught:
         bsky.responses(copy, POST_URL, {})
-    assert caught.value.temporary and "HTTP 502" in caught.value.message
+    assert caught.value.temporary and "(502: UpstreamFailure" in caught.value.message
 
     pds.fail_next("thread", status=403)
     with pytest.raises(PlatformError, match="homepost auth bsky") as caught:

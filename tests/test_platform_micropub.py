@@ -83,14 +83,15 @@ def test_note_goes_out_as_its_text_and_the_link_home(fake: FakeMicropub, tmp_pat
     copy = mp.create(draft, entry())
 
     assert draft.text == f"Hello from my own site.\n\n{URL}"
+    content = {"html": f'<p>Hello from my own site.</p>\n<p><a href="{URL}">{URL}</a></p>', "value": f"Hello from my own site.\n\n{URL}"}
     expected = {"type": ["h-entry"], "properties": {
-        "content": [f"Hello from my own site.\n\n{URL}"], "published": ["2026-05-04T10:30:00+00:00"],
+        "content": [content], "published": ["2026-05-04T10:30:00+00:00"],
         "syndication": [URL], "mp-slug": ["hello"]}}  # fmt: skip
     assert draft.payload == expected
     assert sent(fake, "create") == [expected]
     assert fake.kinds() == ["create"]  # no images: the configuration is not even read
     assert copy == Copy(id=f"{fake.url}/posts/hello", url=f"{fake.url}/posts/hello")
-    assert fake.posts[copy.url]["properties"]["content"] == [f"Hello from my own site.\n\n{URL}"]
+    assert fake.posts[copy.url]["properties"]["content"] == [content]  # a clickable link home, and plain text too
     (_, received), = fake.requests
     assert received.headers["Authorization"] == f"Bearer {TOKEN}"
     assert received.headers["Content-Type"] == "application/json"
@@ -113,10 +114,11 @@ def test_article_goes_out_with_title_summary_html_and_link_home(fake: FakeMicrop
         "content": [{"html": f'<p>Long text.</p>\n<p><img src="{inline.url}" alt="Visitors per month"></p>\n'
                              '<p><a href="https://example.org/posts/why-posse.html">https://example.org/posts/why-posse.html</a></p>'}],
         "category": ["IndieWeb"], "published": ["2026-05-04T10:30:00+00:00"], "syndication": ["https://example.org/posts/why-posse.html"],
-        "photo": [{"value": cover.url, "alt": "A lighthouse at dusk"}], "mp-slug": ["why-posse"]}}  # fmt: skip
-    assert draft.media == (cover,)  # the inline image stays in the HTML, only the cover becomes a photo
+        "featured": [{"value": cover.url, "alt": "A lighthouse at dusk"}], "mp-slug": ["why-posse"]}}  # fmt: skip
+    assert draft.media == (cover,)  # the inline image stays in the HTML, the cover features the article
     assert sent(fake, "create") == [draft.payload]
     assert copy.url == f"{fake.url}/posts/why-posse"
+    assert fake.post_type(copy.url) == "article"  # post-type discovery: a cover does not make it a photo post
 
 
 def test_cjk_and_emoji_text_goes_out_whole_with_the_link(fake: FakeMicropub, tmp_path: Path) -> None:
@@ -129,7 +131,7 @@ def test_cjk_and_emoji_text_goes_out_whole_with_the_link(fake: FakeMicropub, tmp
 
     assert draft.text == f"{text}\n\n{url}"
     assert draft.notes == ()
-    assert fake.posts[copy.url]["properties"]["content"] == [f"{text}\n\n{url}"]
+    assert fake.posts[copy.url]["properties"]["content"][0]["value"] == f"{text}\n\n{url}"
     assert fake.posts[copy.url]["properties"]["syndication"] == [url]
 
 
@@ -147,7 +149,8 @@ def test_content_warning_is_a_first_line_and_the_proposed_property(fake: FakeMic
     copy = mp.create(mp.render(note), note)
 
     properties = fake.posts[copy.url]["properties"]
-    assert properties["content"] == [f"CW: spoilers for the finale\n\nHello from my own site.\n\n{URL}"]
+    assert properties["content"][0]["value"] == f"CW: spoilers for the finale\n\nHello from my own site.\n\n{URL}"
+    assert properties["content"][0]["html"].startswith("<p>CW: spoilers for the finale</p>\n<p>Hello")
     assert properties["content-warning"] == ["spoilers for the finale"]
 
     article = entry(title="Finale", summary="About it.", content_warning="spoilers")
@@ -175,7 +178,8 @@ def test_images_are_uploaded_to_the_media_endpoint_with_their_alt_text(fake: Fak
     assert [fake.files[u] for u in uploads[:2]] == [("one.png", "image/png", first.path.read_bytes()), ("two.png", "image/png", second.path.read_bytes())]
     assert fake.posts[copy.url]["properties"]["photo"] == [{"value": uploads[0], "alt": "A red kite"}, {"value": uploads[1], "alt": "Two herons"}]
     assert fake.kinds().count("config") == 1  # read once per platform instance
-    assert draft.preview().splitlines()[-2:] == ["[image one.png: A red kite]", "[image two.png: Two herons]"]
+    assert draft.preview().splitlines()[3:5] == ["[image one.png: A red kite]", "[image two.png: Two herons]"]
+    assert fake.post_type(copy.url) == "photo"  # a note's images are the post
 
 
 def test_without_a_media_endpoint_images_go_by_their_site_urls(fake: FakeMicropub, tmp_path: Path) -> None:
@@ -319,7 +323,7 @@ def test_a_refused_token_is_permanent_and_says_to_run_auth(fake: FakeMicropub, t
     error = failure(lambda: platform(fake, tmp_path, token="wrong").create(platform(fake, tmp_path, token="wrong").render(entry()), entry()))
 
     assert not error.temporary
-    assert "unauthorized" in error.message and "homepost auth blog" in error.message
+    assert "(401: the access token is not valid)" in error.message and "homepost auth blog" in error.message
 
 
 def test_a_token_without_the_scope_is_permanent_and_says_to_run_auth(tmp_path: Path) -> None:
@@ -328,7 +332,7 @@ def test_a_token_without_the_scope_is_permanent_and_says_to_run_auth(tmp_path: P
         copy = mp.create(mp.render(entry()), entry())
         error = failure(lambda: mp.delete(copy))
 
-    assert not error.temporary and "insufficient_scope" in error.message and "homepost auth blog" in error.message
+    assert not error.temporary and "the token lacks delete" in error.message and "homepost auth blog" in error.message
 
 
 def test_a_missing_token_says_how_to_get_one(fake: FakeMicropub, tmp_path: Path) -> None:
@@ -346,7 +350,7 @@ def test_other_refusals_are_permanent_with_the_servers_words(fake: FakeMicropub,
     copy = mp.create(mp.render(entry()), entry())
     error = failure(lambda: mp.update(copy, mp.render(entry()), entry()))
 
-    assert not error.temporary and error.message == "blog: update: refused (invalid_request: failing on cue (400))"
+    assert not error.temporary and error.message == "blog: editing the copy failed (400: failing on cue (400))"
 
 
 def test_no_credential_reaches_a_message_or_a_log(fake: FakeMicropub, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

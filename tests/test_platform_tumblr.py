@@ -346,7 +346,7 @@ def test_other_4xx_are_permanent_with_tumblrs_message(fake: FakeTumblr, tmp_path
     with pytest.raises(PlatformError) as caught:
         tumblr.create(tumblr.render(entry()), entry())
     assert not caught.value.temporary
-    assert caught.value.message == "tumblr: Tumblr answered 400 (Bad Request (8001))"
+    assert caught.value.message == "tumblr: POST /v2/blog/example.tumblr.com/posts failed (400: Bad Request (8001))"
 
 
 def test_missing_credentials_say_how_to_get_them(fake: FakeTumblr, tmp_path: Path, client: HttpClient) -> None:

@@ -35,6 +35,8 @@ class Shelf:
         self.copies: dict[str, str] = {}  # key -> text
         self.failures: list[str] = []  # for the next create calls: temporary, slow-down, refused, stored-then-timeout, crash
         self.find_fails = False
+        self.refuse = False  # verify() refuses the credentials
+        self.verified = 0  # verify() calls
         self.can_update = True
         self.calls: list[str] = []
         self.deleted: list[str] = []
@@ -46,6 +48,12 @@ class InProcess:
     def __init__(self, shelf: Shelf) -> None:
         self.shelf = shelf
         self.can_update = shelf.can_update
+        self.can_backfeed = True
+
+    def verify(self) -> None:
+        self.shelf.verified += 1
+        if self.shelf.refuse:
+            raise PlatformError("social: checking the credentials failed (400: Invalid Bearer token)", temporary=False)
 
     def render(self, entry: Entry) -> Draft:
         text = f"{entry.title or entry.text}\n\n{entry.url}"
@@ -310,8 +318,23 @@ def test_an_unknown_target_in_front_matter_names_file_and_line(world: World) -> 
 def test_a_post_that_is_not_live_is_skipped_without_a_call(world: World) -> None:
     world.post("hello")
     world.host.fallback = None
-    assert actions(world.run()) == [("social", "not live")]
+    report = world.run()
+    assert actions(report) == [("social", "not live")] and report.failed  # it waits: the exit code is 1
     assert world.shelves["social"].calls == [] and world.outbox() == {}
+
+
+def test_refused_credentials_stop_the_target_once_before_posting_and_mark_no_post(world: World) -> None:
+    world.post("one")
+    world.post("two")
+    shelf = world.shelves["social"]
+    shelf.refuse = True
+    report = world.run()
+    assert actions(report) == [("social", "failed")] and report.failed
+    assert "(400: Invalid Bearer token); nothing was sent to social" in report.outcomes[0].message
+    assert shelf.verified == 1 and shelf.calls == [] and world.outbox() == {}  # nothing pending, nothing rejected
+    shelf.refuse = False
+    assert sorted(actions(world.run())) == [("social", "created"), ("social", "created")]  # no --retry needed
+    assert shelf.verified == 2  # once per run
 
 
 def test_missing_credentials_stop_the_target_and_the_post_goes_out_once_signed_in(world: World) -> None:

@@ -88,7 +88,15 @@ def _print(report: SyndicateReport, quiet: bool) -> None:
         made = report.count("created", "found")
         click.echo(f"{made} {'copy' if made == 1 else 'copies'} made, {report.count('updated')} updated, "
                    f"{report.count('deleted')} deleted; {report.count('failed', 'unknown')} to retry, "
-                   f"{report.count('rejected', 'held')} need you.")  # fmt: skip
+                   f"{report.count('rejected', 'held')} need you{_not_live(report)}.")  # fmt: skip
+
+
+def _not_live(report: SyndicateReport) -> str:
+    """What waits for posts to go live, for the summary line ("" when nothing does)."""
+    waiting = report.count("not live")
+    if not waiting:
+        return ""
+    return f"; {waiting} {'copy waits' if waiting == 1 else 'copies wait'} until the post is live (deploy, or --no-check-live)"
 
 
 class _TerminalIO:

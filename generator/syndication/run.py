@@ -73,7 +73,7 @@ class SyndicateReport:
     @property
     def failed(self) -> bool:
         """True when something needs another run or the writer."""
-        return self.count("failed", "unknown", "rejected", "held") > 0
+        return self.count("failed", "unknown", "rejected", "held", "not live") > 0
 
 
 class _StopTarget(Exception):
@@ -146,6 +146,19 @@ class _TargetRun:
         self.config, self.target, self.platform, self.outbox = config, target, platform, outbox
         self.report, self.options, self.client, self.live = report, options, client, live
         self.now = options.now or dt.datetime.now(dt.timezone.utc)
+        self.verified = False  # the credentials were checked in this run
+
+    def ready(self, post: str) -> None:
+        """Check the credentials once, before the first call that would change anything on this target; a refusal
+        stops the target in the server's words and marks no post (they go out on the first run that is let in)."""
+        if self.verified:
+            return
+        try:
+            self.platform.verify()
+        except PlatformError as exc:
+            self.say(post, "failed", f"{exc.message}; nothing was sent to {self.target.name}")
+            raise _StopTarget from None
+        self.verified = True
 
     def say(self, post: str, action: Action, message: str = "", url: str = "", preview: str = "") -> None:
         self.report.outcomes.append(Outcome(post, self.target.name, action, url, message, preview))
@@ -187,8 +200,9 @@ class _TargetRun:
             if post.url not in self.live:
                 self.live[post.url] = not_live(self.client, post.url)
             if self.live[post.url]:
-                self.say(post.url, "not live", f"skipped: {self.live[post.url]}")
+                self.say(post.url, "not live", f"waits until it is live: {self.live[post.url]}")
                 return
+        self.ready(post.url)
         pending = Record("pending", post.source, version, entry.key, tries=tries + 1, at=self.now)
         self.outbox.put(post.url, self.target.name, pending)
         try:
@@ -204,6 +218,7 @@ class _TargetRun:
         if self.options.dry_run:
             self.say(post.url, "would create", "after checking whether an interrupted earlier attempt made it", preview=draft.preview())
             return
+        self.ready(post.url)
         try:
             found = self.platform.find(draft, entry)
         except PlatformError as exc:
@@ -235,6 +250,7 @@ class _TargetRun:
         if self.options.dry_run:
             self.say(post.url, "would update", url=record.url, preview=draft.preview())
             return
+        self.ready(post.url)
         try:
             copy = self.platform.update(Copy(record.id, record.url, dict(record.extra)), draft, entry)
         except PlatformError as exc:
@@ -257,6 +273,7 @@ class _TargetRun:
         if self.options.dry_run:
             self.say(url, "would delete", url=record.url)
             return
+        self.ready(url)
         try:
             self.platform.delete(Copy(record.id, record.url, dict(record.extra)))
         except PlatformError as exc:

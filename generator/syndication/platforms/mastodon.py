@@ -55,6 +55,7 @@ class MastodonPlatform:
     """One account on a Mastodon-compatible server."""
 
     can_update = True
+    can_backfeed = True
 
     def __init__(self, target: TargetSettings, client: HttpClient, credentials: TargetCredentials, *,
                  media_polls: int = 30, media_poll_wait: float = 1.0) -> None:  # fmt: skip
