@@ -17,7 +17,11 @@ import pytest
 from generator.build.pipeline import read_site
 from generator.config import load_config
 from generator.http import HttpClient
+from generator.backfeed.run import BackfeedOptions, backfeed
+from generator.config import TargetSettings
 from generator.syndication.base import Copy, Draft, Entry, PlatformError
+from generator.syndication.labels import copy_label
+from generator.syndication.platforms import make_platform
 from generator.syndication.outbox import OUTBOX_FILE
 from generator.syndication.run import SyndicateOptions, resolve, syndicate
 from tests.helpers import NOW, build, run_cli, write_files
@@ -371,3 +375,24 @@ def test_since_keeps_older_posts_home(world: World) -> None:
         (world.root / f"content/posts/post-{day}.md").write_text(text)
     report = world.run()
     assert [(o.post, o.action) for o in report.outcomes] == [(world.host.url("/2026/05/post-3/"), "created")]
+
+
+def test_backfeed_does_not_count_micropub_copies_as_polled(world: World) -> None:
+    world.post("hello")
+    assert actions(world.run()) == [("social", "created")]  # "social" is a Micropub target
+    config = load_config(world.root)
+    options = BackfeedOptions(now=NOW, pull=False, avatars=False)
+    report = backfeed(config, read_site(config, NOW), HttpClient(config.network), make_platform, options)
+    assert report.polled == 0 and report.not_due == 0 and report.failures == []  # nothing to poll, nothing asked
+
+
+def test_copies_are_labelled_by_platform_and_account_not_by_host() -> None:
+    targets = (TargetSettings("takahe", "mastodon", instance="http://127.0.0.1:8000"),
+               TargetSettings("indiekit", "micropub", endpoint="http://127.0.0.1:3000/micropub"))  # fmt: skip
+    assert copy_label(targets, "http://127.0.0.1:8000/@me@example.social/posts/123/") == "Mastodon (@me@example.social)"
+    assert copy_label(targets, "http://127.0.0.1:8000/@me/123") == "Mastodon (@me@127.0.0.1:8000)"
+    assert copy_label(targets, "http://127.0.0.1:3000/notes/2026/05/abc/") == "127.0.0.1:3000"  # the Micropub site
+    assert copy_label((), "https://bsky.app/profile/me.bsky.social/post/3kq2x7") == "Bluesky (@me.bsky.social)"
+    assert copy_label((), "https://me.tumblr.com/post/123") == "Tumblr (me)"
+    assert copy_label((), "https://social.example/@linyue/1122") == "@linyue@social.example"  # front matter copies too
+    assert copy_label((), "https://www.example.net/x") == "example.net"

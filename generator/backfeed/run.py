@@ -84,6 +84,8 @@ def backfeed(config: Config, site: Site, client: HttpClient, make: PlatformMaker
         if not copies:
             continue
         platform = make(target, client, TargetCredentials(config.root, target.name))
+        if not platform.can_backfeed:  # Micropub: nothing to poll (replies come as webmentions), so none counted as polled
+            continue
         try:
             for post, record in copies:
                 known = polls.setdefault(post.url, {}).get(target.name)
