@@ -183,7 +183,7 @@ def test_long_cjk_text_is_cut_at_a_sentence_and_keeps_the_link(bsky: BlueskyPlat
 
     draft = bsky.render(entry)
 
-    assert draft.text == "猫が好きです。" * 37 + "…\n\n" + HOME
+    assert draft.text == "猫が好きです。" * 36 + "猫が好きです…\n\n" + HOME
     assert draft.notes == ("text shortened to fit 300 characters (3000 bytes)",)
     facet = draft.payload["record"]["facets"][0]
     assert draft.text.encode()[facet["index"]["byteStart"]:facet["index"]["byteEnd"]].decode() == HOME
@@ -858,3 +858,12 @@ def test_backfeed_needs_no_credentials_and_shows_none(pds: FakeBluesky, client: 
     shown = "\n".join([caplog.text, *messages, *(f"{r.getMessage()} {r.args}" for r in caplog.records)])
     for secret in [*pds.tokens(), pds.password]:
         assert secret not in shown
+
+
+def test_verify_checks_the_session_with_get_session(pds: FakeBluesky, bsky: BlueskyPlatform, credentials: TargetCredentials) -> None:
+    bsky.verify()  # logs in once with the app password, then getSession answers
+    assert pds.create_session_calls == 1
+    credentials.save({"password": "wrong-password", "session": ""})
+    with pytest.raises(PlatformError) as caught:
+        BlueskyPlatform(bsky.target, bsky.client, credentials).verify()
+    assert not caught.value.temporary and caught.value.needs_auth

@@ -102,7 +102,7 @@ def test_cjk_text_is_cut_after_a_sentence_and_keeps_the_link_whole(tmp_path: Pat
             text="今日は良い天気です。散歩に行きました。公園で桜を見ました。とても綺麗でした。", tags=("花見", "Spring")
         )
         draft = platform.render(entry)
-        assert draft.text == f"今日は良い天気です。…\n\n{LINK}"
+        assert draft.text == f"今日は良い天気です…\n\n{LINK}"
         assert draft.notes == ("left out 2 of 2 hashtags", "text shortened to fit 40 characters")
         assert url_weighted(23)(draft.text) <= 40
         platform.create(draft, entry)  # the server counts the same way: no 422

@@ -474,3 +474,11 @@ def test_auth_refuses_a_pasted_token_the_endpoint_does_not_accept(fake: FakeMicr
 
     assert "homepost auth blog" in error.message and "nope" not in error.message
     assert load_credentials(tmp_path) == {}
+
+
+def test_verify_asks_for_the_configuration_with_the_token(fake: FakeMicropub, tmp_path: Path) -> None:
+    platform(fake, tmp_path).verify()
+    assert fake.kinds() == ["config"]
+    error = failure(lambda: platform(fake, tmp_path, token="wrong").verify())
+    assert not error.temporary and error.needs_auth
+    assert error.message.startswith("blog: reading the configuration was refused (401: the access token is not valid)")

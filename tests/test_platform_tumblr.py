@@ -668,3 +668,13 @@ def test_no_credential_reaches_a_backfeed_message_or_the_log(fake: FakeTumblr, t
     for secret in (fake.consumer_key, fake.consumer_secret, fake.token, fake.token_secret):
         assert secret not in caplog.text
         assert all(secret not in message for message in messages)
+
+
+def test_verify_checks_the_token_once_with_user_info_and_a_refusal_says_run_auth(fake: FakeTumblr, tmp_path: Path, client: HttpClient) -> None:
+    platform(fake, tmp_path, client).verify()  # good keys: no error
+    assert len(fake.requests("user")) == 1
+    fake.revoke()
+    with pytest.raises(PlatformError) as caught:
+        platform(fake, tmp_path, client, save=False).verify()
+    assert not caught.value.temporary and caught.value.needs_auth
+    assert caught.value.message.startswith("tumblr: GET /v2/user/info was refused (401: ")

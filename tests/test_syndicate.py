@@ -19,7 +19,9 @@ from generator.config import load_config
 from generator.http import HttpClient
 from generator.backfeed.run import BackfeedOptions, backfeed
 from generator.config import TargetSettings
-from generator.syndication.base import Copy, Draft, Entry, PlatformError
+from generator.http import Headers
+from generator.http import Response as HttpResponse
+from generator.syndication.base import Copy, Draft, Entry, PlatformError, reply_error, server_words
 from generator.syndication.labels import copy_label
 from generator.syndication.platforms import make_platform
 from generator.syndication.outbox import OUTBOX_FILE
@@ -396,3 +398,21 @@ def test_copies_are_labelled_by_platform_and_account_not_by_host() -> None:
     assert copy_label((), "https://me.tumblr.com/post/123") == "Tumblr (me)"
     assert copy_label((), "https://social.example/@linyue/1122") == "@linyue@social.example"  # front matter copies too
     assert copy_label((), "https://www.example.net/x") == "example.net"
+
+
+def reply(status: int, body: str, kind: str) -> HttpResponse:
+    return HttpResponse(url="https://social.example/api", status=status, headers=Headers([("Content-Type", kind)]), content=body.encode())
+
+
+def test_error_bodies_of_any_type_give_the_servers_words() -> None:
+    html = "<html><head><style>p{}</style></head><body><h1>Invalid Bearer token</h1>\n<p>Try &amp; again</p></body></html>"
+    assert server_words(reply(400, html, "text/html")) == "Invalid Bearer token Try & again"
+    assert server_words(reply(400, '{"error": "invalid_request", "error_description": "no url"}', "application/json")) == "no url"
+    assert server_words(reply(400, '{"error": "InvalidToken", "message": "Bad token"}', "application/json")) == "InvalidToken"
+    assert server_words(reply(500, "Upstream \x1b[31mdown\x1b[0m " + "x" * 400, "text/plain")).endswith("…")
+    assert server_words(reply(401, "token sk-123456789012345 refused", "text/plain"), ["sk-123456789012345"]) == "token [redacted] refused"
+    error = reply_error(reply(400, html, "text/html; charset=utf-8"), "social", "posting the status")
+    assert error.message == "social: posting the status failed (400: Invalid Bearer token Try & again)" and not error.temporary
+    assert reply_error(reply(503, "", "text/html"), "social", "posting the status").message.endswith("(503: HTTP 503)")
+    refused = reply_error(reply(401, "", "text/plain"), "social", "posting the status")
+    assert refused.needs_auth and not refused.temporary
