@@ -37,8 +37,9 @@ def no_env_token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HOMEPOST_BLOG_TOKEN", raising=False)
 
 
-def target(fake: FakeMicropub, **settings: Any) -> TargetSettings:
-    return TargetSettings(name="blog", platform="micropub", endpoint=settings.pop("endpoint", fake.endpoint), **settings)
+def target(fake: FakeMicropub | None, **settings: Any) -> TargetSettings:
+    endpoint = settings.pop("endpoint") if "endpoint" in settings else fake.endpoint  # type: ignore[union-attr]
+    return TargetSettings(name="blog", platform="micropub", endpoint=endpoint, **settings)
 
 
 def platform(fake: FakeMicropub, tmp_path: Path, token: str | None = TOKEN, network: NetworkSettings = NETWORK,
@@ -482,3 +483,46 @@ def test_verify_asks_for_the_configuration_with_the_token(fake: FakeMicropub, tm
     error = failure(lambda: platform(fake, tmp_path, token="wrong").verify())
     assert not error.temporary and error.needs_auth
     assert error.message.startswith("blog: reading the configuration was refused (401: the access token is not valid)")
+
+
+# --- a real Micropub server: django-indieweb's endpoint on loopback ------------------------------
+
+
+def test_a_real_micropub_server_takes_the_copies_as_sent(tmp_path: Path) -> None:
+    pytest.importorskip("indieweb", reason="django-indieweb (the test extra) is not installed")
+    from tests import real_micropub
+
+    (tmp_path / "server").mkdir()
+    process, server = real_micropub.start(tmp_path / "server")
+    try:
+        mp = platform(fake=None, tmp_path=tmp_path, token=server["token"], endpoint=server["endpoint"])  # type: ignore[arg-type]
+        mp.verify()
+        note = entry()
+        copy = mp.create(mp.render(note), note)
+        cover = image(tmp_path, "cover.png", "A lighthouse at dusk")
+        article = entry(url="https://example.org/posts/why-posse.html", title="Why POSSE", summary="Own your words.",
+                        text="Long text.", html="<p>Long text.</p>", images=(cover,))  # fmt: skip
+        article_copy = mp.create(mp.render(article), article)
+        stored = source(mp, server, copy.url)
+        assert stored["content"] == [{"html": f'<p>Hello from my own site.</p>\n<p><a href="{URL}">{URL}</a></p>',
+                                      "value": f"Hello from my own site.\n\n{URL}"}]  # fmt: skip
+        featured = source(mp, server, article_copy.url)
+        assert "photo" not in featured and featured["featured"][0]["alt"] == "A lighthouse at dusk"  # still an article
+        assert featured["featured"][0]["value"].startswith(server["endpoint"].split("/indieweb/")[0])  # uploaded there
+        edited = entry(text="Hello again.", html="<p>Hello again.</p>")
+        mp.update(copy, mp.render(edited), edited)
+        assert source(mp, server, copy.url)["content"][0]["value"].startswith("Hello again.")
+        mp.delete(copy)
+        wrong = platform(fake=None, tmp_path=tmp_path / "wrong", token="not-the-token", endpoint=server["endpoint"])  # type: ignore[arg-type]
+        error = failure(wrong.verify)
+        assert "reading the configuration was refused (401: authentication error)" in error.message  # its text/html body
+    finally:
+        process.kill()
+        process.wait()
+
+
+def source(mp: MicropubPlatform, server: dict[str, str], url: str) -> dict[str, Any]:
+    """The properties the server holds for `url` (q=source)."""
+    answer = mp.client.get(server["endpoint"], params={"q": "source", "url": url}, headers={"Authorization": f"Bearer {server['token']}"})
+    assert answer.status == 200, answer.text
+    return answer.json()["properties"]
