@@ -49,11 +49,19 @@ def main(data: Path) -> None:
     globals()["SharedHandler"] = SharedHandler
 
     settings.configure(
-        DEBUG=False, SECRET_KEY="homepost-tests-only", ALLOWED_HOSTS=["127.0.0.1"], ROOT_URLCONF=__name__,
-        INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sites", "indieweb"], SITE_ID=1,
+        DEBUG=False,
+        SECRET_KEY="homepost-tests-only",
+        ALLOWED_HOSTS=["127.0.0.1"],
+        ROOT_URLCONF=__name__,
+        INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sites", "indieweb"],
+        SITE_ID=1,
         DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(data / "db.sqlite3")}},
-        INDIEWEB_MICROPUB_HANDLER="__main__.SharedHandler", MIDDLEWARE=[], USE_TZ=True, MEDIA_ROOT=str(data / "media"), LOGGING_CONFIG=None,
-    )  # fmt: skip
+        INDIEWEB_MICROPUB_HANDLER="__main__.SharedHandler",
+        MIDDLEWARE=[],
+        USE_TZ=True,
+        MEDIA_ROOT=str(data / "media"),
+        LOGGING_CONFIG=None,
+    )
     django.setup()
     global urlpatterns
     urlpatterns = _urls()  # ROOT_URLCONF is this module
@@ -86,8 +94,9 @@ def _urls() -> list:
 
 def start(data: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
     """Start the server in a child process; (the process, {"endpoint", "token"}) once it is ready."""
-    process = subprocess.Popen([sys.executable, "-m", "tests.real_micropub", str(data)], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent)  # fmt: skip
+    command = [sys.executable, "-m", "tests.real_micropub", str(data)]
+    root = Path(__file__).parent.parent
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=root)
     line = process.stdout.readline() if process.stdout else ""
     if not line:
         process.kill()

@@ -84,7 +84,8 @@ def test_note_goes_out_as_its_text_and_the_link_home(fake: FakeMicropub, tmp_pat
     copy = mp.create(draft, entry())
 
     assert draft.text == f"Hello from my own site.\n\n{URL}"
-    content = {"html": f'<p>Hello from my own site.</p>\n<p><a href="{URL}">{URL}</a></p>', "value": f"Hello from my own site.\n\n{URL}"}
+    html = f'<p>Hello from my own site.</p>\n<p><a href="{URL}">{URL}</a></p>'
+    content = {"html": html, "value": f"Hello from my own site.\n\n{URL}"}
     expected = {"type": ["h-entry"], "properties": {
         "content": [content], "published": ["2026-05-04T10:30:00+00:00"],
         "syndication": [URL], "mp-slug": ["hello"]}}  # fmt: skip
@@ -500,12 +501,12 @@ def test_a_real_micropub_server_takes_the_copies_as_sent(tmp_path: Path) -> None
         note = entry()
         copy = mp.create(mp.render(note), note)
         cover = image(tmp_path, "cover.png", "A lighthouse at dusk")
-        article = entry(url="https://example.org/posts/why-posse.html", title="Why POSSE", summary="Own your words.",
-                        text="Long text.", html="<p>Long text.</p>", images=(cover,))  # fmt: skip
+        home = "https://example.org/posts/why-posse.html"
+        article = entry(url=home, title="Why POSSE", summary="Own your words.", html="<p>Long text.</p>", images=(cover,))
         article_copy = mp.create(mp.render(article), article)
         stored = source(mp, server, copy.url)
-        assert stored["content"] == [{"html": f'<p>Hello from my own site.</p>\n<p><a href="{URL}">{URL}</a></p>',
-                                      "value": f"Hello from my own site.\n\n{URL}"}]  # fmt: skip
+        html = f'<p>Hello from my own site.</p>\n<p><a href="{URL}">{URL}</a></p>'
+        assert stored["content"] == [{"html": html, "value": f"Hello from my own site.\n\n{URL}"}]
         featured = source(mp, server, article_copy.url)
         assert "photo" not in featured and featured["featured"][0]["alt"] == "A lighthouse at dusk"  # still an article
         assert featured["featured"][0]["value"].startswith(server["endpoint"].split("/indieweb/")[0])  # uploaded there

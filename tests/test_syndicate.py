@@ -389,8 +389,10 @@ def test_backfeed_does_not_count_micropub_copies_as_polled(world: World) -> None
 
 
 def test_copies_are_labelled_by_platform_and_account_not_by_host() -> None:
-    targets = (TargetSettings("takahe", "mastodon", instance="http://127.0.0.1:8000"),
-               TargetSettings("indiekit", "micropub", endpoint="http://127.0.0.1:3000/micropub"))  # fmt: skip
+    targets = (
+        TargetSettings("takahe", "mastodon", instance="http://127.0.0.1:8000"),
+        TargetSettings("indiekit", "micropub", endpoint="http://127.0.0.1:3000/micropub"),
+    )
     assert copy_label(targets, "http://127.0.0.1:8000/@me@example.social/posts/123/") == "Mastodon (@me@example.social)"
     assert copy_label(targets, "http://127.0.0.1:8000/@me/123") == "Mastodon (@me@127.0.0.1:8000)"
     assert copy_label(targets, "http://127.0.0.1:3000/notes/2026/05/abc/") == "127.0.0.1:3000"  # the Micropub site

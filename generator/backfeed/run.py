@@ -84,7 +84,7 @@ def backfeed(config: Config, site: Site, client: HttpClient, make: PlatformMaker
         if not copies:
             continue
         platform = make(target, client, TargetCredentials(config.root, target.name))
-        if not platform.can_backfeed:  # Micropub: nothing to poll (replies come as webmentions), so none counted as polled
+        if not platform.can_backfeed:  # Micropub: nothing to poll (replies arrive as webmentions), none counted
             continue
         try:
             for post, record in copies:

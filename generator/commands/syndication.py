@@ -96,7 +96,8 @@ def _not_live(report: SyndicateReport) -> str:
     waiting = report.count("not live")
     if not waiting:
         return ""
-    return f"; {waiting} {'copy waits' if waiting == 1 else 'copies wait'} until the post is live (deploy, or --no-check-live)"
+    copies = "copy waits" if waiting == 1 else "copies wait"
+    return f"; {waiting} {copies} until the post is live (deploy, or --no-check-live)"
 
 
 class _TerminalIO:

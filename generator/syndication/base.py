@@ -154,7 +154,8 @@ def server_words(response: Reply, secrets: Iterable[str] = ()) -> str:
     except (NetworkError, RecursionError):
         data = None
     if isinstance(data, dict):
-        said = [data[key] for key in ("error_description", "error", "message") if isinstance(data.get(key), str) and data[key]]
+        said = [data[key] for key in ("error_description", "error", "message") if isinstance(data.get(key), str)]
+        said = [text for text in said if text]
         text = said[0] if said else ""
     elif isinstance(data, str):
         text = data
@@ -163,8 +164,16 @@ def server_words(response: Reply, secrets: Iterable[str] = ()) -> str:
     return clean_message(text, secrets)
 
 
-def reply_error(response: Reply, name: str, action: str, *, secrets: Iterable[str] = (), detail: str = "",
-                retry_after: float | None = None, unknown_outcome: bool = False) -> PlatformError:  # fmt: skip
+def reply_error(
+    response: Reply,
+    name: str,
+    action: str,
+    *,
+    secrets: Iterable[str] = (),
+    detail: str = "",
+    retry_after: float | None = None,
+    unknown_outcome: bool = False,
+) -> PlatformError:
     """The PlatformError for an unsuccessful HTTP answer, in the server's own words (`detail`, else
     `server_words`): 429 and 5xx temporary, 401 and 403 asking for `homepost auth`, other 4xx permanent.
     `unknown_outcome`: the request may have been stored before a gateway error (500, 502, 504)."""
@@ -175,8 +184,9 @@ def reply_error(response: Reply, name: str, action: str, *, secrets: Iterable[st
     if status in (401, 403):
         return PlatformError(f"{name}: {action} was refused ({reason}); run `homepost auth {name}`", temporary=False)
     if status >= 500:
-        return PlatformError(f"{name}: {action} failed with a server error ({reason})", temporary=True, retry_after=retry_after,
-                             unknown_outcome=unknown_outcome and status in (500, 502, 504))  # fmt: skip
+        unknown = unknown_outcome and status in (500, 502, 504)
+        message = f"{name}: {action} failed with a server error ({reason})"
+        return PlatformError(message, temporary=True, retry_after=retry_after, unknown_outcome=unknown)
     return PlatformError(f"{name}: {action} failed ({reason})", temporary=False)
 
 

@@ -258,8 +258,8 @@ class _TargetRun:
             if exc.retry_after:
                 raise _StopTarget from None
             return
-        updated = replace(record, version=version, id=copy.id or record.id, url=copy.url or record.url, extra=dict(copy.extra),
-                          error="", stale="", at=self.now)  # fmt: skip
+        updated = replace(record, version=version, id=copy.id or record.id, url=copy.url or record.url, error="", stale="", at=self.now)
+        updated.extra = dict(copy.extra)  # what the platform keeps about the copy (Mastodon: its media ids)
         self.outbox.put(post.url, self.target.name, updated)
         self.say(post.url, "updated", url=updated.url)
 

@@ -71,11 +71,12 @@ class BlueskyPlatform:
         self._dids: dict[str, str | None] = {}
 
     def verify(self) -> None:
-        """Check the session once per run (com.atproto.server.getSession: refreshed, or logged in anew, when refused)."""
+        """Check the session once per run (com.atproto.server.getSession; refreshed or made anew when refused)."""
         try:
             response = self.account.request("GET", "com.atproto.server.getSession")
         except NetworkError as exc:
-            raise PlatformError(f"{self.target.name}: checking the session failed: {exc.problems[0].message}", temporary=True) from None
+            message = f"{self.target.name}: checking the session failed: {exc.problems[0].message}"
+            raise PlatformError(message, temporary=True) from None
         if response.status != 200:
             raise failure(response, self.target.name, "checking the session")
 

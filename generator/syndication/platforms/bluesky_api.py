@@ -193,11 +193,11 @@ def is_auth_failure(response: Response) -> bool:
 
 
 def failure(response: Response, name: str, doing: str, *, unknown_outcome: bool = False) -> PlatformError:
-    """The PlatformError for an XRPC error response (its error name and message, else any body's text), as `reply_error`."""
+    """The PlatformError for an XRPC error response (its error name and message, else any body's text)."""
     error, message = error_of(response)
     detail = clean_message(": ".join(p for p in (error, message) if p))
-    return reply_error(response, name, doing, detail=detail, unknown_outcome=unknown_outcome,
-                       retry_after=retry_after(response) if response.status == 429 else None)  # fmt: skip
+    wait = retry_after(response) if response.status == 429 else None
+    return reply_error(response, name, doing, detail=detail, unknown_outcome=unknown_outcome, retry_after=wait)
 
 
 # --- the session -------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ the weight of a URL, images, alt text). The content warning becomes `spoiler_tex
 created with `Idempotency-Key: entry.key`, so a retry within the hour returns the same status; after
 that, `find` looks for the copy among the account's latest statuses by its link home. Edits are
 real edits (`PUT /api/v1/statuses/:id`) that keep the media ids of images the status already holds
-(recorded in the outbox, updating their alt text) and upload only new or changed images. Backfeed (`responses`) lives in mastodon_backfeed.py.
+(recorded in the outbox, updating their alt text) and upload only new or changed images. Backfeed
+(`responses`) lives in mastodon_backfeed.py.
 
 `authorize` registers Homepost on the instance and runs OAuth 2 authorization code with PKCE
 (S256): the browser comes back to a one-shot server on 127.0.0.1, or the person pastes the code
@@ -90,8 +91,8 @@ class MastodonPlatform:
         budget = limits.max_characters - grapheme_length(spoiler)
         text, fitted = fit(body, entry.url, entry.tags, budget, url_weighted(limits.url_weight))
         notes += fitted
-        payload: dict[str, object] = {"status": text, "visibility": self.target.visibility, "spoiler_text": spoiler,
-                                      "sensitive": bool(spoiler)}  # servers default it to false: images unblurred  # fmt: skip
+        payload: dict[str, object] = {"status": text, "visibility": self.target.visibility, "spoiler_text": spoiler}
+        payload["sensitive"] = bool(spoiler)  # servers default it to false, which shows the images unblurred
         language = primary_language(entry.language)
         if language:
             payload["language"] = language
@@ -182,8 +183,11 @@ class MastodonPlatform:
         kept = {media_id for media_id, _ in held}
         media = self._attach(api, draft.media, held)
         payload["media_ids"] = [media_id for media_id, _ in media]  # an edit without them drops the images
-        payload["media_attributes"] = [{"id": media_id, "description": image.alt}
-                                       for (media_id, _), image in zip(media, draft.media) if media_id in kept]  # fmt: skip
+        payload["media_attributes"] = [
+            {"id": media_id, "description": image.alt}
+            for (media_id, _), image in zip(media, draft.media)
+            if media_id in kept
+        ]
         response = api.call("PUT", f"/api/v1/statuses/{copy.id}", "editing the status", json=payload)
         updated = self._copy(api, response, "editing the status")
         log.info("%s: edited %s", self.target.name, updated.url or copy.url)
@@ -211,7 +215,8 @@ class MastodonPlatform:
             match = next((pair for pair in spare if digest and pair[1] == digest), None)
             if match is not None:
                 spare.remove(match)  # two equal images are two attachments
-            attachments.append((match[0] if match else upload(api, image, self.media_polls, self.media_poll_wait), digest))
+            media_id = match[0] if match else upload(api, image, self.media_polls, self.media_poll_wait)
+            attachments.append((media_id, digest))
         return attachments
 
     def _copy(self, api: Api, response: Response, action: str) -> Copy:

@@ -128,9 +128,11 @@ class Api:
 
     def check(self, response: Response, action: str, *, unknown_outcome: bool = False) -> None:
         """Raise the PlatformError an unsuccessful answer means (in the server's words, whatever its Content-Type)."""
-        if not 200 <= response.status < 300:
-            raise reply_error(response, self.name, action, secrets=self.secrets, unknown_outcome=unknown_outcome and response.status != 500,
-                              retry_after=retry_after(response.headers) if response.status == 429 else None)  # fmt: skip
+        if 200 <= response.status < 300:
+            return
+        unknown = unknown_outcome and response.status != 500  # Mastodon's 500 comes before anything is stored
+        wait = retry_after(response.headers) if response.status == 429 else None
+        raise reply_error(response, self.name, action, secrets=self.secrets, unknown_outcome=unknown, retry_after=wait)
 
     def json(self, response: Response, action: str) -> dict[str, Any]:
         """The answer's JSON object, or a temporary PlatformError when the server sent something else."""
@@ -204,7 +206,9 @@ def attached(copy: Copy) -> list[tuple[str, str]]:
         pairs = json.loads(copy.extra.get("media") or "[]")
     except ValueError:
         return []
-    return [(str(p[0]), str(p[1])) for p in pairs if isinstance(p, list) and len(p) == 2] if isinstance(pairs, list) else []
+    if not isinstance(pairs, list):
+        return []
+    return [(str(p[0]), str(p[1])) for p in pairs if isinstance(p, list) and len(p) == 2]
 
 
 def with_media(copy: Copy, media: list[tuple[str, str]]) -> Copy:

@@ -4,8 +4,8 @@ A copy is created with the JSON syntax (section 3.3.2), `{"type": ["h-entry"], "
 
 - a note: `content` as `{"html": ..., "value": ...}`: its HTML with a last paragraph linking home
   (clickable), and the same as plain text with the bare link for servers that keep only text; an
-  article: `name` (title), `summary`, and `content` as `{"html": ...}` with a last paragraph linking home. Tags go out as
-  `category`, the server's own tags (Micropub has no length limit, so nothing is shortened and no
+  article: `name` (title), `summary`, and `content` as `{"html": ...}` with a last paragraph linking
+  home. Tags go out as `category`, the server's own tags (Micropub has no length limit, so nothing is shortened and no
   hashtags are added to the text). `published` is the post's date; `mp-slug` its last path segment.
 - `syndication: [<the post's URL>]`. The issue asks for it, and Micropub practice agrees: PESOS
   clients such as OwnYourGram create an entry with `syndication` naming the other copy of the same
@@ -170,7 +170,8 @@ class MicropubPlatform:
     def _images(self, entry: Entry) -> tuple[list[Media], list[str]]:
         """The images to attach, and notes on those left out."""
         notes: list[str] = []
-        images = [m for m in entry.images if entry.is_note or m.url not in entry.html][: 1 if not entry.is_note else None]
+        images = [m for m in entry.images if entry.is_note or m.url not in entry.html]
+        images = images if entry.is_note else images[:1]  # an article: its cover
         fitting = [m for m in images if m.size <= self.max_image_bytes]
         if len(fitting) < len(images):
             notes.append(f"{len(images) - len(fitting)} image(s) over {self.max_image_bytes // 1_000_000} MB left out")

@@ -34,7 +34,7 @@ _SPACE = re.compile(r"[\t\n\f\r ]+")
 
 
 def server_message(response: Response, hidden: tuple[str, ...] = ()) -> str:
-    """What the server said (Micropub's `error_description` or `error`, or the text of any other body), or the status."""
+    """What the server said (Micropub's `error_description` or `error`, or any other body's text), or the status."""
     return server_words(response, hidden) or f"HTTP {response.status}"
 
 
@@ -42,8 +42,9 @@ def http_error(response: Response, target: str, action: str, *, hidden: tuple[st
                creating: bool = False) -> PlatformError:  # fmt: skip
     """The PlatformError for a failed Micropub answer (any status but success)."""
     wait = retry_after_seconds(response.headers.get("Retry-After"))
-    return reply_error(response, target, action, secrets=hidden, unknown_outcome=creating,
-                       retry_after=wait if response.status == 429 or response.status >= 500 else None)  # fmt: skip
+    if response.status != 429 and response.status < 500:
+        wait = None
+    return reply_error(response, target, action, secrets=hidden, unknown_outcome=creating, retry_after=wait)
 
 
 def network_error(exc: NetworkError, target: str, action: str, *, unknown: bool = False) -> PlatformError:

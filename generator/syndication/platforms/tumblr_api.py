@@ -126,7 +126,7 @@ def detail(response: Response) -> str:
         meta = data.get("meta")
         if not parts and isinstance(meta, dict) and meta.get("msg"):
             parts.append(str(meta["msg"]))
-    return "; ".join(parts) or server_words(response) or f"HTTP {response.status}"  # OAuth endpoints answer in plain text
+    return "; ".join(parts) or server_words(response) or f"HTTP {response.status}"  # OAuth answers are plain text
 
 
 def error_codes(response: Response) -> set[int]:
@@ -152,14 +152,14 @@ def retry_after(response: Response, default: float = DEFAULT_RETRY_AFTER) -> flo
     return default
 
 
-def failure(response: Response, name: str, secrets: Iterable[str] = (), action: str = "calling Tumblr") -> PlatformError:
+def failure(response: Response, name: str, secrets: Iterable[str] = (), action: str = "the request") -> PlatformError:
     """The PlatformError for a non-2xx answer of the API (a used-up daily limit waits; the rest as `reply_error`)."""
     status, said = response.status, clean_message(detail(response), secrets)
     if status == 403 and error_codes(response) & QUOTA_CODES:
         return PlatformError(f"{name}: a daily Tumblr limit is used up ({said})", temporary=True,
                              retry_after=retry_after(response, default=3600.0))  # fmt: skip
-    return reply_error(response, name, action, secrets=secrets, detail=said,
-                       retry_after=retry_after(response) if status == 429 else None)  # fmt: skip
+    wait = retry_after(response) if status == 429 else None
+    return reply_error(response, name, action, secrets=secrets, detail=said, retry_after=wait)
 
 
 class Api:
