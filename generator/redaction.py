@@ -24,7 +24,7 @@ CREDENTIAL_HEADERS = ("authorization", "proxy-authorization", "cookie", "set-coo
 _QUERY_VALUE = re.compile(rf"([?&;](?:[\w.-]*[_-])?{SENSITIVE_NAMES}=)[^&#\s;\"'<>\\]*", re.IGNORECASE)
 _USERINFO = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s@?#]*@", re.IGNORECASE)
 _HEADER = re.compile(r"\b((?:proxy-)?authorization|cookie|set-cookie|x-api-key)(\s*[:=]\s*)[^\r\n,;]+", re.IGNORECASE)
-_BEARER = re.compile(r"\b(bearer\s+)\S+|\b(basic\s+)[A-Za-z0-9+/=]{8,}", re.IGNORECASE)
+_BEARER = re.compile(r"\b(bearer\s+)(?=\S*[\d_-])\S{12,}|\b(basic\s+)[A-Za-z0-9+/=]{8,}", re.IGNORECASE)
 _JWT = re.compile(r"eyJ[\w-]*\.[\w-]*\.?[\w-]*")
 # C0 and C1 controls, DEL, and the bidi controls (embeddings, overrides, isolates, marks)
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069\u2028\u2029]")

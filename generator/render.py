@@ -23,6 +23,7 @@ from generator.feeds import FEED_FILES
 from generator.fragments import FragmentStore
 from generator.model import Image, Site
 from generator.sanitize import clean_html
+from generator.syndication.labels import copy_label
 from generator.text import truncate
 
 log = logging.getLogger(__name__)
@@ -155,6 +156,7 @@ class Renderer:
             env.filters["duration"] = duration
             env.filters["sanitize"] = _sanitize
             env.filters["host"] = _host
+            env.filters["copy_label"] = functools.partial(copy_label, self.config.syndication.targets)
             self._envs[lang] = env
         return env
 

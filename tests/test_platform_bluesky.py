@@ -183,7 +183,7 @@ def test_long_cjk_text_is_cut_at_a_sentence_and_keeps_the_link(bsky: BlueskyPlat
 
     draft = bsky.render(entry)
 
-    assert draft.text == "猫が好きです。" * 37 + "…\n\n" + HOME
+    assert draft.text == "猫が好きです。" * 36 + "猫が好きです…\n\n" + HOME
     assert draft.notes == ("text shortened to fit 300 characters (3000 bytes)",)
     facet = draft.payload["record"]["facets"][0]
     assert draft.text.encode()[facet["index"]["byteStart"]:facet["index"]["byteEnd"]].decode() == HOME
@@ -358,7 +358,7 @@ def test_server_error_is_temporary(bsky: BlueskyPlatform, pds: FakeBluesky) -> N
         bsky.create(draft, entry)
 
     assert caught.value.temporary and caught.value.retry_after is None
-    assert "HTTP 500" in caught.value.message
+    assert "(500: InternalServerError: Internal Server Error)" in caught.value.message
     assert pds.posts == []
     bsky.create(draft, entry)
     assert len(pds.posts) == 1
@@ -808,7 +808,7 @@ def test_backfeed_errors(bsky: BlueskyPlatform, pds: FakeBluesky, copy: Copy) ->
     pds.fail_next("thread", status=502)
     with pytest.raises(PlatformError) as caught:
         bsky.responses(copy, POST_URL, {})
-    assert caught.value.temporary and "HTTP 502" in caught.value.message
+    assert caught.value.temporary and "(502: UpstreamFailure" in caught.value.message
 
     pds.fail_next("thread", status=403)
     with pytest.raises(PlatformError, match="homepost auth bsky") as caught:
@@ -858,3 +858,12 @@ def test_backfeed_needs_no_credentials_and_shows_none(pds: FakeBluesky, client: 
     shown = "\n".join([caplog.text, *messages, *(f"{r.getMessage()} {r.args}" for r in caplog.records)])
     for secret in [*pds.tokens(), pds.password]:
         assert secret not in shown
+
+
+def test_verify_checks_the_session_with_get_session(pds: FakeBluesky, bsky: BlueskyPlatform, credentials: TargetCredentials) -> None:
+    bsky.verify()  # logs in once with the app password, then getSession answers
+    assert pds.create_session_calls == 1
+    credentials.save({"password": "wrong-password", "session": ""})
+    with pytest.raises(PlatformError) as caught:
+        BlueskyPlatform(bsky.target, bsky.client, credentials).verify()
+    assert not caught.value.temporary and caught.value.needs_auth

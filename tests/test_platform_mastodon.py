@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -70,7 +71,7 @@ def test_note_goes_out_as_its_text_link_and_hashtags(fake: MastodonFake, tmp_pat
     draft = platform.render(entry)
     text = f"Hello from my own site.\n\n{LINK}\n\n#IndieWeb #OpenWeb"
     assert draft.text == text
-    assert draft.payload == {"status": text, "visibility": "public", "spoiler_text": "", "language": "en"}
+    assert draft.payload == {"status": text, "visibility": "public", "spoiler_text": "", "sensitive": False, "language": "en"}
     assert draft.notes == ()
     copy = platform.create(draft, entry)
     [call] = fake.calls_to("statuses")
@@ -89,7 +90,7 @@ def test_article_goes_out_as_title_summary_and_link(fake: MastodonFake, tmp_path
                        text="A long body that is not sent.", language="zh-CN")  # fmt: skip
     draft = platform.render(entry)
     assert draft.text == f"Why I publish here first\n\nOwning the original, sharing copies.\n\n{LINK}"
-    assert draft.payload == {"status": draft.text, "visibility": "unlisted", "spoiler_text": "", "language": "zh"}
+    assert draft.payload == {"status": draft.text, "visibility": "unlisted", "spoiler_text": "", "sensitive": False, "language": "zh"}
     platform.create(draft, entry)
     assert fake.posts[0]["text"] == draft.text and fake.posts[0]["visibility"] == "unlisted"
 
@@ -101,7 +102,7 @@ def test_cjk_text_is_cut_after_a_sentence_and_keeps_the_link_whole(tmp_path: Pat
             text="今日は良い天気です。散歩に行きました。公園で桜を見ました。とても綺麗でした。", tags=("花見", "Spring")
         )
         draft = platform.render(entry)
-        assert draft.text == f"今日は良い天気です。…\n\n{LINK}"
+        assert draft.text == f"今日は良い天気です…\n\n{LINK}"
         assert draft.notes == ("left out 2 of 2 hashtags", "text shortened to fit 40 characters")
         assert url_weighted(23)(draft.text) <= 40
         platform.create(draft, entry)  # the server counts the same way: no 422
@@ -296,19 +297,61 @@ def test_update_edits_the_status_in_place(fake: MastodonFake, tmp_path: Path) ->
     assert platform.can_update
     entry = make_entry(images=(image(tmp_path, "cover.png", "Cover"),))
     copy = platform.create(platform.render(entry), entry)
-    changed = make_entry(
-        text="Hello again, edited.",
-        content_warning="Edits",
-        images=(image(tmp_path, "cover.png", "Cover, better described"),),
-    )
+    changed = make_entry(text="Hello again, edited.", images=(image(tmp_path, "cover.png", "Cover, better described"),))
     draft = platform.render(changed)
     updated = platform.update(copy, draft, changed)
     assert updated == copy
     body = fake.calls_to("update")[0].json()
-    assert body == {"status": draft.text, "spoiler_text": "Edits", "language": "en", "media_ids": body["media_ids"]}
+    assert body["status"] == draft.text and body["language"] == "en" and "visibility" not in body
     [post] = fake.posts
     assert post["text"] == f"Hello again, edited.\n\n{LINK}" and post["edited_at"]
     assert [m["description"] for m in post["media_attachments"]] == ["Cover, better described"]
+
+
+def test_an_edit_keeps_the_media_ids_of_unchanged_images_and_uploads_only_new_ones(fake: MastodonFake, tmp_path: Path) -> None:
+    platform = make_platform(fake, tmp_path)
+    kept, old = image(tmp_path, "kept.png", "Kept"), image(tmp_path, "old.png", "Old")
+    old.path.write_bytes(old.path.read_bytes() + b"\0")  # another image
+    entry = make_entry(images=(kept, old))
+    copy = platform.create(platform.render(entry), entry)
+    first_ids = [m["id"] for m in fake.posts[0]["media_attachments"]]
+    assert len(fake.calls_to("media")) == 2 and "media" in copy.extra  # the outbox remembers the status's media ids
+    old.path.write_bytes(old.path.read_bytes() + b"changed")  # a changed image is a new one
+    changed = make_entry(text="Edited", images=(dataclasses.replace(kept, alt="Kept, described better"), old))
+    updated = platform.update(copy, platform.render(changed), changed)
+    body = fake.calls_to("update")[0].json()
+    assert len(fake.calls_to("media")) == 3  # only the changed image went up again
+    assert body["media_ids"][0] == first_ids[0] and body["media_ids"][1] not in first_ids
+    assert body["media_attributes"] == [{"id": first_ids[0], "description": "Kept, described better"}]
+    assert [m["description"] for m in fake.posts[0]["media_attachments"]] == ["Kept, described better", "Old"]
+    again = platform.update(updated, platform.render(changed), changed)  # a second edit uploads nothing
+    assert len(fake.calls_to("media")) == 3 and fake.calls_to("update")[1].json()["media_ids"] == body["media_ids"]
+    assert again.extra["media"] == updated.extra["media"]
+
+
+def test_a_content_warning_sends_sensitive_true_on_create_and_on_edit(fake: MastodonFake, tmp_path: Path) -> None:
+    platform = make_platform(fake, tmp_path)
+    entry = make_entry(content_warning="Spiders", images=(image(tmp_path, "spider.png", "A spider"),))
+    copy = platform.create(platform.render(entry), entry)
+    assert fake.calls_to("statuses")[0].json()["sensitive"] is True and fake.posts[0]["sensitive"] is True
+    changed = make_entry(text="Hello again, edited.", content_warning="Big spiders", images=entry.images)
+    platform.update(copy, platform.render(changed), changed)
+    body = fake.calls_to("update")[0].json()
+    assert body["spoiler_text"] == "Big spiders" and body["sensitive"] is True
+    assert fake.posts[0]["sensitive"] is True  # the fake, as the servers do, defaults it to false when not sent
+
+
+def test_an_html_error_body_is_read_and_a_bad_token_is_caught_by_verify(fake: MastodonFake, tmp_path: Path) -> None:
+    fake.html_auth_errors = True
+    platform = make_platform(fake, tmp_path)
+    TargetCredentials(tmp_path, "masto").save({"token": "not-the-token"})
+    with pytest.raises(PlatformError) as caught:
+        platform.verify()
+    assert caught.value.message.startswith("masto: checking the credentials failed (400: Invalid Bearer token)")
+    entry = make_entry()
+    with pytest.raises(PlatformError) as caught:
+        platform.create(platform.render(entry), entry)
+    assert "posting the status failed (400: Invalid Bearer token)" in caught.value.message
 
 
 def test_delete_removes_the_status_and_a_gone_one_counts_as_deleted(fake: MastodonFake, tmp_path: Path) -> None:

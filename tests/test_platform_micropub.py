@@ -37,8 +37,9 @@ def no_env_token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HOMEPOST_BLOG_TOKEN", raising=False)
 
 
-def target(fake: FakeMicropub, **settings: Any) -> TargetSettings:
-    return TargetSettings(name="blog", platform="micropub", endpoint=settings.pop("endpoint", fake.endpoint), **settings)
+def target(fake: FakeMicropub | None, **settings: Any) -> TargetSettings:
+    endpoint = settings.pop("endpoint") if "endpoint" in settings else fake.endpoint  # type: ignore[union-attr]
+    return TargetSettings(name="blog", platform="micropub", endpoint=endpoint, **settings)
 
 
 def platform(fake: FakeMicropub, tmp_path: Path, token: str | None = TOKEN, network: NetworkSettings = NETWORK,
@@ -83,14 +84,16 @@ def test_note_goes_out_as_its_text_and_the_link_home(fake: FakeMicropub, tmp_pat
     copy = mp.create(draft, entry())
 
     assert draft.text == f"Hello from my own site.\n\n{URL}"
+    html = f'<p>Hello from my own site.</p>\n<p><a href="{URL}">{URL}</a></p>'
+    content = {"html": html, "value": f"Hello from my own site.\n\n{URL}"}
     expected = {"type": ["h-entry"], "properties": {
-        "content": [f"Hello from my own site.\n\n{URL}"], "published": ["2026-05-04T10:30:00+00:00"],
+        "content": [content], "published": ["2026-05-04T10:30:00+00:00"],
         "syndication": [URL], "mp-slug": ["hello"]}}  # fmt: skip
     assert draft.payload == expected
     assert sent(fake, "create") == [expected]
     assert fake.kinds() == ["create"]  # no images: the configuration is not even read
     assert copy == Copy(id=f"{fake.url}/posts/hello", url=f"{fake.url}/posts/hello")
-    assert fake.posts[copy.url]["properties"]["content"] == [f"Hello from my own site.\n\n{URL}"]
+    assert fake.posts[copy.url]["properties"]["content"] == [content]  # a clickable link home, and plain text too
     (_, received), = fake.requests
     assert received.headers["Authorization"] == f"Bearer {TOKEN}"
     assert received.headers["Content-Type"] == "application/json"
@@ -113,10 +116,11 @@ def test_article_goes_out_with_title_summary_html_and_link_home(fake: FakeMicrop
         "content": [{"html": f'<p>Long text.</p>\n<p><img src="{inline.url}" alt="Visitors per month"></p>\n'
                              '<p><a href="https://example.org/posts/why-posse.html">https://example.org/posts/why-posse.html</a></p>'}],
         "category": ["IndieWeb"], "published": ["2026-05-04T10:30:00+00:00"], "syndication": ["https://example.org/posts/why-posse.html"],
-        "photo": [{"value": cover.url, "alt": "A lighthouse at dusk"}], "mp-slug": ["why-posse"]}}  # fmt: skip
-    assert draft.media == (cover,)  # the inline image stays in the HTML, only the cover becomes a photo
+        "featured": [{"value": cover.url, "alt": "A lighthouse at dusk"}], "mp-slug": ["why-posse"]}}  # fmt: skip
+    assert draft.media == (cover,)  # the inline image stays in the HTML, the cover features the article
     assert sent(fake, "create") == [draft.payload]
     assert copy.url == f"{fake.url}/posts/why-posse"
+    assert fake.post_type(copy.url) == "article"  # post-type discovery: a cover does not make it a photo post
 
 
 def test_cjk_and_emoji_text_goes_out_whole_with_the_link(fake: FakeMicropub, tmp_path: Path) -> None:
@@ -129,7 +133,7 @@ def test_cjk_and_emoji_text_goes_out_whole_with_the_link(fake: FakeMicropub, tmp
 
     assert draft.text == f"{text}\n\n{url}"
     assert draft.notes == ()
-    assert fake.posts[copy.url]["properties"]["content"] == [f"{text}\n\n{url}"]
+    assert fake.posts[copy.url]["properties"]["content"][0]["value"] == f"{text}\n\n{url}"
     assert fake.posts[copy.url]["properties"]["syndication"] == [url]
 
 
@@ -147,7 +151,8 @@ def test_content_warning_is_a_first_line_and_the_proposed_property(fake: FakeMic
     copy = mp.create(mp.render(note), note)
 
     properties = fake.posts[copy.url]["properties"]
-    assert properties["content"] == [f"CW: spoilers for the finale\n\nHello from my own site.\n\n{URL}"]
+    assert properties["content"][0]["value"] == f"CW: spoilers for the finale\n\nHello from my own site.\n\n{URL}"
+    assert properties["content"][0]["html"].startswith("<p>CW: spoilers for the finale</p>\n<p>Hello")
     assert properties["content-warning"] == ["spoilers for the finale"]
 
     article = entry(title="Finale", summary="About it.", content_warning="spoilers")
@@ -175,7 +180,8 @@ def test_images_are_uploaded_to_the_media_endpoint_with_their_alt_text(fake: Fak
     assert [fake.files[u] for u in uploads[:2]] == [("one.png", "image/png", first.path.read_bytes()), ("two.png", "image/png", second.path.read_bytes())]
     assert fake.posts[copy.url]["properties"]["photo"] == [{"value": uploads[0], "alt": "A red kite"}, {"value": uploads[1], "alt": "Two herons"}]
     assert fake.kinds().count("config") == 1  # read once per platform instance
-    assert draft.preview().splitlines()[-2:] == ["[image one.png: A red kite]", "[image two.png: Two herons]"]
+    assert draft.preview().splitlines()[3:5] == ["[image one.png: A red kite]", "[image two.png: Two herons]"]
+    assert fake.post_type(copy.url) == "photo"  # a note's images are the post
 
 
 def test_without_a_media_endpoint_images_go_by_their_site_urls(fake: FakeMicropub, tmp_path: Path) -> None:
@@ -319,7 +325,7 @@ def test_a_refused_token_is_permanent_and_says_to_run_auth(fake: FakeMicropub, t
     error = failure(lambda: platform(fake, tmp_path, token="wrong").create(platform(fake, tmp_path, token="wrong").render(entry()), entry()))
 
     assert not error.temporary
-    assert "unauthorized" in error.message and "homepost auth blog" in error.message
+    assert "(401: the access token is not valid)" in error.message and "homepost auth blog" in error.message
 
 
 def test_a_token_without_the_scope_is_permanent_and_says_to_run_auth(tmp_path: Path) -> None:
@@ -328,7 +334,7 @@ def test_a_token_without_the_scope_is_permanent_and_says_to_run_auth(tmp_path: P
         copy = mp.create(mp.render(entry()), entry())
         error = failure(lambda: mp.delete(copy))
 
-    assert not error.temporary and "insufficient_scope" in error.message and "homepost auth blog" in error.message
+    assert not error.temporary and "the token lacks delete" in error.message and "homepost auth blog" in error.message
 
 
 def test_a_missing_token_says_how_to_get_one(fake: FakeMicropub, tmp_path: Path) -> None:
@@ -346,7 +352,7 @@ def test_other_refusals_are_permanent_with_the_servers_words(fake: FakeMicropub,
     copy = mp.create(mp.render(entry()), entry())
     error = failure(lambda: mp.update(copy, mp.render(entry()), entry()))
 
-    assert not error.temporary and error.message == "blog: update: refused (invalid_request: failing on cue (400))"
+    assert not error.temporary and error.message == "blog: editing the copy failed (400: failing on cue (400))"
 
 
 def test_no_credential_reaches_a_message_or_a_log(fake: FakeMicropub, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -470,3 +476,54 @@ def test_auth_refuses_a_pasted_token_the_endpoint_does_not_accept(fake: FakeMicr
 
     assert "homepost auth blog" in error.message and "nope" not in error.message
     assert load_credentials(tmp_path) == {}
+
+
+def test_verify_asks_for_the_configuration_with_the_token(fake: FakeMicropub, tmp_path: Path) -> None:
+    platform(fake, tmp_path).verify()
+    assert fake.kinds() == ["config"]
+    error = failure(lambda: platform(fake, tmp_path, token="wrong").verify())
+    assert not error.temporary and error.needs_auth
+    assert error.message.startswith("blog: reading the configuration was refused (401: the access token is not valid)")
+
+
+# --- a real Micropub server: django-indieweb's endpoint on loopback ------------------------------
+
+
+def test_a_real_micropub_server_takes_the_copies_as_sent(tmp_path: Path) -> None:
+    pytest.importorskip("indieweb", reason="django-indieweb (the test extra) is not installed")
+    from tests import real_micropub
+
+    (tmp_path / "server").mkdir()
+    process, server = real_micropub.start(tmp_path / "server")
+    try:
+        mp = platform(fake=None, tmp_path=tmp_path, token=server["token"], endpoint=server["endpoint"])  # type: ignore[arg-type]
+        mp.verify()
+        note = entry()
+        copy = mp.create(mp.render(note), note)
+        cover = image(tmp_path, "cover.png", "A lighthouse at dusk")
+        home = "https://example.org/posts/why-posse.html"
+        article = entry(url=home, title="Why POSSE", summary="Own your words.", html="<p>Long text.</p>", images=(cover,))
+        article_copy = mp.create(mp.render(article), article)
+        stored = source(mp, server, copy.url)
+        html = f'<p>Hello from my own site.</p>\n<p><a href="{URL}">{URL}</a></p>'
+        assert stored["content"] == [{"html": html, "value": f"Hello from my own site.\n\n{URL}"}]
+        featured = source(mp, server, article_copy.url)
+        assert "photo" not in featured and featured["featured"][0]["alt"] == "A lighthouse at dusk"  # still an article
+        assert featured["featured"][0]["value"].startswith(server["endpoint"].split("/indieweb/")[0])  # uploaded there
+        edited = entry(text="Hello again.", html="<p>Hello again.</p>")
+        mp.update(copy, mp.render(edited), edited)
+        assert source(mp, server, copy.url)["content"][0]["value"].startswith("Hello again.")
+        mp.delete(copy)
+        wrong = platform(fake=None, tmp_path=tmp_path / "wrong", token="not-the-token", endpoint=server["endpoint"])  # type: ignore[arg-type]
+        error = failure(wrong.verify)
+        assert "reading the configuration was refused (401: authentication error)" in error.message  # its text/html body
+    finally:
+        process.kill()
+        process.wait()
+
+
+def source(mp: MicropubPlatform, server: dict[str, str], url: str) -> dict[str, Any]:
+    """The properties the server holds for `url` (q=source)."""
+    answer = mp.client.get(server["endpoint"], params={"q": "source", "url": url}, headers={"Authorization": f"Bearer {server['token']}"})
+    assert answer.status == 200, answer.text
+    return answer.json()["properties"]

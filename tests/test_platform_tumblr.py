@@ -346,7 +346,7 @@ def test_other_4xx_are_permanent_with_tumblrs_message(fake: FakeTumblr, tmp_path
     with pytest.raises(PlatformError) as caught:
         tumblr.create(tumblr.render(entry()), entry())
     assert not caught.value.temporary
-    assert caught.value.message == "tumblr: Tumblr answered 400 (Bad Request (8001))"
+    assert caught.value.message == "tumblr: POST /v2/blog/example.tumblr.com/posts failed (400: Bad Request (8001))"
 
 
 def test_missing_credentials_say_how_to_get_them(fake: FakeTumblr, tmp_path: Path, client: HttpClient) -> None:
@@ -668,3 +668,13 @@ def test_no_credential_reaches_a_backfeed_message_or_the_log(fake: FakeTumblr, t
     for secret in (fake.consumer_key, fake.consumer_secret, fake.token, fake.token_secret):
         assert secret not in caplog.text
         assert all(secret not in message for message in messages)
+
+
+def test_verify_checks_the_token_once_with_user_info_and_a_refusal_says_run_auth(fake: FakeTumblr, tmp_path: Path, client: HttpClient) -> None:
+    platform(fake, tmp_path, client).verify()  # good keys: no error
+    assert len(fake.requests("user")) == 1
+    fake.revoke()
+    with pytest.raises(PlatformError) as caught:
+        platform(fake, tmp_path, client, save=False).verify()
+    assert not caught.value.temporary and caught.value.needs_auth
+    assert caught.value.message.startswith("tumblr: GET /v2/user/info was refused (401: ")

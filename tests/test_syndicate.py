@@ -17,7 +17,13 @@ import pytest
 from generator.build.pipeline import read_site
 from generator.config import load_config
 from generator.http import HttpClient
-from generator.syndication.base import Copy, Draft, Entry, PlatformError
+from generator.backfeed.run import BackfeedOptions, backfeed
+from generator.config import TargetSettings
+from generator.http import Headers
+from generator.http import Response as HttpResponse
+from generator.syndication.base import Copy, Draft, Entry, PlatformError, reply_error, server_words
+from generator.syndication.labels import copy_label
+from generator.syndication.platforms import make_platform
 from generator.syndication.outbox import OUTBOX_FILE
 from generator.syndication.run import SyndicateOptions, resolve, syndicate
 from tests.helpers import NOW, build, run_cli, write_files
@@ -35,6 +41,8 @@ class Shelf:
         self.copies: dict[str, str] = {}  # key -> text
         self.failures: list[str] = []  # for the next create calls: temporary, slow-down, refused, stored-then-timeout, crash
         self.find_fails = False
+        self.refuse = False  # verify() refuses the credentials
+        self.verified = 0  # verify() calls
         self.can_update = True
         self.calls: list[str] = []
         self.deleted: list[str] = []
@@ -46,6 +54,12 @@ class InProcess:
     def __init__(self, shelf: Shelf) -> None:
         self.shelf = shelf
         self.can_update = shelf.can_update
+        self.can_backfeed = True
+
+    def verify(self) -> None:
+        self.shelf.verified += 1
+        if self.shelf.refuse:
+            raise PlatformError("social: checking the credentials failed (400: Invalid Bearer token)", temporary=False)
 
     def render(self, entry: Entry) -> Draft:
         text = f"{entry.title or entry.text}\n\n{entry.url}"
@@ -324,8 +338,23 @@ def test_an_unknown_target_in_front_matter_names_file_and_line(world: World) -> 
 def test_a_post_that_is_not_live_is_skipped_without_a_call(world: World) -> None:
     world.post("hello")
     world.host.fallback = None
-    assert actions(world.run()) == [("social", "not live")]
+    report = world.run()
+    assert actions(report) == [("social", "not live")] and report.failed  # it waits: the exit code is 1
     assert world.shelves["social"].calls == [] and world.outbox() == {}
+
+
+def test_refused_credentials_stop_the_target_once_before_posting_and_mark_no_post(world: World) -> None:
+    world.post("one")
+    world.post("two")
+    shelf = world.shelves["social"]
+    shelf.refuse = True
+    report = world.run()
+    assert actions(report) == [("social", "failed")] and report.failed
+    assert "(400: Invalid Bearer token); nothing was sent to social" in report.outcomes[0].message
+    assert shelf.verified == 1 and shelf.calls == [] and world.outbox() == {}  # nothing pending, nothing rejected
+    shelf.refuse = False
+    assert sorted(actions(world.run())) == [("social", "created"), ("social", "created")]  # no --retry needed
+    assert shelf.verified == 2  # once per run
 
 
 def test_missing_credentials_stop_the_target_and_the_post_goes_out_once_signed_in(world: World) -> None:
@@ -362,3 +391,44 @@ def test_since_keeps_older_posts_home(world: World) -> None:
         (world.root / f"content/posts/post-{day}.md").write_text(text)
     report = world.run()
     assert [(o.post, o.action) for o in report.outcomes] == [(world.host.url("/2026/05/post-3/"), "created")]
+
+
+def test_backfeed_does_not_count_micropub_copies_as_polled(world: World) -> None:
+    world.post("hello")
+    assert actions(world.run()) == [("social", "created")]  # "social" is a Micropub target
+    config = load_config(world.root)
+    options = BackfeedOptions(now=NOW, pull=False, avatars=False)
+    report = backfeed(config, read_site(config, NOW), HttpClient(config.network), make_platform, options)
+    assert report.polled == 0 and report.not_due == 0 and report.failures == []  # nothing to poll, nothing asked
+
+
+def test_copies_are_labelled_by_platform_and_account_not_by_host() -> None:
+    targets = (
+        TargetSettings("takahe", "mastodon", instance="http://127.0.0.1:8000"),
+        TargetSettings("indiekit", "micropub", endpoint="http://127.0.0.1:3000/micropub"),
+    )
+    assert copy_label(targets, "http://127.0.0.1:8000/@me@example.social/posts/123/") == "Mastodon (@me@example.social)"
+    assert copy_label(targets, "http://127.0.0.1:8000/@me/123") == "Mastodon (@me@127.0.0.1:8000)"
+    assert copy_label(targets, "http://127.0.0.1:3000/notes/2026/05/abc/") == "127.0.0.1:3000"  # the Micropub site
+    assert copy_label((), "https://bsky.app/profile/me.bsky.social/post/3kq2x7") == "Bluesky (@me.bsky.social)"
+    assert copy_label((), "https://me.tumblr.com/post/123") == "Tumblr (me)"
+    assert copy_label((), "https://social.example/@linyue/1122") == "@linyue@social.example"  # front matter copies too
+    assert copy_label((), "https://www.example.net/x") == "example.net"
+
+
+def reply(status: int, body: str, kind: str) -> HttpResponse:
+    return HttpResponse(url="https://social.example/api", status=status, headers=Headers([("Content-Type", kind)]), content=body.encode())
+
+
+def test_error_bodies_of_any_type_give_the_servers_words() -> None:
+    html = "<html><head><style>p{}</style></head><body><h1>Invalid Bearer token</h1>\n<p>Try &amp; again</p></body></html>"
+    assert server_words(reply(400, html, "text/html")) == "Invalid Bearer token Try & again"
+    assert server_words(reply(400, '{"error": "invalid_request", "error_description": "no url"}', "application/json")) == "no url"
+    assert server_words(reply(400, '{"error": "InvalidToken", "message": "Bad token"}', "application/json")) == "InvalidToken"
+    assert server_words(reply(500, "Upstream \x1b[31mdown\x1b[0m " + "x" * 400, "text/plain")).endswith("…")
+    assert server_words(reply(401, "token sk-123456789012345 refused", "text/plain"), ["sk-123456789012345"]) == "token [redacted] refused"
+    error = reply_error(reply(400, html, "text/html; charset=utf-8"), "social", "posting the status")
+    assert error.message == "social: posting the status failed (400: Invalid Bearer token Try & again)" and not error.temporary
+    assert reply_error(reply(503, "", "text/html"), "social", "posting the status").message.endswith("(503: HTTP 503)")
+    refused = reply_error(reply(401, "", "text/plain"), "social", "posting the status")
+    assert refused.needs_auth and not refused.temporary

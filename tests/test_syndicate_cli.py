@@ -68,6 +68,8 @@ def test_each_post_goes_to_each_target_once_and_the_page_links_the_copies(world,
     page = (root / "public/2026/05/owning/index.html").read_text()
     entry = next(i for i in mf2py.parse(doc=page, url=host.url("/")) ["items"] if "h-entry" in i["type"])
     assert sorted(entry["properties"]["syndication"]) == sorted(r["url"] for r in outbox.values())
+    mastodon_host = mastodon.url.split("://", 1)[1]
+    assert f">Mastodon (@alice@{mastodon_host})</a>" in page and f">Bluesky (@{bluesky.handle})</a>" in page  # not the host
 
     secrets = [mastodon.token, bluesky.password, *bluesky.tokens()]
     texts = [dry.output, result.output, again.output, caplog.text]
@@ -118,3 +120,39 @@ def test_auth_stores_credentials_readable_only_by_the_owner(world, monkeypatch: 
     assert bluesky.password not in (root / "site.toml").read_text()
     unknown = CliRunner().invoke(main, ["auth", "--site", str(root), "nope"])
     assert unknown.exit_code == 1 and "no syndication target named 'nope'; targets: social, sky" in unknown.output
+
+
+def test_a_dry_run_shows_every_field_it_would_send_per_platform(world) -> None:
+    root, host, mastodon, bluesky = world
+    write_files(root, {"content/posts/owning.md": POST.replace("summary:", "content_warning: Rain, lots of it\nsummary:")})
+    dry = syndicate(root, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    social, sky = dry.output.split("-> sky")[0].split("-> social")[1], dry.output.split("-> sky")[1]
+    assert 'spoiler_text: "Rain, lots of it"' in social and "sensitive: true" in social
+    assert 'visibility: "public"' in social and 'language: "en"' in social
+    assert 'langs: ["en"]' in sky and "CW: Rain, lots of it" in sky
+    assert mastodon.calls_to("statuses") == [] and bluesky.posts == []
+    real = syndicate(root)
+    assert real.exit_code == 0 and mastodon.calls_to("statuses")[0].json()["spoiler_text"] == "Rain, lots of it"
+
+
+def test_posts_that_are_not_live_make_the_exit_code_1_and_the_summary_says_what_waits(world) -> None:
+    root, host, mastodon, bluesky = world
+    assert build(root).exit_code == 0
+    host.fallback = None  # deployed nowhere yet: the post answers 404
+    result = run_cli("syndicate", "--site", str(root))
+    assert result.exit_code == 1
+    assert "2 copies wait until the post is live" in result.output
+    assert mastodon.posts == [] and bluesky.posts == []
+
+
+def test_a_refused_token_stops_the_target_in_the_servers_words_and_rejects_nothing(world) -> None:
+    root, host, mastodon, bluesky = world
+    mastodon.html_auth_errors = True  # as Takahē answers
+    mastodon.tokens.clear()
+    result = syndicate(root)
+    assert result.exit_code == 1
+    assert "social: checking the credentials failed (400: Invalid Bearer token)" in result.output
+    assert len(bluesky.posts) == 1 and mastodon.calls_to("statuses") == []
+    outbox = json.loads((root / "data" / OUTBOX_FILE).read_text())["copies"][host.url("/2026/05/owning/")]
+    assert "social" not in outbox  # not rejected: it goes out on the first run with a good token

@@ -17,14 +17,15 @@ def test_a_word_is_never_cut() -> None:
     assert shorten("The quick brown fox jumps over the lazy dog", 20) == "The quick brown fox…"
 
 
-def test_a_sentence_end_is_preferred_when_near() -> None:
-    assert shorten("First sentence here. Second one is long", 27) == "First sentence here.…"
+def test_a_sentence_end_is_preferred_when_near_and_its_full_stop_gives_way_to_the_ellipsis() -> None:
+    assert shorten("First sentence here. Second one is long", 27) == "First sentence here…"  # never ".…"
+    assert shorten("Done... and then more words follow", 12) == "Done…"
 
 
 def test_cjk_is_cut_between_characters_and_counted_as_one_each() -> None:
     text = "下了一夜的雨。早上把这一期的稿子又删了一半"
     assert grapheme_length(text) == 21
-    assert shorten(text, 10) == "下了一夜的雨。…"
+    assert shorten(text, 10) == "下了一夜的雨…"
     assert shorten(text, 16) == "下了一夜的雨。早上把这一期的稿…"
 
 
@@ -80,3 +81,14 @@ def test_an_entry_has_the_cover_then_content_images_with_alt_text(make_site) -> 
     assert 'src="https://example.org/2026/05/hello/chart.png"' in entry.html
     assert entry.key == EntryMaker(config, site).entry(site.posts[0], target).key
     assert isinstance(entry.images[0].path, Path) and entry.images[0].size == entry.images[0].path.stat().st_size
+
+
+def test_the_html_sent_to_platforms_has_no_more_marker_or_other_comments(make_site) -> None:
+    root = make_site({
+        "content/posts/hello.md": "---\ntitle: Hello\ndate: 2026-05-01\n---\nThe summary.\n\n<!-- more -->\n\nThe rest.\n",
+        "images/ada.png": png_bytes(8, 8),
+    }, config=SITE_TOML + '\n[syndication.mp]\nplatform = "micropub"\nendpoint = "https://example.net/micropub"\n')
+    config = load_config(root)
+    site = read_site(config, NOW)
+    entry = EntryMaker(config, site).entry(site.posts[0], config.syndication.target("mp"))
+    assert "<!--" not in entry.html and "more" not in entry.html and "The rest." in entry.html

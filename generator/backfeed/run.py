@@ -86,6 +86,8 @@ def backfeed(config: Config, site: Site, client: HttpClient, make: PlatformMaker
         if not copies:
             continue
         platform = make(target, client, TargetCredentials(config.root, target.name))
+        if not platform.can_backfeed:  # Micropub: nothing to poll (replies arrive as webmentions), none counted
+            continue
         key, skipped = target_key(target.name), 0
         for post, record in copies:
             known = polls.setdefault(post.url, {}).get(target.name)

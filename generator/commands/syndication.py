@@ -94,7 +94,16 @@ def _print(report: SyndicateReport, quiet: bool) -> None:
         made, waiting = report.count("created", "found"), sum(skipped.count for skipped in report.limited)
         click.echo(f"{made} {'copy' if made == 1 else 'copies'} made, {report.count('updated')} updated, "
                    f"{report.count('deleted')} deleted; {report.count('failed', 'unknown')} to retry, "
-                   f"{report.count('rejected', 'held')} need you" + (f", {waiting} wait for a rate limit." if waiting else "."))  # fmt: skip
+                   f"{report.count('rejected', 'held')} need you{_not_live(report)}" + (f", {waiting} wait for a rate limit." if waiting else "."))  # fmt: skip
+
+
+def _not_live(report: SyndicateReport) -> str:
+    """What waits for posts to go live, for the summary line ("" when nothing does)."""
+    waiting = report.count("not live")
+    if not waiting:
+        return ""
+    copies = "copy waits" if waiting == 1 else "copies wait"
+    return f"; {waiting} {copies} until the post is live (deploy, or --no-check-live)"
 
 
 class _TerminalIO:

@@ -11,6 +11,8 @@ The orchestrator (run.py) gives a platform an `Entry` (the post, platform-neutra
 from __future__ import annotations
 
 import datetime as dt
+import html
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,7 +20,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from generator.config import TargetSettings
+from generator.errors import NetworkError
 from generator.http import HttpClient
+from generator.http import Response as Reply
 from generator.model import Response
 from generator.redaction import escape, redact_text
 
@@ -69,11 +73,24 @@ class Draft:
     notes: tuple[str, ...] = ()  # what was adapted: "cut to 500 characters", "2 images over the limit left out"
 
     def preview(self) -> str:
-        """What `--dry-run` prints."""
+        """What `--dry-run` prints: the text, each image with its alt text, every other field of the payload
+        exactly as it would be sent (content warning, language, visibility...), and what was adapted."""
         lines = [self.text]
         lines += [f"[image {m.path.name}: {m.alt or 'no alt text'}]" for m in self.media]
+        lines += [f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in _fields(self.payload, self.text)]
         lines += [f"({note})" for note in self.notes]
         return "\n".join(lines)
+
+
+def _fields(payload: dict[str, Any], text: str, prefix: str = "") -> list[tuple[str, Any]]:
+    """The payload's fields by dotted name, nested objects opened, the field that only repeats `text` left out."""
+    fields: list[tuple[str, Any]] = []
+    for key, value in payload.items():
+        if isinstance(value, dict) and value:
+            fields += _fields(value, text, f"{prefix}{key}.")
+        elif value != text and value != [text]:
+            fields.append((prefix + key, value))
+    return fields
 
 
 @dataclass(frozen=True)
@@ -124,11 +141,64 @@ def clean_message(text: str, secrets: Iterable[str] = (), limit: int = MESSAGE_L
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.IGNORECASE | re.DOTALL)
+
+
+def server_words(response: Reply, secrets: Iterable[str] = ()) -> str:
+    """What a server said went wrong, whatever its Content-Type: JSON `error_description`, else `error`, else `message`,
+    else the body's text with tags stripped and entities decoded; cleaned by `clean_message` ("" when nothing)."""
+    try:
+        data = response.json()
+    except (NetworkError, RecursionError):
+        data = None
+    if isinstance(data, dict):
+        said = [data[key] for key in ("error_description", "error", "message") if isinstance(data.get(key), str)]
+        said = [text for text in said if text]
+        text = said[0] if said else ""
+    elif isinstance(data, str):
+        text = data
+    else:
+        text = html.unescape(_TAG.sub(" ", response.text))
+    return clean_message(text, secrets)
+
+
+def reply_error(
+    response: Reply,
+    name: str,
+    action: str,
+    *,
+    secrets: Iterable[str] = (),
+    detail: str = "",
+    retry_after: float | None = None,
+    unknown_outcome: bool = False,
+) -> PlatformError:
+    """The PlatformError for an unsuccessful HTTP answer, in the server's own words (`detail`, else
+    `server_words`): 429 and 5xx temporary, 401 and 403 asking for `homepost auth`, other 4xx permanent.
+    `unknown_outcome`: the request may have been stored before a gateway error (500, 502, 504)."""
+    status = response.status
+    reason = f"{status}: {detail or server_words(response, secrets) or f'HTTP {status}'}"
+    if status == 429:
+        return PlatformError(f"{name}: {action} was rate-limited ({reason})", temporary=True, retry_after=retry_after)
+    if status in (401, 403):
+        return PlatformError(f"{name}: {action} was refused ({reason}); run `homepost auth {name}`", temporary=False)
+    if status >= 500:
+        unknown = unknown_outcome and status in (500, 502, 504)
+        message = f"{name}: {action} failed with a server error ({reason})"
+        return PlatformError(message, temporary=True, retry_after=retry_after, unknown_outcome=unknown)
+    return PlatformError(f"{name}: {action} failed ({reason})", temporary=False)
+
+
 class Platform(Protocol):
     """One platform account. Constructed with its settings, the HTTP client and its credentials."""
 
     target: TargetSettings
     can_update: bool  # False where the platform has no edits (Bluesky)
+    can_backfeed: bool  # False where nothing answering a copy can be read (Micropub: replies come as webmentions)
+
+    def verify(self) -> None:
+        """Check the credentials with one authenticated read (once per run, before posting); PlatformError
+        in the server's words when they are missing or refused."""
+        ...
 
     def render(self, entry: Entry) -> Draft:
         """The native copy of `entry` for this platform; may read the server's limits, never writes."""
@@ -203,5 +273,5 @@ def missing_credential(target: TargetSettings, key: str = "token") -> PlatformEr
 
 __all__ = [
     "AuthIO", "Copy", "Credentials", "Draft", "Entry", "Harvest", "HttpClient", "Media", "Platform", "PlatformError", "clean_message",
-    "missing_credential",
+    "missing_credential", "reply_error", "server_words",
 ]  # fmt: skip

@@ -80,7 +80,9 @@ def plain_text(html: str, base: str) -> tuple[str, list[tuple[str, str]]]:
 
 
 def absolute_html(config: Config, html: str) -> str:
-    """Content HTML with the site's root-relative links and images made absolute."""
+    """Content HTML with the site's root-relative links and images made absolute, and without comments
+    (`<!-- more -->` is the site's own marker, not part of a copy)."""
+    html = re.sub(r"<!--.*?-->\n?", "", html, flags=re.DOTALL)
     return re.sub(r'(\s(?:href|src)=")(/(?!/)[^"]*)"', lambda m: f'{m.group(1)}{config.absolute(m.group(2))}"', html)
 
 

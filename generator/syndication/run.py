@@ -78,7 +78,7 @@ class SyndicateReport:
     @property
     def failed(self) -> bool:
         """True when something needs another run or the writer."""
-        return self.count("failed", "unknown", "rejected", "held") > 0 or bool(self.limited)
+        return self.count("failed", "unknown", "rejected", "held", "not live") > 0 or bool(self.limited)
 
 
 class _StopTarget(Exception):
@@ -156,6 +156,7 @@ class _TargetRun:
         self.now = options.now or dt.datetime.now(dt.timezone.utc)
         self.limits, self.key = limits, target_key(target.name)
         self.skipped: Skipped | None = None  # the posts left for a rate limit
+        self.verified = False  # the credentials were checked in this run
 
     def limited(self, post: str) -> bool:
         """True (and the post said to wait) while the target's rate limit holds: it is not contacted."""
@@ -171,6 +172,18 @@ class _TargetRun:
         """Remember the wait the platform asked for, for this run and the next ones."""
         if exc.retry_after:
             self.limits.hold(self.key, exc.retry_after, self.options.now or dt.datetime.now(dt.timezone.utc), exc.message)
+
+    def ready(self, post: str) -> None:
+        """Check the credentials once, before the first call that would change anything on this target; a refusal
+        stops the target in the server's words and marks no post (they go out on the first run that is let in)."""
+        if self.verified:
+            return
+        try:
+            self.platform.verify()
+        except PlatformError as exc:
+            self.say(post, "failed", f"{exc.message}; nothing was sent to {self.target.name}")
+            raise _StopTarget from None
+        self.verified = True
 
     def say(self, post: str, action: Action, message: str = "", url: str = "", preview: str = "") -> None:
         self.report.outcomes.append(Outcome(post, self.target.name, action, url, message, preview))
@@ -214,8 +227,9 @@ class _TargetRun:
             if post.url not in self.live:
                 self.live[post.url] = not_live(self.client, post.url)
             if self.live[post.url]:
-                self.say(post.url, "not live", f"skipped: {self.live[post.url]}")
+                self.say(post.url, "not live", f"waits until it is live: {self.live[post.url]}")
                 return
+        self.ready(post.url)
         pending = Record("pending", post.source, version, entry.key, tries=tries + 1, at=self.now)
         self.outbox.put(post.url, self.target.name, pending)
         try:
@@ -233,6 +247,7 @@ class _TargetRun:
         if self.options.dry_run:
             self.say(post.url, "would create", "after checking whether an interrupted earlier attempt made it", preview=draft.preview())
             return
+        self.ready(post.url)
         try:
             found = self.platform.find(draft, entry)
         except PlatformError as exc:
@@ -265,6 +280,7 @@ class _TargetRun:
         if self.options.dry_run:
             self.say(post.url, "would update", url=record.url, preview=draft.preview())
             return
+        self.ready(post.url)
         try:
             copy = self.platform.update(Copy(record.id, record.url, dict(record.extra)), draft, entry)
         except PlatformError as exc:
@@ -272,6 +288,7 @@ class _TargetRun:
             self.slow_down(exc)
             return
         updated = replace(record, version=version, id=copy.id or record.id, url=copy.url or record.url, error="", stale="", at=self.now)
+        updated.extra = dict(copy.extra)  # what the platform keeps about the copy (Mastodon: its media ids)
         self.outbox.put(post.url, self.target.name, updated)
         self.say(post.url, "updated", url=updated.url)
 
@@ -287,6 +304,7 @@ class _TargetRun:
         if self.options.dry_run:
             self.say(url, "would delete", url=record.url)
             return
+        self.ready(url)
         try:
             self.platform.delete(Copy(record.id, record.url, dict(record.extra)))
         except PlatformError as exc:

@@ -76,7 +76,7 @@ def shorten(text: str, budget: int, measure: Measure = grapheme_length) -> str:
     if low == 0:
         return ""
     cut = _boundary(clusters, low)
-    return "".join(clusters[:cut]).rstrip(" \n\t,;:、，；：") + ELLIPSIS
+    return "".join(clusters[:cut]).rstrip(" \n\t,;:、，；：.。…") + ELLIPSIS  # never ".…" after a sentence
 
 
 def _boundary(clusters: Sequence[str], limit: int) -> int:

@@ -440,6 +440,10 @@ class FakeBluesky(LoopbackFake):
             return _error(401, "AuthenticationRequired", "Invalid identifier or password")
         return _ok(self._issue())
 
+    def _com_atproto_server_getSession(self, received: Received, query: dict[str, str]) -> Reply:
+        refused = self._auth(received)
+        return refused or _ok({"handle": self.handle, "did": self.did, "active": True})
+
     def _com_atproto_server_refreshSession(self, received: Received, query: dict[str, str]) -> Reply:
         self.refresh_session_calls += 1
         token = self._bearer(received)

@@ -21,6 +21,9 @@ GET /oauth/authorize [authorize], POST /oauth/token [token]; for backfeed GET /a
 
 As Mastodon does: Bearer tokens with scopes (401 `{"error": "The access token is invalid"}`, 403
 outside the token's scopes), errors as `{"error": ...}` (OAuth ones with `error_description`),
+`sensitive` false unless sent (as Mastodon and Takahē default it, even with a
+spoiler_text), `media_attributes` on an edit updating the alt text of attachments kept by id, a refused
+token answered as Takahē does with `html_auth_errors` (400, text/html "Invalid Bearer token"),
 422 for validation failures (text over max_characters with URLs counted as
 characters_reserved_per_url and the content warning included, unsupported or too large media, too
 long alt text, too many or unprocessed media), Idempotency-Key honoured per account, X-RateLimit-*
@@ -134,6 +137,7 @@ class MastodonFake(LoopbackFake):
         self.deny = False  # /oauth/authorize: the user denies instead of approving
         self.quotes = quotes  # the server has GET /api/v1/statuses/:id/quotes (Mastodon 4.5+)
         self.async_refresh = False  # the context answers with Mastodon-Async-Refresh (remote replies being fetched)
+        self.html_auth_errors = False  # as Takahē: a refused token is 400 with a text/html "Invalid Bearer token"
         self.account = {"id": "109000000000000001", "username": username, "acct": username, "display_name": username.title(),
                         "locked": False, "bot": False, "url": self.url + f"/@{username}", "note": "", "avatar": "",
                         "followers_count": 0, "following_count": 0, "statuses_count": 0}  # fmt: skip
@@ -310,6 +314,8 @@ class MastodonFake(LoopbackFake):
         auth = received.headers.get("Authorization", "")
         scopes = self.tokens.get(auth[7:]) if auth.startswith("Bearer ") else None
         if (auth or not public) and scopes is None:
+            if self.html_auth_errors:
+                return Reply(400, "<html><body><h1>Invalid Bearer token</h1></body></html>", [("Content-Type", "text/html")])
             return _error(401, "The access token is invalid")
         needed = _SCOPE_NEEDED.get(kind)
         if needed and scopes is not None and not ({needed, needed.split(":")[0]} & scopes):
@@ -378,6 +384,9 @@ class MastodonFake(LoopbackFake):
             return _error(422, problem)
         for media in status["media_attachments"]:
             self.media[media["id"]]["_status"] = None
+        for change in body.get("media_attributes") or []:  # alt text of attachments the status keeps
+            if isinstance(change, dict) and str(change.get("id")) in self.media and "description" in change:
+                self.media[str(change["id"])]["description"] = change["description"]
         self._apply(status, body)
         status["edited_at"] = _now()
         return _json(200, _public(status))
@@ -412,7 +421,7 @@ class MastodonFake(LoopbackFake):
             self.media[media_id]["_status"] = status["id"]
         language = body.get("language")
         status.update({
-            "text": text, "content": self._html(text), "spoiler_text": spoiler, "sensitive": bool(spoiler),
+            "text": text, "content": self._html(text), "spoiler_text": spoiler, "sensitive": body.get("sensitive") is True,
             "language": language if isinstance(language, str) and language else None,
             "media_attachments": [_public(self.media[i]) for i in ids],
             "tags": [{"name": tag.lower(), "url": f"{self.url}/tags/{tag.lower()}"} for _, tag in _TOKEN.findall(text) if tag],

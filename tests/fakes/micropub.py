@@ -239,6 +239,17 @@ class FakeMicropub(LoopbackFake):
             self.posts[url] = {"type": ["h-entry"], "properties": {k: v for k, v in properties.items() if k not in commands}}
         return Reply(201, b"", [("Location", url)])
 
+    def post_type(self, url: str) -> str:
+        """The stored post's type by Post Type Discovery (W3C Note, sections 4 and 5), as IndieKit files posts:
+        photo when it has `photo`, article when its `name` is not just the start of its content, else note."""
+        properties = self.posts[url]["properties"]
+        if properties.get("photo"):
+            return "photo"
+        name = " ".join(str(n) for n in properties.get("name") or []).strip()
+        content = properties.get("content") or [""]
+        text = content[0].get("value", content[0].get("html", "")) if isinstance(content[0], dict) else str(content[0])
+        return "article" if name and not " ".join(text.split()).startswith(" ".join(name.split())) else "note"
+
     # --- the media endpoint ------------------------------------------------------------------
 
     def _media(self, received: Received) -> Reply:

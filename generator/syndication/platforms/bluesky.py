@@ -63,11 +63,22 @@ class BlueskyPlatform:
     """One Bluesky account (target.handle on the PDS target.service)."""
 
     can_update = False  # the app has no edits
+    can_backfeed = True
 
     def __init__(self, target: TargetSettings, client: HttpClient, credentials: Credentials) -> None:
         self.target, self.client, self.credentials = target, client, credentials
         self.account = Account(target, client, credentials)
         self._dids: dict[str, str | None] = {}
+
+    def verify(self) -> None:
+        """Check the session once per run (com.atproto.server.getSession; refreshed or made anew when refused)."""
+        try:
+            response = self.account.request("GET", "com.atproto.server.getSession")
+        except NetworkError as exc:
+            message = f"{self.target.name}: checking the session failed: {exc.problems[0].message}"
+            raise PlatformError(message, temporary=True) from None
+        if response.status != 200:
+            raise failure(response, self.target.name, "checking the session")
 
     # --- render ------------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from generator.config import TargetSettings
 from generator.errors import HomepostError, NetworkError
 from generator.http import HttpClient, Response
 from generator.ratelimit import retry_after
-from generator.syndication.base import Credentials, PlatformError, clean_message, missing_credential
+from generator.syndication.base import Credentials, PlatformError, clean_message, missing_credential, reply_error
 from generator.syndication.text import ELLIPSIS, URL, grapheme_length, utf8_length
 
 log = logging.getLogger(__name__)
@@ -180,20 +180,11 @@ def is_auth_failure(response: Response) -> bool:
 
 
 def failure(response: Response, name: str, doing: str, *, unknown_outcome: bool = False) -> PlatformError:
-    """The PlatformError for an XRPC error response: 429 and 5xx temporary, 401/403 asking to re-authorize."""
+    """The PlatformError for an XRPC error response (its error name and message, else any body's text)."""
     error, message = error_of(response)
-    detail = clean_message(": ".join(p for p in (error, message) if p) or f"HTTP {response.status}")
-    status = response.status
-    if status == 429:
-        return PlatformError(f"Bluesky rate limit reached ({doing}, {name}): {detail}", temporary=True,
-                             retry_after=retry_after(response.headers))  # fmt: skip
-    if status >= 500:
-        return PlatformError(f"Bluesky server error ({doing}, {name}): HTTP {status} {detail}", temporary=True,
-                             unknown_outcome=unknown_outcome)  # fmt: skip
-    if status in (401, 403):
-        return PlatformError(f"Bluesky refused the credentials of {name} ({doing}: {detail}): "
-                             f"run `homepost auth {name}`", temporary=False)  # fmt: skip
-    return PlatformError(f"Bluesky rejected {doing} for {name}: HTTP {status} {detail}", temporary=False)
+    detail = clean_message(": ".join(p for p in (error, message) if p))
+    wait = retry_after(response.headers) if response.status == 429 else None
+    return reply_error(response, name, doing, detail=detail, unknown_outcome=unknown_outcome, retry_after=wait)
 
 
 # --- the session -------------------------------------------------------------------------------

@@ -5,7 +5,9 @@ the post's hashtags, fitted into the instance's own limits (`GET /api/v2/instanc
 the weight of a URL, images, alt text). The content warning becomes `spoiler_text`. A status is
 created with `Idempotency-Key: entry.key`, so a retry within the hour returns the same status; after
 that, `find` looks for the copy among the account's latest statuses by its link home. Edits are
-real edits (`PUT /api/v1/statuses/:id`). Backfeed (`responses`) lives in mastodon_backfeed.py.
+real edits (`PUT /api/v1/statuses/:id`) that keep the media ids of images the status already holds
+(recorded in the outbox, updating their alt text) and upload only new or changed images. Backfeed
+(`responses`) lives in mastodon_backfeed.py.
 
 `authorize` registers Homepost on the instance and runs OAuth 2 authorization code with PKCE
 (S256): the browser comes back to a one-shot server on 127.0.0.1, or the person pastes the code
@@ -30,11 +32,14 @@ from generator.syndication.loopback import LoopbackCallback, error_reason
 from generator.syndication.platforms.mastodon_api import (
     Api,
     Limits,
+    attached,
     copy_of,
     fetch_limits,
+    fingerprint,
     links_home,
     primary_language,
     upload,
+    with_media,
 )
 from generator.syndication.platforms.mastodon_backfeed import harvest
 from generator.syndication.text import fit, grapheme_length, shorten, url_weighted
@@ -51,6 +56,7 @@ class MastodonPlatform:
     """One account on a Mastodon-compatible server."""
 
     can_update = True
+    can_backfeed = True
 
     def __init__(self, target: TargetSettings, client: HttpClient, credentials: TargetCredentials, *,
                  media_polls: int = 30, media_poll_wait: float = 1.0) -> None:  # fmt: skip
@@ -86,6 +92,7 @@ class MastodonPlatform:
         text, fitted = fit(body, entry.url, entry.tags, budget, url_weighted(limits.url_weight))
         notes += fitted
         payload: dict[str, object] = {"status": text, "visibility": self.target.visibility, "spoiler_text": spoiler}
+        payload["sensitive"] = bool(spoiler)  # servers default it to false, which shows the images unblurred
         language = primary_language(entry.language)
         if language:
             payload["language"] = language
@@ -149,28 +156,42 @@ class MastodonPlatform:
 
     # --- writing -------------------------------------------------------------------------------
 
+    def verify(self) -> None:
+        """Check the token once per run (GET /api/v1/accounts/verify_credentials) before anything is posted."""
+        api = self._api()
+        api.call("GET", "/api/v1/accounts/verify_credentials", "checking the credentials")
+
     def create(self, draft: Draft, entry: Entry) -> Copy:
         """Upload the images, then post the status once (Idempotency-Key: entry.key)."""
         api = self._api()
         payload = dict(draft.payload)
-        media_ids = self._upload_all(api, draft.media)
-        if media_ids:
-            payload["media_ids"] = media_ids
+        media = self._attach(api, draft.media, [])
+        if media:
+            payload["media_ids"] = [media_id for media_id, _ in media]
         response = api.call("POST", "/api/v1/statuses", "posting the status", json=payload,
                             headers={"Idempotency-Key": entry.key}, unknown_outcome=True)  # fmt: skip
         copy = self._copy(api, response, "posting the status")
         log.info("%s: posted %s", self.target.name, copy.url)
-        return copy
+        return with_media(copy, media)
 
     def update(self, copy: Copy, draft: Draft, entry: Entry) -> Copy:
-        """Edit the status to match the post (its text, content warning, language and images)."""
+        """Edit the status to match the post (its text, content warning, language and images): images it already
+        holds keep their media ids (their alt text updated with `media_attributes`); only new ones are uploaded."""
         api = self._api()
         payload = {key: value for key, value in draft.payload.items() if key != "visibility"}  # not editable
-        payload["media_ids"] = self._upload_all(api, draft.media)  # an edit without them drops the images
+        held = attached(copy)
+        kept = {media_id for media_id, _ in held}
+        media = self._attach(api, draft.media, held)
+        payload["media_ids"] = [media_id for media_id, _ in media]  # an edit without them drops the images
+        payload["media_attributes"] = [
+            {"id": media_id, "description": image.alt}
+            for (media_id, _), image in zip(media, draft.media)
+            if media_id in kept
+        ]
         response = api.call("PUT", f"/api/v1/statuses/{copy.id}", "editing the status", json=payload)
         updated = self._copy(api, response, "editing the status")
         log.info("%s: edited %s", self.target.name, updated.url or copy.url)
-        return Copy(id=updated.id, url=updated.url or copy.url, extra=copy.extra)
+        return with_media(Copy(id=updated.id, url=updated.url or copy.url, extra=copy.extra), media)
 
     def delete(self, copy: Copy) -> None:
         """Delete the status (one already gone counts as deleted)."""
@@ -185,8 +206,18 @@ class MastodonPlatform:
             raise missing_credential(self.target)
         return Api(self.target, self.client, token)
 
-    def _upload_all(self, api: Api, media: tuple[Media, ...]) -> list[str]:
-        return [upload(api, image, self.media_polls, self.media_poll_wait) for image in media]
+    def _attach(self, api: Api, media: tuple[Media, ...], held: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """(media id, fingerprint) of each image: an id the status already holds for those bytes, else a new upload."""
+        spare = list(held)
+        attachments: list[tuple[str, str]] = []
+        for image in media:
+            digest = fingerprint(image)
+            match = next((pair for pair in spare if digest and pair[1] == digest), None)
+            if match is not None:
+                spare.remove(match)  # two equal images are two attachments
+            media_id = match[0] if match else upload(api, image, self.media_polls, self.media_poll_wait)
+            attachments.append((media_id, digest))
+        return attachments
 
     def _copy(self, api: Api, response: Response, action: str) -> Copy:
         status = api.json(response, action)

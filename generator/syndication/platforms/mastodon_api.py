@@ -7,7 +7,9 @@ with every credential value blanked out.
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import logging
 import re
 import time
@@ -22,7 +24,7 @@ from generator.config import TargetSettings
 from generator.errors import NetworkError
 from generator.http import HttpClient, Response
 from generator.ratelimit import retry_after
-from generator.syndication.base import Copy, Media, PlatformError, clean_message
+from generator.syndication.base import Copy, Media, PlatformError, clean_message, reply_error
 
 log = logging.getLogger(__name__)
 
@@ -76,18 +78,6 @@ def primary_language(tag: str) -> str | None:
     return primary.lower() if _LANGUAGE.fullmatch(primary) else None
 
 
-def error_message(response: Response, secrets: Iterable[str] = ()) -> str:
-    """The error Mastodon gave (`{"error": ...}` or OAuth's `error_description`), or a short excerpt."""
-    message = ""
-    try:
-        data = response.json()
-    except NetworkError:
-        data = None
-    if isinstance(data, dict):
-        message = str(data.get("error_description") or data.get("error") or "")
-    elif "html" not in response.headers.get("Content-Type", ""):
-        message = response.text
-    return clean_message(message, secrets) or f"HTTP {response.status}"
 
 
 class Api:
@@ -119,22 +109,12 @@ class Api:
         return response
 
     def check(self, response: Response, action: str, *, unknown_outcome: bool = False) -> None:
-        """Raise the PlatformError an unsuccessful answer means."""
-        status = response.status
-        if 200 <= status < 300:
+        """Raise the PlatformError an unsuccessful answer means (in the server's words, whatever its Content-Type)."""
+        if 200 <= response.status < 300:
             return
-        reason = error_message(response, self.secrets)
-        if status == 429:
-            raise PlatformError(f"{self.name}: {action} was rate-limited ({reason})", temporary=True,
-                                retry_after=retry_after(response.headers))  # fmt: skip
-        if status in (401, 403):
-            raise PlatformError(f"{self.name}: {action} was refused ({status}: {reason}); "
-                                f"run `homepost auth {self.name}`", temporary=False)  # fmt: skip
-        if status >= 500:
-            raise PlatformError(f"{self.name}: {action} failed with a server error ({status}: {reason})",
-                                temporary=True,
-                                unknown_outcome=unknown_outcome and status in (502, 504))  # fmt: skip
-        raise PlatformError(f"{self.name}: {action} failed ({status}: {reason})", temporary=False)
+        unknown = unknown_outcome and response.status != 500  # Mastodon's 500 comes before anything is stored
+        wait = retry_after(response.headers) if response.status == 429 else None
+        raise reply_error(response, self.name, action, secrets=self.secrets, unknown_outcome=unknown, retry_after=wait)
 
     def json(self, response: Response, action: str) -> dict[str, Any]:
         """The answer's JSON object, or a temporary PlatformError when the server sent something else."""
@@ -192,6 +172,33 @@ def upload(api: Api, media: Media, polls: int, wait: float) -> str:
     raise PlatformError(
         f"{api.name}: {media.path.name} is still being processed by the server; try again later", temporary=True
     )
+
+
+def fingerprint(media: Media) -> str:
+    """A digest of an image's bytes: an edit re-uploads only images whose fingerprint is new ("" when unreadable)."""
+    try:
+        return hashlib.sha256(media.path.read_bytes()).hexdigest()[:32]
+    except OSError:
+        return ""
+
+
+def attached(copy: Copy) -> list[tuple[str, str]]:
+    """The (media id, fingerprint) of each attachment of a copy's status (kept in the outbox as `extra["media"]`)."""
+    try:
+        pairs = json.loads(copy.extra.get("media") or "[]")
+    except ValueError:
+        return []
+    if not isinstance(pairs, list):
+        return []
+    return [(str(p[0]), str(p[1])) for p in pairs if isinstance(p, list) and len(p) == 2]
+
+
+def with_media(copy: Copy, media: list[tuple[str, str]]) -> Copy:
+    """`copy` remembering the (media id, fingerprint) of each attachment of its status."""
+    extra = {k: v for k, v in copy.extra.items() if k != "media"}
+    if media:
+        extra["media"] = json.dumps([list(pair) for pair in media])
+    return Copy(id=copy.id, url=copy.url, extra=extra)
 
 
 def copy_of(status: Mapping[str, Any]) -> Copy:

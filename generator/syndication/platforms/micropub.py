@@ -2,9 +2,10 @@
 
 A copy is created with the JSON syntax (section 3.3.2), `{"type": ["h-entry"], "properties": ...}`:
 
-- a note: `content` is its plain text, a blank line and the link home; an article: `name` (title),
-  `summary`, and `content` as `{"html": ...}` with a last paragraph linking home. Tags go out as
-  `category`, the server's own tags (Micropub has no length limit, so nothing is shortened and no
+- a note: `content` as `{"html": ..., "value": ...}`: its HTML with a last paragraph linking home
+  (clickable), and the same as plain text with the bare link for servers that keep only text; an
+  article: `name` (title), `summary`, and `content` as `{"html": ...}` with a last paragraph linking
+  home. Tags go out as `category`, the server's own tags (Micropub has no length limit, so nothing is shortened and no
   hashtags are added to the text). `published` is the post's date; `mp-slug` its last path segment.
 - `syndication: [<the post's URL>]`. The issue asks for it, and Micropub practice agrees: PESOS
   clients such as OwnYourGram create an entry with `syndication` naming the other copy of the same
@@ -17,8 +18,9 @@ A copy is created with the JSON syntax (section 3.3.2), `{"type": ["h-entry"], "
   `content-warning` for the servers that implement the proposal (others ignore it).
 - Images go to the media endpoint that `q=config` names (multipart `file`, 201 + Location), else
   they are referenced by their URLs on the site, which is live before anything is syndicated. Alt
-  text travels as `{"value": url, "alt": text}` (section 3.3.2). An article's images already in its
-  HTML stay there; only the others (the cover) become `photo`.
+  text travels as `{"value": url, "alt": text}` (section 3.3.2). A note's images are the post and
+  go out as `photo` (post-type discovery makes it a photo post); an article's images already in its
+  HTML stay there, and its cover goes out as `featured`, so the copy stays an article.
 
 Micropub has no idempotency key. A create that timed out, lost its connection or met a gateway
 error (500, 502, 504) may have been stored, so it is reported with `unknown_outcome`; `find` then
@@ -58,6 +60,7 @@ class MicropubPlatform:
     """One Micropub endpoint (Micro.blog, IndieKit, a WordPress site...) that posts are copied to."""
 
     can_update = True
+    can_backfeed = False  # nothing to read: replies to a Micropub copy arrive as webmentions
     max_images = 10  # Micropub sets no limits; these keep a copy reasonable and uploads bounded
     max_image_bytes = 10_000_000
 
@@ -74,24 +77,28 @@ class MicropubPlatform:
         text, properties = self._content(entry)
         media, notes = self._images(entry)
         properties.update(category=list(entry.tags), published=[entry.published.isoformat()], syndication=[entry.url])
-        if media:
-            properties["photo"] = [{"value": m.url, "alt": m.alt} for m in media]
+        if media:  # a note's images are the post (photo); an article's cover only features it (featured)
+            properties[_image_property(entry)] = [_image_value(m.url, m.alt) for m in media]
         slug = _slug(entry.url)
         properties["mp-slug"] = [slug] if slug else []  # a command; in JSON it rides along with the properties
         payload = {"type": ["h-entry"], "properties": {key: value for key, value in properties.items() if value}}
         return Draft(text=text, payload=payload, media=tuple(media), notes=tuple(notes))
 
+    def verify(self) -> None:
+        """Check the token once per run: `q=config` with it (read once, also naming the media endpoint)."""
+        self._media_endpoint()
+
     def create(self, draft: Draft, entry: Entry) -> Copy:
         """Upload the images (where there is a media endpoint) and create the h-entry."""
         payload = copying.deepcopy(draft.payload)
         if draft.media and self._media_endpoint():
-            payload["properties"]["photo"] = [{"value": self._upload(m), "alt": m.alt} for m in draft.media]
+            payload["properties"][_image_property(entry)] = [_image_value(self._upload(m), m.alt) for m in draft.media]
         try:
             response = self.client.post(self.target.endpoint, json=payload, headers=self._headers())
         except NetworkError as exc:
-            raise api.network_error(exc, self.target.name, "create", unknown=True) from None
+            raise api.network_error(exc, self.target.name, "creating the post", unknown=True) from None
         if response.status not in (200, 201, 202):
-            raise self._error(response, "create", creating=True)
+            raise self._error(response, "creating the post", creating=True)
         url = api.location(response)
         if url is None:  # created, perhaps, but nobody can say where
             raise self._held(f"create: answered {response.status} without a Location; the post may exist there")
@@ -104,9 +111,9 @@ class MicropubPlatform:
             response = self.client.get(self.target.endpoint, params={"q": "source", "limit": str(FIND_LIMIT)},
                                        headers=self._headers())  # fmt: skip
         except NetworkError as exc:
-            raise api.network_error(exc, self.target.name, "list recent posts", unknown=True) from None
+            raise api.network_error(exc, self.target.name, "listing recent posts", unknown=True) from None
         if response.status in (401, 403, 429) or response.status >= 500:
-            error = self._error(response, "list recent posts")
+            error = self._error(response, "listing recent posts")
             error.unknown_outcome = True
             raise error
         items = _items(response) if response.status == 200 else None
@@ -131,13 +138,13 @@ class MicropubPlatform:
         gone = [name for name in names[2:] if name not in properties and not (name == "summary" and entry.is_note)]
         if gone:
             body["delete"] = gone
-        response = self._post(body, "update")
+        response = self._post(body, "editing the copy")
         url = api.location(response) if response.status == 201 else None  # the copy moved
         return Copy(id=url, url=url, extra=copy.extra) if url else copy
 
     def delete(self, copy: Copy) -> None:
         """Delete the copy (section 3.5); one the server no longer has counts as deleted."""
-        self._post({"action": "delete", "url": copy.url}, "delete", missing_ok=True)
+        self._post({"action": "delete", "url": copy.url}, "deleting the copy", missing_ok=True)
 
     def responses(self, copy: Copy, post_url: str, state: dict[str, str]) -> Harvest:
         """Micropub has no way to read what answered a post: its replies arrive as webmentions."""
@@ -150,12 +157,13 @@ class MicropubPlatform:
         warning = entry.content_warning.strip() if self.target.content_warning else ""
         lead = f"CW: {warning}\n\n" if warning else ""
         extra: dict[str, Any] = {"content-warning": [warning]} if warning else {}
-        if entry.is_note:
-            text = f"{lead}{entry.text.strip()}\n\n{entry.url}" if entry.text.strip() else f"{lead}{entry.url}"
-            return text, {"content": [text], **extra}
-        title = entry.title or ""
         home = f'<p><a href="{html.escape(entry.url)}">{html.escape(entry.url, quote=False)}</a></p>'
         cw = f"<p>CW: {html.escape(warning, quote=False)}</p>\n" if warning else ""
+        if entry.is_note:  # HTML with a clickable link home, and the same as plain text for servers that take only that
+            text = f"{lead}{entry.text.strip()}\n\n{entry.url}" if entry.text.strip() else f"{lead}{entry.url}"
+            body = f"{cw}{entry.html.strip()}\n{home}" if entry.html.strip() else f"{cw}{home}"
+            return text, {"content": [{"html": body, "value": text}], **extra}
+        title = entry.title or ""
         text = "\n\n".join(part for part in (title, lead.strip(), entry.text.strip(), entry.url) if part)
         summary = {"summary": [entry.summary.strip()]} if entry.summary.strip() else {}
         return text, {"name": [title], **summary, "content": [{"html": f"{cw}{entry.html.strip()}\n{home}"}], **extra}
@@ -164,6 +172,7 @@ class MicropubPlatform:
         """The images to attach, and notes on those left out."""
         notes: list[str] = []
         images = [m for m in entry.images if entry.is_note or m.url not in entry.html]
+        images = images if entry.is_note else images[:1]  # an article: its cover
         fitting = [m for m in images if m.size <= self.max_image_bytes]
         if len(fitting) < len(images):
             notes.append(f"{len(images) - len(fitting)} image(s) over {self.max_image_bytes // 1_000_000} MB left out")
@@ -202,7 +211,7 @@ class MicropubPlatform:
             return response
         if response.status not in (200, 201, 202, 204):
             raise self._error(response, action)
-        log.info("%s: %s %s", self.target.name, action, redact(str(body["url"])))
+        log.info("%s: %s %s", self.target.name, body["action"], redact(str(body["url"])))
         return response
 
     def _media_endpoint(self) -> str | None:
@@ -211,9 +220,9 @@ class MicropubPlatform:
             try:
                 response = self.client.get(self.target.endpoint, params={"q": "config"}, headers=self._headers())
             except NetworkError as exc:
-                raise api.network_error(exc, self.target.name, "read the configuration") from None
+                raise api.network_error(exc, self.target.name, "reading the configuration") from None
             if response.status in (401, 403, 429) or response.status >= 500:
-                raise self._error(response, "read the configuration")
+                raise self._error(response, "reading the configuration")
             body = _json(response) if response.status == 200 else None
             self._config = body if isinstance(body, dict) else {}  # no q=config: no media endpoint
         endpoint = self._config.get("media-endpoint")
@@ -226,12 +235,12 @@ class MicropubPlatform:
         try:
             response = self.client.post(endpoint, data=body, headers={**self._headers(), "Content-Type": content_type})
         except NetworkError as exc:
-            raise api.network_error(exc, self.target.name, f"upload {media.path.name}") from None
+            raise api.network_error(exc, self.target.name, f"uploading {media.path.name}") from None
         if response.status not in (200, 201, 202):
-            raise self._error(response, f"upload {media.path.name}")
+            raise self._error(response, f"uploading {media.path.name}")
         url = api.location(response)
         if url is None:
-            message = f"{self.target.name}: upload {media.path.name}: the media endpoint gave no Location"
+            message = f"{self.target.name}: uploading {media.path.name}: the media endpoint gave no Location"
             raise PlatformError(message, temporary=False)
         log.debug("%s: uploaded %s", self.target.name, media.path.name)
         return url
@@ -310,9 +319,9 @@ def _check_token(target: TargetSettings, client: HttpClient, token: str) -> None
     try:
         response = client.get(target.endpoint, params={"q": "config"}, headers={"Authorization": f"Bearer {token}"})
     except NetworkError as exc:
-        raise api.network_error(exc, target.name, "check the token") from None
+        raise api.network_error(exc, target.name, "checking the token") from None
     if response.status in (401, 403, 429) or response.status >= 500:
-        raise api.http_error(response, target.name, "check the token", hidden=(token,))
+        raise api.http_error(response, target.name, "checking the token", hidden=(token,))
 
 
 def _json(response: Response) -> Any:
@@ -327,6 +336,16 @@ def _items(response: Response) -> list[Any] | None:
     body = _json(response)
     items = body.get("items") if isinstance(body, dict) else None
     return items if isinstance(items, list) else None
+
+
+def _image_property(entry: Entry) -> str:
+    """`photo` for the images of a note (they are the post: a photo post), `featured` for an article's cover."""
+    return "photo" if entry.is_note else "featured"
+
+
+def _image_value(url: str, alt: str) -> str | dict[str, str]:
+    """An image property value: with its alt text as `{"value", "alt"}` (Micropub 3.3.2), else the URL."""
+    return {"value": url, "alt": alt} if alt else url
 
 
 def _slug(url: str) -> str:

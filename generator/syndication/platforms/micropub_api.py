@@ -24,12 +24,11 @@ import urllib3
 
 from generator.errors import NetworkError
 from generator.http import HttpClient, Response
-from generator.redaction import redact
 from generator.ratelimit import retry_after
-from generator.syndication.base import PlatformError, clean_message
+from generator.redaction import redact
+from generator.syndication.base import PlatformError, reply_error, server_words
 from generator.syndication.text import URL
 
-GATEWAY_STATUSES = (500, 502, 504)  # a create answered so may still have been stored
 _SPACE = re.compile(r"[\t\n\f\r ]+")
 
 
@@ -37,32 +36,17 @@ _SPACE = re.compile(r"[\t\n\f\r ]+")
 
 
 def server_message(response: Response, hidden: tuple[str, ...] = ()) -> str:
-    """The `error` and `error_description` of a Micropub error body, or the status alone."""
-    try:
-        body = response.json()
-    except NetworkError:
-        body = None
-    if isinstance(body, dict) and body.get("error"):
-        code, description = str(body["error"]), str(body.get("error_description") or "")
-        return clean_message(f"{code}: {description}" if description else code, hidden)
-    return f"HTTP {response.status}"
+    """What the server said (Micropub's `error_description` or `error`, or any other body's text), or the status."""
+    return server_words(response, hidden) or f"HTTP {response.status}"
 
 
 def http_error(response: Response, target: str, action: str, *, hidden: tuple[str, ...] = (),
                creating: bool = False) -> PlatformError:  # fmt: skip
     """The PlatformError for a failed Micropub answer (any status but success)."""
-    where = f"{target}: {action}"
-    detail = server_message(response, hidden)
     wait = retry_after(response.headers)
-    if response.status == 429:
-        return PlatformError(f"{where}: rate limited ({detail})", temporary=True, retry_after=wait)
-    if response.status >= 500:
-        unknown = creating and response.status in GATEWAY_STATUSES
-        return PlatformError(f"{where}: server error ({detail})", temporary=True, unknown_outcome=unknown,
-                             retry_after=wait)  # fmt: skip
-    if response.status in (401, 403):
-        return PlatformError(f"{where}: not allowed ({detail}); run `homepost auth {target}`", temporary=False)
-    return PlatformError(f"{where}: refused ({detail})", temporary=False)
+    if response.status != 429 and response.status < 500:
+        wait = None
+    return reply_error(response, target, action, secrets=hidden, unknown_outcome=creating, retry_after=wait)
 
 
 def network_error(exc: NetworkError, target: str, action: str, *, unknown: bool = False) -> PlatformError:

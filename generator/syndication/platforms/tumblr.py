@@ -96,6 +96,7 @@ class TumblrPlatform:
     """One Tumblr blog, posted to with the writer's OAuth 1.0a token."""
 
     can_update = True
+    can_backfeed = True
 
     def __init__(self, target: TargetSettings, client: HttpClient, credentials: TargetCredentials) -> None:
         self.target, self.client, self.credentials = target, client, credentials
@@ -131,6 +132,10 @@ class TumblrPlatform:
         if tags:
             shown.append(" ".join(f"#{tag}" for tag in tags))
         return Draft(text="\n\n".join(shown), payload=payload, media=tuple(media), notes=tuple(notes))
+
+    def verify(self) -> None:
+        """Check the OAuth token once per run (GET /v2/user/info) before anything is posted."""
+        self._api().call("GET", "/v2/user/info")
 
     def create(self, draft: Draft, entry: Entry) -> Copy:
         """Post the copy, its images uploaded in the same request."""

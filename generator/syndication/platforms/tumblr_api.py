@@ -27,7 +27,7 @@ from generator.errors import NetworkError
 from generator.http import HttpClient, Response
 from generator.ratelimit import retry_after
 from generator.redaction import redact_text
-from generator.syndication.base import PlatformError, clean_message
+from generator.syndication.base import PlatformError, clean_message, reply_error, server_words
 
 log = logging.getLogger(__name__)
 
@@ -124,9 +124,7 @@ def detail(response: Response) -> str:
         meta = data.get("meta")
         if not parts and isinstance(meta, dict) and meta.get("msg"):
             parts.append(str(meta["msg"]))
-    elif response.headers.get("content-type", "").startswith("text/plain") and response.text.strip():
-        parts.append(response.text)  # the OAuth endpoints answer in plain text
-    return "; ".join(parts) or f"HTTP {response.status}"
+    return "; ".join(parts) or server_words(response) or f"HTTP {response.status}"  # OAuth answers are plain text
 
 
 def error_codes(response: Response) -> set[int]:
@@ -139,20 +137,14 @@ def error_codes(response: Response) -> set[int]:
     return {e["code"] for e in errors or [] if isinstance(e, dict) and isinstance(e.get("code"), int)}
 
 
-def failure(response: Response, name: str, secrets: Iterable[str] = ()) -> PlatformError:
-    """The PlatformError for a non-2xx answer of the API."""
+def failure(response: Response, name: str, secrets: Iterable[str] = (), action: str = "the request") -> PlatformError:
+    """The PlatformError for a non-2xx answer of the API (a used-up daily limit waits; the rest as `reply_error`)."""
     status, said = response.status, clean_message(detail(response), secrets)
-    if status == 429:
-        wait = retry_after(response.headers, default=DEFAULT_RETRY_AFTER)
-        return PlatformError(f"{name}: Tumblr's rate limit was hit ({said})", temporary=True, retry_after=wait)
     if status == 403 and error_codes(response) & QUOTA_CODES:
         return PlatformError(f"{name}: a daily Tumblr limit is used up ({said})", temporary=True,
                              retry_after=retry_after(response.headers, default=3600.0))  # fmt: skip
-    if status in (401, 403):
-        return PlatformError(f"{name}: Tumblr refused the credentials ({said}); run `homepost auth {name}`", temporary=False)
-    if status >= 500:
-        return PlatformError(f"{name}: Tumblr answered {status} ({said})", temporary=True)
-    return PlatformError(f"{name}: Tumblr answered {status} ({said})", temporary=False)
+    wait = retry_after(response.headers, default=DEFAULT_RETRY_AFTER) if status == 429 else None
+    return reply_error(response, name, action, secrets=secrets, detail=said, retry_after=wait)
 
 
 class Api:
@@ -182,7 +174,7 @@ class Api:
                                 temporary=True, unknown_outcome=creates) from None  # fmt: skip
         if absent_ok and response.status == 404:
             return None
-        return self._answer(response, creates)
+        return self._answer(response, creates, f"{method} {path}")
 
     def read(self, path: str, params: Mapping[str, str]) -> dict[str, Any] | None:
         """GET a method at the API-key level: OAuth-signed when the keys hold a token, else with `api_key`; None for 404/410."""
@@ -199,12 +191,12 @@ class Api:
                                 temporary=True) from None  # fmt: skip
         if response.status in (404, 410):
             return None
-        return self._answer(response, False)
+        return self._answer(response, False, f"GET {path}")
 
-    def _answer(self, response: Response, creates: bool) -> dict[str, Any]:
+    def _answer(self, response: Response, creates: bool, action: str) -> dict[str, Any]:
         """The `response` member of a 2xx answer's envelope; a PlatformError for anything else."""
         if not 200 <= response.status < 300:
-            raise failure(response, self.name, self.keys.secrets())
+            raise failure(response, self.name, self.keys.secrets(), action)
         try:
             envelope = response.json()
         except NetworkError:
