@@ -394,6 +394,7 @@ def test_a_failed_first_build_still_serves_the_problems_until_fixed(make_site: S
         stream.next("reload")
         status, _, page = fetch(origin(dev) + "/blog/")
         assert status == 200 and b"Test Site" in page
+        wait_for(lambda: len(reports) > 1, "the fixed build's report")  # pages hear of a build before the reporter
         assert reports[-1].ok
 
 
