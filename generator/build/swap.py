@@ -1,0 +1,293 @@
+"""The output folder is one whole build at every instant: staged in a spare tree, swapped in whole.
+
+A build never writes into the output folder (`public/`). Its staging folder (`.homepost/staging/NAME-ID/`,
+or `.NAME.homepost/` beside the output when `.homepost/` is on another filesystem) holds a *spare*
+tree: the output as the build before last left it, made of hard links to the same files. A build
+that changes files
+
+1. brings the spare in line with the output: a walk of both trees that compares inodes links in
+   each file the spare lacks or holds another version of, and removes what the output does not
+   have (beside the build's reading, see writer.prepare_output; the first time it links every file);
+2. writes each changed file into the spare as a new file (never into a linked one, which is the
+   output's too) and removes stale ones there;
+3. records the spare as a complete build, then exchanges it with the output in one
+   `renameat2(RENAME_EXCHANGE)`: the output's path names the new tree, the spare's the old one,
+   which the next build brings in line again rather than copying or deleting every file.
+
+A build that changes no file does none of this. Where RENAME_EXCHANGE is missing (not Linux, or a
+filesystem without it) the exchange is three renames, and for a moment there is no output folder
+(never a mix); a build killed in between puts the old tree back at the next start. The first build
+(no output yet) renames its new tree into place.
+
+The record (`complete.json`) names the complete trees by device, inode and mtime: `homepost deploy`
+deploys only an output it names. Builds hold the staging folder's lock; deploys share it, so a
+build waits for a deploy reading the output, and the other way round.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import logging
+import os
+import shutil
+import signal
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from generator.digest import digest
+from generator.errors import BuildError, HomepostError, Problem
+from generator.state import read_json, write_json
+
+log = logging.getLogger(__name__)
+
+STAGING = "staging"  # under .homepost/
+RECORD = "complete.json"  # in the staging folder
+KILL_AT = "HOMEPOST_TEST_KILL_AT"  # tests: SIGKILL the build at its Nth step of the write phase
+_kill_text = os.environ.get(KILL_AT, "")
+_kill_at = int(_kill_text) if _kill_text.isdigit() else 0
+_steps = 0
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def step() -> None:
+    """Count one change to the disk in the write phase (fault injection for the tests; free otherwise)."""
+    global _steps
+    if _kill_at:
+        _steps += 1
+        if _steps == _kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def staging_dir(output: Path, private_dir: Path) -> Path:
+    """Where builds of `output` are staged: in .homepost/ if on the output's filesystem, else beside the output."""
+    inside = private_dir / STAGING / f"{output.name}-{digest(str(output))[:8]}"
+    if _device(private_dir) == _device(output.parent):
+        return inside
+    return output.parent / f".{output.name}.homepost"
+
+
+def _device(path: Path) -> int:
+    """The filesystem of `path`, or of its nearest existing folder."""
+    for folder in (path, *path.parents):
+        try:
+            return os.stat(folder).st_dev
+        except OSError:
+            continue
+    return -1
+
+
+def _identity(path: Path) -> list[int] | None:
+    """What names one tree: device, inode and mtime of its folder (an exchange changes none of them)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return [info.st_dev, info.st_ino, info.st_mtime_ns]
+
+
+@contextlib.contextmanager
+def output_lock(staging: Path, shared: bool = False) -> Iterator[None]:
+    """Hold the output's lock (builds alone, deploys `shared`), waiting for whoever holds it."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    staging.mkdir(parents=True, exist_ok=True)
+    mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+    with (staging / "lock").open("a") as handle:
+        try:
+            fcntl.flock(handle, mode | fcntl.LOCK_NB)
+        except OSError:
+            log.warning("waiting for another build or deploy of this output folder to finish")
+            fcntl.flock(handle, mode)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def building(output: Path, staging: Path) -> Iterator[None]:
+    """Hold `output` for one build: refuse one that cannot be swapped whole, wait for other builds and deploys."""
+    if output.is_dir() and _device(output) != _device(staging.parent):
+        message = (
+            f"{output} is on another filesystem than the folder holding it (a mount point?): builds are "
+            "staged beside it and swapped in whole; make [build] output a folder inside the mount"
+        )
+        raise BuildError(Problem("site.toml", message, key="build.output"))
+    with output_lock(staging):
+        yield
+
+
+class OutputTree:
+    """An output folder and its staging folder: the spare tree, the record of complete builds."""
+
+    def __init__(self, output: Path, staging: Path):
+        self.output, self.staging = output, staging
+        self.spare = staging / "spare"
+        self.record = staging / RECORD
+
+    def prepare(self) -> set[str]:
+        """Undo a half-done swap, forget complete trees but the output, bring the spare in line; the output's files."""
+        self.staging.mkdir(parents=True, exist_ok=True)
+        self._recover()
+        complete = self._complete()
+        mine = _identity(self.output)
+        kept = [mine] if mine in complete else []
+        if kept != complete:  # the spare is about to change: it is no complete build any more
+            step()
+            self._write(kept)
+        if not self.output.is_dir():
+            if os.path.lexists(self.spare):
+                step()
+                _remove(str(self.spare))
+            return set()
+        return self._sync()
+
+    def swap_in(self) -> None:
+        """Record the spare as a complete build and make it the output in one step; the old output becomes the spare."""
+        self.spare.mkdir(parents=True, exist_ok=True)
+        new, current = _identity(self.spare), _identity(self.output)
+        complete = [current] if current in self._complete() else []
+        step()
+        self._write(complete + [new])
+        step()
+        if current is None:
+            os.rename(self.spare, self.output)
+        else:
+            self._exchange()
+        step()
+        self._write([new])
+
+    def mark_complete(self) -> None:
+        """Record the output as a complete build (it is one: a build found nothing to change in it)."""
+        mine = _identity(self.output)
+        if mine is not None and mine not in self._complete():
+            step()
+            self._write([mine])
+
+    def is_complete(self) -> bool:
+        """True when the output folder is a build that completed (as far as its folder shows)."""
+        mine = _identity(self.output)
+        return mine is not None and mine in self._complete()
+
+    def _complete(self) -> list[list[int]]:
+        try:
+            found = read_json(self.record, {}).get("complete", [])
+        except HomepostError:
+            return []  # damaged: no tree is known to be complete
+        return found if isinstance(found, list) else []
+
+    def _write(self, complete: list[list[int] | None]) -> None:
+        write_json(self.record, {"complete": [item for item in complete if item is not None]})
+
+    def _exchange(self) -> None:
+        if _rename_exchange(self.output, self.spare):
+            return
+        old = self.staging / "old"  # not atomic: between the first two renames there is no output folder
+        os.rename(self.output, old)
+        step()
+        os.rename(self.spare, self.output)
+        step()
+        os.rename(old, self.spare)
+
+    def _recover(self) -> None:
+        """Finish or undo the three renames of a swap without RENAME_EXCHANGE that a killed build left."""
+        old = self.staging / "old"
+        if not os.path.lexists(old):
+            return
+        step()
+        if not os.path.lexists(self.output):
+            os.rename(old, self.output)  # killed between the first two renames: the old output is the output again
+        elif not os.path.lexists(self.spare):
+            os.rename(old, self.spare)
+        else:
+            _remove(str(old))
+
+    def _sync(self) -> set[str]:
+        """Make the spare hold what the output holds (the same inodes); the output's files, relative."""
+        output, spare = str(self.output), str(self.spare)
+        if os.path.lexists(spare) and not os.path.isdir(spare):
+            step()
+            os.unlink(spare)
+        if not os.path.lexists(spare):
+            step()
+            os.mkdir(spare)
+        files: set[str] = set()
+        folders = [""]
+        while folders:
+            rel = folders.pop()
+            theirs, ours = _entries(f"{output}/{rel}"), _entries(f"{spare}/{rel}")
+            for name, (is_dir, _) in ours.items():
+                if name not in theirs or theirs[name][0] != is_dir:
+                    step()
+                    _remove(f"{spare}/{rel}{name}")
+            for name, (is_dir, inode) in theirs.items():
+                if is_dir:
+                    if name not in ours or not ours[name][0]:
+                        step()
+                        os.mkdir(f"{spare}/{rel}{name}")
+                    folders.append(f"{rel}{name}/")
+                    continue
+                files.add(rel + name)
+                mine = ours.get(name)
+                if mine is not None and not mine[0] and mine[1] == inode:
+                    continue
+                if mine is not None and not mine[0]:
+                    step()
+                    os.unlink(f"{spare}/{rel}{name}")
+                step()
+                _link(f"{output}/{rel}{name}", f"{spare}/{rel}{name}")
+        return files
+
+
+def _entries(folder: str) -> dict[str, tuple[bool, int]]:
+    """Each entry of `folder`: whether it is a folder (not following links), and its inode."""
+    with os.scandir(folder) as found:
+        return {entry.name: (entry.is_dir(follow_symlinks=False), entry.inode()) for entry in found}
+
+
+def _link(source: str, target: str) -> None:
+    """A hard link to `source` at `target`; a copy (with its mtime) where the system refuses the link."""
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError:
+        shutil.copy2(source, target, follow_symlinks=False)
+
+
+def _remove(path: str) -> None:
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    else:
+        os.unlink(path)
+
+
+_renameat2 = None
+
+
+def _rename_exchange(first: Path, second: Path) -> bool:
+    """Exchange two paths in one step; False where the system cannot (then nothing was done)."""
+    global _renameat2
+    if not sys.platform.startswith("linux"):
+        return False
+    if _renameat2 is None:
+        try:
+            _renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+        except (AttributeError, OSError):  # a C library older than glibc 2.28
+            _renameat2 = False
+        else:
+            _renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if not _renameat2:
+        return False
+    if _renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):  # a filesystem (or kernel) without it
+        log.debug("RENAME_EXCHANGE is not supported here (%s); swapping by three renames", os.strerror(code))
+        return False
+    raise OSError(code, os.strerror(code), str(first), None, str(second))
