@@ -121,6 +121,7 @@ def _build(site_dir: Path, options: BuildOptions, held: contextlib.ExitStack) ->
     output = (options.output or config.root / config.build.output).resolve()
     check_output_dir(output, config.root)
     staging = staging_dir(output, config.private_dir) if options.swap else None
+    tree = OutputTree(output, staging) if staging is not None else None
     if staging is not None:
         held.enter_context(building(output, staging))  # until the build returns
     now = options.now or dt.datetime.now(tz=config.site.tz)
@@ -130,9 +131,11 @@ def _build(site_dir: Path, options: BuildOptions, held: contextlib.ExitStack) ->
 
     stats: dict[str, tuple[int, int]] = {}  # every input file's (mtime, size), for the reader too
     signature = input_signature(config, options, output, config_text, stats)
-    last = store.load("last-build") if options.use_cache else None
-    whole = staging is None or OutputTree(output, staging).is_complete()  # else older Homepost's, or changed since
-    if last is not None and whole and nothing_changed(last, signature, now, output):
+    # The cache's records of the output hold only for the tree they were saved for: not a tree an older
+    # Homepost left, nor one a build swapped in before it was killed.
+    cached = options.use_cache and (tree is None or tree.cached())
+    last = store.load("last-build") if cached else None
+    if last is not None and nothing_changed(last, signature, now, output):
         log.info("nothing changed since the last build")
         return BuildResult(output, last.posts, last.pages, len(last.files), 0, 0, 0, time.perf_counter() - started)
 
@@ -166,7 +169,7 @@ def _build(site_dir: Path, options: BuildOptions, held: contextlib.ExitStack) ->
             fingerprints = Fingerprints(site_inputs(config_text, config.site.url, renderer.template_dirs, renderer.theme, site))
             renderer.fragments = FragmentStore(store.load("fragments") if options.use_cache else None, fingerprints.in_site)
 
-            previous = store.load("output") if options.use_cache else None
+            previous = store.load("output") if cached else None
             structure = site_structure(fingerprints.site_inputs, site, gone)
             earlier = LastPages(structure, fingerprints, site.posts + site.pages, previous)
 
@@ -196,6 +199,8 @@ def _build(site_dir: Path, options: BuildOptions, held: contextlib.ExitStack) ->
     upcoming = [e.source.date for e in content.cache.values() if e.source.date and e.source.date > now]
     record = cache.LastBuild(signature, min(upcoming, default=None), str(output), sorted(plan.outputs), len(site.posts), len(site.pages))
     store.save("last-build", record)
+    if tree is not None:
+        tree.settle()
     snapshot = Snapshot(config, read, content, site, renderer, pages, output, store) if options.snapshot else None
     return BuildResult(output, len(site.posts), len(site.pages), len(plan), len(written.written), len(written.removed),
                        content.rendered, time.perf_counter() - started, written.made,

@@ -19,9 +19,11 @@ filesystem without it) the exchange is three renames, and for a moment there is 
 (never a mix); a build killed in between puts the old tree back at the next start. The first build
 (no output yet) renames its new tree into place.
 
-The record (`complete.json`) names the complete trees by device, inode and mtime: `homepost deploy`
-deploys only an output it names. Builds hold the staging folder's lock; deploys share it, so a
-build waits for a deploy reading the output, and the other way round.
+The record (`complete.json`) names the complete trees by device, inode and mtime (`homepost deploy`
+deploys only an output it names), and the tree the build cache's output records describe (a build
+killed after its swap but before saving them leaves the next build trusting none). Builds hold the
+staging folder's lock; deploys share it, so a build waits for a deploy reading the output, and the
+other way round.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from generator.digest import digest
 from generator.errors import BuildError, HomepostError, Problem
@@ -136,10 +139,10 @@ class OutputTree:
         """Undo a half-done swap, forget complete trees but the output, bring the spare in line; the output's files."""
         self.staging.mkdir(parents=True, exist_ok=True)
         self._recover()
-        complete = self._complete()
-        mine = _identity(self.output)
-        kept = [mine] if mine in complete else []
-        if kept != complete:  # the spare is about to change: it is no complete build any more
+        record, mine = self._read(), _identity(self.output)
+        complete = [mine] if mine in record["complete"] else []
+        kept = {"complete": complete, "cache": mine if record["cache"] == mine else None}
+        if kept != record:  # the spare is about to change: it is no complete build any more
             step()
             self._write(kept)
         if not self.output.is_dir():
@@ -152,39 +155,50 @@ class OutputTree:
     def swap_in(self) -> None:
         """Record the spare as a complete build and make it the output in one step; the old output becomes the spare."""
         self.spare.mkdir(parents=True, exist_ok=True)
-        new, current = _identity(self.spare), _identity(self.output)
-        complete = [current] if current in self._complete() else []
+        record, new, current = self._read(), _identity(self.spare), _identity(self.output)
+        complete = [current] if current in record["complete"] else []
         step()
-        self._write(complete + [new])
+        self._write({"complete": complete + [new], "cache": record["cache"]})  # the cache describes the old one yet
         step()
         if current is None:
             os.rename(self.spare, self.output)
         else:
             self._exchange()
-        step()
-        self._write([new])
+        step()  # swapped; the build cache is saved after this
 
-    def mark_complete(self) -> None:
-        """Record the output as a complete build (it is one: a build found nothing to change in it)."""
+    def settle(self) -> None:
+        """Record that the output is complete and that the build cache, just saved, describes it."""
         mine = _identity(self.output)
-        if mine is not None and mine not in self._complete():
+        wanted = {"complete": [mine], "cache": mine}
+        if mine is not None and self._read() != wanted:
             step()
-            self._write([mine])
+            self._write(wanted)
 
     def is_complete(self) -> bool:
         """True when the output folder is a build that completed (as far as its folder shows)."""
         mine = _identity(self.output)
-        return mine is not None and mine in self._complete()
+        return mine is not None and mine in self._read()["complete"]
 
-    def _complete(self) -> list[list[int]]:
+    def cached(self) -> bool:
+        """True when the build cache's records of the output (what each file was made from) describe this tree.
+
+        Not after a build was killed between its swap and saving them: then the next build trusts none.
+        """
+        record, mine = self._read(), _identity(self.output)
+        return mine is not None and mine in record["complete"] and record["cache"] == mine
+
+    def _read(self) -> dict[str, Any]:
         try:
-            found = read_json(self.record, {}).get("complete", [])
+            found = read_json(self.record, {})
         except HomepostError:
-            return []  # damaged: no tree is known to be complete
-        return found if isinstance(found, list) else []
+            found = {}  # damaged: no tree is known to be complete
+        complete, cache = found.get("complete"), found.get("cache")
+        complete = complete if isinstance(complete, list) else []
+        return {"complete": complete, "cache": cache if isinstance(cache, list) else None}
 
-    def _write(self, complete: list[list[int] | None]) -> None:
-        write_json(self.record, {"complete": [item for item in complete if item is not None]})
+    def _write(self, record: dict[str, Any]) -> None:
+        complete = [item for item in record["complete"] if item is not None]
+        write_json(self.record, {"complete": complete, "cache": record["cache"]})
 
     def _exchange(self) -> None:
         if _rename_exchange(self.output, self.spare):

@@ -251,11 +251,9 @@ def write_output(output: Path, plan: OutputPlan, previous: Manifest | None, jobs
     stale = _stale(output, plan, known, exists)
     if tree is None:
         _apply(output, stage, staged, exists, stale)
-    elif staged or stale or not exists:
+    elif staged or stale or not exists:  # else nothing to change: no swap
         _remove_stale(stage, stale)
         tree.swap_in()
-    else:  # nothing to change: no swap
-        tree.mark_complete()
     harvested = [extra for *_, extra in results if extra]
     return WriteResult(tuple(item.dest for item in todo), tuple(staged), tuple(stale), Manifest(str(output), records), harvested)
 
