@@ -8,6 +8,7 @@ reader walking the output while builds run never sees a mix; unchanged files kee
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import signal
 import subprocess
@@ -282,3 +283,28 @@ def test_a_build_killed_after_its_swap_does_not_trust_the_records_it_did_not_sav
     to_old(site)  # the old text again: the records the cache still has say those files are up to date
     build(site)
     assert snapshot(site / "public") == old
+
+
+def test_a_build_waits_while_a_deploy_reads_the_output(make_site: SiteFactory) -> None:
+    site = old_site(make_site, "site")
+    old = snapshot(site / "public")
+    to_new(site)
+    waiting = threading.Event()
+
+    class Waiting(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "waiting for another build or deploy" in record.getMessage():
+                waiting.set()
+
+    handler = Waiting()
+    logging.getLogger("generator.build.swap").addHandler(handler)
+    try:
+        with swap.output_lock(swap.staging_dir(site / "public", site / ".homepost"), shared=True):  # as deploy_site
+            builder = threading.Thread(target=build, args=(site,))
+            builder.start()
+            assert waiting.wait(timeout=60), "the build did not wait for the lock"
+            assert snapshot(site / "public") == old
+        builder.join(timeout=60)
+    finally:
+        logging.getLogger("generator.build.swap").removeHandler(handler)
+    assert not builder.is_alive() and snapshot(site / "public") != old
