@@ -33,6 +33,7 @@ import ctypes
 import errno
 import logging
 import os
+import pickle
 import shutil
 import signal
 import sys
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 
 STAGING = "staging"  # under .homepost/
 RECORD = "complete.json"  # in the staging folder
+LISTING = "listing.pickle"  # in the staging folder: every path and inode of the tree the record calls "listed"
 KILL_AT = "HOMEPOST_TEST_KILL_AT"  # tests: SIGKILL the build at its Nth step of the write phase
 _kill_text = os.environ.get(KILL_AT, "")
 _kill_at = int(_kill_text) if _kill_text.isdigit() else 0
@@ -141,8 +143,9 @@ class OutputTree:
         self._recover()
         record, mine = self._read(), _identity(self.output)
         complete = [mine] if mine in record["complete"] else []
-        kept = {"complete": complete, "cache": mine if record["cache"] == mine else None}
-        if kept != record:  # the spare is about to change: it is no complete build any more
+        ours = self._listed(record["listed"]) if record["listed"] == _identity(self.spare) else None
+        kept = {"complete": complete, "cache": mine if record["cache"] == mine else None, "listed": None}
+        if kept != record:  # the spare is about to change: it is no complete build, its listing no longer holds
             step()
             self._write(kept)
         if not self.output.is_dir():
@@ -150,7 +153,13 @@ class OutputTree:
                 step()
                 _remove(str(self.spare))
             return set()
-        return self._sync()
+        theirs = _listing(str(self.output))
+        step()
+        self._save_listing(mine, theirs)  # the spare's, if this build swaps
+        if ours is None:
+            ours = _listing(str(self.spare)) if self.spare.is_dir() and not self.spare.is_symlink() else {}
+        self._sync(theirs, ours)
+        return {path for path in theirs if not path.endswith("/")}
 
     def swap_in(self) -> None:
         """Record the spare as a complete build and make it the output in one step; the old output becomes the spare."""
@@ -158,7 +167,7 @@ class OutputTree:
         record, new, current = self._read(), _identity(self.spare), _identity(self.output)
         complete = [current] if current in record["complete"] else []
         step()
-        self._write({"complete": complete + [new], "cache": record["cache"]})  # the cache describes the old one yet
+        self._write({"complete": complete + [new], "cache": record["cache"], "listed": current})  # cache: the old one's
         step()
         if current is None:
             os.rename(self.spare, self.output)
@@ -168,9 +177,9 @@ class OutputTree:
 
     def settle(self) -> None:
         """Record that the output is complete and that the build cache, just saved, describes it."""
-        mine = _identity(self.output)
-        wanted = {"complete": [mine], "cache": mine}
-        if mine is not None and self._read() != wanted:
+        record, mine = self._read(), _identity(self.output)
+        wanted = {"complete": [mine], "cache": mine, "listed": record["listed"]}
+        if mine is not None and record != wanted:
             step()
             self._write(wanted)
 
@@ -192,13 +201,31 @@ class OutputTree:
             found = read_json(self.record, {})
         except HomepostError:
             found = {}  # damaged: no tree is known to be complete
-        complete, cache = found.get("complete"), found.get("cache")
+        complete, cache, listed = found.get("complete"), found.get("cache"), found.get("listed")
         complete = complete if isinstance(complete, list) else []
-        return {"complete": complete, "cache": cache if isinstance(cache, list) else None}
+        cache, listed = (value if isinstance(value, list) else None for value in (cache, listed))
+        return {"complete": complete, "cache": cache, "listed": listed}
 
     def _write(self, record: dict[str, Any]) -> None:
         complete = [item for item in record["complete"] if item is not None]
-        write_json(self.record, {"complete": complete, "cache": record["cache"]})
+        write_json(self.record, {"complete": complete, "cache": record["cache"], "listed": record["listed"]})
+
+    def _listed(self, tree: list[int]) -> dict[str, int] | None:
+        """The listing saved of `tree` (the spare now: saved when it was the output, untouched since), if any."""
+        try:
+            with (self.staging / LISTING).open("rb") as file:
+                found = pickle.load(file)
+        except Exception:  # noqa: BLE001 - missing or damaged: the spare is walked instead
+            return None
+        if isinstance(found, tuple) and len(found) == 2 and found[0] == tree and isinstance(found[1], dict):
+            return found[1]
+        return None
+
+    def _save_listing(self, tree: list[int] | None, listing: dict[str, int]) -> None:
+        temp = self.staging / f"{LISTING}.tmp"
+        with temp.open("wb") as file:
+            pickle.dump((tree, listing), file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temp, self.staging / LISTING)
 
     def _exchange(self) -> None:
         if _rename_exchange(self.output, self.spare):
@@ -223,47 +250,48 @@ class OutputTree:
         else:
             _remove(str(old))
 
-    def _sync(self) -> set[str]:
-        """Make the spare hold what the output holds (the same inodes); the output's files, relative."""
+    def _sync(self, theirs: dict[str, int], ours: dict[str, int]) -> None:
+        """Make the spare hold what the output holds (the same inodes), given both trees' listings."""
         output, spare = str(self.output), str(self.spare)
-        if os.path.lexists(spare) and not os.path.isdir(spare):
+        if os.path.lexists(spare) and (not os.path.isdir(spare) or os.path.islink(spare)):
             step()
             os.unlink(spare)
         if not os.path.lexists(spare):
             step()
             os.mkdir(spare)
-        files: set[str] = set()
-        folders = [""]
-        while folders:
-            rel = folders.pop()
-            theirs, ours = _entries(f"{output}/{rel}"), _entries(f"{spare}/{rel}")
-            for name, (is_dir, _) in ours.items():
-                if name not in theirs or theirs[name][0] != is_dir:
-                    step()
-                    _remove(f"{spare}/{rel}{name}")
-            for name, (is_dir, inode) in theirs.items():
-                if is_dir:
-                    if name not in ours or not ours[name][0]:
-                        step()
-                        os.mkdir(f"{spare}/{rel}{name}")
-                    folders.append(f"{rel}{name}/")
-                    continue
-                files.add(rel + name)
-                mine = ours.get(name)
-                if mine is not None and not mine[0] and mine[1] == inode:
-                    continue
-                if mine is not None and not mine[0]:
-                    step()
-                    os.unlink(f"{spare}/{rel}{name}")
+        gone = None  # the last folder removed: what is under it went with it
+        for path in sorted(ours.keys() - theirs.keys()):
+            if gone is None or not path.startswith(gone):
                 step()
-                _link(f"{output}/{rel}{name}", f"{spare}/{rel}{name}")
-        return files
+                _remove(f"{spare}/{path}")
+                gone = path if path.endswith("/") else gone
+        for path in sorted(path for path in theirs.keys() - ours.keys() if path.endswith("/")):  # parents first
+            step()
+            os.mkdir(f"{spare}/{path}")
+        for path, inode in theirs.items():
+            if path.endswith("/") or ours.get(path) == inode:
+                continue
+            if path in ours:
+                step()
+                os.unlink(f"{spare}/{path}")
+            step()
+            _link(f"{output}/{path}", f"{spare}/{path}")
 
 
-def _entries(folder: str) -> dict[str, tuple[bool, int]]:
-    """Each entry of `folder`: whether it is a folder (not following links), and its inode."""
-    with os.scandir(folder) as found:
-        return {entry.name: (entry.is_dir(follow_symlinks=False), entry.inode()) for entry in found}
+def _listing(root: str) -> dict[str, int]:
+    """Every entry under `root` by relative path: a folder's ends with "/" (maps to 0), a file's maps to its inode."""
+    found: dict[str, int] = {}
+    folders = [""]
+    while folders:
+        rel = folders.pop()
+        with os.scandir(f"{root}/{rel}") as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(f"{rel}{entry.name}/")
+                    found[folders[-1]] = 0
+                else:
+                    found[rel + entry.name] = entry.inode()
+    return found
 
 
 def _link(source: str, target: str) -> None:
