@@ -5,9 +5,11 @@ or `.NAME.homepost/` beside the output when `.homepost/` is on another filesyste
 tree: the output as the build before last left it, made of hard links to the same files. A build
 that changes files
 
-1. brings the spare in line with the output: a walk of both trees that compares inodes links in
-   each file the spare lacks or holds another version of, and removes what the output does not
-   have (beside the build's reading, see writer.prepare_output; the first time it links every file);
+1. brings the spare in line with the output: a walk of the output, compared by inode with a
+   listing of the spare (saved when it was the output; walked when that listing does not hold),
+   links in each file the spare lacks or holds another version of, and removes what the output
+   does not have (beside the build's reading, see writer.prepare_output; the first time it links
+   every file);
 2. writes each changed file into the spare as a new file (never into a linked one, which is the
    output's too) and removes stale ones there;
 3. records the spare as a complete build, then exchanges it with the output in one
