@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from generator.build.swap import OutputTree, output_lock, staging_dir
 from generator.config import Config
 from generator.digest import digest
 from generator.errors import HomepostError, Problem
@@ -50,6 +51,10 @@ TAIL_LINES = 12  # lines of a failed program's error output shown in the message
 _GIT_LOCATORS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR",
                  "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_PREFIX")  # fmt: skip
 _USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
+INCOMPLETE = (
+    "not the output of a complete build (a build was stopped part way, an older Homepost wrote it, or it was "
+    "changed by hand since): run `homepost build`, or `homepost deploy` without --no-build"
+)
 
 
 class DeployError(HomepostError):
@@ -88,7 +93,10 @@ Method = Callable[[Config, Path, DeployOptions], DeployResult]
 
 
 def deploy_site(config: Config, options: DeployOptions = DeployOptions()) -> DeployResult:
-    """Deploy the output folder as the last successful build left it, by the configured method."""
+    """Deploy the output folder as the last successful build left it, by the configured method.
+
+    Only a complete build is deployed, and a build waits until the deploy has read the output.
+    """
     method = METHODS.get(config.deploy.method)
     if method is None:
         raise DeployError(
@@ -99,7 +107,12 @@ def deploy_site(config: Config, options: DeployOptions = DeployOptions()) -> Dep
         shown = _relative(output, config.root)
         raise DeployError(Problem(shown, "nothing built here to deploy; run `homepost build` first"))
     started = time.perf_counter()
-    with locked(config.private_dir / "deploy.lock", "another deploy of this site is running", DeployError):
+    staging = staging_dir(output, config.private_dir)
+    alone = locked(config.private_dir / "deploy.lock", "another deploy of this site is running", DeployError)
+    with alone, output_lock(staging, shared=True):  # no build swaps the output while it is read
+        if not OutputTree(output, staging).is_complete():
+            shown = _relative(output, config.root)
+            raise DeployError(Problem(shown, INCOMPLETE))
         stat, fingerprint = tree_signature(output), output_digest(output)
         result = method(config, output, options)
         if not options.dry_run:

@@ -175,7 +175,7 @@ def test_output_files_deleted_by_hand_are_made_again(site: Path, jobs: int, edit
 
 def test_a_failed_incremental_build_leaves_the_output_and_cache_alone(site: Path) -> None:
     before = snapshot(site / "public")
-    cache_before = snapshot(site / ".homepost")
+    cache_before = snapshot(site / ".homepost/cache")  # not .homepost/staging/: the spare tree is the build's to change
     edit(site / "content/posts/2023-01-01-post-0.md", "title: Post number 0", "title: [broken")
     result_error = None
     try:
@@ -184,7 +184,7 @@ def test_a_failed_incremental_build_leaves_the_output_and_cache_alone(site: Path
         result_error = exc
     assert result_error is not None and "post-0.md" in str(result_error)
     assert snapshot(site / "public") == before
-    assert snapshot(site / ".homepost") == cache_before
+    assert snapshot(site / ".homepost/cache") == cache_before
     assert not [p for p in os.listdir(site) if p.startswith(".public.")]
 
 
@@ -194,12 +194,12 @@ def test_memory_cache_starts_from_disk_keeps_to_memory_and_flushes(site: Path) -
     memory = MemoryCache()
     CHANGES["edit a body"](site)
     assert build(site, memory=memory).rendered == 1  # the files on disk were its starting point
-    on_disk = snapshot(site / ".homepost")
+    on_disk = snapshot(site / ".homepost/cache")
     CHANGES["edit a title"](site)
     assert build(site, memory=memory).rendered == 1
-    assert snapshot(site / ".homepost") == on_disk, "a build with a memory cache wrote the disk cache"
+    assert snapshot(site / ".homepost/cache") == on_disk, "a build with a memory cache wrote the disk cache"
     memory.flush()
-    assert snapshot(site / ".homepost") != on_disk
+    assert snapshot(site / ".homepost/cache") != on_disk
     assert build(site).written == 0  # a later process picks up where the memory cache left off
 
 

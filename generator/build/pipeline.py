@@ -24,7 +24,16 @@ from generator.build.fingerprint import Fingerprints, site_inputs, site_structur
 from generator.build.hosting import host_files
 from generator.build.pages import HtmlPage, dest_of, plan_pages
 from generator.build.quick import Snapshot
-from generator.build.writer import OutputPlan, Present, Progress, check_output_dir, missing_files, write_output
+from generator.build.swap import OutputTree, building, staging_dir
+from generator.build.writer import (
+    OutputPlan,
+    Present,
+    Progress,
+    check_output_dir,
+    missing_files,
+    prepare_output,
+    write_output,
+)
 from generator.config import CONFIG_NAME, Config, load_config
 from generator.content.episodes import chapters_json
 from generator.content.markdown import highlight_css
@@ -61,6 +70,7 @@ class BuildOptions:
     progress: Progress | None = None
     memory: cache.MemoryCache | None = None  # keep the cache here instead of on disk (the dev server)
     snapshot: bool = False  # return what the build knew, for quick renders of edits (the dev server)
+    swap: bool = True  # stage the output and swap it in whole (swap.py); False: write in place (the dev server)
 
 
 @dataclass(frozen=True)
@@ -85,8 +95,8 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> BuildR
 
     On any error the previous output is left untouched.
     """
-    with _collector_paused():
-        return _build(site_dir, options)
+    with _collector_paused(), contextlib.ExitStack() as held:
+        return _build(site_dir, options, held)
 
 
 @contextlib.contextmanager
@@ -102,7 +112,7 @@ def _collector_paused():
             gc.enable()
 
 
-def _build(site_dir: Path, options: BuildOptions) -> BuildResult:
+def _build(site_dir: Path, options: BuildOptions, held: contextlib.ExitStack) -> BuildResult:
     started = time.perf_counter()
     config = load_config(site_dir)
     gone = gone_paths(config)  # site paths of every post ever told about; those not built now are gone
@@ -111,6 +121,10 @@ def _build(site_dir: Path, options: BuildOptions) -> BuildResult:
         config = config.with_url(options.base_url)
     output = (options.output or config.root / config.build.output).resolve()
     check_output_dir(output, config.root)
+    staging = staging_dir(output, config.private_dir) if options.swap else None
+    tree = OutputTree(output, staging) if staging is not None else None
+    if staging is not None:
+        held.enter_context(building(output, staging))  # until the build returns
     now = options.now or dt.datetime.now(tz=config.site.tz)
     jobs = options.jobs or default_jobs()
     config_text = (config.root / CONFIG_NAME).read_text(encoding="utf-8")
@@ -118,16 +132,19 @@ def _build(site_dir: Path, options: BuildOptions) -> BuildResult:
 
     stats: dict[str, tuple[int, int]] = {}  # every input file's (mtime, size), for the reader too
     signature = input_signature(config, options, output, config_text, stats)
-    last = store.load("last-build") if options.use_cache else None
+    # The cache's records of the output hold only for the tree they were saved for: not a tree an older
+    # Homepost left, nor one a build swapped in before it was killed.
+    cached = options.use_cache and (tree is None or tree.cached())
+    last = store.load("last-build") if cached else None
     if last is not None and nothing_changed(last, signature, now, output):
         log.info("nothing changed since the last build")
         return BuildResult(output, last.posts, last.pages, len(last.files), 0, 0, 0, time.perf_counter() - started)
 
-    # Meanwhile another process looks for the files of the last build that are gone from the output
-    # (one stat each, 15,000 at 10,000 posts); not for the dev server, whose process has threads.
+    # Meanwhile another process brings the spare tree in line with the output (swap.py) and looks for
+    # the files of the last build that are gone from the output; not for the dev server, whose process has threads.
     checked = frozenset(last.files) if last is not None and last.output == str(output) else frozenset()
     look_aside = options.memory is None and len(checked) >= MIN_ITEMS
-    with meanwhile(functools.partial(missing_files, output, checked), jobs if look_aside else 1) as checking:
+    with meanwhile(functools.partial(prepare_output, output, checked, staging), jobs if look_aside else 1) as checking:
         known = store.load("content") if options.use_cache else None
         read = ReadOptions(now=now, drafts=options.drafts, future=options.future)
         content = read_content(config, read, cache=known, jobs=jobs, stats=stats, html=store.html)
@@ -153,7 +170,7 @@ def _build(site_dir: Path, options: BuildOptions) -> BuildResult:
             fingerprints = Fingerprints(site_inputs(config_text, config.site.url, renderer.template_dirs, renderer.theme, site))
             renderer.fragments = FragmentStore(store.load("fragments") if options.use_cache else None, fingerprints.in_site)
 
-            previous = store.load("output") if options.use_cache else None
+            previous = store.load("output") if cached else None
             structure = site_structure(fingerprints.site_inputs, site, gone)
             earlier = LastPages(structure, fingerprints, site.posts + site.pages, previous)
 
@@ -171,7 +188,7 @@ def _build(site_dir: Path, options: BuildOptions) -> BuildResult:
 
             present = Present(output, checked, checking.result())
             written = write_output(output, plan, previous, jobs=jobs, progress=options.progress, harvest=renderer.fragments.take_new,
-                                   before_fork=renderer.preload, present=present)  # fmt: skip
+                                   before_fork=renderer.preload, present=present, staging=staging)  # fmt: skip
     for fragments in written.harvested:
         renderer.fragments.absorb(fragments)
     log.info("made %d files, wrote %d changed, removed %d", len(written.made), len(written.written), len(written.removed))
@@ -183,6 +200,8 @@ def _build(site_dir: Path, options: BuildOptions) -> BuildResult:
     upcoming = [e.source.date for e in content.cache.values() if e.source.date and e.source.date > now]
     record = cache.LastBuild(signature, min(upcoming, default=None), str(output), sorted(plan.outputs), len(site.posts), len(site.pages))
     store.save("last-build", record)
+    if tree is not None:
+        tree.settle()
     snapshot = Snapshot(config, read, content, site, renderer, pages, output, store) if options.snapshot else None
     return BuildResult(output, len(site.posts), len(site.pages), len(plan), len(written.written), len(written.removed),
                        content.rendered, time.perf_counter() - started, written.made,

@@ -3,8 +3,9 @@
 Every file of the site is planned first, with a fingerprint of everything it is made from. A file
 whose fingerprint matches the last build's is not made again; a file made again but with the same
 bytes is not written (its mtime stays, so rsync-style deploys send nothing). Changed files are
-staged in a folder beside the output and moved in, each by rename, only when the whole build has
-succeeded; files no longer produced are removed. A failed build leaves the output untouched.
+written into a spare tree, stale ones removed there, and the spare is swapped in whole only when
+every file could be made (swap.py): the output is one whole build at every instant. The dev server
+writes in place instead: changed files staged beside the output, then moved in one by one.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import os
 import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Container, Iterable
+from typing import Any, Callable, Container, Iterable, NamedTuple
 
 from generator.build.cache import Manifest, OutputRecord
+from generator.build.swap import OutputTree, step
 from generator.digest import digest
 from generator.errors import BuildError, HomepostError, Problem
 from generator.parallel import parallel_map
@@ -149,17 +151,29 @@ class _Stager:
             return False
 
     def _target(self, dest: str) -> Path:
+        """Where to write `dest`, free: in the spare, the output's file there is unlinked, never written into."""
         target = self.stage / dest
         target.parent.mkdir(parents=True, exist_ok=True)
+        target.unlink(missing_ok=True)
+        step()
         return target
 
 
+class Prepared(NamedTuple):
+    """What `prepare_output` found and did beside the build."""
+
+    missing: set[str]  # of the files looked for, those the output lacks
+    synced: bool  # the spare tree was brought in line with the output
+
+
 class Present:
-    """Whether output files exist: known for those looked up beforehand (`missing_files`, run
+    """Whether output files exist: known for those looked up beforehand (`prepare_output`, run
     beside the build), asked of the disk for the rest."""
 
-    def __init__(self, output: Path, checked: Container[str] = (), missing: Container[str] | None = None):
-        self.prefix, self.checked, self.missing = f"{output}/", checked, missing
+    def __init__(self, output: Path, checked: Container[str] = (), prepared: Prepared | None = None):
+        self.prefix, self.checked = f"{output}/", checked
+        self.missing = prepared.missing if prepared is not None else None
+        self.synced = prepared is not None and prepared.synced
 
     def __call__(self, dest: str) -> bool:
         if self.missing is not None and dest in self.checked:
@@ -173,11 +187,22 @@ def missing_files(output: Path, dests: Iterable[str]) -> set[str]:
     return {dest for dest in dests if not os.path.isfile(prefix + dest)}
 
 
+def prepare_output(output: Path, checked: Iterable[str], staging: Path | None) -> Prepared:
+    """Which `checked` files the output lacks; with a `staging` folder, its spare tree brought in line first."""
+    if staging is None:
+        return Prepared(missing_files(output, checked), synced=False)
+    files = OutputTree(output, staging).prepare()
+    return Prepared({dest for dest in checked if dest not in files}, synced=True)
+
+
 def write_output(output: Path, plan: OutputPlan, previous: Manifest | None, jobs: int = 1,
                  progress: Progress | None = None, harvest: Callable[[], Any] | None = None,
-                 before_fork: Callable[[], None] | None = None, present: Present | None = None) -> WriteResult:  # fmt: skip
+                 before_fork: Callable[[], None] | None = None, present: Present | None = None,
+                 staging: Path | None = None) -> WriteResult:  # fmt: skip
     """Make what changed, stage it, and apply the staged files only if every file could be made.
 
+    With a `staging` folder (see swap.py) changed files go into its spare tree, which then replaces
+    the output in one step; without one (the dev server) they are moved into the output one by one.
     `harvest()`, if given, is called after each file is made (in the process that made it) and
     what it returns comes back in `WriteResult.harvested`: the fragments a worker rendered.
     `before_fork()` runs once if the work is spread over processes (see parallel_map). `present`
@@ -186,11 +211,14 @@ def write_output(output: Path, plan: OutputPlan, previous: Manifest | None, jobs
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(output.parent, output.name)
+    present = present or Present(output)
+    tree = OutputTree(output, staging) if staging is not None else None
+    if tree is not None and not present.synced:  # not done beside the build, or that failed
+        tree.prepare()
     exists = output.is_dir()
     known = previous.files if previous is not None and previous.output == str(output) and exists else {}
-    present = present or Present(output)
     todo = [item for item in plan.outputs.values() if not _unchanged(item, known.get(item.dest), present)]
-    stage = output.parent / f".{output.name}.building-{os.getpid()}"
+    stage = tree.spare if tree is not None else output.parent / f".{output.name}.building-{os.getpid()}"
     stager = _Stager(output, stage, known, trust_disk=not exists, harvest=harvest)
     done = 0
 
@@ -209,7 +237,8 @@ def write_output(output: Path, plan: OutputPlan, previous: Manifest | None, jobs
         if failures:
             raise BuildError([_where(problem, dests) for problem, dests in failures.items()])
     except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
+        if tree is None:  # a spare tree stays: the next build brings it in line again
+            shutil.rmtree(stage, ignore_errors=True)
         raise
     records: dict[str, OutputRecord] = {}
     staged = []
@@ -220,7 +249,11 @@ def write_output(output: Path, plan: OutputPlan, previous: Manifest | None, jobs
     for dest in plan.outputs.keys() - records.keys():  # untouched since the last build
         records[dest] = known[dest]
     stale = _stale(output, plan, known, exists)
-    _apply(output, stage, staged, exists, stale)
+    if tree is None:
+        _apply(output, stage, staged, exists, stale)
+    elif staged or stale or not exists:  # else nothing to change: no swap
+        _remove_stale(stage, stale)
+        tree.swap_in()
     harvested = [extra for *_, extra in results if extra]
     return WriteResult(tuple(item.dest for item in todo), tuple(staged), tuple(stale), Manifest(str(output), records), harvested)
 
@@ -246,7 +279,7 @@ def _stale(output: Path, plan: OutputPlan, known: dict[str, OutputRecord], exist
 
 
 def _apply(output: Path, stage: Path, staged: list[str], exists: bool, stale: list[str]) -> None:
-    """Move staged files into the output and remove stale ones."""
+    """Move staged files into the output and remove stale ones (in place: the dev server's way)."""
     if not exists:
         if stage.is_dir():
             os.rename(stage, output)
@@ -261,11 +294,17 @@ def _apply(output: Path, stage: Path, staged: list[str], exists: bool, stale: li
             folders.add(target.parent)
         os.replace(stage / dest, target)
     shutil.rmtree(stage, ignore_errors=True)
+    _remove_stale(output, stale)
+
+
+def _remove_stale(root: Path, stale: list[str]) -> None:
+    """Remove the files `stale` under `root`, and the folders that leaves empty."""
     emptied: set[Path] = set()
     for dest in stale:
-        target = output / dest
+        target = root / dest
+        step()
         target.unlink(missing_ok=True)
-        emptied.update(p for p in target.parents if p != output and output in p.parents)
+        emptied.update(p for p in target.parents if p != root and root in p.parents)
     for folder in sorted(emptied, key=lambda p: len(p.parts), reverse=True):
         try:
             folder.rmdir()

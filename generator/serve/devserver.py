@@ -322,6 +322,7 @@ class DevServer:
                 jobs=0 if number == 1 else 1,
                 memory=self._memory,  # the cache stays in this process: no disk round trip per edit
                 snapshot=True,  # for quick renders of the next edit
+                swap=False,  # pages are written in place, one by one (quick renders too); only this server reads them
             )
             result = build_site(self.root, options)
         except HomepostError as exc:
