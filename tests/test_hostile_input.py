@@ -233,3 +233,15 @@ def test_build_site_raises_only_named_errors_for_a_hostile_site(make_site: SiteF
         build_site(site)
     assert sorted({p.file for p in caught.value.problems}) == [POST, "content/posts/2026-01-02-y.md"]
 
+
+
+def test_a_cover_image_that_is_missing_still_gets_absolute_urls_in_feeds(make_site: SiteFactory) -> None:
+    import json
+
+    site = make_site({POST: "---\ntitle: X\nimage: missing.png\n---\nBody\n"})
+    result = build(site)
+    assert result.exit_code == 0 and "missing.png does not exist" in result.output
+    (item,) = json.loads((site / "public/feed.json").read_text(encoding="utf-8"))["items"]
+    assert item["image"] == "https://example.org/2026/01/x/missing.png"
+    page = (site / "public/index.html").read_text(encoding="utf-8")
+    assert 'src="missing.png"' not in page
