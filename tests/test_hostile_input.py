@@ -245,3 +245,14 @@ def test_a_cover_image_that_is_missing_still_gets_absolute_urls_in_feeds(make_si
     assert item["image"] == "https://example.org/2026/01/x/missing.png"
     page = (site / "public/index.html").read_text(encoding="utf-8")
     assert 'src="missing.png"' not in page
+
+
+
+def test_an_unreadable_file_is_named_not_a_traceback(make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.content import reader
+
+    def read_markdown(path: Path, display: str) -> bytes:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(reader, "read_markdown", read_markdown)
+    assert f"error: {POST}: cannot be read: Permission denied" in failed(make_site({POST: "---\ntitle: X\n---\nBody\n"}))

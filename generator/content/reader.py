@@ -219,6 +219,8 @@ class _Reader:
             source = self._parse(rel, kind, data, problems)
         except HomepostError as exc:
             return None, None, exc.problems
+        except OSError as exc:  # gone since the folder was listed, or unreadable
+            return None, None, [Problem(f"content/{rel}", f"cannot be read: {exc.strerror or exc}")]
         except Exception as exc:  # a bug, or input nobody foresaw: name the file rather than crash
             log.debug("reading content/%s", rel, exc_info=True)
             return None, None, [unexpected(f"content/{rel}", exc)]
