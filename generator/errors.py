@@ -36,6 +36,11 @@ class HomepostError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+def unexpected(file: str, exc: Exception) -> Problem:
+    """A problem for an exception nobody foresaw while building `file`: the file named, not a traceback."""
+    return Problem(file, f"unexpected {type(exc).__name__}: {exc} (a bug in Homepost: please report it)")
+
+
 class ConfigError(HomepostError):
     """site.toml cannot be read or does not describe a valid site."""
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from generator.build.writer import OutputPlan, write_output
+from generator.errors import BuildError
 from tests.conftest import SiteFactory
 from tests.helpers import SITE_TOML, build, snapshot
 from tests.sites import BLOG
@@ -165,7 +166,7 @@ def test_write_interrupted_midway_leaves_output_and_cleans_up(tmp_path: Path) ->
     plan = OutputPlan()
     plan.add_bytes("a.html", b"a", "test")
     plan.add("b.html", "test", "fingerprint", crash)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(BuildError, match="test: cannot be written: disk full"):
         write_output(output, plan, previous=None)
     assert (output / "index.html").read_text() == "old" and not (output / "a.html").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]

@@ -21,7 +21,7 @@ from typing import Any, Callable, Container, Iterable, NamedTuple
 from generator.build.cache import Manifest, OutputRecord
 from generator.build.swap import OutputTree, step
 from generator.digest import digest
-from generator.errors import BuildError, HomepostError, Problem
+from generator.errors import BuildError, HomepostError, Problem, unexpected
 from generator.parallel import parallel_map
 
 log = logging.getLogger(__name__)
@@ -134,6 +134,11 @@ class _Stager:
             return item.dest, content, True, []
         except HomepostError as exc:
             return item.dest, "", False, exc.problems
+        except OSError as exc:  # the disk is full, a name too long for the file system...
+            return item.dest, "", False, [Problem(item.origin, f"cannot be written: {exc.strerror or exc}")]
+        except Exception as exc:  # a bug, or input nobody foresaw: name the file rather than crash
+            log.debug("making /%s for %s", item.dest, item.origin, exc_info=True)
+            return item.dest, "", False, [unexpected(item.origin, exc)]
 
     def _same(self, dest: str, content: str, data: bytes | Path) -> bool:
         """True when the output already holds exactly this file (`data`: its bytes, or a file to copy)."""

@@ -1,10 +1,14 @@
 """Split a Markdown file into front matter (YAML between `---`, TOML between `+++`) and body.
 
-Errors name the file and the line in the whole file, not in the front matter block.
+Errors name the file and the line in the whole file, not in the front matter block. Hostile
+front matter is refused before it can cost much: a block over MAX_FRONT_MATTER_BYTES, values nested
+deeper than MAX_DEPTH, YAML aliases that expand to more than MAX_VALUES values (a "billion laughs")
+or refer to themselves, and strings with control characters (which no path, URL or feed can hold).
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +17,12 @@ import yaml
 
 from generator.config import toml_problem
 from generator.errors import ContentError, Problem
+
+MAX_FRONT_MATTER_BYTES = 256 * 1024
+MAX_DEPTH = 32  # lists and tables inside each other
+MAX_VALUES = 10_000  # values of a YAML block, counting every use of an alias in full
+# C0 controls but tab, newline and carriage return; lone surrogates; the non-characters XML refuses.
+BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]  # libyaml when built with it
@@ -56,10 +66,16 @@ def split(text: str, file: str) -> FrontMatter:
             break
     else:
         raise ContentError(Problem(file, f"front matter opened with '{fence}' on line 1 is never closed", line=1))
+    size = len(block.encode("utf-8", "surrogatepass"))
+    if size > MAX_FRONT_MATTER_BYTES:
+        raise ContentError(
+            Problem(file, f"front matter of {size:,} bytes is over the limit of {MAX_FRONT_MATTER_BYTES:,} bytes", line=2)
+        )
     if fence == "---":
         data, key_lines = _yaml(block, file)
     else:
         data, key_lines = _toml(block, file, closing_line=body_line - 1)
+    _check_values(data, file, key_lines)
     return FrontMatter(data, body, body_line, key_lines)
 
 
@@ -67,6 +83,8 @@ def _yaml(block: str, file: str) -> tuple[dict[str, Any], dict[str, int]]:
     loader = _Loader(block)
     try:
         node = loader.get_single_node()
+        if node is not None:
+            _check_nodes(node, file)
         data = loader.construct_document(node) if node is not None else {}
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -77,6 +95,8 @@ def _yaml(block: str, file: str) -> tuple[dict[str, Any], dict[str, int]]:
         ) from None
     except yaml.YAMLError as exc:
         raise ContentError(Problem(file, f"invalid YAML front matter: {exc}")) from None
+    except RecursionError:  # the pure-Python parser, without libyaml's own limit
+        raise ContentError(Problem(file, _too_deep(), line=2)) from None
     finally:
         loader.dispose()
     if data is None:
@@ -94,6 +114,8 @@ def _toml(block: str, file: str, closing_line: int) -> tuple[dict[str, Any], dic
         data = tomllib.loads(block)
     except tomllib.TOMLDecodeError as exc:
         raise ContentError(toml_problem(file, exc, line_offset=1, end_line=closing_line)) from None
+    except RecursionError:
+        raise ContentError(Problem(file, _too_deep(), line=2)) from None
     key_lines: dict[str, int] = {}
     open_quote = None  # the delimiter of a multi-line string we are inside, if any
     for number, line in enumerate(block.split("\n"), start=2):
@@ -105,3 +127,72 @@ def _toml(block: str, file: str, closing_line: int) -> tuple[dict[str, Any], dic
             if line.count(quote) % 2 == 1 and open_quote in (None, quote):
                 open_quote = None if open_quote else quote
     return data, key_lines
+
+
+def _too_deep() -> str:
+    return f"front matter values nested more than {MAX_DEPTH} levels deep"
+
+
+def _check_nodes(root: yaml.Node, file: str) -> None:
+    """Refuse a YAML document whose aliases expand it beyond MAX_VALUES values, nest it beyond
+    MAX_DEPTH, or make a value contain itself: checked on the composed nodes (where an alias is
+    one shared node), before anything is built from them."""
+    shapes: dict[int, tuple[int, int]] = {}  # id of a node -> (values it expands to, levels below it)
+    open_nodes: set[int] = set()
+
+    def fail(node: yaml.Node, message: str) -> ContentError:
+        return ContentError(Problem(file, message, line=node.start_mark.line + 2, column=node.start_mark.column + 1))
+
+    def shape(node: yaml.Node, depth: int) -> tuple[int, int]:
+        known = shapes.get(id(node))
+        if known is None:
+            if id(node) in open_nodes:
+                raise fail(node, "a YAML alias refers to a value that contains it")
+            if depth > MAX_DEPTH:
+                raise fail(node, _too_deep())
+            open_nodes.add(id(node))
+            children = node.value if isinstance(node, yaml.SequenceNode) else []
+            if isinstance(node, yaml.MappingNode):
+                children = [part for pair in node.value for part in pair]
+            values, levels = 1, 0
+            for child in children:
+                count, below = shape(child, depth + 1)
+                values, levels = values + count, max(levels, below + 1)
+                if values > MAX_VALUES:
+                    raise fail(node, f"YAML aliases expand the front matter to more than {MAX_VALUES:,} values")
+            open_nodes.discard(id(node))
+            known = shapes[id(node)] = (values, levels)
+        if depth + known[1] > MAX_DEPTH:
+            raise fail(node, _too_deep())
+        return known
+
+    shape(root, 0)
+
+
+def _check_values(data: dict[str, Any], file: str, lines: dict[str, int]) -> None:
+    """Refuse strings with control characters and values nested beyond MAX_DEPTH, naming the key."""
+    problems: list[Problem] = []
+    reported: set[str] = set()  # one problem per key is enough
+
+    def walk(value: Any, key: str, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            problems.append(Problem(file, _too_deep(), line=lines.get(key), key=key))
+        elif isinstance(value, str):
+            bad = BAD_CHARACTER.search(value)
+            if bad and key not in reported:
+                reported.add(key)
+                message = f"control character U+{ord(bad.group()):04X} in a string; remove it"
+                problems.append(Problem(file, message, line=lines.get(key), key=key))
+        elif isinstance(value, dict):
+            for name, item in value.items():
+                walk(name, key, depth + 1)
+                walk(item, key, depth + 1)
+        elif isinstance(value, (list, tuple, set)):
+            for item in value:
+                walk(item, key, depth + 1)
+
+    for key, value in data.items():
+        walk(key, str(key), 0)
+        walk(value, str(key), 0)
+    if problems:
+        raise ContentError(problems)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ KNOWN_KEYS = (
 )  # fmt: skip
 CITE_KEYS = {"in_reply_to": "in-reply-to", "like_of": "like-of", "repost_of": "repost-of", "bookmark_of": "bookmark-of"}
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[-_]")
+MAX_NAME_BYTES = 255  # of one file or folder name, on the usual file systems
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,12 @@ class _Checker:
             self.fail(key, "expected a list of strings")
             return ()
         return tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
+
+    def fits_a_file_name(self, key: str, values: Iterable[str]) -> None:
+        """Fail when a part of a value between '/' is too long to name the folder it becomes."""
+        longest = max((len(part.encode("utf-8")) for value in values for part in value.split("/")), default=0)
+        if longest > MAX_NAME_BYTES:
+            self.fail(key, f"{longest} bytes between two '/', more than the {MAX_NAME_BYTES} a file name may have; shorten it")
 
     def date(self, key: str, tz: ZoneInfo) -> dt.datetime | None:
         value = self.fm.data.get(key)
@@ -169,6 +176,8 @@ def check_meta(fm: FrontMatter, file: str, tz: ZoneInfo, taxonomies: tuple[str, 
     meta.content_warning = check.string("content_warning") or ""
     for key in taxonomies:
         meta.taxonomies[key] = check.strings(key)
+    for key, values in [("slug", [meta.slug or ""]), ("aliases", meta.aliases), *meta.taxonomies.items()]:
+        check.fits_a_file_name(key, values)
     meta.extra = {k: v for k, v in fm.data.items() if k not in KNOWN_KEYS and k not in taxonomies}
     meta.lines = dict(fm.lines)
     return meta

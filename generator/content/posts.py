@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import quote
+from urllib.parse import quote, urljoin
 
 from generator.config import Config
 from generator.content.episodes import EPISODE_KEYS, read_episode
@@ -37,7 +37,8 @@ def render_post(config: Config, markdown: MarkdownEngine, source: Source, path: 
     if meta.image is not None:
         link = resolve(meta.image.src)
         size = image_size(link.file)
-        image = Image(link.url, config.absolute(link.url), meta.image.alt, *size)
+        # A URL left relative (a missing file) is relative to the post's page, wherever the image is shown.
+        image = Image(urljoin(path, link.url), urljoin(config.site.origin + path, link.url), meta.image.alt, *size)
     date = meta.date
     episode = read_episode(config, meta.extra, f"content/{source.rel}", source.rel, meta.lines.get, resolve,
                            chapters_dest=source.site_path.lstrip("/") + "chapters.json")  # fmt: skip

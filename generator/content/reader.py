@@ -18,14 +18,15 @@ from urllib.parse import quote, unquote, urlsplit
 
 from generator.config import Config
 from generator.content.frontmatter import split
+from generator.content.limits import read_markdown, usable_name, without_control_characters
 from generator.content.markdown import Link
 from generator.content.markdown_rs import markdown_engine
-from generator.content.metadata import Meta, check_meta, date_from_filename, strip_date_prefix
+from generator.content.metadata import MAX_NAME_BYTES, Meta, check_meta, date_from_filename, strip_date_prefix
 from generator.content.posts import render_post
 from generator.content.sources import (CachedFile, FileStat, Source, file_stat, fresh_copy, outside_links, walk_files,
                                        without_html)
 from generator.digest import digest
-from generator.errors import ContentError, HomepostError, Problem
+from generator.errors import ContentError, HomepostError, Problem, unexpected
 from generator.model import Kind, Post, StaticFile
 from generator.parallel import parallel_map
 from generator.text import slugify
@@ -103,7 +104,7 @@ def read_again(config: Config, options: ReadOptions, content: Content, rel: str)
     reader = _Reader(config, {}, {})
     reader.urls = content.urls
     try:
-        data = (reader.root / rel).read_bytes()
+        data = read_markdown(reader.root / rel, f"content/{rel}")
         source = reader._parse(rel, SECTIONS[section], data, reader.problems)
         if source is None or reader.problems or not reader.is_published(source, options):
             return None
@@ -144,7 +145,7 @@ class _Reader:
         refused = outside_links(self.root, links, self.config.root, "content", self.config.build.allow_outside_symlinks)
         self.problems.extend(refused)
         unread = {p.file.removeprefix("content/") for p in refused}
-        files = sorted(found if not unread else [rel for rel in found if rel not in unread])
+        files = sorted(rel for rel in found if rel not in unread and usable_name(rel))
         self.bundle_dirs = {
             f.rsplit("/", 1)[0] for f in files if f.endswith("/index.md") and f.count("/") >= 2 and f.split("/")[0] in SECTIONS
         }
@@ -205,15 +206,23 @@ class _Reader:
         """
         rel, kind = item
         path = self.root / rel
-        info = path.stat()
-        stat = (info.st_mtime_ns, info.st_size)
-        data = path.read_bytes()
-        content = digest(data)
-        old = self.cache.get(rel)
-        if old is not None and old.content == content:  # touched, not changed
-            return old.source, replace(old, stat=stat), []
-        problems: list[Problem] = []
-        source = self._parse(rel, kind, data, problems)
+        try:
+            info = path.stat()
+            stat = (info.st_mtime_ns, info.st_size)
+            data = read_markdown(path, f"content/{rel}")
+            content = digest(data)
+            old = self.cache.get(rel)
+            if old is not None and old.content == content:  # touched, not changed
+                return old.source, replace(old, stat=stat), []
+            problems: list[Problem] = []
+            source = self._parse(rel, kind, data, problems)
+        except HomepostError as exc:
+            return None, None, exc.problems
+        except OSError as exc:  # gone since the folder was listed, or unreadable
+            return None, None, [Problem(f"content/{rel}", f"cannot be read: {exc.strerror or exc}")]
+        except Exception as exc:  # a bug, or input nobody foresaw: name the file rather than crash
+            log.debug("reading content/%s", rel, exc_info=True)
+            return None, None, [unexpected(f"content/{rel}", exc)]
         entry = CachedFile(stat, content, replace(source, meta=None, body=None)) if source is not None and not problems else None
         return source, entry, problems
 
@@ -224,6 +233,7 @@ class _Reader:
         except UnicodeDecodeError as exc:
             problems.append(Problem(display, f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
             return None
+        text = without_control_characters(text, display)
         try:
             fm = split(text.replace("\r\n", "\n"), display)
         except HomepostError as exc:
@@ -254,8 +264,8 @@ class _Reader:
             return meta.slug
         transliterate = self.config.build.transliterate
         slug = ""
-        if self.config.build.slug_source == "title" and meta.title:
-            slug = slugify(meta.title, transliterate)
+        if self.config.build.slug_source == "title" and meta.title:  # cut to what a folder's name may hold
+            slug = slugify(meta.title, transliterate).encode()[:MAX_NAME_BYTES].decode("utf-8", "ignore").rstrip("-")
         if not slug:
             slug = slugify(strip_date_prefix(stem), transliterate)
         if kind == "page":
@@ -363,6 +373,9 @@ class _Reader:
             return post, tuple(links), []
         except HomepostError as exc:
             return None, (), exc.problems
+        except Exception as exc:  # a bug, or input nobody foresaw: name the file rather than crash
+            log.debug("rendering content/%s", source.rel, exc_info=True)
+            return None, (), [unexpected(f"content/{source.rel}", exc)]
 
     def _links_hold(self, source: Source, links: tuple[tuple[str, Link, FileStat | None], ...]) -> bool:
         """True when every URL a cached render resolved still resolves the same way."""
@@ -380,7 +393,8 @@ class _Reader:
     def _reread(self, cached: Source) -> Source:
         """A cached (unchanged) file read again for its front matter and body, to be rendered anew."""
         problems: list[Problem] = []
-        source = self._parse(cached.rel, cached.kind, (self.root / cached.rel).read_bytes(), problems)
+        data = read_markdown(self.root / cached.rel, f"content/{cached.rel}")
+        source = self._parse(cached.rel, cached.kind, data, problems)
         if source is None or problems:
             raise HomepostError(problems or [Problem(f"content/{cached.rel}", "could not be read again")])
         return source
@@ -414,3 +428,4 @@ class _Reader:
 def _external(url: str) -> bool:
     """True for a URL left as written: empty, a fragment or query of the page itself, or one with a scheme or host."""
     return not url or url.startswith(("#", "//", "?")) or _SCHEME.match(url) is not None
+

@@ -1,0 +1,47 @@
+"""What a content file may be: its size, its characters, its name. Beyond these it is refused
+with a named error (or, when it can still be read sensibly, read so with a warning)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from generator.content.frontmatter import BAD_CHARACTER
+from generator.errors import ContentError, Problem
+
+log = logging.getLogger(__name__)
+
+MAX_MARKDOWN_BYTES = 5 * 1024 * 1024
+_MB = 1024 * 1024
+
+
+def read_markdown(path: Path, display: str) -> bytes:
+    """The bytes of a Markdown file, refused (before they are read) when over MAX_MARKDOWN_BYTES."""
+    with path.open("rb") as file:
+        data = file.read(MAX_MARKDOWN_BYTES + 1)
+        if len(data) > MAX_MARKDOWN_BYTES:
+            size = os.fstat(file.fileno()).st_size
+            raise ContentError(
+                Problem(display, f"{size / _MB:.1f} MB is over the limit of {MAX_MARKDOWN_BYTES // _MB} MB for a Markdown file; split it")
+            )
+    return data
+
+
+def without_control_characters(text: str, display: str) -> str:
+    """`text` with each control character (but tab and newlines) read as U+FFFD, with a warning."""
+    found = BAD_CHARACTER.search(text)
+    if found is None:
+        return text
+    line = text.count("\n", 0, found.start()) + 1
+    text, count = BAD_CHARACTER.subn("\ufffd", text)
+    log.warning("%s:%d: %d control character(s) read as U+FFFD (first U+%04X)", display, line, count, ord(found.group()))
+    return text
+
+
+def usable_name(rel: str) -> bool:
+    """False (with a warning) for a file whose name no URL or output file can hold: control characters, or not UTF-8."""
+    if not any(ord(c) < 32 for c in rel) and BAD_CHARACTER.search(rel) is None:
+        return True
+    log.warning("content/%s: ignored: its name holds control characters or bytes that are not UTF-8; rename it", ascii(rel)[1:-1])
+    return False
