@@ -25,6 +25,7 @@ from generator.commands.publish import deploy, publish
 from generator.commands.syndication import auth, syndicate
 from generator.commands.webmention import receiver, webmention
 from generator.errors import HomepostError
+from generator.model import LeftOut
 from generator.scaffold import init_site, new_content
 
 if TYPE_CHECKING:
@@ -50,8 +51,19 @@ def _report(ctx: click.Context, result: BuildResult) -> None:
         click.echo(
             f"Built {plural(result.posts, 'post')} and {plural(result.pages, 'page')}: "
             f"{plural(result.files, 'file')} ({result.written} written, {result.removed} removed) "
-            f"in {result.seconds:.2f} s -> {result.output}"
+            f"in {result.seconds:.2f} s -> {result.output}{_left_out(result.left_out)}"
         )
+
+
+def _left_out(left: LeftOut) -> str:
+    """"; 2 drafts and 1 scheduled left out (next on 2026-12-24)", or "" when nothing was."""
+    parts = [plural(left.drafts, "draft")] if left.drafts else []
+    if left.scheduled:
+        parts.append(f"{left.scheduled} scheduled")
+    if not parts:
+        return ""
+    following = f" (next on {left.next_date:%Y-%m-%d})" if left.next_date is not None else ""
+    return f"; {' and '.join(parts)} left out{following}"
 
 
 @contextlib.contextmanager
@@ -84,9 +96,10 @@ def _progress_bar(ctx: click.Context):
 @click.option("--future", is_flag=True, help="Include posts dated in the future.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="Processes for rendering (default: one per core).")
 @click.option("--force", is_flag=True, help="Ignore the build cache: read and render everything again.")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) when the build logs any warning.")
 @click.pass_context
 def build(ctx: click.Context, site: Path | None, output: Path | None, drafts: bool, future: bool, jobs: int,
-          force: bool) -> None:  # fmt: skip
+          force: bool, strict: bool) -> None:  # fmt: skip
     """Build the site into the output folder (public/ by default), redoing only what changed."""
     one_shot = ctx.obj.get("one_shot", False)
     if one_shot:  # the process ends with this build: its objects are left to go with the process
@@ -99,6 +112,9 @@ def build(ctx: click.Context, site: Path | None, output: Path | None, drafts: bo
         except HomepostError as exc:
             fail(exc, "Build")
     _report(ctx, result)
+    if strict and result.warnings:
+        click.echo(f"Build failed: {plural(len(result.warnings), 'warning')}, and --strict makes warnings errors.", err=True)
+        sys.exit(1)
     if one_shot:  # end here: tearing down a whole site's objects at exit costs a thirtieth of a second
         logging.shutdown()
         sys.stdout.flush()

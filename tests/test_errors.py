@@ -96,7 +96,7 @@ def test_alias_that_collides_with_a_post_is_an_error(make_site: SiteFactory) -> 
 
 def test_link_to_a_missing_markdown_file_is_an_error(make_site: SiteFactory) -> None:
     site = make_site({"content/posts/2026-01-01-a.md": "---\ntitle: A\n---\n\nSee [this](nope.md).\n"})
-    assert "content/posts/2026-01-01-a.md: links to 'nope.md', which is not a published post or page" in failed(site)
+    assert "content/posts/2026-01-01-a.md:5: links to 'nope.md', which is not a published post or page" in failed(site)
 
 
 def test_template_error_names_the_template_and_line(make_site: SiteFactory) -> None:

@@ -22,6 +22,7 @@ from generator.build.cache import Dependencies
 from generator.build.dependencies import LastPages
 from generator.build.fingerprint import Fingerprints, site_inputs, site_structure
 from generator.build.hosting import host_files
+from generator.build.notices import recording_warnings
 from generator.build.pages import HtmlPage, dest_of, plan_pages
 from generator.build.quick import Snapshot
 from generator.build.writer import OutputPlan, Present, Progress, check_output_dir, missing_files, write_output
@@ -37,7 +38,7 @@ from generator.feeds.blog import FeedSpec, render_feed
 from generator.feeds.podcast import podcast_feed
 from generator.feeds.sitemap import robots_txt, sitemap_xml
 from generator.fragments import FragmentStore
-from generator.model import Response, Site
+from generator.model import LeftOut, Response, Site
 from generator.responses import load_responses
 from generator.syndication.outbox import Outbox
 from generator.webmention.sent import SentState
@@ -78,6 +79,8 @@ class BuildResult:
     made: tuple[str, ...] = ()  # output files made again (rendered or copied); the rest were up to date
     changed: tuple[str, ...] = ()  # output files written or removed
     snapshot: Snapshot | None = field(default=None, repr=False)  # when asked for
+    left_out: LeftOut = LeftOut()  # drafts and scheduled posts not published
+    warnings: tuple[str, ...] = ()  # every warning the build logged
 
 
 def build_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
@@ -85,8 +88,8 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> BuildR
 
     On any error the previous output is left untouched.
     """
-    with _collector_paused():
-        return _build(site_dir, options)
+    with _collector_paused(), recording_warnings() as warnings:
+        return _build(site_dir, options, warnings)
 
 
 @contextlib.contextmanager
@@ -102,7 +105,7 @@ def _collector_paused():
             gc.enable()
 
 
-def _build(site_dir: Path, options: BuildOptions) -> BuildResult:
+def _build(site_dir: Path, options: BuildOptions, warnings: list[str]) -> BuildResult:
     started = time.perf_counter()
     config = load_config(site_dir)
     gone = gone_paths(config)  # site paths of every post ever told about; those not built now are gone
@@ -121,7 +124,10 @@ def _build(site_dir: Path, options: BuildOptions) -> BuildResult:
     last = store.load("last-build") if options.use_cache else None
     if last is not None and nothing_changed(last, signature, now, output):
         log.info("nothing changed since the last build")
-        return BuildResult(output, last.posts, last.pages, len(last.files), 0, 0, 0, time.perf_counter() - started)
+        for warning in last.warnings:  # still true: the same inputs would give them again
+            log.warning("%s", warning)
+        return BuildResult(output, last.posts, last.pages, len(last.files), 0, 0, 0, time.perf_counter() - started,
+                           left_out=last.left_out, warnings=tuple(warnings))  # fmt: skip
 
     # Meanwhile another process looks for the files of the last build that are gone from the output
     # (one stat each, 15,000 at 10,000 posts); not for the dev server, whose process has threads.
@@ -181,12 +187,13 @@ def _build(site_dir: Path, options: BuildOptions) -> BuildResult:
     if not saving.ok:
         log.warning("the content cache could not be saved: the next build reads every file again")
     upcoming = [e.source.date for e in content.cache.values() if e.source.date and e.source.date > now]
-    record = cache.LastBuild(signature, min(upcoming, default=None), str(output), sorted(plan.outputs), len(site.posts), len(site.pages))
+    record = cache.LastBuild(signature, min(upcoming, default=None), str(output), sorted(plan.outputs), len(site.posts),
+                             len(site.pages), content.left_out, tuple(warnings))  # fmt: skip
     store.save("last-build", record)
     snapshot = Snapshot(config, read, content, site, renderer, pages, output, store) if options.snapshot else None
     return BuildResult(output, len(site.posts), len(site.pages), len(plan), len(written.written), len(written.removed),
                        content.rendered, time.perf_counter() - started, written.made,
-                       written.written + written.removed, snapshot)  # fmt: skip
+                       written.written + written.removed, snapshot, content.left_out, tuple(warnings))  # fmt: skip
 
 
 def _save_content(store: cache.BuildCache, content: Content) -> None:
