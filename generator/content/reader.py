@@ -22,7 +22,7 @@ from generator.content.frontmatter import split
 from generator.content.links import line_of, warn_missing_links
 from generator.content.markdown import Link
 from generator.content.markdown_rs import markdown_engine
-from generator.content.metadata import Meta, check_meta, date_from_filename, strip_date_prefix
+from generator.content.metadata import Meta, check_meta, date_from_filename, missing_date_message, strip_date_prefix
 from generator.content.posts import render_post
 from generator.content.sources import (CachedFile, FileStat, Source, file_stat, fresh_copy, outside_links, walk_files,
                                        without_html)
@@ -241,9 +241,8 @@ class _Reader:
         if meta.date is None:
             meta.date = date_from_filename(stem, self.config.site.tz)
         if kind == "post" and meta.date is None:
-            problems.append(
-                Problem(display, "required for posts: add `date: 2024-05-01` or name the file 2024-05-01-slug.md", key="date")
-            )
+            if "date" not in fm.data:  # else its value was wrong, and said so
+                problems.append(Problem(display, missing_date_message(stem), key="date"))
             return None
         slug = self._slug(meta, stem, kind, pure)
         if not slug:
