@@ -23,6 +23,7 @@ from generator.commands.backfeed import backfeed
 from generator.commands.comments import comments
 from generator.commands.publish import deploy, publish
 from generator.commands.syndication import auth, syndicate
+from generator.commands.theme import theme
 from generator.commands.webmention import receiver, webmention
 from generator.errors import HomepostError
 from generator.model import LeftOut
@@ -227,3 +228,4 @@ main.add_command(backfeed)
 main.add_command(comments)
 main.add_command(deploy)
 main.add_command(publish)
+main.add_command(theme)
