@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from generator.content.links import line_of
 from tests.conftest import SiteFactory
 from tests.helpers import build, png_bytes
 
@@ -102,3 +103,12 @@ def test_strict_counts_warnings_even_when_quiet(make_site: SiteFactory) -> None:
 def test_strict_passes_a_clean_build(make_site: SiteFactory) -> None:
     site = make_site({"content/posts/a.md": POST})
     assert build(site, "--strict").exit_code == 0
+
+
+def test_the_line_is_where_the_url_is_a_destination_not_where_it_is_mentioned() -> None:
+    text = "---\nimage: cover.jpg\n---\nSee cat.png below, and `[x](dog.png)`?\n\n![a cat](cat.png)\n\n[ref]:\n  <caf%C3%A9.png>\n"
+    assert line_of(text, "cat.png") == 6
+    assert line_of(text, "cover.jpg") == 2
+    assert line_of(text, "caf%C3%A9.png") == 9
+    assert line_of("![](café.png)", "caf%C3%A9.png") == 1  # as the parser passes it, percent-encoded
+    assert line_of(text, "cat.jpg") is None

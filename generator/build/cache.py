@@ -149,7 +149,7 @@ class LastBuild:
     posts: int
     pages: int
     left_out: LeftOut = LeftOut()  # drafts and scheduled posts, to report again when nothing changed
-    warnings: tuple[str, ...] = ()  # logged by that build, to log again when nothing changed
+    warned: bool = False  # it logged warnings: the next build is not skipped, and gives them again
 
 
 class BuildCache:

@@ -124,8 +124,6 @@ def _build(site_dir: Path, options: BuildOptions, warnings: list[str]) -> BuildR
     last = store.load("last-build") if options.use_cache else None
     if last is not None and nothing_changed(last, signature, now, output):
         log.info("nothing changed since the last build")
-        for warning in last.warnings:  # still true: the same inputs would give them again
-            log.warning("%s", warning)
         return BuildResult(output, last.posts, last.pages, len(last.files), 0, 0, 0, time.perf_counter() - started,
                            left_out=last.left_out, warnings=tuple(warnings))  # fmt: skip
 
@@ -188,7 +186,7 @@ def _build(site_dir: Path, options: BuildOptions, warnings: list[str]) -> BuildR
         log.warning("the content cache could not be saved: the next build reads every file again")
     upcoming = [e.source.date for e in content.cache.values() if e.source.date and e.source.date > now]
     record = cache.LastBuild(signature, min(upcoming, default=None), str(output), sorted(plan.outputs), len(site.posts),
-                             len(site.pages), content.left_out, tuple(warnings))  # fmt: skip
+                             len(site.pages), content.left_out, bool(warnings))  # fmt: skip
     store.save("last-build", record)
     snapshot = Snapshot(config, read, content, site, renderer, pages, output, store) if options.snapshot else None
     return BuildResult(output, len(site.posts), len(site.pages), len(plan), len(written.written), len(written.removed),
@@ -293,8 +291,9 @@ def _stat_files(folder: str, parts: list[str], stats: dict[str, tuple[int, int]]
 
 
 def nothing_changed(last: cache.LastBuild, signature: str, now: dt.datetime, output: Path) -> bool:
-    """True when the inputs are as the last build left them, no scheduled post came due, and the output is whole."""
-    if last.signature != signature or last.output != str(output):
+    """True when the inputs are as the last build left them, no scheduled post came due, the output is whole,
+    and the last build gave no warnings (a build gives its warnings every time, for `build --strict`)."""
+    if last.warned or last.signature != signature or last.output != str(output):
         return False
     if isinstance(last.next_change, dt.datetime) and now >= last.next_change:
         return False
