@@ -100,17 +100,19 @@ def check_init_options(url: str, timezone: str) -> list[Problem]:
         example = "https://" + url.split("://", 1)[-1].lstrip("/") if "." in url else "https://example.org"
         problems.append(Problem("--url", f"needs a scheme and a host, such as {example}; got {url!r}"))
     if timezone not in zoneinfo.available_timezones():
-        problems.append(Problem("--timezone", f"must be an IANA time zone name like Asia/Shanghai; got {timezone!r}{_zone_hint(timezone)}"))
+        hint = _zone_hint(timezone)
+        problems.append(Problem("--timezone", f"must be an IANA time zone name like Asia/Shanghai; got {timezone!r}{hint}"))
     return problems
 
 
 def _zone_hint(name: str) -> str:
     """"; did you mean Asia/Shanghai?" for a name close to a known zone (or its city), else ""."""
     zones = sorted(zoneinfo.available_timezones())
-    by_key = {zone.lower(): zone for zone in zones} | {zone.rsplit("/", 1)[-1].lower(): zone for zone in zones if "/" in zone}
+    by_key = {zone.rsplit("/", 1)[-1].lower(): zone for zone in zones if "/" in zone}  # by city: "tokyo"
+    by_key |= {zone.lower(): zone for zone in zones}
     key = name.strip().lower().replace(" ", "_")
-    found = [by_key[key]] if key in by_key else [by_key[k] for k in difflib.get_close_matches(key, list(by_key), n=1, cutoff=0.8)]
-    return f"; did you mean {found[0]}?" if found else ""
+    close = [key] if key in by_key else difflib.get_close_matches(key, list(by_key), n=1, cutoff=0.8)
+    return f"; did you mean {by_key[close[0]]}?" if close else ""
 
 
 def init_site(folder: Path, title: str | None = None, url: str = "https://example.com/",

@@ -12,13 +12,15 @@ POST = "---\ntitle: A\ndate: 2026-05-01\n---\n\nFirst paragraph.\n\n"
 
 
 def test_summary_counts_drafts_and_scheduled_posts_left_out(make_site: SiteFactory) -> None:
-    site = make_site({
-        "content/posts/a.md": POST,
-        "content/posts/d1.md": "---\ntitle: D1\ndate: 2026-05-02\ndraft: true\n---\nx\n",
-        "content/pages/d2.md": "---\ntitle: D2\ndraft: true\n---\nx\n",
-        "content/posts/s1.md": "---\ntitle: S1\ndate: 2026-12-24 10:00\n---\nx\n",
-        "content/posts/s2.md": "---\ntitle: S2\ndate: 2027-01-01\n---\nx\n",
-    })  # fmt: skip
+    site = make_site(
+        {
+            "content/posts/a.md": POST,
+            "content/posts/d1.md": "---\ntitle: D1\ndate: 2026-05-02\ndraft: true\n---\nx\n",
+            "content/pages/d2.md": "---\ntitle: D2\ndraft: true\n---\nx\n",
+            "content/posts/s1.md": "---\ntitle: S1\ndate: 2026-12-24 10:00\n---\nx\n",
+            "content/posts/s2.md": "---\ntitle: S2\ndate: 2027-01-01\n---\nx\n",
+        }
+    )
     for _ in range(2):  # the second build has nothing to do, and says the same
         result = build(site)
         assert result.exit_code == 0, result.output
@@ -41,8 +43,9 @@ MISSING = POST + "A line.\n\n![a cat](cat.png) and ![](/images/nope.jpg)\n\n" + 
 
 
 @pytest.mark.parametrize("engine", ["python", "rust"])
-def test_missing_images_are_warned_with_file_and_line(make_site: SiteFactory, engine: str,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_missing_images_are_warned_with_file_and_line(
+    make_site: SiteFactory, engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if engine == "rust":
         pytest.importorskip("markdown_it_pyrs")
     monkeypatch.setenv("HOMEPOST_MARKDOWN", engine)
@@ -61,10 +64,10 @@ def test_a_missing_image_is_warned_again_by_a_build_with_nothing_to_do(make_site
 
 
 def test_images_that_exist_are_not_warned(make_site: SiteFactory) -> None:
-    site = make_site({
-        "content/posts/a.md": POST + "![](cat.png) ![](/images/me.png) ![](/logo.png) [feed](/feed.xml) [about](/about/)\n",
-        "content/posts/cat.png": png_bytes(2, 2), "content/images/me.png": png_bytes(2, 2), "static/logo.png": png_bytes(2, 2),
-    })  # fmt: skip
+    text = POST + "![](cat.png) ![](/images/me.png) ![](/logo.png) [feed](/feed.xml) [about](/about/)\n"
+    picture = png_bytes(2, 2)
+    files = {"content/posts/a.md": text, "content/posts/cat.png": picture, "content/images/me.png": picture}
+    site = make_site({**files, "static/logo.png": picture})
     result = build(site)
     assert result.exit_code == 0 and "warning" not in result.output, result.output
 

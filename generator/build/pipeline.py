@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import gc
@@ -124,8 +125,9 @@ def _build(site_dir: Path, options: BuildOptions, warnings: list[str]) -> BuildR
     last = store.load("last-build") if options.use_cache else None
     if last is not None and nothing_changed(last, signature, now, output):
         log.info("nothing changed since the last build")
-        return BuildResult(output, last.posts, last.pages, len(last.files), 0, 0, 0, time.perf_counter() - started,
-                           left_out=last.left_out, warnings=tuple(warnings))  # fmt: skip
+        seconds = time.perf_counter() - started
+        counts = (last.posts, last.pages, len(last.files), 0, 0, 0, seconds)
+        return BuildResult(output, *counts, left_out=last.left_out, warnings=tuple(warnings))
 
     # Meanwhile another process looks for the files of the last build that are gone from the output
     # (one stat each, 15,000 at 10,000 posts); not for the dev server, whose process has threads.
@@ -185,13 +187,14 @@ def _build(site_dir: Path, options: BuildOptions, warnings: list[str]) -> BuildR
     if not saving.ok:
         log.warning("the content cache could not be saved: the next build reads every file again")
     upcoming = [e.source.date for e in content.cache.values() if e.source.date and e.source.date > now]
-    record = cache.LastBuild(signature, min(upcoming, default=None), str(output), sorted(plan.outputs), len(site.posts),
-                             len(site.pages), content.left_out, bool(warnings))  # fmt: skip
+    record = cache.LastBuild(signature, min(upcoming, default=None), str(output), sorted(plan.outputs), len(site.posts), len(site.pages))
+    record.left_out, record.warned = content.left_out, bool(warnings)
     store.save("last-build", record)
     snapshot = Snapshot(config, read, content, site, renderer, pages, output, store) if options.snapshot else None
-    return BuildResult(output, len(site.posts), len(site.pages), len(plan), len(written.written), len(written.removed),
-                       content.rendered, time.perf_counter() - started, written.made,
-                       written.written + written.removed, snapshot, content.left_out, tuple(warnings))  # fmt: skip
+    result = BuildResult(output, len(site.posts), len(site.pages), len(plan), len(written.written), len(written.removed),
+                         content.rendered, time.perf_counter() - started, written.made,
+                         written.written + written.removed, snapshot)  # fmt: skip
+    return dataclasses.replace(result, left_out=content.left_out, warnings=tuple(warnings))
 
 
 def _save_content(store: cache.BuildCache, content: Content) -> None:

@@ -71,11 +71,12 @@ def _global(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
 def global_options(top: bool = False) -> list[click.Option]:
     """--site, -v/--verbose and -q/--quiet: given to `homepost` (top) and to every command alike."""
     site: dict[str, Any] = {"default": Path("."), "envvar": "HOMEPOST_SITE"} if top else {"default": None}
+    folder = click.Path(file_okay=False, path_type=Path)
+    shared: dict[str, Any] = {"callback": _global, "expose_value": False}
     return [
-        click.Option(["--site", "site"], type=click.Path(file_okay=False, path_type=Path), callback=_global,
-                     expose_value=False, help=SITE_HELP, **site),  # fmt: skip
-        click.Option(["-v", "--verbose"], count=True, callback=_global, expose_value=False, help="Say more (repeat for debug detail)."),
-        click.Option(["-q", "--quiet"], is_flag=True, callback=_global, expose_value=False, help="Print nothing but errors."),
+        click.Option(["--site", "site"], type=folder, help=SITE_HELP, **site, **shared),
+        click.Option(["-v", "--verbose"], count=True, help="Say more (repeat for debug detail).", **shared),
+        click.Option(["-q", "--quiet"], is_flag=True, help="Print nothing but errors.", **shared),
     ]
 
 

@@ -46,7 +46,8 @@ def copy(ctx: click.Context, site: Path | None, template: str) -> None:
 
 def copy_template(theme: Path, templates: Path, name: str) -> Path:
     """Copy the theme's template `name` to `templates`; refuse an unknown name or an existing copy."""
-    known = sorted(p.relative_to(theme / "templates").as_posix() for p in (theme / "templates").rglob("*") if p.is_file())
+    folder = theme / "templates"
+    known = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     name = name.removeprefix("templates/")
     if name not in known:
         raise HomepostError(Problem(name, f"the theme has no such template; it has: {', '.join(known)}"))
@@ -54,5 +55,5 @@ def copy_template(theme: Path, templates: Path, name: str) -> Path:
     if target.exists():
         raise HomepostError(Problem(str(target), "already exists; nothing was changed (delete it to copy the theme's again)"))
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(theme / "templates" / name, target)
+    shutil.copyfile(folder / name, target)
     return target

@@ -100,8 +100,8 @@ def _yaml_problem(block: str, exc: yaml.MarkedYAMLError, file: str) -> Problem:
     if exc.context == "while scanning a quoted scalar" and exc.context_mark is not None:
         opened = exc.context_mark
         quote = lines[opened.line][opened.column : opened.column + 1]
-        return Problem(file, f"the {quote} that opens this value is never closed: end the value with {quote}",
-                       line=opened.line + 2, column=opened.column + 1)  # fmt: skip
+        message = f"the {quote} that opens this value is never closed: end the value with {quote}"
+        return Problem(file, message, line=opened.line + 2, column=opened.column + 1)
     if "mapping values are not allowed" in str(exc.problem) and value.strip():
         return Problem(file, f"a colon followed by a space inside a value must be quoted, as in  {quoted}", **at)
     if "cannot start any token" in str(exc.problem) and char in ("@", "`", "%"):

@@ -137,8 +137,8 @@ def missing_date_message(name: str) -> str:
         try:
             dt.date(*(int(g) for g in match.groups()))
         except ValueError as exc:
-            return (f"required for posts: the file name starts with {name[:10]}, which is not a valid date ({exc}); "
-                    f"fix the name or add `date:` ({DATE_FORMATS})")  # fmt: skip
+            wrong = f"the file name starts with {name[:10]}, which is not a valid date ({exc})"
+            return f"required for posts: {wrong}; fix the name or add `date:` ({DATE_FORMATS})"
     return "required for posts: add `date: 2024-05-01` or name the file 2024-05-01-slug.md"
 
 
