@@ -11,7 +11,7 @@ import zoneinfo
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from generator.config import CONFIG_NAME, Config
+from generator.config import CONFIG_NAME, Config, load_config
 from generator.errors import HomepostError, Problem
 from generator.text import slugify
 
@@ -89,7 +89,8 @@ Write something about yourself here.
 
 def _quoted(value: str) -> str:
     """A double-quoted string, valid in both TOML and YAML."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    return f'"{escaped}"'
 
 
 def check_init_options(url: str, timezone: str) -> list[Problem]:
@@ -150,6 +151,7 @@ def init_site(folder: Path, title: str | None = None, url: str = "https://exampl
             path = staging / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
+        load_config(staging)  # what init wrote must be a valid site
         if not folder.exists():
             os.rename(staging, folder)
             return [folder / rel for rel in files]

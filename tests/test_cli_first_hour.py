@@ -120,3 +120,11 @@ def test_every_command_takes_the_global_options() -> None:
     for name, command in _commands(main):
         options = {opt for param in command.params for opt in getattr(param, "opts", [])}
         assert {"--site", "-v", "-q", "--quiet", "--verbose"} <= options, name
+
+
+def test_init_title_with_quotes_and_a_line_break(tmp_path: Path) -> None:
+    from generator.config import load_config
+
+    result = run_cli("init", str(tmp_path / "x"), "--title", 'Two\nlines "quoted" \\ back')
+    assert result.exit_code == 0, result.output
+    assert load_config(tmp_path / "x").site.title == 'Two\nlines "quoted" \\ back'
