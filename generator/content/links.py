@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import mimetypes
 import re
 from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import unquote
 
+from generator.config import Config
 from generator.content.markdown import Link
 from generator.errors import Problem
 
@@ -42,3 +44,13 @@ def warn_missing_links(root: Path, rel: str, links: Iterable[tuple[str, Link, ob
     text = (root / rel).read_text(encoding="utf-8", errors="replace")
     for url in missing:
         log.warning("%s", Problem(f"content/{rel}", f"links to {url!r}, which does not exist", line=line_of(text, url)))
+
+
+def missing_media(config: Config, rel: str) -> bool:
+    """True for a root-relative image, audio or video file (content/ has none there) in neither static/ nor the theme's."""
+    kind = mimetypes.guess_type(rel)[0] or ""
+    if not kind.startswith(("image/", "audio/", "video/")):
+        return False  # a page's URL, a feed: not a file to look for
+    from generator.render import theme_dir  # here: only for a link to a file content/ lacks
+
+    return not any((folder / "static" / rel).is_file() for folder in (config.root, theme_dir(config)))

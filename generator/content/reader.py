@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import mimetypes
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -19,7 +18,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from generator.config import Config
 from generator.content.frontmatter import split
-from generator.content.links import line_of, warn_missing_links
+from generator.content.links import line_of, missing_media, warn_missing_links
 from generator.content.markdown import Link
 from generator.content.markdown_rs import markdown_engine
 from generator.content.metadata import Meta, check_meta, date_from_filename, missing_date_message, strip_date_prefix
@@ -388,15 +387,6 @@ class _Reader:
             raise HomepostError(problems or [Problem(f"content/{cached.rel}", "could not be read again")])
         return source
 
-    def _missing_media(self, rel: str) -> bool:
-        """True for a root-relative image, audio or video file found in neither content/, static/ nor the theme."""
-        kind = mimetypes.guess_type(rel)[0] or ""
-        if not kind.startswith(("image/", "audio/", "video/")):
-            return False  # a page's URL, a feed: not a file to look for
-        from generator.render import theme_dir  # here: only for a link to a file content/ lacks
-
-        return not any((folder / "static" / rel).is_file() for folder in (self.config.root, theme_dir(self.config)))
-
     def _resolver(self, source: Source):
         """How URLs written in this file become published URLs."""
         folder = PurePosixPath(source.rel).parent
@@ -412,7 +402,7 @@ class _Reader:
                 local = self.root / rel
                 if local.is_file():
                     return Link(self.config.path_url(parts.path) + suffix, local)
-                return Link(self.config.path_url(parts.path) + suffix, missing=self._missing_media(rel))
+                return Link(self.config.path_url(parts.path) + suffix, missing=missing_media(self.config, rel))
             rel = os.path.normpath((folder / unquote(parts.path)).as_posix()).replace(os.sep, "/")
             if rel in self.urls:
                 local = self.root / rel
