@@ -144,6 +144,14 @@ def init_site(folder: Path, title: str | None = None, url: str = "https://exampl
         taken = [rel for rel in files if (folder / rel).exists()]
         if taken:
             raise HomepostError([Problem(str(folder / rel), "already exists; nothing was changed") for rel in taken])
+    try:
+        return _write_site(folder, files)
+    except OSError as exc:
+        raise HomepostError(Problem(str(folder), f"cannot be written ({exc.strerror or exc}); nothing was changed")) from None
+
+
+def _write_site(folder: Path, files: dict[str, str]) -> list[Path]:
+    """Write `files` into a temporary folder beside `folder`, check them, then move them into place."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.init-", dir=folder.parent))
     try:

@@ -128,3 +128,30 @@ def test_init_title_with_quotes_and_a_line_break(tmp_path: Path) -> None:
     result = run_cli("init", str(tmp_path / "x"), "--title", 'Two\nlines "quoted" \\ back')
     assert result.exit_code == 0, result.output
     assert load_config(tmp_path / "x").site.title == 'Two\nlines "quoted" \\ back'
+
+
+def test_init_failing_half_way_into_an_existing_folder_takes_back_what_it_moved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from generator import scaffold
+
+    folder = tmp_path / "repo"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine\n")
+    before = snapshot(folder)
+    moved = []
+
+    def rename(source: str, target: str) -> None:
+        if moved:  # the second file: the disk is full
+            raise OSError(28, "No space left on device")
+        moved.append(target)
+        os.rename(source, target)
+
+    monkeypatch.setattr(scaffold.os, "rename", rename)
+    result = run_cli("init", str(folder))
+    assert result.exit_code == 1
+    assert f"{folder}: cannot be written (No space left on device); nothing was changed" in result.output
+    assert moved and snapshot(folder) == before
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"] and sorted(p.name for p in tmp_path.iterdir()) == ["repo"]
