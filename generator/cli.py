@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import gc
 import logging
 import os
@@ -16,36 +17,20 @@ from generator import __version__
 from generator.build.cache import SERVE_OUTPUT
 from generator.build.pipeline import BuildOptions, BuildResult, build_site
 from generator.config import load_config
-from generator.commands.common import build_time, fail, plural, site_dir, site_option
+from generator.commands.common import (HomepostGroup, build_time, fail, global_options, plural, quiet, setup_logging, site_dir,
+                                       site_option)
 from generator.commands.backfeed import backfeed
 from generator.commands.comments import comments
 from generator.commands.publish import deploy, publish
 from generator.commands.syndication import auth, syndicate
+from generator.commands.theme import theme
 from generator.commands.webmention import receiver, webmention
 from generator.errors import HomepostError
-from generator.redaction import log_message
+from generator.model import LeftOut
 from generator.scaffold import init_site, new_content
 
 if TYPE_CHECKING:
     from generator.serve import BuildOutcome
-
-
-class _Formatter(logging.Formatter):
-    """One record as a line for the terminal: remote strings escaped, secrets redacted, then the level."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        message = log_message(record.msg, record.args)
-        return message if record.levelno == logging.INFO else f"{record.levelname.lower()}: {message}"
-
-
-def _setup_logging(verbose: int, quiet: bool) -> None:
-    level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Formatter())
-    logger = logging.getLogger("generator")
-    logger.handlers[:] = [handler]
-    logger.setLevel(level)
-    logger.propagate = False
 
 
 def run() -> None:
@@ -53,33 +38,39 @@ def run() -> None:
     main(obj={"one_shot": True})
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--site", "site", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              envvar="HOMEPOST_SITE", help="The site folder (holding site.toml); default: the current folder.")  # fmt: skip
-@click.option("-v", "--verbose", count=True, help="Say more (repeat for debug detail).")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.group(cls=HomepostGroup, params=global_options(top=True), context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="homepost")
 @click.pass_context
-def main(ctx: click.Context, site: Path, verbose: int, quiet: bool) -> None:
+def main(ctx: click.Context) -> None:
     """Homepost: publish on your own site first."""
     ctx.ensure_object(dict)
-    ctx.obj.update(site=site, quiet=quiet)
-    _setup_logging(verbose, quiet)
+    setup_logging(ctx.obj.get("verbose") or 0, quiet(ctx))
 
 
 def _report(ctx: click.Context, result: BuildResult) -> None:
-    if not ctx.obj.get("quiet"):
+    if not quiet(ctx):
         click.echo(
             f"Built {plural(result.posts, 'post')} and {plural(result.pages, 'page')}: "
             f"{plural(result.files, 'file')} ({result.written} written, {result.removed} removed) "
-            f"in {result.seconds:.2f} s -> {result.output}"
+            f"in {result.seconds:.2f} s -> {result.output}{_left_out(result.left_out)}"
         )
+
+
+def _left_out(left: LeftOut) -> str:
+    """"; 2 drafts and 1 scheduled left out (next on 2026-12-24)", or "" when nothing was."""
+    parts = [plural(left.drafts, "draft")] if left.drafts else []
+    if left.scheduled:
+        parts.append(f"{left.scheduled} scheduled")
+    if not parts:
+        return ""
+    following = f" (next on {left.next_date:%Y-%m-%d})" if left.next_date is not None else ""
+    return f"; {' and '.join(parts)} left out{following}"
 
 
 @contextlib.contextmanager
 def _progress_bar(ctx: click.Context):
     """A progress callback drawing a bar on a terminal; None in CI logs, pipes and with -q."""
-    if ctx.obj.get("quiet") or not sys.stderr.isatty() or os.environ.get("CI"):
+    if quiet(ctx) or not sys.stderr.isatty() or os.environ.get("CI"):
         yield None
         return
     bar = None
@@ -106,9 +97,10 @@ def _progress_bar(ctx: click.Context):
 @click.option("--future", is_flag=True, help="Include posts dated in the future.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="Processes for rendering (default: one per core).")
 @click.option("--force", is_flag=True, help="Ignore the build cache: read and render everything again.")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) when the build logs any warning.")
 @click.pass_context
 def build(ctx: click.Context, site: Path | None, output: Path | None, drafts: bool, future: bool, jobs: int,
-          force: bool) -> None:  # fmt: skip
+          force: bool, strict: bool) -> None:  # fmt: skip
     """Build the site into the output folder (public/ by default), redoing only what changed."""
     one_shot = ctx.obj.get("one_shot", False)
     if one_shot:  # the process ends with this build: its objects are left to go with the process
@@ -121,6 +113,9 @@ def build(ctx: click.Context, site: Path | None, output: Path | None, drafts: bo
         except HomepostError as exc:
             fail(exc, "Build")
     _report(ctx, result)
+    if strict and result.warnings:
+        click.echo(f"Build failed: {plural(len(result.warnings), 'warning')}, and --strict makes warnings errors.", err=True)
+        sys.exit(1)
     if one_shot:  # end here: tearing down a whole site's objects at exit costs a thirtieth of a second
         logging.shutdown()
         sys.stdout.flush()
@@ -130,10 +125,10 @@ def build(ctx: click.Context, site: Path | None, output: Path | None, drafts: bo
 
 def _serve_reporter(ctx: click.Context):
     """Print each build of `serve`: what changed, then the usual summary line or the errors."""
-    quiet = ctx.obj.get("quiet")
+    silent = quiet(ctx)
 
     def report(outcome: BuildOutcome) -> None:
-        if outcome.changed and not quiet:
+        if outcome.changed and not silent:
             more = f" and {len(outcome.changed) - 3} more" if len(outcome.changed) > 3 else ""
             click.echo(f"Changed: {', '.join(outcome.changed[:3])}{more}")
         if outcome.result is not None:
@@ -181,18 +176,26 @@ def serve(ctx: click.Context, site: Path | None, host: str, port: int, output: P
 @main.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--title", help="The site's title (default: from the folder name).")
-@click.option("--url", default="https://example.com/", show_default=True, help="The site's public URL.")
-@click.option("--timezone", default="UTC", show_default=True, help="IANA time zone for dates without an offset.")
-def init(folder: Path, title: str | None, url: str, timezone: str) -> None:
-    """Create a new site in FOLDER with a first post, ready to build."""
+@click.option("--url", default="https://example.com/", show_default=True, help="The site's public URL, with https://.")
+@click.option("--timezone", default="UTC", show_default=True, help="IANA time zone for dates without an offset (Asia/Shanghai).")
+@click.pass_context
+def init(ctx: click.Context, folder: Path, title: str | None, url: str, timezone: str) -> None:
+    """Create a new site in FOLDER with a first post and build it."""
+    now = build_time() or dt.datetime.now(dt.timezone.utc)
     try:
-        written = init_site(folder, title=title, url=url, timezone=timezone)
-        load_config(folder)  # what init wrote must be a valid site
+        written = init_site(folder, title=title, url=url, timezone=timezone, now=now)
     except HomepostError as exc:
         fail(exc, "init")
-    for path in written:
-        click.echo(f"created {path}")
-    click.echo(f"Next: cd {folder} && homepost serve")
+    if not quiet(ctx):
+        for path in written:
+            click.echo(f"created {path}")
+    try:
+        result = build_site(folder, BuildOptions(now=now))
+    except HomepostError as exc:
+        fail(exc, "The first build")
+    _report(ctx, result)
+    if not quiet(ctx):
+        click.echo(f"Next: cd {folder} && homepost serve")
 
 
 @main.command()
@@ -205,14 +208,16 @@ def new(ctx: click.Context, site: Path | None, kind: str, title: str, draft: boo
     """Write a new post, note (a post without a title) or page with its front matter."""
     if kind == "note":
         kind, title = "post", ""
-    if kind == "page" and not title:
-        raise click.UsageError("a page needs a TITLE")
+    elif not title:
+        more = "; `homepost new note` makes a post without a title" if kind == "post" else ""
+        raise click.UsageError(f'a {kind} needs a TITLE: homepost new {kind} "My title"{more}')
     try:
         config = load_config(site_dir(ctx, site))
-        path = new_content(config, kind, title or None, draft=draft)
+        path = new_content(config, kind, title or None, draft=draft, now=build_time())
     except HomepostError as exc:
         fail(exc, "new")
-    click.echo(f"created {path}")
+    if not quiet(ctx):
+        click.echo(f"created {path}")
 
 
 main.add_command(webmention)
@@ -223,3 +228,4 @@ main.add_command(backfeed)
 main.add_command(comments)
 main.add_command(deploy)
 main.add_command(publish)
+main.add_command(theme)

@@ -13,6 +13,15 @@ Kind = Literal["post", "page"]
 
 
 @dataclass(frozen=True)
+class LeftOut:
+    """What a build left out: drafts, and scheduled posts with the date of the next one."""
+
+    drafts: int = 0
+    scheduled: int = 0
+    next_date: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Image:
     """A cover or inline image: where it lives and how to describe it."""
 

@@ -62,7 +62,7 @@ def test_bad_toml_front_matter_names_the_file_and_line(make_site: SiteFactory) -
 def test_wrong_value_names_the_key_and_its_line(make_site: SiteFactory) -> None:
     text = "---\ntitle: Fine\ndate: yesterday\ndraft: maybe\n---\n\nBody\n"
     output = failed(make_site({"content/posts/2026-01-01-wrong.md": text}))
-    assert "content/posts/2026-01-01-wrong.md:3: date: expected a date such as 2024-05-01" in output
+    assert "content/posts/2026-01-01-wrong.md:3: date: 'yesterday' is not a date; write it as 2024-12-06," in output
     assert "content/posts/2026-01-01-wrong.md:4: draft: expected true or false" in output
 
 
@@ -97,7 +97,7 @@ def test_alias_that_collides_with_a_post_is_an_error(make_site: SiteFactory) -> 
 
 def test_link_to_a_missing_markdown_file_is_an_error(make_site: SiteFactory) -> None:
     site = make_site({"content/posts/2026-01-01-a.md": "---\ntitle: A\n---\n\nSee [this](nope.md).\n"})
-    assert "content/posts/2026-01-01-a.md: links to 'nope.md', which is not a published post or page" in failed(site)
+    assert "content/posts/2026-01-01-a.md:5: links to 'nope.md', which is not a published post or page" in failed(site)
 
 
 def test_template_error_names_the_template_and_line(make_site: SiteFactory) -> None:

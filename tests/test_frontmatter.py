@@ -119,14 +119,12 @@ def test_unclosed_block_is_an_error_on_line_1(fence):
 def test_yaml_syntax_error_names_the_line_in_the_whole_file():
     problem = split_error(yaml("title: ok", "summary: fine", "bad: : :"))
     assert (problem.line, problem.column) == (4, 6)
-    # libyaml (used when PyYAML is built with it) and pure-Python PyYAML word this differently
-    assert str(problem).startswith(f"{FILE}:4:6: invalid YAML front matter: mapping values are not allowed")
+    assert str(problem) == f'{FILE}:4:6: a colon followed by a space inside a value must be quoted, as in  bad: ": :"'
 
 
 def test_yaml_tab_indentation_error_names_its_line():
     problem = split_error(yaml("title: x", "\tbad: tab"))
-    assert str(problem).startswith(f"{FILE}:3:1: invalid YAML front matter: found ")
-    assert "tab" in problem.message or "\\t" in problem.message
+    assert str(problem) == f"{FILE}:3:1: a tab is used for indentation; YAML indents with spaces only: replace the tab with spaces"
 
 
 def test_yaml_unterminated_list_is_reported_where_it_is_noticed():
@@ -250,7 +248,7 @@ def test_invalid_date_message_names_the_key_and_line():
     meta, problems = check(yaml("title: Hi", "date: soon"))
     assert meta.date is None
     assert problems == [
-        f"{FILE}:3: date: expected a date such as 2024-05-01, 2024-05-01 09:30 or 2024-05-01T09:30:00+02:00, got 'soon'"
+        f"{FILE}:3: date: 'soon' is not a date; write it as 2024-12-06, 2024-12-06 14:30, or ISO 8601 with an offset (2024-12-06T14:30:00+08:00)"
     ]
 
 

@@ -239,7 +239,7 @@ def test_a_cover_image_that_is_missing_still_gets_absolute_urls_in_feeds(make_si
 
     site = make_site({POST: "---\ntitle: X\nimage: missing.png\n---\nBody\n"})
     result = build(site)
-    assert result.exit_code == 0 and "missing.png does not exist" in result.output
+    assert result.exit_code == 0 and "links to 'missing.png', which does not exist" in result.output
     (item,) = json.loads((site / "public/feed.json").read_text(encoding="utf-8"))["items"]
     assert item["image"] == "https://example.org/2026/01/x/missing.png"
     page = (site / "public/index.html").read_text(encoding="utf-8")

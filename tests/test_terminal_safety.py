@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import _setup_logging
+from generator.commands.common import setup_logging as _setup_logging
 from generator.credentials import CREDENTIALS_FILE, credential
 from generator.errors import ConfigError
 from generator.redaction import escape, redact, redact_headers, redact_text

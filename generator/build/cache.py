@@ -19,12 +19,13 @@ from typing import Any, Container, NamedTuple
 
 from generator import __version__
 from generator.digest import digest
+from generator.model import LeftOut
 
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".homepost/cache"
 SERVE_OUTPUT = ".homepost/serve"  # where `homepost serve` builds (kept here, light to import, for the CLI's help)
-FORMAT = 6  # bump when the shape of what is pickled changes
+FORMAT = 7  # bump when the shape of what is pickled changes
 SHARDS = 32  # the content cache is split so that an edit re-saves one part of it, not all
 HTML_SHARDS = 256  # finer: a build reads the shards of the few posts whose HTML it shows
 
@@ -147,6 +148,8 @@ class LastBuild:
     files: list[str]  # every file in the output
     posts: int
     pages: int
+    left_out: LeftOut = LeftOut()  # drafts and scheduled posts, to report again when nothing changed
+    warned: bool = False  # it logged warnings: the next build is not skipped, and gives them again
 
 
 class BuildCache:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import gc
@@ -22,6 +23,7 @@ from generator.build.cache import Dependencies
 from generator.build.dependencies import LastPages
 from generator.build.fingerprint import Fingerprints, site_inputs, site_structure
 from generator.build.hosting import host_files
+from generator.build.notices import recording_warnings
 from generator.build.pages import HtmlPage, dest_of, plan_pages
 from generator.build.quick import Snapshot
 from generator.build.swap import OutputTree, building, staging_dir
@@ -46,7 +48,7 @@ from generator.feeds.blog import FeedSpec, render_feed
 from generator.feeds.podcast import podcast_feed
 from generator.feeds.sitemap import robots_txt, sitemap_xml
 from generator.fragments import FragmentStore
-from generator.model import Response, Site
+from generator.model import LeftOut, Response, Site
 from generator.responses import load_responses
 from generator.syndication.outbox import Outbox
 from generator.webmention.sent import SentState
@@ -88,6 +90,8 @@ class BuildResult:
     made: tuple[str, ...] = ()  # output files made again (rendered or copied); the rest were up to date
     changed: tuple[str, ...] = ()  # output files written or removed
     snapshot: Snapshot | None = field(default=None, repr=False)  # when asked for
+    left_out: LeftOut = LeftOut()  # drafts and scheduled posts not published
+    warnings: tuple[str, ...] = ()  # every warning the build logged
 
 
 def build_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
@@ -95,8 +99,8 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> BuildR
 
     On any error the previous output is left untouched.
     """
-    with _collector_paused(), contextlib.ExitStack() as held:
-        return _build(site_dir, options, held)
+    with _collector_paused(), recording_warnings() as warnings, contextlib.ExitStack() as held:
+        return _build(site_dir, options, warnings, held)
 
 
 @contextlib.contextmanager
@@ -112,7 +116,7 @@ def _collector_paused():
             gc.enable()
 
 
-def _build(site_dir: Path, options: BuildOptions, held: contextlib.ExitStack) -> BuildResult:
+def _build(site_dir: Path, options: BuildOptions, warnings: list[str], held: contextlib.ExitStack) -> BuildResult:
     started = time.perf_counter()
     config = load_config(site_dir)
     gone = gone_paths(config)  # site paths of every post ever told about; those not built now are gone
@@ -138,7 +142,9 @@ def _build(site_dir: Path, options: BuildOptions, held: contextlib.ExitStack) ->
     last = store.load("last-build") if cached else None
     if last is not None and nothing_changed(last, signature, now, output):
         log.info("nothing changed since the last build")
-        return BuildResult(output, last.posts, last.pages, len(last.files), 0, 0, 0, time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        counts = (last.posts, last.pages, len(last.files), 0, 0, 0, seconds)
+        return BuildResult(output, *counts, left_out=last.left_out, warnings=tuple(warnings))
 
     # Meanwhile another process brings the spare tree in line with the output (swap.py) and looks for
     # the files of the last build that are gone from the output; not for the dev server, whose process has threads.
@@ -199,13 +205,15 @@ def _build(site_dir: Path, options: BuildOptions, held: contextlib.ExitStack) ->
         log.warning("the content cache could not be saved: the next build reads every file again")
     upcoming = [e.source.date for e in content.cache.values() if e.source.date and e.source.date > now]
     record = cache.LastBuild(signature, min(upcoming, default=None), str(output), sorted(plan.outputs), len(site.posts), len(site.pages))
+    record.left_out, record.warned = content.left_out, bool(warnings)
     store.save("last-build", record)
     if tree is not None:
         tree.settle()
     snapshot = Snapshot(config, read, content, site, renderer, pages, output, store) if options.snapshot else None
-    return BuildResult(output, len(site.posts), len(site.pages), len(plan), len(written.written), len(written.removed),
-                       content.rendered, time.perf_counter() - started, written.made,
-                       written.written + written.removed, snapshot)  # fmt: skip
+    result = BuildResult(output, len(site.posts), len(site.pages), len(plan), len(written.written), len(written.removed),
+                         content.rendered, time.perf_counter() - started, written.made,
+                         written.written + written.removed, snapshot)  # fmt: skip
+    return dataclasses.replace(result, left_out=content.left_out, warnings=tuple(warnings))
 
 
 def _save_content(store: cache.BuildCache, content: Content) -> None:
@@ -305,8 +313,9 @@ def _stat_files(folder: str, parts: list[str], stats: dict[str, tuple[int, int]]
 
 
 def nothing_changed(last: cache.LastBuild, signature: str, now: dt.datetime, output: Path) -> bool:
-    """True when the inputs are as the last build left them, no scheduled post came due, and the output is whole."""
-    if last.signature != signature or last.output != str(output):
+    """True when the inputs are as the last build left them, no scheduled post came due, the output is whole,
+    and the last build gave no warnings (a build gives its warnings every time, for `build --strict`)."""
+    if last.warned or last.signature != signature or last.output != str(output):
         return False
     if isinstance(last.next_change, dt.datetime) and now >= last.next_change:
         return False

@@ -87,12 +87,7 @@ def _yaml(block: str, file: str) -> tuple[dict[str, Any], dict[str, int]]:
             _check_nodes(node, file)
         data = loader.construct_document(node) if node is not None else {}
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 2 if mark else None
-        column = mark.column + 1 if mark else None
-        raise ContentError(
-            Problem(file, f"invalid YAML front matter: {exc.problem or exc.context}", line=line, column=column)
-        ) from None
+        raise ContentError(_yaml_problem(block, exc, file)) from None
     except yaml.YAMLError as exc:
         raise ContentError(Problem(file, f"invalid YAML front matter: {exc}")) from None
     except RecursionError:  # the pure-Python parser, without libyaml's own limit
@@ -107,6 +102,36 @@ def _yaml(block: str, file: str) -> tuple[dict[str, Any], dict[str, int]]:
     if isinstance(node, yaml.MappingNode):
         key_lines = {str(k.value): k.start_mark.line + 2 for k, _ in node.value}
     return data, key_lines
+
+
+def _yaml_problem(block: str, exc: yaml.MarkedYAMLError, file: str) -> Problem:
+    """A YAML error in a writer's words, with the fix, at the line to look at (PyYAML's words otherwise)."""
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None:
+        return Problem(file, f"invalid YAML front matter: {exc.problem or exc.context}")
+    lines = block.split("\n")
+    text = lines[mark.line] if mark.line < len(lines) else ""
+    char = text[mark.column : mark.column + 1]
+    at = {"line": mark.line + 2, "column": mark.column + 1}
+    key, _, value = text.partition(":")
+    quoted = f"{key}: {_quote(value.strip())}"
+    if "\t" in text[: len(text) - len(text.lstrip())]:
+        return Problem(file, "a tab is used for indentation; YAML indents with spaces only: replace the tab with spaces", **at)
+    if exc.context == "while scanning a quoted scalar" and exc.context_mark is not None:
+        opened = exc.context_mark
+        quote = lines[opened.line][opened.column : opened.column + 1]
+        message = f"the {quote} that opens this value is never closed: end the value with {quote}"
+        return Problem(file, message, line=opened.line + 2, column=opened.column + 1)
+    if "mapping values are not allowed" in str(exc.problem) and value.strip():
+        return Problem(file, f"a colon followed by a space inside a value must be quoted, as in  {quoted}", **at)
+    if "cannot start any token" in str(exc.problem) and char in ("@", "`", "%"):
+        return Problem(file, f"a value cannot start with {char} in YAML: put it in quotes, as in  {quoted}", **at)
+    return Problem(file, f"invalid YAML front matter: {exc.problem or exc.context}", **at)
+
+
+def _quote(value: str) -> str:
+    """`value` in YAML quotes: double, or single when it holds a double quote."""
+    return f"'{value}'" if '"' in value else f'"{value}"'
 
 
 def _toml(block: str, file: str, closing_line: int) -> tuple[dict[str, Any], dict[str, int]]:

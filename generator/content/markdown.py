@@ -29,6 +29,7 @@ class Link:
 
     url: str  # the URL to put in the page
     file: Path | None = None  # the local file behind it, when there is one
+    missing: bool = False  # a local file it names does not exist (the reader warns, with the line)
 
 
 # Resolves a URL as written in a post to the URL to publish and the local file behind it.

@@ -19,6 +19,7 @@ KNOWN_KEYS = (
 CITE_KEYS = {"in_reply_to": "in-reply-to", "like_of": "like-of", "repost_of": "repost-of", "bookmark_of": "bookmark-of"}
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[-_]")
 MAX_NAME_BYTES = 255  # of one file or folder name, on the usual file systems
+DATE_FORMATS = "2024-12-06, 2024-12-06 14:30, or ISO 8601 with an offset (2024-12-06T14:30:00+08:00)"
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class _Checker:
             return None
         parsed = parse_date(value, tz)
         if parsed is None:
-            self.fail(key, f"expected a date such as 2024-05-01, 2024-05-01 09:30 or 2024-05-01T09:30:00+02:00, got {value!r}")
+            self.fail(key, f"{value!r} is not a date; write it as {DATE_FORMATS}")
         return parsed
 
 
@@ -134,6 +135,18 @@ def date_from_filename(name: str, tz: ZoneInfo) -> dt.datetime | None:
         return dt.datetime(*(int(g) for g in match.groups()), tzinfo=tz)
     except ValueError:
         return None
+
+
+def missing_date_message(name: str) -> str:
+    """What to say of a post without a date whose file name (without .md) gives none."""
+    match = _DATE_PREFIX.match(name)
+    if match:
+        try:
+            dt.date(*(int(g) for g in match.groups()))
+        except ValueError as exc:
+            wrong = f"the file name starts with {name[:10]}, which is not a valid date ({exc})"
+            return f"required for posts: {wrong}; fix the name or add `date:` ({DATE_FORMATS})"
+    return "required for posts: add `date: 2024-05-01` or name the file 2024-05-01-slug.md"
 
 
 def strip_date_prefix(name: str) -> str:

@@ -19,15 +19,17 @@ from urllib.parse import quote, unquote, urlsplit
 from generator.config import Config
 from generator.content.frontmatter import split
 from generator.content.limits import read_markdown, usable_name, without_control_characters
+from generator.content.links import line_of, missing_media, warn_missing_links
 from generator.content.markdown import Link
 from generator.content.markdown_rs import markdown_engine
-from generator.content.metadata import MAX_NAME_BYTES, Meta, check_meta, date_from_filename, strip_date_prefix
+from generator.content.metadata import (MAX_NAME_BYTES, Meta, check_meta, date_from_filename, missing_date_message,
+                                        strip_date_prefix)
 from generator.content.posts import render_post
 from generator.content.sources import (CachedFile, FileStat, Source, file_stat, fresh_copy, outside_links, walk_files,
                                        without_html)
 from generator.digest import digest
 from generator.errors import ContentError, HomepostError, Problem, unexpected
-from generator.model import Kind, Post, StaticFile
+from generator.model import Kind, LeftOut, Post, StaticFile
 from generator.parallel import parallel_map
 from generator.text import slugify
 
@@ -63,6 +65,7 @@ class Content:
     cache_changed: bool = True  # whether `cache` differs from what was given
     urls: dict[str, str] = field(default_factory=dict)  # content-relative file -> root-relative URL path
     html: dict[str, tuple[str, str]] = field(default_factory=dict)  # rendered now: file -> (its digest, HTML)
+    left_out: LeftOut = LeftOut()  # drafts and scheduled posts not published
 
 
 def read_content(config: Config, options: ReadOptions, cache: dict[str, CachedFile] | None = None,
@@ -88,7 +91,8 @@ def read_content(config: Config, options: ReadOptions, cache: dict[str, CachedFi
     pages.sort(key=lambda p: p.source)
     old = cache or {}
     changed = rendered > 0 or reader.fresh.keys() != old.keys() or any(old[k] is not v for k, v in reader.fresh.items())
-    return Content(posts, pages, reader.static_files, reader.fresh, rendered, changed, reader.urls, reader.new_html)
+    return Content(posts, pages, reader.static_files, reader.fresh, rendered, changed, reader.urls, reader.new_html,
+                   left_out(sources, options))
 
 
 def read_again(config: Config, options: ReadOptions, content: Content, rel: str) -> Post | None:
@@ -247,9 +251,8 @@ class _Reader:
         if meta.date is None:
             meta.date = date_from_filename(stem, self.config.site.tz)
         if kind == "post" and meta.date is None:
-            problems.append(
-                Problem(display, "required for posts: add `date: 2024-05-01` or name the file 2024-05-01-slug.md", key="date")
-            )
+            if "date" not in fm.data:  # else its value was wrong, and said so
+                problems.append(Problem(display, missing_date_message(stem), key="date"))
             return None
         slug = self._slug(meta, stem, kind, pure)
         if not slug:
@@ -288,14 +291,12 @@ class _Reader:
 
     def is_published(self, source: Source, options: ReadOptions) -> bool:
         """Drafts and posts dated in the future wait, unless asked for."""
-        if source.draft and not options.drafts:
+        reason = _left_out(source, options)
+        if reason == "draft":
             log.debug("skipping draft %s", source.rel)
-            return False
-        date = source.date
-        if source.kind == "post" and options.is_future(date) and not options.future:
-            log.info("scheduled for %s: %s", date.isoformat(), source.rel)
-            return False
-        return True
+        elif reason == "scheduled":
+            log.info("scheduled for %s: %s", source.date.isoformat(), source.rel)
+        return reason is None
 
     def plan_urls(self, sources: list[Source], static_rels: list[str]) -> None:
         """Decide the URL of every post and file, so that links between them can be resolved."""
@@ -328,12 +329,14 @@ class _Reader:
             if entry is not None and entry.post is not None and self._links_hold(source, entry.links):
                 post = done[source.rel] = fresh_copy(entry.post)
                 post.__dict__["_load_html"] = self._cached_html  # see Post.__getattr__
+                warn_missing_links(self.root, source.rel, entry.links)
             else:
                 todo.append(source)
         for source, (post, links, problems) in zip(todo, parallel_map(self._render_recorded, todo, jobs)):
             self.problems.extend(problems)
             if post is None:
                 continue
+            warn_missing_links(self.root, source.rel, links)
             done[source.rel] = fresh_copy(post)
             entry = self.fresh.get(source.rel)
             if entry is not None:  # a new entry, never the old one changed in place: the cache saves what is new
@@ -412,17 +415,35 @@ class _Reader:
             if url.startswith("/"):
                 rel = unquote(parts.path).lstrip("/")
                 local = self.root / rel
-                return Link(self.config.path_url(parts.path) + suffix, local if local.is_file() else None)
+                if local.is_file():
+                    return Link(self.config.path_url(parts.path) + suffix, local)
+                return Link(self.config.path_url(parts.path) + suffix, missing=missing_media(self.config, rel))
             rel = os.path.normpath((folder / unquote(parts.path)).as_posix()).replace(os.sep, "/")
             if rel in self.urls:
                 local = self.root / rel
                 return Link(self.urls[rel] + suffix, None if rel.endswith(".md") else local)
             if rel.endswith(".md"):
-                raise ContentError(Problem(display, f"links to {url!r}, which is not a published post or page"))
-            log.warning("%s: %s does not exist", display, url)
-            return Link(url)
+                line = line_of((self.root / source.rel).read_text(encoding="utf-8", errors="replace"), url)
+                raise ContentError(Problem(display, f"links to {url!r}, which is not a published post or page", line=line))
+            return Link(url, missing=True)
 
         return resolve
+
+
+def _left_out(source: Source, options: ReadOptions) -> str | None:
+    """Why a file waits: "draft", "scheduled" (a post dated in the future), or None when it is published."""
+    if source.draft and not options.drafts:
+        return "draft"
+    if source.kind == "post" and options.is_future(source.date) and not options.future:
+        return "scheduled"
+    return None
+
+
+def left_out(sources: list[Source], options: ReadOptions) -> LeftOut:
+    """How many drafts and scheduled posts `sources` hold that a build with `options` leaves out."""
+    reasons = [_left_out(source, options) for source in sources]
+    scheduled = [s.date for s, reason in zip(sources, reasons) if reason == "scheduled" and s.date is not None]
+    return LeftOut(reasons.count("draft"), len(scheduled), min(scheduled, default=None))
 
 
 def _external(url: str) -> bool:
