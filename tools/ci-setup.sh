@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the browser tests (tests/browser/) need on a fresh Debian machine; run as root.
 #   - Debian packages: chromium (driven by Playwright: no browser is downloaded), a headless Java
-#     runtime (for the Nu Html Checker), rsync (for `homepost deploy`'s rsync method) and npm;
+#     runtime (for the Nu Html Checker), rsync (for `homepost deploy`'s rsync method), npm, and the
+#     Noto CJK fonts (without them every Chinese or Japanese glyph in a screenshot is an empty box,
+#     and the font tests cannot see which CJK family the page chose);
 #   - npm packages, pinned in tests/browser/package.json, into tests/browser/node_modules/:
 #     vnu-jar (the Nu Html Checker) and axe-core (injected into pages by the tests).
 # Idempotent: when everything is there it only checks, in well under a second.
@@ -9,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for package in chromium default-jre-headless rsync; do
+for package in chromium default-jre-headless rsync fonts-noto-cjk; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q '^install ok installed$'; then
     missing+=("$package")
   fi
@@ -30,4 +32,4 @@ if [[ ! -f $browser/node_modules/.package-lock.json || $browser/package.json -nt
   echo "ci-setup: installing the npm packages of $browser/package.json"
   npm install --prefix "$browser" --no-audit --no-fund --no-package-lock --loglevel=error
 fi
-echo "ci-setup: chromium, java, rsync, vnu-jar and axe-core are ready"
+echo "ci-setup: chromium, java, rsync, the CJK fonts, vnu-jar and axe-core are ready"

@@ -25,6 +25,7 @@ import pytest
 from generator.build.collect import collect_site
 from generator.config import load_config
 from generator.content.reader import ReadOptions, read_content
+from generator.responses import load_responses
 from generator.webmention.receiver import Receiver, ReceiverOptions, WorkerOptions
 from tests.servers import LoopbackServer, Received, static_site
 
@@ -134,9 +135,12 @@ class ExamplePages:
     note: str  # a post without a title
     episode: str  # a podcast episode with chapters
     tag: str  # the tag with the most posts
+    chinese: str  # the longest post in Chinese (it has code)
+    conversation: str  # the post with the most responses
 
     def items(self) -> list[tuple[str, str]]:
-        return [(name, getattr(self, name)) for name in ("home", "long_post", "note", "episode", "tag")]
+        names = ("home", "long_post", "note", "episode", "tag", "chinese", "conversation")
+        return [(name, getattr(self, name)) for name in names]
 
 
 @pytest.fixture(scope="package")
@@ -150,7 +154,10 @@ def example_pages(example: Served) -> ExamplePages:
     episode = next(p for p in posts if p.episode is not None and p.episode.chapters)
     tags = next(t for t in site.taxonomies if t.key == "tags")
     tag = max(tags.terms, key=lambda term: term.count)
-    return ExamplePages("/", long_post.path, note.path, episode.path, tag.path)
+    chinese = max((p for p in posts if (p.lang or config.site.language).startswith("zh")), key=lambda p: p.word_count)
+    responses = load_responses(config)
+    conversation = max(posts, key=lambda p: len(responses.get(p.url, ())))
+    return ExamplePages("/", long_post.path, note.path, episode.path, tag.path, chinese.path, conversation.path)
 
 
 @dataclass

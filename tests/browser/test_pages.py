@@ -10,7 +10,7 @@ import pytest
 from tests.browser.checks import tab_order_problems
 from tests.browser.conftest import DESKTOP, PHONE, ExamplePages, Opener, Served
 
-PAGES = ["home", "long_post", "note", "episode", "tag"]
+PAGES = ["home", "long_post", "note", "episode", "tag", "chinese", "conversation"]
 
 # How wide the page is against the window, and the elements sticking out on the right (not counting
 # those inside code blocks and tables, which scroll sideways on their own).
