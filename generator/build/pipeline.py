@@ -24,6 +24,7 @@ from generator.build.fingerprint import Fingerprints, site_inputs, site_structur
 from generator.build.hosting import host_files
 from generator.build.pages import HtmlPage, dest_of, plan_pages
 from generator.build.quick import Snapshot
+from generator.build.related import search_index
 from generator.build.writer import OutputPlan, Present, Progress, check_output_dir, missing_files, write_output
 from generator.config import CONFIG_NAME, Config, load_config
 from generator.content.episodes import chapters_json
@@ -162,6 +163,8 @@ def _build(site_dir: Path, options: BuildOptions) -> BuildResult:
             dependencies = plan_pages_output(plan, renderer, pages, fingerprints, earlier)
             plan_feeds(plan, config, site, now, fingerprints)
             plan_podcasts(plan, config, site, fingerprints)
+            search = quick_digest(fingerprints.site_inputs, "search", fingerprints.value(site.posts))
+            plan.add("search/index.json", "search index", search, functools.partial(search_index, site.posts))
             plan.add_bytes("sitemap.xml", sitemap_xml(sitemap_entries(pages)), "sitemap")
             for name, data in host_files(config, gone).items():
                 plan.add_bytes(name, data, "host rules (deleted posts, Webmention Link header)", weak=True)

@@ -169,6 +169,8 @@ def check_meta(fm: FrontMatter, file: str, tz: ZoneInfo, taxonomies: tuple[str, 
     meta.content_warning = check.string("content_warning") or ""
     for key in taxonomies:
         meta.taxonomies[key] = check.strings(key)
+    if "toc" in fm.data:  # read by the theme from `extra`: a table of contents, or none
+        check.boolean("toc")
     meta.extra = {k: v for k, v in fm.data.items() if k not in KNOWN_KEYS and k not in taxonomies}
     meta.lines = dict(fm.lines)
     return meta
