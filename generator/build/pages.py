@@ -67,7 +67,7 @@ def plan_pages(config: Config, site: Site, gone: tuple[str, ...] = ()) -> list[H
                         feeds={"rss": show.feed_url})  # fmt: skip
         pages.append(HtmlPage(dest_of(f"podcasts/{show.key}/"), "show.html", info, f"podcast {show.key}", {"show": show},
                               lastmod=show.episodes[0].date if show.episodes else None))  # fmt: skip
-    pages.append(HtmlPage("search/index.html", "search.html", _info(config, "search", "search/", None), "search page"))
+    pages.append(HtmlPage("search/index.html", "search.html", _info(config, "search", "search/", None), "search page", in_sitemap=False))
     pages.append(HtmlPage("404.html", "404.html", _info(config, "404", "404.html", "404"), "404 page", in_sitemap=False))
     for post in site.pages + site.posts:
         for alias in post.aliases:

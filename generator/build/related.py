@@ -10,13 +10,14 @@ is older than those tags' newest `SCAN` posts.
 
 from __future__ import annotations
 
+import heapq
 import json
 
 from generator.model import Post
 from generator.text import truncate
 
 RELATED = 5  # related posts shown under a post, at most
-SCAN = 50  # posts looked at per tag and post
+SCAN = 30  # posts looked at per tag and post
 EXCERPT = 300  # characters of text per post in the search index
 
 
@@ -40,8 +41,9 @@ def related_posts(posts: list[Post], limit: int = RELATED, scan: int = SCAN) -> 
                 candidates.setdefault(other.source, other)
         candidates.pop(post.source, None)
         if candidates:
-            ranked = sorted(candidates.values(), key=lambda other: (-len(own & tags[other.source]), order[other.source]))
-            related[post.source] = ranked[:limit]
+            related[post.source] = heapq.nsmallest(
+                limit, candidates.values(), key=lambda other: (-len(own & tags[other.source]), order[other.source])
+            )
     return related
 
 
