@@ -22,7 +22,7 @@ date: 2026-01-05
 tags: [reading]
 ---
 
-The opening paragraph.
+The opening paragraph, with [a link elsewhere](https://example.net/page).
 
 {WIDE}
 {CODE}
@@ -137,4 +137,23 @@ def test_axe_and_the_tab_order_are_happy_with_the_reading_aids(open_tab: Opener,
     visit.goto(READING)
     problems = tab_order_problems(visit)
     assert not problems, "\n".join(problems)
+    visit.assert_no_problems()
+
+
+def test_print_is_black_on_white_without_navigation_or_buttons_and_shows_link_urls(open_tab: Opener, reading: Served) -> None:
+    visit = open_tab(reading, color_scheme="dark")
+    visit.goto(READING)
+    visit.page.locator("button.copy-code").wait_for()
+    visit.page.emulate_media(media="print")
+    shown = visit.page.evaluate("""() => {
+        const style = (selector, pseudo) => getComputedStyle(document.querySelector(selector), pseudo || null);
+        return {nav: style(".site-nav").display, button: style("button.copy-code").display, form: style(".webmention-form").display,
+                text: style("body").color, background: style("body").backgroundColor,
+                after: style('.post-content a[href="https://example.net/page"]', "::after").content,
+                code: style("pre").breakInside};
+    }""")
+    assert (shown["nav"], shown["button"], shown["form"]) == ("none", "none", "none")
+    assert shown["text"] == "rgb(0, 0, 0)" and shown["background"] in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)")
+    assert "https://example.net/page" in shown["after"]
+    assert shown["code"] == "avoid"
     visit.assert_no_problems()
