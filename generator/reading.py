@@ -14,7 +14,7 @@ from typing import Any
 from markupsafe import Markup
 
 _HEADING = re.compile(r"<h([2-4])\b([^>]*)>(.*?)</h\1\s*>", re.IGNORECASE | re.DOTALL)
-_ID = re.compile(r"""\bid\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
+_ID = re.compile(r"""(?:^|\s)id\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 _ANCHOR = re.compile(r"<a\b[^>]*\bclass\s*=\s*[\"']?header-anchor[^>]*>.*?</a\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
 _SCROLLING_TABLE = '<table tabindex="0">'

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from generator.build.related import related_posts
+from generator.reading import headings, nest
 from generator.model import Post, Term
 from tests.conftest import SiteFactory
 from tests.helpers import SITE_TOML, build
@@ -77,6 +78,16 @@ def test_the_table_of_contents_speaks_the_posts_language(make_site: SiteFactory)
     public = built(make_site, {"content/posts/2026-01-01-zh.md": post("长文", "2026-01-01", [], "## 第一节\n\nx\n", "lang: zh\ntoc: true\n")})
     toc = toc_of(page(public, "2026/01/zh"))
     assert toc is not None and 'aria-label="目录"' in toc and '<a href="#第一节">第一节</a>' in toc
+
+
+def test_headings_written_as_html_count_by_their_own_id_and_text() -> None:
+    html = (
+        '<h2 data-id="no" id="yes">Hello <em>world</em> <a class="header-anchor" href="#yes">#</a></h2>'
+        "<h3>No id</h3><h4 id='deep'>Deep &amp; low</h4><h5 id=\"five\">Five</h5>"
+    )
+    assert [(h.level, h.anchor, h.text) for h in headings(html)] == [(2, "yes", "Hello world"), (4, "deep", "Deep & low")]
+    [top] = nest(headings(html))
+    assert [child.anchor for child in top.children] == ["deep"]
 
 
 def test_a_toc_that_is_not_true_or_false_is_an_error_naming_file_and_line(make_site: SiteFactory) -> None:
