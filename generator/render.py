@@ -22,6 +22,7 @@ from generator.errors import BuildError, Problem
 from generator.feeds import FEED_FILES
 from generator.fragments import FragmentStore
 from generator.model import Image, Site
+from generator.reading import label_tables, table_of_contents
 from generator.sanitize import clean_html
 from generator.syndication.labels import copy_label
 from generator.text import truncate
@@ -118,6 +119,7 @@ class Renderer:
             "url": config.path_url,
             "absurl": config.abs_url,
             "shows": {show.key: show for show in site.shows},
+            "toc": functools.partial(table_of_contents, min_headings=config.theme.toc_min_headings),
         }
         self._envs: dict[str, jinja2.Environment] = {}
         self.fragments: FragmentStore | None = None  # set by the build to keep fragments between builds
@@ -157,6 +159,7 @@ class Renderer:
             env.filters["sanitize"] = _sanitize
             env.filters["host"] = _host
             env.filters["copy_label"] = functools.partial(copy_label, self.config.syndication.targets)
+            env.filters["label_tables"] = label_tables
             self._envs[lang] = env
         return env
 

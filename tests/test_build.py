@@ -311,4 +311,4 @@ def test_verbose_reports_the_stages(make_site: SiteFactory) -> None:
 
     result = run_cli("-v", "build", "--site", str(make_site(BLOG)))
     assert "read 5 posts, 1 pages and 3 other files (6 rendered, the rest cached)" in result.output
-    assert "made 45 files, wrote 45 changed, removed 0" in result.output
+    assert "made 48 files, wrote 48 changed, removed 0" in result.output

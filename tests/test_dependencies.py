@@ -135,6 +135,21 @@ def test_no_field_of_a_post_changes_a_page_behind_the_structure_and_the_posts_it
         assert after.structure == before.structure
 
 
+def test_a_post_page_covers_its_related_posts_as_well_as_its_neighbours(site: Path) -> None:
+    """Related posts show other posts' titles: retitling one changes the page that lists it."""
+    posts, pages = read(site)
+    related = "posts/2026-03-05-中文标题/index.md"  # shares the tag Python with the first post, not its neighbour
+    before = fingerprint_all(site, posts, pages)
+    fingerprint, sources = before.pages["2026/01/first-post/index.html"]
+    assert related in sources and "posts/2026-02-01-a-note.md" in sources and "posts/2025-12-26-part-two.md" in sources
+    index = next(n for n, post in enumerate(posts) if post.source == related)
+    edited = dataclasses.replace(posts[index], title="另一个标题")
+    stamp(edited)
+    after = fingerprint_all(site, [edited if n == index else p for n, p in enumerate(posts)], pages)
+    assert after.structure == before.structure and after.digests[related] != before.digests[related]
+    assert after.pages["2026/01/first-post/index.html"][0] != fingerprint
+
+
 def test_every_field_is_either_placed_shown_or_set_by_the_build() -> None:
     from generator.model import SET_BY_BUILD, SHOWN_ONLY
 

@@ -74,7 +74,7 @@ CHANGES = {
     "edit a partial kept as fragments": lambda s: write_files(s, {"templates/partials/archive-entry.html": (
         THEME / "templates/partials/archive-entry.html").read_text(encoding="utf-8").replace("<li ", "<li data-edited ", 1)}),
     "edit the post template": lambda s: write_files(s, {"templates/post.html": (THEME / "templates/post.html").read_text(
-        encoding="utf-8").replace("{{ post.content_html | safe }}", "<div data-edited>{{ post.content_html | safe }}</div>", 1)}),
+        encoding="utf-8").replace("<article ", "<article data-edited ", 1)}),
     "retitle a post in a series": lambda s: edit(s / "content/posts/2025-12-26-part-two.md", "title: Part Two", "title: Part 2"),
     "retag a post": lambda s: edit(s / "content/posts/2023-01-01-post-0.md", "tags: [", "tags: [retagged, "),
     "redate a post": lambda s: edit(s / "content/posts/2025-06-06-post-5.md", "title: Post number 5", "title: Post number 5\ndate: 2022-01-01"),
@@ -122,6 +122,20 @@ def test_editing_one_body_remakes_only_pages_that_show_that_post(site: Path) -> 
     assert len(result.made) < 20 < result.files
     assert set(result.changed) <= set(result.made)
     assert "2023/01/post-0/index.html" in result.changed
+
+
+def test_retitling_a_post_remakes_the_pages_that_link_it_as_related_or_neighbour(site: Path) -> None:
+    """Previous/next and related posts show other posts' titles: those posts are in the page's fingerprint."""
+    linked = "/2024/02/post-1/"
+    showing = [path for path in (site / "public").rglob("index.html")
+               if f'<a href="{linked}"' in path.read_text(encoding="utf-8") and 'class="h-entry post' in path.read_text(encoding="utf-8")]
+    related = [path for path in showing if 'class="related"' in path.read_text(encoding="utf-8")]
+    assert related and any('rel="prev"' in path.read_text(encoding="utf-8") for path in showing)
+    CHANGES["edit a title"](site)
+    result = build(site)
+    for path in showing:
+        dest = path.relative_to(site / "public").as_posix()
+        assert dest in result.made and "Renamed post" in path.read_text(encoding="utf-8"), dest
 
 
 def test_fragments_kept_by_one_build_are_used_by_the_next(site: Path) -> None:

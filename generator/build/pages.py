@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote, unquote
 
+from generator.build.related import related_posts
 from generator.config import Config
 from generator.model import Paginator, Post, Site, Term
 from generator.render import PageInfo
@@ -43,7 +44,8 @@ def plan_pages(config: Config, site: Site, gone: tuple[str, ...] = ()) -> list[H
     """Every HTML page of the site, in a stable order."""
     pages: list[HtmlPage] = []
     pages += _paginated(config, "", "index.html", "home", site.posts, "home page", title=None)
-    pages += [_post_page(config, site, index) for index in range(len(site.posts))]
+    related = related_posts(site.posts)
+    pages += [_post_page(config, site, index, related.get(post.source, [])) for index, post in enumerate(site.posts)]
     pages += [_page(config, page) for page in site.pages]
     for taxonomy in site.taxonomies:
         rel = taxonomy.path.removeprefix(config.site.base_path)
@@ -65,6 +67,7 @@ def plan_pages(config: Config, site: Site, gone: tuple[str, ...] = ()) -> list[H
                         feeds={"rss": show.feed_url})  # fmt: skip
         pages.append(HtmlPage(dest_of(f"podcasts/{show.key}/"), "show.html", info, f"podcast {show.key}", {"show": show},
                               lastmod=show.episodes[0].date if show.episodes else None))  # fmt: skip
+    pages.append(HtmlPage("search/index.html", "search.html", _info(config, "search", "search/", None), "search page", in_sitemap=False))
     pages.append(HtmlPage("404.html", "404.html", _info(config, "404", "404.html", "404"), "404 page", in_sitemap=False))
     for post in site.pages + site.posts:
         for alias in post.aliases:
@@ -100,7 +103,7 @@ def _paginated(config: Config, rel: str, template: str, kind: str, posts: list[P
     return result
 
 
-def _post_page(config: Config, site: Site, index: int) -> HtmlPage:
+def _post_page(config: Config, site: Site, index: int, related: list[Post]) -> HtmlPage:
     post = site.posts[index]
     newer = site.posts[index - 1] if index > 0 else None
     older = site.posts[index + 1] if index + 1 < len(site.posts) else None
@@ -109,7 +112,7 @@ def _post_page(config: Config, site: Site, index: int) -> HtmlPage:
         ordered = list(reversed(term.posts))
         series = SeriesInfo(term, ordered, next(n for n, p in enumerate(ordered, 1) if p is post))  # not ==: every field
     return HtmlPage(post.dest, "post.html", _own_info(post), f"content/{post.source}",
-                    {"post": post, "newer": newer, "older": older, "series": series}, lastmod=post.last_modified)  # fmt: skip
+                    {"post": post, "newer": newer, "older": older, "series": series, "related": related}, lastmod=post.last_modified)  # fmt: skip
 
 
 def _page(config: Config, page: Post) -> HtmlPage:

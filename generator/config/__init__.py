@@ -22,6 +22,7 @@ from generator.config.settings import (
     SyndicationSettings,
     TargetSettings,
     TaxonomySettings,
+    ThemeSettings,
     WebmentionSettings,
 )
 
@@ -42,6 +43,7 @@ __all__ = [
     "SyndicationSettings",
     "TargetSettings",
     "TaxonomySettings",
+    "ThemeSettings",
     "WebmentionSettings",
     "load_config",
     "parse_config",

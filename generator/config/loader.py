@@ -28,6 +28,7 @@ from generator.config.settings import (
     SyndicationSettings,
     TargetSettings,
     TaxonomySettings,
+    ThemeSettings,
     WebmentionSettings,
 )
 from generator.errors import ConfigError, Problem
@@ -103,6 +104,7 @@ def parse_config(text: str, root: Path, file: str = CONFIG_NAME) -> Config:
     site = reader.section(data.get("site"), "site", "site")
     author = reader.section(site.pop("author", None), "site.author", "site.author")
     build = reader.section(data.get("build"), "build", "build")
+    theme = reader.section(data.get("theme"), "theme", "theme")
     network = reader.section(data.get("network"), "network", "network")
     taxonomies = _taxonomies(reader, reader.table(data.get("taxonomies"), "taxonomies"))
     podcasts = _podcasts(reader, reader.table(data.get("podcasts"), "podcasts"))
@@ -122,6 +124,7 @@ def parse_config(text: str, root: Path, file: str = CONFIG_NAME) -> Config:
         root=root,
         site=SiteSettings(url=url, author=Author(**author), **site),
         build=BuildSettings(**build),
+        theme=ThemeSettings(**theme),
         taxonomies=taxonomies,
         network=NetworkSettings(**{k: (float(v) if k == "timeout" else v) for k, v in network.items()}),
         podcasts=podcasts,

@@ -176,6 +176,9 @@ SCHEMA: dict[str, dict[str, Option]] = {
         "highlight_style_dark": Option(STR, "a Pygments style name", check=_pygments_style),
         "allow_outside_symlinks": Option(BOOL, "true or false"),
     },
+    "theme": {
+        "toc_min_headings": Option(INT, "a whole number (0: only posts with toc: true)", check=lambda v: None if v >= 0 else "expected 0 or more"),
+    },
     "taxonomies.*": {
         "title": Option(STR, "a string"),
         "path": Option(STR, "a URL path", check=_path_segment),
@@ -254,7 +257,7 @@ SCHEMA: dict[str, dict[str, Option]] = {
         "wait": Option(INT, "a whole number of seconds", check=lambda v: None if v >= 0 else "expected 0 or more"),
     },
 }
-TOP_LEVEL = ("site", "build", "taxonomies", "network", "podcasts", "webmention", "syndication", "comments", "moderation", "backfeed", "deploy")
+TOP_LEVEL = ("site", "build", "theme", "taxonomies", "network", "podcasts", "webmention", "syndication", "comments", "moderation", "backfeed", "deploy")
 CREDENTIAL_KEYS = (
     "token", "password", "app_password", "access_token", "refresh_token", "client_id", "client_secret",
     "consumer_key", "consumer_secret", "oauth_token", "oauth_token_secret", "secret",

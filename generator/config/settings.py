@@ -74,6 +74,13 @@ class BuildSettings:
 
 
 @dataclass(frozen=True)
+class ThemeSettings:
+    """`[theme]`: what the theme shows besides the posts themselves."""
+
+    toc_min_headings: int = 4  # a post with at least this many h2-h4 headings gets a table of contents
+
+
+@dataclass(frozen=True)
 class TaxonomySettings:
     """`[taxonomies.<key>]`: one way of grouping posts, read from the front matter key of that name."""
 
@@ -231,6 +238,7 @@ class Config:
     root: Path  # the site folder
     site: SiteSettings
     build: BuildSettings = field(default_factory=BuildSettings)
+    theme: ThemeSettings = field(default_factory=ThemeSettings)
     taxonomies: tuple[TaxonomySettings, ...] = ()
     network: NetworkSettings = field(default_factory=NetworkSettings)
     podcasts: tuple[PodcastSettings, ...] = ()

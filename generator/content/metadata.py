@@ -191,6 +191,8 @@ def check_meta(fm: FrontMatter, file: str, tz: ZoneInfo, taxonomies: tuple[str, 
         meta.taxonomies[key] = check.strings(key)
     for key, values in [("slug", [meta.slug or ""]), ("aliases", meta.aliases), *meta.taxonomies.items()]:
         check.fits_a_file_name(key, values)
+    if "toc" in fm.data:  # read by the theme from `extra`: a table of contents, or none
+        check.boolean("toc")
     meta.extra = {k: v for k, v in fm.data.items() if k not in KNOWN_KEYS and k not in taxonomies}
     meta.lines = dict(fm.lines)
     return meta
