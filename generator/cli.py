@@ -19,6 +19,7 @@ from generator.config import load_config
 from generator.commands.common import build_time, fail, plural, site_dir, site_option
 from generator.commands.backfeed import backfeed
 from generator.commands.comments import comments
+from generator.commands.newsletter import newsletter
 from generator.commands.publish import deploy, publish
 from generator.commands.syndication import auth, syndicate
 from generator.commands.webmention import receiver, webmention
@@ -221,5 +222,6 @@ main.add_command(syndicate)
 main.add_command(auth)
 main.add_command(backfeed)
 main.add_command(comments)
+main.add_command(newsletter)
 main.add_command(deploy)
 main.add_command(publish)
