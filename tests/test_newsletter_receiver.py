@@ -1,0 +1,100 @@
+"""Subscribing, confirming and unsubscribing through the real receiver, with a real HTTP client and SMTP sink."""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+
+from generator.newsletter.send import send_newsletter
+from generator.newsletter.smtp import SmtpConnection
+from generator.newsletter.store import NewsletterStore
+from generator.build.pipeline import read_site
+from tests.helpers import NOW, write_files
+from tests.receiver_helpers import FORM, call, site_config, start_receiver, wait_for
+from tests.sites import BLOG
+from tests.smtp_sink import SinkServer
+
+READER = "Reader.One@Mail.test"
+
+
+@pytest.fixture
+def running(tmp_path):
+    with SinkServer() as sink:
+        extra = ('\n[webmention]\nendpoint = "https://hooks.example.com/webmention"\n[newsletter]\nenabled = true\n'
+                 f'from = "Ada <ada@example.com>"\nhost = "127.0.0.1"\nport = {sink.port}\nsecurity = "none"\n'
+                 'rate = 0\nsince = 2026-01-01\n')  # fmt: skip
+        write_files(tmp_path, BLOG)
+        config = site_config(tmp_path, extra)
+        receiver = start_receiver(config, tmp_path / "receiver.sqlite3")
+        try:
+            yield config, receiver, sink
+        finally:
+            receiver.stop()
+
+
+def subscribe(url: str, address: str, **extra: str):
+    return call(url, "POST", "/subscribe", urlencode({"email": address, **extra}).encode(), {"Content-Type": FORM})
+
+
+def link_in(message, pattern: str) -> str:
+    text = message.get_body(("plain",)).get_content()
+    return re.search(pattern, text).group(0)
+
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
+def test_subscribe_confirm_and_one_click_unsubscribe(running, caplog):
+    config, receiver, sink = running
+    caplog.set_level(logging.INFO)
+    answer = subscribe(receiver.url, READER)
+    assert answer.status == 200 and "Check your inbox" in answer.text
+    message = wait_for(lambda: sink.sink.to(READER) and sink.sink.to(READER)[0], "the confirmation email")
+    assert "Confirm" in str(message["Subject"])
+    confirm = link_in(message, r"https://hooks\.example\.com/subscribe/confirm\?token=\S+")
+    assert "Reader" not in confirm and "mail.test" not in confirm
+    shown = call(receiver.url, "GET", path_of(confirm))
+    assert shown.status == 200 and "<form method=\"post\"" in shown.text
+    store = NewsletterStore(receiver.store)
+    assert store.counts()["pending"] == 1  # a GET (a mail scanner) confirms nothing
+    done = call(receiver.url, "POST", path_of(confirm), b"", {"Content-Type": FORM})
+    assert done.status == 200 and "You are subscribed" in done.text
+    assert store.counts()["confirmed"] == 1
+    again = call(receiver.url, "POST", path_of(confirm), b"", {"Content-Type": FORM})
+    assert again.status == 400  # single use
+    report = send_newsletter(config, store, read_site(config, NOW), SmtpConnection(config.newsletter, None))
+    assert report.sent == 3  # the posts published since 2026-01-01
+    issue = [m for m in sink.sink.to(READER) if m["List-Unsubscribe"]][0]
+    unsubscribe = re.match(r"<(https://[^>]+)>", str(issue["List-Unsubscribe"])).group(1)
+    assert issue["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    one_click = call(receiver.url, "POST", path_of(unsubscribe), b"List-Unsubscribe=One-Click", {"Content-Type": FORM})
+    assert one_click.status == 200 and "no more emails" in one_click.text
+    assert store.counts() == {"pending": 0, "confirmed": 0, "unsubscribed": 1}
+    ours = [r.getMessage() for r in caplog.records if r.name.startswith("generator")]
+    assert ours and not any("mail.test" in line.lower() for line in ours)
+
+
+def test_the_answer_is_the_same_whatever_the_address_state(running):
+    config, receiver, sink = running
+    store = NewsletterStore(receiver.store)
+    store.subscribe("known@mail.test", origin="cli", confirmed=True)
+    answers = [subscribe(receiver.url, address) for address in ("new@mail.test", "known@mail.test", "new@mail.test")]
+    answers.append(subscribe(receiver.url, "bot@mail.test", email_confirm="x"))  # the honeypot
+    assert len({(a.status, a.body) for a in answers}) == 1
+    wait_for(lambda: sink.sink.to("new@mail.test"), "the confirmation email")
+    assert store.counts() == {"pending": 1, "confirmed": 1, "unsubscribed": 0}  # the honeypot stored nothing
+    assert sink.sink.to("known@mail.test") == []
+
+
+def test_a_bad_address_is_400_and_too_many_requests_429(running):
+    config, receiver, sink = running
+    bad = subscribe(receiver.url, "not an address")
+    assert bad.status == 400 and "not an email address" in bad.text and "not an address" not in bad.text
+    statuses = [subscribe(receiver.url, f"r{n}@mail.test").status for n in range(12)]
+    assert statuses[-1] == 429
+
