@@ -126,3 +126,26 @@ def test_a_confirm_token_expires_and_a_forged_one_is_refused():
     assert read and read.subscriber == 7 and read.expires == now + dt.timedelta(hours=48)
     assert read_token("other", token) is None
     assert read_token("secret", token.replace("c.7.", "c.8.")) is None
+
+
+def test_the_theme_shows_the_subscribe_form_on_posts_the_home_page_and_subscribe(site):
+    from tests.helpers import build
+
+    result = build(site)
+    assert result.exit_code == 0, result.output
+    out = site / "public"
+    for page in ("index.html", "2026/01/first-post/index.html", "subscribe/index.html"):
+        text = (out / page).read_text(encoding="utf-8")
+        assert 'action="https://hooks.example.org/subscribe"' in text, page
+        assert '<label for="subscribe-email">' in text and 'id="subscribe-email" name="email" type="email"' in text
+        assert 'autocomplete="email"' in text and 'name="email_confirm"' in text and "<script" not in text.split("<form")[1]
+    assert "reader1@mail.test" not in "".join(p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*.html"))
+
+
+def test_without_the_newsletter_there_is_no_form(site):
+    from tests.helpers import build
+
+    (site / "site.toml").write_text((site / "site.toml").read_text().replace("enabled = true", "enabled = false"))
+    build(site)
+    assert not (site / "public" / "subscribe").exists()
+    assert "subscribe-form" not in (site / "public" / "index.html").read_text(encoding="utf-8")

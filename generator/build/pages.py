@@ -66,6 +66,9 @@ def plan_pages(config: Config, site: Site, gone: tuple[str, ...] = ()) -> list[H
         pages.append(HtmlPage(dest_of(f"podcasts/{show.key}/"), "show.html", info, f"podcast {show.key}", {"show": show},
                               lastmod=show.episodes[0].date if show.episodes else None))  # fmt: skip
     pages.append(HtmlPage("404.html", "404.html", _info(config, "404", "404.html", "404"), "404 page", in_sitemap=False))
+    if config.newsletter.enabled:
+        pages.append(HtmlPage("subscribe/index.html", "subscribe.html", _info(config, "subscribe", "subscribe/", "Subscribe"),
+                              "[newsletter] enabled"))  # fmt: skip
     for post in site.pages + site.posts:
         for alias in post.aliases:
             info = _info(config, "alias", quote(alias.lstrip("/")), None)
