@@ -167,3 +167,20 @@ def test_the_first_run_without_since_sends_nothing_older(tmp_path, server):
     (site / "site.toml").write_text(toml)
     result = send(site)
     assert "First run" in result.output and server.sink.received == []
+
+
+def test_the_publish_step_sends_once_and_skips_clearly(tmp_path, server):
+    from generator.config import load_config
+    from generator.newsletter.publishing import publish_step
+
+    site = make_site(tmp_path, server.port)
+    config = load_config(site)
+    state, _, reason, _ = publish_step(config, NOW, dry_run=False)
+    assert (state, reason) == ("done", f"sent {len(READERS) * POSTS} emails")
+    assert publish_step(config, NOW, dry_run=False)[::2] == ("unchanged", "no new posts to mail")
+    assert len(server.sink.received) == len(READERS) * POSTS
+    (site / ".homepost" / "receiver.sqlite3").rename(site / "elsewhere.sqlite3")
+    state, _, reason, _ = publish_step(config, NOW, dry_run=False)
+    assert state == "skipped" and reason.startswith("no receiver database here")
+    (site / "site.toml").write_text((site / "site.toml").read_text().replace("enabled = true", "enabled = false"))
+    assert publish_step(load_config(site), NOW, dry_run=False)[::2] == ("skipped", "the newsletter is not enabled ([newsletter] enabled = false)")

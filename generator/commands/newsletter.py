@@ -59,10 +59,7 @@ def _print(report: SendReport, dry_run: Path | None) -> None:
         click.echo("First run: posts published from now on will be sent (set [newsletter] since to send older ones).")
     for subject in report.issues:
         click.echo(f"issue: {subject}")
-    verb = f"wrote {plural(report.sent, 'email')} to {dry_run}" if dry_run else f"sent {plural(report.sent, 'email')}"
-    extra = [f"{n} {what}" for n, what in ((report.retry, "to retry later (4xx)"), (report.bounced, "bounced"),
-             (report.unsubscribed, "unsubscribed by bounces"), (report.unknown, "of unknown outcome (not sent again)")) if n]  # fmt: skip
-    click.echo(f"Newsletter: {verb}" + (f"; {', '.join(extra)}" if extra else "") + ".")
+    click.echo(f"Newsletter: {report.summary(dry_run)}.")
     if report.stopped:
         click.echo(f"error: stopped: {report.stopped}. Run `homepost newsletter send` again to resume.", err=True)
 

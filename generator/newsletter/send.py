@@ -77,6 +77,14 @@ class SendReport:
     first_run: bool = False  # this run only noted the time: posts from now on are new
     stopped: str = ""  # why the run stopped early (the server's reply), "" when it did not
 
+    def summary(self, dry_run: Path | None = None) -> str:
+        """"sent 12 emails; 1 to retry later (4xx), 2 bounced" (or "wrote … to FOLDER" for a dry run)."""
+        sent = f"{self.sent} email{'' if self.sent == 1 else 's'}"
+        verb = f"wrote {sent} to {dry_run}" if dry_run else f"sent {sent}"
+        extra = [f"{n} {what}" for n, what in ((self.retry, "to retry later (4xx)"), (self.bounced, "bounced"),
+                 (self.unsubscribed, "unsubscribed by bounces"), (self.unknown, "of unknown outcome (not sent again)")) if n]  # fmt: skip
+        return verb + (f"; {', '.join(extra)}" if extra else "")
+
 
 def send_newsletter(config: Config, newsletter: NewsletterStore, site: Site, transport: Transport, *,
                     posts: Iterable[str] = (), record: bool = True, sleep: Callable[[float], None] = time.sleep) -> SendReport:  # fmt: skip
