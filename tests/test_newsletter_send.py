@@ -184,3 +184,16 @@ def test_the_publish_step_sends_once_and_skips_clearly(tmp_path, server):
     assert state == "skipped" and reason.startswith("no receiver database here")
     (site / "site.toml").write_text((site / "site.toml").read_text().replace("enabled = true", "enabled = false"))
     assert publish_step(load_config(site), NOW, dry_run=False)[::2] == ("skipped", "the newsletter is not enabled ([newsletter] enabled = false)")
+
+
+def test_a_weekly_digest_sends_one_email_per_ended_week(tmp_path, server):
+    site = make_site(tmp_path, server.port, 'digest = "weekly"\nmode = "excerpt"\n')
+    write_files(site, {"content/posts/2026-03-06-same-week.md": "---\ntitle: Same Week\ndate: 2026-03-06 09:00\n---\n\nMore.\n"})
+    result = send(site)
+    assert result.exit_code == 0, result.output
+    subjects = sorted({str(m["Subject"]) for m in server.sink.to(READERS[0])})
+    assert subjects == ["Test Site: 2026-W02", "Test Site: 2026-W05", "Test Site: 2026-W10"]
+    week10 = next(m for m in server.sink.to(READERS[0]) if str(m["Subject"]).endswith("W10"))
+    text = week10.get_body(("plain",)).get_content()
+    assert "中文标题的文章" in text and "Same Week" in text and "Read the whole post" in week10.get_body(("html",)).get_content()
+    assert len(server.sink.received) == len(READERS) * 3

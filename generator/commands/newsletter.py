@@ -15,13 +15,15 @@ from typing import TYPE_CHECKING
 import click
 
 from generator.commands.comments import db_option
-from generator.commands.common import build_time, fail, plural, site_dir, site_option
+from generator.commands.common import build_time, fail, site_dir, site_option
 from generator.commands.subscribers import export_command, import_command, opened, subscribers
 from generator.config import Config, load_config
 from generator.errors import HomepostError, Problem
 
 if TYPE_CHECKING:
+    from generator.newsletter.compose import Issue
     from generator.newsletter.send import SendReport
+    from generator.newsletter.smtp import SmtpConnection
 
 
 @click.group()
@@ -77,7 +79,8 @@ def _require_enabled(config: Config) -> None:
              "newsletter")  # fmt: skip
 
 
-def _smtp(config: Config):  # type: ignore[no-untyped-def]
+def _smtp(config: Config) -> SmtpConnection:
+    """The SMTP connection of `[newsletter]`, with the password from the environment or credentials file."""
     from generator.credentials import credential
     from generator.newsletter.smtp import SmtpConnection
 
@@ -112,7 +115,7 @@ def preview(ctx: click.Context, site: Path | None, post: str, out: Path | None, 
     name = issue.posts[0].slug
     (folder / f"{name}.eml").write_bytes(message.as_bytes())
     html = message.get_body(("html",))
-    (folder / f"{name}.html").write_text(html.get_content() if html else "", encoding="utf-8")  # type: ignore[union-attr]
+    (folder / f"{name}.html").write_text(str(html.get_content()) if html is not None else "", encoding="utf-8")
     click.echo(f"Wrote {folder / (name + '.eml')} and {folder / (name + '.html')}.")
     if not no_open:
         click.launch(str(folder / f"{name}.html"))
@@ -137,10 +140,12 @@ def test_command(ctx: click.Context, site: Path | None, address: str, post: str 
                           dt.datetime.now(dt.UTC))  # fmt: skip
     del message["Subject"]
     message["Subject"] = f"[test] {issue.subject}"
+    from generator.newsletter.smtp import SmtpError
+
     connection = _smtp(config)
     try:
         outcome = connection.transact(sender_address(config), address.strip(), message.as_bytes(), lambda: None)
-    except Exception as exc:  # SmtpError: the server's words
+    except SmtpError as exc:  # the server's words
         fail(HomepostError(Problem(f"{config.newsletter.host}:{config.newsletter.smtp_port}", str(exc))), "newsletter test")
     finally:
         connection.close()
@@ -149,7 +154,8 @@ def test_command(ctx: click.Context, site: Path | None, address: str, post: str 
     click.echo(f"Sent “{issue.subject}” to the test address ({outcome.reply}).")
 
 
-def _one_issue(ctx: click.Context, site: Path | None, post: str | None):  # type: ignore[no-untyped-def]
+def _one_issue(ctx: click.Context, site: Path | None, post: str | None) -> tuple[Config, Issue]:
+    """The site's configuration and the issue of one post (the newest when None); exit 1 with why not."""
     from generator.build.pipeline import read_site
     from generator.newsletter.send import new_issues
 

@@ -115,7 +115,7 @@ def import_command(ctx: click.Context, site: Path | None, db: Path | None, file:
             report = import_subscribers(store, file)
         except HomepostError as exc:
             fail(exc, "newsletter import")
-    added = report.added or {}
+    added = report.added
     click.echo(f"Read {file.name} as {report.service}: {added['confirmed']} confirmed, {added['pending']} pending "
                f"(they receive nothing until they subscribe themselves), {added['unsubscribed']} who left; "
                f"{report.unchanged} already known.")  # fmt: skip

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -37,9 +37,9 @@ class ImportReport:
     """What an import did: counts per outcome, and the lines it skipped (by line number)."""
 
     service: str = "a plain list"
-    added: dict[str, int] | None = None
+    added: dict[str, int] = field(default_factory=lambda: {"pending": 0, "confirmed": 0, "unsubscribed": 0})
     unchanged: int = 0
-    skipped: list[int] | None = None
+    skipped: list[int] = field(default_factory=list)
 
 
 def read_rows(path: Path) -> tuple[str, Iterator[tuple[int, str, State]]]:
@@ -98,17 +98,17 @@ def _state(service: str, row: dict[str, str], path: Path) -> State:
 def import_subscribers(store: NewsletterStore, path: Path) -> ImportReport:
     """Add the file's addresses in the state it gives them (confirmed only when it says so); lines without one are skipped."""
     service, rows = read_rows(path)
-    report = ImportReport(service=service, added={"pending": 0, "confirmed": 0, "unsubscribed": 0}, skipped=[])
+    report = ImportReport(service=service)
     for line, address, state in rows:
         if address_problem(address):
-            report.skipped.append(line)  # type: ignore[union-attr]
+            report.skipped.append(line)
             continue
         if state == "unsubscribed":
             changed = store.left(address)
         else:
             changed = store.subscribe(address, origin="import", confirmed=state == "confirmed") is not None
         if changed:
-            report.added[state] += 1  # type: ignore[index]
+            report.added[state] += 1
         else:
             report.unchanged += 1
     return report

@@ -15,7 +15,7 @@ from typing import Literal
 from generator.newsletter.store import PAGE, NewsletterStore, Subscriber, _COLUMNS, _subscriber
 from generator.webmention.receiver.store import _stamp
 
-Outcome = Literal["sending", "data", "sent", "retry", "bounced", "unknown"]
+RowState = Literal["sending", "data", "sent", "retry", "bounced", "unknown"]
 BACKOFF = (300.0, 1800.0, 7200.0, 21600.0)  # seconds before attempt 2, 3, ... after a 4xx (the last repeats)
 MAX_ATTEMPTS = 8  # 4xx replies before an address is given up for one issue (as bounced)
 
@@ -62,7 +62,7 @@ class Outbox:
                 return
             last = rows[-1][0]
 
-    def mark(self, issue: str, subscriber: int, state: Outcome, result: str = "", attempts: int | None = None) -> None:
+    def mark(self, issue: str, subscriber: int, state: RowState, result: str = "", attempts: int | None = None) -> None:
         """Record where one (issue, subscriber) stands, committed to disk before this returns."""
         now = self.newsletter.clock()
         next_attempt = ""

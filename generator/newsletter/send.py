@@ -29,7 +29,7 @@ from generator.model import Post, Site
 from generator.newsletter.addresses import address_digest
 from generator.newsletter.compose import Issue, NewsletterLinks, issue_email, list_name, sender_address, subject_of
 from generator.newsletter.faults import fault_point
-from generator.newsletter.outbox import MAX_ATTEMPTS, Outbox
+from generator.newsletter.outbox import MAX_ATTEMPTS, Outbox, RowState
 from generator.newsletter.smtp import Outcome, SmtpError
 from generator.newsletter.store import NewsletterStore, Subscriber
 from generator.newsletter.tokens import unsubscribe_token
@@ -111,7 +111,8 @@ def new_issues(config: Config, site: Site, since: str, now: dt.datetime, posts: 
         return [Issue(f"post:{p.uid}", subject_of(p), (p,)) for p in chosen]
     periods: dict[str, list[Post]] = {}
     for post in chosen:
-        periods.setdefault(_period(config, post.date), []).append(post)  # type: ignore[arg-type]
+        if post.date is not None:
+            periods.setdefault(_period(config, post.date), []).append(post)
     current = _period(config, now)
     return [Issue(key, f"{list_name(config)}: {key.partition(':')[2]}", tuple(group))
             for key, group in periods.items() if key != current]  # fmt: skip
@@ -203,9 +204,9 @@ class Sender:
         self._pace()
         return True
 
-    def _mark(self, issue: Issue, subscriber: int, state: str, result: str = "", attempts: int | None = None) -> None:
+    def _mark(self, issue: Issue, subscriber: int, state: RowState, result: str = "", attempts: int | None = None) -> None:
         if self.record:
-            self.outbox.mark(issue.key, subscriber, state, result, attempts)  # type: ignore[arg-type]
+            self.outbox.mark(issue.key, subscriber, state, result, attempts)
 
     def _pace(self) -> None:
         self._in_batch += 1

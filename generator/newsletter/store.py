@@ -203,10 +203,6 @@ class NewsletterStore:
             db.execute("UPDATE newsletter_mail SET attempts = ?, next_attempt = ?, result = ? WHERE id = ?",
                        (attempts, _stamp(next_attempt), result, job))  # fmt: skip
 
-    def mail_jobs(self) -> list[tuple[int, str, str]]:
-        """Every confirmation email: (subscriber, status, result), for tests and diagnostics."""
-        return [tuple(row) for row in self.store.query("SELECT subscriber, status, result FROM newsletter_mail ORDER BY id")]  # type: ignore[misc]
-
 
 def _subscriber(row: tuple) -> Subscriber:
     return Subscriber(*row)
