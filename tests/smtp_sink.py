@@ -9,7 +9,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
 @dataclass
@@ -78,17 +78,23 @@ class _FaultySMTP(SMTP):
 class SinkServer(Controller):
     """The sink listening on a free loopback port: `with SinkServer() as server: server.sink, server.port`."""
 
-    def __init__(self) -> None:
+    def __init__(self, login: tuple[str, str] | None = None) -> None:
         self.sink = Sink()
+        self.login = login  # (user, password) the server asks for (AUTH without TLS: loopback only)
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         super().__init__(self.sink, hostname="127.0.0.1", port=port)
 
     def factory(self) -> SMTP:
-        smtp = _FaultySMTP(self.handler, hostname="sink.test")
+        auth = {"authenticator": self._check, "auth_required": True, "auth_require_tls": False} if self.login else {}
+        smtp = _FaultySMTP(self.handler, hostname="sink.test", **auth)
         smtp.sink = self.sink
         return smtp
+
+    def _check(self, server: SMTP, session: object, envelope: object, mechanism: str, data: object) -> AuthResult:
+        given = (data.login.decode(), data.password.decode()) if isinstance(data, LoginPassword) else None
+        return AuthResult(success=given == self.login, handled=False)  # not handled: the server answers 535
 
     def __enter__(self) -> SinkServer:
         self.start()

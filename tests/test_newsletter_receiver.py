@@ -118,3 +118,18 @@ def test_a_bad_address_is_400_and_too_many_requests_429(running):
     statuses = [subscribe(receiver.url, f"r{n}@mail.test").status for n in range(12)]
     assert statuses[-1] == 429
 
+
+
+def test_one_click_unsubscribe_accepts_a_multipart_body_and_a_forged_token_is_refused(running):
+    config, receiver, sink = running
+    from generator.newsletter.compose import NewsletterLinks
+    from generator.newsletter.tokens import unsubscribe_token
+
+    store = NewsletterStore(receiver.store)
+    subscriber = store.subscribe("one@mail.test", origin="cli", confirmed=True)
+    url = NewsletterLinks(config).unsubscribe(unsubscribe_token(store.secret(), subscriber.id, subscriber.nonce))
+    forged = call(receiver.url, "POST", path_of(url).replace("token=u.", "token=u.9"), b"", {"Content-Type": FORM})
+    assert forged.status == 400 and store.counts()["confirmed"] == 1
+    body = (b'--XyZ\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--XyZ--\r\n')
+    answer = call(receiver.url, "POST", path_of(url), body, {"Content-Type": "multipart/form-data; boundary=XyZ"})
+    assert answer.status == 200 and store.counts()["unsubscribed"] == 1

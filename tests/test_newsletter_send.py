@@ -197,3 +197,17 @@ def test_a_weekly_digest_sends_one_email_per_ended_week(tmp_path, server):
     text = week10.get_body(("plain",)).get_content()
     assert "中文标题的文章" in text and "Same Week" in text and "Read the whole post" in week10.get_body(("html",)).get_content()
     assert len(server.sink.received) == len(READERS) * 3
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # loopback only
+def test_the_password_comes_from_the_environment_and_a_wrong_one_stops_the_run(tmp_path, monkeypatch):
+    with SinkServer(login=("ada", "s3cret-pass")) as server:
+        site = make_site(tmp_path, server.port, 'username = "ada"\n')
+        monkeypatch.setenv("HOMEPOST_NEWSLETTER_PASSWORD", "wrong-pass")
+        refused = send(site)
+        assert refused.exit_code == 1 and "refused the login of 'ada'" in refused.output
+        assert "wrong-pass" not in refused.output and server.sink.received == []
+        monkeypatch.setenv("HOMEPOST_NEWSLETTER_PASSWORD", "s3cret-pass")
+        accepted = send(site)
+        assert accepted.exit_code == 0, accepted.output
+        assert len(server.sink.received) == len(READERS) * POSTS

@@ -9,7 +9,7 @@
 - `GET /subscribe/confirm?token=…` shows a button (mail scanners follow links); `POST` to it
   confirms and thanks. A used, expired or forged link says so, naming no address.
 - `GET /unsubscribe?token=…` shows a button; `POST` unsubscribes at once (RFC 8058 one-click: the
-  body `List-Unsubscribe=One-Click` and no cookie, or the button's form).
+  body `List-Unsubscribe=One-Click`, form-encoded or multipart, and no cookie; or the button's form).
 """
 
 from __future__ import annotations
@@ -95,11 +95,15 @@ class NewsletterRoutes:
         return self.page("200 OK", title, text, button)
 
     def decide(self, environ: dict, path: str) -> Answer:
-        """POST on a confirm or unsubscribe link (the one-click POST of RFC 8058 too)."""
-        fields = _read_form(environ, MAX_FORM, "press the button")
-        if not isinstance(fields, dict):
-            return fields
-        token = ((_query(environ) or {}).get("token") or fields.get("token") or [""])[0]
+        """POST on a confirm or unsubscribe link (the one-click POST of RFC 8058 too, form-encoded or multipart)."""
+        token = ((_query(environ) or {}).get("token") or [""])[0]
+        if token:  # the link's own token: the body (RFC 8058's "List-Unsubscribe=One-Click") changes nothing
+            environ["wsgi.input"].read(MAX_FORM)
+        else:
+            fields = _read_form(environ, MAX_FORM, "press the button")
+            if not isinstance(fields, dict):
+                return fields
+            token = (fields.get("token") or [""])[0]
         if path == CONFIRM_PATH:
             if self.newsletter.confirm(token):
                 return self.page("200 OK", "Thank you", f"You are subscribed: new posts of {self._name()} will reach your inbox.")
