@@ -133,3 +133,17 @@ def test_one_click_unsubscribe_accepts_a_multipart_body_and_a_forged_token_is_re
     body = (b'--XyZ\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--XyZ--\r\n')
     answer = call(receiver.url, "POST", path_of(url), body, {"Content-Type": "multipart/form-data; boundary=XyZ"})
     assert answer.status == 200 and store.counts()["unsubscribed"] == 1
+
+
+def test_a_confirmation_refused_for_now_is_tried_again_later(running):
+    config, receiver, sink = running
+    sink.sink.faults.temporary.add("later@mail.test")
+    assert subscribe(receiver.url, "later@mail.test").status == 200
+    rows = wait_for(lambda: [r for r in receiver.store.query("SELECT status, attempts, result FROM newsletter_mail") if r[1]],
+                    "the postponed confirmation")  # fmt: skip
+    assert rows == [("pending", 1, "451 4.3.0 try again later")] and sink.sink.to("later@mail.test") == []
+    with receiver.store.transaction() as db:  # the backoff has passed
+        db.execute("UPDATE newsletter_mail SET next_attempt = '2000-01-01'")
+    receiver.mailer.wake()
+    wait_for(lambda: sink.sink.to("later@mail.test"), "the confirmation on the second try")
+    assert len(sink.sink.to("later@mail.test")) == 1
