@@ -54,6 +54,8 @@ def test_add_and_remove(site):
      {"a@s.test": "confirmed", "b@s.test": "unsubscribed"}),
     ("buttondown.csv", "email,subscriber_type,creation_date\na@b.test,regular,2024\nb@b.test,unactivated,2024\nc@b.test,unsubscribed,2024\n",
      {"a@b.test": "confirmed", "b@b.test": "pending", "c@b.test": "unsubscribed"}),
+    ("buttondown-api.csv", "id,email_address,creation_date,notes,type\n1,d@b.test,2024,,premium\n2,e@b.test,2024,,removed\n",
+     {"d@b.test": "confirmed", "e@b.test": "unsubscribed"}),
     ("ghost.csv", "id,email,name,note,subscribed_to_emails,complimentary_plan,stripe_customer_id,created_at,deleted_at,labels\n"
      "1,a@g.test,A,,true,,,2024,,\n2,b@g.test,B,,false,,,2024,,\n", {"a@g.test": "confirmed", "b@g.test": "unsubscribed"}),
     ("plain.csv", "email\na@p.test\nnot-an-address\n", {"a@p.test": "pending"}),

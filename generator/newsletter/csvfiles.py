@@ -6,7 +6,7 @@ Read per service, by the columns its export has (the first matching column wins)
 |---|---|---|---|
 | Mailchimp | `Email Address` | `CONFIRM_TIME` is set, or the file is a `subscribed_members` export | `UNSUB_TIME` or `CLEAN_TIME` is set |
 | Substack | `email` + `active_subscription` | `email_disabled` is not true | `email_disabled` is true |
-| Buttondown | `email` + `subscriber_type` | type `regular`, `premium`, `gifted`, `trialed` | `unsubscribed`, `removed` |
+| Buttondown | `email` or `email_address` + `subscriber_type` (or `type` + `creation_date`) | type `regular`, `premium`, `gifted`, `trialed` | `unsubscribed`, `removed` |
 | Ghost | `email` + `subscribed_to_emails` | it is true | it is false |
 
 Any other file with an `email` column imports its addresses as pending: an address is confirmed
@@ -72,7 +72,7 @@ def _service(columns: dict[str, str], path: Path) -> str:
         return "Mailchimp"
     if "active_subscription" in columns:
         return "Substack"
-    if "subscriber_type" in columns:
+    if "subscriber_type" in columns or ("type" in columns and "creation_date" in columns):
         return "Buttondown"
     if "subscribed_to_emails" in columns:
         return "Ghost"
@@ -88,7 +88,7 @@ def _state(service: str, row: dict[str, str], path: Path) -> State:
     if service == "Substack":
         return "unsubscribed" if row.get("email_disabled", "").lower() in _TRUE else "confirmed"
     if service == "Buttondown":
-        kind = row.get("subscriber_type", "").lower()
+        kind = (row.get("subscriber_type") or row.get("type", "")).lower()
         return "confirmed" if kind in _BUTTONDOWN_CONFIRMED else "unsubscribed" if kind in _BUTTONDOWN_LEFT else "pending"
     if service == "Ghost":
         return "confirmed" if row.get("subscribed_to_emails", "").lower() in _TRUE else "unsubscribed"
