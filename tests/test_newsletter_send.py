@@ -211,3 +211,11 @@ def test_the_password_comes_from_the_environment_and_a_wrong_one_stops_the_run(t
         accepted = send(site)
         assert accepted.exit_code == 0, accepted.output
         assert len(server.sink.received) == len(READERS) * POSTS
+
+
+def test_an_email_gmail_would_clip_gets_a_warning(tmp_path, server):
+    site = make_site(tmp_path, server.port)
+    write_files(site, {"content/posts/2026-05-01-long.md": "---\ntitle: Long\ndate: 2026-05-01\n---\n\n" + "Words and more words. " * 6000})
+    result = send(site, "content/posts/2026-05-01-long.md")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Gmail clips emails over 102 KB") == 1 and 'mode = "excerpt"' in result.output

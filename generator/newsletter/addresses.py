@@ -21,7 +21,7 @@ def address_problem(address: str) -> str | None:
 
 
 def normalize(address: str) -> str:
-    """The form duplicates are compared in: trimmed, the domain (IDNA) and the local part lower-cased."""
+    """The form duplicates are compared in: trimmed, the local part and the domain lower-cased."""
     local, _, domain = address.strip().rpartition("@")
     return f"{local.lower()}@{domain.lower().rstrip('.')}"
 

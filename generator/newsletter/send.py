@@ -38,6 +38,7 @@ from generator.webmention.receiver.store import _stamp
 
 log = logging.getLogger(__name__)
 BATCH = 100  # messages per SMTP connection
+CLIPPED = 102 * 1024  # bytes: Gmail shows only the start of a larger message
 
 
 class Transport(Protocol):
@@ -140,6 +141,7 @@ class Sender:
         self.interval = 60.0 / config.newsletter.rate if config.newsletter.rate else 0.0
         self.report = SendReport()
         self._in_batch = 0
+        self._warned: set[str] = set()
 
     def run(self, issues: list[Issue]) -> SendReport:
         """Send every issue to everyone still owed it; stops at the first refusal of a whole message."""
@@ -163,6 +165,10 @@ class Sender:
         subscriber, address = whom.id, whom.address
         url = self.links.unsubscribe(unsubscribe_token(self.secret, subscriber, whom.nonce))
         data = issue_email(self.config, issue, address, subscriber, url, self.newsletter.clock()).as_bytes()
+        if len(data) > CLIPPED and issue.key not in self._warned:
+            self._warned.add(issue.key)
+            log.warning("newsletter: “%s” is %d KB, and Gmail clips emails over 102 KB; [newsletter] mode = "
+                        '"excerpt" sends the summary and a link', issue.subject, len(data) // 1024)  # fmt: skip
         if isinstance(self.transport, FolderTransport):
             self.transport.name = f"{re.sub(r'[^A-Za-z0-9-]+', '-', issue.key)}-{subscriber}"
         self._mark(issue, subscriber, "sending")
