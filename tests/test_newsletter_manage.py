@@ -151,3 +151,9 @@ def test_without_the_newsletter_there_is_no_form(site):
     build(site)
     assert not (site / "public" / "subscribe").exists()
     assert "subscribe-form" not in (site / "public" / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_database_is_made_readable_by_its_owner_only(site):
+    (site / DB).chmod(0o644)
+    cli(site, "subscribers")
+    assert (site / DB).stat().st_mode & 0o077 == 0

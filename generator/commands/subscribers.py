@@ -39,8 +39,10 @@ def opened(ctx: click.Context, site: Path | None, db: Path | None) -> Iterator[t
     except HomepostError as exc:
         fail(exc, "newsletter")
         raise  # not reached: fail exits
+    newsletter = NewsletterStore(store)
+    newsletter.make_private()
     try:
-        yield config, NewsletterStore(store)
+        yield config, newsletter
     finally:
         store.close()
 

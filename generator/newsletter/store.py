@@ -13,6 +13,8 @@ Subscribers are read in pages of `PAGE` rows, never all at once.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -21,6 +23,7 @@ from generator.newsletter.addresses import normalize
 from generator.newsletter.tokens import Token, new_nonce, new_secret, read_token
 from generator.webmention.receiver.store import Store, _stamp
 
+log = logging.getLogger(__name__)
 State = Literal["pending", "confirmed", "unsubscribed"]
 STATES: tuple[State, ...] = ("pending", "confirmed", "unsubscribed")
 PAGE = 500  # subscribers read per query
@@ -56,6 +59,15 @@ class NewsletterStore:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+
+    def make_private(self) -> None:
+        """Make the database (and its WAL files) readable by its owner only: it holds addresses and the links' secret."""
+        for path in (self.store.path, *(self.store.path.with_name(self.store.path.name + s) for s in ("-wal", "-shm"))):
+            try:
+                if path.exists() and path.stat().st_mode & 0o077:
+                    os.chmod(path, 0o600)
+            except OSError as exc:
+                log.warning("%s: cannot make it readable by its owner only: %s", path, exc.strerror or exc)
 
     def clock(self) -> dt.datetime:
         """The store's notion of now."""

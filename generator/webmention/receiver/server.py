@@ -172,7 +172,9 @@ def _mailer(config: Config, store: Store, poll_interval: float) -> Mailer | None
     from generator.newsletter.mailer import Mailer
     from generator.newsletter.store import NewsletterStore
 
-    return Mailer(config, NewsletterStore(store), poll_interval=max(poll_interval, 0.05))
+    newsletter = NewsletterStore(store)
+    newsletter.make_private()
+    return Mailer(config, newsletter, poll_interval=max(poll_interval, 0.05))
 
 
 def run_receiver(
