@@ -147,3 +147,26 @@ def test_a_confirmation_refused_for_now_is_tried_again_later(running):
     receiver.mailer.wake()
     wait_for(lambda: sink.sink.to("later@mail.test"), "the confirmation on the second try")
     assert len(sink.sink.to("later@mail.test")) == 1
+
+
+def test_a_subscription_is_queued_before_the_answer_and_survives_a_kill_9(tmp_path):
+    from tests.receiver_helpers import ReceiverProcess, write_site
+
+    with SinkServer() as sink:
+        site = write_site(tmp_path / "site", '\n[webmention]\nendpoint = "https://hooks.example.com/webmention"\n'
+                          f'[newsletter]\nenabled = true\nfrom = "Ada <ada@example.com>"\nhost = "127.0.0.1"\n'
+                          f'port = {sink.port}\nsecurity = "none"\n')  # fmt: skip
+        killed = ReceiverProcess(site, tmp_path / "receiver.sqlite3", fault="subscribe.queued")
+        try:
+            with pytest.raises(Exception):  # the process dies before it answers
+                subscribe(killed.url, "crash@mail.test")
+        finally:
+            killed.close()
+        assert killed.process.returncode == -9 and sink.sink.received == []
+        again = ReceiverProcess(site, tmp_path / "receiver.sqlite3")
+        try:
+            message = wait_for(lambda: sink.sink.to("crash@mail.test"), "the confirmation after the restart")
+            assert "Confirm" in str(message[0]["Subject"])
+            assert "crash@mail.test" not in "".join(killed.log + again.log)
+        finally:
+            again.close()

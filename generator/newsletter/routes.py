@@ -24,6 +24,7 @@ from generator.newsletter.addresses import address_problem, normalize
 from generator.newsletter.store import NewsletterStore
 from generator.webmention.receiver.app import RateLimiter, _query, _read_form, _text, html_page
 from generator.webmention.receiver.comments import rate_key
+from generator.webmention.receiver.faults import fault_point
 from generator.webmention.receiver.store import Store
 
 SUBSCRIBE_PATH = "/subscribe"
@@ -78,7 +79,9 @@ class NewsletterRoutes:
         if problem:
             return self.page("400 Bad Request", "Not subscribed", f"Please go back and correct it: {problem}.")
         if self.address_limiter.check(normalize(address)) is None:
-            if self.newsletter.subscribe(address) is not None and self.notify:
+            queued = self.newsletter.subscribe(address) is not None
+            fault_point("subscribe.queued")
+            if queued and self.notify:
                 self.notify()
         return self.page("200 OK", "Check your inbox", CHECK_INBOX)
 

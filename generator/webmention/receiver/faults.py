@@ -16,6 +16,7 @@ STEPS = (
     "worker.verified",  # the source was fetched and read; nothing written yet
     "worker.writing",  # the mention is written inside the transaction; not yet committed
     "worker.written",  # the mention and the row's outcome are committed
+    "subscribe.queued",  # a subscriber and the confirmation email are committed; not yet answered
 )
 _FAULT = os.environ.get(FAULT_ENV, "")
 
