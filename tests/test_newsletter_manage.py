@@ -157,3 +157,15 @@ def test_the_database_is_made_readable_by_its_owner_only(site):
     (site / DB).chmod(0o644)
     cli(site, "subscribers")
     assert (site / DB).stat().st_mode & 0o077 == 0
+
+
+def test_a_confirm_link_older_than_48_hours_confirms_nothing(tmp_path):
+    now = [dt.datetime(2026, 6, 1, tzinfo=dt.UTC)]
+    store = NewsletterStore(Store(tmp_path / "db.sqlite3", clock=lambda: now[0]))
+    pending = store.subscribe("late@mail.test")
+    token = confirm_token(store.secret(), pending.id, pending.nonce, now[0])
+    now[0] += dt.timedelta(hours=49)
+    assert store.confirm(token) is False and store.counts()["pending"] == 1
+    now[0] -= dt.timedelta(hours=2)
+    assert store.confirm(token) is True and store.confirm(token) is False
+    store.store.close()
