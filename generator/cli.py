@@ -21,6 +21,7 @@ from generator.commands.common import (HomepostGroup, build_time, fail, global_o
                                        site_option)
 from generator.commands.backfeed import backfeed
 from generator.commands.comments import comments
+from generator.commands.newsletter import newsletter
 from generator.commands.publish import deploy, publish
 from generator.commands.syndication import auth, syndicate
 from generator.commands.theme import theme
@@ -226,6 +227,7 @@ main.add_command(syndicate)
 main.add_command(auth)
 main.add_command(backfeed)
 main.add_command(comments)
+main.add_command(newsletter)
 main.add_command(deploy)
 main.add_command(publish)
 main.add_command(theme)

@@ -1,9 +1,10 @@
 """`homepost publish`: the whole publishing cycle, in the order that works, safe to run again.
 
-    build -> deploy -> wait -> syndicate -> webmention -> backfeed -> rebuild -> redeploy
+    build -> deploy -> wait -> syndicate -> webmention -> newsletter -> backfeed -> rebuild -> redeploy
 
 Build; deploy the output; wait until each new post answers 200 at its public URL (platforms and
-webmention receivers fetch it); copy posts to their syndication targets; send webmentions; bring
+webmention receivers fetch it); copy posts to their syndication targets; send webmentions; mail
+new posts to the newsletter's subscribers (where the receiver's database is); bring
 home what answered the copies and pull webmentions; rebuild what that changed (new responses,
 links to the copies); deploy again if the rebuild changed files.
 
@@ -59,7 +60,7 @@ from generator.webmention.sent import DELETED, SENT_FILE, SentState
 
 log = logging.getLogger(__name__)
 
-STEPS = ("build", "deploy", "wait", "syndicate", "webmention", "backfeed", "rebuild", "redeploy")
+STEPS = ("build", "deploy", "wait", "syndicate", "webmention", "newsletter", "backfeed", "rebuild", "redeploy")
 STATE_FILE = "publish.json"  # under .homepost/
 FORMAT = 1
 RESUMABLE = ("wait", "syndicate", "webmention")  # not run again while the state they finished for is unchanged
@@ -175,7 +176,7 @@ class _Cycle:
             self.skip(STEPS[2:], "the site cannot be read")
             return
         deployed, blocked = self.go_live(config, finished)
-        for name, run in (("syndicate", self.syndicate), ("webmention", self.webmention)):
+        for name, run in (("syndicate", self.syndicate), ("webmention", self.webmention), ("newsletter", self.newsletter)):
             if blocked:
                 self.add(Step(name, "skipped", reason=blocked))
             elif name in finished:
@@ -293,6 +294,11 @@ class _Cycle:
         if report.results:
             return Step("webmention", "done", report)
         return Step("webmention", "unchanged", report, "nothing new to send")
+
+    def newsletter(self, config: Config) -> Step:
+        from generator.newsletter.publishing import publish_step  # only sites with a newsletter pay for it
+
+        return Step("newsletter", *publish_step(config, self.options.now, self.options.dry_run))
 
     def backfeed(self, config: Config) -> Step:
         pull = redact(config.webmention.pull_url) if config.webmention.pull_url else ""

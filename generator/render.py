@@ -82,6 +82,7 @@ class SiteView:
     webmention: str = ""  # the Webmention endpoint pages advertise, if any
     comments: str = ""  # where the comment form posts, when comments are on
     comment_max_length: int = 5000
+    newsletter: str = ""  # where the subscribe form posts, when the newsletter is on
     generator: str = f"Homepost {__version__}"
 
 
@@ -115,6 +116,7 @@ class Renderer:
                 webmention=config.webmention.endpoint,
                 comments=config.comments.form_url(config.webmention.endpoint) if config.comments.enabled else "",
                 comment_max_length=config.comments.max_length,
+                newsletter=config.newsletter.form_url(config.webmention.endpoint) if config.newsletter.enabled else "",
             ),
             "url": config.path_url,
             "absurl": config.abs_url,

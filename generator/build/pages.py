@@ -69,6 +69,9 @@ def plan_pages(config: Config, site: Site, gone: tuple[str, ...] = ()) -> list[H
                               lastmod=show.episodes[0].date if show.episodes else None))  # fmt: skip
     pages.append(HtmlPage("search/index.html", "search.html", _info(config, "search", "search/", None), "search page", in_sitemap=False))
     pages.append(HtmlPage("404.html", "404.html", _info(config, "404", "404.html", "404"), "404 page", in_sitemap=False))
+    if config.newsletter.enabled:
+        pages.append(HtmlPage("subscribe/index.html", "subscribe.html", _info(config, "subscribe", "subscribe/", "Subscribe"),
+                              "[newsletter] enabled"))  # fmt: skip
     for post in site.pages + site.posts:
         for alias in post.aliases:
             info = _info(config, "alias", quote(alias.lstrip("/")), None)

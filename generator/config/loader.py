@@ -21,6 +21,7 @@ from generator.config.settings import (
     CommentSettings,
     DeploySettings,
     ModerationSettings,
+    NewsletterSettings,
     Config,
     NetworkSettings,
     PodcastSettings,
@@ -110,6 +111,7 @@ def parse_config(text: str, root: Path, file: str = CONFIG_NAME) -> Config:
     podcasts = _podcasts(reader, reader.table(data.get("podcasts"), "podcasts"))
     webmention = reader.section(data.get("webmention"), "webmention", "webmention")
     comments = reader.section(data.get("comments"), "comments", "comments")
+    newsletter = reader.section(data.get("newsletter"), "newsletter", "newsletter")
     moderation = reader.section(data.get("moderation"), "moderation", "moderation")
     backfeed = reader.section(data.get("backfeed"), "backfeed", "backfeed")
     deploy = _deploy(reader, data.get("deploy"))
@@ -133,10 +135,19 @@ def parse_config(text: str, root: Path, file: str = CONFIG_NAME) -> Config:
         }),
         syndication=syndication,
         comments=CommentSettings(**comments),
+        newsletter=_newsletter(newsletter),
         moderation=ModerationSettings(**{k: tuple(v.strip() for v in vs) for k, vs in moderation.items()}),
         backfeed=BackfeedSettings(**backfeed),
         deploy=deploy,
     )
+
+
+def _newsletter(options: dict[str, Any]) -> NewsletterSettings:
+    """`[newsletter]`, its `from` key renamed (a Python keyword) and `since` a date string."""
+    options = {("sender" if k == "from" else k): v for k, v in options.items()}
+    if "since" in options:
+        options["since"] = str(options["since"])[:10]
+    return NewsletterSettings(**options)
 
 
 def _deploy(reader: _Reader, data: Any) -> DeploySettings:

@@ -236,6 +236,23 @@ SCHEMA: dict[str, dict[str, Option]] = {
         "max_length": Option(INT, "a whole number of characters", check=_positive),
         "auto_approve_known": Option(BOOL, "true or false"),
     },
+    "newsletter": {
+        "enabled": Option(BOOL, "true or false"),
+        "name": Option(STR, "a string"),
+        "from": Option(STR, "a name and address such as \"Alice <alice@example.com>\"", check=lambda v: _mailbox(v)),
+        "reply_to": Option(STR, "an email address", check=lambda v: _mailbox(v)),
+        "endpoint": Option(STR, "an http(s) URL", check=_endpoint),
+        "mode": Option(STR, "'full' or 'excerpt'", check=_choice("full", "excerpt")),
+        "digest": Option(STR, "'each', 'daily' or 'weekly'", check=_choice("each", "daily", "weekly")),
+        "since": Option((str, dt.date), "a date such as 2026-01-01", check=_iso_date),
+        "host": Option(STR, "an SMTP server's host name"),
+        "port": Option(INT, "a port number", check=lambda v: None if 0 < v < 65536 else "expected a port number from 1 to 65535"),
+        "security": Option(STR, "'starttls', 'tls' or 'none'", check=_choice("starttls", "tls", "none")),
+        "username": Option(STR, "a user name"),
+        "rate": Option(INT, "a whole number of messages a minute (0: no limit)", check=lambda v: None if v >= 0 else "expected 0 or more"),
+        "max_bounces": Option(INT, "a whole number", check=_positive),
+        "password": Option((object,), "no credentials", check=lambda v: NEWSLETTER_PASSWORD),
+    },
     "moderation": {
         "block": Option((list,), "a list of domains, @handles or author URLs", check=_strings),
         "words": Option((list,), "a list of words", check=_strings),
@@ -257,11 +274,15 @@ SCHEMA: dict[str, dict[str, Option]] = {
         "wait": Option(INT, "a whole number of seconds", check=lambda v: None if v >= 0 else "expected 0 or more"),
     },
 }
-TOP_LEVEL = ("site", "build", "theme", "taxonomies", "network", "podcasts", "webmention", "syndication", "comments", "moderation", "backfeed", "deploy")
+TOP_LEVEL = ("site", "build", "theme", "taxonomies", "network", "podcasts", "webmention", "syndication", "comments", "newsletter", "moderation", "backfeed", "deploy")
 CREDENTIAL_KEYS = (
     "token", "password", "app_password", "access_token", "refresh_token", "client_id", "client_secret",
     "consumer_key", "consumer_secret", "oauth_token", "oauth_token_secret", "secret",
 )  # fmt: skip
+NEWSLETTER_PASSWORD = (
+    "credentials never go in site.toml (it is published with the site); set the environment variable "
+    'HOMEPOST_NEWSLETTER_PASSWORD or put password = "…" under [newsletter] in .homepost/credentials.toml'
+)
 PLATFORM_NEEDS = {"mastodon": "instance", "bluesky": "handle", "tumblr": "blog", "micropub": "endpoint"}
 
 
@@ -275,6 +296,16 @@ def secret_message(name: str, kind: str = "token") -> str:
         else "credentials never go in site.toml (it is published with the site); set the environment variable "
         f"{env} or put token = \"…\" under [{name}] in .homepost/credentials.toml"
     )
+
+
+def _mailbox(value: str) -> str | None:
+    """An address, alone or with a display name ("Alice <alice@example.com>")."""
+    from email.utils import parseaddr
+
+    address = parseaddr(value)[1]
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", address):
+        return "expected an email address, alone or as \"Name <address@example.com>\""
+    return None
 
 
 def _funding(value: list) -> str | None:

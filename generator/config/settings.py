@@ -161,6 +161,37 @@ class CommentSettings:
 
 
 @dataclass(frozen=True)
+class NewsletterSettings:
+    """`[newsletter]`: readers subscribe through the receiver; `homepost newsletter send` mails them new posts."""
+
+    enabled: bool = False
+    name: str = ""  # the list's name (List-Id, subjects of digests); empty: the site's title
+    sender: str = ""  # `from`: "Name <address>" the emails come from
+    reply_to: str = ""  # where replies go; empty: the sender
+    endpoint: str = ""  # where the subscribe form posts; empty: /subscribe beside the Webmention endpoint
+    mode: str = "full"  # full: the whole post; excerpt: its summary and a link
+    digest: str = "each"  # each: one email per post; daily or weekly: one per day or ISO week with posts
+    since: str = ""  # ISO date: posts published before it are never sent; empty: the first run's time
+    host: str = "localhost"  # the SMTP server
+    port: int = 0  # 0: 465 with security "tls", else 587 (25 with "none")
+    security: str = "starttls"  # starttls, tls or none
+    username: str = ""  # SMTP login; the password from HOMEPOST_NEWSLETTER_PASSWORD or .homepost/credentials.toml
+    rate: int = 60  # messages a minute (0: no limit)
+    max_bounces: int = 3  # permanent refusals of an address before it is unsubscribed
+
+    @property
+    def smtp_port(self) -> int:
+        """The port to connect to: `port`, or the usual one for `security`."""
+        return self.port or {"tls": 465, "none": 25}.get(self.security, 587)
+
+    def form_url(self, webmention_endpoint: str) -> str:
+        """Where the subscribe form posts: `endpoint`, or /subscribe beside the Webmention endpoint."""
+        if self.endpoint or not webmention_endpoint.endswith("/webmention"):
+            return self.endpoint
+        return webmention_endpoint.removesuffix("/webmention") + "/subscribe"
+
+
+@dataclass(frozen=True)
 class ModerationSettings:
     """`[moderation]`: what never appears under a post, whatever its source."""
 
@@ -245,6 +276,7 @@ class Config:
     webmention: WebmentionSettings = field(default_factory=WebmentionSettings)
     syndication: SyndicationSettings = field(default_factory=SyndicationSettings)
     comments: CommentSettings = field(default_factory=CommentSettings)
+    newsletter: NewsletterSettings = field(default_factory=NewsletterSettings)
     moderation: ModerationSettings = field(default_factory=ModerationSettings)
     backfeed: BackfeedSettings = field(default_factory=BackfeedSettings)
     deploy: DeploySettings = field(default_factory=DeploySettings)

@@ -11,6 +11,27 @@ from pathlib import Path
 
 from tests.browser.conftest import VNU_JAR, Visit
 
+FOCUSED_ID = "() => document.activeElement && document.activeElement.id"
+
+
+def tab_to(visit: Visit, element_id: str, what: str) -> None:
+    """Press Tab from the top of the page until the element with `element_id` has the focus."""
+    for _ in range(300):
+        visit.page.keyboard.press("Tab")
+        if visit.page.evaluate(FOCUSED_ID) == element_id:
+            return
+    raise AssertionError(f"Tab never reaches {what}")
+
+
+def send_form_by_keyboard(visit: Visit, url: str) -> None:
+    """From a form's last field: Tab past its honeypot (keyboard users never land in it) to the
+    submit button, press Enter, and wait for the page at `url` (a glob)."""
+    page = visit.page
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.type") == "submit"
+    with page.expect_navigation(url=url):
+        page.keyboard.press("Enter")
+
 # --- The Nu Html Checker --------------------------------------------------------------------------
 
 

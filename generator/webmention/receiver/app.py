@@ -24,6 +24,8 @@
   JavaScript is needed, and a page of another site cannot post with it (SameSite).
 - `GET /comment/thanks?target=URL[&published=1]` is the page a reader lands on, with a link back
   to the post when the URL is on this site.
+- `/subscribe`, `/subscribe/confirm` and `/unsubscribe` (only with `[newsletter] enabled`): see
+  `generator.newsletter.routes`.
 
 Everything else is 404. No response ever repeats its input unescaped.
 """
@@ -159,6 +161,10 @@ class ReceiverApp:
         self.notify = notify
         self.limiter = limiter or RateLimiter(config.webmention.rate_limit)
         self.comment_limiter = RateLimiter(config.comments.rate_limit)
+        from generator.newsletter.routes import PATHS, NewsletterRoutes  # imports this module's helpers
+
+        self.newsletter_paths = PATHS if config.newsletter.enabled else ()
+        self.newsletter = NewsletterRoutes(config, store, notify)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         """Route one request."""
@@ -188,6 +194,8 @@ class ReceiverApp:
             else:
                 status, headers, body = _text("405 Method Not Allowed", "send comments with the form on a post\n")
                 headers.append(("Allow", "POST"))
+        elif path in self.newsletter_paths:
+            status, headers, body = self.newsletter.answer(method, path, environ)
         else:
             status, headers, body = _text("404 Not Found", "not found\n")
         headers += [("Content-Length", str(len(body))), ("X-Content-Type-Options", "nosniff")]
@@ -273,15 +281,7 @@ class ReceiverApp:
     def _comment_page(self, status: str, title: str, message: str, back: str | None) -> tuple[str, Headers, bytes]:
         """A small self-contained HTML page; every piece of text escaped, the link only to a page of this site."""
         link = f'<p><a href="{html.escape(back)}">Back to the post</a></p>\n' if back else ""
-        page = (
-            f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{html.escape(title)} · {html.escape(self.config.site.title)}</title></head>\n"
-            f"<body><h1>{html.escape(title)}</h1>\n<p>{html.escape(message)}</p>\n{link}</body></html>\n"
-        )
-        headers = [("Content-Type", "text/html; charset=utf-8"), _CSP, ("Cache-Control", "no-store"),
-                   ("Referrer-Policy", "no-referrer")]  # fmt: skip
-        return status, headers, page.encode("utf-8")
+        return html_page(self.config, status, title, message, link)
 
     def api(self, environ: Environ) -> tuple[str, Headers, bytes]:
         """GET /api/mentions[?target=URL][&since=ISO8601]: a jf2 feed."""
@@ -306,6 +306,19 @@ class ReceiverApp:
                     for comment in comments]  # fmt: skip
         entries.sort(key=lambda entry: (entry[0], entry[1]))
         return _json("200 OK", {"type": "feed", "children": [entry for _, _, entry in entries]})
+
+
+def html_page(config: Config, status: str, title: str, message: str, extra_html: str = "") -> tuple[str, Headers, bytes]:
+    """A small self-contained page: the title and message escaped, then `extra_html` (the caller's own markup)."""
+    page = (
+        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)} · {html.escape(config.site.title)}</title></head>\n"
+        f"<body><h1>{html.escape(title)}</h1>\n<p>{html.escape(message)}</p>\n{extra_html}</body></html>\n"
+    )
+    headers = [("Content-Type", "text/html; charset=utf-8"), _CSP, ("Cache-Control", "no-store"),
+               ("Referrer-Policy", "no-referrer")]  # fmt: skip
+    return status, headers, page.encode("utf-8")
 
 
 def _url_problem(name: str, value: str) -> str | None:

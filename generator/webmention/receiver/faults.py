@@ -1,7 +1,8 @@
 """Fault injection for the crash tests: `HOMEPOST_RECEIVER_FAULT=<step>` makes the receiver SIGKILL itself there.
 
-The steps of accepting and verifying one webmention, in order, are `STEPS`. In production the
-variable is unset and `fault_point` does nothing but compare two strings.
+The steps of accepting and verifying one webmention, in order, are `STEPS`; those of a subscription
+to the newsletter `NEWSLETTER_STEPS`. In production the variable is unset and `fault_point` does
+nothing but compare two strings.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ STEPS = (
     "worker.writing",  # the mention is written inside the transaction; not yet committed
     "worker.written",  # the mention and the row's outcome are committed
 )
+NEWSLETTER_STEPS = ("subscribe.queued",)  # a subscriber and the confirmation email are committed; not yet answered
 _FAULT = os.environ.get(FAULT_ENV, "")
 
 

@@ -1,12 +1,14 @@
 """The receiver database's tables: one script per schema version, applied in order by `store.Store`.
 
 The version lives in `PRAGMA user_version`. 1: the queue and the mentions; 2: readers' comments
-and blocks; 3: the digest of each comment's commenter token (see `comments.token_digest`).
+and blocks; 3: the digest of each comment's commenter token (see `comments.token_digest`); 4: the
+newsletter's subscribers, the confirmation emails to send, the issues and their outbox, and its
+settings (the token secret, the first run's time; see `generator.newsletter.store`).
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 MIGRATIONS: dict[int, str] = {  # version -> the script that brings the previous version to it
     1: """
         CREATE TABLE queue (
@@ -63,5 +65,49 @@ MIGRATIONS: dict[int, str] = {  # version -> the script that brings the previous
     3: """
         ALTER TABLE comments ADD COLUMN token TEXT NOT NULL DEFAULT '';
         CREATE INDEX comments_token ON comments (token, status);
+    """,
+    4: """
+        CREATE TABLE subscribers (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            address TEXT NOT NULL,
+            normalized TEXT NOT NULL UNIQUE,
+            state TEXT NOT NULL CHECK (state IN ('pending', 'confirmed', 'unsubscribed')),
+            origin TEXT NOT NULL DEFAULT 'form',
+            created TEXT NOT NULL,
+            changed TEXT NOT NULL,
+            confirmed_at TEXT,
+            nonce TEXT NOT NULL DEFAULT '',
+            bounces INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX subscribers_state ON subscribers (state, id);
+        CREATE TABLE newsletter_mail (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            subscriber INTEGER NOT NULL,
+            created TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
+            result TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX newsletter_mail_due ON newsletter_mail (status, next_attempt);
+        CREATE TABLE newsletter_issues (
+            issue TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            created TEXT NOT NULL
+        );
+        CREATE TABLE newsletter_outbox (
+            issue TEXT NOT NULL,
+            subscriber INTEGER NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('sending', 'data', 'sent', 'retry', 'bounced', 'unknown')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt TEXT NOT NULL DEFAULT '',
+            result TEXT NOT NULL DEFAULT '',
+            changed TEXT NOT NULL,
+            PRIMARY KEY (issue, subscriber)
+        );
+        CREATE TABLE newsletter_settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
     """,
 }

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from types import FrameType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from waitress import wasyncore
 from waitress.server import create_server
@@ -32,6 +32,9 @@ from generator.webmention.receiver.guard import ConnectionLimits, install
 from generator.webmention.receiver.store import Store, default_db_path
 from generator.webmention.receiver.verify import verify
 from generator.webmention.receiver.worker import Worker, WorkerOptions
+
+if TYPE_CHECKING:
+    from generator.newsletter.mailer import Mailer
 
 log = logging.getLogger(__name__)
 DEFAULT_WORKER = WorkerOptions()
@@ -59,7 +62,8 @@ class Receiver:
         self.options = options
         self.store = Store(options.db_path or default_db_path(config), check=True)
         self.worker = Worker(self.store, partial(verify, HttpClient(config.network)), options.worker)
-        self.app = ReceiverApp(config, self.store, notify=self.worker.wake)
+        self.mailer = _mailer(config, self.store, options.worker.poll_interval)
+        self.app = ReceiverApp(config, self.store, notify=self._wake)
         self._map: dict[int, object] = {}
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -76,6 +80,12 @@ class Receiver:
         except BaseException:
             self.store.close()
             raise
+
+    def _wake(self) -> None:
+        """A request was queued: wake the worker and the mailer."""
+        self.worker.wake()
+        if self.mailer is not None:
+            self.mailer.wake()
 
     @property
     def port(self) -> int:
@@ -103,6 +113,8 @@ class Receiver:
     def start(self) -> None:
         """Start verifying (the rows an earlier run left first) and serving, both in background threads."""
         self.worker.start()
+        if self.mailer is not None:
+            self.mailer.start()
         if self.config.comments.enabled and self.config.comments.auto_approve_known:
             log.info("comments: approving at once those that carry the secret cookie of an approved commenter "
                      "(a name and website alone are never enough)")
@@ -141,6 +153,8 @@ class Receiver:
         else:
             self._close_server()
         self.worker.stop()
+        if self.mailer is not None:
+            self.mailer.stop()
         self.store.close()
 
     def __enter__(self) -> Self:
@@ -149,6 +163,18 @@ class Receiver:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _mailer(config: Config, store: Store, poll_interval: float) -> Mailer | None:
+    """The thread sending confirmation emails, with `[newsletter] enabled`."""
+    if not config.newsletter.enabled:
+        return None
+    from generator.newsletter.mailer import Mailer
+    from generator.newsletter.store import NewsletterStore
+
+    newsletter = NewsletterStore(store)
+    newsletter.make_private()
+    return Mailer(config, newsletter, poll_interval=max(poll_interval, 0.05))
 
 
 def run_receiver(

@@ -26,7 +26,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -142,6 +142,14 @@ class Store:
     def _read(self, sql: str, args: Sequence[object] = ()) -> list[tuple]:
         with self._lock:
             return self._db.execute(sql, args).fetchall()
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One write transaction, for modules keeping their own tables here (the newsletter)."""
+        return self._write()
+
+    def query(self, sql: str, args: Sequence[object] = ()) -> list[tuple]:
+        """The rows of one read, for modules keeping their own tables here (the newsletter)."""
+        return self._read(sql, args)
 
     def close(self) -> None:
         """Close the connection (checkpointing the WAL)."""

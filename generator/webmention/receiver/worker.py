@@ -43,21 +43,25 @@ class WorkerOptions:
     batch: int = 20  # rows taken per look at the queue
 
 
-class Worker:
-    """Verifies queued webmentions in one background thread."""
+class Loop:
+    """A background thread that calls `run_due` when woken, and every `poll_interval` seconds (the mailer's too)."""
 
-    def __init__(self, store: Store, verifier: Verifier, options: WorkerOptions | None = None) -> None:
-        self.store = store
-        self.verifier = verifier
-        self.options = options or WorkerOptions()
+    thread_name = "background-loop"
+
+    def __init__(self, poll_interval: float) -> None:
+        self.poll_interval = poll_interval
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    def run_due(self) -> int:
+        """Do what is due now; how many items were taken."""
+        raise NotImplementedError
+
     def start(self) -> None:
-        """Start the thread; it first takes every row left due by an earlier run."""
+        """Start the thread; it first takes everything left due by an earlier run."""
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="webmention-worker", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
         self._thread.start()
 
     def wake(self) -> None:
@@ -65,7 +69,7 @@ class Worker:
         self._wake.set()
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Stop after the current verification; a row cut short stays pending for the next start."""
+        """Stop after the current item; one cut short stays pending for the next start."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
@@ -78,8 +82,20 @@ class Worker:
             try:
                 self.run_due()
             except Exception:  # the database went away or worse: keep the thread, try again later
-                log.exception("the webmention worker failed; retrying")
-            self._wake.wait(self.options.poll_interval)
+                log.exception("the %s failed; retrying", self.thread_name)
+            self._wake.wait(self.poll_interval)
+
+
+class Worker(Loop):
+    """Verifies queued webmentions in one background thread."""
+
+    thread_name = "webmention-worker"
+
+    def __init__(self, store: Store, verifier: Verifier, options: WorkerOptions | None = None) -> None:
+        self.store = store
+        self.verifier = verifier
+        self.options = options or WorkerOptions()
+        super().__init__(self.options.poll_interval)
 
     def run_due(self) -> int:
         """Process every row that is due now; the number of rows taken."""
