@@ -3,7 +3,8 @@
 #   - Debian packages: chromium (driven by Playwright: no browser is downloaded), a headless Java
 #     runtime (for the Nu Html Checker), rsync (for `homepost deploy`'s rsync method) and npm;
 #   - npm packages, pinned in tests/browser/package.json, into tests/browser/node_modules/:
-#     vnu-jar (the Nu Html Checker) and axe-core (injected into pages by the tests).
+#     vnu-jar (the Nu Html Checker), axe-core (injected into pages by the tests) and commonmark-spec
+#     (the CommonMark examples tests/test_commonmark_spec.py renders on both Markdown paths).
 # Idempotent: when everything is there it only checks, in well under a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,8 +27,9 @@ fi
 # when package.json is newer than that record, or a file the tests load is missing.
 browser=tests/browser
 if [[ ! -f $browser/node_modules/.package-lock.json || $browser/package.json -nt $browser/node_modules/.package-lock.json ||
-      ! -f $browser/node_modules/vnu-jar/build/dist/vnu.jar || ! -f $browser/node_modules/axe-core/axe.min.js ]]; then
+      ! -f $browser/node_modules/vnu-jar/build/dist/vnu.jar || ! -f $browser/node_modules/axe-core/axe.min.js ||
+      ! -f $browser/node_modules/commonmark-spec/spec.txt ]]; then
   echo "ci-setup: installing the npm packages of $browser/package.json"
   npm install --prefix "$browser" --no-audit --no-fund --no-package-lock --loglevel=error
 fi
-echo "ci-setup: chromium, java, rsync, vnu-jar and axe-core are ready"
+echo "ci-setup: chromium, java, rsync, vnu-jar, axe-core and commonmark-spec are ready"

@@ -24,6 +24,7 @@ from generator.content.markdown import (
     highlight_code,
     image_size,
 )
+from generator.content.markdown_guards import panics_silenced, python_only
 from generator.text import slugify
 
 try:  # the Rust parser, and the parts of markdown-it-py that make the output the same
@@ -57,7 +58,7 @@ _CHECKBOX = {"[ ] ": '<input class="task-list-item-checkbox" disabled="disabled"
 _PLAIN_URL = re.compile(r"[A-Za-z0-9;/?:@&=+$,\-_.!~*'()#]*")  # normalizeLink returns these unchanged
 _ABBREVIATION = re.compile(r"\((?:c|tm|r)\)", re.IGNORECASE)  # replaced by ©, ™, ®
 _FENCE_END = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*")
-_FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.MULTILINE)
+_FOOTNOTE_DEF = re.compile(r"^[ \t>]*\[\^([^\]\s]+)\]:", re.MULTILINE)  # in blockquotes too
 _FOOTNOTE_DEF_INDENTED = re.compile(r"^ {0,3}\[\^[^\]\s]+\]:(?: {4}|.*\t)", re.MULTILINE)
 # Lines where the parsers part ways: markdown-it-py ends a paragraph, table or definition list there, or makes a
 # setext heading of what precedes; markdown-it-pyrs continues the block (lazily).
@@ -65,11 +66,10 @@ _DEFINITION = re.compile(r"\[[^\]]*\]:")
 _FOOTNOTE_DEF_LINE = re.compile(r"\n\[\^[^\]\s]+\]:")
 _LIST_LINE = re.compile(r"\n(?:[*+-]|\d{1,9}[.)])(?:[ \t]|$)", re.MULTILINE)
 _DESCRIPTION_LINE = re.compile(r"\n[:~][ \t]")
-_UNDERLINE = re.compile(rb"\n {0,3}(?:-+|=+)[ \t]*(?:\n|$)")
+_UNDERLINE = re.compile(rb"\n[ \t>]*(?:-+|=+)[ \t]*(?:\n|$)")  # in any container
 _ROW_BLOCK = re.compile(r" {0,3}(?:[*+-](?:[ \t]|$)|\d{1,9}[.)](?:[ \t]|$)|>|#{1,6}(?:[ \t]|$)|```|~~~|<[A-Za-z/!?])")
 _DELIMITER_ROW = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
 _PREFIX = re.compile(r"^(?:[ \t]*>)*")  # of a line in blockquotes
-_QUOTE_TAB = re.compile(r"^ {0,3}>[> ]*\t", re.MULTILINE)  # tabs after ">" are expanded differently
 _CONTAINERS = frozenset({"blockquote", "bullet_list", "ordered_list", "definition_list"})
 _BLOCK_LINE = re.compile(rb"\n(?:[ \t>:~*+-]|\d{1,9}[.)]|\[\^)")
 
@@ -107,14 +107,16 @@ class RustMarkdownRenderer:
         if "\r" in text or "\0" in text:  # markdown-it-py's normalize rule, so that source positions agree
             text = NULL_RE.sub("\ufffd", NEWLINES_RE.sub("\n", text))
         try:
-            if "\t" in text and _QUOTE_TAB.search(text):
-                raise _Unsupported("tab after a blockquote marker")
-            try:
-                tree = self._md.tree(text)
-            except (KeyboardInterrupt, SystemExit):
-                raise
-            except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException, a BaseException
-                raise _Unsupported(f"markdown-it-pyrs failed: {exc}") from exc
+            reason = python_only(text)
+            if reason is not None:
+                raise _Unsupported(reason)
+            with panics_silenced():
+                try:
+                    tree = self._md.tree(text)
+                except (KeyboardInterrupt, SystemExit):
+                    raise
+                except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException, a BaseException
+                    raise _Unsupported(f"markdown-it-pyrs failed: {type(exc).__name__}") from None
             return _Document(text, doc_id, resolve_once).render(tree)
         except _Unsupported as exc:
             self.fallbacks += 1
@@ -164,7 +166,7 @@ class _Document:
                     cut = start
             elif name == "paragraph" and paragraph is None:
                 paragraph = slice(start, len(out))
-        if "|" in self.text and self.tables != _table_starts(self.text):  # it looks for tables before all else
+        if (self.tables or "|" in self.text) and self.tables != _table_starts(self.text):  # tables come first
             raise _Unsupported("lines that one parser takes for a table and the other does not")
         if "[^" in self.text:
             labels = _FOOTNOTE_DEF.findall(self.text)
@@ -195,7 +197,10 @@ class _Document:
     def source(self, node: Any) -> str:
         """The Markdown a node was parsed from."""
         start, end = self.span(node)
-        return self._bytes[start:end].decode()
+        try:
+            return self._bytes[start:end].decode()
+        except UnicodeDecodeError:  # a source position inside a character: it is wrong
+            raise _Unsupported(f"{node.name!r} with a source position inside a character") from None
 
     def at_end(self, node: Any) -> bool:
         """Whether a block ends a text without a final line break (markdown-it-pyrs then adds one)."""
@@ -467,14 +472,18 @@ def _image(doc: _Document, node: Any) -> str:
     return f'<img src="{escapeHtml(link.url)}" alt="{escapeHtml(_alt(doc, node.children))}"{_title(meta)}{size}>'
 
 
-def _alt(doc: _Document, nodes: Any) -> str:
-    """An image description as plain text (markdown-it-py's renderInlineAsText, after text_join)."""
+def _alt(doc: _Document, nodes: Any, joined: bool = True) -> str:
+    """An image description as plain text (markdown-it-py's renderInlineAsText).
+
+    markdown-it-py joins escapes and entities (text_special) into the text of an image's description, but not of
+    an image's within it, where renderInlineAsText then leaves them out.
+    """
     parts = []
     for node in nodes:
         name = node.name
         if name in ("link", "image", "autolink"):
             _url(doc, node.meta["url"])  # resolved all the same, as markdown-it-py does (and may fail)
-        if name in ("text", "text_special", "html_inline"):
+        if name == "text" or name == "html_inline" or (name == "text_special" and joined):
             parts.append(node.meta["content"])
         elif name == "code_inline":
             parts.append("".join([child.meta["content"] for child in node.children]))
@@ -483,8 +492,8 @@ def _alt(doc: _Document, nodes: Any) -> str:
         elif name == "autolink":
             parts.append(_autolink_text(node))
         elif name in _TAGS or name == "link" or name == "image":
-            parts.append(_alt(doc, node.children))
-        else:  # markdown-it-py would still number a footnote reference in there
+            parts.append(_alt(doc, node.children, joined and name != "image"))
+        elif name != "text_special":  # markdown-it-py would still number a footnote reference in there
             raise _Unsupported(f"{name!r} in an image description")
     return "".join(parts)
 
@@ -686,9 +695,9 @@ def _table(doc: _Document, node: Any, out: Out) -> None:
 
 
 def _definition_list(doc: _Document, node: Any, out: Out) -> None:
-    end = doc.span(node)[1] - 1  # markdown-it-py tries setext headings first: is the paragraph underlined?
-    blank = doc._bytes.find(b"\n\n", end)
-    if _UNDERLINE.search(doc._bytes, end, blank if blank >= 0 else len(doc._bytes)):
+    start = doc.span(node)[0]  # markdown-it-py tries setext headings first: is the paragraph underlined?
+    blank = doc._bytes.find(b"\n\n", start)
+    if _UNDERLINE.search(doc._bytes, start, blank if blank >= 0 else len(doc._bytes)):
         raise _Unsupported("definition list before a setext underline")
     _DL(doc, node, out)
 
