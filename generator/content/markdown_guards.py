@@ -15,16 +15,21 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
-# markdown-it-py stops nesting blocks, and links in links, at this level (its `maxNesting`); markdown-it-pyrs goes
-# on, recursing until Python's stack or its own runs out. Documents that could come near it are left to Python.
-MAX_NESTING = 20
+from generator.content.markdown import MAX_NESTING
+
+# markdown-it-py stops nesting blocks, and links in links, at MAX_NESTING levels; markdown-it-pyrs goes on,
+# recursing until Python's stack or its own runs out. Documents that could come near it are left to Python.
 NESTING_COLUMNS = 16  # a block nested 20 deep has at least this many columns of markers and indentation before it
 NESTING_BRACKETS = 16  # a link or image nested 20 deep has at least this many "[" open around it
+# Emphasis nests without limit on both paths: markdown-it-pyrs overflows its stack turning 50,000 levels into Python
+# objects. A paragraph can nest no deeper than half its delimiters, and markdown-it-py goes deep without recursing.
+NESTING_DELIMITERS = 1000
 
 # The containers a line can open or continue, from its start: indentation, ">", list and definition markers,
 # a footnote label. Each level of nesting takes at least one column of it.
 _CONTAINER_PREFIX = re.compile(r"^(?:[ \t>]|(?:[*+\-:~]|[0-9]{1,9}[.)])(?=[ \t\n]|$)|\[\^[^\]\s]+\]:){4,}", re.M)
 _BRACKET = re.compile(r"[\[\]]")
+_BLANK_LINE = re.compile(r"\n[ \t>]*\n")
 # an inline footnote starting with a character that is not ASCII (markdown-it-pyrs panics, slicing it within that
 # character), or holding brackets (markdown-it-pyrs panics on some, and ends others elsewhere)
 _INLINE_FOOTNOTE = re.compile(r"\^\[(?:[^\x00-\x7f]|[^\]]*\[)")
@@ -54,11 +59,15 @@ def python_only(text: str) -> str | None:
 
 
 def _too_deep(text: str) -> bool:
-    """Whether some line could open blocks nested near MAX_NESTING deep, or some link or image could be."""
+    """Whether some line could open blocks nested near MAX_NESTING deep, or some link, image or emphasis could be."""
     for match in _CONTAINER_PREFIX.finditer(text):
         prefix = match.group()
         if len(prefix.expandtabs(4)) >= NESTING_COLUMNS and prefix.strip(" \t"):
             return True
+    if text.count("*") + text.count("_") + text.count("~") > NESTING_DELIMITERS:
+        for block in _BLANK_LINE.split(text):
+            if block.count("*") + block.count("_") + block.count("~") > NESTING_DELIMITERS:
+                return True
     if text.count("[") < NESTING_BRACKETS:
         return False
     depth = 0

@@ -58,7 +58,7 @@ _CHECKBOX = {"[ ] ": '<input class="task-list-item-checkbox" disabled="disabled"
 _PLAIN_URL = re.compile(r"[A-Za-z0-9;/?:@&=+$,\-_.!~*'()#]*")  # normalizeLink returns these unchanged
 _ABBREVIATION = re.compile(r"\((?:c|tm|r)\)", re.IGNORECASE)  # replaced by ©, ™, ®
 _FENCE_END = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*")
-_FOOTNOTE_DEF = re.compile(r"^[ \t>]*\[\^([^\]\s]+)\]:", re.MULTILINE)  # in blockquotes too
+_FOOTNOTE_DEF = re.compile(r"^[ \t>*+\-0-9.)]*\[\^([^\]\s]+)\]:", re.MULTILINE)  # in any container too
 _FOOTNOTE_DEF_INDENTED = re.compile(r"^ {0,3}\[\^[^\]\s]+\]:(?: {4}|.*\t)", re.MULTILINE)
 # Lines where the parsers part ways: markdown-it-py ends a paragraph, table or definition list there, or makes a
 # setext heading of what precedes; markdown-it-pyrs continues the block (lazily).
@@ -118,7 +118,7 @@ class RustMarkdownRenderer:
                 except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException, a BaseException
                     raise _Unsupported(f"markdown-it-pyrs failed: {type(exc).__name__}") from None
             return _Document(text, doc_id, resolve_once).render(tree)
-        except _Unsupported as exc:
+        except (_Unsupported, RecursionError) as exc:  # a RecursionError: a guard missed a deep document
             self.fallbacks += 1
             log.debug("%s: rendered by markdown-it-py: %s", doc_id, exc)
             return self.python.render(text, doc_id, resolve_once)
@@ -670,6 +670,10 @@ def _table(doc: _Document, node: Any, out: Out) -> None:
         if doc._bytes[doc._bytes.rfind(b"\n", 0, max(line - 1, 0)) + 1 : line].strip(b" \t\n>"):
             raise _Unsupported(f"table right after a {doc.previous}")
     doc.tables += 1
+    start = doc.span(node)[0]
+    end = doc._bytes.find(b"\n", start)
+    if b"|" not in doc._bytes[start : end if end >= 0 else None]:
+        raise _Unsupported("table without a pipe in its first row")  # markdown-it-py needs one
     aligns = node.meta["alignments"]
     out.append('<table tabindex="0">\n')
     for part in node.children:
