@@ -6,13 +6,12 @@ path is known to get wrong or to crash on, and for few others: those are rendere
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import tempfile
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 from generator.content.markdown import MAX_NESTING
@@ -27,15 +26,16 @@ NESTING_DELIMITERS = 1000
 
 # The containers a line can open or continue, from its start: indentation, ">", list and definition markers,
 # a footnote label. Each level of nesting takes at least one column of it.
-_CONTAINER_PREFIX = re.compile(r"^(?:[ \t>]|(?:[*+\-:~]|[0-9]{1,9}[.)])(?=[ \t\n]|$)|\[\^[^\]\s]+\]:){4,}", re.M)
-_BRACKET = re.compile(r"[\[\]]")
+# (after a line break: a pattern starting with a literal is searched for quickly)
+_CONTAINER_PREFIX = re.compile(r"\n(?:[ \t>]|(?:[*+\-:~]|[0-9]{1,9}[.)])(?=[ \t\n]|$)|\[\^[^\]\s]+\]:){4,}")
+_NOT_BRACKET = re.compile(r"[^\[\]]+")
 _BLANK_LINE = re.compile(r"\n[ \t>]*\n")
 # an inline footnote starting with a character that is not ASCII (markdown-it-pyrs panics, slicing it within that
 # character), or holding brackets (markdown-it-pyrs panics on some, and ends others elsewhere)
 _INLINE_FOOTNOTE = re.compile(r"\^\[(?:[^\x00-\x7f]|[^\]]*\[)")
 # CommonMark 0.31 counts Unicode symbols (Sc, Sk, Sm, So: "£", "€", emoji) as punctuation beside * _ ~, as
 # markdown-it-py does; markdown-it-pyrs counts only the P categories.
-_BESIDE_DELIMITER = re.compile(r"[*_~]([^\x00-\x7f])|([^\x00-\x7f])(?=[*_~])")
+
 # CommonMark 0.31 comments: "<!-->" and "<!--->" are comments, and "--" may appear inside one; declarations may
 # start with a lowercase letter. markdown-it-pyrs follows 0.30 in both.
 _LOWER_DECLARATION = re.compile(r"<![a-z]")
@@ -60,8 +60,8 @@ def python_only(text: str) -> str | None:
 
 def _too_deep(text: str) -> bool:
     """Whether some line could open blocks nested near MAX_NESTING deep, or some link, image or emphasis could be."""
-    for match in _CONTAINER_PREFIX.finditer(text):
-        prefix = match.group()
+    for match in _CONTAINER_PREFIX.finditer("\n" + text if text[:1] in " \t>*+-:~0123456789[" else text):
+        prefix = match.group()[1:]
         if len(prefix.expandtabs(4)) >= NESTING_COLUMNS and prefix.strip(" \t"):
             return True
     if text.count("*") + text.count("_") + text.count("~") > NESTING_DELIMITERS:
@@ -71,8 +71,8 @@ def _too_deep(text: str) -> bool:
     if text.count("[") < NESTING_BRACKETS:
         return False
     depth = 0
-    for match in _BRACKET.finditer(text):
-        if match.group() == "[":
+    for bracket in _NOT_BRACKET.sub("", text):
+        if bracket == "[":
             depth += 1
             if depth >= NESTING_BRACKETS:
                 return True
@@ -100,9 +100,13 @@ def _html_differs(text: str) -> bool:
 
 
 def _symbol_beside_delimiter(text: str) -> bool:
-    for match in _BESIDE_DELIMITER.finditer(text):
-        if unicodedata.category(match.group(1) or match.group(2))[0] == "S":
-            return True
+    for delimiter in "*_~":  # str.find: much quicker than a regular expression over CJK text
+        index = text.find(delimiter)
+        while index >= 0:
+            for char in (text[index - 1 : index] if index else "", text[index + 1 : index + 2]):
+                if char > "\x7f" and unicodedata.category(char)[0] == "S":
+                    return True
+            index = text.find(delimiter, index + 1)
     return False
 
 
@@ -115,12 +119,11 @@ class _Stderr:
     file: Any = None
 
 
-@contextlib.contextmanager
-def panics_silenced() -> Iterator[None]:
-    """Keep the text of a Rust panic off the terminal: Rust's panic hook writes it to file descriptor 2.
+def parse_quietly(parse: Callable[[str], Any], text: str) -> Any:
+    """`parse(text)`, keeping the text of a Rust panic off the terminal (Rust's panic hook writes it to fd 2).
 
-    Standard error goes to a temporary file for the duration; what was written there is passed on afterwards,
-    unless a panic happened (then all of it is dropped: other threads' lines of that moment with it).
+    Standard error goes to a temporary file for the call; what was written there is passed on afterwards, unless
+    the call raised (a panic: then all of it is dropped, other threads' lines of that moment with it).
     """
     with _Stderr.lock:
         if _Stderr.pid != os.getpid():
@@ -129,13 +132,13 @@ def panics_silenced() -> Iterator[None]:
         try:
             saved = os.dup(2)
         except OSError:  # no standard error to protect
-            yield
-            return
+            return parse(text)
         os.dup2(_Stderr.fd, 2)
-        panicked = True
+        raised = True
         try:
-            yield
-            panicked = False
+            result = parse(text)
+            raised = False
+            return result
         finally:
             os.dup2(saved, 2)
             os.close(saved)
@@ -144,5 +147,5 @@ def panics_silenced() -> Iterator[None]:
                 os.lseek(_Stderr.fd, 0, os.SEEK_SET)
                 captured = os.read(_Stderr.fd, written)
                 os.ftruncate(_Stderr.fd, 0)
-                if not panicked:
+                if not raised:
                     os.write(2, captured)

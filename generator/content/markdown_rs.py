@@ -24,7 +24,7 @@ from generator.content.markdown import (
     highlight_code,
     image_size,
 )
-from generator.content.markdown_guards import panics_silenced, python_only
+from generator.content.markdown_guards import parse_quietly, python_only
 from generator.text import slugify
 
 try:  # the Rust parser, and the parts of markdown-it-py that make the output the same
@@ -110,13 +110,12 @@ class RustMarkdownRenderer:
             reason = python_only(text)
             if reason is not None:
                 raise _Unsupported(reason)
-            with panics_silenced():
-                try:
-                    tree = self._md.tree(text)
-                except (KeyboardInterrupt, SystemExit):
-                    raise
-                except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException, a BaseException
-                    raise _Unsupported(f"markdown-it-pyrs failed: {type(exc).__name__}") from None
+            try:
+                tree = parse_quietly(self._md.tree, text)
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException, a BaseException
+                raise _Unsupported(f"markdown-it-pyrs failed: {type(exc).__name__}") from None
             return _Document(text, doc_id, resolve_once).render(tree)
         except (_Unsupported, RecursionError) as exc:  # a RecursionError: a guard missed a deep document
             self.fallbacks += 1
