@@ -308,7 +308,7 @@ def _inline(doc: _Document, nodes: Any, out: Out) -> None:
             raise _Unsupported("paragraph that looks like a link reference definition")
     if texts:
         text = "".join(texts)
-        if text[:1] == "[" or "\n" in text:
+        if text[:1] == "[" or "\n" in text or "`" in text:
             _check_lines(doc, text)
         if _typographic(text) or "&" in text or "<" in text or ">" in text:  # start again, with tokens
             del out[start:], doc.refs[refs:]
@@ -344,7 +344,9 @@ def _direct(doc: _Document, nodes: Any, out: Out, texts: list[str]) -> None:
 
 
 def _check_lines(doc: _Document, text: str) -> None:
-    """Refuse text (lines joined with "\\n") where markdown-it-py would have found blocks."""
+    """Refuse text (lines joined with "\\n") where markdown-it-py would have found blocks, or code spans."""
+    if "`" in text:  # a backtick run left as text: markdown-it-pyrs pairs runs differently after a "["
+        raise _Unsupported("backticks outside code spans")
     if text[:1] == "[" and _DEFINITION.match(text):  # markdown-it-py takes more of these as definitions
         raise _Unsupported("paragraph that looks like a link reference definition")
     if "\n" in text:
