@@ -32,6 +32,7 @@ EXAMPLES = int(os.environ.get("HOMEPOST_FUZZ_EXAMPLES", "300"))
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
 )
 @given(text=documents())
+@pytest.mark.filterwarnings("ignore:Generating overly large repr")  # hypothesis describing the grammar's strategies
 def test_random_documents_render_the_same_on_both_paths(engines, images, text):
     assert_same(engines, images, text)
 
