@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("markdown_it_pyrs")
 
-from generator.content import markdown_rs
+from generator.content import markdown_rs_blocks
 from generator.content.frontmatter import split
 from generator.content.markdown_rs import available
 from tests.markdown_helpers import Recorder, assert_same, engines, images  # noqa: F401 (fixtures)
@@ -350,7 +350,7 @@ def test_a_rust_panic_falls_back_to_python(engines, images):
 
 def test_an_unknown_node_falls_back_to_python(engines, images, monkeypatch):
     _, rust = engines
-    monkeypatch.delitem(markdown_rs._BLOCK, "hr")
+    monkeypatch.delitem(markdown_rs_blocks._BLOCK, "hr")
     before = rust.fallbacks
     assert "<hr />" in assert_same(engines, images, "a\n\n---\n\nb").html
     assert rust.fallbacks == before + 1

@@ -43,6 +43,10 @@ _LOWER_DECLARATION = re.compile(r"<![a-z]")
 _MARKER_TAB = re.compile(r"^[ \t>]*(?:>[> ]*|[:~])\t", re.M)
 
 
+class Unsupported(Exception):
+    """The document holds something the Rust path does not render exactly like markdown-it-py."""
+
+
 def python_only(text: str) -> str | None:
     """Why markdown-it-py must render this document rather than the Rust parse, or None when it need not."""
     if _too_deep(text):
