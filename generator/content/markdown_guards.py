@@ -31,8 +31,8 @@ _CONTAINER_PREFIX = re.compile(r"\n(?:[ \t>]|(?:[*+\-:~]|[0-9]{1,9}[.)])(?=[ \t\
 _NOT_BRACKET = re.compile(r"[^\[\]]+")
 _BLANK_LINE = re.compile(r"\n[ \t>]*\n")
 # an inline footnote starting with a character that is not ASCII (markdown-it-pyrs panics, slicing it within that
-# character), or holding brackets (markdown-it-pyrs panics on some, and ends others elsewhere)
-_INLINE_FOOTNOTE = re.compile(r"\^\[(?:[^\x00-\x7f]|[^\]]*\[)")
+# character), empty, or holding brackets (markdown-it-pyrs panics on some, and ends others elsewhere)
+_INLINE_FOOTNOTE = re.compile(r"\^\[(?:[^\x00-\x7f]|\]|[^\]]*\[)")
 # CommonMark 0.31 counts Unicode symbols (Sc, Sk, Sm, So: "£", "€", emoji) as punctuation beside * _ ~, as
 # markdown-it-py does; markdown-it-pyrs counts only the P categories.
 
@@ -54,7 +54,7 @@ def python_only(text: str) -> str | None:
     if "\t" in text and _MARKER_TAB.search(text):
         return "tab after a blockquote or definition marker"
     if "^[" in text and _INLINE_FOOTNOTE.search(text):
-        return "inline footnote holding brackets, or starting with a character that is not ASCII"
+        return "inline footnote empty, holding brackets, or starting with a character that is not ASCII"
     if "<!" in text and _html_differs(text):
         return "HTML comment or declaration as CommonMark 0.31 has them"
     if not text.isascii() and _symbol_beside_delimiter(text):
