@@ -15,12 +15,13 @@ from hypothesis import strategies as st
 WORDS = (
     "word alpha b x1 中文 日本語 한국어 😀 🍵 é ß Ünï £ € © → — – … « » ¿ a_b snake_case 2024 (c) ... -- AT&T".split()
 )
-PUNCTUATION = list("'\".,!?:;()-*_~`[]!<>&\\|#^$+=") + ["  ", " "]
+PUNCTUATION = list("'\".,!?:;()-*_~`[]!<>&\\|#$+=") + ["  ", " "]
 URLS = ["/x", "/local.png", "/missing.png", "https://example.com/a?b=c&d", "#anchor", "a b", "<a b>", "/p%20q", "http://例え.jp/"]
 URLS += ["javascript:alert(1)", "mailto:a@b.c", "", "/x 'title'", '/x "title"']
-HTML_INLINE = ["<b>", "</b>", '<span class="a">', "<br/>", "<!-- c -->", "<!-- a -- b -->", "<!-->", "<!--->"]
-HTML_INLINE += ["<!---->", "<!doctype x>", "<!A b>", "<?php x ?>", "<![CDATA[ y ]]>", "<a href='x'>", "&amp;"]
-HTML_INLINE += ["&copy;", "&#35;", "&nbsp;", "&bogus;"]
+HTML_INLINE = ["<b>", "</b>", '<span class="a">', "<br/>", "<!-- c -->", "<!---->", "<!A b>", "<?php x ?>"]
+HTML_INLINE += ["<![CDATA[ y ]]>", "<a href='x'>", "&amp;", "&copy;", "&#35;", "&nbsp;", "&bogus;"]
+# Rarer, as each sends the whole document to markdown-it-py: the fast path is what needs the most documents.
+RARE = ["<!-- a -- b -->", "<!-->", "<!--->", "<!doctype x>", "^[a [b](/c) d]", "^[中文]", "^[]", "^", "\t"]
 
 BLOCKS = ["***", "---", "- - -", "___", "<!-- more -->", "<!-- a -- b -->", "<!-->", "<div>", "<div>\n*x*\n</div>"]
 BLOCKS += ["<!doctype html>", "<?x?>", "</p>", "[ref]: /r 'T'", "[^1]: note", "[^2]: two\n    more", "[^中]: 中文 *x*"]
@@ -35,9 +36,9 @@ word = st.sampled_from(WORDS)
 plain = st.lists(st.one_of(word, st.sampled_from(PUNCTUATION)), min_size=1, max_size=4).map("".join)
 _LEAF_ATOMS = st.one_of(
     plain,
-    st.sampled_from(HTML_INLINE),
+    st.sampled_from(HTML_INLINE * 3 + RARE),
     st.sampled_from(["<https://example.com/x>", "<a@b.co>", "[ref]", "[ref][]", "[^1]", "[^2]", "[^中]"]),
-    st.sampled_from(["  \n", "\\\n", "\n", "\t", "[ ] ", "[x] ", "*", "_", "[", "]", "![", "~"]),
+    st.sampled_from(["  \n", "\\\n", "\n", "[ ] ", "[x] ", "*", "_", "[", "]", "![", "~"]),
 )
 
 
@@ -50,7 +51,7 @@ def _atoms(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
         st.tuples(st.sampled_from(["[", "!["]), inner, st.sampled_from(URLS)).map(
             lambda parts: f"{parts[0]}{parts[1]}]({parts[2]})"
         ),
-        _wrap(inner, "^[", "]"),
+        st.lists(word, min_size=1, max_size=3).map(lambda words: f"^[note {' '.join(words)}]"),
     )
     return st.lists(st.one_of(_LEAF_ATOMS, _LEAF_ATOMS, wrapped), min_size=1, max_size=4).map(" ".join)
 
@@ -98,14 +99,14 @@ def _prefix(first: str, rest: str) -> Callable[[str], str]:
 
 def _containers(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     return st.one_of(
-        st.tuples(st.sampled_from([">", "> ", "> ", " > ", ">\t"]), children).map(lambda p: _prefix(p[0], p[0])(p[1])),
+        st.tuples(st.sampled_from([">", "> ", "> ", " > ", "> ", ">", "> ", " > ", ">\t"]), children).map(lambda p: _prefix(p[0], p[0])(p[1])),
         st.tuples(st.sampled_from(["- ", "* ", "+ ", "1. ", "2) ", "-\t", "- [ ] ", "- [x] "]), children).map(
             lambda p: _prefix(p[0], " " * len(p[0].expandtabs(4)))(p[1])
         ),
         st.tuples(st.lists(children, min_size=1, max_size=3), st.sampled_from(["- ", "1. ", "* "])).map(
             lambda p: "\n".join(_prefix(p[1], " " * len(p[1]))(item) for item in p[0])
         ),
-        st.tuples(line, st.sampled_from([": ", ":   ", "~ ", ": ", ":\t"]), children).map(
+        st.tuples(line, st.sampled_from([": ", ":   ", "~ ", ": ", ": ", ":   ", "~ ", ": ", ":\t"]), children).map(
             lambda p: p[0] + "\n" + _prefix(p[1], " " * len(p[1].expandtabs(4)))(p[2])
         ),
         st.tuples(st.sampled_from(["[^1]: ", "[^2]: "]), children).map(lambda p: _prefix(p[0], "    ")(p[1])),

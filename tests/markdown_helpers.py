@@ -46,10 +46,13 @@ def images(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def assert_same(engines: Engines, images: Path, text: str, doc_id: str = "doc") -> Rendered:
     """Render `text` with both engines and assert the same HTML, excerpt and resolved URLs."""
     python, rust = engines
-    expected_calls, calls = Recorder(images), Recorder(images)
+    expected_calls, calls, fallbacks = Recorder(images), Recorder(images), rust.fallbacks
     expected, rendered = python.render(text, doc_id, expected_calls), rust.render(text, doc_id, calls)
     assert rendered.html == expected.html, f"the engines differ on {text!r}"
     assert rendered.summary_html == expected.summary_html, f"the excerpts differ on {text!r}"
     assert rendered.has_more == expected.has_more
-    assert set(calls.calls) == set(expected_calls.calls)  # each URL once, in any order
+    # each URL once, in any order; a document the fast path hands to markdown-it-py may have had more resolved
+    assert len(calls.calls) == len(set(calls.calls)) and set(calls.calls) >= set(expected_calls.calls)
+    if not rust.fallbacks > fallbacks:
+        assert set(calls.calls) == set(expected_calls.calls)
     return rendered

@@ -10,6 +10,8 @@ pytest.importorskip("markdown_it_pyrs")
 
 from generator.content import markdown_rs_blocks
 from generator.content.frontmatter import split
+from generator.content.markdown import Link
+from generator.errors import ContentError
 from generator.content.markdown_rs import available
 from tests.markdown_helpers import Recorder, assert_same, engines, images  # noqa: F401 (fixtures)
 
@@ -390,3 +392,15 @@ def test_repository_markdown(engines, images, path):
 def test_benchmark_posts(engines, images):
     for path in sorted(BENCH.glob("*.md"))[:300]:
         assert_same(engines, images, split(path.read_text(encoding="utf-8"), path.name).body, path.stem)
+
+
+def test_a_link_only_the_fast_path_sees_cannot_fail_the_render(engines, images):
+    python, rust = engines
+    text = "word\n: [^1]: word\nword <https://example.com/x>\n: [^1]: word\n"  # markdown-it-py: no link at all
+
+    def resolve(url: str) -> Link:
+        if "example.com" in url:
+            raise ContentError("links to a missing page")
+        return Link(url)
+
+    assert rust.render(text, "doc", resolve).html == python.render(text, "doc", resolve).html

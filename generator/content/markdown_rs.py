@@ -29,7 +29,9 @@ except ImportError:  # not installed, or a markdown-it-py whose insides moved: M
 log = logging.getLogger(__name__)
 
 _PLUGINS = ["table", "strikethrough", "footnote", "deflist"]  # typography and task lists: markdown-it-py's code
-_FOOTNOTE_DEF = re.compile(r"^[ \t>*+\-0-9.)]*\[\^([^\]\s]+)\]:", re.MULTILINE)  # in any container too
+_FOOTNOTE_DEF = re.compile(r"^[ \t>*+\-0-9.):~]*\[\^([^\]\s]+)\]:", re.MULTILINE)  # in any container too
+_FOOTNOTE_DEF_PREFIX = re.compile(r"^([ \t>*+\-0-9.):~]*)\[\^[^\]\s]+\]:", re.M)
+_FOOTNOTE_DEF_NESTED = re.compile(r"^[ \t>*+\-0-9.):~]*\[\^[^\]\s]+\]:[ \t>*+\-0-9.):~]*\[\^[^\]\s]+\]:", re.M)
 _FOOTNOTE_DEF_INDENTED = re.compile(r"^ {0,3}\[\^[^\]\s]+\]:(?: {4}|.*\t)", re.MULTILINE)
 _BLOCK_LINE = re.compile(rb"\n(?:[ \t>:~*+-]|\d{1,9}[.)]|\[\^)")
 
@@ -51,12 +53,24 @@ class RustMarkdownRenderer:
 
     def render(self, text: str, doc_id: str, resolve: Resolver) -> Rendered:
         """Render a post body; `doc_id` keeps footnote ids unique when posts share a page."""
-        memo: dict[str, Link] = {}
+        memo: dict[str, Link | Exception] = {}
 
         def resolve_once(url: str) -> Link:  # after a fallback, no URL is resolved (and warned about) twice
             if url not in memo:
-                memo[url] = resolve(url)
-            return memo[url]
+                try:
+                    memo[url] = resolve(url)
+                except Exception as exc:  # raised again if markdown-it-py resolves it too
+                    memo[url] = exc
+            found = memo[url]
+            if isinstance(found, Exception):
+                raise found
+            return found
+
+        def resolve_or_fall_back(url: str) -> Link:  # the URL may be text to markdown-it-py: only it may fail
+            try:
+                return resolve_once(url)
+            except Exception as exc:
+                raise Unsupported(f"resolving {url!r} failed") from exc
 
         if "\r" in text or "\0" in text:  # markdown-it-py's normalize rule, so that source positions agree
             text = NULL_RE.sub("\ufffd", NEWLINES_RE.sub("\n", text))
@@ -70,7 +84,7 @@ class RustMarkdownRenderer:
                 raise
             except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException, a BaseException
                 raise Unsupported(f"markdown-it-pyrs failed: {type(exc).__name__}") from None
-            return Document(text, doc_id, resolve_once).render(tree)
+            return Document(text, doc_id, resolve_or_fall_back).render(tree)
         except (Unsupported, RecursionError) as exc:  # a RecursionError: a guard missed a deep document
             self.fallbacks += 1
             log.debug("%s: rendered by markdown-it-py: %s", doc_id, exc)
@@ -127,6 +141,10 @@ class Document:
                 raise Unsupported("footnote defined twice")
             if not self.refs and labels and (self.text.count("[^") > len(labels) or "^[" in self.text):
                 raise Unsupported("unused footnote definitions, which may hold references")
+            if any(prefix.strip(" ") or len(prefix) > 3 for prefix in _FOOTNOTE_DEF_PREFIX.findall(self.text)):
+                raise Unsupported("footnote definition in a blockquote, list or description")  # lazy lines differ
+            if _FOOTNOTE_DEF_NESTED.search(self.text):  # markdown-it-py closes the containers around it oddly
+                raise Unsupported("footnote definition in a footnote definition's first line")
             if _FOOTNOTE_DEF_INDENTED.search(self.text):  # markdown-it-pyrs makes a code block of it
                 raise Unsupported("footnote definition indented after its colon, or with a tab")
         if self.refs:
