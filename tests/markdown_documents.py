@@ -16,7 +16,8 @@ WORDS = (
     "word alpha b x1 中文 日本語 한국어 😀 🍵 é ß Ünï £ € © → — – … « » ¿ a_b snake_case 2024 (c) ... -- AT&T".split()
 )
 PUNCTUATION = list("'\".,!?:;()-*_~`[]!<>&\\|#$+=") + ["  ", " "]
-URLS = ["/x", "/local.png", "/missing.png", "https://example.com/a?b=c&d", "#anchor", "a b", "<a b>", "/p%20q", "http://例え.jp/"]
+URLS = ["/x", "/local.png", "/missing.png", "https://example.com/a?b=c&d", "#anchor", "a b", "<a b>", "/p%20q"]
+URLS += ["http://例え.jp/"]
 URLS += ["javascript:alert(1)", "mailto:a@b.c", "", "/x 'title'", '/x "title"']
 HTML_INLINE = ["<b>", "</b>", '<span class="a">', "<br/>", "<!-- c -->", "<!---->", "<!A b>", "<?php x ?>"]
 HTML_INLINE += ["<![CDATA[ y ]]>", "<a href='x'>", "&amp;", "&copy;", "&#35;", "&nbsp;", "&bogus;"]
@@ -99,7 +100,9 @@ def _prefix(first: str, rest: str) -> Callable[[str], str]:
 
 def _containers(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     return st.one_of(
-        st.tuples(st.sampled_from([">", "> ", "> ", " > ", "> ", ">", "> ", " > ", ">\t"]), children).map(lambda p: _prefix(p[0], p[0])(p[1])),
+        st.tuples(st.sampled_from([">", "> ", "> ", " > ", "> ", ">", "> ", " > ", ">\t"]), children).map(
+            lambda p: _prefix(p[0], p[0])(p[1])
+        ),
         st.tuples(st.sampled_from(["- ", "* ", "+ ", "1. ", "2) ", "-\t", "- [ ] ", "- [x] "]), children).map(
             lambda p: _prefix(p[0], " " * len(p[0].expandtabs(4)))(p[1])
         ),
