@@ -8,6 +8,7 @@ definition lists, and are joined by one or two line breaks, so lazy continuation
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from hypothesis import strategies as st
@@ -122,7 +123,13 @@ _document = st.lists(st.tuples(block, st.sampled_from(["\n\n", "\n", "\n\n\n"]))
 )
 
 
+# What sends a document to markdown-it-py whole, made harmless, so that half the documents test the fast path
+_TAME = str.maketrans({"\t": " ", "£": "é", "€": "é", "©": "é", "→": "é", "😀": "中", "🍵": "中"})
+_TAME_HTML = re.compile(r"<!--(?:->|>)|<!-- a -- b -->|<!doctype|\^\[")
+
+
 @st.composite
 def documents(draw: st.DrawFn) -> str:
     """A Markdown document of a few blocks (a strategy with a short name, for hypothesis' reports)."""
-    return draw(_document)
+    text = draw(_document)
+    return text if draw(st.booleans()) else _TAME_HTML.sub("<!-- c -->", text.translate(_TAME))
