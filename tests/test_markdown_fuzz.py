@@ -50,13 +50,3 @@ def test_corpus_document_renders_the_same_on_both_paths(engines, images, path):
     with path.open(encoding="utf-8", newline="") as file:  # as written: tabs, carriage returns and all
         assert_same(engines, images, file.read(), path.stem)
 
-
-def open_differences() -> list[Path]:
-    return sorted((CORPUS / "open").glob("*.md"))
-
-
-@pytest.mark.parametrize("path", open_differences(), ids=lambda path: path.stem)
-@pytest.mark.xfail(strict=True, reason="a difference found by make fuzz and not fixed yet: move it up once it passes")
-def test_open_difference_still_differs(engines, images, path):
-    with path.open(encoding="utf-8", newline="") as file:
-        assert_same(engines, images, file.read(), path.stem)

@@ -56,7 +56,7 @@ def inline_nodes(doc: Document, nodes: Any, out: Out) -> None:
             raise Unsupported("paragraph that looks like a link reference definition")
     if texts:
         text = "".join(texts)
-        if text[:1] == "[" or "\n" in text or "`" in text:
+        if text[:1] == "[" or "\n" in text or "`" in text or "*" in text or "~~" in text:
             check_text(doc, text)
         if _typographic(text) or "&" in text or "<" in text or ">" in text:  # start again, with tokens
             del out[start:], doc.refs[refs:]
@@ -95,6 +95,8 @@ def check_text(doc: Document, text: str) -> None:
     """Refuse text (lines joined with "\\n") where markdown-it-py would have found blocks, or code spans."""
     if "`" in text:  # a backtick run left as text: markdown-it-pyrs pairs runs differently after a "["
         raise Unsupported("backticks outside code spans")
+    if "*" in text or "~~" in text:  # left as text: markdown-it-pyrs pairs delimiters differently around brackets
+        raise Unsupported("emphasis or strikethrough delimiters left as text")
     if text[:1] == "[" and _DEFINITION.match(text):  # markdown-it-py takes more of these as definitions
         raise Unsupported("paragraph that looks like a link reference definition")
     if "\n" in text:
