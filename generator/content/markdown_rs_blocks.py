@@ -184,8 +184,11 @@ def _table(doc: Document, node: Any, out: Out) -> None:
     doc.tables += 1
     start = doc.span(node)[0]
     end = doc._bytes.find(b"\n", start)
-    if b"|" not in doc._bytes[start : end if end >= 0 else None]:
+    header = doc._bytes[start : end if end >= 0 else None]
+    if b"|" not in header:
         raise Unsupported("table without a pipe in its first row")  # markdown-it-py needs one
+    if _ROW_BLOCK.match(header.decode(errors="replace")) and not header.lstrip().startswith(b"|"):
+        raise Unsupported("table whose first row markdown-it-py takes as the start of a block")
     aligns = node.meta["alignments"]
     out.append('<table tabindex="0">\n')
     for part in node.children:
