@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 SOURCES := $(shell find generator themes -type f -not -name '*.pyc' 2>/dev/null)
 
-.PHONY: demo test golden bench clean
+.PHONY: demo test golden bench fuzz clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -42,6 +42,12 @@ golden: $(VENV)/.installed-test
 # Options go in ARGS, e.g. make bench ARGS="--posts 1000 --tools homepost,hugo".
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py $(ARGS)
+
+# Render random Markdown documents on both Markdown paths and fail on the first difference
+# (tests/test_markdown_fuzz.py; `make test` runs 300 of them). 100,000 take about an hour.
+FUZZ_EXAMPLES ?= 100000
+fuzz: $(VENV)/.installed-test
+	HOMEPOST_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_markdown_fuzz.py -k random_documents -q
 
 clean:
 	rm -rf public .homepost .pytest_cache

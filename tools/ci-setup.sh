@@ -5,7 +5,8 @@
 #     Noto CJK fonts (without them every Chinese or Japanese glyph in a screenshot is an empty box,
 #     and the font tests cannot see which CJK family the page chose);
 #   - npm packages, pinned in tests/browser/package.json, into tests/browser/node_modules/:
-#     vnu-jar (the Nu Html Checker) and axe-core (injected into pages by the tests).
+#     vnu-jar (the Nu Html Checker), axe-core (injected into pages by the tests) and commonmark-spec
+#     (the CommonMark examples tests/test_commonmark_spec.py renders on both Markdown paths).
 # Idempotent: when everything is there it only checks, in well under a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,8 +29,9 @@ fi
 # when package.json is newer than that record, or a file the tests load is missing.
 browser=tests/browser
 if [[ ! -f $browser/node_modules/.package-lock.json || $browser/package.json -nt $browser/node_modules/.package-lock.json ||
-      ! -f $browser/node_modules/vnu-jar/build/dist/vnu.jar || ! -f $browser/node_modules/axe-core/axe.min.js ]]; then
+      ! -f $browser/node_modules/vnu-jar/build/dist/vnu.jar || ! -f $browser/node_modules/axe-core/axe.min.js ||
+      ! -f $browser/node_modules/commonmark-spec/spec.txt ]]; then
   echo "ci-setup: installing the npm packages of $browser/package.json"
   npm install --prefix "$browser" --no-audit --no-fund --no-package-lock --loglevel=error
 fi
-echo "ci-setup: chromium, java, rsync, the CJK fonts, vnu-jar and axe-core are ready"
+echo "ci-setup: chromium, java, rsync, the CJK fonts, vnu-jar, axe-core and commonmark-spec are ready"

@@ -21,6 +21,7 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 from generator.text import slugify
 
 MORE_MARKER = "<!-- more -->"
+MAX_NESTING = 20  # markdown-it-py's maxNesting in the commonmark preset: deeper blocks and links are not parsed
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,15 @@ class Rendered:
     has_more: bool  # the author marked the excerpt with <!-- more -->
 
 
+class MarkdownTooDeep(Exception):
+    """A document nested so deeply that rendering it ran out of Python's stack (the build names the file)."""
+
+
 class MarkdownRenderer:
     """One configured markdown-it parser, reused for every file of a build."""
 
     def __init__(self) -> None:
-        md = MarkdownIt("commonmark", {"html": True, "typographer": True})
+        md = MarkdownIt("commonmark", {"html": True, "typographer": True, "maxNesting": MAX_NESTING})
         md.enable(["table", "strikethrough", "replacements", "smartquotes"])
         md.use(footnote_plugin).use(tasklists_plugin, label=True).use(deflist_plugin)
         md.use(anchors_plugin, min_level=2, max_level=4, slug_func=slugify, permalink=True, permalinkSymbol="#")
@@ -63,14 +68,14 @@ class MarkdownRenderer:
     def render(self, text: str, doc_id: str, resolve: Resolver) -> Rendered:
         """Render a post body; `doc_id` keeps footnote ids unique when posts share a page."""
         env: EnvType = {"docId": doc_id, "resolve": resolve}
-        tokens = self._md.parse(text, env)
-        body = self._md.renderer.render(tokens, self._md.options, env)
-        cut = _more_index(tokens)
-        if cut is not None:
-            summary_tokens = tokens[:cut]
-        else:
-            summary_tokens = _first_paragraph(tokens)
-        summary = self._md.renderer.render(summary_tokens, self._md.options, env) if summary_tokens else ""
+        try:  # markdown-it-py limits nesting (maxNesting, 20 levels): this is a safety net, never seen to catch
+            tokens = self._md.parse(text, env)
+            body = self._md.renderer.render(tokens, self._md.options, env)
+            cut = _more_index(tokens)
+            summary_tokens = tokens[:cut] if cut is not None else _first_paragraph(tokens)
+            summary = self._md.renderer.render(summary_tokens, self._md.options, env) if summary_tokens else ""
+        except RecursionError:
+            raise MarkdownTooDeep(f"Markdown nested too deeply to render (more than {MAX_NESTING} levels)") from None
         return Rendered(body, summary, cut is not None)
 
     def render_inline(self, text: str, resolve: Resolver) -> str:

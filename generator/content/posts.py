@@ -7,10 +7,11 @@ from urllib.parse import quote, urljoin
 
 from generator.config import Config
 from generator.content.episodes import EPISODE_KEYS, read_episode
-from generator.content.markdown import MarkdownRenderer, Resolver, image_size
+from generator.content.markdown import MarkdownRenderer, MarkdownTooDeep, Resolver, image_size
 from generator.content.markdown_rs import RustMarkdownRenderer
 from generator.content.sources import SHOWN, Source
 from generator.digest import quick_digest
+from generator.errors import ContentError, Problem
 from generator.model import PLACED, Cite, Image, Post
 from generator.text import count_words, html_to_text, minutes_to_read, truncate
 
@@ -24,7 +25,10 @@ def render_post(config: Config, markdown: MarkdownEngine, source: Source, path: 
     links to into published ones."""
     meta = source.meta
     assert meta is not None and source.body is not None
-    rendered = markdown.render(source.body, doc_id=source.slug.replace("/", "-"), resolve=resolve)
+    try:
+        rendered = markdown.render(source.body, doc_id=source.slug.replace("/", "-"), resolve=resolve)
+    except MarkdownTooDeep as exc:
+        raise ContentError(Problem(f"content/{source.rel}", str(exc))) from None
     text = html_to_text(rendered.html)
     if meta.summary:
         summary_html = f"<p>{markdown.render_inline(meta.summary, resolve)}</p>"
