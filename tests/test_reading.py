@@ -7,11 +7,12 @@ import json
 import re
 from pathlib import Path
 
-from generator.build.related import related_posts
+from generator.build.pipeline import BuildOptions, build_site
+from generator.build.related import Related, related_posts
 from generator.reading import headings, nest
 from generator.model import Post, Term
 from tests.conftest import SiteFactory
-from tests.helpers import SITE_TOML, build
+from tests.helpers import NOW, SITE_TOML, build
 
 HEADINGS = "\n\n".join(f"## Part {n}\n\nText {n}.\n\n### Detail {n}\n\nMore." for n in range(1, 3))  # 4 headings
 
@@ -179,6 +180,20 @@ def _post(n: int, tags: list[str]) -> Post:
     return post
 
 
+def test_an_edit_build_finds_related_posts_only_for_the_pages_it_reaches(make_site: SiteFactory, monkeypatch) -> None:
+    files = {f"content/posts/2026-01-{n:02d}-p{n}.md": post(f"P{n}", f"2026-01-{n:02d}", ["x"], "Text.") for n in range(1, 21)}
+    site = make_site(files)
+    options = BuildOptions(now=NOW, jobs=1)
+    build_site(site, options)
+    asked: list[str] = []
+    find = Related.__getitem__
+    monkeypatch.setattr(Related, "__getitem__", lambda self, source: asked.append(source) or find(self, source))
+    source = site / "content/posts/2026-01-10-p10.md"
+    source.write_text(source.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    build_site(site, options)
+    assert "posts/2026-01-10-p10.md" in asked and len(set(asked)) < 10  # the edited post and pages that show it, not all 20
+
+
 def test_related_posts_show_at_most_five() -> None:
     posts = [_post(n, ["common"]) for n in range(10)]
     related = related_posts(posts)
@@ -223,6 +238,20 @@ def test_the_search_index_is_the_same_for_the_same_site(make_site: SiteFactory) 
     other = make_site(SEARCHED, name="other")
     assert build(other).exit_code == 0
     assert (other / "public/search/index.json").read_bytes() == one
+
+
+def test_the_search_index_is_made_again_only_when_what_it_holds_changes(make_site: SiteFactory) -> None:
+    files = {"content/posts/2026-01-01-a.md": post("Alpha", "2026-01-01", ["x"], "First paragraph.\n\nSecond one.")}
+    site = make_site(files)
+    options = BuildOptions(now=NOW, jobs=1)
+    assert "search/index.json" in build_site(site, options).made
+    source = site / "content/posts/2026-01-01-a.md"
+    source.write_text(source.read_text(encoding="utf-8") + "\nA third paragraph, past the summary.\n", encoding="utf-8")
+    made = build_site(site, options).made
+    assert "2026/01/a/index.html" in made and "search/index.json" not in made
+    source.write_text(source.read_text(encoding="utf-8").replace("Alpha", "Beta"), encoding="utf-8")
+    assert "search/index.json" in build_site(site, options).made
+    assert json.loads((site / "public/search/index.json").read_text(encoding="utf-8"))["posts"][0]["t"] == "Beta"
 
 
 def test_the_search_page_works_without_scripts_through_a_search_engine(make_site: SiteFactory) -> None:

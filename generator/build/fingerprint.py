@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.build.cache import VERSIONS
+from generator.build.related import RelatedPosts
 from generator.digest import quick_digest
 from generator.model import Paginator, Post, Site, Taxonomy, Term
 
@@ -90,6 +91,8 @@ class Fingerprints:
             return f"l{len(value)}:" + "".join(parts)
         if value is None:
             return "n"
+        if kind is RelatedPosts:  # found only now: pages an edit does not reach never ask
+            return self.value(value.found)
         if kind is Term or kind is Taxonomy:
             known = self._memo.get(id(value))
             if known is None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote, unquote
 
-from generator.build.related import related_posts
+from generator.build.related import RelatedPosts, related_posts
 from generator.config import Config
 from generator.model import Paginator, Post, Site, Term
 from generator.render import PageInfo
@@ -45,7 +45,7 @@ def plan_pages(config: Config, site: Site, gone: tuple[str, ...] = ()) -> list[H
     pages: list[HtmlPage] = []
     pages += _paginated(config, "", "index.html", "home", site.posts, "home page", title=None)
     related = related_posts(site.posts)
-    pages += [_post_page(config, site, index, related.get(post.source, [])) for index, post in enumerate(site.posts)]
+    pages += [_post_page(config, site, index, related.of(post)) for index, post in enumerate(site.posts)]
     pages += [_page(config, page) for page in site.pages]
     for taxonomy in site.taxonomies:
         rel = taxonomy.path.removeprefix(config.site.base_path)
@@ -106,7 +106,7 @@ def _paginated(config: Config, rel: str, template: str, kind: str, posts: list[P
     return result
 
 
-def _post_page(config: Config, site: Site, index: int, related: list[Post]) -> HtmlPage:
+def _post_page(config: Config, site: Site, index: int, related: RelatedPosts) -> HtmlPage:
     post = site.posts[index]
     newer = site.posts[index - 1] if index > 0 else None
     older = site.posts[index + 1] if index + 1 < len(site.posts) else None

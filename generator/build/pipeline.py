@@ -26,7 +26,7 @@ from generator.build.hosting import host_files
 from generator.build.notices import recording_warnings
 from generator.build.pages import HtmlPage, dest_of, plan_pages
 from generator.build.quick import Snapshot
-from generator.build.related import search_index
+from generator.build.related import search_fingerprint, search_index
 from generator.build.swap import OutputTree, building, staging_dir
 from generator.build.writer import (
     OutputPlan,
@@ -186,7 +186,7 @@ def _build(site_dir: Path, options: BuildOptions, warnings: list[str], held: con
             dependencies = plan_pages_output(plan, renderer, pages, fingerprints, earlier)
             plan_feeds(plan, config, site, now, fingerprints)
             plan_podcasts(plan, config, site, fingerprints)
-            search = quick_digest(fingerprints.site_inputs, "search", fingerprints.value(site.posts))
+            search = quick_digest(fingerprints.site_inputs, search_fingerprint(site.posts))
             plan.add("search/index.json", "search index", search, functools.partial(search_index, site.posts))
             plan.add_bytes("sitemap.xml", sitemap_xml(sitemap_entries(pages)), "sitemap")
             for name, data in host_files(config, gone).items():

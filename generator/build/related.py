@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import heapq
 import json
+from collections.abc import Iterator, Sequence
+from typing import overload
 
+from generator.digest import quick_digest
 from generator.model import Post
 from generator.text import truncate
 
@@ -21,30 +24,90 @@ SCAN = 30  # posts looked at per tag and post
 EXCERPT = 300  # characters of text per post in the search index
 
 
-def related_posts(posts: list[Post], limit: int = RELATED, scan: int = SCAN) -> dict[str, list[Post]]:
-    """Each post's related posts (by source): most shared tags first, then the newest; none without a shared tag.
+class Related:
+    """Every post's related posts, each found when first asked for: an edit build, which fingerprints
+    and renders a few pages, asks for a few; the index of tag -> posts is made on the first question."""
 
-    `posts` is newest first, as the site lists them; the result keeps only posts with related ones.
-    """
-    order = {post.source: rank for rank, post in enumerate(posts)}  # 0 is the newest
-    tags = {post.source: frozenset(term.name for term in post.tags) for post in posts}
-    index: dict[str, list[Post]] = {}
-    for post in posts:
-        for name in tags[post.source]:
-            index.setdefault(name, []).append(post)  # newest first, as `posts`
-    related: dict[str, list[Post]] = {}
-    for post in posts:
-        own = tags[post.source]
+    def __init__(self, posts: list[Post], limit: int = RELATED, scan: int = SCAN) -> None:
+        self.posts, self.limit, self.scan = posts, limit, scan  # `posts` newest first, as the site lists them
+        self._index: dict[str, list[Post]] | None = None
+        self._order: dict[str, int] = {}  # 0 is the newest
+        self._tags: dict[str, frozenset[str]] = {}
+
+    def of(self, post: Post) -> RelatedPosts:
+        """The related posts of `post`, found when a template or a fingerprint first reads them."""
+        return RelatedPosts(self, post.source)
+
+    def __getitem__(self, source: str) -> list[Post]:
+        """The related posts of the post read from `source`: most shared tags first, then the newest."""
+        if self._index is None:
+            self._make_index()
+        assert self._index is not None
+        tags, order = self._tags, self._order
+        own = tags[source]
         candidates: dict[str, Post] = {}
         for name in own:
-            for other in index[name][: scan + 1]:  # one more: the post itself may be among them
+            for other in self._index[name][: self.scan + 1]:  # one more: the post itself may be among them
                 candidates.setdefault(other.source, other)
-        candidates.pop(post.source, None)
-        if candidates:
-            related[post.source] = heapq.nsmallest(
-                limit, candidates.values(), key=lambda other: (-len(own & tags[other.source]), order[other.source])
-            )
-    return related
+        candidates.pop(source, None)
+        return heapq.nsmallest(
+            self.limit, candidates.values(), key=lambda other: (-len(own & tags[other.source]), order[other.source])
+        )
+
+    def _make_index(self) -> None:
+        self._order = {post.source: rank for rank, post in enumerate(self.posts)}
+        self._tags = {post.source: frozenset(term.name for term in post.tags) for post in self.posts}
+        index: dict[str, list[Post]] = {}
+        for post in self.posts:
+            for name in self._tags[post.source]:
+                index.setdefault(name, []).append(post)  # newest first, as `posts`
+        self._index = index
+
+
+class RelatedPosts(Sequence[Post]):
+    """One post's related posts as a page is given them: found on first reading, then kept."""
+
+    __slots__ = ("_related", "_source", "_found")
+
+    def __init__(self, related: Related, source: str) -> None:
+        self._related, self._source = related, source
+        self._found: list[Post] | None = None
+
+    @property
+    def found(self) -> list[Post]:
+        """The posts, found now if not yet."""
+        if self._found is None:
+            self._found = self._related[self._source]
+        return self._found
+
+    @overload
+    def __getitem__(self, index: int) -> Post: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Post]: ...
+
+    def __getitem__(self, index: int | slice) -> Post | list[Post]:
+        return self.found[index]
+
+    def __len__(self) -> int:
+        return len(self.found)
+
+    def __iter__(self) -> Iterator[Post]:
+        return iter(self.found)
+
+
+def related_posts(posts: list[Post], limit: int = RELATED, scan: int = SCAN) -> Related:
+    """Each post's related posts, by source: most shared tags first, then the newest; none without a shared tag."""
+    return Related(posts, limit, scan)
+
+
+def search_fingerprint(posts: list[Post]) -> str:
+    """A digest of what the search index is made from (not of whole posts: an edit past a post's
+    summary leaves the index as it was, and so unmade)."""
+    parts: list[object] = []
+    for post in posts:
+        parts += [post.title, post.path, post.date, post.summary_text, *[term.name for term in post.tags], "\0"]
+    return quick_digest("search", EXCERPT, *parts)
 
 
 def search_index(posts: list[Post], excerpt: int = EXCERPT) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 
 from generator.content.frontmatter import BAD_CHARACTER
@@ -13,6 +14,7 @@ from generator.errors import ContentError, Problem
 log = logging.getLogger(__name__)
 
 MAX_MARKDOWN_BYTES = 5 * 1024 * 1024
+_BAD_NAME = re.compile("[\x00-\x1f\ud800-\udfff\ufffe\uffff]")  # BAD_CHARACTER, and tabs and newlines too
 _MB = 1024 * 1024
 
 
@@ -41,7 +43,7 @@ def without_control_characters(text: str, display: str) -> str:
 
 def usable_name(rel: str) -> bool:
     """False (with a warning) for a file whose name no URL or output file can hold: control characters, or not UTF-8."""
-    if not any(ord(c) < 32 for c in rel) and BAD_CHARACTER.search(rel) is None:
+    if _BAD_NAME.search(rel) is None:
         return True
     log.warning("content/%s: ignored: its name holds control characters or bytes that are not UTF-8; rename it", ascii(rel)[1:-1])
     return False
