@@ -70,3 +70,8 @@ def build(site: Path, *args: str, now: dt.datetime = NOW) -> Result:
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` with its bytes, for before/after comparisons."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def theme_script(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+    """The one script every page of the default theme loads (its reading aids), from the site itself."""
+    return tag == "script" and (dict(attrs).get("src") or "").endswith("/assets/reading.js")

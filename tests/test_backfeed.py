@@ -21,7 +21,7 @@ from generator.model import Response, ResponseAuthor
 from generator.syndication.platforms import make_platform
 from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.mastodon import MastodonFake
-from tests.helpers import NOW, build, png_bytes, run_cli, write_files
+from tests.helpers import NOW, build, png_bytes, run_cli, theme_script, write_files
 from tests.sites import two_platform_site_toml
 from tests.servers import LoopbackServer, Reply, static_site
 
@@ -139,7 +139,7 @@ class _Active(HTMLParser):
         self.found: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "iframe", "svg", "math", "object", "embed", "style"):
+        if tag in ("script", "iframe", "svg", "math", "object", "embed", "style") and not theme_script(tag, attrs):
             self.found.append(tag)
         for name, value in attrs:
             if name.startswith("on") or name == "style" or (value or "").strip().lower().startswith(("javascript:", "data:")):

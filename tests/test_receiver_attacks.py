@@ -24,7 +24,7 @@ from generator.config import NetworkSettings, load_config
 from generator.webmention.receiver import Receiver, ReceiverOptions
 from generator.webmention.receiver.moderation import approve
 from generator.webmention.receiver.guard import ConnectionLimits
-from tests.helpers import SITE_TOML, build, run_cli, write_files
+from tests.helpers import SITE_TOML, build, run_cli, theme_script, write_files
 from tests.receiver_helpers import FAST, FORM, TARGET, WAIT, Answer, call, mentions, site_config, wait_for
 
 OTHER_CLIENT = "127.0.0.2"  # Linux routes all of 127.0.0.0/8 to loopback: a second client address
@@ -371,18 +371,13 @@ def test_hostile_comments_are_sanitised_and_escaped_on_the_built_page(tmp_path: 
     assert str(escape(XSS_NAME)) in page and len(re.findall("reply-content", page)) == len(XSS_COMMENTS)
     markup = StartTags()
     markup.feed(page)
-    theirs = [(tag, attrs) for tag, attrs in markup.found if not _theme_script(tag, attrs)]
+    theirs = [(tag, attrs) for tag, attrs in markup.found if not theme_script(tag, attrs)]
     assert not {"script", "svg", "math", "iframe", "style", "object", "embed"} & {tag for tag, _ in theirs}
     for tag, attrs in theirs:
         for name, value in attrs:
             assert not name.startswith("on"), (tag, name, value)
             if name in ("href", "src", "action", "formaction"):
                 assert not (value or "").strip().lower().startswith(("javascript:", "data:", "vbscript:")), (tag, value)
-
-
-def _theme_script(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
-    """The one script every page of the default theme loads (its reading aids), from the site itself."""
-    return tag == "script" and dict(attrs).get("src", "") == "/assets/reading.js"
 
 
 class StartTags(HTMLParser):
