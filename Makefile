@@ -45,9 +45,12 @@ bench: $(VENV)/.installed-test
 
 # Render random Markdown documents on both Markdown paths and fail on the first difference
 # (tests/test_markdown_fuzz.py; `make test` runs 300 of them). 100,000 take about an hour.
+# Then SITE_FUZZ_EXAMPLES random small sites through tests/test_site_property.py (`make test` runs 12).
 FUZZ_EXAMPLES ?= 100000
+SITE_FUZZ_EXAMPLES ?= 500
 fuzz: $(VENV)/.installed-test
 	HOMEPOST_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_markdown_fuzz.py -k random_documents -q
+	HOMEPOST_FUZZ_EXAMPLES=$(SITE_FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_site_property.py -q
 
 clean:
 	rm -rf public .homepost .pytest_cache
