@@ -50,9 +50,8 @@ class Related:
             for other in self._index[name][: self.scan + 1]:  # one more: the post itself may be among them
                 candidates.setdefault(other.source, other)
         candidates.pop(source, None)
-        return heapq.nsmallest(
-            self.limit, candidates.values(), key=lambda other: (-len(own & tags[other.source]), order[other.source])
-        )
+        ranked = [(-len(own & tags[other]), order[other]) for other in candidates]  # compared as tuples, in C
+        return [self.posts[rank] for _, rank in heapq.nsmallest(self.limit, ranked)]
 
     def _make_index(self) -> None:
         self._order = {post.source: rank for rank, post in enumerate(self.posts)}
