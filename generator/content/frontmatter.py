@@ -83,7 +83,7 @@ def _yaml(block: str, file: str) -> tuple[dict[str, Any], dict[str, int]]:
     loader = _Loader(block)
     try:
         node = loader.get_single_node()
-        if node is not None:
+        if node is not None and ("&" in block or "*" in block):  # anchors and aliases; depth is checked on the values
             _check_nodes(node, file)
         data = loader.construct_document(node) if node is not None else {}
     except yaml.MarkedYAMLError as exc:
