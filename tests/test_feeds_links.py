@@ -125,3 +125,14 @@ def test_the_example_sites_feeds_hold_up(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     feeds = {p.relative_to(site / "public").as_posix() for p in check_feeds(site / "public")}
     assert {"feed.xml", "atom.xml", "feed.json", "podcast.xml"} <= feeds
+
+
+@pytest.mark.parametrize("base", ["https://e.org/a/b/", "https://e.org/a/b/#old", "https://e.org/a?q=1", "https://e.org/%E4%B8%AD/"])
+@pytest.mark.parametrize("anchor", ["#x", "#", "#fn-1", "#a&amp;b", "#%E4%B8%AD", " #pad ", "#中文"])
+def test_an_in_page_anchor_resolves_as_urljoin_would(base: str, anchor: str) -> None:
+    import html
+    from urllib.parse import urljoin
+
+    from generator.feeds.links import _resolve
+
+    assert _resolve(base, anchor) == html.escape(urljoin(base, html.unescape(anchor.strip())), quote=True)

@@ -17,7 +17,11 @@ URL_ATTRIBUTES = frozenset({"href", "src", "srcset", "poster", "cite", "data", "
 
 # A start tag (a quoted value may hold ">"), then its attributes matched one by one, so that a value
 # holding `href=` is never taken for an attribute. Text holds no `<` followed by a letter: it is escaped.
-_TAG = re.compile(r"""<[A-Za-z](?:[^>"']++|"[^"]*+"|'[^']*+')*+>""")
+_TAG = re.compile(
+    r"""<(?:a|area|audio|base|blockquote|body|del|embed|form|frame|iframe|image|img|input|ins|link|object|q|script"""
+    r"""|source|table|td|th|track|video)(?=[\s/>])(?:[^>"']++|"[^"]*+"|'[^']*+')*+>""",
+    re.IGNORECASE,
+)  # only the elements that may carry one of URL_ATTRIBUTES: the many <p>, <em> and code <span>s are passed over by the pattern
 _ATTRIBUTE = re.compile(r"""(\s)([^\s"'>/=]+)(\s*=\s*)("[^"]*"|'[^']*'|[^\s"'=<>`]+)""")
 _MAY_HAVE_URL = re.compile(r"(?:href|src|srcset|poster|cite|data|action|longdesc|background)\s*=", re.IGNORECASE)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
@@ -58,4 +62,6 @@ def _resolve(base: str, value: str) -> str:
     stripped = value.strip()
     if _SCHEME.match(stripped):
         return value
+    if stripped.startswith("#") and len(stripped) > 1:  # an in-page anchor (headings, footnotes: most links in a post), as urljoin makes it
+        return html.escape(base.partition("#")[0] + html.unescape(stripped), quote=True)
     return html.escape(urljoin(base, html.unescape(stripped)), quote=True)
