@@ -44,8 +44,8 @@ CODE_WIDTHS = """() => {
 
 
 # The elements of a list page's pagination whose colour contrast axe could not judge ("needs review").
-PAGINATION_UNJUDGED = """async () => {
-    const result = await axe.run(".pagination", {runOnly: ["color-contrast"], resultTypes: ["incomplete"]});
+UNJUDGED = """async (selector) => {
+    const result = await axe.run(selector, {runOnly: ["color-contrast"], resultTypes: ["incomplete"]});
     return result.incomplete.flatMap(v => v.nodes.map(n => `${n.target.join(" ")}: ${n.any.map(a => a.message)}`));
 }"""
 
@@ -89,10 +89,23 @@ def test_axe_can_judge_the_contrast_of_every_part_of_the_pagination(
     visit.page.context.add_init_script(script=axe_source)
     visit.goto("/page/2/")  # both arrows
     assert visit.page.locator(".pagination a").count() == 2
-    unjudged = visit.page.evaluate(PAGINATION_UNJUDGED)
+    unjudged = visit.page.evaluate(UNJUDGED, ".pagination")
     assert not unjudged, "axe cannot judge the contrast of: " + "; ".join(unjudged)
     arrows = "() => [...document.querySelectorAll('.pagination a')].map(a => getComputedStyle(a, a.rel === 'prev' ? '::before' : '::after').content)"
     assert visit.page.evaluate(arrows) == ['"← " / ""', '" →" / ""']
+    visit.assert_no_problems()
+
+
+def test_axe_can_judge_the_contrast_of_the_links_to_the_newer_and_older_post(
+    open_tab: Opener, example: Served, example_pages: ExamplePages, axe_source: str
+) -> None:
+    """The same for the previous and next post under a post: their arrows are CSS too."""
+    visit = open_tab(example)
+    visit.page.context.add_init_script(script=axe_source)
+    visit.goto(example_pages.long_post)
+    assert visit.page.locator(".post-nav a").count() >= 1
+    unjudged = visit.page.evaluate(UNJUDGED, ".post-nav")
+    assert not unjudged, "axe cannot judge the contrast of: " + "; ".join(unjudged)
     visit.assert_no_problems()
 
 
