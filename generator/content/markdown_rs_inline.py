@@ -215,6 +215,7 @@ def _autolink_text(node: Any) -> str:
 
 
 def _image(doc: Document, node: Any) -> str:
+    _check_description(doc.source(node))
     meta = node.meta
     link = _url(doc, meta["url"])
     size = ""
@@ -222,6 +223,14 @@ def _image(doc: Document, node: Any) -> str:
         width, height = image_size(link.file)
         size = (f' width="{width}" height="{height}"' if width is not None else "") + ' loading="lazy" decoding="async"'
     return f'<img src="{escapeHtml(link.url)}" alt="{escapeHtml(_alt(doc, node.children))}"{_title(meta)}{size}>'
+
+
+def _check_description(source: str) -> None:
+    """Refuse an image whose description markdown-it-pyrs parses its own way (`source` is its `![...]...`)."""
+    if source[2:3] in ("_", "*"):  # markdown-it-pyrs sees the "[" before it: the run may close, rule of 3 and all
+        run = len(source) - 2 - len(source[2:].lstrip(source[2]))
+        if not source[2 + run : 3 + run].isalnum():
+            raise Unsupported("image description starting with emphasis delimiters before punctuation")
 
 
 def _alt(doc: Document, nodes: Any, joined: bool = True) -> str:
@@ -236,7 +245,10 @@ def _alt(doc: Document, nodes: Any, joined: bool = True) -> str:
         if name in ("link", "image", "autolink"):
             _url(doc, node.meta["url"])  # resolved all the same, as markdown-it-py does (and may fail)
         if name == "text" or name == "html_inline" or (name == "text_special" and joined):
-            parts.append(node.meta["content"])
+            content = node.meta["content"]
+            if name == "text" and "`" in content:  # markdown-it-pyrs pairs backtick runs differently in there
+                raise Unsupported("backticks left as text in an image description")
+            parts.append(content)
         elif name == "code_inline":
             parts.append("".join([child.meta["content"] for child in node.children]))
         elif name == "softbreak" or name == "hardbreak":
