@@ -30,6 +30,7 @@ _DEFINITION = re.compile(r"\[[^\]]*\]:")
 _FOOTNOTE_DEF_LINE = re.compile(r"\n\[\^[^\]\s]+\]:")
 _LIST_LINE = re.compile(r"\n(?:[*+-]|\d{1,9}[.)])(?:[ \t]|$)", re.MULTILINE)
 _DESCRIPTION_LINE = re.compile(r"\n[:~][ \t]")
+_LOOSE_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")  # not between two letters or digits
 
 Out = list[Any]  # HTML pieces: str, or an object whose .html is set once all footnote references are numbered
 
@@ -56,7 +57,7 @@ def inline_nodes(doc: Document, nodes: Any, out: Out) -> None:
             raise Unsupported("paragraph that looks like a link reference definition")
     if texts:
         text = "".join(texts)
-        if text[:1] == "[" or "\n" in text or "`" in text or "*" in text or "~~" in text:
+        if "[" in text or "\n" in text or "`" in text or "*" in text or "~~" in text:
             check_text(doc, text)
         if _typographic(text) or "&" in text or "<" in text or ">" in text:  # start again, with tokens
             del out[start:], doc.refs[refs:]
@@ -97,6 +98,8 @@ def check_text(doc: Document, text: str) -> None:
         raise Unsupported("backticks outside code spans")
     if "*" in text or "~~" in text:  # left as text: markdown-it-pyrs pairs delimiters differently around brackets
         raise Unsupported("emphasis or strikethrough delimiters left as text")
+    if "_" in text and "[" in text and _LOOSE_UNDERSCORE.search(text):  # likewise, beside a "[" left as text
+        raise Unsupported("underscores left as text beside a bracket")
     if text[:1] == "[" and _DEFINITION.match(text):  # markdown-it-py takes more of these as definitions
         raise Unsupported("paragraph that looks like a link reference definition")
     if "\n" in text:
