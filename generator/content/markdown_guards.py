@@ -39,8 +39,9 @@ _INLINE_FOOTNOTE = re.compile(r"\^\[(?:[^\x00-\x7f]|\]|[^\]]*\[)")
 # CommonMark 0.31 comments: "<!-->" and "<!--->" are comments, and "--" may appear inside one; declarations may
 # start with a lowercase letter. markdown-it-pyrs follows 0.30 in both.
 _LOWER_DECLARATION = re.compile(r"<![a-z]")
-# a tab right after a blockquote or definition marker: markdown-it-pyrs' source positions go wrong there
-_MARKER_TAB = re.compile(r"^[ \t>]*(?:>[> ]*|[:~])\t", re.M)
+# a tab right after a blockquote or definition marker (in a list item too): markdown-it-pyrs' source positions go
+# wrong there, and it expands the tab before an HTML block
+_MARKER_TAB = re.compile(r"^(?:[ \t>*+\-]|\d{1,9}[.)])*(?:>[> ]*|[:~])\t", re.M)
 
 
 class Unsupported(Exception):

@@ -82,6 +82,8 @@ def _paragraph(tag: str) -> Callable[[Document, Any, Out], None]:
     opening, closing = f"<{tag}>", f"</{tag}>\n"
 
     def render(doc: Document, node: Any, out: Out) -> None:
+        if tag == "p" and _after_container(doc, node):  # markdown-it-pyrs ends a list before a line like "  :-"
+            raise Unsupported(f"paragraph right after a {doc.previous}")
         out.append(opening)
         inline_nodes(doc, node.children, out)
         out.append(closing)
@@ -175,12 +177,18 @@ def _task(doc: Document, children: list[Any], name: str | None) -> list[Any] | N
     return [_Node("paragraph", inline), *children[1:]] if loose else inline + run[end:]
 
 
+def _after_container(doc: Document, node: Any) -> bool:
+    """Whether the block follows a container on the next line, which markdown-it-py may continue (lazily)."""
+    if doc.previous not in _CONTAINERS:
+        return False
+    start = doc.span(node)[0]
+    line = doc._bytes.rfind(b"\n", 0, start) + 1
+    return bool(doc._bytes[doc._bytes.rfind(b"\n", 0, max(line - 1, 0)) + 1 : line].strip(b" \t\n>"))
+
+
 def _table(doc: Document, node: Any, out: Out) -> None:
-    if doc.previous in _CONTAINERS:  # unless a blank line parts them, markdown-it-py may continue the container
-        start = doc.span(node)[0]
-        line = doc._bytes.rfind(b"\n", 0, start) + 1
-        if doc._bytes[doc._bytes.rfind(b"\n", 0, max(line - 1, 0)) + 1 : line].strip(b" \t\n>"):
-            raise Unsupported(f"table right after a {doc.previous}")
+    if _after_container(doc, node):
+        raise Unsupported(f"table right after a {doc.previous}")
     doc.tables += 1
     start = doc.span(node)[0]
     end = doc._bytes.find(b"\n", start)

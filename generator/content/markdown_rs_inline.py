@@ -30,6 +30,7 @@ _DEFINITION = re.compile(r"\[[^\]]*\]:")
 _FOOTNOTE_DEF_LINE = re.compile(r"\n\[\^[^\]\s]+\]:")
 _LIST_LINE = re.compile(r"\n(?:[*+-]|\d{1,9}[.)])(?:[ \t]|$)", re.MULTILINE)
 _DESCRIPTION_LINE = re.compile(r"\n[:~][ \t]")
+_LOOSE_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")  # not between two letters or digits
 
 Out = list[Any]  # HTML pieces: str, or an object whose .html is set once all footnote references are numbered
 
@@ -56,7 +57,7 @@ def inline_nodes(doc: Document, nodes: Any, out: Out) -> None:
             raise Unsupported("paragraph that looks like a link reference definition")
     if texts:
         text = "".join(texts)
-        if text[:1] == "[" or "\n" in text or "`" in text or "*" in text or "~~" in text:
+        if "[" in text or "\n" in text or "`" in text or "*" in text or "~~" in text:
             check_text(doc, text)
         if _typographic(text) or "&" in text or "<" in text or ">" in text:  # start again, with tokens
             del out[start:], doc.refs[refs:]
@@ -97,6 +98,8 @@ def check_text(doc: Document, text: str) -> None:
         raise Unsupported("backticks outside code spans")
     if "*" in text or "~~" in text:  # left as text: markdown-it-pyrs pairs delimiters differently around brackets
         raise Unsupported("emphasis or strikethrough delimiters left as text")
+    if "_" in text and "[" in text and _LOOSE_UNDERSCORE.search(text):  # likewise, beside a "[" left as text
+        raise Unsupported("underscores left as text beside a bracket")
     if text[:1] == "[" and _DEFINITION.match(text):  # markdown-it-py takes more of these as definitions
         raise Unsupported("paragraph that looks like a link reference definition")
     if "\n" in text:
@@ -215,6 +218,7 @@ def _autolink_text(node: Any) -> str:
 
 
 def _image(doc: Document, node: Any) -> str:
+    _check_description(doc.source(node))
     meta = node.meta
     link = _url(doc, meta["url"])
     size = ""
@@ -222,6 +226,14 @@ def _image(doc: Document, node: Any) -> str:
         width, height = image_size(link.file)
         size = (f' width="{width}" height="{height}"' if width is not None else "") + ' loading="lazy" decoding="async"'
     return f'<img src="{escapeHtml(link.url)}" alt="{escapeHtml(_alt(doc, node.children))}"{_title(meta)}{size}>'
+
+
+def _check_description(source: str) -> None:
+    """Refuse an image whose description markdown-it-pyrs parses its own way (`source` is its `![...]...`)."""
+    if source[2:3] in ("_", "*"):  # markdown-it-pyrs sees the "[" before it: the run may close, rule of 3 and all
+        run = len(source) - 2 - len(source[2:].lstrip(source[2]))
+        if not source[2 + run : 3 + run].isalnum():
+            raise Unsupported("image description starting with emphasis delimiters before punctuation")
 
 
 def _alt(doc: Document, nodes: Any, joined: bool = True) -> str:
@@ -236,7 +248,10 @@ def _alt(doc: Document, nodes: Any, joined: bool = True) -> str:
         if name in ("link", "image", "autolink"):
             _url(doc, node.meta["url"])  # resolved all the same, as markdown-it-py does (and may fail)
         if name == "text" or name == "html_inline" or (name == "text_special" and joined):
-            parts.append(node.meta["content"])
+            content = node.meta["content"]
+            if name == "text" and "`" in content:  # markdown-it-pyrs pairs backtick runs differently in there
+                raise Unsupported("backticks left as text in an image description")
+            parts.append(content)
         elif name == "code_inline":
             parts.append("".join([child.meta["content"] for child in node.children]))
         elif name == "softbreak" or name == "hardbreak":
