@@ -43,9 +43,7 @@ def server_message(response: Response, hidden: tuple[str, ...] = ()) -> str:
 def http_error(response: Response, target: str, action: str, *, hidden: tuple[str, ...] = (),
                creating: bool = False) -> PlatformError:  # fmt: skip
     """The PlatformError for a failed Micropub answer (any status but success)."""
-    wait = retry_after(response.headers)
-    if response.status != 429 and response.status < 500:
-        wait = None
+    wait = retry_after(response.headers) if response.status == 429 or response.status >= 500 else None
     return reply_error(response, target, action, secrets=hidden, unknown_outcome=creating, retry_after=wait)
 
 
