@@ -24,6 +24,7 @@ from generator.build.fingerprint import Fingerprints, site_inputs, site_structur
 from generator.build.hosting import host_files
 from generator.build.notices import recording_warnings
 from generator.build.pages import HtmlPage, dest_of, plan_pages
+from generator.build.published import PublishedRecord, record_published
 from generator.build.quick import Snapshot
 from generator.build.related import search_fingerprint, search_index
 from generator.build.swap import OutputTree, building, staging_dir
@@ -118,8 +119,8 @@ def _collector_paused():
 def _build(site_dir: Path, options: BuildOptions, warnings: list[str], held: contextlib.ExitStack) -> BuildResult:
     started = time.perf_counter()
     config = load_config(site_dir)
-    site_data = load_site_data(config)
-    gone = gone_paths(config.site.url, site_data, frozenset())  # every post ever published; those not built now are gone
+    site_data, published = load_site_data(config), PublishedRecord.load(config)
+    gone = gone_paths(config.site.url, site_data, published.paths)  # every post ever published; those not built now are gone
     public_url = config.site.url
     if options.base_url:
         config = config.with_url(options.base_url)
@@ -210,6 +211,8 @@ def _build(site_dir: Path, options: BuildOptions, warnings: list[str], held: con
     store.save("last-build", record)
     if tree is not None:
         tree.settle()
+    if not (options.drafts or options.future or options.base_url not in (None, public_url)):  # the public site
+        record_published(published, config, site)
     snapshot = Snapshot(config, read, content, site, renderer, pages, output, store) if options.snapshot else None
     result = BuildResult(output, len(site.posts), len(site.pages), len(plan), len(written.written), len(written.removed),
                          content.rendered, time.perf_counter() - started, written.made,
