@@ -52,11 +52,11 @@ from generator.redaction import redact
 from generator.model import Site
 from generator.ratelimit import RATE_LIMITS_FILE
 from generator.state import read_json, write_json
-from generator.syndication.outbox import OUTBOX_FILE, Outbox
+from generator.sitedata.outbox import OUTBOX_FILE, Outbox
 from generator.syndication.platforms import make_platform
 from generator.syndication.run import SyndicateOptions, SyndicateReport, syndicate, wanted
 from generator.webmention.send import SendOptions, SendReport, live_posts, send_webmentions, webmention_client
-from generator.webmention.sent import DELETED, SENT_FILE, SentState
+from generator.sitedata.sent import DELETED, SENT_FILE, SentState
 
 log = logging.getLogger(__name__)
 

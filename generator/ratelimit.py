@@ -27,7 +27,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from generator.errors import ContentError
-from generator.responses import parse_time
+from generator.sitedata.responses import parse_time
 from generator.state import read_json, write_json
 
 log = logging.getLogger(__name__)

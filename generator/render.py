@@ -24,7 +24,7 @@ from generator.fragments import FragmentStore
 from generator.model import Image, Site
 from generator.reading import label_tables, table_of_contents
 from generator.sanitize import clean_html
-from generator.syndication.labels import copy_label
+from generator.sitedata.labels import copy_label
 from generator.text import truncate
 
 log = logging.getLogger(__name__)

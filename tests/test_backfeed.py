@@ -13,7 +13,7 @@ import mf2py
 import pytest
 
 from generator.backfeed.run import BackfeedOptions, backfeed
-from generator.backfeed.threads import dedupe
+from generator.sitedata.conversations import dedupe
 from generator.build.pipeline import read_site
 from generator.config import load_config
 from generator.http import HttpClient

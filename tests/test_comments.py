@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 
 from generator.commands.comments import comments as comments_command
 from generator.model import Response, ResponseAuthor
-from generator.responses import write_responses
+from generator.sitedata.responses import write_responses
 from generator.webmention.jf2 import response_from_jf2
 from generator.webmention.receiver import Receiver, ReceiverOptions, Store
 from generator.webmention.receiver.app import AWAITING, COOKIE, PUBLISHED, comment_body_limit

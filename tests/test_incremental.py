@@ -11,6 +11,7 @@ import pytest
 
 from generator.build import cache
 from generator.build.pipeline import BuildOptions, BuildResult, build_site
+from generator.build.published import PUBLISHED_FILE
 from generator.render import bundled_themes_dir
 from tests.helpers import NOW, SITE_TOML, snapshot, write_files
 from tests.sites import BLOG
@@ -36,10 +37,18 @@ def build(site: Path, jobs: int = 1, **options) -> BuildResult:
 
 
 def cold(site: Path, tmp: Path, jobs: int) -> dict[str, bytes]:
-    """The output of a build from nothing: a copy of the site without cache or output."""
+    """The output of a build from nothing: a copy of the site without cache or output.
+
+    The build's record of what it published is kept: it is the site's history (deleted posts get
+    tombstones from it), not a cache.
+    """
     copy = tmp / f"cold-{jobs}"
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(site, copy, ignore=shutil.ignore_patterns(".homepost", "public"))
+    record = site / ".homepost" / PUBLISHED_FILE
+    if record.exists():
+        (copy / ".homepost").mkdir()
+        shutil.copy2(record, copy / ".homepost" / PUBLISHED_FILE)
     build(copy, jobs=jobs)
     return snapshot(copy / "public")
 
@@ -160,6 +169,7 @@ def _cache_keys(folder: Path) -> set[str]:
 
 
 def test_deleted_post_output_is_removed_and_empty_folders_go(site: Path) -> None:
+    (site / ".homepost" / PUBLISHED_FILE).unlink()  # no record of it (an older Homepost's site): no tombstone
     CHANGES["delete a post"](site)
     result = build(site)
     assert "2025/03/post-2/index.html" in result.changed

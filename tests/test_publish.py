@@ -16,8 +16,8 @@ from click.testing import CliRunner, Result
 from generator.commands.publish import publish
 from generator.publish import STEPS
 from generator.ratelimit import RATE_LIMITS_FILE, host_key
-from generator.syndication.outbox import OUTBOX_FILE
-from generator.webmention.sent import SENT_FILE
+from generator.sitedata.outbox import OUTBOX_FILE
+from generator.sitedata.sent import SENT_FILE
 from tests.fakes.mastodon import MastodonFake
 from tests.helpers import NOW, write_files
 from tests.servers import CONTENT_TYPES, LoopbackServer, Received, Reply, static_site

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.config import load_config
-from generator.responses import page_files, read_responses
+from generator.sitedata.responses import page_files, read_responses
 from generator.webmention.pull import PullReport, merge_entries
 from tests.helpers import SITE_TOML, run_cli
 from tests.servers import LoopbackServer, Reply
@@ -167,9 +167,9 @@ def _written_since(config, before: set[Path]) -> set[Path]:
 @settings(max_examples=200, deadline=None)
 @given(ids=st.lists(st.one_of(SEGMENTS, TARGETS), min_size=1, max_size=5), photo=st.one_of(TARGETS, SEGMENTS))
 def test_no_platform_id_or_picture_url_becomes_a_path(prop_site, ids: list[str], photo: str) -> None:
-    from generator.backfeed.avatars import avatar_name
     from generator.backfeed.run import merge
     from generator.model import Response, ResponseAuthor
+    from generator.sitedata.avatars import avatar_name
 
     config, _ = prop_site
     assert re.fullmatch(r"[0-9a-f]{20}\.jpg", avatar_name(photo))

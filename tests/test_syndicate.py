@@ -22,9 +22,9 @@ from generator.config import TargetSettings
 from generator.http import Headers
 from generator.http import Response as HttpResponse
 from generator.syndication.base import Copy, Draft, Entry, PlatformError, reply_error, server_words
-from generator.syndication.labels import copy_label
+from generator.sitedata.labels import copy_label
 from generator.syndication.platforms import make_platform
-from generator.syndication.outbox import OUTBOX_FILE
+from generator.sitedata.outbox import OUTBOX_FILE
 from generator.syndication.run import SyndicateOptions, resolve, syndicate
 from tests.helpers import NOW, build, run_cli, write_files
 from tests.servers import LoopbackServer, static_site

@@ -10,7 +10,7 @@ from pathlib import Path
 import mf2py
 import pytest
 
-from generator.syndication.outbox import OUTBOX_FILE
+from generator.sitedata.outbox import OUTBOX_FILE
 from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.mastodon import MastodonFake
 from tests.helpers import build, run_cli, write_files

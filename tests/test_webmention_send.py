@@ -16,8 +16,8 @@ import pytest
 from generator.build.pipeline import read_site
 from generator.config import load_config
 from generator.ratelimit import RATE_LIMITS_FILE, RateLimits, host_key
+from generator.sitedata.sent import SENT_FILE
 from generator.webmention.send import SendOptions, send_webmentions, webmention_client
-from generator.webmention.sent import SENT_FILE
 from tests.helpers import NOW, build, run_cli, write_files
 from tests.servers import LoopbackServer, Reply, static_site
 

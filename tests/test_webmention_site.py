@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import mf2py
 import pytest
 
-from generator.responses import read_responses
+from generator.sitedata.responses import read_responses
 from tests.helpers import SITE_TOML, build, run_cli, write_files
 from tests.servers import LoopbackServer, Reply
 

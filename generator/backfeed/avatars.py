@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.digest import digest
 from generator.errors import NetworkError
+from generator.sitedata.avatars import AVATARS_DIR, avatar_name
 
 if TYPE_CHECKING:  # the build only needs the names below; fetching imports the network stack
     from generator.http import HttpClient
@@ -23,15 +23,9 @@ from generator.state import write_atomic
 
 log = logging.getLogger(__name__)
 
-AVATARS_DIR = "avatars"  # under the data folder, and the output folder
 SIZE = 96  # pixels, square: twice the largest size the theme shows
 MAX_BYTES = 2_000_000
 MAX_PIXELS = 25_000_000  # a decompression bomb is refused, whatever its file size
-
-
-def avatar_name(url: str) -> str:
-    """The file name of the picture at `url`."""
-    return digest("avatar", url)[:20] + ".jpg"
 
 
 def fetch_avatars(data_dir: Path, client: HttpClient, urls: Iterable[str]) -> int:
@@ -72,7 +66,7 @@ def shrink(data: bytes) -> bytes | None:
         return None
     side = min(picture.size)
     left, top = (picture.width - side) // 2, (picture.height - side) // 2
-    square = picture.crop((left, top, left + side, top + side)).resize((SIZE, SIZE), Image.LANCZOS)
+    square = picture.crop((left, top, left + side, top + side)).resize((SIZE, SIZE), Image.Resampling.LANCZOS)
     flat = Image.new("RGB", square.size, (255, 255, 255))
     flat.paste(square, mask=square.getchannel("A"))
     out = io.BytesIO()

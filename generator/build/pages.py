@@ -81,7 +81,7 @@ def plan_pages(config: Config, site: Site, gone: tuple[str, ...] = ()) -> list[H
     taken = {page.dest for page in pages}
     for rel in gone:  # deleted posts (site paths): a tombstone the host serves with 410 Gone
         if dest_of(rel) not in taken:
-            pages.append(HtmlPage(dest_of(rel), "gone.html", _info(config, "gone", rel, None), "a deleted post (data/webmention/sent.json)",
+            pages.append(HtmlPage(dest_of(rel), "gone.html", _info(config, "gone", rel, None), "a post published before, now deleted",
                                   in_sitemap=False))  # fmt: skip
     return pages
 

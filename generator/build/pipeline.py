@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
-from generator.backfeed.avatars import AVATARS_DIR
-from generator.backfeed.threads import conversation, stored_avatars
 from generator.build import cache
+from generator.build.attach import attach_site_data, gone_paths
 from generator.build.collect import collect_site
 from generator.build.podcast_checks import check_podcasts
 from generator.build.cache import Dependencies
@@ -25,6 +24,7 @@ from generator.build.fingerprint import Fingerprints, site_inputs, site_structur
 from generator.build.hosting import host_files
 from generator.build.notices import recording_warnings
 from generator.build.pages import HtmlPage, dest_of, plan_pages
+from generator.build.published import PublishedRecord, record_published
 from generator.build.quick import Snapshot
 from generator.build.related import search_fingerprint, search_index
 from generator.build.swap import OutputTree, building, staging_dir
@@ -49,12 +49,11 @@ from generator.feeds.blog import FeedSpec, render_feed
 from generator.feeds.podcast import podcast_feed
 from generator.feeds.sitemap import robots_txt, sitemap_xml
 from generator.fragments import FragmentStore
-from generator.model import LeftOut, Response, Site
-from generator.responses import load_responses
-from generator.syndication.outbox import Outbox
-from generator.webmention.sent import SentState
+from generator.model import LeftOut, Site
 from generator.parallel import MIN_ITEMS, default_jobs, meanwhile
 from generator.render import Renderer, theme_dir
+from generator.sitedata import load_site_data
+from generator.sitedata.avatars import AVATARS_DIR
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +119,8 @@ def _collector_paused():
 def _build(site_dir: Path, options: BuildOptions, warnings: list[str], held: contextlib.ExitStack) -> BuildResult:
     started = time.perf_counter()
     config = load_config(site_dir)
-    gone = gone_paths(config)  # site paths of every post ever told about; those not built now are gone
+    site_data, published = load_site_data(config), PublishedRecord.load(config)
+    gone = gone_paths(config.site.url, site_data, published.paths)  # every post ever published; those not built now are gone
     public_url = config.site.url
     if options.base_url:
         config = config.with_url(options.base_url)
@@ -163,8 +163,7 @@ def _build(site_dir: Path, options: BuildOptions, warnings: list[str], held: con
         aside = options.memory is None and content.rendered >= MIN_ITEMS
         with meanwhile(save, jobs if aside else 1) as saving:
             site = collect_site(config, content)
-            attach_responses(config, site, load_responses(config))
-            attach_copies(site, Outbox.load(config.data_dir), public_url=public_url, url=config.site.url)
+            attach_site_data(config, site, site_data, public_url)
             findings = check_podcasts(config, site)
             for warning in findings.warnings:
                 log.warning("%s", warning)
@@ -212,6 +211,8 @@ def _build(site_dir: Path, options: BuildOptions, warnings: list[str], held: con
     store.save("last-build", record)
     if tree is not None:
         tree.settle()
+    if not (options.drafts or options.future or options.base_url not in (None, public_url)):  # the public site
+        record_published(published, config, site)
     snapshot = Snapshot(config, read, content, site, renderer, pages, output, store) if options.snapshot else None
     result = BuildResult(output, len(site.posts), len(site.pages), len(plan), len(written.written), len(written.removed),
                          content.rendered, time.perf_counter() - started, written.made,
@@ -239,41 +240,6 @@ def read_site(config: Config, now: dt.datetime | None = None, jobs: int = 0) -> 
     store = cache.BuildCache(config.root / cache.CACHE_DIR, output, digest(cache.VERSIONS, config_text, config.site.url))
     content = read_content(config, ReadOptions(now=now), cache=store.load("content"), jobs=jobs or default_jobs(), html=store.html)
     return collect_site(config, content)
-
-
-def gone_paths(config: Config) -> tuple[str, ...]:
-    """Site paths (without the base path) of every post the webmention record knows: a tombstone
-    is made for each one no page of this build claims (it was deleted, or its URL changed)."""
-    base = config.site.url
-    return tuple(url.removeprefix(base) for url in SentState.load(config.data_dir).sources if url.startswith(base))
-
-
-def attach_responses(config: Config, site: Site, responses: dict[str, tuple[Response, ...]]) -> None:
-    """Give each post and page the responses stored for its URL (and its old URLs), and their conversation."""
-    avatars = stored_avatars(config.data_dir)
-    for post in site.posts + site.pages:
-        found = list(responses.get(post.url, ()))
-        for alias in post.aliases:
-            found += responses.get(config.abs_url(alias), ())
-        if not found:  # most posts
-            post.responses, post.conversation = (), None
-            continue
-        post.responses = tuple(sorted(found, key=lambda r: (r.published or _EPOCH, r.id)))
-        post.conversation = conversation(config, post.responses, avatars)
-
-
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-
-
-def attach_copies(site: Site, outbox: Outbox, public_url: str, url: str) -> None:
-    """Add each post's copies from the syndication outbox to its `syndication` links (u-syndication)."""
-    if not outbox.records:
-        return
-    for post in site.posts:
-        public = public_url + post.url.removeprefix(url)  # the outbox knows posts by their public URL
-        copies = tuple(record.url for _, record in outbox.copies(public))
-        if copies:
-            post.syndication = tuple(dict.fromkeys(post.syndication + copies))
 
 
 def _cache_for(config: Config, options: BuildOptions, output: Path, key: str) -> cache.BuildCache:

@@ -23,9 +23,9 @@ from generator.credentials import TargetCredentials
 from generator.http import HttpClient, not_live
 from generator.model import Post, Site
 from generator.ratelimit import RateLimits, Skipped, target_key
+from generator.sitedata.outbox import MAX_TRIES, Outbox, Record, backoff
 from generator.syndication.base import Copy, Entry, Platform, PlatformError
 from generator.syndication.entry import EntryMaker
-from generator.syndication.outbox import MAX_TRIES, Outbox, Record, backoff
 
 log = logging.getLogger(__name__)
 

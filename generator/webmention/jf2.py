@@ -12,8 +12,8 @@ import datetime as dt
 from typing import Any
 
 from generator.model import Response, ResponseAuthor
-from generator.responses import parse_time
 from generator.sanitize import clean_html, clean_text, clean_url
+from generator.sitedata.responses import parse_time
 
 PROPERTY_TYPES = {
     "in-reply-to": "reply", "like-of": "like", "repost-of": "repost", "bookmark-of": "bookmark",

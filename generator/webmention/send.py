@@ -27,7 +27,7 @@ from generator.ratelimit import RateLimits, Skipped, host_key, retry_after
 from generator.sanitize import clean_text
 from generator.webmention.discover import TargetUnavailable, discover_endpoint
 from generator.webmention.outgoing import outgoing_links
-from generator.webmention.sent import DELETED, LivePost, Outcome, SentState, Task, backoff
+from generator.sitedata.sent import DELETED, LivePost, Outcome, SentState, Task, backoff
 
 log = logging.getLogger(__name__)
 

@@ -44,7 +44,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from generator.config import Config
-from generator.responses import parse_time
+from generator.sitedata.responses import parse_time
 from generator.webmention.jf2 import response_to_jf2
 from generator.webmention.receiver.comments import (
     CommentForm,

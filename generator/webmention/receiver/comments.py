@@ -38,8 +38,8 @@ from markdown_it import MarkdownIt
 from generator.config import Config
 from generator.errors import HomepostError, Problem
 from generator.model import Response, ResponseAuthor
-from generator.responses import read_responses, responses_file
 from generator.sanitize import clean_html, clean_url
+from generator.sitedata.responses import read_responses, responses_file
 from generator.webmention.jf2 import response_to_jf2
 
 if TYPE_CHECKING:  # the store imports this module for Comment and Block

@@ -34,7 +34,7 @@ from typing import Literal
 from generator.config import Config
 from generator.errors import HomepostError, Problem
 from generator.model import Response
-from generator.responses import response_from_dict, response_to_dict
+from generator.sitedata.responses import response_from_dict, response_to_dict
 from generator.webmention.receiver.comments import Block, BlockKind, Comment, CommentStatus
 from generator.webmention.receiver.faults import fault_point
 from generator.webmention.receiver.schema import MIGRATIONS, SCHEMA_VERSION

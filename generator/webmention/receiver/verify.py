@@ -30,8 +30,8 @@ import mf2py
 from generator.errors import NetworkError
 from generator.http import HttpClient
 from generator.model import Response, ResponseAuthor, ResponseType
-from generator.responses import parse_time
 from generator.sanitize import clean_html, clean_text, clean_url
+from generator.sitedata.responses import parse_time
 
 Outcome = Literal["accept", "delete", "retry", "reject"]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from generator.errors import ContentError, Problem
-from generator.responses import parse_time
+from generator.sitedata.responses import parse_time
 from generator.state import read_json, write_json
 
 SENT_FILE = "webmention/sent.json"
@@ -176,7 +176,7 @@ def _outcome_from_json(item: dict[str, Any]) -> Outcome:
     if status not in (*DONE, "failed"):
         raise ValueError(f"unknown status {status!r}")
     return Outcome(
-        version=str(item["version"]), status=status, at=parse_time(item["at"], "at") or dt.datetime.now(dt.timezone.utc),
+        version=str(item["version"]), status=status, at=parse_time(item["at"], "at") or dt.datetime.now(dt.UTC),
         tries=int(item.get("tries", 1)), code=item.get("code"), endpoint=str(item.get("endpoint", "")),
         location=str(item.get("location", "")), error=str(item.get("error", "")),
         next_try=parse_time(item.get("next_try"), "next_try"),

@@ -11,21 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
-from pathlib import Path
+from collections.abc import Iterable, Set
 from urllib.parse import urlsplit
 
-from generator.backfeed.avatars import AVATARS_DIR, avatar_name
 from generator.config import Config, ModerationSettings
 from generator.digest import digest
 from generator.model import Conversation, Response, ThreadItem
+from generator.sitedata.avatars import AVATARS_DIR, avatar_name
 
 FALLBACK_AVATAR = "assets/avatar.svg"
 REPLY_TYPES = ("reply", "comment")
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def conversation(config: Config, responses: Iterable[Response], avatars: set[str]) -> Conversation:
+def conversation(config: Config, responses: Iterable[Response], avatars: Set[str]) -> Conversation:
     """The page's view of a post's responses; `avatars` names the pictures stored in the data folder."""
     kept = dedupe(r for r in responses if not blocked(config.moderation, r))
     ordered = sorted(kept, key=lambda r: (r.published or _EPOCH, r.id))
@@ -101,8 +100,3 @@ def _key(response: Response) -> tuple[str, ...]:
     words = " ".join(response.content_text.split()).lower()
     return ("reply", who, words) if words else ("id", response.id)
 
-
-def stored_avatars(data_dir: Path) -> set[str]:
-    """Names of the pictures in the data folder."""
-    folder = data_dir / AVATARS_DIR
-    return {p.name for p in folder.iterdir()} if folder.is_dir() else set()

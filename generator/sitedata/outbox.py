@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from generator.errors import ContentError, Problem
-from generator.responses import parse_time
+from generator.sitedata.responses import parse_time
 from generator.state import read_json, write_json
 
 OUTBOX_FILE = "syndication/outbox.json"

@@ -172,7 +172,7 @@ def parse_time(value: Any, key: str = "time") -> dt.datetime | None:
         moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(f"{key}: expected an ISO 8601 time, got {value[:40]!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def time_or_none(value: Any) -> dt.datetime | None:
