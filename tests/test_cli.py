@@ -98,3 +98,9 @@ def test_every_command_is_defined_under_commands(name: str, command: click.Comma
     module = command.callback.__module__ if command.callback is not None else ""
     assert module.startswith("generator.commands."), f"homepost {name} is defined in {module}, not in generator/commands/"
 
+
+def test_no_core_module_shares_a_command_modules_name() -> None:
+    generator = ROOT / "generator"
+    commands = {path.stem for path in (generator / "commands").glob("*.py")} - {"__init__", "common"}
+    clashes = sorted(name for name in commands if (generator / f"{name}.py").exists())
+    assert not clashes, f"generator/ and generator/commands/ both have: {', '.join(clashes)}"
