@@ -47,7 +47,7 @@ from generator.state import read_json, write_json
 from generator.syndication.outbox import OUTBOX_FILE, Outbox
 from generator.syndication.platforms import make_platform
 from generator.syndication.run import SyndicateOptions, SyndicateReport, syndicate, wanted
-from generator.webmention.send import SendOptions, SendReport, live_posts, send_webmentions, webmention_client
+from generator.webmention.send import SendOptions, SendReport, live_posts, send_for_site
 from generator.webmention.sent import DELETED, SENT_FILE, SentState
 
 log = logging.getLogger(__name__)
@@ -277,8 +277,7 @@ class _Cycle:
         dry = self.options.dry_run
         options = SendOptions(dry_run=dry, check_live=not dry)  # a dry run deployed nothing to check
         try:
-            site = read_site(config, self.options.now)
-            report: SendReport = send_webmentions(config, site.posts + site.pages, webmention_client(config), options)
+            report: SendReport = send_for_site(config, options, self.options.now)
         except HomepostError as exc:
             return Step("webmention", "failed", problems=tuple(exc.problems))
         if report.count("failed") or report.count("gave-up") or report.not_live or report.waiting or report.limited:
