@@ -16,6 +16,7 @@ from generator.credentials import credential
 from generator.errors import HomepostError, Problem
 from generator.newsletter.addresses import address_problem
 from generator.newsletter.compose import Issue, NewsletterLinks, issue_email, sender_address
+from generator.newsletter.csvfiles import export_subscribers
 from generator.newsletter.send import FolderTransport, SendReport, new_issues, send_newsletter
 from generator.newsletter.smtp import SmtpConnection, SmtpError
 from generator.newsletter.store import NewsletterStore
@@ -133,3 +134,10 @@ def one_issue(root: Path, post: str | None, now: dt.datetime | None) -> tuple[Co
     if not issues:
         raise NotReady(Problem(post or "", "no published post at this path or URL"))
     return config, issues[0]
+
+
+def export_file(store: NewsletterStore, file: Path) -> int:
+    """Write every subscriber as CSV to `file`, readable by its owner only; return how many."""
+    file.touch(mode=0o600)
+    with file.open("w", encoding="utf-8", newline="") as out:
+        return export_subscribers(store, out)
