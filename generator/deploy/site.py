@@ -88,9 +88,12 @@ def deploy_site(config: Config, options: DeployOptions | None = None) -> DeployR
         result = method(config, output, options)
         if not options.dry_run:
             record = {
-                "destination": destination_key(config), "output": fingerprint, "stat": stat, "commit": result.commit,
+                "destination": destination_key(config),
+                "output": fingerprint,
+                "stat": stat,
+                "commit": result.commit,
                 "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            }  # fmt: skip
+            }
             write_json(config.private_dir / DEPLOY_RECORD, record)
     seconds = time.perf_counter() - started
     log.info("deployed with %s in %.2f s", result.method, seconds)
