@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 
-def digest(*parts: str | bytes) -> str:
+def digest(*parts: object) -> str:
     """A short, stable hash: of raw bytes when given one bytes value, else of the parts' repr.
 
     The repr of a tuple delimits its members, so ("ab", "c") and ("a", "bc") differ.

@@ -1,4 +1,4 @@
-"""New sites and new posts: `homepost init` and `homepost new`."""
+"""New sites, new posts, a theme's template to edit: `homepost init`, `homepost new`, `homepost theme copy`."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ import os
 import shutil
 import tempfile
 import zoneinfo
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from generator.build.pipeline import BuildOptions, BuildResult, build_site
 from generator.config import CONFIG_NAME, Config, load_config
 from generator.errors import HomepostError, Problem
+from generator.render import theme_dir
 from generator.text import slugify
 
 GITIGNORE = """\
@@ -129,7 +132,7 @@ def init_site(folder: Path, title: str | None = None, url: str = "https://exampl
     if problems:
         raise HomepostError(problems)
     title = title or folder.resolve().name.replace("-", " ").replace("_", " ").title() or "My Site"
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     files = {
         CONFIG_NAME: SITE_TOML.format(title=_quoted(title), url=_quoted(url), timezone=_quoted(timezone)),
         ".gitignore": GITIGNORE,
@@ -225,3 +228,46 @@ def new_content(config: Config, kind: str, title: str | None, draft: bool = Fals
                 raise HomepostError(Problem(str(path), "already exists; nothing was changed")) from None
             counter += 1
             path = path.with_name(f"{now:%Y-%m-%d-%H%M%S}-{counter}.md")
+
+
+@dataclass(frozen=True)
+class NewSite:
+    """What `homepost init` did: the files written, then the first build's result or its problems."""
+
+    written: list[Path]
+    built: BuildResult | None
+    problems: list[Problem] = field(default_factory=list)  # why the first build failed
+
+
+def create_site(
+    folder: Path, title: str | None = None, url: str = "https://example.com/", timezone: str = "UTC",
+    now: dt.datetime | None = None,
+) -> NewSite:
+    """Create a new site in `folder` (HomepostError if it cannot be), then build it once."""
+    now = now or dt.datetime.now(dt.UTC)
+    written = init_site(folder, title=title, url=url, timezone=timezone, now=now)
+    try:
+        return NewSite(written, build_site(folder, BuildOptions(now=now)))
+    except HomepostError as exc:
+        return NewSite(written, None, exc.problems)
+
+
+def new_in_site(root: Path, kind: str, title: str | None, draft: bool = False, now: dt.datetime | None = None) -> Path:
+    """Write a new post or page into the site in `root` (see new_content); return its path."""
+    return new_content(load_config(root), kind, title, draft=draft, now=now)
+
+
+def copy_template(root: Path, name: str) -> Path:
+    """Copy the theme's template `name` into the site's templates/ to edit; refuse an unknown name or an existing copy."""
+    config = load_config(root)
+    folder = theme_dir(config) / "templates"
+    known = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    name = name.removeprefix("templates/")
+    if name not in known:
+        raise HomepostError(Problem(name, f"the theme has no such template; it has: {', '.join(known)}"))
+    target = config.root / "templates" / name
+    if target.exists():
+        raise HomepostError(Problem(str(target), "already exists; nothing was changed (delete it to copy the theme's again)"))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(folder / name, target)
+    return target

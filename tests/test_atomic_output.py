@@ -14,15 +14,16 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
 from generator.build import swap
 from generator.build.pipeline import BuildOptions, BuildResult, build_site
 from generator.config import load_config
-from generator.deploy import INCOMPLETE, DeployError, deploy_site
+from generator.deploy.base import DeployError
+from generator.deploy.site import INCOMPLETE, deploy_site
 from tests.conftest import SiteFactory
 from tests.helpers import NOW, SITE_TOML, snapshot, write_files
 

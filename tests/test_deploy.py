@@ -309,3 +309,16 @@ def test_no_deploy_section_and_no_build_yet_are_explained(make_site: SiteFactory
     assert (
         result.exit_code == 1 and "public/: nothing built here to deploy; run `homepost build` first" in result.output
     )
+
+
+def test_build_and_deploy_returns_the_build_even_when_the_deploy_fails(make_site: SiteFactory) -> None:
+    from generator.deploy.base import DeployOptions
+    from generator.deploy.site import build_and_deploy
+
+    site = make_site(BLOG, config=with_deploy("method = \"command\"\ncommand = 'exit 3'\n"))
+    run = build_and_deploy(site, DeployOptions(), now=NOW)
+    assert run.failed == "deploy" and run.deployed is None
+    assert run.built is not None and run.built.written > 0
+    assert [p.file for p in run.problems] == ["command"] and "failed (exit code 3)" in run.problems[0].message
+    again = build_and_deploy(site, DeployOptions(), build=False, now=NOW)
+    assert again.built is None and again.failed == "deploy"

@@ -121,6 +121,21 @@ def test_send_without_the_database_says_where_it_looked(site):
     assert result.exit_code == 1 and "no receiver database here" in result.output
 
 
+def test_send_and_test_name_the_missing_setting_without_a_traceback(site):
+    toml = (site / "site.toml").read_text(encoding="utf-8")
+    (site / "site.toml").write_text(toml.replace('from = "Ada <ada@example.org>"', ""), encoding="utf-8")
+    for command in (("send",), ("test", "me@mail.test")):
+        result = cli(site, *command)
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert "site.toml: newsletter.from: required: the address emails come from" in result.output
+        assert "newsletter failed with 1 error." in result.output
+
+
+def test_test_refuses_a_malformed_address(site):
+    result = cli(site, "test", "nope")
+    assert result.exit_code == 1 and "ADDRESS: " in result.output and "newsletter test failed with 1 error." in result.output
+
+
 def test_a_confirm_token_expires_and_a_forged_one_is_refused():
     now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
     token = confirm_token("secret", 7, "nonce1234", now)

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from generator.commands.publish import publish
-from generator.publish import STEPS
+from generator.release import STEPS
 from generator.ratelimit import RATE_LIMITS_FILE, host_key
 from generator.sitedata.outbox import OUTBOX_FILE
 from generator.sitedata.sent import SENT_FILE

@@ -530,6 +530,6 @@ def test_a_deleted_post_answers_410_with_its_tombstone(make_site: SiteFactory) -
 
 
 def test_the_serve_commands_help_names_the_folder_it_builds_into() -> None:
-    from generator import cli
+    from generator.commands import serve as serve_command
 
-    assert cli.SERVE_OUTPUT == SERVE_OUTPUT
+    assert serve_command.SERVE_OUTPUT == SERVE_OUTPUT

@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from generator.commands.common import fail, plural, site_option
-from generator.errors import HomepostError, Problem
+from generator.commands.common import fail, plural, receiver_db, site_option
+from generator.errors import HomepostError
 
 if TYPE_CHECKING:
     from generator.webmention.receiver.comments import BlockKind, Comment
@@ -27,6 +27,7 @@ db_option = click.option(
     "--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
     help="The receiver's SQLite database (default: .homepost/receiver.sqlite3 under the site).",
 )  # fmt: skip
+_F = TypeVar("_F", bound=Callable[..., Any])
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -105,7 +106,8 @@ def _decide(ctx: click.Context, store: Store, ids: tuple[str, ...],
         ctx.exit(1)
 
 
-def _block_options(command: click.Command) -> click.Command:
+def _block_options(command: _F) -> _F:
+    """--ip, --domain and --author, for `block` and `unblock`."""
     for option in reversed((
         click.option("--ip", help="An IP address or network (203.0.113.0/24) comments come from."),
         click.option("--domain", help="A website domain; its subdomains are blocked too."),
@@ -193,19 +195,12 @@ def blocks(ctx: click.Context, site: Path | None, db: Path | None) -> None:
 
 def _open(ctx: click.Context, site: Path | None, db: Path | None) -> Store:
     """The receiver's database: --db, else the group's --db, else the default path of the site's config."""
-    from generator.config import load_config
-    from generator.webmention.receiver.store import Store, default_db_path
+    from generator.webmention.receiver.store import Store
 
     group = ctx.parent.params if ctx.parent is not None and ctx.parent.command is comments else {}
-    path = db or group.get("db")
     try:
-        if path is None:
-            folder = site or group.get("site") or (ctx.obj or {}).get("site") or Path(".")
-            path = default_db_path(load_config(folder))
-        if not path.is_file():
-            raise HomepostError(Problem(str(path), "no receiver database here (the receiver makes it when it first "
-                                                   "starts; or give --db)"))  # fmt: skip
-        return Store(path)
+        folder = site or group.get("site") or (ctx.obj or {}).get("site") or Path(".")
+        return Store(receiver_db(db or group.get("db"), folder))
     except HomepostError as exc:
         fail(exc, "Moderating comments")
         raise  # not reached: fail exits

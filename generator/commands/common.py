@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from generator.errors import HomepostError
+from generator.errors import HomepostError, Problem
 from generator.redaction import escape, log_message
 
 SITE_HELP = "The site folder (holding site.toml); default: the current folder."
@@ -120,6 +120,18 @@ def build_time() -> dt.datetime | None:
     if not epoch:
         return None
     try:
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
     except ValueError:
         raise click.BadParameter(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, got {epoch!r}") from None
+
+
+def receiver_db(db: Path | None, root: Path) -> Path:
+    """The receiver's database: `db` (--db), else the default path of the site in `root`; HomepostError if it is not there."""
+    from generator.config import load_config
+    from generator.webmention.receiver.store import default_db_path
+
+    path = db or default_db_path(load_config(root))
+    if not path.is_file():
+        message = "no receiver database here (the receiver makes it when it first starts; or give --db)"
+        raise HomepostError(Problem(str(path), message))
+    return path

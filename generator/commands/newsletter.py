@@ -7,7 +7,6 @@ site), also while the receiver runs. No subscriber's address is printed unless `
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,13 +16,10 @@ import click
 from generator.commands.comments import db_option
 from generator.commands.common import build_time, fail, site_dir, site_option
 from generator.commands.subscribers import export_command, import_command, opened, subscribers
-from generator.config import Config, load_config
-from generator.errors import HomepostError, Problem
+from generator.errors import HomepostError
 
 if TYPE_CHECKING:
-    from generator.newsletter.compose import Issue
     from generator.newsletter.send import SendReport
-    from generator.newsletter.smtp import SmtpConnection
 
 
 @click.group()
@@ -40,15 +36,13 @@ def newsletter() -> None:
 @click.pass_context
 def send(ctx: click.Context, site: Path | None, db: Path | None, posts: tuple[str, ...], dry_run: Path | None) -> None:
     """Email each new post (or digest) to every confirmed subscriber, exactly once; POSTS (paths or URLs) narrow it."""
-    from generator.build.pipeline import read_site
-    from generator.newsletter.send import FolderTransport, send_newsletter
+    from generator.newsletter.actions import NotReady, send_issues
 
     with opened(ctx, site, db) as (config, store):
-        _require_enabled(config)
-        transport = FolderTransport(dry_run) if dry_run else _smtp(config)
         try:
-            report = send_newsletter(config, store, read_site(config, build_time()), transport,
-                                     posts=_post_keys(config, posts), record=dry_run is None)  # fmt: skip
+            report = send_issues(config, store, posts, dry_run, build_time())
+        except NotReady as exc:
+            fail(exc, "newsletter")
         except HomepostError as exc:
             fail(exc, "newsletter send")
     _print(report, dry_run)
@@ -66,36 +60,6 @@ def _print(report: SendReport, dry_run: Path | None) -> None:
         click.echo(f"error: stopped: {report.stopped}. Run `homepost newsletter send` again to resume.", err=True)
 
 
-def _require_enabled(config: Config) -> None:
-    if not config.newsletter.enabled:
-        fail(HomepostError(Problem("site.toml", "the newsletter is not enabled (set enabled = true)", key="newsletter.enabled")),
-             "newsletter")  # fmt: skip
-    if not config.newsletter.sender:
-        fail(HomepostError(Problem("site.toml", "required: the address emails come from, such as \"Alice <alice@example.com>\"",
-                                   key="newsletter.from")), "newsletter")  # fmt: skip
-    if not config.newsletter.form_url(config.webmention.endpoint).endswith("/subscribe"):
-        fail(HomepostError(Problem("site.toml", "the receiver's /subscribe URL is needed for the unsubscribe links: "
-                                   "set it, or a [webmention] endpoint ending in /webmention", key="newsletter.endpoint")),
-             "newsletter")  # fmt: skip
-
-
-def _smtp(config: Config) -> SmtpConnection:
-    """The SMTP connection of `[newsletter]`, with the password from the environment or credentials file."""
-    from generator.credentials import credential
-    from generator.newsletter.smtp import SmtpConnection
-
-    return SmtpConnection(config.newsletter, credential(config.root, "newsletter", "password"))
-
-
-def _post_keys(config: Config, posts: tuple[str, ...]) -> tuple[str, ...]:
-    """Posts as given (content paths) and as URLs (absolute or site paths)."""
-    keys = []
-    for post in posts:
-        keys.append(post.removeprefix("content/"))
-        keys.append(post if post.startswith(("http://", "https://")) else config.abs_url(post))
-    return tuple(keys)
-
-
 @newsletter.command()
 @site_option
 @click.argument("post")
@@ -105,20 +69,15 @@ def _post_keys(config: Config, posts: tuple[str, ...]) -> tuple[str, ...]:
 @click.pass_context
 def preview(ctx: click.Context, site: Path | None, post: str, out: Path | None, no_open: bool) -> None:
     """Write the email of one POST (content path or URL) as .eml and .html, and open the HTML in the browser."""
-    from generator.newsletter.compose import NewsletterLinks, issue_email
+    from generator.newsletter.actions import preview_issue
 
-    config, issue = _one_issue(ctx, site, post)
-    folder = out or config.private_dir / "newsletter-preview"
-    message = issue_email(config, issue, "reader@example.com", 0, NewsletterLinks(config).unsubscribe("preview"),
-                          dt.datetime.now(dt.UTC))  # fmt: skip
-    folder.mkdir(parents=True, exist_ok=True)
-    name = issue.posts[0].slug
-    (folder / f"{name}.eml").write_bytes(message.as_bytes())
-    html = message.get_body(("html",))
-    (folder / f"{name}.html").write_text(str(html.get_content()) if html is not None else "", encoding="utf-8")
-    click.echo(f"Wrote {folder / (name + '.eml')} and {folder / (name + '.html')}.")
+    try:
+        written = preview_issue(site_dir(ctx, site) or Path("."), post, out, build_time())
+    except HomepostError as exc:
+        fail(exc, "newsletter")
+    click.echo(f"Wrote {written.eml} and {written.html}.")
     if not no_open:
-        click.launch(str(folder / f"{name}.html"))
+        click.launch(str(written.html))
 
 
 @newsletter.command("test")
@@ -128,49 +87,15 @@ def preview(ctx: click.Context, site: Path | None, post: str, out: Path | None, 
 @click.pass_context
 def test_command(ctx: click.Context, site: Path | None, address: str, post: str | None) -> None:
     """Send one post's email to ADDRESS (yourself) through the SMTP server, recording nothing."""
-    from generator.newsletter.addresses import address_problem
-    from generator.newsletter.compose import NewsletterLinks, issue_email, sender_address
-
-    config, issue = _one_issue(ctx, site, post)
-    _require_enabled(config)
-    problem = address_problem(address.strip())
-    if problem:
-        fail(HomepostError(Problem("ADDRESS", problem)), "newsletter test")
-    message = issue_email(config, issue, address.strip(), 0, NewsletterLinks(config).unsubscribe("test"),
-                          dt.datetime.now(dt.UTC))  # fmt: skip
-    del message["Subject"]
-    message["Subject"] = f"[test] {issue.subject}"
-    from generator.newsletter.smtp import SmtpError
-
-    connection = _smtp(config)
-    try:
-        outcome = connection.transact(sender_address(config), address.strip(), message.as_bytes(), lambda: None)
-    except SmtpError as exc:  # the server's words
-        fail(HomepostError(Problem(f"{config.newsletter.host}:{config.newsletter.smtp_port}", str(exc))), "newsletter test")
-    finally:
-        connection.close()
-    if outcome.verdict != "sent":
-        fail(HomepostError(Problem(f"{config.newsletter.host}:{config.newsletter.smtp_port}", outcome.reply)), "newsletter test")
-    click.echo(f"Sent “{issue.subject}” to the test address ({outcome.reply}).")
-
-
-def _one_issue(ctx: click.Context, site: Path | None, post: str | None) -> tuple[Config, Issue]:
-    """The site's configuration and the issue of one post (the newest when None); exit 1 with why not."""
-    from generator.build.pipeline import read_site
-    from generator.newsletter.send import new_issues
+    from generator.newsletter.actions import NotReady, send_test
 
     try:
-        config = load_config(site_dir(ctx, site) or Path("."))
-        found = read_site(config, build_time())
-    except HomepostError as exc:
+        sent = send_test(site_dir(ctx, site) or Path("."), address, post, build_time())
+    except NotReady as exc:
         fail(exc, "newsletter")
-    if not found.posts:
-        fail(HomepostError(Problem("content", "no published post to show")), "newsletter")
-    keys = _post_keys(config, (post,)) if post else (found.posts[0].source,)
-    issues = new_issues(config, found, "", dt.datetime.now(dt.UTC), keys)
-    if not issues:
-        fail(HomepostError(Problem(post or "", "no published post at this path or URL")), "newsletter")
-    return config, issues[0]
+    except HomepostError as exc:
+        fail(exc, "newsletter test")
+    click.echo(f"Sent “{sent.subject}” to the test address ({sent.reply}).")
 
 
 newsletter.add_command(subscribers)

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from generator.commands.common import build_time, fail, plural, site_dir, site_option
-from generator.config import load_config
 from generator.errors import HomepostError
 from generator.redaction import for_terminal
 
 if TYPE_CHECKING:
     from generator.backfeed.run import BackfeedReport
     from generator.build.pipeline import BuildResult
-    from generator.deploy import DeployResult
-    from generator.publish import BackfeedPlan, Step, WaitResult
+    from generator.deploy.base import DeployResult
+    from generator.release import BackfeedPlan, Step, WaitResult
     from generator.syndication.run import SyndicateReport
     from generator.webmention.send import SendReport
 
@@ -36,28 +35,24 @@ RESUME = "fix what it says, then run `homepost publish` again: it resumes and re
 @click.pass_context
 def deploy(ctx: click.Context, site: Path | None, no_build: bool, dry_run: bool) -> None:
     """Build, then put the output on the host as [deploy] says: rsync, git (GitHub or Codeberg Pages) or a command."""
-    from generator.build.pipeline import BuildOptions, build_site
-    from generator.deploy import DeployOptions, deploy_site
+    from generator.deploy.base import DeployOptions
+    from generator.deploy.site import build_and_deploy
 
-    root = site_dir(ctx, site)
     quiet = ctx.obj.get("quiet", False)
-    if not no_build:
-        try:
-            built = build_site(root, BuildOptions(now=build_time()))
-        except HomepostError as exc:
-            for problem in exc.problems:
-                click.echo(f"error: {problem}", err=True)
-            click.echo(f"Build failed with {plural(len(exc.problems), 'error')}; nothing was deployed.", err=True)
-            sys.exit(1)
-        if not quiet:
-            click.echo(
-                f"build: {plural(built.written, 'file')} written, {built.removed} removed ({built.seconds:.2f} s)"
-            )
-    try:
-        config = load_config(root)
-        result = deploy_site(config, DeployOptions(dry_run=dry_run, interactive=sys.stdin.isatty()))
-    except HomepostError as exc:
-        fail(exc, "Deploy")
+    options = DeployOptions(dry_run=dry_run, interactive=sys.stdin.isatty())
+    run = build_and_deploy(site_dir(ctx, site), options, build=not no_build, now=build_time())
+    if run.failed == "build":
+        for problem in run.problems:
+            click.echo(f"error: {problem}", err=True)
+        click.echo(f"Build failed with {plural(len(run.problems), 'error')}; nothing was deployed.", err=True)
+        sys.exit(1)
+    if run.built is not None and not quiet:
+        built = run.built
+        click.echo(f"build: {plural(built.written, 'file')} written, {built.removed} removed ({built.seconds:.2f} s)")
+    if run.deployed is None:
+        fail(HomepostError(list(run.problems)), "Deploy")
+        return
+    result = run.deployed
     if not quiet or dry_run:
         click.echo(f"deploy: {_deployed(result)} ({result.seconds:.2f} s)")
         for detail in result.details:
@@ -74,8 +69,8 @@ def deploy(ctx: click.Context, site: Path | None, no_build: bool, dry_run: bool)
 @click.pass_context
 def publish(ctx: click.Context, site: Path | None, dry_run: bool, wait: int | None) -> None:
     """Build, deploy, wait for new posts to go live, syndicate, send webmentions, backfeed, rebuild and deploy again."""
-    from generator.publish import PublishOptions
-    from generator.publish import publish as run
+    from generator.release import PublishOptions
+    from generator.release import publish as run
 
     quiet = ctx.obj.get("quiet", False)
     options = PublishOptions(dry_run=dry_run, now=build_time(), wait=wait, interactive=sys.stdin.isatty())
@@ -185,7 +180,7 @@ def _syndicated(step: Step, result: SyndicateReport) -> str:
     if result.count("would create", "would update", "would delete"):
         create, update, delete = (result.count(f"would {verb}") for verb in ("create", "update", "delete"))
         return f"would create {create}, update {update}, delete {delete}"
-    from generator.publish import SYNDICATE_UNFINISHED
+    from generator.release import SYNDICATE_UNFINISHED
 
     made, unfinished = result.count("created", "found"), result.count(*SYNDICATE_UNFINISHED)
     line = f"{_copies(made)} made, {result.count('updated')} updated, {result.count('deleted')} deleted"
@@ -206,7 +201,7 @@ def _sent(step: Step, result: SendReport) -> str:
 
 
 def _backfed(step: Step, result: BackfeedReport | BackfeedPlan) -> str:
-    from generator.publish import BackfeedPlan
+    from generator.release import BackfeedPlan
 
     if isinstance(result, BackfeedPlan):
         pull = f" and pull webmentions from {result.pull}" if result.pull else ""
@@ -239,7 +234,7 @@ def _item_lines(step: Step, failures: bool) -> list[str]:
     if result is None:
         return []
     if step.name == "syndicate":
-        from generator.publish import SYNDICATE_UNFINISHED
+        from generator.release import SYNDICATE_UNFINISHED
 
         wanted = (
             (lambda action: action in SYNDICATE_UNFINISHED)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from generator.commands.comments import db_option
-from generator.commands.common import fail, plural, site_dir, site_option
+from generator.commands.common import fail, plural, receiver_db, site_dir, site_option
 from generator.config import Config, load_config
 from generator.errors import HomepostError, Problem
 
@@ -30,12 +30,9 @@ def opened(ctx: click.Context, site: Path | None, db: Path | None) -> Iterator[t
     from generator.webmention.receiver.store import Store, default_db_path
 
     try:
-        config = load_config(site_dir(ctx, site) or Path("."))
-        path = db or default_db_path(config)
-        if not path.is_file():
-            raise HomepostError(Problem(str(path), "no receiver database here (the receiver makes it when it first "
-                                                   "starts; or give --db)"))  # fmt: skip
-        store = Store(path)
+        root = site_dir(ctx, site)
+        config = load_config(root)
+        store = Store(receiver_db(db or default_db_path(config), root))
     except HomepostError as exc:
         fail(exc, "newsletter")
         raise  # not reached: fail exits
@@ -133,13 +130,12 @@ def import_command(ctx: click.Context, site: Path | None, db: Path | None, file:
 @click.pass_context
 def export_command(ctx: click.Context, site: Path | None, db: Path | None, file: Path | None) -> None:
     """Export every subscriber as CSV to FILE (readable by you only) or standard output."""
+    from generator.newsletter.actions import export_file
     from generator.newsletter.csvfiles import export_subscribers
 
     with opened(ctx, site, db) as (_, store):
         if file is None:
-            count = export_subscribers(store, sys.stdout)
+            export_subscribers(store, sys.stdout)
         else:
-            file.touch(mode=0o600)
-            with file.open("w", encoding="utf-8", newline="") as out:
-                count = export_subscribers(store, out)
+            count = export_file(store, file)
             click.echo(f"Exported {plural(count, 'subscriber')} to {file}.", err=True)

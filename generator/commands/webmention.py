@@ -15,8 +15,8 @@ from generator.errors import HomepostError
 from generator.redaction import for_terminal, redact
 
 if TYPE_CHECKING:
-    from generator.webmention.receiver import Receiver
     from generator.webmention.pull import PullReport
+    from generator.webmention.receiver import Receiver
     from generator.webmention.send import SendReport
 
 # The network, receiver and parser modules are imported by the commands that use them, so that
@@ -36,14 +36,11 @@ def webmention() -> None:
 @click.pass_context
 def send(ctx: click.Context, site: Path | None, posts: tuple[str, ...], dry_run: bool, no_check_live: bool) -> None:
     """Tell every page your posts link (and stopped linking) about them; POSTS narrows it (files under content/ or URLs)."""
-    from generator.build.pipeline import read_site
-    from generator.webmention.send import SendOptions, send_webmentions, webmention_client
+    from generator.webmention.send import SendOptions, send_for_site
 
+    options = SendOptions(dry_run=dry_run, check_live=not no_check_live, only=posts)
     try:
-        config = load_config(site_dir(ctx, site))
-        published = read_site(config)
-        options = SendOptions(dry_run=dry_run, check_live=not no_check_live, only=posts)
-        report = send_webmentions(config, published.posts + published.pages, webmention_client(config), options)
+        report = send_for_site(load_config(site_dir(ctx, site)), options)
     except HomepostError as exc:
         fail(exc, "Sending webmentions")
     _print_report(report, dry_run, ctx.obj.get("quiet", False))
@@ -91,13 +88,10 @@ def _print_report(report: SendReport, dry_run: bool, quiet: bool) -> None:
 @click.pass_context
 def list_command(ctx: click.Context, site: Path | None, as_json: bool) -> None:
     """Per post, each page it links with that page's endpoint (discovered now) and whether it was sent."""
-    from generator.build.pipeline import read_site
-    from generator.webmention.send import list_endpoints, webmention_client
+    from generator.webmention.send import list_for_site
 
     try:
-        config = load_config(site_dir(ctx, site))
-        published = read_site(config)
-        rows = list_endpoints(config, published.posts + published.pages, webmention_client(config))
+        rows = list_for_site(load_config(site_dir(ctx, site)))
     except HomepostError as exc:
         fail(exc, "Listing webmention endpoints")
     if as_json:

@@ -30,32 +30,24 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from generator.backfeed.run import BackfeedOptions, backfeed
 from generator.build.pipeline import BuildOptions, BuildResult, build_site, read_site
 from generator.config import CONFIG_NAME, Config, load_config
-from generator.deploy import (
-    DeployOptions,
-    DeployResult,
-    deploy_site,
-    destination_key,
-    is_deployed,
-    locked,
-    output_dir,
-    tree_signature,
-)
+from generator.deploy.base import DeployOptions, DeployResult, locked
+from generator.deploy.site import deploy_site, destination_key, is_deployed, output_dir, tree_signature
 from generator.digest import digest
 from generator.errors import HomepostError, Problem
 from generator.http import HttpClient, not_live
-from generator.redaction import redact
 from generator.model import Site
 from generator.ratelimit import RATE_LIMITS_FILE
+from generator.redaction import redact
 from generator.state import read_json, write_json
 from generator.sitedata.outbox import OUTBOX_FILE, Outbox
 from generator.syndication.platforms import make_platform
 from generator.syndication.run import SyndicateOptions, SyndicateReport, syndicate, wanted
-from generator.webmention.send import SendOptions, SendReport, live_posts, send_webmentions, webmention_client
+from generator.webmention.send import SendOptions, SendReport, live_posts, send_for_site
 from generator.sitedata.sent import DELETED, SENT_FILE, SentState
 
 log = logging.getLogger(__name__)
@@ -285,8 +277,7 @@ class _Cycle:
         dry = self.options.dry_run
         options = SendOptions(dry_run=dry, check_live=not dry)  # a dry run deployed nothing to check
         try:
-            site = read_site(config, self.options.now)
-            report: SendReport = send_webmentions(config, site.posts + site.pages, webmention_client(config), options)
+            report: SendReport = send_for_site(config, options, self.options.now)
         except HomepostError as exc:
             return Step("webmention", "failed", problems=tuple(exc.problems))
         if report.count("failed") or report.count("gave-up") or report.not_live or report.waiting or report.limited:
@@ -298,7 +289,8 @@ class _Cycle:
     def newsletter(self, config: Config) -> Step:
         from generator.newsletter.publishing import publish_step  # only sites with a newsletter pay for it
 
-        return Step("newsletter", *publish_step(config, self.options.now, self.options.dry_run))
+        state, result, reason, problems = publish_step(config, self.options.now, self.options.dry_run)
+        return Step("newsletter", cast(StepState, state), result, reason, problems)
 
     def backfeed(self, config: Config) -> Step:
         pull = redact(config.webmention.pull_url) if config.webmention.pull_url else ""
@@ -331,7 +323,7 @@ class _Cycle:
             "format": FORMAT, "signature": signature,
             "done": [s.name for s in steps if s.state in ("done", "unchanged")],
             "failed": [s.name for s in steps if s.state == "failed"],
-            "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }  # fmt: skip
         write_json(config.private_dir / STATE_FILE, state)
 
@@ -361,7 +353,7 @@ def cycle_signature(config: Config) -> str:
 
 def new_posts(config: Config, site: Site, now: dt.datetime | None = None) -> list[str]:
     """The URLs the next steps need live: posts still to be copied somewhere, posts and pages with mentions to send."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     outbox = Outbox.load(config.data_dir)
     urls = []
     for post in site.posts:
@@ -379,7 +371,7 @@ def new_posts(config: Config, site: Site, now: dt.datetime | None = None) -> lis
 def wait_until_live(client: HttpClient, urls: tuple[str, ...], limit: float, interval: float) -> WaitResult:
     """Ask each URL until it answers 200, all of them for at most `limit` seconds."""
     started = time.monotonic()
-    waiting: dict[str, str] = {url: "" for url in urls}
+    waiting: dict[str, str] = dict.fromkeys(urls, "")
     while True:
         for url in list(waiting):
             why = not_live(client, url)
