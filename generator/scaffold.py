@@ -129,7 +129,7 @@ def init_site(folder: Path, title: str | None = None, url: str = "https://exampl
     if problems:
         raise HomepostError(problems)
     title = title or folder.resolve().name.replace("-", " ").replace("_", " ").title() or "My Site"
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     files = {
         CONFIG_NAME: SITE_TOML.format(title=_quoted(title), url=_quoted(url), timezone=_quoted(timezone)),
         ".gitignore": GITIGNORE,

@@ -13,7 +13,7 @@ from generator.cli import main
 from generator.config import load_config
 from generator.scaffold import new_content
 from tests.conftest import SiteFactory
-from tests.helpers import SITE_TOML, build, run_cli
+from tests.helpers import build, run_cli
 from tests.sites import BLOG
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +28,7 @@ def test_init_makes_a_site_that_builds_at_once(tmp_path: Path) -> None:
     }  # fmt: skip
     assert "/.homepost/" in (folder / ".gitignore").read_text()
     assert load_config(folder).site.title == 'My "Blog"'
-    built = run_cli("build", "--site", str(folder), now=dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1))
+    built = run_cli("build", "--site", str(folder), now=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
     assert built.exit_code == 0, built.output
     assert "Built 1 post and 1 page" in built.output
     assert list((folder / "public").glob("*/*/hello-world/index.html"))
@@ -44,7 +44,7 @@ def test_init_refuses_to_overwrite_a_site(make_site: SiteFactory) -> None:
 
 def test_new_post_writes_dated_front_matter(make_site: SiteFactory) -> None:
     site = make_site()
-    now = dt.datetime(2026, 5, 4, 10, 30, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 5, 4, 10, 30, tzinfo=dt.UTC)
     path = new_content(load_config(site), "post", "Hello, 世界!", now=now)
     assert path == site / "content/posts/2026-05-04-hello-世界.md"
     text = path.read_text(encoding="utf-8")
@@ -60,7 +60,7 @@ def test_new_note_has_no_title_and_builds(make_site: SiteFactory) -> None:
     [path] = (site / "content/posts").glob("*.md")
     assert "title:" not in path.read_text(encoding="utf-8")
     path.write_text(path.read_text(encoding="utf-8") + "Just a thought.\n", encoding="utf-8")
-    assert build(site, now=dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)).exit_code == 0
+    assert build(site, now=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)).exit_code == 0
 
 
 def test_new_refuses_to_overwrite(make_site: SiteFactory) -> None:

@@ -181,7 +181,7 @@ def test_episode_appears_in_the_site_feeds_with_its_enclosure(make_site: SiteFac
     assert rss.find("channel/item/enclosure").get("url") == "https://example.org/2026/02/first/talk.wav"
     atom = feedparser.parse((public / "atom.xml").read_bytes())
     first = next(e for e in atom.entries if e.title == "First episode")
-    assert any(l.rel == "enclosure" and l.type == "audio/wav" and int(l.length) > 0 for l in first.links)
+    assert any(link.rel == "enclosure" and link.type == "audio/wav" and int(link.length) > 0 for link in first.links)
     item = next(i for i in json.loads((public / "feed.json").read_text())["items"] if i.get("title") == "First episode")
     assert item["attachments"][0]["url"].endswith("talk.wav") and item["attachments"][0]["mime_type"] == "audio/wav"
 

@@ -10,9 +10,10 @@ import difflib
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from generator.config import Config
 from generator.content.markdown import Link
@@ -206,7 +207,7 @@ def parse_cues(text: str) -> tuple[tuple[float, str], ...]:
             if match:
                 hours, minutes, seconds, millis = match.groups()
                 start = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + int(millis) / 1000
-                words = " ".join(re.sub(r"<[^>]+>", "", l).strip() for l in lines[index + 1 :]).strip()
+                words = " ".join(re.sub(r"<[^>]+>", "", following).strip() for following in lines[index + 1 :]).strip()
                 if words:
                     cues.append((start, words))
                 break

@@ -19,8 +19,8 @@ from generator.config import Config
 from generator.credentials import credential, env_name
 from generator.errors import ConfigError, HomepostError, NetworkError, Problem
 from generator.http import HttpClient
-from generator.redaction import redact
 from generator.model import Response
+from generator.redaction import redact
 from generator.responses import page_files, parse_time, read_responses, target_file, write_responses
 from generator.state import read_json, write_json
 from generator.webmention.jf2 import response_from_jf2, withdrawn

@@ -47,8 +47,8 @@ from generator.config import Config
 from generator.responses import parse_time
 from generator.webmention.jf2 import response_to_jf2
 from generator.webmention.receiver.comments import (
-    CommentForm,
     TOKEN_PATTERN,
+    CommentForm,
     CommentRefused,
     comment_to_jf2,
     new_token,
