@@ -233,13 +233,13 @@ def _chapters(reader: _Reader, dest: str) -> tuple[str | None, tuple[Chapter, ..
         return reader.config.absolute(link.url), chapters
     if not isinstance(value, list) or not value:
         raise reader.fail("chapters", "expected a chapters JSON file, or a list such as [{start: \"0:00\", title: Intro}]")
-    chapters = []
+    listed: list[Chapter] = []
     for item in value:
         if not isinstance(item, dict) or "start" not in item or not isinstance(item.get("title"), str):
             raise reader.fail("chapters", f"expected each chapter as {{start: \"1:33\", title: \"…\"}}, got {item!r}")
-        chapters.append(Chapter(reader.seconds("chapters", item["start"]), item["title"], str(item.get("url", "")), str(item.get("img", ""))))
-    chapters.sort(key=lambda c: c.start)
-    return reader.config.abs_url(dest), tuple(chapters)
+        listed.append(Chapter(reader.seconds("chapters", item["start"]), item["title"], str(item.get("url", "")), str(item.get("img", ""))))
+    listed.sort(key=lambda c: c.start)
+    return reader.config.abs_url(dest), tuple(listed)
 
 
 def chapters_json(chapters: tuple[Chapter, ...]) -> bytes:
