@@ -283,3 +283,13 @@ def test_two_shows_each_get_a_feed_and_episodes_must_name_theirs(make_site: Site
     assert [i.findtext("title") for i in channel(public).findall("item")] == ["First episode"]
     assert [i.findtext("title") for i in channel(public, "podcasts/music/feed.xml").findall("item")] == ["Trailer"]
     assert not (public / "podcast.xml").exists()
+
+
+def test_each_shows_problems_name_that_show(make_site: SiteFactory, files: dict) -> None:
+    # check_podcasts reports through functions made for each show in a loop: each must keep its own show's key
+    second = (SHOW.replace("[podcasts.talk]", "[podcasts.music]").replace('title = "Talk Show"', 'title = "Music Show"')
+              .replace("explicit = false\n", ""))
+    named = {k: (v.replace("---\n\n", "podcast: talk\n---\n\n", 1) if k.endswith("index.md") else v) for k, v in files.items()}
+    output = failed(make_site, named, SHOW + second)
+    assert "site.toml: podcasts.music.explicit: Apple Podcasts requires explicit = true or false" in output
+    assert "podcasts.talk.explicit" not in output
