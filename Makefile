@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 SOURCES := $(shell find generator themes -type f -not -name '*.pyc' 2>/dev/null)
 
-.PHONY: demo test golden bench fuzz clean
+.PHONY: demo test lint golden bench fuzz clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -33,6 +33,13 @@ demo: $(VENV)/.installed-demo
 test: $(VENV)/.installed-test
 	bash tools/ci-setup.sh
 	$(BIN)/python -m pytest
+
+# Lint and types, configured in pyproject.toml: ruff's checks, its formatting (checked, never applied here) and
+# mypy on generator/. Formatting-only commits are listed in .git-blame-ignore-revs.
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Rewrite the golden output after an intended change to what the site looks like.
 golden: $(VENV)/.installed-test

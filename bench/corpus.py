@@ -9,9 +9,9 @@ from dataclasses import dataclass, replace
 SEED = 2024
 WORDS_PER_POST = 600
 TAG_POOL_SIZE = 200
-FIRST_DAY = dt.datetime(2015, 1, 1, tzinfo=dt.timezone.utc)
+FIRST_DAY = dt.datetime(2015, 1, 1, tzinfo=dt.UTC)
 SPAN_DAYS = 3652  # ten years: 2015-01-01 to 2024-12-31
-ADDED_FROM = dt.datetime(2025, 1, 1, 8, 0, tzinfo=dt.timezone.utc)  # posts added by the benchmark come after all others
+ADDED_FROM = dt.datetime(2025, 1, 1, 8, 0, tzinfo=dt.UTC)  # posts added by the benchmark come after all others
 
 ENGLISH = """
 a about above across after again against all almost alone along already also always among an and another any

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from bench.corpus import SEED, TAG_POOL_SIZE, WORDS_PER_POST
 from bench.scenarios import COLD, KINDS, NO_CHANGE, REDIRECT, SCENARIOS, ToolResult
@@ -59,7 +59,7 @@ def render(setting: Setting, results: Sequence[ToolResult], scaling: Sequence[To
         "",
         "Written by `make bench` (`bench/run.py`); see bench/README.md for what is measured and how.",
         "",
-        f"- Date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"- Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
         f"- Machine: {os.cpu_count()} cores, {cpu_model()}, {platform.system()} {platform.release()}, "
         f"load average {setting.load:.2f} at the start",
         f"- Python: {platform.python_version()}",

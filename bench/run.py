@@ -9,9 +9,9 @@ import shutil
 import signal
 import sys
 import tempfile
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Callable, Sequence
 
 if not __package__:  # run as a script: import the modules beside this one as `bench.*`, not as top-level names
     sys.path[0] = str(Path(__file__).resolve().parent.parent)

@@ -9,9 +9,9 @@ import re
 import shutil
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from bench.corpus import Post, added_post, edited
 from bench.measure import measure

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from bench.corpus import Post
 from bench.tools import FEED_ITEMS, POSTS_PER_PAGE, SITE_TITLE, SITE_URL, write_text, yaml_string

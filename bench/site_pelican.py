@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from bench.corpus import Post
 from bench.tools import FEED_ITEMS, POSTS_PER_PAGE, SITE_TITLE, SITE_URL, write_text

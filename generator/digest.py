@@ -26,11 +26,10 @@ def quick_digest(*parts: object) -> str:
     """
     hasher = hashlib.blake2b(digest_size=16)
     for part in parts:
-        kind = type(part)
-        if kind is str:
-            data, mark = part.encode("utf-8", "surrogatepass"), b"s"  # type: ignore[union-attr]
-        elif kind is bytes:
-            data, mark = part, b"b"  # type: ignore[assignment]
+        if type(part) is str:
+            data, mark = part.encode("utf-8", "surrogatepass"), b"s"
+        elif type(part) is bytes:
+            data, mark = part, b"b"
         else:
             data, mark = repr(part).encode("utf-8", "surrogatepass"), b"r"
         hasher.update(mark + len(data).to_bytes(8, "little"))

@@ -22,7 +22,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from email.message import Message
 from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -136,28 +136,34 @@ def _shutdown(conn: HTTPConnection) -> None:
             pass
 
 
-class _GuardedConnection:
+if TYPE_CHECKING:  # the mixin is only ever combined with an urllib3 connection (see _pool_classes)
+    _Connection = HTTPConnection
+else:
+    _Connection = object
+
+
+class _GuardedConnection(_Connection):
     """Mixin for urllib3 connections: check the peer after connecting; obey the deadline."""
 
     rule: AddressRule | None = None
 
     def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()  # type: ignore[misc]
+        sock = super()._new_conn()
         peer = ip_address(sock.getpeername()[0].partition("%")[0])
         kind = self.rule(peer) if self.rule else None
         deadline = _current_deadline.get()
         if kind or (deadline and deadline.expired):
             sock.close()
             if kind:
-                raise NetworkError(Problem(self.host, _refusal(self.host, peer, kind)))  # type: ignore[attr-defined]
+                raise NetworkError(Problem(self.host, _refusal(self.host, peer, kind)))
             raise TimeoutError("deadline passed")
         return sock
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         deadline = _current_deadline.get()
         if deadline:
-            deadline.watch(self)  # type: ignore[arg-type]
-        super().request(*args, **kwargs)  # type: ignore[misc]
+            deadline.watch(self)
+        super().request(*args, **kwargs)
 
 
 def _pool_classes(rule: AddressRule | None) -> dict[str, type[HTTPConnectionPool]]:
@@ -180,11 +186,15 @@ class GuardedAdapter(HTTPAdapter):
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = _pool_classes(self.rule)
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        if self.rule and select_proxy(request.url or "", kwargs.get("proxies") or {}):
+    def send(
+        self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None, verify: bool | str = True,
+        cert: Any = None, proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        """Send through a guarded connection; refuse a request a proxy would carry (its peer cannot be checked)."""
+        if self.rule and select_proxy(request.url or "", proxies or {}):
             message = f"refused: a proxy hides where the request goes, so it cannot be checked; {ALLOW_HINT}"
             raise NetworkError(Problem(redact(request.url or ""), message))
-        return super().send(request, **kwargs)
+        return super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
 
 
 def guard_session(

@@ -73,11 +73,11 @@ def for_terminal(text: str) -> str:
     return escape(redact_text(str(text)))
 
 
-def log_message(msg: object, args: tuple | dict | None) -> str:
+def log_message(msg: object, args: tuple[object, ...] | Mapping[str, object] | None) -> str:
     """A log record's message: its arguments (remote strings, mostly) escaped onto one line, then the whole
     line's controls escaped (line breaks the code itself wrote are kept) and its secrets redacted."""
     if args:
-        if isinstance(args, dict):
+        if isinstance(args, Mapping):  # logging passes a lone Mapping argument on as it is, not only a dict
             args = {key: _one_line(value) for key, value in args.items()}
         else:
             args = tuple(_one_line(arg) for arg in args)

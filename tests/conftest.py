@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
 from tests.helpers import SITE_TOML, write_files
 
 SiteFactory = Callable[..., Path]
+
+# Fixtures defined in helper modules, available to every test module without importing them by name.
+pytest_plugins = ["tests.markdown_helpers", "tests.syndication_world"]
 
 
 @pytest.fixture

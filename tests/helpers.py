@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from generator.cli import main
 
 # The moment every test build happens, so scheduled posts are decided the same way on every run.
-NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 
 SITE_TOML = """\
 [site]

@@ -33,7 +33,7 @@ class Sink:
 
     async def handle_RCPT(self, server: SMTP, session: object, envelope: object, address: str, options: list) -> str:  # noqa: N802
         if address in self.faults.permanent:
-            return "550 5.1.1 <%s>: no such user" % address
+            return f"550 5.1.1 <{address}>: no such user"
         if address in self.faults.temporary:
             self.faults.temporary.discard(address)
             return "451 4.3.0 try again later"

@@ -22,8 +22,8 @@ from generator.syndication.platforms import make_platform
 from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.mastodon import MastodonFake
 from tests.helpers import NOW, build, png_bytes, run_cli, theme_script, write_files
-from tests.sites import two_platform_site_toml
 from tests.servers import LoopbackServer, Reply, static_site
+from tests.sites import two_platform_site_toml
 
 POST = "---\ntitle: Owning your words\ndate: 2026-05-01\n---\nA body that stays home.\n"
 PAGE = "public/2026/05/owning/index.html"
@@ -201,7 +201,7 @@ def test_old_posts_are_polled_less_often_and_new_copies_at_once(world: World) ->
     config = load_config(world.root)
     site = read_site(config, NOW)
     client = HttpClient(config.network)
-    later = dt.datetime(2026, 7, 1, tzinfo=dt.timezone.utc)  # the post is two months old: not recent
+    later = dt.datetime(2026, 7, 1, tzinfo=dt.UTC)  # the post is two months old: not recent
     first = backfeed(config, site, client, make_platform, BackfeedOptions(now=later, pull=False, avatars=False))
     assert first.polled == 2  # never polled before: at once, whatever its age
     soon = backfeed(config, site, client, make_platform, BackfeedOptions(now=later + dt.timedelta(hours=1), pull=False, avatars=False))

@@ -111,7 +111,7 @@ def test_rss_feed_parses_with_ids_dates_links_and_self(blog: Path) -> None:
     feed = feedparser.parse((blog / "feed.xml").read_bytes())
     assert not feed.bozo, feed.bozo_exception
     assert feed.feed.link == "https://example.org/"
-    assert any(l.rel == "self" and l.href == "https://example.org/feed.xml" for l in feed.feed.links)
+    assert any(link.rel == "self" and link.href == "https://example.org/feed.xml" for link in feed.feed.links)
     first = next(e for e in feed.entries if e.get("title") == 'First post: "hello"')
     assert first.link == "https://example.org/2026/01/first-post/"
     assert first.id == "tag:example.org,2026-01-10:posts/2026-01-10-first-post"
@@ -125,7 +125,7 @@ def test_atom_feed_gives_notes_a_derived_title(blog: Path) -> None:
     feed = feedparser.parse((blog / "atom.xml").read_bytes())
     assert not feed.bozo, feed.bozo_exception
     assert feed.feed.id == "https://example.org/"
-    assert any(l.rel == "self" and l.href == "https://example.org/atom.xml" for l in feed.feed.links)
+    assert any(link.rel == "self" and link.href == "https://example.org/atom.xml" for link in feed.feed.links)
     note = next(e for e in feed.entries if "今天下雨" in e.content[0].value)
     assert note.title.startswith("今天下雨。A short note")
     first = next(e for e in feed.entries if e.title == 'First post: "hello"')

@@ -57,7 +57,7 @@ def test_init_builds_at_once_and_says_where(tmp_path: Path) -> None:
     result = run_cli("init", str(folder))
     assert result.exit_code == 0, result.output
     assert list((folder / "public").glob("*/*/hello-world/index.html"))
-    assert f"Built 1 post and 1 page" in result.output and f"-> {folder.resolve() / 'public'}" in result.output
+    assert "Built 1 post and 1 page" in result.output and f"-> {folder.resolve() / 'public'}" in result.output
     assert result.output.rstrip().endswith(f"Next: cd {folder} && homepost serve")
 
 

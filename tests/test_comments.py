@@ -21,7 +21,8 @@ from generator.sitedata.responses import write_responses
 from generator.webmention.jf2 import response_from_jf2
 from generator.webmention.receiver import Receiver, ReceiverOptions, Store
 from generator.webmention.receiver.app import AWAITING, COOKIE, PUBLISHED, comment_body_limit
-from generator.webmention.receiver.comments import Comment, render_markdown
+from generator.webmention.receiver.comment_validation import render_markdown
+from generator.webmention.receiver.comments import Comment
 from generator.webmention.receiver.moderation import approve, block, list_comments, reject, unblock
 from generator.webmention.receiver.store import MIGRATIONS, SCHEMA_VERSION
 from tests.receiver_helpers import FAST, FORM, TARGET, Answer, call, mentions, site_config, start_receiver

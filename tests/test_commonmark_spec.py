@@ -16,7 +16,7 @@ import pytest
 
 pytest.importorskip("markdown_it_pyrs")
 
-from tests.markdown_helpers import assert_same, engines, images  # noqa: E402, F401 (fixtures)
+from tests.markdown_helpers import assert_same  # noqa: E402
 
 SPEC = Path(__file__).resolve().parent / "browser" / "node_modules" / "commonmark-spec" / "spec.txt"
 EXAMPLES = 652

@@ -116,7 +116,7 @@ def test_a_scheduled_post_comes_out_on_a_rebuild_after_its_date(site: Path) -> N
     import datetime as dt
 
     assert not (site / "public/2026/12/scheduled").exists()
-    build_site(site, BuildOptions(now=dt.datetime(2026, 12, 2, tzinfo=dt.timezone.utc), jobs=1))
+    build_site(site, BuildOptions(now=dt.datetime(2026, 12, 2, tzinfo=dt.UTC), jobs=1))
     assert (site / "public/2026/12/scheduled/index.html").is_file()
 
 
@@ -273,7 +273,7 @@ def test_html_missing_from_the_cache_is_rendered_again(site: Path, tmp_path: Pat
             import pickle
 
             key, entries = pickle.loads(shard.read_bytes())
-            shard.write_bytes(pickle.dumps((key, {rel: ("another digest", "<p>stale</p>") for rel in entries})))
+            shard.write_bytes(pickle.dumps((key, dict.fromkeys(entries, ("another digest", "<p>stale</p>")))))
     CHANGES["edit the post template"](site)
     build(site, jobs=2)
     output = snapshot(site / "public")

@@ -16,7 +16,7 @@ pytest.importorskip("markdown_it_pyrs")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 
 from tests.markdown_documents import documents  # noqa: E402
-from tests.markdown_helpers import assert_same, engines, images  # noqa: E402, F401 (fixtures)
+from tests.markdown_helpers import assert_same  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parent / "markdown_corpus"
 FUZZING = "HOMEPOST_FUZZ_EXAMPLES" in os.environ

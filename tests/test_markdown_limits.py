@@ -13,7 +13,7 @@ from generator.content.markdown import MAX_NESTING, MarkdownRenderer, MarkdownTo
 from generator.content.markdown_guards import python_only  # noqa: E402
 from tests.conftest import SiteFactory  # noqa: E402
 from tests.helpers import build  # noqa: E402
-from tests.markdown_helpers import Recorder, assert_same, engines, images  # noqa: E402, F401 (fixtures)
+from tests.markdown_helpers import Recorder, assert_same  # noqa: E402
 
 DEEP = 100_000
 PATHOLOGICAL = {

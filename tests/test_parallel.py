@@ -36,7 +36,7 @@ def test_before_fork_runs_once_in_the_parent_and_every_worker_inherits_it() -> N
 def test_batches_cover_every_item_once_in_order_and_shrink_towards_the_end(count: int, jobs: int) -> None:
     chunks = _chunks(count, jobs)
     assert chunks[0][0] == 0 and chunks[-1][1] == count
-    assert all(stop == start for (_, stop), (start, _) in zip(chunks, chunks[1:]))  # contiguous: each item once
+    assert all(stop == start for (_, stop), (start, _) in zip(chunks, chunks[1:], strict=False))  # contiguous: each item once
     sizes = [stop - start for start, stop in chunks]
     assert sizes == sorted(sizes, reverse=True) and sizes[-1] <= 8  # no long last batch for one process alone
     assert len(chunks) <= 4 * jobs * max(1, count.bit_length())  # still few batches to send and collect

@@ -181,7 +181,7 @@ def test_episode_appears_in_the_site_feeds_with_its_enclosure(make_site: SiteFac
     assert rss.find("channel/item/enclosure").get("url") == "https://example.org/2026/02/first/talk.wav"
     atom = feedparser.parse((public / "atom.xml").read_bytes())
     first = next(e for e in atom.entries if e.title == "First episode")
-    assert any(l.rel == "enclosure" and l.type == "audio/wav" and int(l.length) > 0 for l in first.links)
+    assert any(link.rel == "enclosure" and link.type == "audio/wav" and int(link.length) > 0 for link in first.links)
     item = next(i for i in json.loads((public / "feed.json").read_text())["items"] if i.get("title") == "First episode")
     assert item["attachments"][0]["url"].endswith("talk.wav") and item["attachments"][0]["mime_type"] == "audio/wav"
 
@@ -283,3 +283,13 @@ def test_two_shows_each_get_a_feed_and_episodes_must_name_theirs(make_site: Site
     assert [i.findtext("title") for i in channel(public).findall("item")] == ["First episode"]
     assert [i.findtext("title") for i in channel(public, "podcasts/music/feed.xml").findall("item")] == ["Trailer"]
     assert not (public / "podcast.xml").exists()
+
+
+def test_each_shows_problems_name_that_show(make_site: SiteFactory, files: dict) -> None:
+    # check_podcasts reports through functions made for each show in a loop: each must keep its own show's key
+    second = (SHOW.replace("[podcasts.talk]", "[podcasts.music]").replace('title = "Talk Show"', 'title = "Music Show"')
+              .replace("explicit = false\n", ""))
+    named = {k: (v.replace("---\n\n", "podcast: talk\n---\n\n", 1) if k.endswith("index.md") else v) for k, v in files.items()}
+    output = failed(make_site, named, SHOW + second)
+    assert "site.toml: podcasts.music.explicit: Apple Podcasts requires explicit = true or false" in output
+    assert "podcasts.talk.explicit" not in output

@@ -363,7 +363,7 @@ def spec() -> FeedSpec:
         make_post("first", dt.datetime(2026, 1, 10, 9, 30, tzinfo=BERLIN), FIRST),
         make_post("plain", dt.datetime(2026, 1, 5, 9, 30, tzinfo=BERLIN), None, title="No audio"),
     ]
-    return FeedSpec("Test Site", "", "https://example.org/", "", posts, dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc))
+    return FeedSpec("Test Site", "", "https://example.org/", "", posts, dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
 
 
 def test_blog_rss_carries_the_enclosure(config: Config, spec: FeedSpec) -> None:

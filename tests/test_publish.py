@@ -290,7 +290,7 @@ def test_two_cycles_at_once_are_refused(world: World) -> None:
 
 
 def test_a_rate_limit_from_an_earlier_run_holds_syndication_and_webmentions(world: World) -> None:
-    until = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)).isoformat()
+    until = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()
     limits = {"target:social": {"until": until}, host_key(world.target): {"until": until}}
     write_files(world.root, {f".homepost/{RATE_LIMITS_FILE}": json.dumps({"format": 1, "limits": limits})})
     held = world.publish()

@@ -17,7 +17,6 @@ import pytest
 
 from generator.ratelimit import MAX_WAIT, RATE_LIMITS_FILE, RateLimits, Skipped, host_key, retry_after, target_key
 from tests.helpers import NOW, build, run_cli, write_files
-from tests.test_syndicate_cli import world as cli_world  # noqa: F401 (a fixture)
 
 
 def post(day: int) -> str:
@@ -118,9 +117,9 @@ def test_the_skip_line_says_who_until_when_why_and_how_much() -> None:
 
 
 @pytest.fixture
-def world(cli_world):
+def world(world):
     """test_syndicate_cli's site (one post, Mastodon as "social", Bluesky as "sky"), with a second post."""
-    root, _, mastodon, bluesky = cli_world
+    root, _, mastodon, bluesky = world
     write_files(root, {"content/posts/two.md": post(2)})
     return root, mastodon, bluesky
 
@@ -172,7 +171,7 @@ def test_a_429_holds_that_target_for_every_post_in_the_next_run_while_the_other_
 
 def test_an_http_date_retry_after_holds_until_that_date(world) -> None:
     root, mastodon, _ = world
-    until = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(minutes=5)
+    until = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(minutes=5)
     mastodon.fail_next("statuses", status=429, retry_after=format_datetime(until, usegmt=True))
     assert syndicate(root).exit_code == 1
     held = dt.datetime.fromisoformat(record(root)["target:social"]["until"])
@@ -194,4 +193,4 @@ def test_a_mastodon_reset_without_retry_after_is_honoured_too(world) -> None:
     mastodon.fail_next("statuses", status=429, reset_after=900)  # X-RateLimit-Remaining: 0 and its reset only
     assert syndicate(root).exit_code == 1
     held = dt.datetime.fromisoformat(record(root)["target:social"]["until"])
-    assert dt.timedelta(seconds=880) < held - dt.datetime.now(dt.timezone.utc) <= dt.timedelta(seconds=900)
+    assert dt.timedelta(seconds=880) < held - dt.datetime.now(dt.UTC) <= dt.timedelta(seconds=900)

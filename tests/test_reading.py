@@ -9,8 +9,8 @@ from pathlib import Path
 
 from generator.build.pipeline import BuildOptions, build_site
 from generator.build.related import Related, related_posts
-from generator.reading import headings, nest
 from generator.model import Post, Term
+from generator.reading import headings, nest
 from tests.conftest import SiteFactory
 from tests.helpers import NOW, SITE_TOML, build
 

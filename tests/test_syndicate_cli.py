@@ -11,28 +11,8 @@ import mf2py
 import pytest
 
 from generator.sitedata.outbox import OUTBOX_FILE
-from tests.fakes.bluesky import FakeBluesky
-from tests.fakes.mastodon import MastodonFake
 from tests.helpers import build, run_cli, write_files
-from tests.sites import two_platform_site_toml
-from tests.servers import LoopbackServer, static_site
-
-POST = "---\ntitle: Owning your words\ndate: 2026-05-01\ntags: [IndieWeb, 播客]\nsummary: Why the original lives at home.\n---\nA body that stays home. 下了一夜的雨。\n"
-
-
-@pytest.fixture
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    root = tmp_path / "site"
-    with LoopbackServer() as host, MastodonFake() as mastodon, FakeBluesky() as bluesky:
-        host.fallback = static_site(root / "public")
-        write_files(root, {
-            "site.toml": two_platform_site_toml(host.url("/"), mastodon.url, bluesky.handle, bluesky.url),
-            "content/posts/owning.md": POST,
-        })  # fmt: skip
-        monkeypatch.setenv("HOMEPOST_SOCIAL_TOKEN", mastodon.token)
-        monkeypatch.setenv("HOMEPOST_SKY_PASSWORD", bluesky.password)
-        monkeypatch.setenv("HOME", str(tmp_path))
-        yield root, host, mastodon, bluesky
+from tests.syndication_world import POST
 
 
 def syndicate(root: Path, *args: str):

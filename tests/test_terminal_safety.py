@@ -117,3 +117,14 @@ def test_the_receivers_own_entry_point_logs_through_the_safe_formatter() -> None
     record = logging.LogRecord("generator.x", logging.INFO, __file__, 1, "webmention from %s", (f"https://e.example/{RLO}?token=t\nx",), None)
     assert formatter.format(record) == "INFO: webmention from https://e.example/\\u202e?token=[redacted]\\nx"
     assert record.getMessage() == f"webmention from https://e.example/{RLO}?token=t\nx"  # left as it was for other handlers
+
+
+def test_a_log_record_with_a_mapping_argument_that_is_not_a_dict_is_formatted_by_key() -> None:
+    from types import MappingProxyType
+
+    from generator.redaction import log_message
+
+    # logging passes a lone Mapping argument on as the record's args, whatever its class
+    record = logging.LogRecord("test", logging.INFO, __file__, 1, "from %(source)s", (MappingProxyType({"source": "a\nb"}),), None)
+    assert isinstance(record.args, MappingProxyType)
+    assert log_message(record.msg, record.args) == "from a\\nb"

@@ -228,7 +228,7 @@ def artwork(lines: tuple[str, str], top: RGB, bottom: RGB, bars: RGB, heights: t
     canvas = Canvas(size, size)
     for y in range(size):
         f = y / (size - 1)
-        canvas.rect(0, y, size, 1, tuple(round(a + (b - a) * f) for a, b in zip(top, bottom)))
+        canvas.rect(0, y, size, 1, tuple(round(a + (b - a) * f) for a, b in zip(top, bottom, strict=True)))
     cream = (250, 244, 232)
     bar, gap = 30, 22
     x = (size - len(heights) * (bar + gap) + gap) // 2

@@ -35,10 +35,11 @@ def check_podcasts(config: Config, site: Site) -> Findings:
     for show, settings in zip(site.shows, config.podcasts):
         key = f"podcasts.{show.key}"
 
-        def error(name: str, message: str) -> None:
+        # `key` bound now (a default value): a function made in a loop would otherwise see the last show's key
+        def error(name: str, message: str, key: str = key) -> None:
             found.errors.append(Problem(CONFIG_NAME, message, key=f"{key}.{name}"))
 
-        def warn(name: str, message: str) -> None:
+        def warn(name: str, message: str, key: str = key) -> None:
             found.warnings.append(Problem(CONFIG_NAME, message, key=f"{key}.{name}"))
 
         if not settings.categories:

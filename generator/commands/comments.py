@@ -158,7 +158,7 @@ def block(ctx: click.Context, site: Path | None, db: Path | None, ip: str | None
 def unblock(ctx: click.Context, site: Path | None, db: Path | None, ip: str | None, domain: str | None,
             author: str | None) -> None:  # fmt: skip
     """Lift a block on an IP, a domain or an author URL."""
-    from generator.webmention.receiver.comments import normalise_block
+    from generator.webmention.receiver.comment_validation import normalise_block
     from generator.webmention.receiver.moderation import unblock as lift
 
     kind, value = _kind_and_value(ip, domain, author)

@@ -10,9 +10,10 @@ import difflib
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from generator.config import Config
 from generator.content.markdown import Link
@@ -206,7 +207,7 @@ def parse_cues(text: str) -> tuple[tuple[float, str], ...]:
             if match:
                 hours, minutes, seconds, millis = match.groups()
                 start = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + int(millis) / 1000
-                words = " ".join(re.sub(r"<[^>]+>", "", l).strip() for l in lines[index + 1 :]).strip()
+                words = " ".join(re.sub(r"<[^>]+>", "", following).strip() for following in lines[index + 1 :]).strip()
                 if words:
                     cues.append((start, words))
                 break
@@ -232,13 +233,13 @@ def _chapters(reader: _Reader, dest: str) -> tuple[str | None, tuple[Chapter, ..
         return reader.config.absolute(link.url), chapters
     if not isinstance(value, list) or not value:
         raise reader.fail("chapters", "expected a chapters JSON file, or a list such as [{start: \"0:00\", title: Intro}]")
-    chapters = []
+    listed: list[Chapter] = []
     for item in value:
         if not isinstance(item, dict) or "start" not in item or not isinstance(item.get("title"), str):
             raise reader.fail("chapters", f"expected each chapter as {{start: \"1:33\", title: \"…\"}}, got {item!r}")
-        chapters.append(Chapter(reader.seconds("chapters", item["start"]), item["title"], str(item.get("url", "")), str(item.get("img", ""))))
-    chapters.sort(key=lambda c: c.start)
-    return reader.config.abs_url(dest), tuple(chapters)
+        listed.append(Chapter(reader.seconds("chapters", item["start"]), item["title"], str(item.get("url", "")), str(item.get("img", ""))))
+    listed.sort(key=lambda c: c.start)
+    return reader.config.abs_url(dest), tuple(listed)
 
 
 def chapters_json(chapters: tuple[Chapter, ...]) -> bytes:

@@ -23,12 +23,13 @@ try:  # the Rust parser, and the parts of markdown-it-py that make the output th
 
     from generator.content.markdown_rs_blocks import render_block, render_blocks, table_starts
     from generator.content.markdown_rs_inline import Out
+
+    _AVAILABLE = True
 except ImportError:  # not installed, or a markdown-it-py whose insides moved: MarkdownRenderer does the work
-    markdown_it_pyrs = None
+    _AVAILABLE = False
 
 log = logging.getLogger(__name__)
 
-_PLUGINS = ["table", "strikethrough", "footnote", "deflist"]  # typography and task lists: markdown-it-py's code
 _FOOTNOTE_DEF = re.compile(r"^[ \t>*+\-0-9.):~]*\[\^([^\]\s]+)\]:", re.MULTILINE)  # in any container too
 _FOOTNOTE_DEF_PREFIX = re.compile(r"^([ \t>*+\-0-9.):~]*)\[\^[^\]\s]+\]:", re.M)
 _FOOTNOTE_DEF_NESTED = re.compile(r"^[ \t>*+\-0-9.):~]*\[\^[^\]\s]+\]:[ \t>*+\-0-9.):~]*\[\^[^\]\s]+\]:", re.M)
@@ -38,16 +39,16 @@ _BLOCK_LINE = re.compile(rb"\n(?:[ \t>:~*+-]|\d{1,9}[.)]|\[\^)")
 
 def available() -> bool:
     """True when markdown-it-pyrs is installed, so that RustMarkdownRenderer can be used."""
-    return markdown_it_pyrs is not None
+    return _AVAILABLE
 
 
 class RustMarkdownRenderer:
     """MarkdownRenderer's output from markdown-it-pyrs' parse, or from MarkdownRenderer for what it cannot do."""
 
     def __init__(self) -> None:
-        if markdown_it_pyrs is None:
+        if not _AVAILABLE:
             raise RuntimeError("markdown-it-pyrs is not installed")
-        self._md = markdown_it_pyrs.MarkdownIt("commonmark").enable_many(_PLUGINS)
+        self._md = markdown_it_pyrs.MarkdownIt("commonmark").enable_many(["table", "strikethrough", "footnote", "deflist"])  # typography, task lists: markdown-it-py's code
         self._python: MarkdownRenderer | None = None
         self.fallbacks = 0  # documents MarkdownRenderer rendered
 
@@ -206,10 +207,12 @@ class Document:
 
     def footnotes(self, container: Any) -> _Footnotes:
         """The footnote definitions, rendered now and laid out once their references are numbered."""
-        notes, labels = [], []
+        notes: list[tuple[int, bool, Out]] = []
+        labels: list[str] = []
         self.depth["footnote"] += 1
         for node in container.children:
-            meta, children, out = node.meta, node.children, []
+            meta, children = node.meta, node.children
+            out: Out = []
             if not meta["inline"]:
                 labels.append(meta["label"])
             if children and children[0].name == "html_block":  # markdown-it-pyrs keeps the space after the colon

@@ -92,7 +92,8 @@ def _paragraph(tag: str) -> Callable[[Document, Any, Out], None]:
 
 
 def _heading(doc: Document, node: Any, out: Out) -> None:
-    level, toks, content = node.meta["level"], inline_tokens(doc, node.children), []
+    level, toks = node.meta["level"], inline_tokens(doc, node.children)
+    content: Out = []
     check_text(doc, "".join([tok.content if tok.type == "text" else _BREAKS.get(tok.type, "") for tok in toks]))
     emit(toks, content)
     if 2 <= level <= 4:  # the anchors plugin: a unique slug, and a permalink

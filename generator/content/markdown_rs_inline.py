@@ -48,7 +48,8 @@ class _Tok:
 
 def inline_nodes(doc: Document, nodes: Any, out: Out) -> None:
     """Render the content of a paragraph, cell or term: straight from the tree unless it needs typography."""
-    start, refs, texts = len(out), len(doc.refs), []
+    start, refs = len(out), len(doc.refs)
+    texts: list[str] = []
     _direct(doc, nodes, out, texts)
     lead = out[start] if len(out) > start else None  # a link followed by a colon: a reference definition?
     if type(lead) is str and lead[:3] == "<a " and nodes[0].name == "link":

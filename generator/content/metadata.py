@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from generator.content.frontmatter import FrontMatter
 from generator.errors import Problem
+from generator.model import CiteKind
 
 KNOWN_KEYS = (
     "title", "date", "updated", "slug", "summary", "draft", "lang", "aliases", "image", "menu", "weight", "id",
     "in_reply_to", "like_of", "repost_of", "bookmark_of", "syndicate", "syndication", "content_warning",
 )  # fmt: skip
-CITE_KEYS = {"in_reply_to": "in-reply-to", "like_of": "like-of", "repost_of": "repost-of", "bookmark_of": "bookmark-of"}
+CITE_KEYS: dict[str, CiteKind] = {"in_reply_to": "in-reply-to", "like_of": "like-of", "repost_of": "repost-of", "bookmark_of": "bookmark-of"}
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[-_]")
 MAX_NAME_BYTES = 255  # of one file or folder name, on the usual file systems
 DATE_FORMATS = "2024-12-06, 2024-12-06 14:30, or ISO 8601 with an offset (2024-12-06T14:30:00+08:00)"
@@ -47,7 +49,7 @@ class Meta:
     weight: int = 0
     uid: str | None = None
     taxonomies: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    cites: tuple[tuple[str, str], ...] = ()  # (kind, url): in-reply-to, like-of, repost-of, bookmark-of
+    cites: tuple[tuple[CiteKind, str], ...] = ()  # (kind, url): in-reply-to, like-of, repost-of, bookmark-of
     syndicate: tuple[str, ...] | None = None  # target names; None: the site's default
     syndication: tuple[str, ...] = ()  # URLs of copies made elsewhere
     content_warning: str = ""
@@ -132,7 +134,8 @@ def date_from_filename(name: str, tz: ZoneInfo) -> dt.datetime | None:
     if not match:
         return None
     try:
-        return dt.datetime(*(int(g) for g in match.groups()), tzinfo=tz)
+        year, month, day = (int(g) for g in match.groups())
+        return dt.datetime(year, month, day, tzinfo=tz)
     except ValueError:
         return None
 
@@ -212,14 +215,17 @@ def _image(check: _Checker) -> ImageRef | None:
     return None
 
 
-def _cites(check: _Checker) -> tuple[tuple[str, str], ...]:
+def _cites(check: _Checker) -> tuple[tuple[CiteKind, str], ...]:
     """`in_reply_to`, `like_of`, `repost_of`, `bookmark_of`: each an http(s) URL or a list of them."""
     return _urls(check, CITE_KEYS)
 
 
-def _urls(check: _Checker, keys: dict[str, str]) -> tuple[tuple[str, str], ...]:
+_Kind = TypeVar("_Kind", bound=str)
+
+
+def _urls(check: _Checker, keys: dict[str, _Kind]) -> tuple[tuple[_Kind, str], ...]:
     """(kind, URL) for each http(s) URL under each key (a URL or a list of them)."""
-    found = []
+    found: list[tuple[_Kind, str]] = []
     for key, kind in keys.items():
         for url in check.strings(key):
             parts = urlsplit(url)

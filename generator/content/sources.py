@@ -14,8 +14,8 @@ from datetime import datetime
 from pathlib import Path
 
 from generator.content.markdown import Link
-from generator.digest import digest
 from generator.content.metadata import Meta
+from generator.digest import digest
 from generator.errors import Problem
 from generator.model import SHOWN_ONLY, Kind, Post
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from generator import __version__
 from generator.config import Config
+from generator.content.episodes import episode_guid, podcast_guid
 from generator.feeds.blog import content_html, note_title
 from generator.feeds.links import absolute_links
 from generator.feeds.podcast_ext import (
@@ -26,7 +27,6 @@ from generator.feeds.podcast_ext import (
     PodcastIndexExtension,
     PodcastItem,
 )
-from generator.content.episodes import episode_guid, podcast_guid
 from generator.model import Episode, Post, Show
 
 if TYPE_CHECKING:

@@ -18,4 +18,4 @@ def sitemap_xml(entries: list[tuple[str, dt.datetime | None]]) -> bytes:
 
 def robots_txt(sitemap_url: str) -> bytes:
     """A robots.txt that allows everything and points at the sitemap."""
-    return f"User-agent: *\nAllow: /\n\nSitemap: {sitemap_url}\n".encode("utf-8")
+    return f"User-agent: *\nAllow: /\n\nSitemap: {sitemap_url}\n".encode()

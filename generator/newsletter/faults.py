@@ -14,7 +14,7 @@ import signal
 FAULT_ENV = "HOMEPOST_NEWSLETTER_FAULT"
 STEPS = ("recorded", "handing", "delivered")
 _STEP, _, _COUNT = os.environ.get(FAULT_ENV, "").partition(":")
-_seen = {step: 0 for step in STEPS}
+_seen = dict.fromkeys(STEPS, 0)
 
 
 def fault_point(step: str) -> None:

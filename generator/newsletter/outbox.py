@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Literal
 
-from generator.newsletter.store import PAGE, NewsletterStore, Subscriber, _COLUMNS, _subscriber
+from generator.newsletter.store import _COLUMNS, PAGE, NewsletterStore, Subscriber, _subscriber
 from generator.webmention.receiver.store import _stamp
 
 RowState = Literal["sending", "data", "sent", "retry", "bounced", "unknown"]

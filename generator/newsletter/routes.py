@@ -23,7 +23,7 @@ from generator.config import Config
 from generator.newsletter.addresses import address_problem, normalize
 from generator.newsletter.store import NewsletterStore
 from generator.webmention.receiver.app import RateLimiter, _query, _read_form, _text, html_page
-from generator.webmention.receiver.comments import rate_key
+from generator.webmention.receiver.comment_validation import rate_key
 from generator.webmention.receiver.faults import fault_point
 from generator.webmention.receiver.store import Store
 

@@ -173,7 +173,11 @@ class Sender:
             self.transport.name = f"{re.sub(r'[^A-Za-z0-9-]+', '-', issue.key)}-{subscriber}"
         self._mark(issue, subscriber, "sending")
         fault_point("recorded")
-        handing = lambda: (self._mark(issue, subscriber, "data"), fault_point("handing"))  # noqa: E731
+
+        def handing() -> None:
+            self._mark(issue, subscriber, "data")
+            fault_point("handing")
+
         outcome = self.transport.transact(sender_address(self.config), address, data, handing)
         if outcome.verdict == "reconnect":  # lost before the message was handed over: once more on a new connection
             outcome = self.transport.transact(sender_address(self.config), address, data, handing)

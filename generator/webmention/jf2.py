@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from generator.model import Response, ResponseAuthor
+from generator.model import Response, ResponseAuthor, ResponseType
 from generator.sanitize import clean_html, clean_text, clean_url
 from generator.sitedata.responses import parse_time
 
-PROPERTY_TYPES = {
+PROPERTY_TYPES: dict[str, ResponseType] = {
     "in-reply-to": "reply", "like-of": "like", "repost-of": "repost", "bookmark-of": "bookmark",
     "mention-of": "mention", "quotation-of": "quote", "rsvp": "reply", "comment": "comment",
 }  # fmt: skip
@@ -64,7 +64,8 @@ def response_from_jf2(entry: dict[str, Any]) -> Response | None:
     kind = PROPERTY_TYPES.get(str(entry.get("wm-property", "mention-of")))
     if not source or not target or kind is None:
         return None
-    author = entry.get("author") if isinstance(entry.get("author"), dict) else {}
+    given_author = entry.get("author")
+    author = given_author if isinstance(given_author, dict) else {}
     content = entry.get("content")
     html, text = (content.get("html") or "", content.get("text") or "") if isinstance(content, dict) else ("", str(content or ""))
     try:

@@ -19,8 +19,8 @@ from generator.config import Config
 from generator.credentials import credential, env_name
 from generator.errors import ConfigError, HomepostError, NetworkError, Problem
 from generator.http import HttpClient
-from generator.redaction import redact
 from generator.model import Response
+from generator.redaction import redact
 from generator.sitedata.responses import page_files, parse_time, read_responses, target_file, write_responses
 from generator.state import read_json, write_json
 from generator.webmention.jf2 import response_from_jf2, withdrawn
@@ -110,7 +110,7 @@ def _since_id(api: str, cursor: dict[str, Any]) -> int:
 
 
 def _webmention_io_cursor(api: str, cursor: dict[str, Any], handled: list[dict]) -> dict[str, Any]:
-    ids = [e.get("wm-id") for e in handled if isinstance(e, dict) and isinstance(e.get("wm-id"), int)]
+    ids = [wm_id for e in handled if isinstance(e, dict) and isinstance(wm_id := e.get("wm-id"), int)]
     return {"api": api, "since_id": max(ids, default=_since_id(api, cursor))}
 
 
@@ -136,6 +136,7 @@ def merge_entries(config: Config, entries: list[dict], report: PullReport, pages
     for index, entry in enumerate(entries):
         gone = withdrawn(entry)
         response = None if gone else response_from_jf2(entry)
+        change: tuple[int, str, Response | str]
         if gone:
             (source, target), change = gone, (index, "remove", gone[0])
         elif response:

@@ -21,9 +21,9 @@ from generator.config import Config
 from generator.content.sources import source_version
 from generator.errors import NetworkError
 from generator.http import HttpClient, not_live
-from generator.redaction import redact
 from generator.model import Post
 from generator.ratelimit import RateLimits, Skipped, host_key, retry_after
+from generator.redaction import redact
 from generator.sanitize import clean_text
 from generator.webmention.discover import TargetUnavailable, discover_endpoint
 from generator.webmention.outgoing import outgoing_links
@@ -81,7 +81,7 @@ def live_posts(config: Config, posts: Iterable[Post]) -> list[LivePost]:
 
 def send_webmentions(config: Config, posts: list[Post], client: HttpClient, options: SendOptions = SendOptions()) -> SendReport:
     """Send what the record says is unsent; save the record as answers come in (not in a dry run)."""
-    now = options.now or dt.datetime.now(dt.timezone.utc)
+    now = options.now or dt.datetime.now(dt.UTC)
     state = SentState.load(config.data_dir)
     tasks = [t for t in state.plan(live_posts(config, posts), now) if _selected(t, state, options.only)]
     report = SendReport(waiting=state.waiting(now))
@@ -136,7 +136,7 @@ class _Attempt:
 
     def clock(self) -> dt.datetime:
         """The time now (the run's time when it is fixed, as tests fix it)."""
-        return self.fixed or dt.datetime.now(dt.timezone.utc)
+        return self.fixed or dt.datetime.now(dt.UTC)
 
     def held(self, url: str) -> str:
         """The record key of `url`'s host while it is rate-limited, else ""."""

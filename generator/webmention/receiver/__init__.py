@@ -4,6 +4,8 @@
 database (a durable queue and the verified mentions), `verify` the check of one source, `worker`
 the thread that verifies queued requests, `server` the waitress server running it all, `guard`
 its connection limits, `schema` the database's tables, `faults` the crash tests' kill switch.
+Readers' comments: `comments` the model, `comment_validation` the checks of a form, `moderation` what
+becomes of a comment (submitted, approved, rejected, blocked).
 """
 
 from generator.webmention.receiver.app import RateLimiter, ReceiverApp

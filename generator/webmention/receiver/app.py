@@ -46,17 +46,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from generator.config import Config
 from generator.sitedata.responses import parse_time
 from generator.webmention.jf2 import response_to_jf2
-from generator.webmention.receiver.comments import (
-    CommentForm,
-    TOKEN_PATTERN,
-    CommentRefused,
-    comment_to_jf2,
-    new_token,
-    post_url,
-    rate_key,
-    submit_comment,
-)
+from generator.webmention.receiver.comment_validation import post_url, rate_key
+from generator.webmention.receiver.comments import TOKEN_PATTERN, CommentForm, CommentRefused, comment_to_jf2, new_token
 from generator.webmention.receiver.faults import fault_point
+from generator.webmention.receiver.moderation import submit_comment
 from generator.webmention.receiver.store import Store
 
 ENDPOINT_PATH = "/webmention"

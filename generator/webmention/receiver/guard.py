@@ -25,7 +25,7 @@ from typing import Any
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer
 
-from generator.webmention.receiver.comments import rate_key
+from generator.webmention.receiver.comment_validation import rate_key
 
 log = logging.getLogger(__name__)
 

@@ -1,19 +1,45 @@
-"""Moderating readers' comments: list, approve, reject, block and unblock; results returned, nothing printed.
+"""Moderating readers' comments: a submitted form stored or dropped, then list, approve, reject, block and unblock.
 
-`homepost comments` turns the results into lines. Approving or rejecting a comment that was
-public changes what the mentions API reports to the next pull (see `comments`).
+Results are returned, nothing printed: `homepost comments` turns them into lines. With `[comments]
+auto_approve_known` on, a comment is `approved` at once when it comes with the secret token of a
+commenter who already had a comment approved. A filled honeypot field and a blocked author are
+answered like a success, and nothing is stored. Approving or rejecting a comment that was public
+changes what the mentions API reports to the next pull (see `comments`).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Literal
 
-from generator.webmention.receiver.comments import Block, BlockKind, Comment, CommentStatus, blocked_by, normalise_block
+from generator.config import Config
+from generator.errors import HomepostError, Problem
+from generator.webmention.receiver.comment_validation import (
+    blocked_by,
+    check_markdown,
+    check_name,
+    check_target,
+    check_website,
+    normalise_block,
+    post_url,
+    render_markdown,
+    resolve_reply_to,
+)
+from generator.webmention.receiver.comments import (
+    Block,
+    BlockKind,
+    Comment,
+    CommentForm,
+    CommentStatus,
+    Submission,
+    new_id,
+    token_digest,
+)
+from generator.webmention.receiver.store import Store
 
-if TYPE_CHECKING:
-    from generator.webmention.receiver.store import Store
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -32,6 +58,43 @@ class BlockResult:
     block: Block
     added: bool
     rejected: tuple[Comment, ...]
+
+
+def submit_comment(store: Store, config: Config, form: CommentForm, ip: str, token: str = "") -> Submission:
+    """Check a submitted form and store it (committed before this returns); CommentRefused for a bad form.
+
+    `token` is the commenter's secret (see `new_token`): with `[comments] auto_approve_known`, a
+    comment whose token an approved comment carries is approved at once. A filled honeypot or a
+    blocked author gives a Submission that stores nothing and looks, to the caller's answer, like
+    a pending comment.
+    """
+    if form.email_confirm.strip():
+        log.info("comment dropped: the honeypot field was filled")
+        return Submission("honeypot", post_url(config, form.target) or "")
+    target = check_target(config, form.target)
+    name = check_name(form.name)
+    website = check_website(form.website)
+    markdown = check_markdown(form.comment, config.comments.max_length)
+    reply_to = resolve_reply_to(store, config, target, form.reply_to)
+    block = blocked_by(store.blocks(), ip, website)
+    if block is not None:
+        log.info("comment on %s dropped: %s %s is blocked", target, block.kind, block.value)
+        return Submission("blocked", target)
+    digest = token_digest(token) if token else ""
+    known = config.comments.auto_approve_known and bool(digest) and store.trusted_token(digest)
+    now = store.clock()
+    status: Literal["pending", "approved"] = "approved" if known else "pending"
+    html = render_markdown(markdown)
+    for _ in range(5):  # a collision of 10 random characters is all but impossible; retry anyway
+        comment = Comment(
+            id=new_id(), target=target, name=name, website=website, markdown=markdown, html=html,
+            reply_to=reply_to, ip=ip, created=now, status=status,
+            decided_at=now if known else None, approved_at=now if known else None, token=digest,
+        )  # fmt: skip
+        if store.add_comment(comment):
+            log.info("comment %s on %s by %s: %s", comment.id, target, name, status)
+            return Submission(status, target, comment)
+    raise HomepostError(Problem(str(store.path), "could not find a free comment id"))
 
 
 def list_comments(store: Store, *, status: CommentStatus | None = "pending") -> list[Comment]:

@@ -1,4 +1,5 @@
-"""The receiver database's tables: one script per schema version, applied in order by `store.Store`.
+"""The receiver database's tables: one script per schema version, applied in order by `store.Store`; and the error
+of a database SQLite finds damaged.
 
 The version lives in `PRAGMA user_version`. 1: the queue and the mentions; 2: readers' comments
 and blocks; 3: the digest of each comment's commenter token (see `comments.token_digest`); 4: the
@@ -7,6 +8,10 @@ settings (the token secret, the first run's time; see `generator.newsletter.stor
 """
 
 from __future__ import annotations
+
+from pathlib import Path
+
+from generator.errors import Problem
 
 SCHEMA_VERSION = 4
 MIGRATIONS: dict[int, str] = {  # version -> the script that brings the previous version to it
@@ -111,3 +116,12 @@ MIGRATIONS: dict[int, str] = {  # version -> the script that brings the previous
         );
     """,
 }
+
+
+def damaged(path: Path, detail: str) -> Problem:
+    """The error of a database whose pages SQLite finds damaged, with how to recover it."""
+    detail = " ".join(detail.split())[:200]
+    return Problem(str(path), (
+        f"the receiver database is damaged ({detail}); it was not changed. Recover what it holds with "
+        f'`sqlite3 {path} ".recover" | sqlite3 recovered.sqlite3` and start with --db recovered.sqlite3, '
+        "or restore it from a backup"))

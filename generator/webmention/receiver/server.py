@@ -91,7 +91,7 @@ class Receiver:
     def port(self) -> int:
         """The port actually listened on."""
         server = self._server
-        return int(getattr(server, "effective_port", 0) or server.effective_listen[0][1])  # type: ignore[union-attr]
+        return int(getattr(server, "effective_port", 0) or server.effective_listen[0][1])
 
     @property
     def url(self) -> str:
@@ -130,7 +130,7 @@ class Receiver:
         self._close_server()
 
     def _close_server(self) -> None:
-        self._server.task_dispatcher.shutdown()  # type: ignore[union-attr]
+        self._server.task_dispatcher.shutdown()
         wasyncore.close_all(self._map)
 
     @property

@@ -37,7 +37,7 @@ from generator.model import Response
 from generator.sitedata.responses import response_from_dict, response_to_dict
 from generator.webmention.receiver.comments import Block, BlockKind, Comment, CommentStatus
 from generator.webmention.receiver.faults import fault_point
-from generator.webmention.receiver.schema import MIGRATIONS, SCHEMA_VERSION
+from generator.webmention.receiver.schema import MIGRATIONS, SCHEMA_VERSION, damaged
 
 DB_NAME = "receiver.sqlite3"
 JobStatus = Literal["pending", "done", "failed"]
@@ -178,7 +178,7 @@ class Store:
 
     def jobs(self, source: str | None = None, target: str | None = None) -> list[Job]:
         """Every job (of one pair, if given), oldest first: for diagnostics and tests."""
-        where, args = _pair_filter(source, target)
+        where, args = _where(source=source, target=target)
         return [_job(row) for row in self._read(f"SELECT {_JOB_COLUMNS} FROM queue{where} ORDER BY id", args)]
 
     def pending_ids(self, source: str, target: str) -> list[int]:
@@ -296,12 +296,7 @@ class Store:
 
     def comments(self, *, status: CommentStatus | None = None, target: str | None = None) -> list[Comment]:
         """Comments (with `status`, of `target`, if given), oldest first."""
-        clauses, args = [], []
-        for column, value in (("status", status), ("target", target)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                args.append(value)
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        where, args = _where(status=status, target=target)
         rows = self._read(f"SELECT {_COMMENT_COLUMNS} FROM comments{where} ORDER BY created, id", args)
         return [_comment(row) for row in rows]
 
@@ -366,15 +361,6 @@ _JOB_COLUMNS = "id, source, target, received, attempts, next_attempt, status, re
 _MENTION_COLUMNS = "data, received, verified, changed, deleted"
 
 
-def damaged(path: Path, detail: str) -> Problem:
-    """The error of a database whose pages SQLite finds damaged, with how to recover it."""
-    detail = " ".join(detail.split())[:200]
-    return Problem(str(path), (
-        f"the receiver database is damaged ({detail}); it was not changed. Recover what it holds with "
-        f'`sqlite3 {path} ".recover" | sqlite3 recovered.sqlite3` and start with --db recovered.sqlite3, '
-        "or restore it from a backup"))
-
-
 def _job(row: tuple) -> Job:
     job_id, source, target, received, attempts, next_attempt, status, result = row
     return Job(job_id, source, target, _moment(received), attempts, _moment(next_attempt), status, result)
@@ -388,14 +374,14 @@ def _mention(row: tuple) -> StoredMention:
 
 
 def _comment(row: tuple) -> Comment:
-    *fields, created, status, decided_at, approved_at, token = row
-    return Comment(*fields, created=_moment(created), status=status,
-                   decided_at=_moment(decided_at) if decided_at else None,
-                   approved_at=_moment(approved_at) if approved_at else None, token=token)  # fmt: skip
+    id_, target, name, website, markdown, html, reply_to, ip, created, status, decided_at, approved_at, token = row
+    return Comment(id_, target, name, website, markdown, html, reply_to, ip, _moment(created), status,
+                   _moment(decided_at) if decided_at else None, _moment(approved_at) if approved_at else None, token)
 
 
-def _pair_filter(source: str | None, target: str | None) -> tuple[str, list[str]]:
-    clauses = [(name, value) for name, value in (("source", source), ("target", target)) if value is not None]
+def _where(**equal: str | None) -> tuple[str, list[str]]:
+    """A WHERE clause (or "") requiring each column given a value to equal it, and its arguments."""
+    clauses = [(name, value) for name, value in equal.items() if value is not None]
     if not clauses:
         return "", []
     return " WHERE " + " AND ".join(f"{name} = ?" for name, _ in clauses), [value for _, value in clauses]
