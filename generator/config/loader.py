@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from generator.config.schema import CREDENTIAL_KEYS, PLATFORM_NEEDS, SCHEMA, TOP_LEVEL, secret_message
+from generator.config.checks import CREDENTIAL_KEYS, PLATFORM_NEEDS, SCHEMA, TOP_LEVEL, secret_message
 from generator.config.settings import (
     CONFIG_NAME,
     DEFAULT_TAXONOMIES,
