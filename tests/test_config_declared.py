@@ -46,7 +46,8 @@ IDS = [f"{table}.{item.name}" for table, item in KEYS]
 def text_with(table: str, name: str, value: str) -> str:
     """MINIMAL plus `name = value` in `table`, with what the table needs besides."""
     if table == "site":
-        return "".join(f"{line}\n" for line in MINIMAL.splitlines() if not line.startswith(f"{name} =")) + f"{name} = {value}\n"
+        kept = "".join(f"{line}\n" for line in MINIMAL.splitlines() if not line.startswith(f"{name} ="))
+        return f"{kept}{name} = {value}\n"
     needs = "".join(f"{line}\n" for line in NEEDS.get(table, "").splitlines() if not line.startswith(f"{name} ="))
     return f"{MINIMAL}[{table}]\n{needs}{name} = {value}\n"
 
@@ -87,7 +88,7 @@ WRITABLE = [(t, i) for t, i in KEYS if i.has_default and i.default not in ("", N
 def test_a_default_written_out_reads_as_the_default(table, item):
     """The default passes its own check and reads back as itself."""
     value = item.default
-    toml = str(value).lower() if isinstance(value, bool) else json.dumps(value) if isinstance(value, str) else str(value)
+    toml = json.dumps(value) if isinstance(value, bool | str) else str(value)  # JSON's true, false and strings are TOML
     base = f"{MINIMAL}[{table}]\n{NEEDS.get(table, '')}" if table != "site" else MINIMAL
     assert parse_config(text_with(table, item.name, toml), ROOT) == parse_config(base, ROOT)
 
@@ -122,7 +123,8 @@ def test_the_expected_type_is_the_declaration_s_wording():
     i for i in IDS if not i.startswith("syndication.default")])
 def test_an_unknown_key_near_a_declared_one_gets_a_did_you_mean(table, item):
     typo = item.name + item.name[-1]
-    assert f"site.toml: {table}.{typo}: unknown key; did you mean '{item.name}'?" in problems(text_with(table, typo, "1"))
+    message = f"site.toml: {table}.{typo}: unknown key; did you mean '{item.name}'?"
+    assert message in problems(text_with(table, typo, "1"))
 
 
 def test_an_unknown_key_far_from_any_lists_the_declared_ones():
@@ -170,3 +172,86 @@ def test_reference_write_refuses_a_readme_without_markers(tmp_path, capsys):
     assert main(["--write", str(readme)]) == 1
     assert "the markers are missing" in capsys.readouterr().err
     assert readme.read_text(encoding="utf-8") == "# Site\n"
+
+
+# --- the rules a table declares beyond its keys --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "key", "env"),
+    [
+        ('[webmention]\ntoken = "s"\n', "webmention.token", "HOMEPOST_WEBMENTIONIO_TOKEN"),
+        ('[newsletter]\npassword = "s"\n', "newsletter.password", "HOMEPOST_NEWSLETTER_PASSWORD"),
+        (
+            '[syndication.social]\nplatform = "mastodon"\ninstance = "https://m.example"\naccess_token = "s"\n',
+            "syndication.social.access_token",
+            "HOMEPOST_SOCIAL_TOKEN",
+        ),
+        (
+            '[syndication.sky]\nplatform = "bluesky"\nhandle = "a.bsky.social"\napp_password = "s"\n',
+            "syndication.sky.app_password",
+            "HOMEPOST_SKY_PASSWORD",
+        ),
+    ],
+)
+def test_credentials_are_refused_and_told_where_they_belong(extra, key, env):
+    (only,) = problems(MINIMAL + extra)
+    assert only.startswith(f"site.toml: {key}: credentials never go in site.toml (it is published with the site)")
+    assert env in only
+
+
+def test_a_platform_s_needed_key_is_required_once():
+    assert problems(MINIMAL + '[syndication.t]\nplatform = "tumblr"\n') == [
+        "site.toml: syndication.t.blog: required for platform 'tumblr'"
+    ]
+    assert problems(MINIMAL + '[syndication.t]\nplatform = "tumblr"\nblog = "a/b"\n') == [
+        'site.toml: syndication.t.blog: expected a blog name such as "example"'
+    ]
+
+
+def test_a_deploy_method_s_needed_key_is_required_once():
+    assert problems(MINIMAL + '[deploy]\nmethod = "rsync"\n') == [
+        "site.toml: deploy.target: required for method 'rsync'"
+    ]
+    assert problems(MINIMAL + '[deploy]\nmethod = "rsync"\ntarget = 1\n') == [
+        "site.toml: deploy.target: expected a folder or host:path for rsync, got a number"
+    ]
+
+
+def test_plain_http_targets_need_private_addresses_allowed():
+    target = '[syndication.m]\nplatform = "mastodon"\ninstance = "http://m.example"\n'
+    assert problems(MINIMAL + target) == [
+        "site.toml: syndication.m.instance: expected an https URL "
+        "(plain http only with [network] allow_private_addresses = true)"
+    ]
+    config = parse_config(MINIMAL + "[network]\nallow_private_addresses = true\n" + target, ROOT)
+    assert config.syndication.targets[0].instance == "http://m.example"
+
+
+def test_default_names_written_targets_only():
+    targets = '[syndication.mastodon]\nplatform = "mastodon"\ninstance = "https://m.example"\n'
+    assert problems(MINIMAL + '[syndication]\ndefault = ["mastodn"]\n' + targets) == [
+        "site.toml: syndication.default: unknown target 'mastodn'; did you mean 'mastodon'?"
+    ]
+    assert problems(MINIMAL + '[syndication]\ndefault = ["x"]\n') == [
+        "site.toml: syndication.default: unknown target 'x'; define it as [syndication.x]"
+    ]
+    broken = '[syndication.m]\nplatform = "mastodon"\ninstance = "https://m.example"\nvisibility = "all"\n'
+    assert problems(MINIMAL + '[syndication]\ndefault = ["m"]\n' + broken) == [
+        "site.toml: syndication.m.visibility: expected one of 'public', 'unlisted', 'private'"
+    ]
+
+
+def test_named_tables_read_with_their_names_and_derived_defaults():
+    config = parse_config(
+        MINIMAL + '[taxonomies.reading_list]\nfeeds = false\n[taxonomies.series]\nenabled = false\n'
+        '[syndication.b]\nplatform = "bluesky"\nhandle = "@a.bsky.social"\nsince = 2026-01-02\n',
+        ROOT,
+    )
+    assert [(t.key, t.title, t.path, t.feeds) for t in config.taxonomies] == [
+        ("tags", "Tags", "tags", True),
+        ("categories", "Categories", "categories", True),
+        ("reading_list", "Reading List", "reading_list", False),
+    ]
+    (target,) = config.syndication.targets
+    assert (target.name, target.handle, target.since) == ("b", "a.bsky.social", "2026-01-02")
