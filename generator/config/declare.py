@@ -89,7 +89,7 @@ class Declared:
     spec: Key | Tables
     hint: Any
 
-    @property
+    @functools.cached_property
     def name(self) -> str:
         """The key's name in site.toml."""
         return (self.spec.toml if isinstance(self.spec, Key) else "") or self.field.name
@@ -100,7 +100,7 @@ class Declared:
         assert isinstance(self.spec, Key)
         return self.spec
 
-    @property
+    @functools.cached_property
     def has_default(self) -> bool:
         """Whether the field has a default (else it is required, unless derived from a name)."""
         return self.field.default is not MISSING or self.field.default_factory is not MISSING
@@ -112,7 +112,12 @@ class Declared:
             return self.field.default_factory()
         return self.field.default
 
-    @property
+    @functools.cached_property
+    def plain(self) -> Any:
+        """The field's type without `| None`."""
+        return _plain(self.hint)
+
+    @functools.cached_property
     def table(self) -> type | None:
         """The settings class of a key that holds a table (`[site.author]`), or of each named table."""
         hint = self.hint
@@ -151,7 +156,7 @@ def toml_types(item: Declared) -> tuple[type, ...]:
     """The TOML types a key accepts (a boolean is never accepted for a number)."""
     if isinstance(item.spec, Key) and item.spec.accepts:
         return item.spec.accepts
-    hint = _plain(item.hint)
+    hint = item.plain
     if get_origin(hint) is tuple:
         return (list,)
     if item.table is not None:
@@ -166,7 +171,7 @@ def type_name(item: Declared) -> str:
         return ", ".join(others) + f" or {last}"
     if isinstance(item.spec, Key) and dt.date in item.spec.accepts:
         return "date"
-    hint = _plain(item.hint)
+    hint = item.plain
     if get_origin(hint) is tuple:
         inner = get_args(hint)[0]
         return "list of tables" if get_origin(inner) is tuple or dataclasses.is_dataclass(inner) else "list of strings"
@@ -182,7 +187,7 @@ def expected(item: Declared) -> str:
         return spec.expected
     if spec.choices:
         return ", ".join(repr(c) for c in spec.choices[:-1]) + f" or {spec.choices[-1]!r}"
-    hint = _plain(item.hint)
+    hint = item.plain
     if get_origin(hint) is tuple:
         return "a list"
     if item.table is not None:
@@ -194,7 +199,7 @@ def convert(item: Declared, value: Any) -> Any:
     """The attribute's value for a checked TOML value."""
     if item.key.convert is not None:
         return item.key.convert(value)
-    hint = _plain(item.hint)
+    hint = item.plain
     if get_origin(hint) is tuple:
         return tuple(value)
     return float(value) if hint is float else value
