@@ -45,6 +45,11 @@ lint: $(VENV)/.installed-test
 golden: $(VENV)/.installed-test
 	$(BIN)/python -m tests.golden
 
+# Rewrite the README's table of site.toml keys from their declarations in generator/config/.
+.PHONY: docs
+docs: $(VENV)/.installed-test
+	$(BIN)/python -m generator.config.reference --write README.md
+
 # Time Homepost against Hugo and Pelican (not a test; installs those two into bench/work/venvs).
 # Options go in ARGS, e.g. make bench ARGS="--posts 1000 --tools homepost,hugo".
 bench: $(VENV)/.installed-test

@@ -1,14 +1,29 @@
-"""The site's configuration as typed, frozen objects: what `site.toml` means once read."""
+"""The site's configuration as typed, frozen objects: what `site.toml` means once read.
+
+Each field is a key of site.toml, declared once with `setting()`: its type, default, check and
+description. The loader, the errors and the README's table of keys all come from these classes.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from generator.config import checks
+from generator.config.declare import TableRules, named, setting, table, tables
+from generator.config.services import (
+    BackfeedSettings,
+    CommentSettings,
+    DeploySettings,
+    ModerationSettings,
+    NewsletterSettings,
+)
+from generator.config.targets import SyndicationSettings
+
 CONFIG_NAME = "site.toml"
-PERMALINK_TOKENS = ("year", "month", "day", "slug")
 DEFAULT_TAXONOMIES = ("tags", "categories", "series")
 
 
@@ -16,23 +31,40 @@ DEFAULT_TAXONOMIES = ("tags", "categories", "series")
 class Author:
     """The site's author, shown as the representative h-card."""
 
-    name: str = ""
-    url: str = ""
-    email: str = ""
-    avatar: str = ""
-    me: tuple[str, ...] = ()  # rel=me profile links
+    name: str = setting("", "the author's name in the h-card")
+    url: str = setting("", "the author's home page", expected="an http(s) URL", check=checks.url_or_empty)
+    email: str = setting("", "the author's email address", expected="an email address")
+    avatar: str = setting(
+        "",
+        "the author's photo: a URL or a path under the site",
+        expected="a URL or a path under the site",
+    )
+    me: tuple[str, ...] = setting(
+        (), 'profile URLs linked with `rel="me"`', expected="a list of http(s) URLs", check=checks.url_list
+    )
 
 
 @dataclass(frozen=True)
 class SiteSettings:
     """`[site]`: who and where the site is."""
 
-    title: str
-    url: str  # public base URL, always ending in "/"
-    description: str = ""
-    language: str = "en"
-    timezone: str = "UTC"
-    author: Author = field(default_factory=Author)
+    title: str = setting(doc="the site's name")
+    url: str = setting(
+        doc="the public base URL; may include a path (`https://example.com/blog/`)",
+        expected="an http(s) URL",
+        check=checks.http_url,
+        convert=lambda url: url if url.endswith("/") else url + "/",
+    )
+    description: str = setting("", "used in feeds and meta descriptions")
+    language: str = setting(
+        "en",
+        "the `lang` of every page unless a post declares its own",
+        expected="a language tag such as 'en' or 'zh-CN'",
+    )
+    timezone: str = setting(
+        "UTC", "IANA zone for dates written without an offset", expected="an IANA time zone name", check=checks.timezone
+    )
+    author: Author = table(Author, "the representative h-card")
 
     @property
     def base_path(self) -> str:
@@ -56,80 +88,181 @@ class SiteSettings:
         return ZoneInfo(self.timezone)
 
 
+PERMALINK = "a permalink pattern"
+STYLE = "a Pygments style name"
+
+
 @dataclass(frozen=True)
 class BuildSettings:
     """`[build]`: how the site is turned into files."""
 
-    output: str = "public"
-    permalink: str = "/{year}/{month}/{slug}/"
-    page_permalink: str = "/{slug}/"
-    posts_per_page: int = 10
-    feed_items: int = 20
-    slug_source: str = "filename"
-    transliterate: bool = False
-    theme: str = "default"
-    highlight_style: str = "xcode"
-    highlight_style_dark: str = "github-dark"
-    allow_outside_symlinks: bool = False  # publish symbolic links in content/ and static/ that point out of the site
+    output: str = setting("public", "output folder", expected="a folder name")
+    permalink: str = setting(
+        "/{year}/{month}/{slug}/",
+        "where posts go; placeholders `{year}`, `{month}`, `{day}`, `{slug}`",
+        expected=PERMALINK,
+        check=checks.permalink,
+    )
+    page_permalink: str = setting("/{slug}/", "where pages go", expected=PERMALINK, check=checks.permalink)
+    posts_per_page: int = setting(
+        10,
+        "page size of the home page, tag, category and series pages",
+        check=checks.positive,
+    )
+    feed_items: int = setting(20, "entries per feed", check=checks.positive)
+    slug_source: str = setting(
+        "filename", '`"title"` makes slugs from titles (notes still use the file name)', choices=("filename", "title")
+    )
+    transliterate: bool = setting(False, "`true` turns non-Latin slugs into ASCII (`你好` → `nihao`)")
+    theme: str = setting(
+        "default",
+        "a theme name (the site's `themes/NAME`, then the bundled ones) or a folder",
+        expected="a theme name or folder",
+    )
+    highlight_style: str = setting("xcode", "Pygments style for code", expected=STYLE, check=checks.pygments_style)
+    highlight_style_dark: str = setting(
+        "github-dark", "Pygments style for code in dark mode", expected=STYLE, check=checks.pygments_style
+    )
+    allow_outside_symlinks: bool = setting(
+        False,
+        "publish symbolic links in `content/` and `static/` that point outside the site folder "
+        "(refused by default: see [Symbolic links](#symbolic-links))",
+    )
 
 
 @dataclass(frozen=True)
 class ThemeSettings:
     """`[theme]`: what the theme shows besides the posts themselves."""
 
-    toc_min_headings: int = 4  # a post with at least this many h2-h4 headings gets a table of contents
+    toc_min_headings: int = setting(
+        4,
+        "a post with at least this many h2–h4 headings gets a table of contents (`0`: only posts with `toc: true`)",
+        expected="a whole number (0: only posts with toc: true)",
+        check=checks.not_negative,
+    )
 
 
 @dataclass(frozen=True)
 class TaxonomySettings:
     """`[taxonomies.<key>]`: one way of grouping posts, read from the front matter key of that name."""
 
-    key: str
-    title: str
-    path: str
-    feeds: bool = True
+    key: str = named()
+    title: str = setting(
+        doc="the title of its pages", derive=lambda name: name.replace("_", " ").title(), shown="NAME, capitalised"
+    )
+    path: str = setting(
+        doc="the URL path of its pages",
+        expected="a URL path",
+        check=checks.path_segment,
+        convert=lambda path: path.strip("/"),
+        derive=lambda name: name,
+        shown="NAME",
+    )
+    feeds: bool = setting(True, "each term gets its own feeds")
+    enabled: bool = setting(True, "`false` removes it (the default ones too)")
 
 
 @dataclass(frozen=True)
 class PodcastSettings:
     """`[podcasts.<key>]`: one show. Apple's rules are checked at build time, not here."""
 
-    key: str
-    title: str
-    description: str
-    author: str = ""
-    owner_name: str = ""
-    owner_email: str = ""
-    language: str = ""  # default: the site's
-    artwork: str = ""  # a path under the site or an http(s) URL
-    categories: tuple[str, ...] = ()  # "Technology", or "Society & Culture > Documentary"
-    explicit: bool | None = None
-    type: str = "episodic"
-    funding: tuple[tuple[str, str], ...] = ()  # (url, text)
-    locked: bool = False
-    copyright: str = ""
-    new_feed_url: str = ""
+    key: str = named()
+    title: str = setting(doc="the show's title")
+    description: str = setting(doc="the show's description (at most 4,000 bytes for Apple)")
+    author: str = setting("", "`itunes:author`")
+    owner_name: str = setting("", "`itunes:owner`'s name")
+    owner_email: str = setting("", "`itunes:owner`'s email", expected="an email address", check=checks.email)
+    language: str = setting("", "the show's language", expected="a language tag", shown="the site's")
+    artwork: str = setting(
+        "",
+        "the show's square artwork: a path under the site (`content/` or `static/`) or an http(s) URL",
+        expected="a path under the site or an http(s) URL",
+    )
+    categories: tuple[str, ...] = setting(
+        (),
+        'Apple Podcasts categories, such as `"Technology"` or `"Society & Culture > Documentary"`',
+        expected="a list of Apple Podcasts categories",
+        check=checks.categories,
+        convert=lambda names: tuple(name.strip() for name in names),
+    )
+    explicit: bool | None = setting(None, "`itunes:explicit` (Apple requires it)", shown="unset")
+    type: str = setting("episodic", "`itunes:type`", choices=("episodic", "serial"))
+    funding: tuple[tuple[str, str], ...] = setting(
+        (),
+        '`podcast:funding` links, such as `[{ url = "https://…", text = "Support the show" }]`',
+        expected="a list of tables with url and text",
+        check=checks.funding,
+        convert=lambda links: tuple((link["url"], link.get("text", "")) for link in links),
+    )
+    locked: bool = setting(False, "`podcast:locked`")
+    copyright: str = setting("", "the show's copyright line")
+    new_feed_url: str = setting(
+        "", "`itunes:new-feed-url`, when moving the show elsewhere", expected="an http(s) URL", check=checks.http_url
+    )
 
 
 @dataclass(frozen=True)
 class NetworkSettings:
     """`[network]`: rules for every outgoing request."""
 
-    allow_private_addresses: bool = False
-    timeout: float = 10.0
-    max_bytes: int = 5_000_000
+    allow_private_addresses: bool = setting(
+        False, "let outgoing requests reach loopback and private addresses (for testing)"
+    )
+    timeout: float = setting(
+        10.0,
+        "seconds an outgoing request may take",
+        expected="a number of seconds",
+        check=checks.seconds,
+    )
+    max_bytes: int = setting(
+        5_000_000,
+        "bytes an outgoing request may read",
+        expected="a number of bytes",
+        check=checks.positive,
+    )
+
+
+def _webmention_secret(table_name: str, name: str) -> str | None:
+    return checks.secret_message("webmentionio") if name in ("webmentionio_token", "token") else None
 
 
 @dataclass(frozen=True)
 class WebmentionSettings:
     """`[webmention]`: the endpoint pages advertise, how mentions are pulled, sent and received."""
 
-    endpoint: str = ""  # advertised with <link rel="webmention"> and a Link header; empty: none
-    api: str = ""  # the mentions API `webmention pull` reads; empty: derived from the endpoint
-    concurrency: int = 4  # targets the sender talks to at once
-    max_tries: int = 6  # a send that keeps failing is given up after this many runs
-    rate_limit: int = 60  # the receiver accepts this many webmentions per source host per minute
-    blocklist: tuple[str, ...] = ()  # the receiver refuses sources on these domains (and subdomains)
+    TOML: ClassVar[TableRules] = TableRules(secret=_webmention_secret)
+
+    endpoint: str = setting(
+        "",
+        "the Webmention endpoint to advertise (`<link rel=\"webmention\">` on every page, redirect pages of "
+        "aliases, the 404 page and tombstones included, a `Link` header in `_headers` and `_nginx.conf`): "
+        "webmention.io's or your `homepost receiver`'s `…/webmention`; empty: none",
+        expected="an http(s) URL",
+        check=checks.endpoint,
+    )
+    api: str = setting(
+        "",
+        "where `webmention pull` reads: by default `…/api/mentions` beside your receiver's endpoint, "
+        "or webmention.io's `/api/mentions.jf2`",
+        expected="an http(s) URL",
+        check=checks.endpoint,
+        shown="derived",
+    )
+    concurrency: int = setting(4, "targets the sender talks to at once", check=checks.positive)
+    max_tries: int = setting(6, "a send that keeps failing is given up after this many runs", check=checks.positive)
+    rate_limit: int = setting(
+        60,
+        "the receiver accepts this many webmentions per source host per minute",
+        expected="a whole number of webmentions a minute",
+        check=checks.positive,
+    )
+    blocklist: tuple[str, ...] = setting(
+        (),
+        "the receiver refuses sources on these domains (and their subdomains)",
+        expected="a list of domain names",
+        check=checks.domains,
+        convert=lambda domains: tuple(d.lower().strip(".") for d in domains),
+    )
 
     @property
     def pull_url(self) -> str:
@@ -144,142 +277,33 @@ class WebmentionSettings:
 
 
 @dataclass(frozen=True)
-class CommentSettings:
-    """`[comments]`: readers' comments through the receiver's form, held for moderation."""
-
-    enabled: bool = False
-    endpoint: str = ""  # where the form posts; empty: /comment beside the Webmention endpoint
-    rate_limit: int = 5  # comments accepted per IP address per minute
-    max_length: int = 5000  # characters of one comment
-    auto_approve_known: bool = False  # publish at once a comment sent with the secret cookie of an approved commenter
-
-    def form_url(self, webmention_endpoint: str) -> str:
-        """Where the comment form posts: `endpoint`, or /comment beside the Webmention endpoint."""
-        if self.endpoint or not webmention_endpoint:
-            return self.endpoint
-        return webmention_endpoint.removesuffix("/webmention") + "/comment" if webmention_endpoint.endswith("/webmention") else ""
-
-
-@dataclass(frozen=True)
-class NewsletterSettings:
-    """`[newsletter]`: readers subscribe through the receiver; `homepost newsletter send` mails them new posts."""
-
-    enabled: bool = False
-    name: str = ""  # the list's name (List-Id, subjects of digests); empty: the site's title
-    sender: str = ""  # `from`: "Name <address>" the emails come from
-    reply_to: str = ""  # where replies go; empty: the sender
-    endpoint: str = ""  # where the subscribe form posts; empty: /subscribe beside the Webmention endpoint
-    mode: str = "full"  # full: the whole post; excerpt: its summary and a link
-    digest: str = "each"  # each: one email per post; daily or weekly: one per day or ISO week with posts
-    since: str = ""  # ISO date: posts published before it are never sent; empty: the first run's time
-    host: str = "localhost"  # the SMTP server
-    port: int = 0  # 0: 465 with security "tls", else 587 (25 with "none")
-    security: str = "starttls"  # starttls, tls or none
-    username: str = ""  # SMTP login; the password from HOMEPOST_NEWSLETTER_PASSWORD or .homepost/credentials.toml
-    rate: int = 60  # messages a minute (0: no limit)
-    max_bounces: int = 3  # permanent refusals of an address before it is unsubscribed
-
-    @property
-    def smtp_port(self) -> int:
-        """The port to connect to: `port`, or the usual one for `security`."""
-        return self.port or {"tls": 465, "none": 25}.get(self.security, 587)
-
-    def form_url(self, webmention_endpoint: str) -> str:
-        """Where the subscribe form posts: `endpoint`, or /subscribe beside the Webmention endpoint."""
-        if self.endpoint or not webmention_endpoint.endswith("/webmention"):
-            return self.endpoint
-        return webmention_endpoint.removesuffix("/webmention") + "/subscribe"
-
-
-@dataclass(frozen=True)
-class ModerationSettings:
-    """`[moderation]`: what never appears under a post, whatever its source."""
-
-    block: tuple[str, ...] = ()  # domains ("spam.example"), handles ("@troll@mastodon.example") or author URLs
-    words: tuple[str, ...] = ()  # responses containing one of these words are hidden
-    hide: tuple[str, ...] = ()  # ids or URLs of single responses to hide
-
-
-@dataclass(frozen=True)
-class BackfeedSettings:
-    """`[backfeed]`: how often copies are asked for their replies, likes and reposts."""
-
-    recent_days: int = 14  # posts younger than this are polled on every run
-    older_every_hours: int = 24  # older posts: at most this often
-    max_age_days: int = 0  # posts older than this are no longer polled (0: never stop)
-
-
-@dataclass(frozen=True)
-class DeploySettings:
-    """`[deploy]`: how the built site reaches the web host."""
-
-    method: str = ""  # rsync, git or command; empty: no deploy configured
-    target: str = ""  # rsync: a local folder or host:path
-    delete: bool = True  # rsync: remove files on the host that the build no longer has
-    repository: str = ""  # git: where to push (a URL or a local path)
-    branch: str = "gh-pages"  # git: the branch holding the built site
-    message: str = "Publish {date}"  # git: the commit message ({date}: the moment, ISO 8601)
-    command: str = ""  # command: a shell command; {output} is replaced by the output folder
-    wait: int = 300  # publish: seconds to wait for a new post to answer at its public URL
-
-
-PLATFORMS = ("mastodon", "bluesky", "tumblr", "micropub")
-PUBLIC_APPVIEW = "https://public.api.bsky.app"
-
-
-@dataclass(frozen=True)
-class TargetSettings:
-    """`[syndication.<name>]`: one account on one platform that posts are copied to."""
-
-    name: str
-    platform: str  # mastodon, bluesky, tumblr or micropub
-    instance: str = ""  # Mastodon (and compatible servers): base URL of the instance
-    service: str = "https://bsky.social"  # Bluesky: the PDS that holds the account
-    handle: str = ""  # Bluesky: the account's handle
-    appview: str = PUBLIC_APPVIEW  # Bluesky: where threads, likes and reposts are read
-    blog: str = ""  # Tumblr: the blog's name (example or example.tumblr.com)
-    endpoint: str = ""  # Micropub: the endpoint URL
-    api: str = "https://api.tumblr.com"  # Tumblr: base URL of the API (for tests and proxies)
-    visibility: str = "public"  # Mastodon: public, unlisted, private
-    content_warning: bool = True  # use the post's `content_warning` where the platform has them
-    since: str = ""  # ISO date: posts published before it never go to this target
-
-    @property
-    def base_url(self) -> str:
-        """The URL of the account's server: instance, service, API or endpoint."""
-        return {"mastodon": self.instance, "bluesky": self.service, "tumblr": self.api, "micropub": self.endpoint}[self.platform]
-
-
-@dataclass(frozen=True)
-class SyndicationSettings:
-    """`[syndication]`: the targets and where posts go unless they say otherwise."""
-
-    targets: tuple[TargetSettings, ...] = ()
-    default: tuple[str, ...] = ()  # target names
-
-    def target(self, name: str) -> TargetSettings | None:
-        """The target called `name`, if there is one."""
-        return next((t for t in self.targets if t.name == name), None)
-
-
-@dataclass(frozen=True)
 class Config:
-    """The whole configuration of one site."""
+    """The whole configuration of one site: each field but `root` a table of site.toml."""
 
     root: Path  # the site folder
-    site: SiteSettings
-    build: BuildSettings = field(default_factory=BuildSettings)
-    theme: ThemeSettings = field(default_factory=ThemeSettings)
-    taxonomies: tuple[TaxonomySettings, ...] = ()
-    network: NetworkSettings = field(default_factory=NetworkSettings)
-    podcasts: tuple[PodcastSettings, ...] = ()
-    webmention: WebmentionSettings = field(default_factory=WebmentionSettings)
-    syndication: SyndicationSettings = field(default_factory=SyndicationSettings)
-    comments: CommentSettings = field(default_factory=CommentSettings)
-    newsletter: NewsletterSettings = field(default_factory=NewsletterSettings)
-    moderation: ModerationSettings = field(default_factory=ModerationSettings)
-    backfeed: BackfeedSettings = field(default_factory=BackfeedSettings)
-    deploy: DeploySettings = field(default_factory=DeploySettings)
+    site: SiteSettings = setting(doc="who and where the site is")
+    build: BuildSettings = table(BuildSettings)
+    theme: ThemeSettings = table(ThemeSettings)
+    taxonomies: tuple[TaxonomySettings, ...] = tables(
+        "ways of grouping posts, read from the front matter key `NAME`",
+        name=r"[a-z][a-z0-9_]*",
+        rule="a lower-case name of letters, digits and '_'",
+        defaults=DEFAULT_TAXONOMIES,
+        keep=lambda taxonomy: taxonomy.enabled,
+    )
+    network: NetworkSettings = table(NetworkSettings)
+    podcasts: tuple[PodcastSettings, ...] = tables(
+        "a podcast: see [Podcasting](#podcasting)",
+        name=r"[a-z0-9][a-z0-9_-]*",
+        rule="a lower-case name of letters, digits, '-' and '_' (it is used in URLs)",
+    )
+    webmention: WebmentionSettings = table(WebmentionSettings)
+    syndication: SyndicationSettings = table(SyndicationSettings)
+    comments: CommentSettings = table(CommentSettings)
+    newsletter: NewsletterSettings = table(NewsletterSettings)
+    moderation: ModerationSettings = table(ModerationSettings)
+    backfeed: BackfeedSettings = table(BackfeedSettings)
+    deploy: DeploySettings = table(DeploySettings)
 
     @property
     def data_dir(self) -> Path:
