@@ -168,7 +168,7 @@ def _written_since(config, before: set[Path]) -> set[Path]:
 @given(ids=st.lists(st.one_of(SEGMENTS, TARGETS), min_size=1, max_size=5), photo=st.one_of(TARGETS, SEGMENTS))
 def test_no_platform_id_or_picture_url_becomes_a_path(prop_site, ids: list[str], photo: str) -> None:
     from generator.backfeed.avatars import avatar_name
-    from generator.backfeed.run import merge
+    from generator.backfeed.poll import merge
     from generator.model import Response, ResponseAuthor
 
     config, _ = prop_site

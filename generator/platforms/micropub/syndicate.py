@@ -44,10 +44,11 @@ from generator.config import TargetSettings
 from generator.credentials import TargetCredentials
 from generator.errors import NetworkError
 from generator.http import HttpClient, Response
+from generator.platforms.base import AuthIO, Copy, Draft, Entry, Harvest, Media, PlatformError, missing_credential
+from generator.platforms.micropub import client as api
+from generator.platforms.micropub.backfeed import harvest
 from generator.redaction import redact
-from generator.syndication.base import AuthIO, Copy, Draft, Entry, Harvest, Media, PlatformError, missing_credential
 from generator.syndication.loopback import LoopbackCallback, error_reason
-from generator.syndication.platforms import micropub_api as api
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +148,8 @@ class MicropubPlatform:
         self._post({"action": "delete", "url": copy.url}, "deleting the copy", missing_ok=True)
 
     def responses(self, copy: Copy, post_url: str, state: dict[str, str]) -> Harvest:
-        """Micropub has no way to read what answered a post: its replies arrive as webmentions."""
-        return Harvest(state=state)
+        """Micropub has no way to read what answered a post: its replies arrive as webmentions (see backfeed.py)."""
+        return harvest(state)
 
     # --- formatting --------------------------------------------------------------------------
 

@@ -25,9 +25,9 @@ from oauthlib.oauth1 import SIGNATURE_HMAC_SHA1, SIGNATURE_TYPE_AUTH_HEADER, Cli
 
 from generator.errors import NetworkError
 from generator.http import HttpClient, Response
+from generator.platforms.base import PlatformError, clean_message, reply_error, server_words
 from generator.ratelimit import retry_after
 from generator.redaction import redact_text
-from generator.syndication.base import PlatformError, clean_message, reply_error, server_words
 
 log = logging.getLogger(__name__)
 

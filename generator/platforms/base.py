@@ -1,11 +1,11 @@
-"""What every platform module implements, and the values that pass between it and the orchestrator.
+"""What every platform implements, and the values that pass between it and the engines.
 
-The orchestrator (run.py) gives a platform an `Entry` (the post, platform-neutral); the platform
-`render`s it into a `Draft` (exactly what it would send; a dry run prints this and stops), then
+The engine (generator/syndication/copies.py) gives a platform an `Entry` (the post,
+platform-neutral); the platform `render`s it into a `Draft` (exactly what it would send; a dry run prints this and stops), then
 `create`s the copy from the draft. Every request goes through the one HttpClient. Errors are
 `PlatformError`: temporary ones (5xx, 429, timeouts) are retried on a later run, permanent ones
 (4xx) need the writer; `unknown_outcome` marks a failure after the request may have been stored
-(a timeout or a dropped connection after sending), which the orchestrator resolves with `find`.
+(a timeout or a dropped connection after sending), which the engine resolves with `find`.
 """
 
 from __future__ import annotations

@@ -22,8 +22,8 @@ from generator.content.sources import source_version
 from generator.credentials import TargetCredentials
 from generator.http import HttpClient, not_live
 from generator.model import Post, Site
+from generator.platforms.base import Copy, Entry, Platform, PlatformError
 from generator.ratelimit import RateLimits, Skipped, target_key
-from generator.syndication.base import Copy, Entry, Platform, PlatformError
 from generator.syndication.entry import EntryMaker
 from generator.syndication.outbox import MAX_TRIES, Outbox, Record, backoff
 

@@ -23,8 +23,8 @@ from urllib3 import encode_multipart_formdata
 from generator.config import TargetSettings
 from generator.errors import NetworkError
 from generator.http import HttpClient, Response
+from generator.platforms.base import Copy, Media, PlatformError, clean_message, reply_error
 from generator.ratelimit import retry_after
-from generator.syndication.base import Copy, Media, PlatformError, clean_message, reply_error
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ alt text and aspect ratio); everything else carries a link card to the post, wit
 that fits as its thumbnail. Bluesky has no content warnings: "CW: ..." opens the text, and a
 self-label is added where the warning names one Bluesky knows. The record key is a TID derived from
 the entry, so a retry after a timeout finds the earlier record instead of making a second one.
-Bluesky posts cannot be edited. What answers a copy is read from the AppView (bluesky_backfeed).
+Bluesky posts cannot be edited. What answers a copy is read from the AppView (backfeed.py).
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from typing import Any
 from generator.config import TargetSettings
 from generator.errors import NetworkError
 from generator.http import HttpClient
-from generator.syndication.base import AuthIO, Copy, Credentials, Draft, Entry, Harvest, Media, PlatformError
-from generator.syndication.platforms.bluesky_api import (
+from generator.platforms.base import AuthIO, Copy, Credentials, Draft, Entry, Harvest, Media, PlatformError
+from generator.platforms.bluesky.backfeed import harvest
+from generator.platforms.bluesky.client import (
     MAX_BLOB,
     MAX_BYTES,
     MAX_GRAPHEMES,
@@ -41,8 +42,7 @@ from generator.syndication.platforms.bluesky_api import (
     resolve_handles,
     xrpc,
 )
-from generator.syndication.platforms.bluesky_backfeed import harvest
-from generator.syndication.text import fit, grapheme_length, hashtag, shorten, utf8_length
+from generator.syndication.fitting import fit, grapheme_length, hashtag, shorten, utf8_length
 
 log = logging.getLogger(__name__)
 
@@ -235,7 +235,7 @@ class BlueskyPlatform:
     def responses(self, copy: Copy, post_url: str, state: dict[str, str]) -> Harvest:
         """The replies (whole tree), likes, reposts and quotes of the copy, read from the AppView without a session.
 
-        The AppView has no ETags or change cursors, so `state` is not used (see bluesky_backfeed)."""
+        The AppView has no ETags or change cursors, so `state` is not used (see backfeed.py)."""
         return harvest(self.client, self.target, copy, post_url)
 
     def _upload(self, media: Media) -> dict[str, Any]:

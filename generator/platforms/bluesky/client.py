@@ -23,9 +23,9 @@ import regex
 from generator.config import TargetSettings
 from generator.errors import HomepostError, NetworkError
 from generator.http import HttpClient, Response
+from generator.platforms.base import Credentials, PlatformError, clean_message, missing_credential, reply_error
 from generator.ratelimit import retry_after
-from generator.syndication.base import Credentials, PlatformError, clean_message, missing_credential, reply_error
-from generator.syndication.text import ELLIPSIS, URL, grapheme_length, utf8_length
+from generator.syndication.fitting import ELLIPSIS, URL, grapheme_length, utf8_length
 
 log = logging.getLogger(__name__)
 

@@ -24,10 +24,10 @@ import urllib3
 
 from generator.errors import NetworkError
 from generator.http import HttpClient, Response
+from generator.platforms.base import PlatformError, reply_error, server_words
 from generator.ratelimit import retry_after
 from generator.redaction import redact
-from generator.syndication.base import PlatformError, reply_error, server_words
-from generator.syndication.text import URL
+from generator.syndication.fitting import URL
 
 _SPACE = re.compile(r"[\t\n\f\r ]+")
 

@@ -7,7 +7,7 @@ become the post's tags, and `source_url` is the post's URL. Tumblr's community l
 set through its public API, so a content warning becomes a first "CW:" block with everything else
 under "Keep reading". Posts can be edited (PUT) and deleted. There is no idempotency key: after a
 lost answer, `find` looks through the blog's latest posts for one linking home. Backfeed reads the
-copy's notes (generator.syndication.platforms.tumblr_backfeed).
+copy's notes (generator.platforms.tumblr.backfeed).
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ import regex
 from generator.config import TargetSettings
 from generator.credentials import TargetCredentials
 from generator.http import HttpClient
-from generator.syndication.base import AuthIO, Copy, Draft, Entry, Harvest, Media, PlatformError, missing_credential
+from generator.platforms.base import AuthIO, Copy, Draft, Entry, Harvest, Media, PlatformError, missing_credential
+from generator.platforms.tumblr.backfeed import harvest
+from generator.platforms.tumblr.client import Api, Keys, multipart, oauth_step
+from generator.syndication.fitting import URL, graphemes, shorten
 from generator.syndication.loopback import LoopbackCallback
-from generator.syndication.platforms.tumblr_api import Api, Keys, multipart, oauth_step
-from generator.syndication.platforms.tumblr_backfeed import harvest
-from generator.syndication.text import URL, graphemes, shorten
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +186,7 @@ class TumblrPlatform:
             log.info("%s: Tumblr post %s was already gone", self.target.name, copy.id)
 
     def responses(self, copy: Copy, post_url: str, state: dict[str, str]) -> Harvest:
-        """The copy's notes: replies (flat), likes, reblogs (quotes when they add text); see tumblr_backfeed.
+        """The copy's notes: replies (flat), likes, reblogs (quotes when they add text); see backfeed.py.
 
         Needs only the consumer key (the notes method is at Tumblr's API-key level); signed when the
         token is there too. Everything is read on every poll, so `state` is not used.

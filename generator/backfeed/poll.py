@@ -25,12 +25,18 @@ from generator.credentials import TargetCredentials
 from generator.errors import HomepostError
 from generator.http import HttpClient
 from generator.model import Post, Response, Site
+from generator.platforms.base import Copy, Platform, PlatformError
 from generator.ratelimit import RateLimits, Skipped, target_key
 from generator.redaction import redact
-from generator.responses import (page_files, parse_time, read_responses, responses_file, stored_responses,
-                                 write_responses)
+from generator.responses import (
+    page_files,
+    parse_time,
+    read_responses,
+    responses_file,
+    stored_responses,
+    write_responses,
+)
 from generator.state import read_json, write_json
-from generator.syndication.base import Copy, Platform, PlatformError
 from generator.syndication.outbox import Outbox
 
 log = logging.getLogger(__name__)

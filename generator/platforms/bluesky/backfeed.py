@@ -23,10 +23,10 @@ from generator.config import TargetSettings
 from generator.errors import NetworkError
 from generator.http import HttpClient
 from generator.model import Response, ResponseAuthor, ResponseType
+from generator.platforms.base import Copy, Harvest, PlatformError
+from generator.platforms.bluesky.client import LINK, MENTION, POST, failure, query, xrpc
 from generator.responses import time_or_none
 from generator.sanitize import clean_html, clean_text, clean_url
-from generator.syndication.base import Copy, Harvest, PlatformError
-from generator.syndication.platforms.bluesky_api import LINK, MENTION, POST, failure, query, xrpc
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Micropub: `client` speaks Micropub and IndieAuth, `syndicate` makes the copies (`MicropubPlatform`, `authorize`), `backfeed` has nothing to read (replies come as webmentions)."""
