@@ -20,8 +20,9 @@ from generator.model import Response, ResponseAuthor
 from generator.platforms.base import Copy, Entry, Harvest, Media, PlatformError
 from generator.platforms.mastodon import backfeed as mastodon_backfeed
 from generator.platforms.mastodon import syndicate as mastodon
-from generator.platforms.mastodon.client import next_page, retry_after
+from generator.platforms.mastodon.client import next_page
 from generator.platforms.mastodon.syndicate import MastodonPlatform, authorize
+from generator.ratelimit import retry_after
 from generator.syndication.fitting import url_weighted
 from tests.fakes.mastodon import OOB, MastodonFake
 from tests.helpers import png_bytes

@@ -24,7 +24,7 @@ from generator.errors import NetworkError
 from generator.http import HttpClient
 from generator.model import Response, ResponseAuthor, ResponseType
 from generator.platforms.base import Copy, Harvest, PlatformError
-from generator.platforms.bluesky.client import LINK, MENTION, POST, failure, query, xrpc
+from generator.platforms.bluesky.client import LINK, MENTION, POST, http_error, query, xrpc
 from generator.responses import time_or_none
 from generator.sanitize import clean_html, clean_text, clean_url
 
@@ -153,7 +153,7 @@ def _page(client: HttpClient, target: TargetSettings, nsid: str, params: dict[st
     if response.status >= 500:
         log.warning("%s failed for %s (HTTP %d): not all responses were read", nsid, target.name, response.status)
         return None
-    raise failure(response, target.name, nsid)
+    raise http_error(response, target.name, nsid)
 
 
 def list_response(kind: ResponseType, item: Any, home: str, post_url: str, owner: str = "") -> Response | None:

@@ -34,9 +34,9 @@ from generator.platforms.bluesky.client import (
     datetime_z,
     error_of,
     facets,
-    failure,
     find_hashtags,
     find_mentions,
+    http_error,
     measure,
     record_key,
     resolve_handles,
@@ -78,7 +78,7 @@ class BlueskyPlatform:
             message = f"{self.target.name}: checking the session failed: {exc.problems[0].message}"
             raise PlatformError(message, temporary=True) from None
         if response.status != 200:
-            raise failure(response, self.target.name, "checking the session")
+            raise http_error(response, self.target.name, "checking the session")
 
     # --- render ------------------------------------------------------------------------------
 
@@ -163,7 +163,7 @@ class BlueskyPlatform:
         blobs = [self._upload(media) for media in draft.media]
         embed = body["record"].get("embed") or {}
         if embed.get("$type") == IMAGES:
-            for image, blob in zip(embed["images"], blobs):
+            for image, blob in zip(embed["images"], blobs, strict=False):
                 image["image"] = blob
         elif embed.get("$type") == EXTERNAL and blobs:
             embed["external"]["thumb"] = blobs[0]
@@ -189,7 +189,7 @@ class BlueskyPlatform:
             if existing:
                 log.info("Bluesky post %s of %s already existed", existing.id, self.target.name)
                 return existing
-        raise failure(response, self.target.name, "creating the post", unknown_outcome=response.status >= 500)
+        raise http_error(response, self.target.name, "creating the post", unknown_outcome=response.status >= 500)
 
     def find(self, draft: Draft, entry: Entry) -> Copy | None:
         """The record at the draft's record key (getRecord), or None when there is none."""
@@ -213,7 +213,7 @@ class BlueskyPlatform:
                                 temporary=True, unknown_outcome=True) from None  # fmt: skip
         if response.status == 400 and error_of(response)[0] == "RecordNotFound":
             return None
-        raise failure(response, self.target.name, "looking for the post", unknown_outcome=True)
+        raise http_error(response, self.target.name, "looking for the post", unknown_outcome=True)
 
     def update(self, copy: Copy, draft: Draft, entry: Entry) -> Copy:
         """Always fails: Bluesky posts cannot be edited."""
@@ -229,7 +229,7 @@ class BlueskyPlatform:
         except NetworkError as exc:
             raise PlatformError(f"deleting {copy.url} failed ({exc.problems[0].message})", temporary=True) from None
         if response.status != 200:
-            raise failure(response, self.target.name, "deleting the post")
+            raise http_error(response, self.target.name, "deleting the post")
         log.info("deleted Bluesky post %s of %s", copy.id, self.target.name)
 
     def responses(self, copy: Copy, post_url: str, state: dict[str, str]) -> Harvest:
@@ -259,7 +259,7 @@ class BlueskyPlatform:
         if response.status == 200:
             raise PlatformError(f"Bluesky answered the upload of {media.path.name} with something unexpected",
                                 temporary=True)  # fmt: skip
-        raise failure(response, self.target.name, f"uploading {media.path.name}")
+        raise http_error(response, self.target.name, f"uploading {media.path.name}")
 
     def _copy(self, uri: str, cid: str, rkey: str) -> Copy:
         handle = self.target.handle or _parse_at_uri(uri)[0]

@@ -13,7 +13,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
@@ -23,8 +23,7 @@ from urllib3 import encode_multipart_formdata
 from generator.config import TargetSettings
 from generator.errors import NetworkError
 from generator.http import HttpClient, Response
-from generator.platforms.base import Copy, Media, PlatformError, clean_message, reply_error
-from generator.ratelimit import retry_after
+from generator.platforms.base import Copy, ErrorStyle, Media, PlatformError, clean_message, reply_error
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +32,7 @@ _HREF = re.compile(r"""href\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}")
 _LINK_VALUE = re.compile(r"<([^>]*)>([^,<]*)")
 _REL = re.compile(r"""(?i)\brel\s*=\s*(?:"([^"]*)"|([^;,\s]+))""")
+ERRORS = ErrorStyle(stored_after=(502, 504))  # Mastodon's own 500 comes before anything is stored
 
 
 @dataclass(frozen=True)
@@ -112,9 +112,7 @@ class Api:
         """Raise the PlatformError an unsuccessful answer means (in the server's words, whatever its Content-Type)."""
         if 200 <= response.status < 300:
             return
-        unknown = unknown_outcome and response.status != 500  # Mastodon's 500 comes before anything is stored
-        wait = retry_after(response.headers) if response.status == 429 else None
-        raise reply_error(response, self.name, action, secrets=self.secrets, unknown_outcome=unknown, retry_after=wait)
+        raise reply_error(response, self.name, action, style=ERRORS, secrets=self.secrets, unknown_outcome=unknown_outcome)
 
     def json(self, response: Response, action: str) -> dict[str, Any]:
         """The answer's JSON object, or a temporary PlatformError when the server sent something else."""

@@ -185,7 +185,7 @@ class MastodonPlatform:
         payload["media_ids"] = [media_id for media_id, _ in media]  # an edit without them drops the images
         payload["media_attributes"] = [
             {"id": media_id, "description": image.alt}
-            for (media_id, _), image in zip(media, draft.media)
+            for (media_id, _), image in zip(media, draft.media, strict=False)
             if media_id in kept
         ]
         response = api.call("PUT", f"/api/v1/statuses/{copy.id}", "editing the status", json=payload)

@@ -25,7 +25,6 @@ import urllib3
 from generator.errors import NetworkError
 from generator.http import HttpClient, Response
 from generator.platforms.base import PlatformError, reply_error, server_words
-from generator.ratelimit import retry_after
 from generator.redaction import redact
 from generator.syndication.fitting import URL
 
@@ -35,23 +34,24 @@ _SPACE = re.compile(r"[\t\n\f\r ]+")
 # --- responses and errors ----------------------------------------------------------------------
 
 
-def server_message(response: Response, hidden: tuple[str, ...] = ()) -> str:
+def server_message(response: Response, secrets: tuple[str, ...] = ()) -> str:
     """What the server said (Micropub's `error_description` or `error`, or any other body's text), or the status."""
-    return server_words(response, hidden) or f"HTTP {response.status}"
+    return server_words(response, secrets) or f"HTTP {response.status}"
 
 
-def http_error(response: Response, target: str, action: str, *, hidden: tuple[str, ...] = (),
-               creating: bool = False) -> PlatformError:  # fmt: skip
-    """The PlatformError for a failed Micropub answer (any status but success)."""
-    wait = retry_after(response.headers) if response.status == 429 or response.status >= 500 else None
-    return reply_error(response, target, action, secrets=hidden, unknown_outcome=creating, retry_after=wait)
+def http_error(
+    response: Response, name: str, action: str, *, secrets: tuple[str, ...] = (), unknown_outcome: bool = False
+) -> PlatformError:
+    """The PlatformError for a failed Micropub answer (any status but success), through the one path
+    (`reply_error`: Micropub's errors are JSON `error_description` or `error`, section 3.8)."""
+    return reply_error(response, name, action, secrets=secrets, unknown_outcome=unknown_outcome)
 
 
-def network_error(exc: NetworkError, target: str, action: str, *, unknown: bool = False) -> PlatformError:
+def network_error(exc: NetworkError, name: str, action: str, *, unknown_outcome: bool = False) -> PlatformError:
     """The PlatformError for a request that failed on the way (timeout, dropped connection)."""
     reason = exc.problems[0].message if exc.problems else "request failed"
-    suffix = "; the server may have stored it" if unknown else ""
-    return PlatformError(f"{target}: {action}: {reason}{suffix}", temporary=True, unknown_outcome=unknown)
+    suffix = "; the server may have stored it" if unknown_outcome else ""
+    return PlatformError(f"{name}: {action}: {reason}{suffix}", temporary=True, unknown_outcome=unknown_outcome)
 
 
 def location(response: Response) -> str | None:

@@ -97,9 +97,9 @@ class MicropubPlatform:
         try:
             response = self.client.post(self.target.endpoint, json=payload, headers=self._headers())
         except NetworkError as exc:
-            raise api.network_error(exc, self.target.name, "creating the post", unknown=True) from None
+            raise api.network_error(exc, self.target.name, "creating the post", unknown_outcome=True) from None
         if response.status not in (200, 201, 202):
-            raise self._error(response, "creating the post", creating=True)
+            raise self._error(response, "creating the post", unknown_outcome=True)
         url = api.location(response)
         if url is None:  # created, perhaps, but nobody can say where
             raise self._held(f"create: answered {response.status} without a Location; the post may exist there")
@@ -112,7 +112,7 @@ class MicropubPlatform:
             response = self.client.get(self.target.endpoint, params={"q": "source", "limit": str(FIND_LIMIT)},
                                        headers=self._headers())  # fmt: skip
         except NetworkError as exc:
-            raise api.network_error(exc, self.target.name, "listing recent posts", unknown=True) from None
+            raise api.network_error(exc, self.target.name, "listing recent posts", unknown_outcome=True) from None
         if response.status in (401, 403, 429) or response.status >= 500:
             error = self._error(response, "listing recent posts")
             error.unknown_outcome = True
@@ -192,9 +192,9 @@ class MicropubPlatform:
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._token()}", "Accept": "application/json"}
 
-    def _error(self, response: Response, action: str, *, creating: bool = False) -> PlatformError:
-        hidden = (self.credentials.get("token") or "",)
-        return api.http_error(response, self.target.name, action, hidden=hidden, creating=creating)
+    def _error(self, response: Response, action: str, *, unknown_outcome: bool = False) -> PlatformError:
+        token = self.credentials.get("token") or ""
+        return api.http_error(response, self.target.name, action, secrets=(token,), unknown_outcome=unknown_outcome)
 
     def _held(self, reason: str) -> PlatformError:
         """The error that holds a post for the writer: nobody can tell whether the copy exists."""
@@ -322,7 +322,7 @@ def _check_token(target: TargetSettings, client: HttpClient, token: str) -> None
     except NetworkError as exc:
         raise api.network_error(exc, target.name, "checking the token") from None
     if response.status in (401, 403, 429) or response.status >= 500:
-        raise api.http_error(response, target.name, "checking the token", hidden=(token,))
+        raise api.http_error(response, target.name, "checking the token", secrets=(token,))
 
 
 def _json(response: Response) -> Any:

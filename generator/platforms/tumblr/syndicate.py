@@ -140,7 +140,7 @@ class TumblrPlatform:
     def create(self, draft: Draft, entry: Entry) -> Copy:
         """Post the copy, its images uploaded in the same request."""
         host = blog_host(self.target)
-        answer = self._send("POST", f"/v2/blog/{host}/posts", draft, creates=True) or {}
+        answer = self._send("POST", f"/v2/blog/{host}/posts", draft, unknown_outcome=True) or {}
         post_id = str(answer.get("id") or answer.get("id_string") or "")
         if not post_id:
             raise PlatformError(f"{self.target.name}: Tumblr answered without a post id", temporary=True, unknown_outcome=True)
@@ -176,7 +176,7 @@ class TumblrPlatform:
 
     def update(self, copy: Copy, draft: Draft, entry: Entry) -> Copy:
         """Replace the copy's content with the draft's (NPF edit); its images are uploaded again."""
-        self._send("PUT", f"/v2/blog/{blog_host(self.target)}/posts/{quote(copy.id, safe='')}", draft, creates=False)
+        self._send("PUT", f"/v2/blog/{blog_host(self.target)}/posts/{quote(copy.id, safe='')}", draft, unknown_outcome=False)
         return copy
 
     def delete(self, copy: Copy) -> None:
@@ -212,10 +212,10 @@ class TumblrPlatform:
         keys = Keys(values["consumer_key"] or "", values["consumer_secret"] or "", values["oauth_token"], values["oauth_token_secret"])
         return Api(self.client, self.target.api or "https://api.tumblr.com", keys, self.target.name)
 
-    def _send(self, method: str, path: str, draft: Draft, *, creates: bool) -> dict[str, Any] | None:
+    def _send(self, method: str, path: str, draft: Draft, *, unknown_outcome: bool) -> dict[str, Any] | None:
         api = self._api()
         if not draft.media:
-            return api.call(method, path, json_body=draft.payload, creates=creates)
+            return api.call(method, path, json_body=draft.payload, unknown_outcome=unknown_outcome)
         files = []
         for number, media in enumerate(draft.media, 1):
             try:
@@ -223,7 +223,7 @@ class TumblrPlatform:
             except OSError as exc:
                 raise PlatformError(f"{self.target.name}: cannot read {media.path.name} ({exc.strerror})", temporary=False) from None
             files.append((f"image-{number}", media.path.name, media.mime, data))
-        return api.call(method, path, upload=multipart(draft.payload, files), creates=creates)
+        return api.call(method, path, upload=multipart(draft.payload, files), unknown_outcome=unknown_outcome)
 
     def _paragraphs(self, text: str, links: list[str], notes: list[str]) -> list[dict[str, Any]]:
         blocks = []
@@ -335,5 +335,5 @@ def authorize(target: TargetSettings, client: HttpClient, credentials: TargetCre
     hosts = [urlsplit(str(b.get("url") or "")).hostname or "" for b in info.get("blogs") or [] if isinstance(b, dict)]
     if target.blog and blogs and blog_host(target) not in hosts and blog_host(target) not in (f"{b}.tumblr.com" for b in blogs):
         io.say(f"Note: {target.blog} is not among {name}'s blogs ({', '.join(blogs)}); check blog in [syndication.{target.name}]")
-    credentials.save(dict(zip(CREDENTIAL_KEYS, (key, secret, keys.token or "", keys.token_secret or ""))))
+    credentials.save(dict(zip(CREDENTIAL_KEYS, (key, secret, keys.token or "", keys.token_secret or ""), strict=True)))
     return f"Authorized {name} on tumblr"
