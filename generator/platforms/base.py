@@ -281,6 +281,11 @@ class AuthIO(Protocol):
         ...
 
 
+def json_object(value: Any) -> dict[str, Any]:
+    """`value` if it is a JSON object, else an empty one (answers are read defensively: any member may be missing)."""
+    return value if isinstance(value, dict) else {}
+
+
 def missing_credential(target: TargetSettings, key: str = "token") -> PlatformError:
     """The error for a target without credentials, saying how to get them."""
     from generator.credentials import env_name
@@ -291,5 +296,5 @@ def missing_credential(target: TargetSettings, key: str = "token") -> PlatformEr
 
 __all__ = [
     "AuthIO", "Copy", "Credentials", "Draft", "Entry", "ErrorStyle", "Harvest", "HttpClient", "Media", "Platform", "PlatformError",
-    "body_words", "clean_message", "missing_credential", "reply_error", "server_words",
+    "body_words", "clean_message", "json_object", "missing_credential", "reply_error", "server_words",
 ]  # fmt: skip

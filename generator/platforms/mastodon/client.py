@@ -23,7 +23,7 @@ from urllib3 import encode_multipart_formdata
 from generator.config import TargetSettings
 from generator.errors import NetworkError
 from generator.http import HttpClient, Response
-from generator.platforms.base import Copy, ErrorStyle, Media, PlatformError, clean_message, reply_error
+from generator.platforms.base import Copy, ErrorStyle, Media, PlatformError, clean_message, json_object, reply_error
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +55,8 @@ def parse_limits(data: Any) -> Limits:
     """Limits from a /api/v2/instance or /api/v1/instance answer (Mastodon, Pleroma, GoToSocial shapes)."""
     if not isinstance(data, dict):
         return Limits()
-    config = data.get("configuration") if isinstance(data.get("configuration"), dict) else {}
-    statuses = config.get("statuses") if isinstance(config.get("statuses"), dict) else {}
-    media = config.get("media_attachments") if isinstance(config.get("media_attachments"), dict) else {}
+    config = json_object(data.get("configuration"))
+    statuses, media = json_object(config.get("statuses")), json_object(config.get("media_attachments"))
     types = media.get("supported_mime_types")
     images = tuple(t for t in types if isinstance(t, str) and t.startswith("image/")) if isinstance(types, list) else ()
     default = Limits()

@@ -142,8 +142,8 @@ def rel_links(page: Response) -> dict[str, str]:
     if "html" in page.headers.get("Content-Type", "text/html").lower():
         finder = _LinkFinder()
         finder.feed(page.text)
-        for rel, href in finder.links:
-            found.setdefault(rel, urljoin(page.url, href))
+        for name, href in finder.links:
+            found.setdefault(name, urljoin(page.url, href))
     return found
 
 

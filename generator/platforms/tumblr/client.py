@@ -103,7 +103,7 @@ def sign(keys: Keys, method: str, url: str, form: Mapping[str, str] | None = Non
 
 def multipart(payload: dict[str, Any], files: Iterable[tuple[str, str, str, bytes]]) -> tuple[bytes, str]:
     """A multipart/form-data body: the NPF JSON in a `json` part, then each (identifier, filename, type, data)."""
-    fields: list[tuple[str, tuple[str | None, str | bytes, str]]] = [
+    fields: list[tuple[str, Any]] = [  # the JSON part has no filename (None), which urllib3's types do not allow
         ("json", (None, json.dumps(payload, ensure_ascii=False), "application/json"))
     ]
     fields += [(identifier, (filename, data, mime)) for identifier, filename, mime, data in files]
