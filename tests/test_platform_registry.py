@@ -44,7 +44,9 @@ def test_every_platform_is_a_folder_of_client_syndicate_and_backfeed(name: str) 
     sides = ("client", "syndicate", "backfeed")
     client, syndicate, backfeed = (importlib.import_module(f"generator.platforms.{name}.{side}") for side in sides)
     assert callable(getattr(syndicate, "authorize", None)) and callable(getattr(backfeed, "harvest", None))
-    assert client.reply_error is platform_base.reply_error  # the one HTTP-to-error path
+    assert client.reply_error is platform_base.reply_error  # the one HTTP-to-error path, behind each client's
+    assert list(inspect.signature(client.http_error).parameters) == ["response", "name", "action", "secrets", "unknown_outcome"]
+    assert isinstance(client.ERRORS, platform_base.ErrorStyle)  # how the platform words its errors
     cls = getattr(syndicate, class_name)
     for method in PROTOCOL_METHODS:
         ours, theirs = inspect.signature(getattr(cls, method)), inspect.signature(getattr(Platform, method))

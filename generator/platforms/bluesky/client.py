@@ -194,9 +194,10 @@ def error_words(response: Response) -> str:
 ERRORS = ErrorStyle(words=error_words)
 
 
-def http_error(response: Response, name: str, action: str, *, unknown_outcome: bool = False) -> PlatformError:
+def http_error(response: Response, name: str, action: str, *, secrets: Iterable[str] = (),
+               unknown_outcome: bool = False) -> PlatformError:
     """The PlatformError for an XRPC error response, through the one path (`reply_error`)."""
-    return reply_error(response, name, action, style=ERRORS, unknown_outcome=unknown_outcome)
+    return reply_error(response, name, action, style=ERRORS, secrets=secrets, unknown_outcome=unknown_outcome)
 
 
 # --- the session -------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
@@ -79,6 +79,12 @@ def primary_language(tag: str) -> str | None:
 
 
 
+def http_error(response: Response, name: str, action: str, *, secrets: Iterable[str] = (),
+               unknown_outcome: bool = False) -> PlatformError:
+    """The PlatformError for an unsuccessful Mastodon answer, through the one path (`reply_error`)."""
+    return reply_error(response, name, action, style=ERRORS, secrets=secrets, unknown_outcome=unknown_outcome)
+
+
 class Api:
     """Requests to one Mastodon server for one target: the Bearer token, and errors as PlatformError."""
 
@@ -111,7 +117,7 @@ class Api:
         """Raise the PlatformError an unsuccessful answer means (in the server's words, whatever its Content-Type)."""
         if 200 <= response.status < 300:
             return
-        raise reply_error(response, self.name, action, style=ERRORS, secrets=self.secrets, unknown_outcome=unknown_outcome)
+        raise http_error(response, self.name, action, secrets=self.secrets, unknown_outcome=unknown_outcome)
 
     def json(self, response: Response, action: str) -> dict[str, Any]:
         """The answer's JSON object, or a temporary PlatformError when the server sent something else."""

@@ -15,6 +15,7 @@ import hashlib
 import html
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -24,7 +25,7 @@ import urllib3
 
 from generator.errors import NetworkError
 from generator.http import HttpClient, Response
-from generator.platforms.base import PlatformError, reply_error, server_words
+from generator.platforms.base import ErrorStyle, PlatformError, reply_error, server_words
 from generator.redaction import redact
 from generator.syndication.fitting import URL
 
@@ -39,12 +40,13 @@ def server_message(response: Response, secrets: tuple[str, ...] = ()) -> str:
     return server_words(response, secrets) or f"HTTP {response.status}"
 
 
-def http_error(
-    response: Response, name: str, action: str, *, secrets: tuple[str, ...] = (), unknown_outcome: bool = False
-) -> PlatformError:
-    """The PlatformError for a failed Micropub answer (any status but success), through the one path
-    (`reply_error`: Micropub's errors are JSON `error_description` or `error`, section 3.8)."""
-    return reply_error(response, name, action, secrets=secrets, unknown_outcome=unknown_outcome)
+ERRORS = ErrorStyle()  # Micropub's errors are JSON `error_description` or `error` (section 3.8): what body_words reads
+
+
+def http_error(response: Response, name: str, action: str, *, secrets: Iterable[str] = (),
+               unknown_outcome: bool = False) -> PlatformError:
+    """The PlatformError for a failed Micropub answer (any status but success), through the one path (`reply_error`)."""
+    return reply_error(response, name, action, style=ERRORS, secrets=secrets, unknown_outcome=unknown_outcome)
 
 
 def network_error(exc: NetworkError, name: str, action: str, *, unknown_outcome: bool = False) -> PlatformError:

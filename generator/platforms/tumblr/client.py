@@ -141,7 +141,8 @@ def error_codes(response: Response) -> set[int]:
 ERRORS = ErrorStyle(words=error_words, default_wait=60.0)  # a 429 naming neither Retry-After nor a reset waits a minute
 
 
-def http_error(response: Response, name: str, action: str, *, secrets: Iterable[str] = ()) -> PlatformError:
+def http_error(response: Response, name: str, action: str, *, secrets: Iterable[str] = (),
+               unknown_outcome: bool = False) -> PlatformError:
     """The PlatformError for a non-2xx answer of the API: a used-up daily limit waits (for its reset, else an
     hour); the rest through the one path (`reply_error`)."""
     if response.status == 403 and error_codes(response) & QUOTA_CODES:
@@ -149,7 +150,7 @@ def http_error(response: Response, name: str, action: str, *, secrets: Iterable[
         wait = retry_after(response.headers, dt.datetime.now(dt.UTC))
         wait = QUOTA_WAIT if wait is None else wait
         return PlatformError(f"{name}: a daily Tumblr limit is used up ({said})", temporary=True, retry_after=wait)
-    return reply_error(response, name, action, style=ERRORS, secrets=secrets)
+    return reply_error(response, name, action, style=ERRORS, secrets=secrets, unknown_outcome=unknown_outcome)
 
 
 class Api:
