@@ -21,7 +21,6 @@ from typing import Any, Protocol
 
 from generator.config import TargetSettings
 from generator.errors import NetworkError
-from generator.http import HttpClient
 from generator.http import Response as Reply
 from generator.model import Response
 from generator.ratelimit import WAIT_STATUSES, retry_after
@@ -295,6 +294,6 @@ def missing_credential(target: TargetSettings, key: str = "token") -> PlatformEr
 
 
 __all__ = [
-    "AuthIO", "Copy", "Credentials", "Draft", "Entry", "ErrorStyle", "Harvest", "HttpClient", "Media", "Platform", "PlatformError",
+    "AuthIO", "Copy", "Credentials", "Draft", "Entry", "ErrorStyle", "Harvest", "Media", "Platform", "PlatformError",
     "body_words", "clean_message", "json_object", "missing_credential", "reply_error", "server_words",
 ]  # fmt: skip
