@@ -32,8 +32,10 @@ from tests.fakes.micropub import FakeMicropub
 from tests.fakes.tumblr import FakeTumblr
 
 NETWORK = NetworkSettings(allow_private_addresses=True, timeout=2)
-ENTRY = Entry(url="https://example.org/notes/hello/", title=None, text="Hello.", summary="", html="<p>Hello.</p>", tags=(),
-              images=(), content_warning="", language="en", published=dt.datetime(2026, 5, 4, tzinfo=dt.UTC), key="k" * 32)
+ENTRY = Entry(
+    url="https://example.org/notes/hello/", title=None, text="Hello.", summary="", html="<p>Hello.</p>", tags=(),
+    images=(), content_warning="", language="en", published=dt.datetime(2026, 5, 4, tzinfo=dt.UTC), key="k" * 32,
+)
 PROTOCOL_METHODS = ("verify", "render", "create", "find", "update", "delete", "responses")
 
 
@@ -45,7 +47,8 @@ def test_every_platform_is_a_folder_of_client_syndicate_and_backfeed(name: str) 
     client, syndicate, backfeed = (importlib.import_module(f"generator.platforms.{name}.{side}") for side in sides)
     assert callable(getattr(syndicate, "authorize", None)) and callable(getattr(backfeed, "harvest", None))
     assert client.reply_error is platform_base.reply_error  # the one HTTP-to-error path, behind each client's
-    assert list(inspect.signature(client.http_error).parameters) == ["response", "name", "action", "secrets", "unknown_outcome"]
+    parameters = ["response", "name", "action", "secrets", "unknown_outcome"]
+    assert list(inspect.signature(client.http_error).parameters) == parameters
     assert isinstance(client.ERRORS, platform_base.ErrorStyle)  # how the platform words its errors
     cls = getattr(syndicate, class_name)
     for method in PROTOCOL_METHODS:

@@ -1,11 +1,13 @@
 """What every platform implements, and the values that pass between it and the engines.
 
-The engine (generator/syndication/copies.py) gives a platform an `Entry` (the post,
-platform-neutral); the platform `render`s it into a `Draft` (exactly what it would send; a dry run prints this and stops), then
-`create`s the copy from the draft. Every request goes through the one HttpClient. Errors are
+The engine (generator/syndication/copies.py) gives a platform an `Entry` (the post, platform-neutral);
+the platform `render`s it into a `Draft` (exactly what it would send; a dry run prints this and stops),
+then `create`s the copy from the draft. Every request goes through the one HttpClient. Errors are
 `PlatformError`: temporary ones (5xx, 429, timeouts) are retried on a later run, permanent ones
 (4xx) need the writer; `unknown_outcome` marks a failure after the request may have been stored
-(a timeout or a dropped connection after sending), which the engine resolves with `find`.
+(a timeout or a dropped connection after sending), which the engine resolves with `find`. Every
+platform's client turns an unsuccessful HTTP answer into a PlatformError through `reply_error`,
+passing its `ErrorStyle` (how its error bodies are worded).
 """
 
 from __future__ import annotations
@@ -119,7 +121,7 @@ class PlatformError(Exception):
         super().__init__(message)
         self.message = message
         self.temporary = temporary  # worth retrying later (5xx, 429, timeouts)
-        self.retry_after = retry_after  # seconds the platform asked to wait (429 Retry-After)
+        self.retry_after = retry_after  # seconds the platform asked to wait (Retry-After of a 429 or 503)
         self.unknown_outcome = unknown_outcome  # the request may have been stored before it failed
 
     @property

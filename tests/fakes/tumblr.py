@@ -144,7 +144,8 @@ class FakeTumblr(LoopbackFake):
     def fail_next(self, path_or_kind: str, status: int = 500, times: int = 1, retry_after: float | str | None = None,
                   code: int = 0) -> None:  # fmt: skip
         """Answer `status` (in Tumblr's envelope, `code` as the error subcode) to the next `times` requests of
-        that kind, with Retry-After when given; a 429 without one carries X-Ratelimit-Perhour-Remaining: 0 and its reset."""
+        that kind, with Retry-After when given; a 429 without one carries X-Ratelimit-Perhour-Remaining: 0 and its
+        reset."""
         self._cues.add(Cue(path_or_kind, FAIL, times, status, retry_after, code=code))
 
     def stall_after_store(self, path_or_kind: str = "create", times: int = 1, seconds: float = 10.0) -> None:

@@ -186,7 +186,8 @@ class TumblrPlatform:
 
     def update(self, copy: Copy, draft: Draft, entry: Entry) -> Copy:
         """Replace the copy's content with the draft's (NPF edit); its images are uploaded again."""
-        self._send("PUT", f"/v2/blog/{blog_host(self.target)}/posts/{quote(copy.id, safe='')}", draft, unknown_outcome=False)
+        path = f"/v2/blog/{blog_host(self.target)}/posts/{quote(copy.id, safe='')}"
+        self._send("PUT", path, draft, unknown_outcome=False)
         return copy
 
     def delete(self, copy: Copy) -> None:
