@@ -167,6 +167,12 @@ def server_words(response: Reply, secrets: Iterable[str] = ()) -> str:
     return clean_message(body_words(response), secrets)
 
 
+def server_reason(response: Reply, secrets: Iterable[str] = (), words: Callable[[Reply], str] = body_words) -> str:
+    """What the server said went wrong (as `words` reads the body), cleaned of `secrets`; `HTTP <status>` when
+    it said nothing."""
+    return clean_message(words(response), secrets) or f"HTTP {response.status}"
+
+
 @dataclass(frozen=True)
 class ErrorStyle:
     """The platform's own part of `reply_error`: how its error answers are worded, and what they mean."""
@@ -193,7 +199,7 @@ def reply_error(
     Retry-After reader, generator.ratelimit), 401 and 403 asking for `homepost auth`, other 4xx permanent.
     `unknown_outcome`: the request may have been stored before a server error (`style.stored_after`)."""
     status = response.status
-    reason = f"{status}: {clean_message(style.words(response), secrets) or f'HTTP {status}'}"
+    reason = f"{status}: {server_reason(response, secrets, style.words)}"
     wait = retry_after(response.headers, dt.datetime.now(dt.UTC)) if status in WAIT_STATUSES else None
     if status == 429:
         wait = style.default_wait if wait is None else wait
@@ -297,5 +303,5 @@ def missing_credential(target: TargetSettings, key: str = "token") -> PlatformEr
 
 __all__ = [
     "AuthIO", "Copy", "Credentials", "Draft", "Entry", "ErrorStyle", "Harvest", "Media", "Platform", "PlatformError",
-    "body_words", "clean_message", "json_object", "missing_credential", "reply_error", "server_words",
+    "body_words", "clean_message", "json_object", "missing_credential", "reply_error", "server_reason", "server_words",
 ]  # fmt: skip

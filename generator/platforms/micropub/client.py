@@ -25,7 +25,7 @@ import urllib3
 
 from generator.errors import NetworkError
 from generator.http import HttpClient, Response
-from generator.platforms.base import ErrorStyle, PlatformError, reply_error, server_words
+from generator.platforms.base import ErrorStyle, PlatformError, reply_error
 from generator.redaction import redact
 from generator.syndication.fitting import URL
 
@@ -33,12 +33,6 @@ _SPACE = re.compile(r"[\t\n\f\r ]+")
 
 
 # --- responses and errors ----------------------------------------------------------------------
-
-
-def server_message(response: Response, secrets: tuple[str, ...] = ()) -> str:
-    """What the server said (Micropub's `error_description` or `error`, or any other body's text), or the status."""
-    return server_words(response, secrets) or f"HTTP {response.status}"
-
 
 ERRORS = ErrorStyle()  # Micropub's errors are JSON `error_description` or `error` (section 3.8): what body_words reads
 

@@ -44,7 +44,17 @@ from generator.config import TargetSettings
 from generator.credentials import TargetCredentials
 from generator.errors import NetworkError
 from generator.http import HttpClient, Response
-from generator.platforms.base import AuthIO, Copy, Draft, Entry, Harvest, Media, PlatformError, missing_credential
+from generator.platforms.base import (
+    AuthIO,
+    Copy,
+    Draft,
+    Entry,
+    Harvest,
+    Media,
+    PlatformError,
+    missing_credential,
+    server_reason,
+)
 from generator.platforms.micropub import client as api
 from generator.platforms.micropub.backfeed import harvest
 from generator.redaction import redact
@@ -306,7 +316,7 @@ def _indieauth(server: api.AuthServer, client: HttpClient, io: AuthIO, wait: flo
         raise PlatformError(f"token endpoint: {exc.problems[0].message}", temporary=True) from None
     body = _json(response)
     if response.status != 200 or not isinstance(body, dict) or not body.get("access_token"):
-        detail = api.server_message(response, (params["code"], verifier))
+        detail = server_reason(response, (params["code"], verifier))
         raise PlatformError(f"the token endpoint refused the code ({detail})", temporary=False)
     me = str(body.get("me") or server.me)
     elsewhere = api.canonical_url(me) != server.me  # then that site must name the same authorization server

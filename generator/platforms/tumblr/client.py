@@ -26,7 +26,14 @@ from oauthlib.oauth1 import SIGNATURE_HMAC_SHA1, SIGNATURE_TYPE_AUTH_HEADER, Cli
 
 from generator.errors import NetworkError
 from generator.http import HttpClient, Response
-from generator.platforms.base import ErrorStyle, PlatformError, body_words, clean_message, reply_error
+from generator.platforms.base import (
+    ErrorStyle,
+    PlatformError,
+    body_words,
+    clean_message,
+    reply_error,
+    server_reason,
+)
 from generator.ratelimit import retry_after
 from generator.redaction import redact_text
 
@@ -146,7 +153,7 @@ def http_error(response: Response, name: str, action: str, *, secrets: Iterable[
     """The PlatformError for a non-2xx answer of the API: a used-up daily limit waits (for its reset, else an
     hour); the rest through the one path (`reply_error`)."""
     if response.status == 403 and error_codes(response) & QUOTA_CODES:
-        said = clean_message(error_words(response), secrets) or f"HTTP {response.status}"
+        said = server_reason(response, secrets, error_words)
         wait = retry_after(response.headers, dt.datetime.now(dt.UTC))
         wait = QUOTA_WAIT if wait is None else wait
         return PlatformError(f"{name}: a daily Tumblr limit is used up ({said})", temporary=True, retry_after=wait)
@@ -225,7 +232,7 @@ def oauth_step(client: HttpClient, url: str, keys: Keys, *, callback: str | None
         response = client.post(url, headers=headers, follow_redirects=False)
     except NetworkError as exc:
         raise PlatformError(f"tumblr {step}: {clean_message(exc.problems[0].message)}", temporary=True) from None
-    said = clean_message(error_words(response), keys.secrets()) or f"HTTP {response.status}"
+    said = server_reason(response, keys.secrets(), error_words)
     if response.status in (400, 401, 403):
         hint = f"check the consumer key and secret of your app at {APPS_PAGE}" if step == "request_token" else "authorize again"
         raise PlatformError(f"tumblr {step}: Tumblr refused the request ({said}); {hint}", temporary=False)
