@@ -22,17 +22,7 @@ import regex
 from generator.config import TargetSettings
 from generator.credentials import TargetCredentials
 from generator.http import HttpClient
-from generator.platforms.base import (
-    AuthIO,
-    Copy,
-    Draft,
-    Entry,
-    Harvest,
-    Media,
-    PlatformError,
-    json_object,
-    missing_credential,
-)
+from generator.platforms.base import AuthIO, Copy, Draft, Entry, Harvest, Media, PlatformError, missing_credential
 from generator.platforms.tumblr.backfeed import harvest
 from generator.platforms.tumblr.client import Api, Keys, multipart, oauth_step
 from generator.syndication.fitting import URL, graphemes, shorten
@@ -340,7 +330,8 @@ def authorize(target: TargetSettings, client: HttpClient, credentials: TargetCre
     access = oauth_step(client, f"{base}/oauth/access_token", temp_keys, verifier=verifier)
     keys = Keys(key, secret, access["oauth_token"], access["oauth_token_secret"])
     user = Api(client, target.api or "https://api.tumblr.com", keys, target.name).call("GET", "/v2/user/info") or {}
-    info = json_object(user.get("user"))
+    info = user.get("user")
+    info = info if isinstance(info, dict) else {}
     name = str(info.get("name") or "your account")
     blogs = [str(b.get("name") or "") for b in info.get("blogs") or [] if isinstance(b, dict)]
     hosts = [urlsplit(str(b.get("url") or "")).hostname or "" for b in info.get("blogs") or [] if isinstance(b, dict)]
