@@ -156,3 +156,11 @@ def test_a_refusal_asks_for_homepost_auth(world: World) -> None:
 def test_a_bad_request_is_permanent(world: World) -> None:
     error = world.error(status=400)
     assert not error.temporary and not error.needs_auth and " failed (400: " in error.message
+
+
+def test_an_undecided_error_keeps_the_failure_and_marks_the_outcome_unknown() -> None:
+    error = PlatformError("social: reading the latest statuses was rate-limited", temporary=True, retry_after=30.0)
+    undecided = error.undecided("cannot tell whether a copy exists: ")
+    assert undecided.unknown_outcome and not error.unknown_outcome  # a new error, the first one left as it was
+    assert undecided.message == "cannot tell whether a copy exists: " + error.message
+    assert undecided.temporary and undecided.retry_after == 30.0

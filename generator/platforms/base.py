@@ -124,6 +124,11 @@ class PlatformError(Exception):
         self.retry_after = retry_after  # seconds the platform asked to wait (Retry-After of a 429 or 503)
         self.unknown_outcome = unknown_outcome  # the request may have been stored before it failed
 
+    def undecided(self, prefix: str = "") -> PlatformError:
+        """The same failure with its outcome unknown (a `find` that could not look), `prefix` before its message."""
+        message = prefix + self.message
+        return PlatformError(message, temporary=self.temporary, retry_after=self.retry_after, unknown_outcome=True)
+
     @property
     def needs_auth(self) -> bool:
         """True when the credentials are missing or refused: every platform's message then says `homepost auth`."""

@@ -139,9 +139,7 @@ class MastodonPlatform:
         except PlatformError as exc:
             if not exc.temporary:
                 raise
-            raise PlatformError(
-                exc.message, temporary=True, retry_after=exc.retry_after, unknown_outcome=True
-            ) from None
+            raise exc.undecided() from None
         except NetworkError:  # an answer that is not JSON: cannot tell
             raise PlatformError(f"{self.target.name}: the latest statuses could not be read", temporary=True,
                                 unknown_outcome=True) from None  # fmt: skip

@@ -124,9 +124,7 @@ class MicropubPlatform:
         except NetworkError as exc:
             raise api.network_error(exc, self.target.name, "listing recent posts", unknown_outcome=True) from None
         if response.status in (401, 403, 429) or response.status >= 500:
-            error = self._error(response, "listing recent posts")
-            error.unknown_outcome = True
-            raise error
+            raise self._error(response, "listing recent posts").undecided()
         items = _items(response) if response.status == 200 else None
         if items is None:
             raise self._held(f"the server cannot list recent posts (q=source) to look for a copy of {entry.url}")

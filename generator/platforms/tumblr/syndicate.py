@@ -162,8 +162,7 @@ class TumblrPlatform:
             except PlatformError as exc:
                 if not exc.temporary:
                     raise
-                raise PlatformError(f"cannot tell whether a copy exists: {exc.message}", temporary=True,
-                                    retry_after=exc.retry_after, unknown_outcome=True) from None  # fmt: skip
+                raise exc.undecided("cannot tell whether a copy exists: ") from None
             posts = [p for p in answer.get("posts") or [] if isinstance(p, dict)]
             for post in posts:
                 if _links_to(post, entry.url):
