@@ -1,4 +1,5 @@
-"""The Mastodon API behind `mastodon.py`: requests and their errors, server limits, media, finding a copy, pages.
+"""The Mastodon API behind `syndicate.py` and `backfeed.py`: requests and their errors, server limits, media,
+finding a copy, pages.
 
 Dicts live only here, at the API edge: responses become `Limits`, `Copy` or plain ids. Every
 request goes through the HttpClient; error messages carry the server's own words, shortened and

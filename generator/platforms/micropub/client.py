@@ -1,4 +1,4 @@
-"""The wire details of Micropub and IndieAuth for the micropub platform module.
+"""The wire details of Micropub and IndieAuth for the Micropub platform (syndicate.py).
 
 Micropub (W3C Recommendation, 23 May 2017): errors are JSON `{"error", "error_description"}`
 (section 3.8), the media endpoint takes one multipart part named `file` and answers 201 with a
