@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 RATE_LIMITS_FILE = "ratelimits.json"  # in .homepost/
 FORMAT = 1
 MAX_WAIT = 86400.0  # seconds: no server is believed beyond a day
+WAIT_STATUSES = (429, 503)  # the answers whose Retry-After (or used-up limit) is obeyed: too many requests, unavailable
 # (remaining, reset) header pairs: Mastodon, Bluesky and the IETF draft, Tumblr's hourly and daily limits
 _RESETS = (
     ("x-ratelimit-remaining", "x-ratelimit-reset"), ("ratelimit-remaining", "ratelimit-reset"),
@@ -45,17 +46,15 @@ _EPOCH = 1e9  # a reset number above this is a Unix time, below it a number of s
 _LONG_AGO = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # when a limit written without `asked` was asked for
 
 
-def retry_after(headers: Mapping[str, str], now: dt.datetime | None = None, default: float | None = None) -> float | None:
-    """Seconds a reply asks to wait, at most a day: Retry-After (delay-seconds or an HTTP date, RFC 9110
-    10.2.3), else the latest reset of a used-up rate limit (an ISO time, a Unix time or seconds); else `default`."""
-    now = now or dt.datetime.now(dt.UTC)
+def retry_after(headers: Mapping[str, str], now: dt.datetime) -> float | None:
+    """Seconds from `now` a reply asks to wait, at most a day: Retry-After (delay-seconds or an HTTP date, RFC
+    9110 10.2.3), else the latest reset of a used-up rate limit (an ISO time, a Unix time or seconds); else None.
+    Read for the answers in WAIT_STATUSES."""
     fields = {name.lower(): value.strip() for name, value in headers.items()}
     seconds = _delay(fields.get("retry-after", ""), now)
     if seconds is None:
         resets = [_delay(fields.get(reset, ""), now) for remaining, reset in _RESETS if fields.get(remaining, "0") == "0"]
         seconds = max((s for s in resets if s is not None), default=None)
-    if seconds is None:
-        seconds = default
     return None if seconds is None else min(seconds, MAX_WAIT)
 
 

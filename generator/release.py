@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from generator.backfeed.run import BackfeedOptions, backfeed
+from generator.backfeed.poll import BackfeedOptions, backfeed
 from generator.build.pipeline import BuildOptions, BuildResult, build_site, read_site
 from generator.config import CONFIG_NAME, Config, load_config
 from generator.deploy.base import DeployOptions, DeployResult, locked
@@ -41,14 +41,14 @@ from generator.digest import digest
 from generator.errors import HomepostError, Problem
 from generator.http import HttpClient, not_live
 from generator.model import Site
+from generator.platforms import make_platform
 from generator.ratelimit import RATE_LIMITS_FILE
 from generator.redaction import redact
-from generator.state import read_json, write_json
 from generator.sitedata.outbox import OUTBOX_FILE, Outbox
-from generator.syndication.platforms import make_platform
-from generator.syndication.run import SyndicateOptions, SyndicateReport, syndicate, wanted
-from generator.webmention.send import SendOptions, SendReport, live_posts, send_for_site
 from generator.sitedata.sent import DELETED, SENT_FILE, SentState
+from generator.state import read_json, write_json
+from generator.syndication.copies import SyndicateOptions, SyndicateReport, syndicate, wanted
+from generator.webmention.send import SendOptions, SendReport, live_posts, send_for_site
 
 log = logging.getLogger(__name__)
 

@@ -12,13 +12,13 @@ from pathlib import Path
 import mf2py
 import pytest
 
-from generator.backfeed.run import BackfeedOptions, backfeed
-from generator.sitedata.conversations import dedupe
+from generator.backfeed.poll import BackfeedOptions, backfeed
 from generator.build.pipeline import read_site
 from generator.config import load_config
 from generator.http import HttpClient
 from generator.model import Response, ResponseAuthor
-from generator.syndication.platforms import make_platform
+from generator.platforms import make_platform
+from generator.sitedata.conversations import dedupe
 from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.mastodon import MastodonFake
 from tests.helpers import NOW, build, png_bytes, run_cli, theme_script, write_files

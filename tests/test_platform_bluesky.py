@@ -16,10 +16,10 @@ from generator.config import NetworkSettings, TargetSettings
 from generator.credentials import TargetCredentials, load_credentials
 from generator.http import HttpClient
 from generator.model import ResponseAuthor
-from generator.syndication.base import Copy, Draft, Entry, Media, PlatformError
-from generator.syndication.platforms.bluesky import BlueskyPlatform, authorize
-from generator.syndication.platforms.bluesky_api import TID_ALPHABET, encode_tid, is_tid, measure, query, record_key
-from generator.syndication.text import hashtag
+from generator.platforms.base import Copy, Draft, Entry, Media, PlatformError
+from generator.platforms.bluesky.client import TID_ALPHABET, encode_tid, is_tid, measure, query, record_key
+from generator.platforms.bluesky.syndicate import BlueskyPlatform, authorize
+from generator.syndication.fitting import hashtag
 from tests.fakes.bluesky import FakeBluesky
 from tests.helpers import png_bytes
 
@@ -758,7 +758,7 @@ def test_backfeed_reads_only_the_lists_that_have_something(bsky: BlueskyPlatform
 
 def test_backfeed_pages_through_likes_up_to_a_limit(bsky: BlueskyPlatform, pds: FakeBluesky, copy: Copy,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
-    from generator.syndication.platforms import bluesky_backfeed
+    from generator.platforms.bluesky import backfeed as bluesky_backfeed
 
     for i in range(250):
         pds.add_like(copy.id, by=f"fan{i}.bsky.test")
@@ -774,7 +774,7 @@ def test_backfeed_pages_through_likes_up_to_a_limit(bsky: BlueskyPlatform, pds: 
 
 def test_backfeed_depth_limit_and_reply_limit_mark_it_incomplete(bsky: BlueskyPlatform, pds: FakeBluesky, copy: Copy,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
-    from generator.syndication.platforms import bluesky_backfeed
+    from generator.platforms.bluesky import backfeed as bluesky_backfeed
 
     subject = copy.id
     for i in range(3):

@@ -17,11 +17,13 @@ from generator.credentials import TargetCredentials, load_credentials
 from generator.http import Headers, HttpClient
 from generator.http import Response as HttpResponse
 from generator.model import Response, ResponseAuthor
-from generator.syndication.base import Copy, Entry, Harvest, Media, PlatformError
-from generator.syndication.platforms import mastodon, mastodon_backfeed
-from generator.syndication.platforms.mastodon import MastodonPlatform, authorize
-from generator.syndication.platforms.mastodon_api import next_page, retry_after
-from generator.syndication.text import url_weighted
+from generator.platforms.base import Copy, Entry, Harvest, Media, PlatformError
+from generator.platforms.mastodon import backfeed as mastodon_backfeed
+from generator.platforms.mastodon import syndicate as mastodon
+from generator.platforms.mastodon.client import next_page
+from generator.platforms.mastodon.syndicate import MastodonPlatform, authorize
+from generator.ratelimit import retry_after
+from generator.syndication.fitting import url_weighted
 from tests.fakes.mastodon import OOB, MastodonFake
 from tests.helpers import png_bytes
 

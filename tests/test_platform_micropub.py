@@ -14,8 +14,8 @@ import pytest
 from generator.config import NetworkSettings, TargetSettings
 from generator.credentials import TargetCredentials, load_credentials
 from generator.http import HttpClient
-from generator.syndication.base import Copy, Entry, Media, PlatformError
-from generator.syndication.platforms.micropub import MicropubPlatform, authorize
+from generator.platforms.base import Copy, Entry, Media, PlatformError
+from generator.platforms.micropub.syndicate import MicropubPlatform, authorize
 from tests.fakes.micropub import FakeMicropub
 from tests.helpers import png_bytes
 from tests.servers import Reply

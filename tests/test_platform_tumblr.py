@@ -16,9 +16,9 @@ from generator.config import NetworkSettings, TargetSettings
 from generator.credentials import TargetCredentials
 from generator.http import HttpClient
 from generator.model import ResponseAuthor
-from generator.syndication.base import Copy, Entry, Harvest, Media, PlatformError
-from generator.syndication.platforms import tumblr_backfeed
-from generator.syndication.platforms.tumblr import TumblrPlatform, authorize, blog_host, split_block
+from generator.platforms.base import Copy, Entry, Harvest, Media, PlatformError
+from generator.platforms.tumblr import backfeed as tumblr_backfeed
+from generator.platforms.tumblr.syndicate import TumblrPlatform, authorize, blog_host, split_block
 from tests.fakes.tumblr import FakeTumblr
 
 URL = "https://example.org/notes/2024/hello/"

@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from generator.commands.publish import publish
-from generator.release import STEPS
 from generator.ratelimit import RATE_LIMITS_FILE, host_key
+from generator.release import STEPS
 from generator.sitedata.outbox import OUTBOX_FILE
 from generator.sitedata.sent import SENT_FILE
 from tests.fakes.mastodon import MastodonFake

@@ -31,7 +31,7 @@ def test_retry_after_reads_delay_seconds_and_http_dates() -> None:
     assert retry_after({"retry-after": "Mon, 01 Jun 2026 12:01:00 GMT"}, NOW) == 60
     assert retry_after({"Retry-After": "Mon, 01 Jun 2026 11:00:00 GMT"}, NOW) == 0  # already past
     assert retry_after({"Retry-After": "soon"}, NOW) is None
-    assert retry_after({}, NOW) is None and retry_after({}, NOW, default=60) == 60
+    assert retry_after({}, NOW) is None
 
 
 def test_retry_after_is_clamped_to_a_day() -> None:

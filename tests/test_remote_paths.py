@@ -167,7 +167,7 @@ def _written_since(config, before: set[Path]) -> set[Path]:
 @settings(max_examples=200, deadline=None)
 @given(ids=st.lists(st.one_of(SEGMENTS, TARGETS), min_size=1, max_size=5), photo=st.one_of(TARGETS, SEGMENTS))
 def test_no_platform_id_or_picture_url_becomes_a_path(prop_site, ids: list[str], photo: str) -> None:
-    from generator.backfeed.run import merge
+    from generator.backfeed.poll import merge
     from generator.model import Response, ResponseAuthor
     from generator.sitedata.avatars import avatar_name
 

@@ -14,16 +14,16 @@ from pathlib import Path
 import mf2py
 import pytest
 
-from generator.backfeed.run import BackfeedOptions, backfeed
+from generator.backfeed.poll import BackfeedOptions, backfeed
 from generator.build.pipeline import read_site
 from generator.config import TargetSettings, load_config
 from generator.http import Headers, HttpClient
 from generator.http import Response as HttpResponse
+from generator.platforms import make_platform
+from generator.platforms.base import Copy, Draft, Entry, PlatformError, reply_error, server_words
 from generator.sitedata.labels import copy_label
 from generator.sitedata.outbox import OUTBOX_FILE
-from generator.syndication.base import Copy, Draft, Entry, PlatformError, reply_error, server_words
-from generator.syndication.platforms import make_platform
-from generator.syndication.run import SyndicateOptions, resolve, syndicate
+from generator.syndication.copies import SyndicateOptions, resolve, syndicate
 from tests.helpers import NOW, build, run_cli, write_files
 from tests.servers import LoopbackServer, static_site
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from generator.build.pipeline import read_site
 from generator.config import load_config
 from generator.syndication.entry import EntryMaker, plain_text
-from generator.syndication.text import fit, grapheme_length, hashtag, shorten, url_weighted, utf8_length
+from generator.syndication.fitting import fit, grapheme_length, hashtag, shorten, url_weighted, utf8_length
 from tests.helpers import NOW, SITE_TOML, png_bytes
 
 LINK = "https://example.org/2026/05/hello/"

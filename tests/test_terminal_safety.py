@@ -105,7 +105,7 @@ def test_a_private_credentials_file_is_read_without_a_word(tmp_path: Path, caplo
 
 
 def test_a_servers_message_keeps_no_bidi_control_or_token() -> None:
-    from generator.syndication.base import clean_message
+    from generator.platforms.base import clean_message
 
     assert clean_message(f"bad {RLO}request\nAuthorization: Bearer abc.def") == "bad \\u202erequest Authorization: [redacted]"
 

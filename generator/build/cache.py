@@ -35,8 +35,8 @@ def _versions() -> str:
 
     The fields of the pickled classes count too, so a changed model never meets an old pickle.
     """
-    from generator.content.sources import CachedFile, Source
     from generator.content.metadata import Meta
+    from generator.content.sources import CachedFile, Source
     from generator.model import Image, Post
 
     shapes = [f"{cls.__name__}:{','.join(f.name for f in fields(cls))}" for cls in (CachedFile, Source, Meta, Post, Image)]

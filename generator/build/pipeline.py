@@ -16,14 +16,14 @@ from urllib.parse import unquote
 
 from generator.build import cache
 from generator.build.attach import attach_site_data, gone_paths
-from generator.build.collect import collect_site
-from generator.build.podcast_checks import check_podcasts
 from generator.build.cache import Dependencies
+from generator.build.collect import collect_site
 from generator.build.dependencies import LastPages
 from generator.build.fingerprint import Fingerprints, site_inputs, site_structure
 from generator.build.hosting import host_files
 from generator.build.notices import recording_warnings
 from generator.build.pages import HtmlPage, dest_of, plan_pages
+from generator.build.podcast_checks import check_podcasts
 from generator.build.published import PublishedRecord, record_published
 from generator.build.quick import Snapshot
 from generator.build.related import search_fingerprint, search_index

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 from generator.build.collect import artwork_file
 from generator.config import CONFIG_NAME, Config
 from generator.errors import Problem

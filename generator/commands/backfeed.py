@@ -22,13 +22,13 @@ from generator.errors import HomepostError
 def backfeed(ctx: click.Context, site: Path | None, posts: tuple[str, ...], only: tuple[str, ...], force: bool,
              no_pull: bool, no_build: bool) -> None:  # fmt: skip
     """Bring home the replies, likes and reposts of every copy (and new webmentions), then rebuild what changed."""
-    from generator.backfeed.run import BackfeedOptions
-    from generator.backfeed.run import backfeed as run
+    from generator.backfeed.poll import BackfeedOptions
+    from generator.backfeed.poll import backfeed as run
     from generator.build.pipeline import BuildOptions, build_site, read_site
     from generator.commands.webmention import print_skipped
     from generator.http import HttpClient
+    from generator.platforms import make_platform
     from generator.redaction import for_terminal
-    from generator.syndication.platforms import make_platform
 
     quiet = ctx.obj.get("quiet", False)
     try:

@@ -15,11 +15,11 @@ from generator.errors import HomepostError
 from generator.redaction import for_terminal
 
 if TYPE_CHECKING:
-    from generator.backfeed.run import BackfeedReport
+    from generator.backfeed.poll import BackfeedReport
     from generator.build.pipeline import BuildResult
     from generator.deploy.base import DeployResult
     from generator.release import BackfeedPlan, Step, WaitResult
-    from generator.syndication.run import SyndicateReport
+    from generator.syndication.copies import SyndicateReport
     from generator.webmention.send import SendReport
 
 # The deploy, publish and network modules are imported by the commands, not at start-up.

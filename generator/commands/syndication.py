@@ -14,7 +14,7 @@ from generator.config import load_config
 from generator.errors import ConfigError, HomepostError, Problem
 
 if TYPE_CHECKING:
-    from generator.syndication.run import SyndicateReport
+    from generator.syndication.copies import SyndicateReport
 
 # The platform modules and the network stack are imported by the commands, not at start-up.
 
@@ -40,9 +40,9 @@ def syndicate(ctx: click.Context, site: Path | None, posts: tuple[str, ...], dry
     """Copy each post to its syndication targets exactly once; update and delete copies; POSTS narrows it."""
     from generator.build.pipeline import read_site
     from generator.http import HttpClient
-    from generator.syndication.platforms import make_platform
-    from generator.syndication.run import SyndicateOptions
-    from generator.syndication.run import syndicate as run
+    from generator.platforms import make_platform
+    from generator.syndication.copies import SyndicateOptions
+    from generator.syndication.copies import syndicate as run
 
     try:
         config = load_config(site_dir(ctx, site))
@@ -63,7 +63,7 @@ def syndicate(ctx: click.Context, site: Path | None, posts: tuple[str, ...], dry
 
 
 def _resolve(config, posts: tuple[str, ...], only: tuple[str, ...], posted: str | None, not_posted: bool) -> None:
-    from generator.syndication.run import resolve
+    from generator.syndication.copies import resolve
 
     if len(posts) != 1 or len(only) != 1 or bool(posted) == not_posted:
         raise click.UsageError("--resolve needs one POST (its URL), one --only NAME, and --posted URL or --not-posted")
@@ -73,7 +73,7 @@ def _resolve(config, posts: tuple[str, ...], only: tuple[str, ...], posted: str 
 
 
 def _print(report: SyndicateReport, quiet: bool) -> None:
-    from generator.syndication.run import RATE_LIMITED
+    from generator.syndication.copies import RATE_LIMITED
 
     for skipped in report.limited:
         click.echo(skipped.line(), err=True)
@@ -132,8 +132,8 @@ def auth(ctx: click.Context, site: Path | None, name: str) -> None:
     """Authorize Homepost to post to the syndication target NAME; credentials go to .homepost/credentials.toml."""
     from generator.credentials import TargetCredentials
     from generator.http import HttpClient
-    from generator.syndication.base import PlatformError
-    from generator.syndication.platforms import authorize
+    from generator.platforms import authorize
+    from generator.platforms.base import PlatformError
 
     try:
         config = load_config(site_dir(ctx, site))

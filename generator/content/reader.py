@@ -12,7 +12,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Callable
 from urllib.parse import quote, unquote, urlsplit
 
@@ -22,11 +22,25 @@ from generator.content.limits import read_markdown, usable_name, without_control
 from generator.content.links import line_of, missing_media, warn_missing_links
 from generator.content.markdown import Link
 from generator.content.markdown_rs import markdown_engine
-from generator.content.metadata import (MAX_NAME_BYTES, Meta, check_meta, date_from_filename, missing_date_message,
-                                        strip_date_prefix)
+from generator.content.metadata import (
+    MAX_NAME_BYTES,
+    Meta,
+    check_meta,
+    date_from_filename,
+    missing_date_message,
+    strip_date_prefix,
+)
 from generator.content.posts import render_post
-from generator.content.sources import (CachedFile, FileStat, Source, file_stat, fresh_copy, outside_links, walk_files,
-                                       without_html)
+from generator.content.sources import (
+    CachedFile,
+    FileStat,
+    Source,
+    file_stat,
+    fresh_copy,
+    outside_links,
+    walk_files,
+    without_html,
+)
 from generator.digest import digest
 from generator.errors import ContentError, HomepostError, Problem, unexpected
 from generator.model import Kind, LeftOut, Post, StaticFile

@@ -19,8 +19,8 @@ from typing import Self
 from urllib.parse import unquote
 
 from generator.build.cache import SERVE_OUTPUT, MemoryCache
-from generator.build.quick import Snapshot, quick_render
 from generator.build.pipeline import BuildOptions, BuildResult, build_site
+from generator.build.quick import Snapshot, quick_render
 from generator.config import load_config
 from generator.errors import HomepostError, Problem
 from generator.render import theme_dir

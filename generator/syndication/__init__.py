@@ -1,7 +1,9 @@
 """Syndication (POSSE): copies of each post on other platforms, made exactly once, linked home.
 
-`base` defines what every platform module implements (the Platform protocol) and the values that
-pass between them; `text` fits text into each platform's limits; `entry` turns a Post into the
-platform-neutral Entry; the durable record in the data folder is `generator.sitedata.outbox`; `run` is the
-orchestrator behind `homepost syndicate`; `platforms/` holds one module per platform.
+The platform-independent engine: `copies` is behind `homepost syndicate` (each target's copies
+made, updated and deleted exactly once against the outbox); `entry` turns a Post into the
+platform-neutral Entry; `fitting` fits text into each platform's limits; `loopback` receives an
+authorization's browser redirect. The durable record in the data folder (the outbox) and the labels of
+copies on pages are `generator.sitedata`'s; the platforms themselves (their protocol, and one folder
+each) are in generator.platforms.
 """

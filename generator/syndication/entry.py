@@ -12,7 +12,7 @@ from generator.config import Config, TargetSettings
 from generator.content.markdown import image_size
 from generator.digest import digest
 from generator.model import Post, Site
-from generator.syndication.base import Entry, Media
+from generator.platforms.base import Entry, Media
 from generator.webmention.outgoing import outgoing_links
 
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")

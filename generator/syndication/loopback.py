@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from generator.syndication.base import MESSAGE_LIMIT, clean_message
+from generator.platforms.base import MESSAGE_LIMIT, clean_message
 
 log = logging.getLogger(__name__)
 

@@ -22,12 +22,12 @@ from generator.content.sources import source_version
 from generator.errors import NetworkError
 from generator.http import HttpClient, not_live
 from generator.model import Post
-from generator.ratelimit import RateLimits, Skipped, host_key, retry_after
+from generator.ratelimit import WAIT_STATUSES, RateLimits, Skipped, host_key, retry_after
 from generator.redaction import redact
 from generator.sanitize import clean_text
+from generator.sitedata.sent import DELETED, LivePost, Outcome, SentState, Task, backoff
 from generator.webmention.discover import TargetUnavailable, discover_endpoint
 from generator.webmention.outgoing import outgoing_links
-from generator.sitedata.sent import DELETED, LivePost, Outcome, SentState, Task, backoff
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ class _Attempt:
         except NetworkError as exc:
             return failed(f"discovery: {exc.problems[0].message}")
         except TargetUnavailable as exc:  # not "no endpoint": try again (after the wait it asks for)
-            wait = retry_after(exc.headers, self.clock()) if exc.status in (429, 503) else None
+            wait = retry_after(exc.headers, self.clock()) if exc.status in WAIT_STATUSES else None
             return failed(f"discovery: {exc}", exc.status, wait=wait, asked=task.target)
         if endpoint is None:
             return Sent(task, None, None if self.post is None else Outcome(task.version, "no-endpoint", now, tries))
@@ -180,7 +180,7 @@ class _Attempt:
             location = answer.headers.get("location", "") if answer.status == 201 else ""
             return Sent(task, endpoint, Outcome(task.version, "sent", now, tries, answer.status, endpoint, location))
         if answer.status == 429 or answer.status >= 500:
-            wait = retry_after(answer.headers, self.clock()) if answer.status in (429, 503) else None
+            wait = retry_after(answer.headers, self.clock()) if answer.status in WAIT_STATUSES else None
             return failed(f"the endpoint answered {answer.status}", answer.status, endpoint, wait)
         reason = clean_text(answer.text.strip().splitlines()[0], 200) if answer.text.strip() else ""
         error = f"the endpoint answered {answer.status}" + (f": {reason}" if reason else "")

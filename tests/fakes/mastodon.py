@@ -301,8 +301,8 @@ class MastodonFake(LoopbackFake):
 
     def _failure(self, cue: Cue) -> Reply:
         if cue.status != 429:
-            return _error(cue.status, {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
-                          .get(cue.status, "Something went wrong"))  # fmt: skip
+            reason = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+            return _error(cue.status, reason.get(cue.status, "Something went wrong"), cue.retry_header)
         reset = cue.reset if cue.reset is not None else (cue.retry_seconds or 300)
         headers = _rate_headers(300, 0, reset)
         headers += cue.retry_header

@@ -2,7 +2,7 @@
 
     with FakeMicropub(token="s3cret") as fake:
         target = TargetSettings(name="blog", platform="micropub", endpoint=fake.endpoint)
-        ...                                   # post through generator.syndication.platforms.micropub
+        ...                                   # post through generator.platforms.micropub.syndicate
         fake.posts                            # {url: {"type": ["h-entry"], "properties": {...}}}, oldest first
         fake.fail_next("create", status=500)  # or a path: fake.fail_next("/media", status=503)
         fake.fail_next("create", status=429, retry_after=30)

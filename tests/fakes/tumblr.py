@@ -144,7 +144,8 @@ class FakeTumblr(LoopbackFake):
     def fail_next(self, path_or_kind: str, status: int = 500, times: int = 1, retry_after: float | str | None = None,
                   code: int = 0) -> None:  # fmt: skip
         """Answer `status` (in Tumblr's envelope, `code` as the error subcode) to the next `times` requests of
-        that kind; 429 carries Retry-After when given, else X-Ratelimit-Perhour-Remaining: 0 and its reset."""
+        that kind, with Retry-After when given; a 429 without one carries X-Ratelimit-Perhour-Remaining: 0 and its
+        reset."""
         self._cues.add(Cue(path_or_kind, FAIL, times, status, retry_after, code=code))
 
     def stall_after_store(self, path_or_kind: str = "create", times: int = 1, seconds: float = 10.0) -> None:
@@ -256,10 +257,9 @@ class FakeTumblr(LoopbackFake):
         return Reply(reply.status, reply.body, (*reply.headers, *self._limits()))
 
     def _failure(self, cue: Cue) -> Reply:
-        headers: tuple[tuple[str, str], ...] = ()
-        if cue.status == 429:
-            headers = tuple(cue.retry_header) if cue.retry_after is not None else (
-                ("X-Ratelimit-Perhour-Remaining", "0"), ("X-Ratelimit-Perhour-Reset", "1800"))
+        headers: tuple[tuple[str, str], ...] = tuple(cue.retry_header)
+        if cue.status == 429 and cue.retry_after is None:
+            headers = (("X-Ratelimit-Perhour-Remaining", "0"), ("X-Ratelimit-Perhour-Reset", "1800"))
         return envelope(cue.status, errors=[{"title": REASONS.get(cue.status, "Error"), "code": cue.code}], headers=headers)
 
     def _limits(self) -> tuple[tuple[str, str], ...]:

@@ -19,8 +19,8 @@ from markdown_it import MarkdownIt
 
 from generator.config import Config
 from generator.errors import HomepostError
-from generator.sitedata.responses import read_responses, responses_file
 from generator.sanitize import clean_html, clean_url
+from generator.sitedata.responses import read_responses, responses_file
 from generator.webmention.receiver.comments import BLOCK_KINDS, FRAGMENT, Block, CommentRefused
 from generator.webmention.receiver.store import Store
 

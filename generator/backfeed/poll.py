@@ -25,13 +25,19 @@ from generator.credentials import TargetCredentials
 from generator.errors import HomepostError
 from generator.http import HttpClient
 from generator.model import Post, Response, Site
+from generator.platforms.base import Copy, Platform, PlatformError
 from generator.ratelimit import RateLimits, Skipped, target_key
 from generator.redaction import redact
-from generator.sitedata.responses import (page_files, parse_time, read_responses, responses_file, stored_responses,
-                                 write_responses)
-from generator.state import read_json, write_json
-from generator.syndication.base import Copy, Platform, PlatformError
 from generator.sitedata.outbox import Outbox
+from generator.sitedata.responses import (
+    page_files,
+    parse_time,
+    read_responses,
+    responses_file,
+    stored_responses,
+    write_responses,
+)
+from generator.state import read_json, write_json
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +78,7 @@ class BackfeedReport:
 def backfeed(config: Config, site: Site, client: HttpClient, make: PlatformMaker,
              options: BackfeedOptions = BackfeedOptions()) -> BackfeedReport:  # fmt: skip
     """Poll what is due, merge it into the data folder, pull mentions, fetch pictures."""
-    now = options.now or dt.datetime.now(dt.timezone.utc)
+    now = options.now or dt.datetime.now(dt.UTC)
     report = BackfeedReport()
     outbox = Outbox.load(config.data_dir)
     polls = read_json(config.data_dir / STATE_FILE, {}, label=f"data/{STATE_FILE}").setdefault("copies", {})
@@ -98,7 +104,7 @@ def backfeed(config: Config, site: Site, client: HttpClient, make: PlatformMaker
             else:
                 error = _poll(config, platform, target, post, Copy(record.id, record.url, dict(record.extra)), polls, report, now)
                 if error is not None and error.retry_after:
-                    limits.hold(key, error.retry_after, options.now or dt.datetime.now(dt.timezone.utc), error.message)
+                    limits.hold(key, error.retry_after, options.now or dt.datetime.now(dt.UTC), error.message)
         if skipped and (limit := limits.get(key, now)):
             report.limited.append(Skipped(key, limit, skipped, "copy", earlier=limit.asked < now))
         write_json(config.data_dir / STATE_FILE, {"copies": polls})

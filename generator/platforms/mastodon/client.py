@@ -1,4 +1,5 @@
-"""The Mastodon API behind `mastodon.py`: requests and their errors, server limits, media, finding a copy, pages.
+"""The Mastodon API behind `syndicate.py` and `backfeed.py`: requests and their errors, server limits, media,
+finding a copy, pages.
 
 Dicts live only here, at the API edge: responses become `Limits`, `Copy` or plain ids. Every
 request goes through the HttpClient; error messages carry the server's own words, shortened and
@@ -23,8 +24,7 @@ from urllib3 import encode_multipart_formdata
 from generator.config import TargetSettings
 from generator.errors import NetworkError
 from generator.http import HttpClient, Response
-from generator.ratelimit import retry_after
-from generator.syndication.base import Copy, Media, PlatformError, clean_message, reply_error
+from generator.platforms.base import Copy, ErrorStyle, Media, PlatformError, clean_message, json_object, reply_error
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ _HREF = re.compile(r"""href\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}")
 _LINK_VALUE = re.compile(r"<([^>]*)>([^,<]*)")
 _REL = re.compile(r"""(?i)\brel\s*=\s*(?:"([^"]*)"|([^;,\s]+))""")
+ERRORS = ErrorStyle(stored_after=(502, 504))  # Mastodon's own 500 comes before anything is stored
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,8 @@ def parse_limits(data: Any) -> Limits:
     """Limits from a /api/v2/instance or /api/v1/instance answer (Mastodon, Pleroma, GoToSocial shapes)."""
     if not isinstance(data, dict):
         return Limits()
-    config = data.get("configuration") if isinstance(data.get("configuration"), dict) else {}
-    statuses = config.get("statuses") if isinstance(config.get("statuses"), dict) else {}
-    media = config.get("media_attachments") if isinstance(config.get("media_attachments"), dict) else {}
+    config = json_object(data.get("configuration"))
+    statuses, media = json_object(config.get("statuses")), json_object(config.get("media_attachments"))
     types = media.get("supported_mime_types")
     images = tuple(t for t in types if isinstance(t, str) and t.startswith("image/")) if isinstance(types, list) else ()
     default = Limits()
@@ -78,6 +78,12 @@ def primary_language(tag: str) -> str | None:
     return primary.lower() if _LANGUAGE.fullmatch(primary) else None
 
 
+
+
+def http_error(response: Response, name: str, action: str, *, secrets: Iterable[str] = (),
+               unknown_outcome: bool = False) -> PlatformError:
+    """The PlatformError for an unsuccessful Mastodon answer, through the one path (`reply_error`)."""
+    return reply_error(response, name, action, style=ERRORS, secrets=secrets, unknown_outcome=unknown_outcome)
 
 
 class Api:
@@ -112,9 +118,7 @@ class Api:
         """Raise the PlatformError an unsuccessful answer means (in the server's words, whatever its Content-Type)."""
         if 200 <= response.status < 300:
             return
-        unknown = unknown_outcome and response.status != 500  # Mastodon's 500 comes before anything is stored
-        wait = retry_after(response.headers) if response.status == 429 else None
-        raise reply_error(response, self.name, action, secrets=self.secrets, unknown_outcome=unknown, retry_after=wait)
+        raise http_error(response, self.name, action, secrets=self.secrets, unknown_outcome=unknown_outcome)
 
     def json(self, response: Response, action: str) -> dict[str, Any]:
         """The answer's JSON object, or a temporary PlatformError when the server sent something else."""

@@ -22,9 +22,9 @@ from generator.content.sources import source_version
 from generator.credentials import TargetCredentials
 from generator.http import HttpClient, not_live
 from generator.model import Post, Site
+from generator.platforms.base import Copy, Entry, Platform, PlatformError
 from generator.ratelimit import RateLimits, Skipped, target_key
 from generator.sitedata.outbox import MAX_TRIES, Outbox, Record, backoff
-from generator.syndication.base import Copy, Entry, Platform, PlatformError
 from generator.syndication.entry import EntryMaker
 
 log = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ class _TargetRun:
                  options: SyndicateOptions, client: HttpClient, live: dict[str, str | None], limits: RateLimits):  # fmt: skip
         self.config, self.target, self.platform, self.outbox = config, target, platform, outbox
         self.report, self.options, self.client, self.live = report, options, client, live
-        self.now = options.now or dt.datetime.now(dt.timezone.utc)
+        self.now = options.now or dt.datetime.now(dt.UTC)
         self.limits, self.key = limits, target_key(target.name)
         self.skipped: Skipped | None = None  # the posts left for a rate limit
         self.verified = False  # the credentials were checked in this run
@@ -171,7 +171,7 @@ class _TargetRun:
     def slow_down(self, exc: PlatformError) -> None:
         """Remember the wait the platform asked for, for this run and the next ones."""
         if exc.retry_after:
-            self.limits.hold(self.key, exc.retry_after, self.options.now or dt.datetime.now(dt.timezone.utc), exc.message)
+            self.limits.hold(self.key, exc.retry_after, self.options.now or dt.datetime.now(dt.UTC), exc.message)
 
     def ready(self, post: str) -> None:
         """Check the credentials once, before the first call that would change anything on this target; a refusal
@@ -348,7 +348,7 @@ def resolve(config: Config, target: str, post_url: str, posted: str | None) -> R
         from generator.errors import HomepostError, Problem
 
         raise HomepostError(Problem("data/syndication/outbox.json", f"no held copy of {post_url} on {target}"))
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     if posted:
         settled = replace(record, state="done", id=posted, url=posted, error="", at=now)
     else:

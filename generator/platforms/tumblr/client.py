@@ -12,6 +12,7 @@ access token) are here too; the browser comes back to generator.syndication.loop
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Iterable, Mapping
@@ -25,14 +26,21 @@ from oauthlib.oauth1 import SIGNATURE_HMAC_SHA1, SIGNATURE_TYPE_AUTH_HEADER, Cli
 
 from generator.errors import NetworkError
 from generator.http import HttpClient, Response
+from generator.platforms.base import (
+    ErrorStyle,
+    PlatformError,
+    body_words,
+    clean_message,
+    reply_error,
+    server_reason,
+)
 from generator.ratelimit import retry_after
 from generator.redaction import redact_text
-from generator.syndication.base import PlatformError, clean_message, reply_error, server_words
 
 log = logging.getLogger(__name__)
 
 FORM = "application/x-www-form-urlencoded"
-DEFAULT_RETRY_AFTER = 60.0  # seconds, when a 429 says neither Retry-After nor a reset
+QUOTA_WAIT = 3600.0  # seconds a used-up daily limit waits when it names no reset
 QUOTA_CODES = {8004, 8011, 8022, 8023}  # 403 subcodes for a used-up daily limit: wait, not re-authorize
 APPS_PAGE = "https://www.tumblr.com/oauth/apps"
 
@@ -102,15 +110,15 @@ def sign(keys: Keys, method: str, url: str, form: Mapping[str, str] | None = Non
 
 def multipart(payload: dict[str, Any], files: Iterable[tuple[str, str, str, bytes]]) -> tuple[bytes, str]:
     """A multipart/form-data body: the NPF JSON in a `json` part, then each (identifier, filename, type, data)."""
-    fields: list[tuple[str, tuple[str | None, str | bytes, str]]] = [
+    fields: list[tuple[str, Any]] = [  # the JSON part has no filename (None), which urllib3's types do not allow
         ("json", (None, json.dumps(payload, ensure_ascii=False), "application/json"))
     ]
     fields += [(identifier, (filename, data, mime)) for identifier, filename, mime, data in files]
     return urllib3.encode_multipart_formdata(fields)
 
 
-def detail(response: Response) -> str:
-    """What Tumblr said went wrong: errors[].detail or title (with its code), else meta.msg, else the status."""
+def error_words(response: Response) -> str:
+    """What Tumblr said went wrong: errors[].detail or title (with its code), else meta.msg, else any body's text."""
     try:
         data = response.json()
     except NetworkError:
@@ -124,7 +132,7 @@ def detail(response: Response) -> str:
         meta = data.get("meta")
         if not parts and isinstance(meta, dict) and meta.get("msg"):
             parts.append(str(meta["msg"]))
-    return "; ".join(parts) or server_words(response) or f"HTTP {response.status}"  # OAuth answers are plain text
+    return "; ".join(parts) or body_words(response)  # OAuth answers are plain text
 
 
 def error_codes(response: Response) -> set[int]:
@@ -137,14 +145,19 @@ def error_codes(response: Response) -> set[int]:
     return {e["code"] for e in errors or [] if isinstance(e, dict) and isinstance(e.get("code"), int)}
 
 
-def failure(response: Response, name: str, secrets: Iterable[str] = (), action: str = "the request") -> PlatformError:
-    """The PlatformError for a non-2xx answer of the API (a used-up daily limit waits; the rest as `reply_error`)."""
-    status, said = response.status, clean_message(detail(response), secrets)
-    if status == 403 and error_codes(response) & QUOTA_CODES:
-        return PlatformError(f"{name}: a daily Tumblr limit is used up ({said})", temporary=True,
-                             retry_after=retry_after(response.headers, default=3600.0))  # fmt: skip
-    wait = retry_after(response.headers, default=DEFAULT_RETRY_AFTER) if status == 429 else None
-    return reply_error(response, name, action, secrets=secrets, detail=said, retry_after=wait)
+ERRORS = ErrorStyle(words=error_words, default_wait=60.0)  # a 429 naming neither Retry-After nor a reset waits a minute
+
+
+def http_error(response: Response, name: str, action: str, *, secrets: Iterable[str] = (),
+               unknown_outcome: bool = False) -> PlatformError:
+    """The PlatformError for a non-2xx answer of the API: a used-up daily limit waits (for its reset, else an
+    hour); the rest through the one path (`reply_error`)."""
+    if response.status == 403 and error_codes(response) & QUOTA_CODES:
+        said = server_reason(response, secrets, error_words)
+        wait = retry_after(response.headers, dt.datetime.now(dt.UTC))
+        wait = QUOTA_WAIT if wait is None else wait
+        return PlatformError(f"{name}: a daily Tumblr limit is used up ({said})", temporary=True, retry_after=wait)
+    return reply_error(response, name, action, style=ERRORS, secrets=secrets, unknown_outcome=unknown_outcome)
 
 
 class Api:
@@ -155,8 +168,9 @@ class Api:
 
     def call(self, method: str, path: str, *, params: Mapping[str, str] | None = None, json_body: Any = None,
              form: Mapping[str, str] | None = None, upload: tuple[bytes, str] | None = None,
-             creates: bool = False, absent_ok: bool = False) -> dict[str, Any] | None:  # fmt: skip
-        """The `response` of one call; None for a 404 when `absent_ok`. `creates`: a lost answer leaves the outcome unknown."""
+             unknown_outcome: bool = False, absent_ok: bool = False) -> dict[str, Any] | None:  # fmt: skip
+        """The `response` of one call; None for a 404 when `absent_ok`. `unknown_outcome`: a lost answer
+        leaves the outcome unknown (the call creates)."""
         url = self.base + path + ("?" + urlencode(params) if params else "")
         headers, body = sign(self.keys, method, url, form)
         data: bytes | str | None = body
@@ -169,12 +183,12 @@ class Api:
         try:
             response = self.client.request(method, url, headers=headers, data=data, follow_redirects=False)
         except NetworkError as exc:
-            where = "; the post may have been stored" if creates else ""
+            where = "; the post may have been stored" if unknown_outcome else ""
             raise PlatformError(f"{self.name}: {clean_message(exc.problems[0].message, self.keys.secrets())}{where}",
-                                temporary=True, unknown_outcome=creates) from None  # fmt: skip
+                                temporary=True, unknown_outcome=unknown_outcome) from None  # fmt: skip
         if absent_ok and response.status == 404:
             return None
-        return self._answer(response, creates, f"{method} {path}")
+        return self._answer(response, unknown_outcome, f"{method} {path}")
 
     def read(self, path: str, params: Mapping[str, str]) -> dict[str, Any] | None:
         """GET a method at the API-key level: OAuth-signed when the keys hold a token, else with `api_key`; None for 404/410."""
@@ -193,15 +207,15 @@ class Api:
             return None
         return self._answer(response, False, f"GET {path}")
 
-    def _answer(self, response: Response, creates: bool, action: str) -> dict[str, Any]:
+    def _answer(self, response: Response, unknown_outcome: bool, action: str) -> dict[str, Any]:
         """The `response` member of a 2xx answer's envelope; a PlatformError for anything else."""
         if not 200 <= response.status < 300:
-            raise failure(response, self.name, self.keys.secrets(), action)
+            raise http_error(response, self.name, action, secrets=self.keys.secrets())
         try:
             envelope = response.json()
         except NetworkError:
             raise PlatformError(f"{self.name}: Tumblr answered {response.status} without JSON", temporary=True,
-                                unknown_outcome=creates) from None  # fmt: skip
+                                unknown_outcome=unknown_outcome) from None  # fmt: skip
         answer = envelope.get("response") if isinstance(envelope, dict) else None
         return answer if isinstance(answer, dict) else {}
 
@@ -218,7 +232,7 @@ def oauth_step(client: HttpClient, url: str, keys: Keys, *, callback: str | None
         response = client.post(url, headers=headers, follow_redirects=False)
     except NetworkError as exc:
         raise PlatformError(f"tumblr {step}: {clean_message(exc.problems[0].message)}", temporary=True) from None
-    said = clean_message(detail(response), keys.secrets())
+    said = server_reason(response, keys.secrets(), error_words)
     if response.status in (400, 401, 403):
         hint = f"check the consumer key and secret of your app at {APPS_PAGE}" if step == "request_token" else "authorize again"
         raise PlatformError(f"tumblr {step}: Tumblr refused the request ({said}); {hint}", temporary=False)

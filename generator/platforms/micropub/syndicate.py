@@ -44,10 +44,21 @@ from generator.config import TargetSettings
 from generator.credentials import TargetCredentials
 from generator.errors import NetworkError
 from generator.http import HttpClient, Response
+from generator.platforms.base import (
+    AuthIO,
+    Copy,
+    Draft,
+    Entry,
+    Harvest,
+    Media,
+    PlatformError,
+    missing_credential,
+    server_reason,
+)
+from generator.platforms.micropub import client as api
+from generator.platforms.micropub.backfeed import harvest
 from generator.redaction import redact
-from generator.syndication.base import AuthIO, Copy, Draft, Entry, Harvest, Media, PlatformError, missing_credential
 from generator.syndication.loopback import LoopbackCallback, error_reason
-from generator.syndication.platforms import micropub_api as api
 
 log = logging.getLogger(__name__)
 
@@ -96,9 +107,9 @@ class MicropubPlatform:
         try:
             response = self.client.post(self.target.endpoint, json=payload, headers=self._headers())
         except NetworkError as exc:
-            raise api.network_error(exc, self.target.name, "creating the post", unknown=True) from None
+            raise api.network_error(exc, self.target.name, "creating the post", unknown_outcome=True) from None
         if response.status not in (200, 201, 202):
-            raise self._error(response, "creating the post", creating=True)
+            raise self._error(response, "creating the post", unknown_outcome=True)
         url = api.location(response)
         if url is None:  # created, perhaps, but nobody can say where
             raise self._held(f"create: answered {response.status} without a Location; the post may exist there")
@@ -111,11 +122,9 @@ class MicropubPlatform:
             response = self.client.get(self.target.endpoint, params={"q": "source", "limit": str(FIND_LIMIT)},
                                        headers=self._headers())  # fmt: skip
         except NetworkError as exc:
-            raise api.network_error(exc, self.target.name, "listing recent posts", unknown=True) from None
+            raise api.network_error(exc, self.target.name, "listing recent posts", unknown_outcome=True) from None
         if response.status in (401, 403, 429) or response.status >= 500:
-            error = self._error(response, "listing recent posts")
-            error.unknown_outcome = True
-            raise error
+            raise self._error(response, "listing recent posts").undecided()
         items = _items(response) if response.status == 200 else None
         if items is None:
             raise self._held(f"the server cannot list recent posts (q=source) to look for a copy of {entry.url}")
@@ -147,8 +156,8 @@ class MicropubPlatform:
         self._post({"action": "delete", "url": copy.url}, "deleting the copy", missing_ok=True)
 
     def responses(self, copy: Copy, post_url: str, state: dict[str, str]) -> Harvest:
-        """Micropub has no way to read what answered a post: its replies arrive as webmentions."""
-        return Harvest(state=state)
+        """Micropub has no way to read what answered a post: its replies arrive as webmentions (see backfeed.py)."""
+        return harvest(state)
 
     # --- formatting --------------------------------------------------------------------------
 
@@ -191,9 +200,9 @@ class MicropubPlatform:
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._token()}", "Accept": "application/json"}
 
-    def _error(self, response: Response, action: str, *, creating: bool = False) -> PlatformError:
-        hidden = (self.credentials.get("token") or "",)
-        return api.http_error(response, self.target.name, action, hidden=hidden, creating=creating)
+    def _error(self, response: Response, action: str, *, unknown_outcome: bool = False) -> PlatformError:
+        token = self.credentials.get("token") or ""
+        return api.http_error(response, self.target.name, action, secrets=(token,), unknown_outcome=unknown_outcome)
 
     def _held(self, reason: str) -> PlatformError:
         """The error that holds a post for the writer: nobody can tell whether the copy exists."""
@@ -305,7 +314,7 @@ def _indieauth(server: api.AuthServer, client: HttpClient, io: AuthIO, wait: flo
         raise PlatformError(f"token endpoint: {exc.problems[0].message}", temporary=True) from None
     body = _json(response)
     if response.status != 200 or not isinstance(body, dict) or not body.get("access_token"):
-        detail = api.server_message(response, (params["code"], verifier))
+        detail = server_reason(response, (params["code"], verifier))
         raise PlatformError(f"the token endpoint refused the code ({detail})", temporary=False)
     me = str(body.get("me") or server.me)
     elsewhere = api.canonical_url(me) != server.me  # then that site must name the same authorization server
@@ -321,7 +330,7 @@ def _check_token(target: TargetSettings, client: HttpClient, token: str) -> None
     except NetworkError as exc:
         raise api.network_error(exc, target.name, "checking the token") from None
     if response.status in (401, 403, 429) or response.status >= 500:
-        raise api.http_error(response, target.name, "checking the token", hidden=(token,))
+        raise api.http_error(response, target.name, "checking the token", secrets=(token,))
 
 
 def _json(response: Response) -> Any:

@@ -1,4 +1,4 @@
-"""The wire details of Micropub and IndieAuth for the micropub platform module.
+"""The wire details of Micropub and IndieAuth for the Micropub platform (syndicate.py).
 
 Micropub (W3C Recommendation, 23 May 2017): errors are JSON `{"error", "error_description"}`
 (section 3.8), the media endpoint takes one multipart part named `file` and answers 201 with a
@@ -15,6 +15,7 @@ import hashlib
 import html
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -24,34 +25,29 @@ import urllib3
 
 from generator.errors import NetworkError
 from generator.http import HttpClient, Response
-from generator.ratelimit import retry_after
+from generator.platforms.base import ErrorStyle, PlatformError, reply_error
 from generator.redaction import redact
-from generator.syndication.base import PlatformError, reply_error, server_words
-from generator.syndication.text import URL
+from generator.syndication.fitting import URL
 
 _SPACE = re.compile(r"[\t\n\f\r ]+")
 
 
 # --- responses and errors ----------------------------------------------------------------------
 
-
-def server_message(response: Response, hidden: tuple[str, ...] = ()) -> str:
-    """What the server said (Micropub's `error_description` or `error`, or any other body's text), or the status."""
-    return server_words(response, hidden) or f"HTTP {response.status}"
+ERRORS = ErrorStyle()  # Micropub's errors are JSON `error_description` or `error` (section 3.8): what body_words reads
 
 
-def http_error(response: Response, target: str, action: str, *, hidden: tuple[str, ...] = (),
-               creating: bool = False) -> PlatformError:  # fmt: skip
-    """The PlatformError for a failed Micropub answer (any status but success)."""
-    wait = retry_after(response.headers) if response.status == 429 or response.status >= 500 else None
-    return reply_error(response, target, action, secrets=hidden, unknown_outcome=creating, retry_after=wait)
+def http_error(response: Response, name: str, action: str, *, secrets: Iterable[str] = (),
+               unknown_outcome: bool = False) -> PlatformError:
+    """The PlatformError for a failed Micropub answer (any status but success), through the one path (`reply_error`)."""
+    return reply_error(response, name, action, style=ERRORS, secrets=secrets, unknown_outcome=unknown_outcome)
 
 
-def network_error(exc: NetworkError, target: str, action: str, *, unknown: bool = False) -> PlatformError:
+def network_error(exc: NetworkError, name: str, action: str, *, unknown_outcome: bool = False) -> PlatformError:
     """The PlatformError for a request that failed on the way (timeout, dropped connection)."""
     reason = exc.problems[0].message if exc.problems else "request failed"
-    suffix = "; the server may have stored it" if unknown else ""
-    return PlatformError(f"{target}: {action}: {reason}{suffix}", temporary=True, unknown_outcome=unknown)
+    suffix = "; the server may have stored it" if unknown_outcome else ""
+    return PlatformError(f"{name}: {action}: {reason}{suffix}", temporary=True, unknown_outcome=unknown_outcome)
 
 
 def location(response: Response) -> str | None:
@@ -142,8 +138,8 @@ def rel_links(page: Response) -> dict[str, str]:
     if "html" in page.headers.get("Content-Type", "text/html").lower():
         finder = _LinkFinder()
         finder.feed(page.text)
-        for rel, href in finder.links:
-            found.setdefault(rel, urljoin(page.url, href))
+        for name, href in finder.links:
+            found.setdefault(name, urljoin(page.url, href))
     return found
 
 

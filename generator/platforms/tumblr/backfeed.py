@@ -23,9 +23,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from generator.model import Response, ResponseAuthor
+from generator.platforms.base import Copy, Harvest, PlatformError
+from generator.platforms.tumblr.client import Api
 from generator.sanitize import clean_html, clean_text, clean_url
-from generator.syndication.base import Copy, Harvest, PlatformError
-from generator.syndication.platforms.tumblr_api import Api
 
 log = logging.getLogger(__name__)
 

@@ -23,10 +23,10 @@ from generator.config import TargetSettings
 from generator.errors import NetworkError
 from generator.http import HttpClient
 from generator.model import Response, ResponseAuthor, ResponseType
+from generator.platforms.base import Copy, Harvest, PlatformError, json_object
+from generator.platforms.bluesky.client import LINK, MENTION, POST, http_error, query, xrpc
 from generator.sanitize import clean_html, clean_text, clean_url
 from generator.sitedata.responses import time_or_none
-from generator.syndication.base import Copy, Harvest, PlatformError
-from generator.syndication.platforms.bluesky_api import LINK, MENTION, POST, failure, query, xrpc
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ def _page(client: HttpClient, target: TargetSettings, nsid: str, params: dict[st
     if response.status >= 500:
         log.warning("%s failed for %s (HTTP %d): not all responses were read", nsid, target.name, response.status)
         return None
-    raise failure(response, target.name, nsid)
+    raise http_error(response, target.name, nsid)
 
 
 def list_response(kind: ResponseType, item: Any, home: str, post_url: str, owner: str = "") -> Response | None:
@@ -162,8 +162,8 @@ def list_response(kind: ResponseType, item: Any, home: str, post_url: str, owner
         return None
     if kind == "quote":
         return None if withheld(item, owner) else post_response(item, "quote", post_url, "")
-    actor = item.get("actor") if kind == "like" else item
-    did = actor.get("did") if isinstance(actor, dict) else None
+    actor = json_object(item.get("actor")) if kind == "like" else item
+    did = actor.get("did")
     if not isinstance(did, str) or not _DID.fullmatch(did) or withheld(actor, owner):
         return None
     author = author_of(actor)
@@ -179,8 +179,9 @@ def post_response(post: dict[str, Any], kind: ResponseType, post_url: str, in_re
     record = post.get("record")
     if not did or not isinstance(record, dict):
         return None
-    text = record.get("text") if isinstance(record.get("text"), str) else ""
-    author = author_of(post.get("author") if isinstance(post.get("author"), dict) else {"did": did})
+    text = _text(record.get("text"))
+    profile = post.get("author")
+    author = author_of(profile if isinstance(profile, dict) else {"did": did})
     handle = author.handle.removeprefix("@")
     return Response(
         id=post_link(did, rkey), type=kind, source=post_link(handle or did, rkey), target=post_url, author=author,
@@ -192,9 +193,10 @@ def post_response(post: dict[str, Any], kind: ResponseType, post_url: str, in_re
 
 def author_of(actor: dict[str, Any]) -> ResponseAuthor:
     """A profileView as a ResponseAuthor: display name (else the handle), @handle, bsky.app profile, avatar."""
-    did = actor.get("did") if isinstance(actor.get("did"), str) and _DID.fullmatch(actor["did"]) else ""
+    did = _text(actor.get("did"))
+    did = did if _DID.fullmatch(did) else ""
     handle = handle_of(actor)
-    name = actor.get("displayName") if isinstance(actor.get("displayName"), str) else ""
+    name = _text(actor.get("displayName"))
     return ResponseAuthor(name=clean_text(name, 200) or handle, url=profile_link(handle or did),
                           photo=clean_url(actor.get("avatar")), handle=f"@{handle}" if handle else "")  # fmt: skip
 
@@ -289,6 +291,11 @@ def _escape(data: bytes) -> str:
     """Text bytes as escaped HTML, line breaks as <br>."""
     text = data.decode("utf-8", errors="replace").replace("\r\n", "\n")
     return html.escape(text, quote=False).replace("\n", "<br>")
+
+
+def _text(value: Any) -> str:
+    """`value` if it is a string, else ""."""
+    return value if isinstance(value, str) else ""
 
 
 def _list(value: Any) -> list[Any]:

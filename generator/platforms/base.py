@@ -1,11 +1,13 @@
-"""What every platform module implements, and the values that pass between it and the orchestrator.
+"""What every platform implements, and the values that pass between it and the engines.
 
-The orchestrator (run.py) gives a platform an `Entry` (the post, platform-neutral); the platform
-`render`s it into a `Draft` (exactly what it would send; a dry run prints this and stops), then
-`create`s the copy from the draft. Every request goes through the one HttpClient. Errors are
+The engine (generator/syndication/copies.py) gives a platform an `Entry` (the post, platform-neutral);
+the platform `render`s it into a `Draft` (exactly what it would send; a dry run prints this and stops),
+then `create`s the copy from the draft. Every request goes through the one HttpClient. Errors are
 `PlatformError`: temporary ones (5xx, 429, timeouts) are retried on a later run, permanent ones
 (4xx) need the writer; `unknown_outcome` marks a failure after the request may have been stored
-(a timeout or a dropped connection after sending), which the orchestrator resolves with `find`.
+(a timeout or a dropped connection after sending), which the engine resolves with `find`. Every
+platform's client turns an unsuccessful HTTP answer into a PlatformError through `reply_error`,
+passing its `ErrorStyle` (how its error bodies are worded).
 """
 
 from __future__ import annotations
@@ -14,16 +16,16 @@ import datetime as dt
 import html
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from generator.config import TargetSettings
 from generator.errors import NetworkError
-from generator.http import HttpClient
 from generator.http import Response as Reply
 from generator.model import Response
+from generator.ratelimit import WAIT_STATUSES, retry_after
 from generator.redaction import escape, redact_text
 
 
@@ -119,8 +121,13 @@ class PlatformError(Exception):
         super().__init__(message)
         self.message = message
         self.temporary = temporary  # worth retrying later (5xx, 429, timeouts)
-        self.retry_after = retry_after  # seconds the platform asked to wait (429 Retry-After)
+        self.retry_after = retry_after  # seconds the platform asked to wait (Retry-After of a 429 or 503)
         self.unknown_outcome = unknown_outcome  # the request may have been stored before it failed
+
+    def undecided(self, prefix: str = "") -> PlatformError:
+        """The same failure with its outcome unknown (a `find` that could not look), `prefix` before its message."""
+        message = prefix + self.message
+        return PlatformError(message, temporary=self.temporary, retry_after=self.retry_after, unknown_outcome=True)
 
     @property
     def needs_auth(self) -> bool:
@@ -144,9 +151,9 @@ def clean_message(text: str, secrets: Iterable[str] = (), limit: int = MESSAGE_L
 _TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.IGNORECASE | re.DOTALL)
 
 
-def server_words(response: Reply, secrets: Iterable[str] = ()) -> str:
-    """What a server said went wrong, whatever its Content-Type: JSON `error_description`, else `error`, else `message`,
-    else the body's text with tags stripped and entities decoded; cleaned by `clean_message` ("" when nothing)."""
+def body_words(response: Reply) -> str:
+    """What a server said went wrong, whatever its Content-Type, not yet cleaned: JSON `error_description`, else
+    `error`, else `message`, else the body's text with tags stripped and entities decoded ("" when nothing)."""
     try:
         data = response.json()
     except (NetworkError, RecursionError):
@@ -154,12 +161,33 @@ def server_words(response: Reply, secrets: Iterable[str] = ()) -> str:
     if isinstance(data, dict):
         said = [data[key] for key in ("error_description", "error", "message") if isinstance(data.get(key), str)]
         said = [text for text in said if text]
-        text = said[0] if said else ""
-    elif isinstance(data, str):
-        text = data
-    else:
-        text = html.unescape(_TAG.sub(" ", response.text))
-    return clean_message(text, secrets)
+        return said[0] if said else ""
+    if isinstance(data, str):
+        return data
+    return html.unescape(_TAG.sub(" ", response.text))
+
+
+def server_words(response: Reply, secrets: Iterable[str] = ()) -> str:
+    """`body_words` cleaned by `clean_message` ("" when nothing)."""
+    return clean_message(body_words(response), secrets)
+
+
+def server_reason(response: Reply, secrets: Iterable[str] = (), words: Callable[[Reply], str] = body_words) -> str:
+    """What the server said went wrong (as `words` reads the body), cleaned of `secrets`; `HTTP <status>` when
+    it said nothing."""
+    return clean_message(words(response), secrets) or f"HTTP {response.status}"
+
+
+@dataclass(frozen=True)
+class ErrorStyle:
+    """The platform's own part of `reply_error`: how its error answers are worded, and what they mean."""
+
+    words: Callable[[Reply], str] = body_words  # what the answer's body says went wrong, before cleaning
+    default_wait: float | None = None  # seconds a 429 waits when it names no time (Retry-After or a reset)
+    stored_after: tuple[int, ...] = (500, 502, 504)  # statuses after which a create may have been stored
+
+
+PLAIN = ErrorStyle()
 
 
 def reply_error(
@@ -167,24 +195,26 @@ def reply_error(
     name: str,
     action: str,
     *,
+    style: ErrorStyle = PLAIN,
     secrets: Iterable[str] = (),
-    detail: str = "",
-    retry_after: float | None = None,
     unknown_outcome: bool = False,
 ) -> PlatformError:
-    """The PlatformError for an unsuccessful HTTP answer, in the server's own words (`detail`, else
-    `server_words`): 429 and 5xx temporary, 401 and 403 asking for `homepost auth`, other 4xx permanent.
-    `unknown_outcome`: the request may have been stored before a gateway error (500, 502, 504)."""
+    """The PlatformError for an unsuccessful HTTP answer, in the server's own words (as `style.words` reads
+    them, cleaned of `secrets`): 429 and 5xx temporary, waiting as long as a 429 or 503 asks (the one
+    Retry-After reader, generator.ratelimit), 401 and 403 asking for `homepost auth`, other 4xx permanent.
+    `unknown_outcome`: the request may have been stored before a server error (`style.stored_after`)."""
     status = response.status
-    reason = f"{status}: {detail or server_words(response, secrets) or f'HTTP {status}'}"
+    reason = f"{status}: {server_reason(response, secrets, style.words)}"
+    wait = retry_after(response.headers, dt.datetime.now(dt.UTC)) if status in WAIT_STATUSES else None
     if status == 429:
-        return PlatformError(f"{name}: {action} was rate-limited ({reason})", temporary=True, retry_after=retry_after)
+        wait = style.default_wait if wait is None else wait
+        return PlatformError(f"{name}: {action} was rate-limited ({reason})", temporary=True, retry_after=wait)
     if status in (401, 403):
         return PlatformError(f"{name}: {action} was refused ({reason}); run `homepost auth {name}`", temporary=False)
     if status >= 500:
-        unknown = unknown_outcome and status in (500, 502, 504)
+        unknown = unknown_outcome and status in style.stored_after
         message = f"{name}: {action} failed with a server error ({reason})"
-        return PlatformError(message, temporary=True, retry_after=retry_after, unknown_outcome=unknown)
+        return PlatformError(message, temporary=True, retry_after=wait, unknown_outcome=unknown)
     return PlatformError(f"{name}: {action} failed ({reason})", temporary=False)
 
 
@@ -263,6 +293,11 @@ class AuthIO(Protocol):
         ...
 
 
+def json_object(value: Any) -> dict[str, Any]:
+    """`value` if it is a JSON object, else an empty one (answers are read defensively: any member may be missing)."""
+    return value if isinstance(value, dict) else {}
+
+
 def missing_credential(target: TargetSettings, key: str = "token") -> PlatformError:
     """The error for a target without credentials, saying how to get them."""
     from generator.credentials import env_name
@@ -272,6 +307,6 @@ def missing_credential(target: TargetSettings, key: str = "token") -> PlatformEr
 
 
 __all__ = [
-    "AuthIO", "Copy", "Credentials", "Draft", "Entry", "Harvest", "HttpClient", "Media", "Platform", "PlatformError", "clean_message",
-    "missing_credential", "reply_error", "server_words",
+    "AuthIO", "Copy", "Credentials", "Draft", "Entry", "ErrorStyle", "Harvest", "Media", "Platform", "PlatformError",
+    "body_words", "clean_message", "json_object", "missing_credential", "reply_error", "server_reason", "server_words",
 ]  # fmt: skip

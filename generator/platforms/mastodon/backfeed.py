@@ -26,10 +26,10 @@ from urllib.parse import quote, urlsplit
 from generator.errors import NetworkError
 from generator.http import Response as HttpResponse
 from generator.model import Response, ResponseAuthor, ResponseType
+from generator.platforms.base import Copy, Harvest, PlatformError
+from generator.platforms.mastodon.client import Api, next_page
 from generator.sanitize import clean_html, clean_text, clean_url
 from generator.sitedata.responses import time_or_none
-from generator.syndication.base import Copy, Harvest, PlatformError
-from generator.syndication.platforms.mastodon_api import Api, next_page
 from generator.text import html_to_text
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ alt text and aspect ratio); everything else carries a link card to the post, wit
 that fits as its thumbnail. Bluesky has no content warnings: "CW: ..." opens the text, and a
 self-label is added where the warning names one Bluesky knows. The record key is a TID derived from
 the entry, so a retry after a timeout finds the earlier record instead of making a second one.
-Bluesky posts cannot be edited. What answers a copy is read from the AppView (bluesky_backfeed).
+Bluesky posts cannot be edited. What answers a copy is read from the AppView (backfeed.py).
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from typing import Any
 from generator.config import TargetSettings
 from generator.errors import NetworkError
 from generator.http import HttpClient
-from generator.syndication.base import AuthIO, Copy, Credentials, Draft, Entry, Harvest, Media, PlatformError
-from generator.syndication.platforms.bluesky_api import (
+from generator.platforms.base import AuthIO, Copy, Credentials, Draft, Entry, Harvest, Media, PlatformError
+from generator.platforms.bluesky.backfeed import harvest
+from generator.platforms.bluesky.client import (
     MAX_BLOB,
     MAX_BYTES,
     MAX_GRAPHEMES,
@@ -33,16 +34,15 @@ from generator.syndication.platforms.bluesky_api import (
     datetime_z,
     error_of,
     facets,
-    failure,
     find_hashtags,
     find_mentions,
+    http_error,
     measure,
     record_key,
     resolve_handles,
     xrpc,
 )
-from generator.syndication.platforms.bluesky_backfeed import harvest
-from generator.syndication.text import fit, grapheme_length, hashtag, shorten, utf8_length
+from generator.syndication.fitting import fit, grapheme_length, hashtag, shorten, utf8_length
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class BlueskyPlatform:
             message = f"{self.target.name}: checking the session failed: {exc.problems[0].message}"
             raise PlatformError(message, temporary=True) from None
         if response.status != 200:
-            raise failure(response, self.target.name, "checking the session")
+            raise http_error(response, self.target.name, "checking the session")
 
     # --- render ------------------------------------------------------------------------------
 
@@ -163,7 +163,7 @@ class BlueskyPlatform:
         blobs = [self._upload(media) for media in draft.media]
         embed = body["record"].get("embed") or {}
         if embed.get("$type") == IMAGES:
-            for image, blob in zip(embed["images"], blobs):
+            for image, blob in zip(embed["images"], blobs, strict=False):
                 image["image"] = blob
         elif embed.get("$type") == EXTERNAL and blobs:
             embed["external"]["thumb"] = blobs[0]
@@ -189,7 +189,7 @@ class BlueskyPlatform:
             if existing:
                 log.info("Bluesky post %s of %s already existed", existing.id, self.target.name)
                 return existing
-        raise failure(response, self.target.name, "creating the post", unknown_outcome=response.status >= 500)
+        raise http_error(response, self.target.name, "creating the post", unknown_outcome=response.status >= 500)
 
     def find(self, draft: Draft, entry: Entry) -> Copy | None:
         """The record at the draft's record key (getRecord), or None when there is none."""
@@ -213,7 +213,7 @@ class BlueskyPlatform:
                                 temporary=True, unknown_outcome=True) from None  # fmt: skip
         if response.status == 400 and error_of(response)[0] == "RecordNotFound":
             return None
-        raise failure(response, self.target.name, "looking for the post", unknown_outcome=True)
+        raise http_error(response, self.target.name, "looking for the post", unknown_outcome=True)
 
     def update(self, copy: Copy, draft: Draft, entry: Entry) -> Copy:
         """Always fails: Bluesky posts cannot be edited."""
@@ -229,13 +229,13 @@ class BlueskyPlatform:
         except NetworkError as exc:
             raise PlatformError(f"deleting {copy.url} failed ({exc.problems[0].message})", temporary=True) from None
         if response.status != 200:
-            raise failure(response, self.target.name, "deleting the post")
+            raise http_error(response, self.target.name, "deleting the post")
         log.info("deleted Bluesky post %s of %s", copy.id, self.target.name)
 
     def responses(self, copy: Copy, post_url: str, state: dict[str, str]) -> Harvest:
         """The replies (whole tree), likes, reposts and quotes of the copy, read from the AppView without a session.
 
-        The AppView has no ETags or change cursors, so `state` is not used (see bluesky_backfeed)."""
+        The AppView has no ETags or change cursors, so `state` is not used (see backfeed.py)."""
         return harvest(self.client, self.target, copy, post_url)
 
     def _upload(self, media: Media) -> dict[str, Any]:
@@ -259,7 +259,7 @@ class BlueskyPlatform:
         if response.status == 200:
             raise PlatformError(f"Bluesky answered the upload of {media.path.name} with something unexpected",
                                 temporary=True)  # fmt: skip
-        raise failure(response, self.target.name, f"uploading {media.path.name}")
+        raise http_error(response, self.target.name, f"uploading {media.path.name}")
 
     def _copy(self, uri: str, cid: str, rkey: str) -> Copy:
         handle = self.target.handle or _parse_at_uri(uri)[0]

@@ -7,7 +7,7 @@ become the post's tags, and `source_url` is the post's URL. Tumblr's community l
 set through its public API, so a content warning becomes a first "CW:" block with everything else
 under "Keep reading". Posts can be edited (PUT) and deleted. There is no idempotency key: after a
 lost answer, `find` looks through the blog's latest posts for one linking home. Backfeed reads the
-copy's notes (generator.syndication.platforms.tumblr_backfeed).
+copy's notes (generator.platforms.tumblr.backfeed).
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ import regex
 from generator.config import TargetSettings
 from generator.credentials import TargetCredentials
 from generator.http import HttpClient
-from generator.syndication.base import AuthIO, Copy, Draft, Entry, Harvest, Media, PlatformError, missing_credential
+from generator.platforms.base import AuthIO, Copy, Draft, Entry, Harvest, Media, PlatformError, missing_credential
+from generator.platforms.tumblr.backfeed import harvest
+from generator.platforms.tumblr.client import Api, Keys, multipart, oauth_step
+from generator.syndication.fitting import URL, graphemes, shorten
 from generator.syndication.loopback import LoopbackCallback
-from generator.syndication.platforms.tumblr_api import Api, Keys, multipart, oauth_step
-from generator.syndication.platforms.tumblr_backfeed import harvest
-from generator.syndication.text import URL, graphemes, shorten
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ class TumblrPlatform:
     def create(self, draft: Draft, entry: Entry) -> Copy:
         """Post the copy, its images uploaded in the same request."""
         host = blog_host(self.target)
-        answer = self._send("POST", f"/v2/blog/{host}/posts", draft, creates=True) or {}
+        answer = self._send("POST", f"/v2/blog/{host}/posts", draft, unknown_outcome=True) or {}
         post_id = str(answer.get("id") or answer.get("id_string") or "")
         if not post_id:
             raise PlatformError(f"{self.target.name}: Tumblr answered without a post id", temporary=True, unknown_outcome=True)
@@ -162,8 +162,7 @@ class TumblrPlatform:
             except PlatformError as exc:
                 if not exc.temporary:
                     raise
-                raise PlatformError(f"cannot tell whether a copy exists: {exc.message}", temporary=True,
-                                    retry_after=exc.retry_after, unknown_outcome=True) from None  # fmt: skip
+                raise exc.undecided("cannot tell whether a copy exists: ") from None
             posts = [p for p in answer.get("posts") or [] if isinstance(p, dict)]
             for post in posts:
                 if _links_to(post, entry.url):
@@ -176,7 +175,8 @@ class TumblrPlatform:
 
     def update(self, copy: Copy, draft: Draft, entry: Entry) -> Copy:
         """Replace the copy's content with the draft's (NPF edit); its images are uploaded again."""
-        self._send("PUT", f"/v2/blog/{blog_host(self.target)}/posts/{quote(copy.id, safe='')}", draft, creates=False)
+        path = f"/v2/blog/{blog_host(self.target)}/posts/{quote(copy.id, safe='')}"
+        self._send("PUT", path, draft, unknown_outcome=False)
         return copy
 
     def delete(self, copy: Copy) -> None:
@@ -186,7 +186,7 @@ class TumblrPlatform:
             log.info("%s: Tumblr post %s was already gone", self.target.name, copy.id)
 
     def responses(self, copy: Copy, post_url: str, state: dict[str, str]) -> Harvest:
-        """The copy's notes: replies (flat), likes, reblogs (quotes when they add text); see tumblr_backfeed.
+        """The copy's notes: replies (flat), likes, reblogs (quotes when they add text); see backfeed.py.
 
         Needs only the consumer key (the notes method is at Tumblr's API-key level); signed when the
         token is there too. Everything is read on every poll, so `state` is not used.
@@ -212,10 +212,10 @@ class TumblrPlatform:
         keys = Keys(values["consumer_key"] or "", values["consumer_secret"] or "", values["oauth_token"], values["oauth_token_secret"])
         return Api(self.client, self.target.api or "https://api.tumblr.com", keys, self.target.name)
 
-    def _send(self, method: str, path: str, draft: Draft, *, creates: bool) -> dict[str, Any] | None:
+    def _send(self, method: str, path: str, draft: Draft, *, unknown_outcome: bool) -> dict[str, Any] | None:
         api = self._api()
         if not draft.media:
-            return api.call(method, path, json_body=draft.payload, creates=creates)
+            return api.call(method, path, json_body=draft.payload, unknown_outcome=unknown_outcome)
         files = []
         for number, media in enumerate(draft.media, 1):
             try:
@@ -223,7 +223,7 @@ class TumblrPlatform:
             except OSError as exc:
                 raise PlatformError(f"{self.target.name}: cannot read {media.path.name} ({exc.strerror})", temporary=False) from None
             files.append((f"image-{number}", media.path.name, media.mime, data))
-        return api.call(method, path, upload=multipart(draft.payload, files), creates=creates)
+        return api.call(method, path, upload=multipart(draft.payload, files), unknown_outcome=unknown_outcome)
 
     def _paragraphs(self, text: str, links: list[str], notes: list[str]) -> list[dict[str, Any]]:
         blocks = []
@@ -329,11 +329,12 @@ def authorize(target: TargetSettings, client: HttpClient, credentials: TargetCre
     access = oauth_step(client, f"{base}/oauth/access_token", temp_keys, verifier=verifier)
     keys = Keys(key, secret, access["oauth_token"], access["oauth_token_secret"])
     user = Api(client, target.api or "https://api.tumblr.com", keys, target.name).call("GET", "/v2/user/info") or {}
-    info = user.get("user") if isinstance(user.get("user"), dict) else {}
+    info = user.get("user")
+    info = info if isinstance(info, dict) else {}
     name = str(info.get("name") or "your account")
     blogs = [str(b.get("name") or "") for b in info.get("blogs") or [] if isinstance(b, dict)]
     hosts = [urlsplit(str(b.get("url") or "")).hostname or "" for b in info.get("blogs") or [] if isinstance(b, dict)]
     if target.blog and blogs and blog_host(target) not in hosts and blog_host(target) not in (f"{b}.tumblr.com" for b in blogs):
         io.say(f"Note: {target.blog} is not among {name}'s blogs ({', '.join(blogs)}); check blog in [syndication.{target.name}]")
-    credentials.save(dict(zip(CREDENTIAL_KEYS, (key, secret, keys.token or "", keys.token_secret or ""))))
+    credentials.save(dict(zip(CREDENTIAL_KEYS, (key, secret, keys.token or "", keys.token_secret or ""), strict=True)))
     return f"Authorized {name} on tumblr"

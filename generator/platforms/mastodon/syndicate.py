@@ -7,7 +7,7 @@ created with `Idempotency-Key: entry.key`, so a retry within the hour returns th
 that, `find` looks for the copy among the account's latest statuses by its link home. Edits are
 real edits (`PUT /api/v1/statuses/:id`) that keep the media ids of images the status already holds
 (recorded in the outbox, updating their alt text) and upload only new or changed images. Backfeed
-(`responses`) lives in mastodon_backfeed.py.
+(`responses`) lives in backfeed.py.
 
 `authorize` registers Homepost on the instance and runs OAuth 2 authorization code with PKCE
 (S256): the browser comes back to a one-shot server on 127.0.0.1, or the person pastes the code
@@ -27,9 +27,9 @@ from generator.config import TargetSettings
 from generator.credentials import TargetCredentials
 from generator.errors import NetworkError
 from generator.http import HttpClient, Response
-from generator.syndication.base import AuthIO, Copy, Draft, Entry, Harvest, Media, PlatformError, missing_credential
-from generator.syndication.loopback import LoopbackCallback, error_reason
-from generator.syndication.platforms.mastodon_api import (
+from generator.platforms.base import AuthIO, Copy, Draft, Entry, Harvest, Media, PlatformError, missing_credential
+from generator.platforms.mastodon.backfeed import harvest
+from generator.platforms.mastodon.client import (
     Api,
     Limits,
     attached,
@@ -41,8 +41,8 @@ from generator.syndication.platforms.mastodon_api import (
     upload,
     with_media,
 )
-from generator.syndication.platforms.mastodon_backfeed import harvest
-from generator.syndication.text import fit, grapheme_length, shorten, url_weighted
+from generator.syndication.fitting import fit, grapheme_length, shorten, url_weighted
+from generator.syndication.loopback import LoopbackCallback, error_reason
 
 log = logging.getLogger(__name__)
 
@@ -139,9 +139,7 @@ class MastodonPlatform:
         except PlatformError as exc:
             if not exc.temporary:
                 raise
-            raise PlatformError(
-                exc.message, temporary=True, retry_after=exc.retry_after, unknown_outcome=True
-            ) from None
+            raise exc.undecided() from None
         except NetworkError:  # an answer that is not JSON: cannot tell
             raise PlatformError(f"{self.target.name}: the latest statuses could not be read", temporary=True,
                                 unknown_outcome=True) from None  # fmt: skip
@@ -185,7 +183,7 @@ class MastodonPlatform:
         payload["media_ids"] = [media_id for media_id, _ in media]  # an edit without them drops the images
         payload["media_attributes"] = [
             {"id": media_id, "description": image.alt}
-            for (media_id, _), image in zip(media, draft.media)
+            for (media_id, _), image in zip(media, draft.media, strict=False)
             if media_id in kept
         ]
         response = api.call("PUT", f"/api/v1/statuses/{copy.id}", "editing the status", json=payload)

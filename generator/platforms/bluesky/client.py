@@ -23,9 +23,16 @@ import regex
 from generator.config import TargetSettings
 from generator.errors import HomepostError, NetworkError
 from generator.http import HttpClient, Response
-from generator.ratelimit import retry_after
-from generator.syndication.base import Credentials, PlatformError, clean_message, missing_credential, reply_error
-from generator.syndication.text import ELLIPSIS, URL, grapheme_length, utf8_length
+from generator.platforms.base import (
+    Credentials,
+    ErrorStyle,
+    PlatformError,
+    body_words,
+    clean_message,
+    missing_credential,
+    reply_error,
+)
+from generator.syndication.fitting import ELLIPSIS, URL, grapheme_length, utf8_length
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +167,7 @@ def query(client: HttpClient, base: str, nsid: str, params: Mapping[str, str] | 
         raise PlatformError(f"{nsid} for {name} answered JSON nested too deeply", temporary=True) from None
     if missing and (response.status in (404, 410) or (response.status == 400 and error_of(response)[0] in missing)):
         return None
-    raise failure(response, name, nsid)
+    raise http_error(response, name, nsid)
 
 
 def error_of(response: Response) -> tuple[str, str]:
@@ -179,12 +186,18 @@ def is_auth_failure(response: Response) -> bool:
     return response.status == 401 or (response.status == 400 and error_of(response)[0] in _TOKEN_ERRORS)
 
 
-def failure(response: Response, name: str, doing: str, *, unknown_outcome: bool = False) -> PlatformError:
-    """The PlatformError for an XRPC error response (its error name and message, else any body's text)."""
-    error, message = error_of(response)
-    detail = clean_message(": ".join(p for p in (error, message) if p))
-    wait = retry_after(response.headers) if response.status == 429 else None
-    return reply_error(response, name, doing, detail=detail, unknown_outcome=unknown_outcome, retry_after=wait)
+def error_words(response: Response) -> str:
+    """What an XRPC error answer says: its error name and message, else any body's text."""
+    return ": ".join(part for part in error_of(response) if part) or body_words(response)
+
+
+ERRORS = ErrorStyle(words=error_words)
+
+
+def http_error(response: Response, name: str, action: str, *, secrets: Iterable[str] = (),
+               unknown_outcome: bool = False) -> PlatformError:
+    """The PlatformError for an XRPC error response, through the one path (`reply_error`)."""
+    return reply_error(response, name, action, style=ERRORS, secrets=secrets, unknown_outcome=unknown_outcome)
 
 
 # --- the session -------------------------------------------------------------------------------
@@ -239,7 +252,7 @@ class Account:
             if response.status == 401:
                 raise PlatformError(f"Bluesky refused the app password of @{self.target.handle}: "
                                     f"run `homepost auth {self.target.name}`", temporary=False)  # fmt: skip
-            raise failure(response, self.target.name, "creating a session")
+            raise http_error(response, self.target.name, "creating a session")
         log.info("created a Bluesky session for @%s", self.target.handle)
         return self._keep(self._parse(response))
 
@@ -254,7 +267,7 @@ class Account:
             log.info("the Bluesky refresh token of %s was refused", self.target.name)
             return None
         if response.status != 200:
-            raise failure(response, self.target.name, "refreshing the session")
+            raise http_error(response, self.target.name, "refreshing the session")
         log.info("refreshed the Bluesky session of %s", self.target.name)
         return self._keep(self._parse(response))
 
@@ -279,11 +292,11 @@ class Account:
         raise PlatformError(f"Bluesky refused a fresh session of {self.target.name} ({nsid}: {reason}): "
                             f"run `homepost auth {self.target.name}`", temporary=False)  # fmt: skip
 
-    def _send(self, method: str, nsid: str, doing: str, **kwargs: Any) -> Response:
+    def _send(self, method: str, nsid: str, action: str, **kwargs: Any) -> Response:
         try:
             return xrpc(self.client, self.target.service, method, nsid, **kwargs)
         except NetworkError as exc:
-            message = f"{doing} failed for {self.target.name}: {exc.problems[0].message}"
+            message = f"{action} failed for {self.target.name}: {exc.problems[0].message}"
             raise PlatformError(message, temporary=True) from None
 
     def _parse(self, response: Response) -> Session:
