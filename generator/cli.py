@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import click
 
 from generator import __version__
-from generator.build.cache import SERVE_OUTPUT
-from generator.build.pipeline import BuildOptions, BuildResult, build_site
+from generator.incremental.store import SERVE_OUTPUT
+from generator.pipeline.build import BuildOptions, BuildResult, build_site
 from generator.config import load_config
 from generator.commands.common import (HomepostGroup, build_time, fail, global_options, plural, quiet, setup_logging, site_dir,
                                        site_option)

@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from generator.build.swap import OutputTree, output_lock, staging_dir
+from generator.pipeline.swap import OutputTree, output_lock, staging_dir
 from generator.config import Config
 from generator.digest import digest
 from generator.errors import HomepostError, Problem

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from generator.backfeed.run import BackfeedOptions, backfeed
-from generator.build.pipeline import BuildOptions, BuildResult, build_site, read_site
+from generator.pipeline.build import BuildOptions, BuildResult, build_site, read_site
 from generator.config import CONFIG_NAME, Config, load_config
 from generator.deploy import (
     DeployOptions,

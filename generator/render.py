@@ -20,7 +20,7 @@ from generator import __version__
 from generator.config import Config
 from generator.errors import BuildError, Problem
 from generator.feeds import FEED_FILES
-from generator.fragments import FragmentStore
+from generator.incremental.fragments import FragmentStore
 from generator.model import Image, Site
 from generator.reading import label_tables, table_of_contents
 from generator.sanitize import clean_html

@@ -14,7 +14,7 @@ import pytest
 
 from generator.backfeed.run import BackfeedOptions, backfeed
 from generator.backfeed.threads import dedupe
-from generator.build.pipeline import read_site
+from generator.pipeline.build import read_site
 from generator.config import load_config
 from generator.http import HttpClient
 from generator.model import Response, ResponseAuthor

@@ -1,6 +1,6 @@
 """A page keeps its last fingerprint only while nothing it is made from has changed.
 
-The rule (generator/build/dependencies.py): while the site's structure digest is the same, a
+The rule (generator/incremental/dependencies.py): while the site's structure digest is the same, a
 page's fingerprint can change only if the digest of a post it covers changes. These tests change
 every field of a post, one at a time, and check the rule on every page of a site that has all
 kinds of pages (lists, terms, series, archives, aliases, a menu page, a podcast show).
@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import cache
-from generator.build.collect import collect_site
-from generator.build.fingerprint import Fingerprints, site_inputs, site_structure
-from generator.build.pages import plan_pages
-from generator.build.pipeline import BuildOptions, build_site
+from generator.incremental import store as cache
+from generator.pipeline.collect import collect_site
+from generator.incremental.fingerprint import Fingerprints, site_inputs, site_structure
+from generator.pipeline.pages import plan_pages
+from generator.pipeline.build import BuildOptions, build_site
 from generator.config import load_config
 from generator.content.posts import stamp
 from generator.content.reader import ReadOptions, read_content

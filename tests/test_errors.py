@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build.writer import OutputPlan, write_output
+from generator.pipeline.writer import OutputPlan, write_output
 from generator.errors import BuildError
 from tests.conftest import SiteFactory
 from tests.helpers import SITE_TOML, build, snapshot

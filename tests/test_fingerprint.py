@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from generator.build.fingerprint import Fingerprints
+from generator.incremental.fingerprint import Fingerprints
 from generator.model import Paginator, Post
 from generator.render import PageInfo
 

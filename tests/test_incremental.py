@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import cache
-from generator.build.pipeline import BuildOptions, BuildResult, build_site
+from generator.incremental import store as cache
+from generator.pipeline.build import BuildOptions, BuildResult, build_site
 from generator.render import bundled_themes_dir
 from tests.helpers import NOW, SITE_TOML, snapshot, write_files
 from tests.sites import BLOG
 
 THEME = bundled_themes_dir() / "default"
-POSTS = 90  # enough pages for the work to be spread over processes (generator.parallel.MIN_ITEMS)
+POSTS = 90  # enough pages for the work to be spread over processes (generator.incremental.parallel.MIN_ITEMS)
 
 
 def many_posts() -> dict[str, str | bytes]:
@@ -203,7 +203,7 @@ def test_a_failed_incremental_build_leaves_the_output_and_cache_alone(site: Path
 
 
 def test_memory_cache_starts_from_disk_keeps_to_memory_and_flushes(site: Path) -> None:
-    from generator.build.cache import MemoryCache
+    from generator.incremental.store import MemoryCache
 
     memory = MemoryCache()
     CHANGES["edit a body"](site)
@@ -274,7 +274,7 @@ def test_html_missing_from_the_cache_is_rendered_again(site: Path, tmp_path: Pat
 def test_a_post_read_from_the_cache_pickles_with_its_html(site: Path) -> None:
     import pickle
 
-    from generator.build.pipeline import read_site
+    from generator.pipeline.build import read_site
     from generator.config import load_config
 
     post = next(p for p in read_site(load_config(site), now=NOW, jobs=1).posts if p.source.endswith("post-5.md"))

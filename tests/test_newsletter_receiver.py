@@ -11,7 +11,7 @@ import pytest
 from generator.newsletter.send import send_newsletter
 from generator.newsletter.smtp import SmtpConnection
 from generator.newsletter.store import NewsletterStore
-from generator.build.pipeline import read_site
+from generator.pipeline.build import read_site
 from tests.helpers import NOW, write_files
 from tests.receiver_helpers import FORM, call, site_config, start_receiver, wait_for
 from tests.sites import BLOG

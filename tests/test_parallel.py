@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.build.pipeline import BuildOptions, build_site
-from generator.parallel import MIN_ITEMS, _chunks, meanwhile, parallel_map
+from generator.pipeline.build import BuildOptions, build_site
+from generator.incremental.parallel import MIN_ITEMS, _chunks, meanwhile, parallel_map
 from tests.helpers import NOW, SITE_TOML, write_files
 
 PREPARED: list[int] = []

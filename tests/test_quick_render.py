@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.build.cache import MemoryCache
-from generator.build.pipeline import BuildOptions, BuildResult, build_site
-from generator.build.quick import Snapshot, quick_render
+from generator.incremental.store import MemoryCache
+from generator.pipeline.build import BuildOptions, BuildResult, build_site
+from generator.incremental.quick import Snapshot, quick_render
 from generator.serve.devserver import reload_pages
 from tests.helpers import NOW, SITE_TOML, snapshot, write_files
 from tests.sites import BLOG

@@ -307,7 +307,7 @@ def test_an_edit_to_a_posts_text_shows_on_its_page_before_the_whole_site_is_rebu
 
 
 def test_an_edit_saved_while_a_full_build_runs_shows_at_once_and_stays(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator.build import pipeline
+    from generator.pipeline import build as pipeline
 
     writing = [threading.Event(), threading.Event()]  # rebuilds 2 and 3, each held before it writes
     release = [threading.Event(), threading.Event()]

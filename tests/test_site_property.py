@@ -31,7 +31,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.build.pipeline import BuildOptions, build_site
+from generator.pipeline.build import BuildOptions, build_site
 from generator.errors import HomepostError
 from tests.helpers import NOW, SITE_TOML, png_bytes, snapshot, write_files
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import mf2py
 import pytest
 
-from generator.build.pipeline import read_site
+from generator.pipeline.build import read_site
 from generator.config import load_config
 from generator.http import HttpClient
 from generator.backfeed.run import BackfeedOptions, backfeed

@@ -24,7 +24,7 @@ def backfeed(ctx: click.Context, site: Path | None, posts: tuple[str, ...], only
     """Bring home the replies, likes and reposts of every copy (and new webmentions), then rebuild what changed."""
     from generator.backfeed.run import BackfeedOptions
     from generator.backfeed.run import backfeed as run
-    from generator.build.pipeline import BuildOptions, build_site, read_site
+    from generator.pipeline.build import BuildOptions, build_site, read_site
     from generator.commands.webmention import print_skipped
     from generator.http import HttpClient
     from generator.redaction import for_terminal

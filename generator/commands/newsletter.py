@@ -40,7 +40,7 @@ def newsletter() -> None:
 @click.pass_context
 def send(ctx: click.Context, site: Path | None, db: Path | None, posts: tuple[str, ...], dry_run: Path | None) -> None:
     """Email each new post (or digest) to every confirmed subscriber, exactly once; POSTS (paths or URLs) narrow it."""
-    from generator.build.pipeline import read_site
+    from generator.pipeline.build import read_site
     from generator.newsletter.send import FolderTransport, send_newsletter
 
     with opened(ctx, site, db) as (config, store):
@@ -156,7 +156,7 @@ def test_command(ctx: click.Context, site: Path | None, address: str, post: str 
 
 def _one_issue(ctx: click.Context, site: Path | None, post: str | None) -> tuple[Config, Issue]:
     """The site's configuration and the issue of one post (the newest when None); exit 1 with why not."""
-    from generator.build.pipeline import read_site
+    from generator.pipeline.build import read_site
     from generator.newsletter.send import new_issues
 
     try:

@@ -17,7 +17,7 @@ from generator.redaction import for_terminal
 
 if TYPE_CHECKING:
     from generator.backfeed.run import BackfeedReport
-    from generator.build.pipeline import BuildResult
+    from generator.pipeline.build import BuildResult
     from generator.deploy import DeployResult
     from generator.publish import BackfeedPlan, Step, WaitResult
     from generator.syndication.run import SyndicateReport
@@ -36,7 +36,7 @@ RESUME = "fix what it says, then run `homepost publish` again: it resumes and re
 @click.pass_context
 def deploy(ctx: click.Context, site: Path | None, no_build: bool, dry_run: bool) -> None:
     """Build, then put the output on the host as [deploy] says: rsync, git (GitHub or Codeberg Pages) or a command."""
-    from generator.build.pipeline import BuildOptions, build_site
+    from generator.pipeline.build import BuildOptions, build_site
     from generator.deploy import DeployOptions, deploy_site
 
     root = site_dir(ctx, site)

@@ -36,7 +36,7 @@ def webmention() -> None:
 @click.pass_context
 def send(ctx: click.Context, site: Path | None, posts: tuple[str, ...], dry_run: bool, no_check_live: bool) -> None:
     """Tell every page your posts link (and stopped linking) about them; POSTS narrows it (files under content/ or URLs)."""
-    from generator.build.pipeline import read_site
+    from generator.pipeline.build import read_site
     from generator.webmention.send import SendOptions, send_webmentions, webmention_client
 
     try:
@@ -91,7 +91,7 @@ def _print_report(report: SendReport, dry_run: bool, quiet: bool) -> None:
 @click.pass_context
 def list_command(ctx: click.Context, site: Path | None, as_json: bool) -> None:
     """Per post, each page it links with that page's endpoint (discovered now) and whether it was sent."""
-    from generator.build.pipeline import read_site
+    from generator.pipeline.build import read_site
     from generator.webmention.send import list_endpoints, webmention_client
 
     try:

@@ -30,7 +30,7 @@ from generator.content.sources import (CachedFile, FileStat, Source, file_stat, 
 from generator.digest import digest
 from generator.errors import ContentError, HomepostError, Problem, unexpected
 from generator.model import Kind, LeftOut, Post, StaticFile
-from generator.parallel import parallel_map
+from generator.incremental.parallel import parallel_map
 from generator.text import slugify
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from generator.build.pipeline import read_site
+from generator.pipeline.build import read_site
 from generator.config import Config
 from generator.credentials import credential
 from generator.errors import HomepostError, Problem

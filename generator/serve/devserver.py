@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Self
 from urllib.parse import unquote
 
-from generator.build.cache import SERVE_OUTPUT, MemoryCache
-from generator.build.quick import Snapshot, quick_render
-from generator.build.pipeline import BuildOptions, BuildResult, build_site
+from generator.incremental.store import SERVE_OUTPUT, MemoryCache
+from generator.incremental.quick import Snapshot, quick_render
+from generator.pipeline.build import BuildOptions, BuildResult, build_site
 from generator.config import load_config
 from generator.errors import HomepostError, Problem
 from generator.render import theme_dir
@@ -243,7 +243,7 @@ class DevServer:
     def _quick(self, changed: str, during_build: bool) -> None:
         """Show an edit to one post's text at once: render its page alone, reload it where it is open.
 
-        The full build runs all the same; see generator/build/quick.py. One that is running
+        The full build runs all the same; see generator/incremental/quick.py. One that is running
         (`during_build`) may write that page from the text before the edit: it is rendered again then.
         """
         with self._quick_lock:

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from generator.build.collect import collect_site
+from generator.pipeline.collect import collect_site
 from generator.config import load_config
 from generator.content.reader import ReadOptions, read_content
 from generator.responses import load_responses

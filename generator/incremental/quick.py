@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.build.cache import BuildCache, OutputRecord
-from generator.build.pages import HtmlPage, own_page_with
+from generator.incremental.store import BuildCache, OutputRecord
+from generator.pipeline.pages import HtmlPage, own_page_with
 from generator.config import Config
 from generator.content.reader import Content, ReadOptions, read_again
 from generator.digest import digest

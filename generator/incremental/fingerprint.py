@@ -13,8 +13,8 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from generator.build.cache import VERSIONS
-from generator.build.related import RelatedPosts
+from generator.incremental.store import VERSIONS
+from generator.pipeline.related import RelatedPosts
 from generator.digest import quick_digest
 from generator.model import Paginator, Post, Site, Taxonomy, Term
 

@@ -16,19 +16,19 @@ from urllib.parse import unquote
 
 from generator.backfeed.avatars import AVATARS_DIR
 from generator.backfeed.threads import conversation, stored_avatars
-from generator.build import cache
-from generator.build.collect import collect_site
-from generator.build.podcast_checks import check_podcasts
-from generator.build.cache import Dependencies
-from generator.build.dependencies import LastPages
-from generator.build.fingerprint import Fingerprints, site_inputs, site_structure
-from generator.build.hosting import host_files
-from generator.build.notices import recording_warnings
-from generator.build.pages import HtmlPage, dest_of, plan_pages
-from generator.build.quick import Snapshot
-from generator.build.related import search_fingerprint, search_index
-from generator.build.swap import OutputTree, building, staging_dir
-from generator.build.writer import (
+from generator.incremental import store as cache
+from generator.pipeline.collect import collect_site
+from generator.pipeline.podcast_checks import check_podcasts
+from generator.incremental.store import Dependencies
+from generator.incremental.dependencies import LastPages
+from generator.incremental.fingerprint import Fingerprints, site_inputs, site_structure
+from generator.pipeline.hosting import host_files
+from generator.pipeline.notices import recording_warnings
+from generator.pipeline.pages import HtmlPage, dest_of, plan_pages
+from generator.incremental.quick import Snapshot
+from generator.pipeline.related import search_fingerprint, search_index
+from generator.pipeline.swap import OutputTree, building, staging_dir
+from generator.pipeline.writer import (
     OutputPlan,
     Present,
     Progress,
@@ -48,12 +48,12 @@ from generator.feeds import FEED_FILES
 from generator.feeds.blog import FeedSpec, render_feed
 from generator.feeds.podcast import podcast_feed
 from generator.feeds.sitemap import robots_txt, sitemap_xml
-from generator.fragments import FragmentStore
+from generator.incremental.fragments import FragmentStore
 from generator.model import LeftOut, Response, Site
 from generator.responses import load_responses
 from generator.syndication.outbox import Outbox
 from generator.webmention.sent import SentState
-from generator.parallel import MIN_ITEMS, default_jobs, meanwhile
+from generator.incremental.parallel import MIN_ITEMS, default_jobs, meanwhile
 from generator.render import Renderer, theme_dir
 
 log = logging.getLogger(__name__)

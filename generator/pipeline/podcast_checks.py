@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-from generator.build.collect import artwork_file
+from generator.pipeline.collect import artwork_file
 from generator.config import CONFIG_NAME, Config
 from generator.errors import Problem
 from generator.model import Site

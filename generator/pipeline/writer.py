@@ -18,11 +18,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Container, Iterable, NamedTuple
 
-from generator.build.cache import Manifest, OutputRecord
-from generator.build.swap import OutputTree, step
+from generator.incremental.store import Manifest, OutputRecord
+from generator.pipeline.swap import OutputTree, step
 from generator.digest import digest
 from generator.errors import BuildError, HomepostError, Problem, unexpected
-from generator.parallel import parallel_map
+from generator.incremental.parallel import parallel_map
 
 log = logging.getLogger(__name__)
 

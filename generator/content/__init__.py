@@ -1,0 +1,1 @@
+"""Reading the site's content: Markdown and front matter into the model."""
