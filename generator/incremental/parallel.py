@@ -1,8 +1,8 @@
 """Spread work over processes: the one place Homepost forks.
 
 Workers are forked, so they inherit the caller's objects (the task: a renderer, the site) without
-pickling them; only batches of item indices go out, over a pipe to each, and results come back. Small batches stay in-process, where a
-fork would cost more than it saves.
+pickling them; only batches of item indices go out, over a pipe to each, and results come back.
+Small batches stay in-process, where a fork would cost more than it saves.
 """
 
 from __future__ import annotations

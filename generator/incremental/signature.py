@@ -14,7 +14,11 @@ from generator.render import theme_dir
 
 
 def input_signature(
-    config: Config, options: tuple[bool, bool], output: Path, config_text: str, stats: dict[str, tuple[int, int]] | None = None
+    config: Config,
+    options: tuple[bool, bool],
+    output: Path,
+    config_text: str,
+    stats: dict[str, tuple[int, int]] | None = None,
 ) -> str:
     """A digest of everything a build reads: each file's name, size and mtime, the configuration, the options
     (drafts, future).

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +27,7 @@ from generator.incremental.store import BuildCache, Dependencies, LastBuild, Man
 if TYPE_CHECKING:
     from generator.content.reader import Content
     from generator.incremental.store import ContentCache
-    from generator.model import Post
+    from generator.model import Post, Site
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,8 @@ class BuildState:
     def saving(self, content: Content) -> Iterator[Meanwhile]:
         """Save the content cache, final once read, while the block plans and writes: in another
         process when many files were rendered (never the dev server's, which keeps it in memory)."""
-        save = functools.partial(_save_content, self.store, content) if content.cache_changed or self.known is None else _nothing
+        changed = content.cache_changed or self.known is None
+        save = functools.partial(_save_content, self.store, content) if changed else _nothing
         aside = self.forks and content.rendered >= MIN_ITEMS
         with meanwhile(save, self.jobs if aside else 1) as saving:
             yield saving
@@ -112,6 +113,14 @@ class BuildState:
         """What the last build's pages were made from, to skip fingerprinting those whose inputs are the same."""
         self.previous = self.store.load_output() if self.cached else None
         return LastPages(structure, fingerprints, posts, self.previous)
+
+    def record(self, content: Content, site: Site, outputs: Iterable[str], now: dt.datetime, warned: bool) -> LastBuild:
+        """What the next build compares its inputs with."""
+        upcoming = [e.source.date for e in content.cache.values() if e.source.date and e.source.date > now]
+        counts = (len(site.posts), len(site.pages))
+        record = LastBuild(self.signature, min(upcoming, default=None), str(self.output), sorted(outputs), *counts)
+        record.left_out, record.warned = content.left_out, warned
+        return record
 
     def finish(
         self, manifest: Manifest, dependencies: Dependencies, fragments: FragmentStore, posts: list[Post], record: LastBuild

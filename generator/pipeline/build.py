@@ -123,7 +123,9 @@ class Rendering:
     dependencies: Dependencies  # what the pages are made from, for the next build
 
 
-def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), session: BuildSession | None = None) -> BuildResult:
+def build_site(
+    site_dir: Path, options: BuildOptions = BuildOptions(), session: BuildSession | None = None
+) -> BuildResult:
     """Build the site in `site_dir`; only what changed is rendered and written.
 
     On any error the previous output is left untouched. `session`: the dev server's (see session.py).
@@ -145,12 +147,14 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), session: 
                 planned = plan(target.config, site, gone)
                 rendering = render(target, site, planned, state)
                 written = write(target, rendering, state, checking.result(), options.progress)
-        record = _record(state, target, content, rendering.plan, site, bool(warnings))
-        state.finish(written.manifest, rendering.dependencies, rendering.fragments, site.posts + site.pages, record)
+        record = state.record(content, site, rendering.plan.outputs, target.read.now, bool(warnings))
+        fragments, posts = rendering.fragments, site.posts + site.pages
+        state.finish(written.manifest, rendering.dependencies, fragments, posts, record)
         if target.tree is not None:
             target.tree.settle()
         if session is not None:
-            session.keep(Snapshot(target.config, target.read, content, site, rendering.renderer, planned.pages, target.output, state.store))
+            known = (target.config, target.read, content, site, rendering.renderer, planned.pages, target.output, state.store)
+            session.keep(Snapshot(*known))
         return _result(target, site, rendering.plan, content, written, time.perf_counter() - started, warnings)
 
 
@@ -193,13 +197,15 @@ def open_state(target: Target, options: BuildOptions, session: BuildSession | No
     trusted = tree is None or tree.cached()
     read = (options.drafts, options.future)
     forks = session is None  # the dev server's process has threads: it forks no work to do meanwhile
-    return BuildState.open(config, store, target.output, target.config_text, read, trusted, options.use_cache, forks, target.jobs)
+    use_cache, jobs = options.use_cache, target.jobs
+    return BuildState.open(config, store, target.output, target.config_text, read, trusted, use_cache, forks, jobs)
 
 
 def read(target: Target, state: BuildState) -> Content:
     """Read stage: every post, page and static file (those unchanged from the cache)."""
     known = state.content_cache()
-    content = read_content(target.config, target.read, cache=known, jobs=target.jobs, stats=state.stats, html=state.store.html)
+    html = state.store.html
+    content = read_content(target.config, target.read, cache=known, jobs=target.jobs, stats=state.stats, html=html)
     counts = (len(content.posts), len(content.pages), len(content.static_files), content.rendered)
     log.info("read %d posts, %d pages and %d other files (%d rendered, the rest cached)", *counts)
     return content
@@ -221,7 +227,8 @@ def attach_site_data(target: Target, site: Site) -> tuple[str, ...]:
     ever told about (those not built now are gone)."""
     gone = gone_paths(target.public)
     attach_responses(target.config, site, load_responses(target.config))
-    attach_copies(site, Outbox.load(target.config.data_dir), public_url=target.public.site.url, url=target.config.site.url)
+    outbox = Outbox.load(target.config.data_dir)
+    attach_copies(site, outbox, public_url=target.public.site.url, url=target.config.site.url)
     return gone
 
 
@@ -241,11 +248,14 @@ def render(target: Target, site: Site, planned: Planned, state: BuildState) -> R
     renderer = Renderer(config, site, bytecode_dir=config.root / CACHE_DIR / "templates", fragments=fragments)
     structure = site_structure(fingerprints.site_inputs, site, planned.gone)
     earlier = state.earlier(structure, fingerprints, site.posts + site.pages)
-    output, dependencies = plan_output(config, renderer, site, planned.pages, planned.gone, target.read.now, fingerprints, earlier)
+    now = target.read.now
+    output, dependencies = plan_output(config, renderer, site, planned.pages, planned.gone, now, fingerprints, earlier)
     return Rendering(renderer, fragments, output, dependencies)
 
 
-def write(target: Target, rendering: Rendering, state: BuildState, prepared: Prepared | None, progress: Progress | None) -> WriteResult:
+def write(
+    target: Target, rendering: Rendering, state: BuildState, prepared: Prepared | None, progress: Progress | None
+) -> WriteResult:
     """Write stage: the files whose fingerprint changed, made (over forked workers) and written."""
     present = Present(target.output, state.checked, prepared)
     renderer, fragments = rendering.renderer, rendering.fragments
@@ -262,21 +272,19 @@ def write(target: Target, rendering: Rendering, state: BuildState, prepared: Pre
     )
     for new in written.harvested:
         fragments.absorb(new)
-    log.info("made %d files, wrote %d changed, removed %d", len(written.made), len(written.written), len(written.removed))
+    counts = (len(written.made), len(written.written), len(written.removed))
+    log.info("made %d files, wrote %d changed, removed %d", *counts)
     return written
 
 
-def _record(state: BuildState, target: Target, content: Content, plan: OutputPlan, site: Site, warned: bool) -> LastBuild:
-    """What the next build compares its inputs with."""
-    now = target.read.now
-    upcoming = [e.source.date for e in content.cache.values() if e.source.date and e.source.date > now]
-    record = LastBuild(state.signature, min(upcoming, default=None), str(target.output), sorted(plan.outputs), len(site.posts), len(site.pages))
-    record.left_out, record.warned = content.left_out, warned
-    return record
-
-
 def _result(
-    target: Target, site: Site, plan: OutputPlan, content: Content, written: WriteResult, seconds: float, warnings: list[str]
+    target: Target,
+    site: Site,
+    plan: OutputPlan,
+    content: Content,
+    written: WriteResult,
+    seconds: float,
+    warnings: list[str],
 ) -> BuildResult:
     changed = written.written + written.removed
     counts = (len(site.posts), len(site.pages), len(plan), len(written.written), len(written.removed), content.rendered)
@@ -297,7 +305,8 @@ def read_site(config: Config, now: dt.datetime | None = None, jobs: int = 0) -> 
     config_text = (config.root / CONFIG_NAME).read_text(encoding="utf-8")
     output = (config.root / config.build.output).resolve()
     store = disk_store(config.root, output, config_text, config.site.url)
-    content = read_content(config, ReadOptions(now=now), cache=store.load_content(), jobs=jobs or default_jobs(), html=store.html)
+    known = store.load_content()
+    content = read_content(config, ReadOptions(now=now), cache=known, jobs=jobs or default_jobs(), html=store.html)
     return collect_site(config, content)
 
 
