@@ -19,10 +19,10 @@ from typing import Callable
 
 import pytest
 
-from generator.pipeline import swap
-from generator.pipeline.build import BuildOptions, BuildResult, build_site
 from generator.config import load_config
 from generator.deploy import INCOMPLETE, DeployError, deploy_site
+from generator.pipeline import swap
+from generator.pipeline.build import BuildOptions, BuildResult, build_site
 from tests.conftest import SiteFactory
 from tests.helpers import NOW, SITE_TOML, snapshot, write_files
 

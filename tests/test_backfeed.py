@@ -14,16 +14,16 @@ import pytest
 
 from generator.backfeed.run import BackfeedOptions, backfeed
 from generator.backfeed.threads import dedupe
-from generator.pipeline.build import read_site
 from generator.config import load_config
 from generator.http import HttpClient
 from generator.model import Response, ResponseAuthor
+from generator.pipeline.build import read_site
 from generator.syndication.platforms import make_platform
 from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.mastodon import MastodonFake
 from tests.helpers import NOW, build, png_bytes, run_cli, theme_script, write_files
-from tests.sites import two_platform_site_toml
 from tests.servers import LoopbackServer, Reply, static_site
+from tests.sites import two_platform_site_toml
 
 POST = "---\ntitle: Owning your words\ndate: 2026-05-01\n---\nA body that stays home.\n"
 PAGE = "public/2026/05/owning/index.html"

@@ -14,16 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from generator.incremental import store as cache
-from generator.pipeline.collect import collect_site
-from generator.incremental.fingerprint import Fingerprints, site_inputs, site_structure
-from generator.pipeline.pages import plan_pages
-from generator.pipeline.build import BuildOptions, build_site
 from generator.config import load_config
 from generator.content.posts import stamp
 from generator.content.reader import ReadOptions, read_content
 from generator.digest import digest
+from generator.incremental import store as cache
+from generator.incremental.fingerprint import Fingerprints, site_inputs, site_structure
 from generator.model import DIGESTS, LOADER, PLACED, Cite, Conversation, Image, Post
+from generator.pipeline.build import BuildOptions, build_site
+from generator.pipeline.collect import collect_site
+from generator.pipeline.pages import plan_pages
 from generator.render import Renderer
 from tests.conftest import SiteFactory
 from tests.helpers import NOW, SITE_TOML, snapshot

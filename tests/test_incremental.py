@@ -274,8 +274,8 @@ def test_html_missing_from_the_cache_is_rendered_again(site: Path, tmp_path: Pat
 def test_a_post_read_from_the_cache_pickles_with_its_html(site: Path) -> None:
     import pickle
 
-    from generator.pipeline.build import read_site
     from generator.config import load_config
+    from generator.pipeline.build import read_site
 
     post = next(p for p in read_site(load_config(site), now=NOW, jobs=1).posts if p.source.endswith("post-5.md"))
     assert post.html is None and post.html_loader is not None  # from the cache, its HTML not read yet
@@ -293,3 +293,32 @@ def test_the_cache_key_names_each_library_version_found_or_not() -> None:
     assert found == {"Jinja2": metadata.version("Jinja2"), "PyYAML": metadata.version("PyYAML")}
     assert versions._metadata_version("no-such-distribution") == "?"
     assert f"Jinja2={metadata.version('Jinja2')}" in versions.versions()
+
+
+def test_importing_the_build_does_not_scan_sys_path_for_versions() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import generator.pipeline.build, generator.incremental.store as store\n"
+        "from generator.incremental.versions import versions\n"
+        "print(versions.cache_info().currsize)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "0"  # computed on first use (a build's cache key), not at import
+
+
+def test_the_store_gives_each_part_back_typed(site: Path) -> None:
+    from generator.config import load_config
+
+    build(site)
+    config = load_config(site)
+    text = (site / "site.toml").read_text(encoding="utf-8")
+    store = cache.disk_store(site, (site / "public").resolve(), text, config.site.url)
+    last, manifest = store.load_last_build(), store.load_output()
+    result = build(site)
+    assert isinstance(last, cache.LastBuild) and (last.posts, last.pages) == (result.posts, result.pages)
+    assert isinstance(manifest, cache.Manifest) and "index.html" in manifest.files and manifest.dependencies is not None
+    assert store.load_content() and store.load_fragments()
+    other = cache.disk_store(site, (site / "elsewhere").resolve(), text, config.site.url)
+    assert other.load_last_build() is None and other.load_output() is None  # each output folder its own

@@ -7,10 +7,10 @@ import json
 import re
 from pathlib import Path
 
+from generator.model import Post, Term
 from generator.pipeline.build import BuildOptions, build_site
 from generator.pipeline.related import Related, related_posts
 from generator.reading import headings, nest
-from generator.model import Post, Term
 from tests.conftest import SiteFactory
 from tests.helpers import NOW, SITE_TOML, build
 

@@ -14,17 +14,15 @@ from pathlib import Path
 import mf2py
 import pytest
 
-from generator.pipeline.build import read_site
-from generator.config import load_config
-from generator.http import HttpClient
 from generator.backfeed.run import BackfeedOptions, backfeed
-from generator.config import TargetSettings
-from generator.http import Headers
+from generator.config import TargetSettings, load_config
+from generator.http import Headers, HttpClient
 from generator.http import Response as HttpResponse
+from generator.pipeline.build import read_site
 from generator.syndication.base import Copy, Draft, Entry, PlatformError, reply_error, server_words
 from generator.syndication.labels import copy_label
-from generator.syndication.platforms import make_platform
 from generator.syndication.outbox import OUTBOX_FILE
+from generator.syndication.platforms import make_platform
 from generator.syndication.run import SyndicateOptions, resolve, syndicate
 from tests.helpers import NOW, build, run_cli, write_files
 from tests.servers import LoopbackServer, static_site
