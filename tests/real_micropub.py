@@ -65,12 +65,11 @@ def main(data: Path) -> None:
     django.setup()
     global urlpatterns
     urlpatterns = _urls()  # ROOT_URLCONF is this module
-    from wsgiref.simple_server import WSGIRequestHandler, make_server
-
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.core.wsgi import get_wsgi_application
     from indieweb.models import Token
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
 
     call_command("migrate", verbosity=0)
     user = get_user_model().objects.create_user("writer", password="not-used")

@@ -11,8 +11,8 @@ pytest.importorskip("markdown_it_pyrs")
 from generator.content import markdown_rs_blocks
 from generator.content.frontmatter import split
 from generator.content.markdown import Link
-from generator.content.markdown_rs import available
 from generator.errors import ContentError
+from generator.content.markdown_rs import available
 from tests.markdown_helpers import Recorder, assert_same, engines, images  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent

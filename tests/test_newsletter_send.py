@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.newsletter.store import NewsletterStore
 from generator.webmention.receiver.store import Store
+from generator.newsletter.store import NewsletterStore
 from tests.helpers import NOW, SITE_TOML, run_cli, write_files
 from tests.sites import BLOG
 from tests.smtp_sink import SinkServer

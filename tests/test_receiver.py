@@ -19,12 +19,12 @@ from generator.webmention.receiver import Receiver, Store, WorkerOptions, verify
 from generator.webmention.receiver.app import is_blocked, on_site
 from generator.webmention.receiver.store import SCHEMA_VERSION
 from tests.receiver_helpers import (
+    ReceiverProcess,
     FAST,
     FORM,
     SITE_URL,
     TARGET,
     WAIT,
-    ReceiverProcess,
     call,
     entry_page,
     mentions,

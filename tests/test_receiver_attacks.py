@@ -22,8 +22,8 @@ from markupsafe import escape
 
 from generator.config import NetworkSettings, load_config
 from generator.webmention.receiver import Receiver, ReceiverOptions
-from generator.webmention.receiver.guard import ConnectionLimits
 from generator.webmention.receiver.moderation import approve
+from generator.webmention.receiver.guard import ConnectionLimits
 from tests.helpers import SITE_TOML, build, run_cli, theme_script, write_files
 from tests.receiver_helpers import FAST, FORM, TARGET, WAIT, Answer, call, mentions, site_config, wait_for
 

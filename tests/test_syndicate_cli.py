@@ -14,8 +14,8 @@ from generator.syndication.outbox import OUTBOX_FILE
 from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.mastodon import MastodonFake
 from tests.helpers import build, run_cli, write_files
-from tests.servers import LoopbackServer, static_site
 from tests.sites import two_platform_site_toml
+from tests.servers import LoopbackServer, static_site
 
 POST = "---\ntitle: Owning your words\ndate: 2026-05-01\ntags: [IndieWeb, 播客]\nsummary: Why the original lives at home.\n---\nA body that stays home. 下了一夜的雨。\n"
 
