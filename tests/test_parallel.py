@@ -131,4 +131,4 @@ def test_the_task_reaches_the_workers_through_no_module_global() -> None:
     from generator.incremental import parallel
 
     names = {name for name, value in vars(parallel).items() if not name.startswith("__") and not callable(value)}
-    assert names <= {"annotations", "log", "MIN_ITEMS", "T", "R", "contextlib", "logging", "multiprocessing", "os", "pickle"}
+    assert names <= {"annotations", "log", "MIN_ITEMS", "AHEAD", "collections", "T", "R", "contextlib", "logging", "multiprocessing", "os", "pickle"}

@@ -7,6 +7,7 @@ Small batches stay in-process, where a fork would cost more than it saves.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import multiprocessing
@@ -23,6 +24,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 MIN_ITEMS = 64  # below this, one process is faster
+AHEAD = 2  # batches sent to a worker before it returns the first
 
 
 def default_jobs() -> int:
@@ -87,7 +89,7 @@ class _Workers(Generic[T, R]):
         """The results of every batch, in order; each batch goes to whichever worker is free."""
         context = multiprocessing.get_context("fork")
         todo = iter(enumerate(chunks))
-        busy: dict[Connection, int] = {}  # worker -> the batch it is doing
+        busy: dict[Connection, collections.deque[int]] = {}  # worker -> the batches sent to it, oldest first
         workers: list[tuple[Any, Connection]] = []
         done: dict[int, list[R]] = {}  # batches back before an earlier one
         results: list[R] = []
@@ -100,15 +102,20 @@ class _Workers(Generic[T, R]):
                 worker.start()
                 theirs.close()
                 workers.append((worker, mine))
-                self._give(mine, todo, busy)
+                busy[mine] = collections.deque()
+            for _ in range(AHEAD):  # a worker finds its next batch waiting while this process takes in its last
+                for _, mine in workers:
+                    self._give(mine, todo, busy)
             while busy:
                 for conn in wait(list(busy)):
                     assert isinstance(conn, Connection)
                     ok, value = conn.recv()  # EOFError if the worker died
                     if not ok:
                         raise value
-                    done[busy.pop(conn)] = value
+                    done[busy[conn].popleft()] = value
                     self._give(conn, todo, busy)
+                    if not busy[conn]:
+                        del busy[conn]
                 while collected in done:
                     batch = done.pop(collected)
                     collected += 1
@@ -127,11 +134,13 @@ class _Workers(Generic[T, R]):
                 conn.close()
 
     @staticmethod
-    def _give(conn: Connection, todo: Iterator[tuple[int, tuple[int, int]]], busy: dict[Connection, int]) -> None:
+    def _give(
+        conn: Connection, todo: Iterator[tuple[int, tuple[int, int]]], busy: dict[Connection, collections.deque[int]]
+    ) -> None:
         """Send the next batch to the worker at `conn`, if any is left."""
         found = next(todo, None)
         if found is not None:
-            busy[conn] = found[0]
+            busy[conn].append(found[0])
             conn.send(found[1])
 
 

@@ -76,7 +76,7 @@ class BuildState:
             return self.last
         return None
 
-    @property
+    @functools.cached_property
     def checked(self) -> frozenset[str]:
         """The files of the last build into this output folder: looked for while the build reads."""
         last = self.last
