@@ -5,6 +5,7 @@ This module imports nothing from the rest of Homepost; every other stage depends
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal
@@ -145,7 +146,7 @@ class Post:
     slug: str
     date: datetime | None  # timezone-aware; always set on posts, optional on pages
     updated: datetime | None
-    content_html: str
+    html: str | None  # the rendered body (read it as `content_html`); None for a cached post until loaded
     summary_html: str
     summary_text: str
     path: str  # root-relative URL path, including the site's base path, percent-encoded
@@ -174,28 +175,26 @@ class Post:
     conversation: Conversation | None = None  # the responses as the page shows them, set by the build
     fingerprint: str = ""  # digest of all the reader made of the file (PLACED, SHOWN_ONLY, its syndication)
     place: str = ""  # digest of the fields that decide where the post shows (PLACED), set by the reader
-
     # A post from the build cache comes without its HTML (most builds show few posts' full text):
-    # `_load_html(source)`, set in its __dict__ by the reader, fetches it when first asked for.
+    # the reader gives it this, which `content_html` calls with the post's source when first asked.
+    html_loader: Callable[[str], str] | None = field(default=None, repr=False, compare=False)
 
-    def __getattr__(self, name: str) -> Any:
-        """Only reached for what the instance lacks: the HTML of a cached post, loaded on first use."""
-        if name == "content_html":
-            load = self.__dict__.get("_load_html")
-            if load is not None:
-                html = self.__dict__["content_html"] = load(self.source)
-                return html
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        """Unpickle without the lookup that would reach `__getattr__` (a tenth of a load's time)."""
-        self.__dict__.update(state)
+    @property
+    def content_html(self) -> str:
+        """The post's HTML: as rendered, or for a post from the build cache, loaded on first use."""
+        html = self.html
+        if html is None:
+            if self.html_loader is None:
+                raise AttributeError(f"the post from {self.source} has no HTML and no way to load it")
+            html = self.html = self.html_loader(self.source)
+            self.html_loader = None
+        return html
 
     def __getstate__(self) -> dict[str, Any]:
         """What pickling keeps: the HTML itself, never the function that loads it."""
         state = dict(self.__dict__)
-        if state.pop("_load_html", None) is not None:
-            state["content_html"] = self.content_html
+        if state.get("html_loader") is not None:
+            state["html"], state["html_loader"] = self.content_html, None
         return state
 
     @property
@@ -225,12 +224,13 @@ CiteKind = Literal["in-reply-to", "like-of", "repost-of", "bookmark-of"]
 # How each field of a post reaches the site (the build's fingerprints and the dev server's quick
 # render depend on it; tests/test_dependencies.py checks it field by field):
 SHOWN_ONLY = frozenset({
-    "title", "updated", "content_html", "summary_html", "summary_text", "lang", "image", "reading_time",
+    "title", "updated", "html", "summary_html", "summary_text", "lang", "image", "reading_time",
     "word_count", "extra", "cites", "content_warning",
 })  # fmt: skip  # shown wherever the post is shown, but never decide where that is
 SET_BY_BUILD = frozenset({"terms", "scheduled", "responses", "conversation", "syndication"})  # after reading
 DIGESTS = frozenset({"fingerprint", "place"})
-PLACED = tuple(f.name for f in fields(Post) if f.name not in SHOWN_ONLY | SET_BY_BUILD | DIGESTS)  # the rest: URL, date, terms...
+LOADER = frozenset({"html_loader"})  # how a cached post's HTML is found: not what it is
+PLACED = tuple(f.name for f in fields(Post) if f.name not in SHOWN_ONLY | SET_BY_BUILD | DIGESTS | LOADER)  # the rest: URL, date, terms...
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from generator.backfeed.poll import BackfeedOptions, backfeed
-from generator.build.pipeline import BuildOptions, BuildResult, build_site, read_site
 from generator.config import CONFIG_NAME, Config, load_config
 from generator.deploy.base import DeployOptions, DeployResult, locked
 from generator.deploy.site import deploy_site, destination_key, is_deployed, output_dir, tree_signature
@@ -41,6 +40,7 @@ from generator.digest import digest
 from generator.errors import HomepostError, Problem
 from generator.http import HttpClient, not_live
 from generator.model import Site
+from generator.pipeline.build import BuildOptions, BuildResult, build_site, read_site
 from generator.platforms import make_platform
 from generator.ratelimit import RATE_LIMITS_FILE
 from generator.redaction import redact

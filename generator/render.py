@@ -20,7 +20,7 @@ from generator import __version__
 from generator.config import Config
 from generator.errors import BuildError, Problem
 from generator.feeds import FEED_FILES
-from generator.fragments import FragmentStore
+from generator.incremental.fragments import FragmentStore
 from generator.model import Image, Site
 from generator.reading import label_tables, table_of_contents
 from generator.sanitize import clean_html
@@ -48,6 +48,11 @@ def theme_dir(config: Config) -> Path:
         if (candidate / "templates").is_dir():
             return candidate
     raise BuildError(Problem("site.toml", f"theme {name!r} not found (looked in {', '.join(map(str, candidates))})", key="build.theme"))
+
+
+def template_dirs(config: Config, theme: Path | None = None) -> tuple[Path, Path]:
+    """Where templates are looked up: the site's templates/, then the theme's (`theme`, or the configured one)."""
+    return (config.root / "templates", (theme or theme_dir(config)) / "templates")
 
 
 @dataclass
@@ -89,13 +94,14 @@ class SiteView:
 class Renderer:
     """Renders the theme's templates (overridden by the site's templates/) into HTML strings."""
 
-    def __init__(self, config: Config, site: Site, bytecode_dir: Path | None = None):
+    def __init__(self, config: Config, site: Site, bytecode_dir: Path | None = None, fragments: FragmentStore | None = None):
         self.config = config
+        self.fragments = fragments  # fragments kept between builds (the build's cache), if any
         self._bytecode = jinja2.FileSystemBytecodeCache(str(bytecode_dir)) if bytecode_dir else None
         if bytecode_dir is not None:
             bytecode_dir.mkdir(parents=True, exist_ok=True)
         self.theme = theme_dir(config)
-        self.template_dirs = (config.root / "templates", self.theme / "templates")
+        self.template_dirs = template_dirs(config, self.theme)
         self._loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in self.template_dirs])
         self.strings = load_strings(self.theme / "strings.toml")
         author = config.site.author
@@ -124,7 +130,6 @@ class Renderer:
             "toc": functools.partial(table_of_contents, min_headings=config.theme.toc_min_headings),
         }
         self._envs: dict[str, jinja2.Environment] = {}
-        self.fragments: FragmentStore | None = None  # set by the build to keep fragments between builds
 
     def preload(self) -> None:
         """Compile every template of the site's language now, before rendering is spread over

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from generator.build.pipeline import BuildOptions, BuildResult, build_site
 from generator.config import CONFIG_NAME, Config, load_config
 from generator.errors import HomepostError, Problem
+from generator.pipeline.build import BuildOptions, BuildResult, build_site
 from generator.render import theme_dir
 from generator.text import slugify
 

@@ -1,4 +1,4 @@
-"""The output folder is one whole build at every instant (generator/build/swap.py).
+"""The output folder is one whole build at every instant (generator/pipeline/swap.py).
 
 A build killed at any step of its write phase leaves the old build or the new one, never a mix;
 `homepost deploy --no-build` ships only a complete build; the next build equals a cold one; a
@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import swap
-from generator.build.pipeline import BuildOptions, BuildResult, build_site
 from generator.config import load_config
 from generator.deploy.base import DeployError
 from generator.deploy.site import INCOMPLETE, deploy_site
+from generator.pipeline import swap
+from generator.pipeline.build import BuildOptions, BuildResult, build_site
 from tests.conftest import SiteFactory
 from tests.helpers import NOW, SITE_TOML, snapshot, write_files
 
@@ -298,7 +298,7 @@ def test_a_build_waits_while_a_deploy_reads_the_output(make_site: SiteFactory) -
                 waiting.set()
 
     handler = Waiting()
-    logging.getLogger("generator.build.swap").addHandler(handler)
+    logging.getLogger("generator.pipeline.swap").addHandler(handler)
     try:
         with swap.output_lock(swap.staging_dir(site / "public", site / ".homepost"), shared=True):  # as deploy_site
             builder = threading.Thread(target=build, args=(site,))
@@ -307,5 +307,5 @@ def test_a_build_waits_while_a_deploy_reads_the_output(make_site: SiteFactory) -
             assert snapshot(site / "public") == old
         builder.join(timeout=60)
     finally:
-        logging.getLogger("generator.build.swap").removeHandler(handler)
+        logging.getLogger("generator.pipeline.swap").removeHandler(handler)
     assert not builder.is_alive() and snapshot(site / "public") != old

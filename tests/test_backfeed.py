@@ -13,10 +13,10 @@ import mf2py
 import pytest
 
 from generator.backfeed.poll import BackfeedOptions, backfeed
-from generator.build.pipeline import read_site
 from generator.config import load_config
 from generator.http import HttpClient
 from generator.model import Response, ResponseAuthor
+from generator.pipeline.build import read_site
 from generator.platforms import make_platform
 from generator.sitedata.conversations import dedupe
 from tests.fakes.bluesky import FakeBluesky

@@ -1,6 +1,6 @@
 """A page keeps its last fingerprint only while nothing it is made from has changed.
 
-The rule (generator/build/dependencies.py): while the site's structure digest is the same, a
+The rule (generator/incremental/dependencies.py): while the site's structure digest is the same, a
 page's fingerprint can change only if the digest of a post it covers changes. These tests change
 every field of a post, one at a time, and check the rule on every page of a site that has all
 kinds of pages (lists, terms, series, archives, aliases, a menu page, a podcast show).
@@ -14,16 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import cache
-from generator.build.collect import collect_site
-from generator.build.fingerprint import Fingerprints, site_inputs, site_structure
-from generator.build.pages import plan_pages
-from generator.build.pipeline import BuildOptions, build_site
 from generator.config import load_config
 from generator.content.posts import stamp
 from generator.content.reader import ReadOptions, read_content
 from generator.digest import digest
-from generator.model import DIGESTS, PLACED, Cite, Conversation, Image, Post
+from generator.incremental import store as cache
+from generator.incremental.fingerprint import Fingerprints, site_inputs, site_structure
+from generator.model import DIGESTS, LOADER, PLACED, Cite, Conversation, Image, Post
+from generator.pipeline.build import BuildOptions, build_site
+from generator.pipeline.collect import collect_site
+from generator.pipeline.pages import plan_pages
 from generator.render import Renderer
 from tests.conftest import SiteFactory
 from tests.helpers import NOW, SITE_TOML, snapshot
@@ -102,7 +102,7 @@ def changed(value: object, name: str) -> object:
     raise AssertionError(f"no change for {name}={value!r}")
 
 
-NOT_CHANGED_HERE = {"terms", "responses"} | DIGESTS  # made by the build from other fields: covered through those
+NOT_CHANGED_HERE = {"terms", "responses"} | DIGESTS | LOADER  # made by the build from other fields: covered through those
 
 
 def which_post(posts: list[Post], name: str) -> int:
@@ -154,7 +154,7 @@ def test_every_field_is_either_placed_shown_or_set_by_the_build() -> None:
     from generator.model import SET_BY_BUILD, SHOWN_ONLY
 
     names = {f.name for f in dataclasses.fields(Post)}
-    assert set(PLACED) | SHOWN_ONLY | SET_BY_BUILD | DIGESTS == names
+    assert set(PLACED) | SHOWN_ONLY | SET_BY_BUILD | DIGESTS | LOADER == names
     assert not set(PLACED) & SHOWN_ONLY and not SHOWN_ONLY & SET_BY_BUILD
 
 
@@ -180,12 +180,11 @@ def test_an_edit_build_fingerprints_only_the_pages_that_show_the_post(site: Path
 def test_pages_written_by_the_quick_render_are_fingerprinted_again(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     build_site(site, BuildOptions(now=NOW, jobs=1))
     config = load_config(site)
-    key = digest(cache.VERSIONS, (site / "site.toml").read_text(encoding="utf-8"), config.site.url)
-    store = cache.BuildCache(site / cache.CACHE_DIR, (site / "public").resolve(), key)
-    manifest = store.load("output")
+    store = cache.disk_store(site, (site / "public").resolve(), (site / "site.toml").read_text(encoding="utf-8"), config.site.url)
+    manifest = store.load_output()
     record = manifest.files["about/index.html"]
     manifest.files["about/index.html"] = record._replace(fingerprint=None, content=digest(b"written by the dev server"))
-    store.save("output", manifest)  # as the quick render records what it wrote
+    store.save_output(manifest)  # as the quick render records what it wrote
     (site / "public/about/index.html").write_bytes(b"written by the dev server")
     edit = site / "content/posts/2026-01-10-first-post.md"  # and the full build that follows another edit
     edit.write_text(edit.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.build.writer import OutputPlan, write_output
 from generator.errors import BuildError
+from generator.pipeline.writer import OutputPlan, write_output
 from tests.conftest import SiteFactory
 from tests.helpers import SITE_TOML, build, snapshot
 from tests.sites import BLOG

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 
-from generator.build.fingerprint import Fingerprints
+from generator.incremental.fingerprint import Fingerprints
 from generator.model import Paginator, Post
 from generator.render import PageInfo
 
 
 def post(name: str, **changes) -> Post:
     made = Post(source=f"posts/{name}.md", kind="post", title=name, slug=name, date=None, updated=None,
-                content_html="<p>x</p>", summary_html="", summary_text="", path=f"/{name}/", url=f"https://e.example/{name}/",
+                html="<p>x</p>", summary_html="", summary_text="", path=f"/{name}/", url=f"https://e.example/{name}/",
                 dest=f"{name}/index.html", uid=name, fingerprint=f"digest-of-{name}")  # fmt: skip
     return dataclasses.replace(made, **changes)
 

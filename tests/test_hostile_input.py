@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.build.pipeline import build_site
 from generator.content.frontmatter import MAX_DEPTH, MAX_FRONT_MATTER_BYTES, MAX_VALUES
 from generator.content.limits import MAX_MARKDOWN_BYTES
 from generator.errors import HomepostError
+from generator.pipeline.build import build_site
 from generator.serve import BuildOutcome, DevServer, ServeOptions
 from tests.conftest import SiteFactory
 from tests.helpers import NOW, SITE_TOML, build
@@ -146,10 +146,10 @@ def _notes_site(make_site: SiteFactory) -> Path:
 
 
 def test_title_less_notes_of_every_shape_are_read_and_their_pages_rendered(make_site: SiteFactory, tmp_path: Path) -> None:
-    from generator.build.collect import collect_site
-    from generator.build.pages import plan_pages
     from generator.config import load_config
     from generator.content.reader import ReadOptions, read_content
+    from generator.pipeline.collect import collect_site
+    from generator.pipeline.pages import plan_pages
     from generator.render import Renderer
 
     config = load_config(_notes_site(make_site))

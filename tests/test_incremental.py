@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import cache
-from generator.build.pipeline import BuildOptions, BuildResult, build_site
-from generator.build.published import PUBLISHED_FILE
+from generator.incremental import store as cache
+from generator.pipeline.build import BuildOptions, BuildResult, build_site
+from generator.pipeline.published import PUBLISHED_FILE
 from generator.render import bundled_themes_dir
 from tests.helpers import NOW, SITE_TOML, snapshot, write_files
 from tests.sites import BLOG
 
 THEME = bundled_themes_dir() / "default"
-POSTS = 90  # enough pages for the work to be spread over processes (generator.parallel.MIN_ITEMS)
+POSTS = 90  # enough pages for the work to be spread over processes (generator.incremental.parallel.MIN_ITEMS)
 
 
 def many_posts() -> dict[str, str | bytes]:
@@ -151,11 +151,11 @@ def test_fragments_kept_by_one_build_are_used_by_the_next(site: Path) -> None:
     """The archive's entries come from the cache while their posts and the templates stay as they were."""
     folder = site / cache.CACHE_DIR
     parts = [cache.BuildCache(folder, (site / "public").resolve(), key) for key in _cache_keys(folder)]
-    store = next(part for part in parts if part.load("fragments"))
-    kept = store.load("fragments")
+    store = next(part for part in parts if part.load_fragments())
+    kept = store.load_fragments()
     source, (stamp, entries) = next((k, e) for k, e in kept.items() if any(t == "partials/archive-entry.html" for _, t in e[1]))
     entries = {name: html.replace("<li ", "<li data-from-cache ", 1) for name, html in entries.items()}
-    store.save("fragments", {**kept, source: (stamp, entries)})
+    store.save_fragments({**kept, source: (stamp, entries)})
     CHANGES["edit a title"](site)  # the archive shows titles: it is made again
     build(site)
     assert "data-from-cache" in (site / "public/archive/index.html").read_text(encoding="utf-8")
@@ -213,16 +213,16 @@ def test_a_failed_incremental_build_leaves_the_output_and_cache_alone(site: Path
 
 
 def test_memory_cache_starts_from_disk_keeps_to_memory_and_flushes(site: Path) -> None:
-    from generator.build.cache import MemoryCache
+    from generator.pipeline.session import BuildSession
 
-    memory = MemoryCache()
+    session = BuildSession()
     CHANGES["edit a body"](site)
-    assert build(site, memory=memory).rendered == 1  # the files on disk were its starting point
+    assert session.build(site, BuildOptions(now=NOW, jobs=1)).rendered == 1  # the files on disk were its starting point
     on_disk = snapshot(site / ".homepost/cache")
     CHANGES["edit a title"](site)
-    assert build(site, memory=memory).rendered == 1
+    assert session.build(site, BuildOptions(now=NOW, jobs=1)).rendered == 1
     assert snapshot(site / ".homepost/cache") == on_disk, "a build with a memory cache wrote the disk cache"
-    memory.flush()
+    session.flush()
     assert snapshot(site / ".homepost/cache") != on_disk
     assert build(site).written == 0  # a later process picks up where the memory cache left off
 
@@ -284,19 +284,51 @@ def test_html_missing_from_the_cache_is_rendered_again(site: Path, tmp_path: Pat
 def test_a_post_read_from_the_cache_pickles_with_its_html(site: Path) -> None:
     import pickle
 
-    from generator.build.pipeline import read_site
     from generator.config import load_config
+    from generator.pipeline.build import read_site
 
     post = next(p for p in read_site(load_config(site), now=NOW, jobs=1).posts if p.source.endswith("post-5.md"))
-    assert "content_html" not in vars(post) and "_load_html" in vars(post)  # from the cache, its HTML not read yet
+    assert post.html is None and post.html_loader is not None  # from the cache, its HTML not read yet
     copy = pickle.loads(pickle.dumps(post))
-    assert "_load_html" not in vars(copy) and copy.content_html == post.content_html and "First paragraph of 5" in copy.content_html
+    assert copy.html_loader is None and copy.html is not None  # it pickles with its HTML, not the loader
+    assert copy.content_html == post.content_html and "First paragraph of 5" in copy.content_html
 
 
 def test_the_cache_key_names_each_library_version_found_or_not() -> None:
     from importlib import metadata
 
-    found = cache.installed_versions(("Jinja2", "PyYAML", "no-such-distribution"))
+    from generator.incremental import versions
+
+    found = versions.installed_versions(("Jinja2", "PyYAML", "no-such-distribution"))
     assert found == {"Jinja2": metadata.version("Jinja2"), "PyYAML": metadata.version("PyYAML")}
-    assert cache._metadata_version("no-such-distribution") == "?"
-    assert f"Jinja2={metadata.version('Jinja2')}" in cache.VERSIONS
+    assert versions._metadata_version("no-such-distribution") == "?"
+    assert f"Jinja2={metadata.version('Jinja2')}" in versions.versions()
+
+
+def test_importing_the_build_does_not_scan_sys_path_for_versions() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import generator.pipeline.build, generator.incremental.store as store\n"
+        "from generator.incremental.versions import versions\n"
+        "print(versions.cache_info().currsize)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "0"  # computed on first use (a build's cache key), not at import
+
+
+def test_the_store_gives_each_part_back_typed(site: Path) -> None:
+    from generator.config import load_config
+
+    build(site)
+    config = load_config(site)
+    text = (site / "site.toml").read_text(encoding="utf-8")
+    store = cache.disk_store(site, (site / "public").resolve(), text, config.site.url)
+    last, manifest = store.load_last_build(), store.load_output()
+    result = build(site)
+    assert isinstance(last, cache.LastBuild) and (last.posts, last.pages) == (result.posts, result.pages)
+    assert isinstance(manifest, cache.Manifest) and "index.html" in manifest.files and manifest.dependencies is not None
+    assert store.load_content() and store.load_fragments()
+    other = cache.disk_store(site, (site / "elsewhere").resolve(), text, config.site.url)
+    assert other.load_last_build() is None and other.load_output() is None  # each output folder its own

@@ -9,10 +9,10 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from generator.build.pipeline import read_site
 from generator.newsletter.send import send_newsletter
 from generator.newsletter.smtp import SmtpConnection
 from generator.newsletter.store import NewsletterStore
+from generator.pipeline.build import read_site
 from tests.helpers import NOW, write_files
 from tests.receiver_helpers import FORM, call, site_config, start_receiver, wait_for
 from tests.sites import BLOG

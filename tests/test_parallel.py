@@ -3,13 +3,14 @@ before forking is what every worker starts from."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from pathlib import Path
 
 import pytest
 
-from generator.build.pipeline import BuildOptions, build_site
-from generator.parallel import MIN_ITEMS, _chunks, meanwhile, parallel_map
+from generator.incremental.parallel import MIN_ITEMS, _chunks, meanwhile, parallel_map
+from generator.pipeline.build import BuildOptions, build_site
 from tests.helpers import NOW, SITE_TOML, write_files
 
 PREPARED: list[int] = []
@@ -103,3 +104,31 @@ def test_meanwhile_gives_back_what_the_work_returned_even_when_it_is_large(jobs:
 def test_meanwhile_result_can_be_asked_for_inside_the_block() -> None:
     with meanwhile(lambda: os.getpid(), 2) as work:
         assert work.result() != os.getpid() and work.ok
+
+
+def _square_or_fail(n: int) -> int:
+    if n == 100:
+        raise ValueError(f"item {n} is broken")
+    return n * n
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_forked_workers_give_every_result_in_order_whatever_batch_finishes_first(jobs: int) -> None:
+    items = list(range(MIN_ITEMS * 5))
+    done: list[int] = []
+    assert parallel_map(_prepared_in, items, jobs=jobs)[0][0] != os.getpid()
+    assert parallel_map(abs, [-n for n in items], jobs=jobs, on_done=done.append) == items
+    assert sum(done) == len(items)
+
+
+def test_an_error_in_a_forked_worker_reaches_the_caller_and_no_worker_is_left() -> None:
+    with pytest.raises(ValueError, match="item 100 is broken"):
+        parallel_map(_square_or_fail, list(range(MIN_ITEMS * 3)), jobs=2)
+    assert not multiprocessing.active_children()
+
+
+def test_the_task_reaches_the_workers_through_no_module_global() -> None:
+    from generator.incremental import parallel
+
+    names = {name for name, value in vars(parallel).items() if not name.startswith("__") and not callable(value)}
+    assert names <= {"annotations", "log", "MIN_ITEMS", "AHEAD", "collections", "T", "R", "contextlib", "logging", "multiprocessing", "os", "pickle"}

@@ -71,7 +71,7 @@ def make_post(
         slug=slug,
         date=date,
         updated=None,
-        content_html=f'<p>Notes of {slug}, <a href="/about/">a link</a>, <img src="/images/{slug}.png" alt=""></p>',
+        html=f'<p>Notes of {slug}, <a href="/about/">a link</a>, <img src="/images/{slug}.png" alt=""></p>',
         summary_html=f"<p>Summary of {slug}.</p>",
         summary_text=f"Summary of {slug}.",
         path=url.removeprefix("https://example.org"),
@@ -138,7 +138,7 @@ def episodes() -> list[Post]:
         make_post("second", dt.datetime(2026, 7, 2, 18, 0, tzinfo=BERLIN), SECOND, title="Second: tea & talk",
                   image=Image(src="/images/second.png", url="https://example.org/images/second.png")),
         make_post("note", dt.datetime(2026, 3, 1, 8, 0, tzinfo=ZoneInfo("America/New_York")), NOTE, title=None,
-                  content_html="<p>A short audio note about feeds.</p>", summary_html=""),
+                  html="<p>A short audio note about feeds.</p>", summary_html=""),
     ]  # fmt: skip
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.build.pipeline import BuildOptions, build_site
-from generator.build.published import PUBLISHED_FILE, PublishedRecord
 from generator.config import load_config
 from generator.errors import ContentError
+from generator.pipeline.build import BuildOptions, build_site
+from generator.pipeline.published import PUBLISHED_FILE, PublishedRecord
 from generator.sitedata.sent import SENT_FILE
 from tests.conftest import SiteFactory
 from tests.helpers import NOW, build
@@ -99,7 +99,7 @@ def test_a_kill_during_the_save_leaves_the_old_record_whole(make_site: SiteFacto
         import os, signal
         from pathlib import Path
         from generator import state
-        from generator.build.published import PublishedRecord
+        from generator.pipeline.published import PublishedRecord
         from generator.config import load_config
         state.os.replace = lambda *args: os.kill(os.getpid(), signal.SIGKILL)
         record = PublishedRecord.load(load_config(Path({str(site)!r})))

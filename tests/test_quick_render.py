@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.build.cache import MemoryCache
-from generator.build.pipeline import BuildOptions, BuildResult, build_site
-from generator.build.quick import Snapshot, quick_render
+from generator.pipeline.build import BuildOptions, BuildResult, build_site
+from generator.pipeline.session import BuildSession
 from generator.serve.devserver import reload_pages
 from tests.helpers import NOW, SITE_TOML, snapshot, write_files
 from tests.sites import BLOG
@@ -25,19 +24,11 @@ class Preview:
 
     def __init__(self, root: Path):
         self.root = root
-        self.memory = MemoryCache()
-        self.last = self.build()
+        self.session = BuildSession()
+        self.build()
 
     def build(self) -> BuildResult:
-        result = build_site(self.root, BuildOptions(now=NOW, jobs=1, memory=self.memory, snapshot=True))
-        if result.snapshot is not None:
-            self.last = result
-        return result
-
-    @property
-    def snapshot(self) -> Snapshot:
-        assert self.last.snapshot is not None
-        return self.last.snapshot
+        return self.session.build(self.root, BuildOptions(now=NOW, jobs=1))
 
     def page(self, dest: str) -> bytes:
         return (self.root / "public" / dest).read_bytes()
@@ -65,7 +56,7 @@ def cold_output(site: Path, tmp: Path) -> dict[str, bytes]:
 
 def test_a_text_edit_is_written_to_its_page_and_the_full_build_leaves_that_file_alone(preview: Preview, tmp_path: Path) -> None:
     preview.edit(FIRST, "The opening paragraph", "The reworded opening")
-    assert quick_render(preview.snapshot, FIRST) == FIRST_DEST
+    assert preview.session.quick_render(FIRST) == FIRST_DEST
     quick = preview.page(FIRST_DEST)
     assert b"The reworded opening" in quick and b"The opening paragraph" not in quick
 
@@ -77,7 +68,7 @@ def test_a_text_edit_is_written_to_its_page_and_the_full_build_leaves_that_file_
 
 def test_a_new_title_shows_on_the_page_at_once_and_in_the_lists_after_the_full_build(preview: Preview, tmp_path: Path) -> None:
     preview.edit(FIRST, 'title: "First post: \\"hello\\""', "title: A better title")
-    assert quick_render(preview.snapshot, FIRST) == FIRST_DEST
+    assert preview.session.quick_render(FIRST) == FIRST_DEST
     neighbour = "2026/02/a-note/index.html"  # links to it by its title
     assert b"A better title" in preview.page(FIRST_DEST) and b"A better title" not in preview.page(neighbour)
     result = preview.build()
@@ -87,7 +78,7 @@ def test_a_new_title_shows_on_the_page_at_once_and_in_the_lists_after_the_full_b
 
 def test_a_page_is_rendered_alone_too(preview: Preview) -> None:
     preview.edit(ABOUT, "About", "Regarding")
-    dest = quick_render(preview.snapshot, ABOUT)
+    dest = preview.session.quick_render(ABOUT)
     assert dest is not None and b"Regarding" in preview.page(dest)
 
 
@@ -106,24 +97,24 @@ def test_a_page_is_rendered_alone_too(preview: Preview) -> None:
 def test_an_edit_that_changes_more_than_its_own_page_is_left_to_the_full_build(preview: Preview, old: str, new: str) -> None:
     before = snapshot(preview.root / "public")
     preview.edit(FIRST, old, new)
-    assert quick_render(preview.snapshot, FIRST) is None
+    assert preview.session.quick_render(FIRST) is None
     assert snapshot(preview.root / "public") == before
 
 
 def test_new_deleted_and_other_files_are_left_to_the_full_build(preview: Preview) -> None:
     write_files(preview.root, {"content/posts/2026-05-01-new.md": "---\ntitle: New\n---\n\nNew.\n"})
-    assert quick_render(preview.snapshot, "posts/2026-05-01-new.md") is None
+    assert preview.session.quick_render("posts/2026-05-01-new.md") is None
     (preview.root / "content" / FIRST).unlink()
-    assert quick_render(preview.snapshot, FIRST) is None
-    assert quick_render(preview.snapshot, "images/pixel.png") is None
-    assert quick_render(preview.snapshot, "posts/2026-04-01-not-yet.md") is None  # a draft the build skipped
+    assert preview.session.quick_render(FIRST) is None
+    assert preview.session.quick_render("images/pixel.png") is None
+    assert preview.session.quick_render("posts/2026-04-01-not-yet.md") is None  # a draft the build skipped
 
 
 def test_an_edit_undone_before_the_full_build_is_undone_in_the_output(preview: Preview, tmp_path: Path) -> None:
     original = preview.page(FIRST_DEST)
     text = (preview.root / "content" / FIRST).read_text(encoding="utf-8")
     preview.edit(FIRST, "The opening paragraph", "A passing thought")
-    assert quick_render(preview.snapshot, FIRST) == FIRST_DEST
+    assert preview.session.quick_render(FIRST) == FIRST_DEST
     (preview.root / "content" / FIRST).write_text(text, encoding="utf-8")  # undone: the post is as it was built
     preview.build()
     assert preview.page(FIRST_DEST) == original
@@ -140,7 +131,7 @@ def test_open_pages_reload_only_where_their_file_changed() -> None:
 def test_a_bundle_post_in_chinese_is_rendered_alone_with_its_pictures(preview: Preview, tmp_path: Path) -> None:
     rel = "posts/2026-03-05-中文标题/index.md"
     preview.edit(rel, "第一段文字。", "改过的第一段。")
-    dest = quick_render(preview.snapshot, rel)
+    dest = preview.session.quick_render(rel)
     assert dest is not None and dest.endswith("/index.html")
     page = preview.page(dest).decode()
     assert "改过的第一段。" in page and 'src="/2026/03/' in page and "photo.png" in page

@@ -7,9 +7,9 @@ import json
 import re
 from pathlib import Path
 
-from generator.build.pipeline import BuildOptions, build_site
-from generator.build.related import Related, related_posts
 from generator.model import Post, Term
+from generator.pipeline.build import BuildOptions, build_site
+from generator.pipeline.related import Related, related_posts
 from generator.reading import headings, nest
 from tests.conftest import SiteFactory
 from tests.helpers import NOW, SITE_TOML, build

@@ -135,7 +135,7 @@ TARGETS = st.one_of(
 
 @pytest.fixture(scope="module")
 def prop_site(tmp_path_factory: pytest.TempPathFactory):
-    from generator.build.pipeline import read_site
+    from generator.pipeline.build import read_site
     from tests.helpers import write_files
 
     root = tmp_path_factory.mktemp("prop") / "site"

@@ -267,19 +267,20 @@ class HeldBuilds:
     """Holds every build after the first until released, to see what an edit shows before the full build."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch):
-        from generator.serve import devserver
+        from generator.pipeline.build import BuildOptions
+        from generator.pipeline.session import BuildSession
 
         self.release = threading.Event()
         self.started = threading.Event()
-        build_site = devserver.build_site
+        build = BuildSession.build
 
-        def held(root: Path, options: object) -> object:
+        def held(session: BuildSession, root: Path, options: BuildOptions) -> object:
             if self.started.is_set() or not options.jobs == 0:  # the first build (jobs=0) runs at once
                 self.started.set()
                 assert self.release.wait(WAIT), "the test never released the build"
-            return build_site(root, options)
+            return build(session, root, options)
 
-        monkeypatch.setattr(devserver, "build_site", held)
+        monkeypatch.setattr(BuildSession, "build", held)
 
 
 def test_an_edit_to_a_posts_text_shows_on_its_page_before_the_whole_site_is_rebuilt(
@@ -307,7 +308,7 @@ def test_an_edit_to_a_posts_text_shows_on_its_page_before_the_whole_site_is_rebu
 
 
 def test_an_edit_saved_while_a_full_build_runs_shows_at_once_and_stays(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator.build import pipeline
+    from generator.pipeline import build as pipeline
 
     writing = [threading.Event(), threading.Event()]  # rebuilds 2 and 3, each held before it writes
     release = [threading.Event(), threading.Event()]

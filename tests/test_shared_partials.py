@@ -7,8 +7,8 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from generator.build.pipeline import BuildOptions, build_site
 from generator.errors import BuildError
+from generator.pipeline.build import BuildOptions, build_site
 from tests.helpers import NOW, SITE_TOML, write_files
 
 POSTS = {

@@ -31,9 +31,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.build.pipeline import BuildOptions, build_site
-from generator.build.published import PUBLISHED_FILE
 from generator.errors import HomepostError
+from generator.pipeline.build import BuildOptions, build_site
+from generator.pipeline.published import PUBLISHED_FILE
 from tests.helpers import NOW, SITE_TOML, png_bytes, snapshot, write_files
 
 BUG = "(a bug in Homepost: please report it)"  # what an unforeseen exception's problem says: the test fails

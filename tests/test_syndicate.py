@@ -15,10 +15,10 @@ import mf2py
 import pytest
 
 from generator.backfeed.poll import BackfeedOptions, backfeed
-from generator.build.pipeline import read_site
 from generator.config import TargetSettings, load_config
 from generator.http import Headers, HttpClient
 from generator.http import Response as HttpResponse
+from generator.pipeline.build import read_site
 from generator.platforms import make_platform
 from generator.platforms.base import Copy, Draft, Entry, PlatformError, reply_error, server_words
 from generator.sitedata.labels import copy_label

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.build.pipeline import read_site
 from generator.config import load_config
+from generator.pipeline.build import read_site
 from generator.syndication.entry import EntryMaker, plain_text
 from generator.syndication.fitting import fit, grapheme_length, hashtag, shorten, url_weighted, utf8_length
 from tests.helpers import NOW, SITE_TOML, png_bytes

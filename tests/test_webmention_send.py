@@ -13,8 +13,8 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from generator.build.pipeline import read_site
 from generator.config import load_config
+from generator.pipeline.build import read_site
 from generator.ratelimit import RATE_LIMITS_FILE, RateLimits, host_key
 from generator.sitedata.sent import SENT_FILE
 from generator.webmention.send import SendOptions, send_webmentions, webmention_client

@@ -24,9 +24,9 @@ def backfeed(ctx: click.Context, site: Path | None, posts: tuple[str, ...], only
     """Bring home the replies, likes and reposts of every copy (and new webmentions), then rebuild what changed."""
     from generator.backfeed.poll import BackfeedOptions
     from generator.backfeed.poll import backfeed as run
-    from generator.build.pipeline import BuildOptions, build_site, read_site
     from generator.commands.webmention import print_skipped
     from generator.http import HttpClient
+    from generator.pipeline.build import BuildOptions, build_site, read_site
     from generator.platforms import make_platform
     from generator.redaction import for_terminal
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import click
 
-from generator.build.pipeline import BuildOptions, BuildResult, build_site
 from generator.commands.common import build_time, fail, plural, quiet, site_dir, site_option
 from generator.errors import HomepostError
 from generator.model import LeftOut
+from generator.pipeline.build import BuildOptions, BuildResult, build_site
 
 
 def report_build(ctx: click.Context, result: BuildResult) -> None:

@@ -16,8 +16,8 @@ from generator.redaction import for_terminal
 
 if TYPE_CHECKING:
     from generator.backfeed.poll import BackfeedReport
-    from generator.build.pipeline import BuildResult
     from generator.deploy.base import DeployResult
+    from generator.pipeline.build import BuildResult
     from generator.release import BackfeedPlan, Step, WaitResult
     from generator.syndication.copies import SyndicateReport
     from generator.webmention.send import SendReport

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from generator.build.cache import SERVE_OUTPUT
 from generator.commands.build import report_build
 from generator.commands.common import build_time, plural, quiet, site_dir, site_option
+from generator.incremental.store import SERVE_OUTPUT
 
 if TYPE_CHECKING:
     from generator.serve import BuildOutcome

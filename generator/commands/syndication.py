@@ -38,8 +38,8 @@ def syndicate(ctx: click.Context, site: Path | None, posts: tuple[str, ...], dry
               no_check_live: bool, delete_removed: bool, retry: bool, backlog: bool, resolve: bool, posted: str | None,
               not_posted: bool) -> None:  # fmt: skip
     """Copy each post to its syndication targets exactly once; update and delete copies; POSTS narrows it."""
-    from generator.build.pipeline import read_site
     from generator.http import HttpClient
+    from generator.pipeline.build import read_site
     from generator.platforms import make_platform
     from generator.syndication.copies import SyndicateOptions
     from generator.syndication.copies import syndicate as run

@@ -55,7 +55,7 @@ def render_post(config: Config, markdown: MarkdownEngine, source: Source, path: 
         slug=source.slug,
         date=date,
         updated=meta.updated,
-        content_html=rendered.html,
+        html=rendered.html,
         summary_html=summary_html,
         summary_text=summary_text,
         path=path,

@@ -43,8 +43,8 @@ from generator.content.sources import (
 )
 from generator.digest import digest
 from generator.errors import ContentError, HomepostError, Problem, unexpected
+from generator.incremental.parallel import parallel_map
 from generator.model import Kind, LeftOut, Post, StaticFile
-from generator.parallel import parallel_map
 from generator.text import slugify
 
 log = logging.getLogger(__name__)
@@ -342,7 +342,7 @@ class _Reader:
             entry = self.fresh.get(source.rel)
             if entry is not None and entry.post is not None and self._links_hold(source, entry.links):
                 post = done[source.rel] = fresh_copy(entry.post)
-                post.__dict__["_load_html"] = self._cached_html  # see Post.__getattr__
+                post.html_loader = self._cached_html  # see Post.content_html
                 warn_missing_links(self.root, source.rel, entry.links)
             else:
                 todo.append(source)

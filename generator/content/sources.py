@@ -63,7 +63,7 @@ def fresh_copy(post: Post) -> Post:
 def without_html(post: Post) -> Post:
     """A copy of a rendered post for the content cache, which keeps each post's HTML apart."""
     duplicate = _copy(post)
-    del duplicate.__dict__["content_html"]
+    duplicate.html = None
     return duplicate
 
 

@@ -15,8 +15,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from generator.build.pipeline import BuildOptions, BuildResult, build_site
-from generator.build.swap import OutputTree, output_lock, staging_dir
 from generator.config import Config, load_config
 from generator.deploy.base import DeployError, DeployOptions, DeployResult, Method, locked
 from generator.deploy.command import deploy_command
@@ -24,6 +22,8 @@ from generator.deploy.git import deploy_git
 from generator.deploy.rsync import deploy_rsync
 from generator.digest import digest
 from generator.errors import HomepostError, Problem
+from generator.pipeline.build import BuildOptions, BuildResult, build_site
+from generator.pipeline.swap import OutputTree, output_lock, staging_dir
 from generator.state import read_json, write_json
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,6 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.build.pipeline import read_site
 from generator.config import Config, load_config
 from generator.credentials import credential
 from generator.errors import HomepostError, Problem
@@ -20,6 +19,7 @@ from generator.newsletter.csvfiles import export_subscribers
 from generator.newsletter.send import FolderTransport, SendReport, new_issues, send_newsletter
 from generator.newsletter.smtp import SmtpConnection, SmtpError
 from generator.newsletter.store import NewsletterStore
+from generator.pipeline.build import read_site
 
 PREVIEW_DIR = "newsletter-preview"  # under .homepost/
 

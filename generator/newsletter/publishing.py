@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from generator.build.pipeline import read_site
 from generator.config import Config
 from generator.credentials import credential
 from generator.errors import HomepostError, Problem
 from generator.newsletter.send import FolderTransport, Transport, send_newsletter
 from generator.newsletter.smtp import SmtpConnection
 from generator.newsletter.store import NewsletterStore
+from generator.pipeline.build import read_site
 from generator.webmention.receiver.store import Store, default_db_path
 
 DRY_RUN_DIR = "newsletter-dry-run"  # under .homepost/

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Self
 from urllib.parse import unquote
 
-from generator.build.cache import SERVE_OUTPUT, MemoryCache
-from generator.build.pipeline import BuildOptions, BuildResult, build_site
-from generator.build.quick import Snapshot, quick_render
 from generator.config import load_config
 from generator.errors import HomepostError, Problem
+from generator.incremental.store import SERVE_OUTPUT
+from generator.pipeline.build import BuildOptions, BuildResult
+from generator.pipeline.session import BuildSession
 from generator.render import theme_dir
 from generator.serve.watch import SiteWatcher
 from generator.serve.web import SiteServer
@@ -75,9 +75,8 @@ class DevServer:
         self.output = (options.output or self.root / SERVE_OUTPUT).resolve()
         self.report = report
         self.latest: BuildOutcome | None = None
-        self._memory = MemoryCache()
-        self._snapshot: Snapshot | None = None  # what the last good build knew, for quick renders
-        self._quick_lock = threading.Lock()  # one quick render at a time, never while the snapshot changes
+        self._session: BuildSession | None = None  # the builds' memory cache and last good build, once listening
+        self._quick_lock = threading.Lock()  # one quick render at a time, never while a build adopts its outcome
         self._quick_pending: set[str] = set()
         self._quick_busy = False
         self._building = False
@@ -102,6 +101,7 @@ class DevServer:
         if self._http is not None:
             raise RuntimeError("this DevServer was already started")
         self._http = SiteServer(self.output, self.options.host, self.options.port, keepalive=self.options.keepalive)
+        self._session = BuildSession(self._origin())  # absolute links (feeds, canonical) stay on this server
         try:
             first = self._build(())
             self._watcher = SiteWatcher(self.root, self.request_rebuild, ignore=[self.output])
@@ -141,7 +141,8 @@ class DevServer:
             if thread.is_alive():
                 log.warning("%s did not stop in time", thread.name)
         try:
-            self._memory.flush()  # the next `homepost serve` starts from this build's cache
+            if self._session is not None:
+                self._session.flush()  # the next `homepost serve` starts from this build's cache
         except OSError as exc:
             log.warning("could not save the build cache: %s", exc)
         self._stopped.set()
@@ -243,11 +244,11 @@ class DevServer:
     def _quick(self, changed: str, during_build: bool) -> None:
         """Show an edit to one post's text at once: render its page alone, reload it where it is open.
 
-        The full build runs all the same; see generator/build/quick.py. One that is running
+        The full build runs all the same; see generator/incremental/quick.py. One that is running
         (`during_build`) may write that page from the text before the edit: it is rendered again then.
         """
         with self._quick_lock:
-            snapshot = self._snapshot
+            snapshot = self._session.last if self._session is not None else None
             if snapshot is None or self.latest is None or not self.latest.ok:
                 return
             try:
@@ -255,7 +256,7 @@ class DevServer:
             except ValueError:
                 return  # not under content/
             started = time.perf_counter()
-            dest = self._quick_render(snapshot, rel)
+            dest = self._quick_render(rel)
             if dest is None:
                 return
             if during_build:
@@ -263,10 +264,10 @@ class DevServer:
             self._publish([_page_path(snapshot.config.site.base_path, dest)])
         log.info("%s: its page rendered alone in %.0f ms; the whole site follows", changed, (time.perf_counter() - started) * 1000)
 
-    @staticmethod
-    def _quick_render(snapshot: Snapshot, rel: str) -> str | None:
+    def _quick_render(self, rel: str) -> str | None:
+        assert self._session is not None
         try:
-            return quick_render(snapshot, rel)
+            return self._session.quick_render(rel)
         except Exception:  # the full build shows what is wrong
             log.exception("quick render of %s failed", rel)
             return None
@@ -289,8 +290,6 @@ class DevServer:
             result = outcome.result
             assert result is not None
             with self._quick_lock:
-                if result.snapshot is not None:
-                    self._snapshot = result.snapshot
                 again = self._quick_again()
                 unchanged = result.written == 0 and result.removed == 0 and not again
                 if not (unchanged and previous is not None and previous.ok):  # reload only for news
@@ -309,22 +308,20 @@ class DevServer:
     def _run_build(self, number: int, changed: tuple[str, ...]) -> tuple[BuildOutcome, str]:
         """The outcome of one build, and the base path it was built for ("" if site.toml is broken)."""
         base_path = ""
+        assert self._session is not None
         try:
             base_path = load_config(self.root).site.base_path
             options = BuildOptions(
                 output=self.output,
                 drafts=True,
                 future=True,
-                base_url=self._origin() + base_path,  # absolute links (feeds, canonical) stay on this server
                 now=self.options.now,
                 # Only the first build, before the server's threads start, may fork workers:
                 # forking a process with running threads can deadlock the children.
                 jobs=0 if number == 1 else 1,
-                memory=self._memory,  # the cache stays in this process: no disk round trip per edit
-                snapshot=True,  # for quick renders of the next edit
                 swap=False,  # pages are written in place, one by one (quick renders too); only this server reads them
             )
-            result = build_site(self.root, options)
+            result = self._session.build(self.root, options)  # the cache stays in memory; the build is kept
         except HomepostError as exc:
             log.info("build %d failed with %d problems", number, len(exc.problems))
             return BuildOutcome(number, changed, None, tuple(exc.problems)), base_path
@@ -351,10 +348,7 @@ class DevServer:
         """Render again the edits shown quickly while the build that just ended ran (it may have
         written their pages from the text before them); their output paths. Under _quick_lock."""
         done, self._quick_during_build = self._quick_during_build, set()
-        snapshot = self._snapshot
-        if snapshot is None:
-            return []
-        return [dest for rel in sorted(done) if (dest := self._quick_render(snapshot, rel)) is not None]
+        return [dest for rel in sorted(done) if (dest := self._quick_render(rel)) is not None]
 
 
 def _page_path(base_path: str, dest: str) -> str:

@@ -52,7 +52,7 @@ def pull_mentions(config: Config, client: HttpClient, pages: dict[str, str] | No
     if not api:
         raise ConfigError(Problem("site.toml", "set [webmention] endpoint (or api) to pull mentions", key="webmention.endpoint"))
     if pages is None:
-        from generator.build.pipeline import read_site
+        from generator.pipeline.build import read_site
 
         pages = page_files(config, read_site(config))
     cursor_path = config.data_dir / PULL_FILE

@@ -225,7 +225,7 @@ def list_endpoints(config: Config, posts: list[Post], client: HttpClient) -> lis
 
 def send_for_site(config: Config, options: SendOptions | None = None, now: dt.datetime | None = None) -> SendReport:
     """Send the webmentions of the published site: its posts and pages as a build at `now` sees them."""
-    from generator.build.pipeline import read_site  # the build is read by the commands that send, not imported by it
+    from generator.pipeline.build import read_site  # the build is read by the commands that send, not imported by it
 
     site = read_site(config, now)
     return send_webmentions(config, site.posts + site.pages, webmention_client(config), options or SendOptions())
@@ -233,7 +233,7 @@ def send_for_site(config: Config, options: SendOptions | None = None, now: dt.da
 
 def list_for_site(config: Config) -> list[Listed]:
     """Every target of the published site's posts and pages with its endpoint, discovered now (see list_endpoints)."""
-    from generator.build.pipeline import read_site
+    from generator.pipeline.build import read_site
 
     site = read_site(config)
     return list_endpoints(config, site.posts + site.pages, webmention_client(config))

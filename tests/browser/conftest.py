@@ -22,9 +22,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from generator.build.collect import collect_site
 from generator.config import load_config
 from generator.content.reader import ReadOptions, read_content
+from generator.pipeline.collect import collect_site
 from generator.sitedata.responses import load_responses
 from generator.webmention.receiver import Receiver, ReceiverOptions, WorkerOptions
 from tests.servers import LoopbackServer, Received, static_site

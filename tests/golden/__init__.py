@@ -10,7 +10,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from generator.build.pipeline import BuildOptions, build_site
+from generator.pipeline.build import BuildOptions, build_site
 from tests.helpers import NOW
 
 HERE = Path(__file__).resolve().parent

@@ -14,15 +14,17 @@ import filecmp
 import logging
 import os
 import shutil
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Container, Iterable, NamedTuple
+from typing import Any, NamedTuple
 
-from generator.build.cache import Manifest, OutputRecord
-from generator.build.swap import OutputTree, step
 from generator.digest import digest
 from generator.errors import BuildError, HomepostError, Problem, unexpected
-from generator.parallel import parallel_map
+from generator.incremental.parallel import parallel_map
+from generator.incremental.signature import missing_files
+from generator.incremental.store import Manifest, OutputRecord
+from generator.pipeline.swap import OutputTree, step
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +121,7 @@ class _Stager:
     def _make(self, item: Output) -> tuple[str, str, bool, list[Problem]]:
         try:
             if item.source is not None:
-                content = item.fingerprint
+                content = str(item.fingerprint)  # a copy's fingerprint is the digest of its name, size and mtime
                 if self._same(item.dest, content, item.source):
                     return item.dest, content, False, []
                 target = self._target(item.dest)
@@ -184,12 +186,6 @@ class Present:
         if self.missing is not None and dest in self.checked:
             return dest not in self.missing
         return os.path.isfile(self.prefix + dest)
-
-
-def missing_files(output: Path, dests: Iterable[str]) -> set[str]:
-    """Which of `dests` the output folder lacks (deleted by hand since the last build)."""
-    prefix = f"{output}/"
-    return {dest for dest in dests if not os.path.isfile(prefix + dest)}
 
 
 def prepare_output(output: Path, checked: Iterable[str], staging: Path | None) -> Prepared:

@@ -1,20 +1,22 @@
 """Spread work over processes: the one place Homepost forks.
 
-Workers are forked, so they inherit the caller's objects (a renderer, the site) without pickling
-them; only item indices go out and results come back. Small batches stay in-process, where a
-fork would cost more than it saves.
+Workers are forked, so they inherit the caller's objects (the task: a renderer, the site) without
+pickling them; only batches of item indices go out, over a pipe to each, and results come back.
+Small batches stay in-process, where a fork would cost more than it saves.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import multiprocessing
 import os
 import pickle
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence, TypeVar
+from multiprocessing.connection import Connection, wait
+from typing import Any, Generic, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +24,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 MIN_ITEMS = 64  # below this, one process is faster
-_TASK: tuple[Callable, Sequence] | None = None
+AHEAD = 2  # batches sent to a worker before it returns the first
 
 
 def default_jobs() -> int:
@@ -31,16 +33,6 @@ def default_jobs() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
-
-
-def _call(index: int):
-    assert _TASK is not None
-    func, items = _TASK
-    return func(items[index])
-
-
-def _call_chunk(bounds: tuple[int, int]) -> list:
-    return [_call(index) for index in range(*bounds)]
 
 
 def _chunks(count: int, jobs: int, smallest: int = 8) -> list[tuple[int, int]]:
@@ -65,7 +57,6 @@ def parallel_map(
     `before_fork()` is called once before processes are forked (not when all runs here): what it
     prepares, every worker inherits instead of preparing it again.
     """
-    global _TASK
     if jobs <= 1 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
         results = []
         for item in items:
@@ -76,17 +67,81 @@ def parallel_map(
     chunks = _chunks(len(items), jobs)
     if before_fork is not None:
         before_fork()
-    _TASK = (func, items)
-    try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            results = []
-            for batch in pool.imap(_call_chunk, chunks):
-                results.extend(batch)
-                if on_done is not None:
-                    on_done(len(batch))
+    return _Workers(func, items).run(chunks, jobs, on_done)
+
+
+class _Workers(Generic[T, R]):
+    """`func` over `items`, by forked processes that each inherit both and are sent batches to do."""
+
+    def __init__(self, func: Callable[[T], R], items: Sequence[T]):
+        self.func, self.items = func, items
+
+    def serve(self, conn: Connection) -> None:
+        """A worker: (start, stop) of a batch in, its results out, until told to stop (None)."""
+        func, items = self.func, self.items
+        while (bounds := conn.recv()) is not None:
+            try:
+                conn.send((True, [func(items[index]) for index in range(*bounds)]))
+            except Exception as exc:  # noqa: BLE001 - raised again in the caller, as a pool would
+                conn.send((False, exc))
+
+    def run(self, chunks: list[tuple[int, int]], jobs: int, on_done: Callable[[int], None] | None) -> list[R]:
+        """The results of every batch, in order; each batch goes to whichever worker is free."""
+        context = multiprocessing.get_context("fork")
+        todo = iter(enumerate(chunks))
+        busy: dict[Connection, collections.deque[int]] = {}  # worker -> the batches sent to it, oldest first
+        workers: list[tuple[Any, Connection]] = []
+        done: dict[int, list[R]] = {}  # batches back before an earlier one
+        results: list[R] = []
+        collected = 0  # batches added to `results`
+        finished = False
+        try:
+            for _ in range(min(jobs, len(chunks))):
+                mine, theirs = context.Pipe()
+                worker = context.Process(target=self.serve, args=(theirs,), daemon=True)
+                worker.start()
+                theirs.close()
+                workers.append((worker, mine))
+                busy[mine] = collections.deque()
+            for _ in range(AHEAD):  # a worker finds its next batch waiting while this process takes in its last
+                for _, mine in workers:
+                    self._give(mine, todo, busy)
+            while busy:
+                for conn in wait(list(busy)):
+                    assert isinstance(conn, Connection)
+                    ok, value = conn.recv()  # EOFError if the worker died
+                    if not ok:
+                        raise value
+                    done[busy[conn].popleft()] = value
+                    self._give(conn, todo, busy)
+                    if not busy[conn]:
+                        del busy[conn]
+                while collected in done:
+                    batch = done.pop(collected)
+                    collected += 1
+                    results.extend(batch)
+                    if on_done is not None:
+                        on_done(len(batch))
+            finished = True
             return results
-    finally:
-        _TASK = None
+        finally:
+            for worker, conn in workers:
+                if finished:
+                    conn.send(None)
+                else:
+                    worker.terminate()
+                worker.join()
+                conn.close()
+
+    @staticmethod
+    def _give(
+        conn: Connection, todo: Iterator[tuple[int, tuple[int, int]]], busy: dict[Connection, collections.deque[int]]
+    ) -> None:
+        """Send the next batch to the worker at `conn`, if any is left."""
+        found = next(todo, None)
+        if found is not None:
+            busy[conn].append(found[0])
+            conn.send(found[1])
 
 
 @dataclass

@@ -13,10 +13,10 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from generator.build.cache import VERSIONS
-from generator.build.related import RelatedPosts
 from generator.digest import quick_digest
+from generator.incremental.versions import versions
 from generator.model import Paginator, Post, Site, Taxonomy, Term
+from generator.pipeline.related import RelatedPosts
 
 
 class Fingerprints:
@@ -38,7 +38,8 @@ class Fingerprints:
         One short digest rather than the parts themselves: hashing the parts (a kilobyte or
         two a page) costs less than keeping, loading and saving them in the output manifest.
         """
-        self._seen = seen = []
+        seen: list[Post] = []
+        self._seen = seen
         names = sorted(context)
         plain = repr(tuple(vars(info).values()))  # strings, numbers, dicts and the like: their repr says it all
         text = "".join([self._names(template, *names), f"r{len(plain)}:", plain, *[self.value(context[key]) for key in names]])
@@ -127,7 +128,7 @@ def site_structure(site_inputs: str, site: Site, gone: tuple[str, ...]) -> str:
 
 def site_inputs(config_text: str, base_url: str, template_dirs: tuple[Path, ...], theme: Path, site: Site) -> str:
     """A digest of what every page depends on: configuration, templates, strings, navigation, terms."""
-    parts = [VERSIONS, config_text, base_url]
+    parts = [versions(), config_text, base_url]
     for folder in (*template_dirs, theme / "strings.toml"):
         files = sorted(folder.rglob("*")) if folder.is_dir() else [folder] if folder.is_file() else []
         parts += [f"{file}:{file.read_bytes()!r}" for file in files if file.is_file()]

@@ -13,8 +13,8 @@ build counts those posts as changed.
 
 from __future__ import annotations
 
-from generator.build.cache import Dependencies, Manifest, OutputRecord
-from generator.build.fingerprint import Fingerprints
+from generator.incremental.fingerprint import Fingerprints
+from generator.incremental.store import Dependencies, Manifest, OutputRecord
 from generator.model import Post
 
 

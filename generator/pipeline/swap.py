@@ -311,7 +311,7 @@ def _remove(path: str) -> None:
         os.unlink(path)
 
 
-_renameat2 = None
+_renameat2: Any = None  # the C library's renameat2, once looked up (False: there is none)
 
 
 def _rename_exchange(first: Path, second: Path) -> bool:

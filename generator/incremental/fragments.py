@@ -8,7 +8,8 @@ could show. A later build whose stamp for the post is equal reuses the markup.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 Entries = dict[tuple[str, str], str]  # (page language, template) -> HTML, for one post
 Kept = tuple[Any, Entries]  # (stamp, entries)

@@ -16,13 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.build.cache import BuildCache, OutputRecord
-from generator.build.pages import HtmlPage, own_page_with
 from generator.config import Config
 from generator.content.reader import Content, ReadOptions, read_again
 from generator.digest import digest
 from generator.errors import HomepostError
+from generator.incremental.store import BuildCache, OutputRecord
 from generator.model import Post, Site
+from generator.pipeline.pages import HtmlPage, own_page_with
 from generator.render import Renderer
 from generator.state import write_atomic
 
@@ -58,7 +58,8 @@ def quick_render(snapshot: Snapshot, rel: str) -> str | None:
         return None
     for name in FROM_LAST_BUILD:
         setattr(new, name, getattr(old, name))
-    page = next((p for p in snapshot.pages if p.context.get("post") is old and p.dest == old.dest), None)
+    dest = old.dest
+    page = next((p for p in snapshot.pages if p.context.get("post") is old and p.dest == dest), None)
     if page is None:
         return None
     page = own_page_with(page, new)
@@ -81,6 +82,6 @@ def _same_place(old: Post, new: Post) -> bool:
 
 def _record(store: BuildCache, dest: str, data: bytes) -> None:
     """Tell the manifest what the file now holds, and that it must be made again (no fingerprint)."""
-    manifest = store.load("output")
+    manifest = store.load_output()
     if manifest is not None and dest in manifest.files:  # replaced, never added: a build may be reading it
         manifest.files[dest] = OutputRecord(None, digest(data))

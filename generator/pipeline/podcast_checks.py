@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.build.collect import artwork_file
 from generator.config import CONFIG_NAME, Config
 from generator.errors import Problem
 from generator.model import Site
+from generator.pipeline.collect import artwork_file
 from generator.podcast_categories import parse_category
 
 DESCRIPTION_BYTES = 4000
@@ -31,10 +31,9 @@ def check_podcasts(config: Config, site: Site) -> Findings:
     """Every show and episode against Apple's rules."""
     found = Findings()
     guids: dict[str, str] = {}
-    for show, settings in zip(site.shows, config.podcasts):
+    for show, settings in zip(site.shows, config.podcasts, strict=False):
         key = f"podcasts.{show.key}"
 
-        # `key` bound now (a default value): a function made in a loop would otherwise see the last show's key
         def error(name: str, message: str, key: str = key) -> None:
             found.errors.append(Problem(CONFIG_NAME, message, key=f"{key}.{name}"))
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote, unquote
 
-from generator.build.related import RelatedPosts, related_posts
 from generator.config import Config
 from generator.model import Paginator, Post, Site, Term
+from generator.pipeline.related import RelatedPosts, related_posts
 from generator.render import PageInfo
 
 

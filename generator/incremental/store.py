@@ -9,78 +9,30 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-import re
-import sys
 import tempfile
 import zlib
-from dataclasses import dataclass, field, fields
+from collections.abc import Container
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Container, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, TypeGuard
 
-from generator import __version__
 from generator.digest import digest
+from generator.incremental.versions import versions
 from generator.model import LeftOut
+
+if TYPE_CHECKING:
+    from generator.content.sources import CachedFile
+    from generator.incremental.fragments import Kept
+
+    ContentCache: TypeAlias = dict[str, CachedFile]  # content file -> what the reader keeps of it
+    Fragments: TypeAlias = dict[str, Kept]  # content file -> its post's rendered fragments
 
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".homepost/cache"
 SERVE_OUTPUT = ".homepost/serve"  # where `homepost serve` builds (kept here, light to import, for the CLI's help)
-FORMAT = 7  # bump when the shape of what is pickled changes
 SHARDS = 32  # the content cache is split so that an edit re-saves one part of it, not all
 HTML_SHARDS = 256  # finer: a build reads the shards of the few posts whose HTML it shows
-
-
-def _versions() -> str:
-    """Versions of everything whose behaviour shapes the output; a change empties the cache.
-
-    The fields of the pickled classes count too, so a changed model never meets an old pickle.
-    """
-    from generator.content.metadata import Meta
-    from generator.content.sources import CachedFile, Source
-    from generator.model import Image, Post
-
-    shapes = [f"{cls.__name__}:{','.join(f.name for f in fields(cls))}" for cls in (CachedFile, Source, Meta, Post, Image)]
-    parts = [f"homepost={__version__}", f"format={FORMAT}", *shapes]
-    names = ("markdown-it-py", "markdown-it-pyrs", "mdit-py-plugins", "Pygments", "Jinja2", "feedgen", "PyYAML")
-    found = installed_versions(names)
-    parts += [f"{name}={found.get(name) or _metadata_version(name)}" for name in names]
-    return ";".join(parts)
-
-
-def installed_versions(names: tuple[str, ...]) -> dict[str, str]:
-    """The versions of the distributions `names` found on sys.path, read from their .dist-info
-    folders' names (as importlib.metadata finds them, without its import time)."""
-    wanted = {_canonical(name): name for name in names}
-    found: dict[str, str] = {}
-    for entry in sys.path:
-        try:
-            listing = os.listdir(entry or ".")
-        except OSError:
-            continue
-        for item in listing:
-            if item.endswith(".dist-info"):
-                name, _, version = item.removesuffix(".dist-info").partition("-")
-                wanted_name = wanted.get(_canonical(name))
-                if wanted_name is not None and wanted_name not in found:
-                    found[wanted_name] = version
-    return found
-
-
-def _canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "_", name).lower()
-
-
-def _metadata_version(name: str) -> str:
-    """The version importlib.metadata finds (an egg-info or other install), "?" if none."""
-    from importlib import metadata  # here: it costs a twentieth of a second to import
-
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "?"
-
-
-VERSIONS = _versions()
 
 
 def load(path: Path, key: str) -> Any | None:
@@ -175,7 +127,40 @@ class BuildCache:
         self._changing: Any = None  # the note left by a save of the manifest that did not finish
         self._html: dict[int, dict[str, tuple[str, str]]] = {}  # HTML shards loaded: rel -> (file digest, HTML)
 
-    def load(self, part: str) -> Any | None:
+    def load_content(self) -> ContentCache | None:
+        """What the reader kept of each content file, or None."""
+        return self._load("content")
+
+    def save_content(self, content: ContentCache) -> None:
+        """Keep the reader's entries (each changed shard atomically)."""
+        self._save("content", content)
+
+    def load_fragments(self) -> Fragments | None:
+        """The rendered fragments of each post, or None."""
+        return self._load("fragments")
+
+    def save_fragments(self, fragments: Fragments) -> None:
+        """Keep the fragments of the posts as they are now."""
+        self._save("fragments", fragments)
+
+    def load_output(self) -> Manifest | None:
+        """The manifest of the output folder as the last build left it, or None."""
+        return self._load("output")
+
+    def save_output(self, manifest: Manifest) -> None:
+        """Keep the manifest: its records, then their dependencies (see `_save_manifest`)."""
+        self._save("output", manifest)
+
+    def load_last_build(self) -> LastBuild | None:
+        """The record of the last successful build, or None."""
+        found = self._load("last-build")
+        return found if isinstance(found, LastBuild) else None
+
+    def save_last_build(self, record: LastBuild) -> None:
+        """Keep the record of this build."""
+        self._save("last-build", record)
+
+    def _load(self, part: str) -> Any | None:
         """The stored `part` ("content", "fragments", "output" or "last-build"), or None."""
         if part == "output":  # the manifest: its records are sharded, its dependencies apart
             files = self._load_sharded(part)
@@ -184,7 +169,7 @@ class BuildCache:
             return self._load_sharded(part)
         return load(self.paths[part], self.key)
 
-    def save(self, part: str, value: Any) -> None:
+    def _save(self, part: str, value: Any) -> None:
         """Store `part` atomically (a sharded part: each changed shard atomically)."""
         if part == "output":
             self._save_manifest(value)
@@ -229,8 +214,10 @@ class BuildCache:
     def _load_dependencies(self) -> Dependencies | None:
         """The manifest's dependencies, less what a save that did not finish may have changed."""
         digests, covers = load(self.paths["digests"], self.key), load(self.paths["covers"], self.key)
-        whole = _pair(digests) and _pair(covers) and digests[0] == covers[0]  # both of one structure
-        found = self._deps = Dependencies(digests[0], digests[1], covers[1]) if whole else None
+        found = None
+        if _pair(digests) and _pair(covers) and digests[0] == covers[0]:  # both of one structure
+            found = Dependencies(digests[0], digests[1], covers[1])
+        self._deps = found
         changing = self._changing = load(self.paths["changing"], self.key)
         if found is None or changing == "all":
             return None
@@ -249,6 +236,7 @@ class BuildCache:
         if not same_pages or self._changing == "all":
             changing: object = "all"
         else:  # and those a save that did not finish was changing: its records may still be on disk
+            assert old is not None and new is not None
             changed = {s for s in old.digests.keys() | new.digests.keys() if old.digests.get(s) != new.digests.get(s)}
             changing = sorted(changed.union(self._changing or ()))
         save(self.paths["changing"], self.key, changing)
@@ -288,7 +276,7 @@ class BuildCache:
             shards[index] = shard
 
 
-def _pair(value: Any) -> bool:
+def _pair(value: Any) -> TypeGuard[tuple[Any, Any]]:
     return isinstance(value, tuple) and len(value) == 2
 
 
@@ -313,12 +301,12 @@ class MemoryCache(BuildCache):
         if disk.key != self.key or self.disk is None or disk.name != self.disk.name:
             self.key, self.parts, self.disk, self._unwritten = disk.key, {}, disk, set()
 
-    def load(self, part: str) -> Any | None:
+    def _load(self, part: str) -> Any | None:
         if part not in self.parts and self.disk is not None:
-            self.parts[part] = self.disk.load(part)
+            self.parts[part] = self.disk._load(part)
         return self.parts.get(part)
 
-    def save(self, part: str, value: Any) -> None:
+    def _save(self, part: str, value: Any) -> None:
         self.parts[part] = value
 
     def html(self, rel: str, content: str) -> str | None:
@@ -339,4 +327,9 @@ class MemoryCache(BuildCache):
             self._unwritten.clear()
             for part, value in self.parts.items():
                 if value is not None:
-                    self.disk.save(part, value)
+                    self.disk._save(part, value)
+
+
+def disk_store(root: Path, output: Path, config_text: str, url: str) -> BuildCache:
+    """The cache in `root`'s .homepost/cache/ of output folder `output`, for a site.toml reading `config_text`."""
+    return BuildCache(root / CACHE_DIR, output, digest(versions(), config_text, url))

@@ -1,0 +1,1 @@
+"""What makes a build incremental: the typed store, signatures, fingerprints, dependencies, forking."""
