@@ -15,6 +15,7 @@ import pytest
 from generator.config import load_config
 from generator.errors import ContentError
 from generator.pipeline.build import BuildOptions, build_site
+from generator.pipeline.session import BuildSession
 from generator.pipeline.published import PUBLISHED_FILE, PublishedRecord
 from generator.sitedata.sent import SENT_FILE
 from tests.conftest import SiteFactory
@@ -74,7 +75,7 @@ def test_a_post_published_again_loses_its_tombstone(make_site: SiteFactory) -> N
 def test_a_build_with_drafts_or_at_another_url_does_not_record(make_site: SiteFactory, tmp_path: Path) -> None:
     site = make_site(FILES)
     build_site(site, BuildOptions(now=NOW, jobs=1, drafts=True, future=True))
-    build_site(site, BuildOptions(now=NOW, jobs=1, base_url="http://127.0.0.1:8000/", output=tmp_path / "dev"))
+    BuildSession("http://127.0.0.1:8000").build(site, BuildOptions(now=NOW, jobs=1, output=tmp_path / "dev"))
     assert not (site / ".homepost" / PUBLISHED_FILE).exists()
     build_site(site, BuildOptions(now=NOW, jobs=1))
     assert "2026/03/hidden/" not in recorded(site)  # the draft was shown only in a build with drafts

@@ -10,7 +10,6 @@ import functools
 from pathlib import Path
 from urllib.parse import unquote
 
-from generator.backfeed.avatars import AVATARS_DIR
 from generator.config import Config
 from generator.content.episodes import chapters_json
 from generator.content.markdown import highlight_css
@@ -30,6 +29,7 @@ from generator.pipeline.pages import HtmlPage
 from generator.pipeline.related import search_fingerprint, search_index
 from generator.pipeline.writer import OutputPlan
 from generator.render import Renderer
+from generator.sitedata.avatars import AVATARS_DIR
 
 
 def plan_output(
