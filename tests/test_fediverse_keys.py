@@ -76,8 +76,11 @@ def test_the_environment_variable_overrides_the_file(tmp_path: Path, monkeypatch
     assert key is not None and key.source == KEY_ENV and key.fingerprint != on_disk.fingerprint
     assert key.public_pem == from_env.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+    shown = run_cli("fediverse", "init", "--site", str(tmp_path))
+    assert shown.exit_code == 0 and f"using the key in {KEY_ENV} (fingerprint {key.fingerprint})" in shown.output
     result = run_cli("fediverse", "init", "--rotate", "--site", str(tmp_path))
     assert result.exit_code == 1 and f"error: {KEY_ENV}: the key comes from the environment" in result.output
+    assert load_key(tmp_path).fingerprint == key.fingerprint  # type: ignore[union-attr]
 
 
 def test_a_key_is_made_on_first_need(tmp_path: Path) -> None:

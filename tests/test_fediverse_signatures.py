@@ -421,3 +421,26 @@ def test_we_refuse_what_fedify_signed_once_its_body_is_changed(fedify_peer: Fedi
     with pytest.raises(SignatureRefused) as caught:
         verify(as_request(sink, changed), fetch_key(fedify_peer))
     assert caught.value.reason == "digest"
+
+
+def test_rfc9421_takes_the_label_that_has_a_signature(rsa_key: rsa.RSAPrivateKey) -> None:
+    request = rfc9421(rsa_key, Request("POST", INBOX, {}, BODY), ("@method", "@target-uri", "content-digest"))
+    headers = dict(request.headers)
+    headers["Signature-Input"] = 'other=("@method");keyid="https://x.example/k";created=1, ' + headers["Signature-Input"]
+    assert verify(Request("POST", INBOX, headers, BODY), lookup_for({KEY_ID: KeyInfo(ACTOR, pem(rsa_key))}),
+                  now=NOW).scheme == "rfc9421"
+
+
+@pytest.mark.parametrize("value", ['sig1=("@method" "@target-uri";keyid="k"', 'sig1=("@method");keyid="unterminated',
+                                   'sig1=("@method");created=1.5', "sig1"])
+def test_a_malformed_signature_input_is_refused(rsa_key: rsa.RSAPrivateKey, value: str) -> None:
+    request = rfc9421(rsa_key, Request("POST", INBOX, {}, BODY), ("@method", "@target-uri", "content-digest"))
+    broken = Request("POST", INBOX, {**request.headers, "Signature-Input": value}, BODY)
+    assert refused(broken, lookup_for({KEY_ID: KeyInfo(ACTOR, pem(rsa_key))})).reason == "malformed"
+
+
+def test_rfc9421_with_a_component_parameter_is_refused(rsa_key: rsa.RSAPrivateKey) -> None:
+    request = rfc9421(rsa_key, Request("POST", INBOX, {}, BODY), ("@method", "@target-uri", "content-digest"))
+    value = request.headers["Signature-Input"].replace('"content-digest"', '"content-digest";sf')
+    broken = Request("POST", INBOX, {**request.headers, "Signature-Input": value}, BODY)
+    assert refused(broken, lookup_for({KEY_ID: KeyInfo(ACTOR, pem(rsa_key))})).reason == "headers"

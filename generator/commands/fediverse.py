@@ -8,7 +8,7 @@ import click
 
 from generator.commands.common import fail, quiet, site_dir, site_option
 from generator.errors import HomepostError
-from generator.fediverse.keys import init_key
+from generator.fediverse.keys import KEY_ENV, init_key
 
 
 @click.group()
@@ -28,8 +28,11 @@ def init(ctx: click.Context, site: Path | None, rotate: bool) -> None:
         fail(exc, "fediverse init")
     if quiet(ctx):
         return
-    state = "made a new key" if result.created else "the key is already there"
-    click.echo(f"{state}: {result.key.source} (fingerprint {result.key.fingerprint})")
+    if result.key.source == KEY_ENV:
+        click.echo(f"using the key in {KEY_ENV} (fingerprint {result.key.fingerprint}); no key file is made")
+    else:
+        state = "made a new key" if result.created else "the key is already there"
+        click.echo(f"{state}: {result.key.source} (fingerprint {result.key.fingerprint})")
     if result.needs_actor_update:
         click.echo(f"the old key is kept in {result.previous}; followers' servers learn the new key only from an "
                    "Update of the actor: deliver one before signing with the new key")
