@@ -34,7 +34,7 @@ def our_actor(tmp_path: Path) -> Iterator[tuple[LoopbackServer, Signer]]:
                     "preferredUsername": "blog", "inbox": server.url("/inbox"),
                     "publicKey": {"id": actor + "#main-key", "owner": actor, "publicKeyPem": key.public_pem}}
         server.route("/actor", Reply(200, json.dumps(document), [("Content-Type", "application/activity+json")]))
-        yield server, Signer(actor + "#main-key", key.private_key)
+        yield server, key.signer(actor)
 
 
 def post_to(url: str, body: bytes, headers: dict[str, str]) -> int:

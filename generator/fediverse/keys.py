@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from generator.errors import HomepostError, Problem
+from generator.fediverse.signatures import Signer
 from generator.state import write_atomic
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,10 @@ class KeyPair:
         der = self.private_key.public_key().public_bytes(serialization.Encoding.DER,
                                                          serialization.PublicFormat.SubjectPublicKeyInfo)
         return "SHA256:" + base64.b64encode(hashlib.sha256(der).digest()).decode("ascii").rstrip("=")
+
+    def signer(self, actor: str) -> Signer:
+        """A Signer for requests from `actor` (its URL), under the key id `ACTOR#main-key` the actor document names."""
+        return Signer(actor + "#main-key", self.private_key)
 
 
 @dataclass(frozen=True)

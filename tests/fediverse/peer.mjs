@@ -137,7 +137,10 @@ server.listen(Number(process.env.PEER_PORT ?? 0), "127.0.0.1", () => {
   const { port } = server.address();
   process.stdout.write(JSON.stringify({ port, actor: `http://127.0.0.1:${port}/users/${IDENTIFIER}` }) + "\n");
 });
-const stop = () => server.close(() => process.exit(0));
+const stop = () => {
+  server.close(() => process.exit(0));
+  setTimeout(() => process.exit(0), 2000).unref(); // connections kept alive do not hold it up
+};
 process.on("SIGTERM", stop);
 process.stdin.on("end", stop);
 process.stdin.resume();
