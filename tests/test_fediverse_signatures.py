@@ -323,3 +323,21 @@ def test_rfc9421_with_a_component_parameter_is_refused(rsa_key: rsa.RSAPrivateKe
     value = request.headers["Signature-Input"].replace('"content-digest"', '"content-digest";sf')
     broken = Request("POST", INBOX, {**request.headers, "Signature-Input": value}, BODY)
     assert refused(broken, lookup_for({KEY_ID: KeyInfo(ACTOR, pem(rsa_key))})).reason == "headers"
+
+
+def test_a_signed_created_time_missing_from_the_header_is_refused(rsa_key: rsa.RSAPrivateKey) -> None:
+    created = str(int(NOW.timestamp()))
+    signed = cavage(rsa_key, signed_post(rsa_key), "(request-target) host (created) digest", algorithm="hs2019",
+                    created=created)
+    header = signed.headers["Signature"].replace(f",created={created}", "")
+    request = Request("POST", INBOX, {**signed.headers, "Signature": header}, BODY)
+    problem = refused(request, lookup_for({KEY_ID: KeyInfo(ACTOR, pem(rsa_key))}))
+    assert problem.reason == "malformed" and "(created)" in str(problem)
+
+
+def test_an_expired_signature_is_refused(rsa_key: rsa.RSAPrivateKey) -> None:
+    expires = str(int((NOW - dt.timedelta(minutes=10)).timestamp()))
+    request = cavage(rsa_key, signed_post(rsa_key), "(request-target) host date digest", algorithm="hs2019",
+                     expires=expires)
+    problem = refused(request, lookup_for({KEY_ID: KeyInfo(ACTOR, pem(rsa_key))}))
+    assert problem.reason == "date" and "expired" in str(problem)

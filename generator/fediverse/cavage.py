@@ -27,6 +27,7 @@ from generator.fediverse.checks import (
 
 CAVAGE_ALGORITHMS = ("rsa-sha256", "hs2019")
 
+
 def parse_cavage(request: Request, policy: Policy, now: dt.datetime) -> Signed:
     """The cavage-12 signature of `request`, its time, digest and header list checked."""
     params = _cavage_params(request.header("signature") or "")
@@ -45,7 +46,10 @@ def parse_cavage(request: Request, policy: Policy, now: dt.datetime) -> Signed:
         missing.append("date")
     if missing:
         raise SignatureRefused("headers", f"the signed headers lack {', '.join(missing)}", key_id)
-    if "(created)" in names and "created" in params:
+    for pseudo in ("created", "expires"):
+        if f"({pseudo})" in names and pseudo not in params:
+            raise SignatureRefused("malformed", f"({pseudo}) is signed but the Signature header has no {pseudo}", key_id)
+    if "(created)" in names:
         when = epoch(params["created"], "created", key_id)
     else:
         when = http_date_value(request.header("date"), key_id)
@@ -103,5 +107,6 @@ def _digest_values(header: str | None, key_id: str) -> dict[str, bytes]:
     values: dict[str, bytes] = {}
     for part in header.split(","):
         name, _, value = part.strip().partition("=")
-        values[name.strip().lower()] = b64(value.strip(), key_id) if name.strip().lower() in DIGESTS else b""
+        name = name.strip().lower()
+        values[name] = b64(value.strip(), key_id) if name in DIGESTS else b""
     return values

@@ -84,6 +84,7 @@ def check_digests(offered: Mapping[str, bytes], body: bytes, header: str, key_id
 
 
 def b64(value: str, key_id: str | None) -> bytes:
+    """The bytes of a base64 signature or digest; SignatureRefused when it is not base64."""
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
@@ -91,6 +92,7 @@ def b64(value: str, key_id: str | None) -> bytes:
 
 
 def epoch(value: str, what: str, key_id: str) -> dt.datetime:
+    """The moment of a `created` or `expires` parameter (seconds since 1970)."""
     try:
         return dt.datetime.fromtimestamp(int(value), dt.UTC)
     except (ValueError, OverflowError, OSError):
@@ -98,6 +100,7 @@ def epoch(value: str, what: str, key_id: str) -> dt.datetime:
 
 
 def http_date_value(value: str | None, key_id: str) -> dt.datetime:
+    """The moment of a Date header (IMF-fixdate, or the older forms HTTP allows), in UTC when it names no zone."""
     if value is None:
         raise SignatureRefused("date", "the signed Date header is missing", key_id)
     try:
