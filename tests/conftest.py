@@ -12,7 +12,7 @@ from tests.helpers import SITE_TOML, write_files
 SiteFactory = Callable[..., Path]
 
 # Fixtures defined in helper modules, available to every test module without importing them by name.
-pytest_plugins = ["tests.markdown_helpers", "tests.syndication_world"]
+pytest_plugins = ["tests.markdown_helpers", "tests.syndication_world", "tests.fedify_peer"]
 
 
 @pytest.fixture

