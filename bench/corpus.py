@@ -53,12 +53,12 @@ CHINESE_TAGS = """
 """.split()
 
 CODE_TEMPLATES = (
-    "def {a}_{b}(items):\n    \"\"\"Return the {a} of every {b}.\"\"\"\n    result = []\n    for item in items:\n"
+    'def {a}_{b}(items):\n    """Return the {a} of every {b}."""\n    result = []\n    for item in items:\n'
     "        if item.{b}:\n            result.append(item.{a})\n    return sorted(result)\n",
-    "import json\n\n\ndef load_{a}(path):\n    with open(path, encoding=\"utf-8\") as f:\n        data = json.load(f)\n"
-    "    return {{key: value for key, value in data.items() if key.startswith(\"{b}\")}}\n",
+    'import json\n\n\ndef load_{a}(path):\n    with open(path, encoding="utf-8") as f:\n        data = json.load(f)\n'
+    '    return {{key: value for key, value in data.items() if key.startswith("{b}")}}\n',
     "class {A}:\n    def __init__(self, {b}):\n        self.{b} = {b}\n\n    def __repr__(self):\n"
-    "        return f\"{A}({{self.{b}!r}})\"\n",
+    '        return f"{A}({{self.{b}!r}})"\n',
 )
 
 

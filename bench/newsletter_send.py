@@ -56,14 +56,21 @@ def make_site(root: Path, port: int, subscribers: int) -> None:
     (root / "site.toml").write_text(
         '[site]\ntitle = "Bench"\nurl = "https://example.org/"\n[webmention]\nendpoint = "https://hooks.example.org/webmention"\n'
         f'[newsletter]\nenabled = true\nfrom = "Bench <bench@example.org>"\nsince = 2026-01-01\nhost = "127.0.0.1"\n'
-        f'port = {port}\nsecurity = "none"\nrate = 0\n', encoding="utf-8")  # fmt: skip
+        f'port = {port}\nsecurity = "none"\nrate = 0\n',
+        encoding="utf-8",
+    )
     store = Store(root / ".homepost" / "receiver.sqlite3")
     NewsletterStore(store).secret()
     now = _stamp(dt.datetime.now(dt.UTC))
     with store.transaction() as db:  # one transaction: the setup is not what is measured
-        db.executemany("INSERT INTO subscribers (address, normalized, state, origin, created, changed, confirmed_at, nonce)"
-                       " VALUES (?, ?, 'confirmed', 'import', ?, ?, ?, ?)",
-                       [(f"reader{n}@bench.test", f"reader{n}@bench.test", now, now, now, f"nonce{n:08d}") for n in range(subscribers)])  # fmt: skip
+        db.executemany(
+            "INSERT INTO subscribers (address, normalized, state, origin, created, changed, confirmed_at, nonce)"
+            " VALUES (?, ?, 'confirmed', 'import', ?, ?, ?, ?)",
+            [
+                (f"reader{n}@bench.test", f"reader{n}@bench.test", now, now, now, f"nonce{n:08d}")
+                for n in range(subscribers)
+            ],
+        )
     store.close()
 
 
@@ -84,15 +91,22 @@ def main() -> int:
     try:
         make_site(work, port, args.subscribers)
         started = time.perf_counter()
-        result = subprocess.run([sys.executable, "-m", "generator", "newsletter", "send", "--site", str(work)], cwd=ROOT,
-                                capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
+        result = subprocess.run(
+            [sys.executable, "-m", "generator", "newsletter", "send", "--site", str(work)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
         seconds = time.perf_counter() - started
     finally:
         sink.stop()
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux: the send is the only child
     print(result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr)
-    print(f"subscribers: {args.subscribers}; received by the sink: {counter.messages}; time: {seconds:.1f} s "
-          f"({counter.messages / seconds:.0f} emails/s); peak memory of the send: {peak:.0f} MiB")  # fmt: skip
+    print(
+        f"subscribers: {args.subscribers}; received by the sink: {counter.messages}; time: {seconds:.1f} s "
+        f"({counter.messages / seconds:.0f} emails/s); peak memory of the send: {peak:.0f} MiB"
+    )
     return 0 if result.returncode == 0 and counter.messages == args.subscribers else 1
 
 

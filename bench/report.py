@@ -51,8 +51,13 @@ def filesystem_of(path: Path) -> str:
     return kind
 
 
-def render(setting: Setting, results: Sequence[ToolResult], scaling: Sequence[ToolResult],
-           expected: dict[str, int], failures: Sequence[str] = ()) -> str:  # fmt: skip
+def render(
+    setting: Setting,
+    results: Sequence[ToolResult],
+    scaling: Sequence[ToolResult],
+    expected: dict[str, int],
+    failures: Sequence[str] = (),
+) -> str:
     """The whole RESULTS.md (so far: it is written again after each tool)."""
     lines = [
         "# Benchmark results",
@@ -136,8 +141,12 @@ def _side_by_side(results: Sequence[ToolResult]) -> list[str]:
 
 def _inventory(results: Sequence[ToolResult], expected: dict[str, int]) -> list[str]:
     kinds = ["tags"] + [name for name, _ in KINDS] + [REDIRECT, "all files"]
-    lines = ["## What each cold build wrote", "",
-             "Files by kind (same URLs in every tool); 'expected' is what the corpus calls for.", ""]  # fmt: skip
+    lines = [
+        "## What each cold build wrote",
+        "",
+        "Files by kind (same URLs in every tool); 'expected' is what the corpus calls for.",
+        "",
+    ]
     lines.append("| kind | expected | " + " | ".join(result.label for result in results) + " |")
     lines.append("|---" * (2 + len(results)) + "|")
     for kind in kinds:
@@ -155,19 +164,29 @@ def _scaling(scaling: Sequence[ToolResult]) -> list[str]:
     lines.append("|---|---|---|---|---|")
     for result in scaling:
         per_post = 1000 * result.median(COLD) / result.posts
-        lines.append(f"| {result.posts:,} | {result.median(COLD):.2f} | {result.median(NO_CHANGE):.2f} | "
-                     f"{per_post:.2f} | {result.peak(COLD):.0f} |")  # fmt: skip
+        lines.append(
+            f"| {result.posts:,} | {result.median(COLD):.2f} | {result.median(NO_CHANGE):.2f} | "
+            f"{per_post:.2f} | {result.peak(COLD):.0f} |"
+        )
     if len(scaling) == 2:
         small, large = scaling
         growth = large.posts / small.posts
-        lines += ["", f"{growth:g}× the posts: cold build {_ratio(large.median(COLD), small.median(COLD))} the time, "
-                      f"no-change rebuild {_ratio(large.median(NO_CHANGE), small.median(NO_CHANGE))}."]  # fmt: skip
+        lines += [
+            "",
+            f"{growth:g}× the posts: cold build {_ratio(large.median(COLD), small.median(COLD))} the time, "
+            f"no-change rebuild {_ratio(large.median(NO_CHANGE), small.median(NO_CHANGE))}.",
+        ]
     return lines + [""]
 
 
 def _raw(results: Sequence[ToolResult]) -> list[str]:
-    lines = ["## Every run", "", "Load is the 1-minute load average just before each build "
-             f"({os.cpu_count()} cores: above that, something else was competing for the CPU).", ""]  # fmt: skip
+    lines = [
+        "## Every run",
+        "",
+        "Load is the 1-minute load average just before each build "
+        f"({os.cpu_count()} cores: above that, something else was competing for the CPU).",
+        "",
+    ]
     lines.append("| tool | posts | scenario | seconds | peak MiB | files written | load |")
     lines.append("|---|---|---|---|---|---|---|")
     for result in results:

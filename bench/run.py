@@ -38,11 +38,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated, from: " + ", ".join(TOOLS))
     parser.add_argument("--repeat", type=int, default=3, help="runs of each scenario; the median is reported")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (sites, outputs, build logs)")
-    parser.add_argument("--work", type=Path,
-                        help="an empty or new folder for the sites (default: a new one on /dev/shm)")  # fmt: skip
+    parser.add_argument(
+        "--work", type=Path, help="an empty or new folder for the sites (default: a new one on /dev/shm)"
+    )
     parser.add_argument("--results", type=Path, default=BENCH_DIR / "RESULTS.md", help="where to write the table")
-    parser.add_argument("--venvs", type=Path, default=BENCH_DIR / "work" / "venvs",
-                        help="where Hugo's and Pelican's throwaway venvs live (reused between runs)")  # fmt: skip
+    parser.add_argument(
+        "--venvs",
+        type=Path,
+        default=BENCH_DIR / "work" / "venvs",
+        help="where Hugo's and Pelican's throwaway venvs live (reused between runs)",
+    )
     args = parser.parse_args(argv)
     args.tools = list(dict.fromkeys(name.strip().lower() for name in args.tools.split(",") if name.strip()))
     unknown = [name for name in args.tools if name not in TOOLS]
@@ -80,8 +85,9 @@ def attempt(what: str, job: Callable[[], ToolResult], failures: list[str]) -> To
         return None
 
 
-def homepost_scaling(homepost: Tool, results: list[ToolResult], posts: int, repeat: int, work: Path,
-                     failures: list[str]) -> list[ToolResult]:  # fmt: skip
+def homepost_scaling(
+    homepost: Tool, results: list[ToolResult], posts: int, repeat: int, work: Path, failures: list[str]
+) -> list[ToolResult]:
     """Homepost alone at a tenth of the posts and at all of them: cold build and no-change rebuild."""
     found = []
     for size in (max(10, posts // 10), posts):

@@ -85,8 +85,9 @@ def expected_inventory(posts: Sequence[Post]) -> dict[str, int]:
     }
 
 
-def run_scenarios(tool: Tool, posts: Sequence[Post], folder: Path, repeat: int,
-                  scenarios: Sequence[str] = SCENARIOS) -> ToolResult:  # fmt: skip
+def run_scenarios(
+    tool: Tool, posts: Sequence[Post], folder: Path, repeat: int, scenarios: Sequence[str] = SCENARIOS
+) -> ToolResult:
     """Write the tool's site under `folder` once, then measure each scenario `repeat` times in order."""
     source, site, logs = folder / "source", folder / "site", folder / "logs"
     tool.write_site(source, posts)
@@ -112,8 +113,18 @@ def run_scenarios(tool: Tool, posts: Sequence[Post], folder: Path, repeat: int,
             run = Run(measured.seconds, measured.peak_mib, written, len(after), load)
             result.runs[scenario].append(run)
             wrote = "" if written is None else f", wrote {written} of {len(after)} files"
-            log.info("%-8s %5d posts  %-17s %d/%d: %7.2f s, %6.0f MiB%s (load %.2f)", tool.name, len(posts),
-                     scenario, nth, repeat, run.seconds, run.peak_mib, wrote, load)  # fmt: skip
+            log.info(
+                "%-8s %5d posts  %-17s %d/%d: %7.2f s, %6.0f MiB%s (load %.2f)",
+                tool.name,
+                len(posts),
+                scenario,
+                nth,
+                repeat,
+                run.seconds,
+                run.peak_mib,
+                wrote,
+                load,
+            )
             if scenario == COLD and nth == repeat:
                 result.inventory = inventory(tool.output(site))
     return result

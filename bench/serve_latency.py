@@ -55,8 +55,10 @@ def main() -> None:
             body = urllib.request.urlopen(origin + page.removesuffix("index.html")).read() if page else b""
             fetched = time.perf_counter()
             shown = marker.encode() in body
-            print(f"edit {n}: reload event after {1000 * (event[0] - saved):.0f} ms, "
-                  f"page fetched after {1000 * (fetched - saved):.0f} ms, edit shown: {shown}")  # fmt: skip
+            print(
+                f"edit {n}: reload event after {1000 * (event[0] - saved):.0f} ms, "
+                f"page fetched after {1000 * (fetched - saved):.0f} ms, edit shown: {shown}"
+            )
     finally:
         server.stop()
 

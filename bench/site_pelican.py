@@ -15,7 +15,7 @@ REQUIREMENTS = ["pelican[markdown]>=4.9"]
 
 SETTINGS = f"""\
 SITENAME = "{SITE_TITLE}"
-SITEURL = "{SITE_URL.rstrip('/')}"
+SITEURL = "{SITE_URL.rstrip("/")}"
 AUTHOR = "Bench Writer"
 PATH = "content"
 ARTICLE_PATHS = ["posts"]

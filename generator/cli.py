@@ -19,8 +19,21 @@ from generator.commands.theme import theme
 from generator.commands.webmention import receiver, webmention
 
 COMMANDS: tuple[click.Command, ...] = (
-    build, serve, init, new, webmention, receiver, syndicate, auth, backfeed, comments, newsletter, deploy, publish,
-    theme, fediverse,
+    build,
+    serve,
+    init,
+    new,
+    webmention,
+    receiver,
+    syndicate,
+    auth,
+    backfeed,
+    comments,
+    newsletter,
+    deploy,
+    publish,
+    theme,
+    fediverse,
 )
 
 
@@ -29,7 +42,9 @@ def run() -> None:
     main(obj={"one_shot": True})
 
 
-@click.group(cls=HomepostGroup, params=global_options(top=True), context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=HomepostGroup, params=global_options(top=True), context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(__version__, prog_name="homepost")
 @click.pass_context
 def main(ctx: click.Context) -> None:

@@ -39,7 +39,9 @@ def load_credentials(root: Path) -> dict[str, dict[str, str]]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         # tomllib's message may quote the line it choked on: say where, not what
         where = re.search(r"\(at line (\d+)", str(exc))
-        raise ConfigError(Problem(CREDENTIALS_FILE, "damaged: not valid TOML", line=int(where.group(1)) if where else None)) from None
+        raise ConfigError(
+            Problem(CREDENTIALS_FILE, "damaged: not valid TOML", line=int(where.group(1)) if where else None)
+        ) from None
     return {name: {k: str(v) for k, v in table.items()} for name, table in data.items() if isinstance(table, dict)}
 
 
@@ -51,8 +53,13 @@ def private(path: Path, label: str) -> None:
     try:
         os.chmod(path, 0o600)
     except OSError:
-        raise ConfigError(Problem(label, f"readable by others (mode {mode:04o}) and its mode cannot be changed; "
-                                         "run chmod 600 on it as its owner")) from None  # fmt: skip
+        raise ConfigError(
+            Problem(
+                label,
+                f"readable by others (mode {mode:04o}) and its mode cannot be changed; "
+                "run chmod 600 on it as its owner",
+            )
+        ) from None
     log.warning("%s: was readable by others (mode %04o); now readable by its owner only (0600)", label, mode)
 
 

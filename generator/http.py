@@ -187,8 +187,13 @@ class GuardedAdapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = _pool_classes(self.rule)
 
     def send(
-        self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None, verify: bool | str = True,
-        cert: Any = None, proxies: Mapping[str, str] | None = None,
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: bool | str = True,
+        cert: Any = None,
+        proxies: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """Send through a guarded connection; refuse a request a proxy would carry (its peer cannot be checked)."""
         if self.rule and select_proxy(request.url or "", proxies or {}):
@@ -330,7 +335,9 @@ class HttpClient:
                 if hop == max_redirects:
                     raise _fail(url, f"too many redirects (more than {max_redirects})")
                 next_url = urljoin(reply.url or url, target)
-                if (reply.status_code == 303 and method != "HEAD") or (reply.status_code in (301, 302) and method == "POST"):
+                if (reply.status_code == 303 and method != "HEAD") or (
+                    reply.status_code in (301, 302) and method == "POST"
+                ):
                     method, data, json = "GET", None, None
                     headers = {k: v for k, v in headers.items() if k.lower() not in BODY_HEADERS}
                 if _origin(next_url) != _origin(url):
@@ -371,9 +378,16 @@ class HttpClient:
         timeout = self.network.timeout
         try:
             return self.session.request(
-                method, url, headers=headers, data=data, json=json, params=params,
-                allow_redirects=False, stream=True, timeout=(timeout, timeout),
-            )  # fmt: skip
+                method,
+                url,
+                headers=headers,
+                data=data,
+                json=json,
+                params=params,
+                allow_redirects=False,
+                stream=True,
+                timeout=(timeout, timeout),
+            )
         except NetworkError as exc:  # refused by the connection guard
             raise _fail(url, exc.problems[0].message) from None
         except _FAILURES as exc:

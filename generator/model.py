@@ -222,15 +222,30 @@ CiteKind = Literal["in-reply-to", "like-of", "repost-of", "bookmark-of"]
 
 
 # How each field of a post reaches the site (the build's fingerprints and the dev server's quick
-# render depend on it; tests/test_dependencies.py checks it field by field):
-SHOWN_ONLY = frozenset({
-    "title", "updated", "html", "summary_html", "summary_text", "lang", "image", "reading_time",
-    "word_count", "extra", "cites", "content_warning",
-})  # fmt: skip  # shown wherever the post is shown, but never decide where that is
+# render depend on it; tests/test_dependencies.py checks it field by field).
+# Shown wherever the post is shown, but never decide where that is:
+SHOWN_ONLY = frozenset(
+    {
+        "title",
+        "updated",
+        "html",
+        "summary_html",
+        "summary_text",
+        "lang",
+        "image",
+        "reading_time",
+        "word_count",
+        "extra",
+        "cites",
+        "content_warning",
+    }
+)
 SET_BY_BUILD = frozenset({"terms", "scheduled", "responses", "conversation", "syndication"})  # after reading
 DIGESTS = frozenset({"fingerprint", "place"})
 LOADER = frozenset({"html_loader"})  # how a cached post's HTML is found: not what it is
-PLACED = tuple(f.name for f in fields(Post) if f.name not in SHOWN_ONLY | SET_BY_BUILD | DIGESTS | LOADER)  # the rest: URL, date, terms...
+PLACED = tuple(
+    f.name for f in fields(Post) if f.name not in SHOWN_ONLY | SET_BY_BUILD | DIGESTS | LOADER
+)  # the rest: URL, date, terms...
 
 
 @dataclass(frozen=True)

@@ -38,9 +38,11 @@ MAX_WAIT = 86400.0  # seconds: no server is believed beyond a day
 WAIT_STATUSES = (429, 503)  # the answers whose Retry-After (or used-up limit) is obeyed: too many requests, unavailable
 # (remaining, reset) header pairs: Mastodon, Bluesky and the IETF draft, Tumblr's hourly and daily limits
 _RESETS = (
-    ("x-ratelimit-remaining", "x-ratelimit-reset"), ("ratelimit-remaining", "ratelimit-reset"),
-    ("x-ratelimit-perhour-remaining", "x-ratelimit-perhour-reset"), ("x-ratelimit-perday-remaining", "x-ratelimit-perday-reset"),
-)  # fmt: skip
+    ("x-ratelimit-remaining", "x-ratelimit-reset"),
+    ("ratelimit-remaining", "ratelimit-reset"),
+    ("x-ratelimit-perhour-remaining", "x-ratelimit-perhour-reset"),
+    ("x-ratelimit-perday-remaining", "x-ratelimit-perday-reset"),
+)
 _NUMBER = re.compile(r"\d+(\.\d+)?")
 _EPOCH = 1e9  # a reset number above this is a Unix time, below it a number of seconds
 _LONG_AGO = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # when a limit written without `asked` was asked for
@@ -53,7 +55,9 @@ def retry_after(headers: Mapping[str, str], now: dt.datetime) -> float | None:
     fields = {name.lower(): value.strip() for name, value in headers.items()}
     seconds = _delay(fields.get("retry-after", ""), now)
     if seconds is None:
-        resets = [_delay(fields.get(reset, ""), now) for remaining, reset in _RESETS if fields.get(remaining, "0") == "0"]
+        resets = [
+            _delay(fields.get(reset, ""), now) for remaining, reset in _RESETS if fields.get(remaining, "0") == "0"
+        ]
         seconds = max((s for s in resets if s is not None), default=None)
     return None if seconds is None else min(seconds, MAX_WAIT)
 
@@ -155,7 +159,6 @@ class RateLimits:
                 write_json(self.path, {"format": FORMAT, "limits": items})
             return self.limits[key]
 
-
     def _keep(self, key: str, limit: Limit) -> None:
         known = self.limits.get(key)
         if known is None or known.until < limit.until:
@@ -176,7 +179,9 @@ def _read(path: Path, warn: bool = True) -> dict[str, Limit]:
         problem = exc.problems[0]
         where = f"{label}:{problem.line}" if problem.line else label
         if warn:
-            log.warning("%s: %s; ignoring it (no rate limits are known until one is asked for again)", where, problem.message)
+            log.warning(
+                "%s: %s; ignoring it (no rate limits are known until one is asked for again)", where, problem.message
+            )
         return {}
     limits: dict[str, Limit] = {}
     items = raw.get("limits")

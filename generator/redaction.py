@@ -16,8 +16,10 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 REDACTED = "[redacted]"
-SENSITIVE_NAMES = (r"(?:access_?token|refresh_?token|token|api_?key|key|secret|client_secret|password|passwd|pass|pwd"
-                   r"|auth|sig|signature|code|session|credential|jwt)")
+SENSITIVE_NAMES = (
+    r"(?:access_?token|refresh_?token|token|api_?key|key|secret|client_secret|password|passwd|pass|pwd"
+    r"|auth|sig|signature|code|session|credential|jwt)"
+)
 CREDENTIAL_HEADERS = ("authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key")
 
 # a sensitive query value ends at the next parameter, white space, a quote, or an escape `escape` wrote

@@ -168,7 +168,11 @@ class _Cycle:
             self.skip(STEPS[2:], "the site cannot be read")
             return
         deployed, blocked = self.go_live(config, finished)
-        for name, run in (("syndicate", self.syndicate), ("webmention", self.webmention), ("newsletter", self.newsletter)):
+        for name, run in (
+            ("syndicate", self.syndicate),
+            ("webmention", self.webmention),
+            ("newsletter", self.newsletter),
+        ):
             if blocked:
                 self.add(Step(name, "skipped", reason=blocked))
             elif name in finished:
@@ -320,11 +324,12 @@ class _Cycle:
             return
         steps = self.report.steps
         state = {
-            "format": FORMAT, "signature": signature,
+            "format": FORMAT,
+            "signature": signature,
             "done": [s.name for s in steps if s.state in ("done", "unchanged")],
             "failed": [s.name for s in steps if s.state == "failed"],
             "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        }  # fmt: skip
+        }
         write_json(config.private_dir / STATE_FILE, state)
 
 

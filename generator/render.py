@@ -8,9 +8,10 @@ import logging
 import tomllib
 import traceback
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
@@ -30,8 +31,20 @@ from generator.text import truncate
 log = logging.getLogger(__name__)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")  # fmt: skip
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def bundled_themes_dir() -> Path:
@@ -47,7 +60,11 @@ def theme_dir(config: Config) -> Path:
     for candidate in candidates:
         if (candidate / "templates").is_dir():
             return candidate
-    raise BuildError(Problem("site.toml", f"theme {name!r} not found (looked in {', '.join(map(str, candidates))})", key="build.theme"))
+    raise BuildError(
+        Problem(
+            "site.toml", f"theme {name!r} not found (looked in {', '.join(map(str, candidates))})", key="build.theme"
+        )
+    )
 
 
 def template_dirs(config: Config, theme: Path | None = None) -> tuple[Path, Path]:
@@ -94,7 +111,9 @@ class SiteView:
 class Renderer:
     """Renders the theme's templates (overridden by the site's templates/) into HTML strings."""
 
-    def __init__(self, config: Config, site: Site, bytecode_dir: Path | None = None, fragments: FragmentStore | None = None):
+    def __init__(
+        self, config: Config, site: Site, bytecode_dir: Path | None = None, fragments: FragmentStore | None = None
+    ):
         self.config = config
         self.fragments = fragments  # fragments kept between builds (the build's cache), if any
         self._bytecode = jinja2.FileSystemBytecodeCache(str(bytecode_dir)) if bytecode_dir else None
@@ -115,7 +134,9 @@ class Renderer:
                 path=config.site.base_path,
                 description=config.site.description,
                 language=config.site.language,
-                author=_AuthorView(author.name, author.url or config.site.url, author.email, avatar, avatar_url, author.me),
+                author=_AuthorView(
+                    author.name, author.url or config.site.url, author.email, avatar, avatar_url, author.me
+                ),
                 menu=site.menu,
                 taxonomies=site.taxonomies,
                 feeds={k: config.abs_url(v) for k, v in FEED_FILES.items()},
@@ -158,8 +179,14 @@ class Renderer:
                 bytecode_cache=self._bytecode,  # compiled templates, checked against their source
             )
             fragment = _Fragments(env, lang, self)
-            env.globals.update(self._globals, lang=lang, t=translator(self.strings, lang), fragment=fragment, fragments=fragment.join,
-                               shared=_Shared(env))  # fmt: skip
+            env.globals.update(
+                self._globals,
+                lang=lang,
+                t=translator(self.strings, lang),
+                fragment=fragment,
+                fragments=fragment.join,
+                shared=_Shared(env),
+            )
             env.filters["date_format"] = functools.partial(date_format, lang)
             env.filters["truncate"] = _truncate
             env.filters["duration"] = duration
@@ -176,7 +203,11 @@ class Renderer:
         try:
             return self.environment(lang).get_template(template).render(page=page, **context)
         except jinja2.TemplateSyntaxError as exc:
-            problem = Problem(self._display(exc.filename or exc.name or template), f"template syntax error: {exc.message}", line=exc.lineno)
+            problem = Problem(
+                self._display(exc.filename or exc.name or template),
+                f"template syntax error: {exc.message}",
+                line=exc.lineno,
+            )
         except jinja2.TemplateNotFound as exc:
             file, line = _template_frame(exc)
             problem = Problem(self._display(file or template), f"template not found: {exc.name}", line=line)
@@ -192,7 +223,6 @@ class Renderer:
             if path.is_relative_to(base):
                 return path.relative_to(base).as_posix()
         return file
-
 
 
 _PLAIN = (types.FunctionType, types.MethodType, types.BuiltinFunctionType)
@@ -215,7 +245,9 @@ class _Context(jinja2.runtime.Context):
         try:
             return __obj(*args, **kwargs)
         except StopIteration:
-            return __self.environment.undefined("value was undefined because a callable raised a StopIteration exception")
+            return __self.environment.undefined(
+                "value was undefined because a callable raised a StopIteration exception"
+            )
 
 
 class _Environment(jinja2.Environment):

@@ -11,9 +11,32 @@ from urllib.parse import urlsplit
 import nh3
 
 TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "cite", "code", "del", "em", "i", "ins", "kbd", "li", "mark",
-    "ol", "p", "pre", "q", "s", "small", "strong", "sub", "sup", "u", "ul",
-}  # fmt: skip
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "cite",
+    "code",
+    "del",
+    "em",
+    "i",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "small",
+    "strong",
+    "sub",
+    "sup",
+    "u",
+    "ul",
+}
 ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "blockquote": {"cite"}, "q": {"cite"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 MAX_TEXT = 20_000  # characters of text kept from one response

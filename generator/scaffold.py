@@ -105,12 +105,14 @@ def check_init_options(url: str, timezone: str) -> list[Problem]:
         problems.append(Problem("--url", f"needs a scheme and a host, such as {example}; got {url!r}"))
     if timezone not in zoneinfo.available_timezones():
         hint = _zone_hint(timezone)
-        problems.append(Problem("--timezone", f"must be an IANA time zone name like Asia/Shanghai; got {timezone!r}{hint}"))
+        problems.append(
+            Problem("--timezone", f"must be an IANA time zone name like Asia/Shanghai; got {timezone!r}{hint}")
+        )
     return problems
 
 
 def _zone_hint(name: str) -> str:
-    """"; did you mean Asia/Shanghai?" for a name close to a known zone (or its city), else ""."""
+    """ "; did you mean Asia/Shanghai?" for a name close to a known zone (or its city), else ""."""
     zones = sorted(zoneinfo.available_timezones())
     by_key = {zone.rsplit("/", 1)[-1].lower(): zone for zone in zones if "/" in zone}  # by city: "tokyo"
     by_key |= {zone.lower(): zone for zone in zones}
@@ -119,8 +121,13 @@ def _zone_hint(name: str) -> str:
     return f"; did you mean {by_key[close[0]]}?" if close else ""
 
 
-def init_site(folder: Path, title: str | None = None, url: str = "https://example.com/",
-              timezone: str = "UTC", now: dt.datetime | None = None) -> list[Path]:  # fmt: skip
+def init_site(
+    folder: Path,
+    title: str | None = None,
+    url: str = "https://example.com/",
+    timezone: str = "UTC",
+    now: dt.datetime | None = None,
+) -> list[Path]:
     """Create a new site in `folder`; return the files written.
 
     Every option is checked first, and the files are written into a temporary folder beside
@@ -136,7 +143,9 @@ def init_site(folder: Path, title: str | None = None, url: str = "https://exampl
     files = {
         CONFIG_NAME: SITE_TOML.format(title=_quoted(title), url=_quoted(url), timezone=_quoted(timezone)),
         ".gitignore": GITIGNORE,
-        f"content/posts/{now:%Y-%m-%d}-hello-world.md": FIRST_POST.format(date=now.strftime("%Y-%m-%d %H:%M:%S%z"), title=title),
+        f"content/posts/{now:%Y-%m-%d}-hello-world.md": FIRST_POST.format(
+            date=now.strftime("%Y-%m-%d %H:%M:%S%z"), title=title
+        ),
         "content/pages/about.md": ABOUT_PAGE,
     }
     if folder.exists():
@@ -150,7 +159,9 @@ def init_site(folder: Path, title: str | None = None, url: str = "https://exampl
     try:
         return _write_site(folder, files)
     except OSError as exc:
-        raise HomepostError(Problem(str(folder), f"cannot be written ({exc.strerror or exc}); nothing was changed")) from None
+        raise HomepostError(
+            Problem(str(folder), f"cannot be written ({exc.strerror or exc}); nothing was changed")
+        ) from None
 
 
 def _write_site(folder: Path, files: dict[str, str]) -> list[Path]:
@@ -193,8 +204,9 @@ def _move_into(staging: Path, folder: Path, rels: list[str]) -> list[Path]:
     return [folder / rel for rel in rels]
 
 
-def new_content(config: Config, kind: str, title: str | None, draft: bool = False,
-                now: dt.datetime | None = None) -> Path:  # fmt: skip
+def new_content(
+    config: Config, kind: str, title: str | None, draft: bool = False, now: dt.datetime | None = None
+) -> Path:
     """Write a new post (a note when `title` is empty) or page with its front matter; return its path.
 
     A note is named after the time, with a counter when that name is taken; a post or page whose
@@ -240,7 +252,10 @@ class NewSite:
 
 
 def create_site(
-    folder: Path, title: str | None = None, url: str = "https://example.com/", timezone: str = "UTC",
+    folder: Path,
+    title: str | None = None,
+    url: str = "https://example.com/",
+    timezone: str = "UTC",
     now: dt.datetime | None = None,
 ) -> NewSite:
     """Create a new site in `folder` (HomepostError if it cannot be), then build it once."""
@@ -267,7 +282,9 @@ def copy_template(root: Path, name: str) -> Path:
         raise HomepostError(Problem(name, f"the theme has no such template; it has: {', '.join(known)}"))
     target = config.root / "templates" / name
     if target.exists():
-        raise HomepostError(Problem(str(target), "already exists; nothing was changed (delete it to copy the theme's again)"))
+        raise HomepostError(
+            Problem(str(target), "already exists; nothing was changed (delete it to copy the theme's again)")
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(folder / name, target)
     return target

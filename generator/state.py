@@ -52,7 +52,9 @@ def read_json(path: Path, default: Any, *, label: str | None = None) -> Any:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ContentError(Problem(label or str(path), f"invalid JSON: {exc.msg}", line=exc.lineno, column=exc.colno)) from None
+        raise ContentError(
+            Problem(label or str(path), f"invalid JSON: {exc.msg}", line=exc.lineno, column=exc.colno)
+        ) from None
     if not isinstance(value, type(default)):
         expected = "an object" if isinstance(default, dict) else "a list"
         raise ContentError(Problem(label or str(path), f"expected {expected} at the top level"))

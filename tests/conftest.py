@@ -25,5 +25,3 @@ def make_site(tmp_path: Path) -> SiteFactory:
         return root
 
     return make
-
-

@@ -47,8 +47,16 @@ class FedifyPeer:
         """The peer's shared inbox."""
         return self.url + "/inbox"
 
-    def send(self, kind: str, *, inbox: str, to: str, object: str | None = None, in_reply_to: str | None = None,
-             content: str | None = None) -> dict[str, Any]:
+    def send(
+        self,
+        kind: str,
+        *,
+        inbox: str,
+        to: str,
+        object: str | None = None,
+        in_reply_to: str | None = None,
+        content: str | None = None,
+    ) -> dict[str, Any]:
         """Have the peer's actor sign and send a `kind` activity (Follow, Like, Announce, Create, Undo, Delete) now."""
         order = {"type": kind, "inbox": inbox, "to": to, "object": object, "inReplyTo": in_reply_to, "content": content}
         body = json.dumps({key: value for key, value in order.items() if value is not None}).encode()
@@ -91,8 +99,9 @@ def fedify_peer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FedifyPeer
         pytest.skip(missing)
     log = tmp_path_factory.mktemp("fedify") / "peer.log"
     with log.open("wb") as errors:
-        process = subprocess.Popen([str(NODE), "peer.mjs"], cwd=FOLDER, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=errors)
+        process = subprocess.Popen(
+            [str(NODE), "peer.mjs"], cwd=FOLDER, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors
+        )
     try:
         started = json.loads(_first_line(process, lambda: log.read_text(errors="replace")))
         yield FedifyPeer(f"http://127.0.0.1:{started['port']}", started["actor"])

@@ -110,8 +110,9 @@ def settled(receiver: Receiver, source: str, target: str = TARGET) -> bool:
     return bool(jobs) and all(job.status != "pending" for job in jobs)
 
 
-def entry_page(prop: str = "in-reply-to", content: str = "<p>Great post!</p>", target: str = TARGET,
-               extra: str = "") -> str:  # fmt: skip
+def entry_page(
+    prop: str = "in-reply-to", content: str = "<p>Great post!</p>", target: str = TARGET, extra: str = ""
+) -> str:
     """An HTML page with one h-entry whose u-`prop` is `target`, by Alice."""
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>A response</title></head><body>
@@ -136,10 +137,21 @@ class ReceiverProcess:
     """
 
     def __init__(self, site: Path, db: Path, fault: str = "") -> None:
-        command = [sys.executable, "-m", "generator.webmention.receiver", "--site", str(site), "--port", "0",
-                   "--db", str(db)]
+        command = [
+            sys.executable,
+            "-m",
+            "generator.webmention.receiver",
+            "--site",
+            str(site),
+            "--port",
+            "0",
+            "--db",
+            str(db),
+        ]
         env = {**os.environ, "PYTHONUNBUFFERED": "1", FAULT_ENV: fault}
-        self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)  # fmt: skip
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         self.log: list[str] = []  # stderr, read so that the pipe never fills
         self._readers = [

@@ -64,7 +64,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 route.writer(self)
                 return
-            reply = Reply(404, b"not found") if route is None else route if isinstance(route, Reply) else route(received)
+            reply = (
+                Reply(404, b"not found") if route is None else route if isinstance(route, Reply) else route(received)
+            )
             self._send(reply)
         except OSError:  # the client went away, which several tests make it do
             self.close_connection = True
@@ -183,7 +185,11 @@ def static_site(folder: Path) -> Callable[[Received], Reply]:
             for line in redirects.read_text(encoding="utf-8").splitlines():
                 parts = line.split()
                 if len(parts) == 3 and not line.startswith("#") and parts[0] == path and parts[2].startswith("410"):
-                    return Reply(410, (folder / path.lstrip("/") / "index.html").read_bytes(), [("Content-Type", "text/html; charset=utf-8")])
+                    return Reply(
+                        410,
+                        (folder / path.lstrip("/") / "index.html").read_bytes(),
+                        [("Content-Type", "text/html; charset=utf-8")],
+                    )
         file = folder / path.lstrip("/")
         if file.is_dir():
             file = file / "index.html"

@@ -117,7 +117,9 @@ BLOG: dict[str, str | bytes] = {
 }
 
 
-def two_platform_site_toml(site_url: str, mastodon_url: str, bluesky_handle: str, bluesky_url: str, extra: str = "") -> str:
+def two_platform_site_toml(
+    site_url: str, mastodon_url: str, bluesky_handle: str, bluesky_url: str, extra: str = ""
+) -> str:
     """site.toml of a site on loopback syndicating to a Mastodon fake ("social") and a Bluesky fake ("sky")."""
     return f"""[site]
 title = "Home"

@@ -22,10 +22,13 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     root = tmp_path / "site"
     with LoopbackServer() as host, MastodonFake() as mastodon, FakeBluesky() as bluesky:
         host.fallback = static_site(root / "public")
-        write_files(root, {
-            "site.toml": two_platform_site_toml(host.url("/"), mastodon.url, bluesky.handle, bluesky.url),
-            "content/posts/owning.md": POST,
-        })  # fmt: skip
+        write_files(
+            root,
+            {
+                "site.toml": two_platform_site_toml(host.url("/"), mastodon.url, bluesky.handle, bluesky.url),
+                "content/posts/owning.md": POST,
+            },
+        )
         monkeypatch.setenv("HOMEPOST_SOCIAL_TOKEN", mastodon.token)
         monkeypatch.setenv("HOMEPOST_SKY_PASSWORD", bluesky.password)
         monkeypatch.setenv("HOME", str(tmp_path))

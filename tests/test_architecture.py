@@ -138,12 +138,25 @@ def test_the_model_imports_nothing_of_ours() -> None:
 
 
 def test_content_reading_imports_only_what_it_did() -> None:
-    allowed = {"generator.config", "generator.digest", "generator.errors", "generator.model", "generator.incremental", "generator.incremental.parallel",
-               "generator.render",
-               "generator.text"}
+    allowed = {
+        "generator.config",
+        "generator.digest",
+        "generator.errors",
+        "generator.model",
+        "generator.incremental",
+        "generator.incremental.parallel",
+        "generator.render",
+        "generator.text",
+    }
     assert outside("generator/content") <= allowed
 
 
 def test_site_data_imports_only_the_core() -> None:
     """Dependencies point inward: the network features import the site data, never the other way."""
-    assert outside("generator/sitedata") <= {"generator.config", "generator.digest", "generator.errors", "generator.model", "generator.state"}
+    assert outside("generator/sitedata") <= {
+        "generator.config",
+        "generator.digest",
+        "generator.errors",
+        "generator.model",
+        "generator.state",
+    }

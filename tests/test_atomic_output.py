@@ -29,20 +29,29 @@ from tests.conftest import SiteFactory
 from tests.helpers import NOW, SITE_TOML, snapshot, write_files
 
 HOST = "host"  # beside the site: where the deploy command copies the output
-CONFIG = SITE_TOML + f"""
+CONFIG = (
+    SITE_TOML
+    + f"""
 [deploy]
 method = "command"
 command = "rm -rf ../{HOST} && mkdir ../{HOST} && cp -R {{output}}/. ../{HOST}/"
 """
+)
 
 
 def post(title: str, text: str) -> str:
     return f"---\ntitle: {title}\ntags: [t]\n---\n\n{text}\n"
 
 
-OLDEST = {f"content/posts/2026-01-0{n}-{name}.md": post(name.title(), name) for n, name in enumerate(("one", "two", "three"), 1)}
+OLDEST = {
+    f"content/posts/2026-01-0{n}-{name}.md": post(name.title(), name)
+    for n, name in enumerate(("one", "two", "three"), 1)
+}
 OLD = {"content/posts/2026-01-01-one.md": post("One", "one, edited")}  # the spare then lags one edit behind the output
-NEW = {"content/posts/2026-01-02-two.md": post("Two", "two, edited"), "content/posts/2026-01-04-four.md": post("Four", "four")}
+NEW = {
+    "content/posts/2026-01-02-two.md": post("Two", "two, edited"),
+    "content/posts/2026-01-04-four.md": post("Four", "four"),
+}
 GONE = "content/posts/2026-01-03-three.md"  # deleted in the new build: its files are removed
 
 

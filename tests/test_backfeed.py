@@ -30,7 +30,9 @@ PAGE = "public/2026/05/owning/index.html"
 
 
 class World:
-    def __init__(self, root: Path, host: LoopbackServer, mastodon: MastodonFake, bluesky: FakeBluesky, pictures: LoopbackServer):
+    def __init__(
+        self, root: Path, host: LoopbackServer, mastodon: MastodonFake, bluesky: FakeBluesky, pictures: LoopbackServer
+    ):
         self.root, self.host, self.mastodon, self.bluesky, self.pictures = root, host, mastodon, bluesky, pictures
 
     @property
@@ -48,7 +50,11 @@ class World:
         return (self.root / PAGE).read_text()
 
     def entry(self) -> dict:
-        return next(i for i in mf2py.parse(doc=self.page(), url=self.host.url("/2026/05/owning/"))["items"] if "h-entry" in i["type"])
+        return next(
+            i
+            for i in mf2py.parse(doc=self.page(), url=self.host.url("/2026/05/owning/"))["items"]
+            if "h-entry" in i["type"]
+        )
 
 
 @pytest.fixture
@@ -57,10 +63,19 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     with LoopbackServer() as host, MastodonFake() as mastodon, FakeBluesky() as bluesky, LoopbackServer() as pictures:
         host.fallback = static_site(root / "public")
         pictures.route("/kim.png", Reply(200, png_bytes(64, 64), [("Content-Type", "image/png")]))
-        write_files(root, {
-            "site.toml": two_platform_site_toml(host.url("/"), mastodon.url, bluesky.handle, bluesky.url, '\n[moderation]\nblock = ["@troll@spam.example"]\n'),
-            "content/posts/owning.md": POST,
-        })  # fmt: skip
+        write_files(
+            root,
+            {
+                "site.toml": two_platform_site_toml(
+                    host.url("/"),
+                    mastodon.url,
+                    bluesky.handle,
+                    bluesky.url,
+                    '\n[moderation]\nblock = ["@troll@spam.example"]\n',
+                ),
+                "content/posts/owning.md": POST,
+            },
+        )
         monkeypatch.setenv("HOMEPOST_SOCIAL_TOKEN", mastodon.token)
         monkeypatch.setenv("HOMEPOST_SKY_PASSWORD", bluesky.password)
         assert build(root).exit_code == 0
@@ -124,11 +139,17 @@ def test_a_blocked_account_never_reaches_the_page(world: World) -> None:
 
 
 XSS = [
-    '<script>alert(1)</script>', '<img src=x onerror=alert(1)>', '<a href="javascript:alert(1)">x</a>',
-    '<svg onload=alert(1)><circle/></svg>', '<p style="background:url(javascript:alert(1))">css</p>',
-    '<iframe src="https://evil.example/"></iframe>', '<scr<script>ipt>alert(1)</script>', '<a href="data:text/html,<script>alert(1)</script>">d</a>',
-    '<img src="https://tracker.example/pixel.gif" width=1 height=1>', '<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>',
-]  # fmt: skip
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    '<a href="javascript:alert(1)">x</a>',
+    "<svg onload=alert(1)><circle/></svg>",
+    '<p style="background:url(javascript:alert(1))">css</p>',
+    '<iframe src="https://evil.example/"></iframe>',
+    "<scr<script>ipt>alert(1)</script>",
+    '<a href="data:text/html,<script>alert(1)</script>">d</a>',
+    '<img src="https://tracker.example/pixel.gif" width=1 height=1>',
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+]
 
 
 class _Active(HTMLParser):
@@ -142,7 +163,11 @@ class _Active(HTMLParser):
         if tag in ("script", "iframe", "svg", "math", "object", "embed", "style") and not theme_script(tag, attrs):
             self.found.append(tag)
         for name, value in attrs:
-            if name.startswith("on") or name == "style" or (value or "").strip().lower().startswith(("javascript:", "data:")):
+            if (
+                name.startswith("on")
+                or name == "style"
+                or (value or "").strip().lower().startswith(("javascript:", "data:"))
+            ):
                 self.found.append(f"{tag} {name}={value}")
             if tag == "img" and name == "src" and not (value or "").startswith("/"):
                 self.found.append(f"remote image {value}")
@@ -177,7 +202,9 @@ def test_a_rate_limit_holds_that_target_in_the_next_runs_while_the_other_is_poll
     calls = len(world.mastodon.calls)
     later = backfeed(config, site, client, make_platform, options(NOW + dt.timedelta(seconds=60)))  # even with --force
     assert len(world.mastodon.calls) == calls and later.polled == 1 and later.failures == []
-    assert [s.line() for s in later.limited] == ["social: rate limited until 12:10:00 UTC (Retry-After from the last run); skipped 1 copy"]
+    assert [s.line() for s in later.limited] == [
+        "social: rate limited until 12:10:00 UTC (Retry-After from the last run); skipped 1 copy"
+    ]
     world.mastodon.add_reply(world.status, "Worth the wait")
     done = backfeed(config, site, client, make_platform, options(NOW + dt.timedelta(seconds=600)))
     assert done.polled == 2 and not done.limited and done.changes[world.host.url("/2026/05/owning/")]["new reply"] == 1
@@ -189,7 +216,10 @@ def test_the_command_says_a_target_is_rate_limited_and_syndication_honours_it_to
     calls = len(world.mastodon.calls)
     result = world.backfeed("--force")
     assert result.exit_code == 1 and len(world.mastodon.calls) == calls
-    assert "social: rate limited until" in result.output and "(Retry-After from the last run); skipped 1 copy" in result.output
+    assert (
+        "social: rate limited until" in result.output
+        and "(Retry-After from the last run); skipped 1 copy" in result.output
+    )
     write_files(world.root, {"content/posts/second.md": POST.replace("Owning your words", "A second post")})
     assert build(world.root).exit_code == 0
     syndicated = run_cli("syndicate", "--site", str(world.root))  # the same account: the same limit
@@ -204,9 +234,21 @@ def test_old_posts_are_polled_less_often_and_new_copies_at_once(world: World) ->
     later = dt.datetime(2026, 7, 1, tzinfo=dt.UTC)  # the post is two months old: not recent
     first = backfeed(config, site, client, make_platform, BackfeedOptions(now=later, pull=False, avatars=False))
     assert first.polled == 2  # never polled before: at once, whatever its age
-    soon = backfeed(config, site, client, make_platform, BackfeedOptions(now=later + dt.timedelta(hours=1), pull=False, avatars=False))
+    soon = backfeed(
+        config,
+        site,
+        client,
+        make_platform,
+        BackfeedOptions(now=later + dt.timedelta(hours=1), pull=False, avatars=False),
+    )
     assert soon.polled == 0 and soon.not_due == 2
-    day = backfeed(config, site, client, make_platform, BackfeedOptions(now=later + dt.timedelta(hours=25), pull=False, avatars=False))
+    day = backfeed(
+        config,
+        site,
+        client,
+        make_platform,
+        BackfeedOptions(now=later + dt.timedelta(hours=25), pull=False, avatars=False),
+    )
     assert day.polled == 2
     state = json.loads((world.root / "data/backfeed/state.json").read_text())
     assert set(state["copies"][world.host.url("/2026/05/owning/")]) == {"social", "sky"}
@@ -214,12 +256,27 @@ def test_old_posts_are_polled_less_often_and_new_copies_at_once(world: World) ->
 
 def test_the_same_like_and_reply_relayed_by_a_webmention_are_shown_once() -> None:
     author = ResponseAuthor("Kim", "https://social.example/@kim")
-    api_like = Response("m#fav-1", "like", "https://social.example/@kim", "https://home/p/", author, platform="mastodon")
+    api_like = Response(
+        "m#fav-1", "like", "https://social.example/@kim", "https://home/p/", author, platform="mastodon"
+    )
     relayed_like = Response("https://brid.gy/like/1", "like", "https://brid.gy/like/1", "https://home/p/", author)
-    api_reply = Response("https://social.example/@kim/1", "reply", "https://social.example/@kim/1", "https://home/p/", author,
-                         content_text="Lovely post", platform="mastodon")  # fmt: skip
-    relayed_reply = Response("https://brid.gy/comment/1", "reply", "https://brid.gy/comment/1", "https://home/p/", author,
-                             content_text="Lovely  post")  # fmt: skip
+    api_reply = Response(
+        "https://social.example/@kim/1",
+        "reply",
+        "https://social.example/@kim/1",
+        "https://home/p/",
+        author,
+        content_text="Lovely post",
+        platform="mastodon",
+    )
+    relayed_reply = Response(
+        "https://brid.gy/comment/1",
+        "reply",
+        "https://brid.gy/comment/1",
+        "https://home/p/",
+        author,
+        content_text="Lovely  post",
+    )
     assert dedupe([relayed_like, api_like, relayed_reply, api_reply]) == [api_like, api_reply]
 
 
@@ -251,7 +308,10 @@ def test_a_readers_comment_goes_through_the_form_moderation_and_pull_into_the_th
     root = tmp_path / "site"
     base = '[site]\ntitle = "Home"\nurl = "https://home.example/"\n\n[network]\nallow_private_addresses = true\n\n[comments]\nenabled = true\n'
     write_files(root, {"site.toml": base, "content/posts/owning.md": POST})
-    receiver = Receiver(load_config(root), ReceiverOptions(port=0, db_path=tmp_path / "r.sqlite3", worker=WorkerOptions(poll_interval=0.05)))
+    receiver = Receiver(
+        load_config(root),
+        ReceiverOptions(port=0, db_path=tmp_path / "r.sqlite3", worker=WorkerOptions(poll_interval=0.05)),
+    )
     receiver.start()
     try:
         write_files(root, {"site.toml": base + f'\n[webmention]\nendpoint = "{receiver.endpoint}"\n'})
@@ -263,7 +323,9 @@ def test_a_readers_comment_goes_through_the_form_moderation_and_pull_into_the_th
 
         def submit(**fields: str) -> str:
             body = urllib.parse.urlencode({**form.fields, **fields}).encode()
-            with urllib.request.urlopen(urllib.request.Request(form.action, body), timeout=5) as answer:  # follows the 303
+            with urllib.request.urlopen(
+                urllib.request.Request(form.action, body), timeout=5
+            ) as answer:  # follows the 303
                 return answer.read().decode()
 
         thanks = submit(name="Robin", website="https://robin.example/", comment="Nice **work**")
@@ -285,7 +347,11 @@ def test_a_readers_comment_goes_through_the_form_moderation_and_pull_into_the_th
         run_cli("comments", "approve", "--db", db, sam)
         run_cli("webmention", "pull", "--site", str(root))
         assert build(root).exit_code == 0
-        entry = next(i for i in mf2py.parse(doc=(root / PAGE).read_text(), url="https://home.example/")["items"] if "h-entry" in i["type"])
+        entry = next(
+            i
+            for i in mf2py.parse(doc=(root / PAGE).read_text(), url="https://home.example/")["items"]
+            if "h-entry" in i["type"]
+        )
         [robin] = entry["properties"]["comment"]
         assert robin["properties"]["author"][0]["properties"]["name"] == ["Robin"]
         assert "<strong>work</strong>" in robin["properties"]["content"][0]["html"]

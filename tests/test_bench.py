@@ -13,10 +13,26 @@ SCENARIOS = ("cold build", "no-change rebuild", "edit one post", "add one post")
 def test_bench_runs_homepost_alone_and_writes_a_results_table(tmp_path: Path) -> None:
     results = tmp_path / "RESULTS.md"
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--posts", "50", "--tools", "homepost", "--repeat", "1",
-         "--results", str(results), "--work", str(tmp_path / "work"), "--venvs", str(tmp_path / "venvs")],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            str(ROOT / "bench" / "run.py"),
+            "--posts",
+            "50",
+            "--tools",
+            "homepost",
+            "--repeat",
+            "1",
+            "--results",
+            str(results),
+            "--work",
+            str(tmp_path / "work"),
+            "--venvs",
+            str(tmp_path / "venvs"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     text = results.read_text(encoding="utf-8")
     assert "| scenario | Homepost |" in text

@@ -38,7 +38,9 @@ def entries(html: str, url: str) -> list[dict]:
     items = mf2py.parse(doc=html, url=url)["items"]
     found = []
     for item in items:
-        found += [item] if "h-entry" in item["type"] else [c for c in item.get("children", []) if "h-entry" in c["type"]]
+        found += (
+            [item] if "h-entry" in item["type"] else [c for c in item.get("children", []) if "h-entry" in c["type"]]
+        )
     return found
 
 
@@ -90,7 +92,9 @@ def test_home_has_representative_h_card_rel_me_and_h_feed(blog: Path) -> None:
 def test_drafts_and_scheduled_posts_are_left_out(blog: Path) -> None:
     assert not (blog / "2026/04/not-yet").exists()
     assert not (blog / "2026/12/scheduled").exists()
-    everything = "".join(p.read_text(encoding="utf-8") for p in blog.rglob("*") if p.suffix in (".html", ".xml", ".json"))
+    everything = "".join(
+        p.read_text(encoding="utf-8") for p in blog.rglob("*") if p.suffix in (".html", ".xml", ".json")
+    )
     assert "Not Yet" not in everything and "Scheduled" not in everything
 
 
@@ -153,7 +157,9 @@ def test_feed_ids_do_not_change_when_the_title_does(make_site: SiteFactory) -> N
     build(site)
     before = json.loads((site / "public/feed.json").read_text(encoding="utf-8"))
     post = site / "content/posts/2026-01-10-first-post.md"
-    post.write_text(post.read_text(encoding="utf-8").replace('title: "First post: \\"hello\\""', "title: Renamed"), encoding="utf-8")
+    post.write_text(
+        post.read_text(encoding="utf-8").replace('title: "First post: \\"hello\\""', "title: Renamed"), encoding="utf-8"
+    )
     assert build(site).exit_code == 0
     after = json.loads((site / "public/feed.json").read_text(encoding="utf-8"))
     assert [i["id"] for i in before["items"]] == [i["id"] for i in after["items"]]
@@ -186,7 +192,10 @@ def test_bundle_files_stay_next_to_the_post_with_size_and_lazy_loading(blog: Pat
     assert (blog / "2026/03/中文标题/photo.png").is_file()
     html = page(blog, "2026/03/中文标题")
     assert 'width="40" height="30" loading="lazy"' in html
-    assert '<meta property="og:image" content="https://example.org/2026/03/%E4%B8%AD%E6%96%87%E6%A0%87%E9%A2%98/photo.png">' in html
+    assert (
+        '<meta property="og:image" content="https://example.org/2026/03/%E4%B8%AD%E6%96%87%E6%A0%87%E9%A2%98/photo.png">'
+        in html
+    )
 
 
 def test_language_is_declared_on_the_page_and_on_foreign_posts(blog: Path) -> None:
@@ -232,18 +241,22 @@ def test_open_graph_and_twitter_meta_for_link_previews(blog: Path) -> None:
 
 
 def test_site_templates_and_static_files_override_the_theme(make_site: SiteFactory) -> None:
-    site = make_site({
-        **BLOG,
-        "templates/page.html": '{% extends "base.html" %}{% block content %}CUSTOM {{ post.title }}{% endblock %}',
-        "static/assets/style.css": "body { color: red }",
-    })  # fmt: skip
+    site = make_site(
+        {
+            **BLOG,
+            "templates/page.html": '{% extends "base.html" %}{% block content %}CUSTOM {{ post.title }}{% endblock %}',
+            "static/assets/style.css": "body { color: red }",
+        }
+    )
     assert build(site).exit_code == 0
     assert "CUSTOM About" in page(site / "public", "about")
     assert (site / "public/assets/style.css").read_text() == "body { color: red }"
 
 
 def test_base_url_with_a_path_prefixes_every_link_but_not_the_output(make_site: SiteFactory) -> None:
-    site = make_site(BLOG, config=SITE_TOML.replace('url = "https://example.org/"\ndesc', 'url = "https://example.org/blog"\ndesc'))
+    site = make_site(
+        BLOG, config=SITE_TOML.replace('url = "https://example.org/"\ndesc', 'url = "https://example.org/blog"\ndesc')
+    )
     assert build(site).exit_code == 0
     home = page(site / "public", "")
     assert 'href="/blog/2026/02/a-note/"' in home and 'href="/blog/assets/style.css"' in home
@@ -269,7 +282,7 @@ def test_output_that_would_replace_the_site_is_refused(make_site: SiteFactory) -
 
 
 def test_raw_html_in_the_authors_content_is_kept(make_site: SiteFactory) -> None:
-    site = make_site({"content/posts/2026-01-01-raw.md": "---\ntitle: Raw\n---\n\n<aside class=\"custom\">Hi</aside>\n"})
+    site = make_site({"content/posts/2026-01-01-raw.md": '---\ntitle: Raw\n---\n\n<aside class="custom">Hi</aside>\n'})
     assert build(site).exit_code == 0
     assert '<aside class="custom">Hi</aside>' in page(site / "public", "2026/01/raw")
 
@@ -291,10 +304,12 @@ def test_static_files_beside_content_are_copied_through(blog: Path) -> None:
 
 
 def test_files_of_a_draft_bundle_are_not_published(make_site: SiteFactory) -> None:
-    site = make_site({
-        "content/posts/2026-01-01-secret/index.md": "---\ntitle: Secret\ndraft: true\n---\n\nx\n",
-        "content/posts/2026-01-01-secret/plan.pdf": b"%PDF-1.4",
-    })  # fmt: skip
+    site = make_site(
+        {
+            "content/posts/2026-01-01-secret/index.md": "---\ntitle: Secret\ndraft: true\n---\n\nx\n",
+            "content/posts/2026-01-01-secret/plan.pdf": b"%PDF-1.4",
+        }
+    )
     write_files(site, {})
     assert build(site).exit_code == 0
     assert not list((site / "public").rglob("plan.pdf"))

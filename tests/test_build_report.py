@@ -29,7 +29,9 @@ def test_summary_counts_drafts_and_scheduled_posts_left_out(make_site: SiteFacto
 
 
 def test_summary_says_nothing_of_what_was_included(make_site: SiteFactory) -> None:
-    site = make_site({"content/posts/a.md": POST, "content/posts/d.md": "---\ntitle: D\ndate: 2026-05-02\ndraft: true\n---\nx\n"})
+    site = make_site(
+        {"content/posts/a.md": POST, "content/posts/d.md": "---\ntitle: D\ndate: 2026-05-02\ndraft: true\n---\nx\n"}
+    )
     result = build(site, "--drafts")
     assert result.exit_code == 0 and "left out" not in result.output
 
@@ -73,14 +75,18 @@ def test_images_that_exist_are_not_warned(make_site: SiteFactory) -> None:
 
 
 @pytest.mark.parametrize("engine", ["python", "rust"])
-def test_a_link_to_a_missing_post_names_the_line(make_site: SiteFactory, engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_link_to_a_missing_post_names_the_line(
+    make_site: SiteFactory, engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if engine == "rust":
         pytest.importorskip("markdown_it_pyrs")
     monkeypatch.setenv("HOMEPOST_MARKDOWN", engine)
     site = make_site({"content/posts/a.md": POST + "Some\ntext [there](other-post.md).\n"})
     result = build(site)
     assert result.exit_code == 1
-    assert "error: content/posts/a.md:9: links to 'other-post.md', which is not a published post or page" in result.output
+    assert (
+        "error: content/posts/a.md:9: links to 'other-post.md', which is not a published post or page" in result.output
+    )
 
 
 def test_a_missing_cover_image_names_its_front_matter_line(make_site: SiteFactory) -> None:

@@ -24,8 +24,10 @@ def test_init_makes_a_site_that_builds_at_once(tmp_path: Path) -> None:
     result = run_cli("init", str(folder), "--title", 'My "Blog"', "--timezone", "Asia/Tokyo")
     assert result.exit_code == 0, result.output
     assert {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} >= {
-        "site.toml", ".gitignore", "content/pages/about.md",
-    }  # fmt: skip
+        "site.toml",
+        ".gitignore",
+        "content/pages/about.md",
+    }
     assert "/.homepost/" in (folder / ".gitignore").read_text()
     assert load_config(folder).site.title == 'My "Blog"'
     built = run_cli("build", "--site", str(folder), now=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
@@ -83,7 +85,9 @@ def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Com
 def test_every_command_has_help_and_is_in_the_readme(name: str, command: click.Command) -> None:
     assert command.help and command.help.strip(), f"homepost {name} has no help text"
     assert run_cli(*name.split(), "--help").exit_code == 0
-    assert f"homepost {name}" in (ROOT / "README.md").read_text(encoding="utf-8"), f"README does not mention homepost {name}"
+    assert f"homepost {name}" in (ROOT / "README.md").read_text(encoding="utf-8"), (
+        f"README does not mention homepost {name}"
+    )
 
 
 def test_readme_starts_with_the_two_commands() -> None:
@@ -96,7 +100,9 @@ def test_readme_starts_with_the_two_commands() -> None:
 @pytest.mark.parametrize("name,command", _commands(main), ids=lambda v: v if isinstance(v, str) else "")
 def test_every_command_is_defined_under_commands(name: str, command: click.Command) -> None:
     module = command.callback.__module__ if command.callback is not None else ""
-    assert module.startswith("generator.commands."), f"homepost {name} is defined in {module}, not in generator/commands/"
+    assert module.startswith("generator.commands."), (
+        f"homepost {name} is defined in {module}, not in generator/commands/"
+    )
 
 
 def test_no_core_module_shares_a_command_modules_name() -> None:

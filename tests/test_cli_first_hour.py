@@ -21,7 +21,10 @@ def test_init_with_a_url_without_scheme_leaves_nothing(tmp_path: Path) -> None:
 def test_init_with_a_city_for_timezone_leaves_nothing_and_suggests(tmp_path: Path) -> None:
     result = run_cli("init", str(tmp_path / "x"), "--timezone", "Shanghai")
     assert result.exit_code == 1
-    assert "--timezone: must be an IANA time zone name like Asia/Shanghai; got 'Shanghai'; did you mean Asia/Shanghai?" in result.output
+    assert (
+        "--timezone: must be an IANA time zone name like Asia/Shanghai; got 'Shanghai'; did you mean Asia/Shanghai?"
+        in result.output
+    )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -82,7 +85,10 @@ def test_new_post_without_title_is_refused(make_site: SiteFactory) -> None:
     site = make_site()
     result = run_cli("new", "--site", str(site), "post")
     assert result.exit_code == 2
-    assert 'a post needs a TITLE: homepost new post "My title"; `homepost new note` makes a post without a title' in result.output
+    assert (
+        'a post needs a TITLE: homepost new post "My title"; `homepost new note` makes a post without a title'
+        in result.output
+    )
     assert not (site / "content/posts").exists()
 
 
@@ -154,4 +160,6 @@ def test_init_failing_half_way_into_an_existing_folder_takes_back_what_it_moved(
     assert result.exit_code == 1
     assert f"{folder}: cannot be written (No space left on device); nothing was changed" in result.output
     assert moved and snapshot(folder) == before
-    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"] and sorted(p.name for p in tmp_path.iterdir()) == ["repo"]
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"] and sorted(p.name for p in tmp_path.iterdir()) == [
+        "repo"
+    ]

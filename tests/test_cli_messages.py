@@ -26,7 +26,10 @@ def test_a_file_name_with_an_impossible_date_says_so(make_site: SiteFactory) -> 
     result = build(site)
     assert result.exit_code == 1
     wrong = "the file name starts with 2024-13-45, which is not a valid date (month must be in 1..12)"
-    assert f"error: content/posts/2024-13-45-x.md: date: required for posts: {wrong}; fix the name or add `date:`" in result.output
+    assert (
+        f"error: content/posts/2024-13-45-x.md: date: required for posts: {wrong}; fix the name or add `date:`"
+        in result.output
+    )
     assert "name the file 2024-05-01-slug.md" not in result.output
 
 
@@ -51,7 +54,10 @@ def test_yaml_unclosed_quote_names_the_line_where_it_opened(quote: str) -> None:
 
 
 def test_yaml_colon_in_a_value_says_to_quote_it() -> None:
-    assert _error("title: Re: hello") == f'{FILE}:2:10: a colon followed by a space inside a value must be quoted, as in  title: "Re: hello"'
+    assert (
+        _error("title: Re: hello")
+        == f'{FILE}:2:10: a colon followed by a space inside a value must be quoted, as in  title: "Re: hello"'
+    )
 
 
 @pytest.mark.parametrize("start", ["@", "`", "%"])

@@ -182,7 +182,10 @@ def test_every_problem_is_reported_at_once():
     [
         ("[bulid]\n", "site.toml: bulid: unknown key; did you mean 'build'?"),
         ("[netwrok]\n", "site.toml: netwrok: unknown key; did you mean 'network'?"),
-        ("[plugins]\n", "site.toml: plugins: unknown key; expected one of site, build, theme, taxonomies, network, podcasts, webmention, syndication, comments, newsletter, moderation, backfeed, deploy"),
+        (
+            "[plugins]\n",
+            "site.toml: plugins: unknown key; expected one of site, build, theme, taxonomies, network, podcasts, webmention, syndication, comments, newsletter, moderation, backfeed, deploy",
+        ),
         ('descripton = "x"\n', "site.toml: site.descripton: unknown key; did you mean 'description'?"),
         ("[build]\npost_per_page = 5\n", "site.toml: build.post_per_page: unknown key; did you mean 'posts_per_page'?"),
         ('[site.author]\nmail = "a@b"\n', "site.toml: site.author.mail: unknown key; did you mean 'email'?"),

@@ -119,8 +119,11 @@ def test_the_expected_type_is_the_declaration_s_wording():
     ]
 
 
-@pytest.mark.parametrize(("table", "item"), [(t, i) for t, i in KEYS if t != "syndication"], ids=[
-    i for i in IDS if not i.startswith("syndication.default")])
+@pytest.mark.parametrize(
+    ("table", "item"),
+    [(t, i) for t, i in KEYS if t != "syndication"],
+    ids=[i for i in IDS if not i.startswith("syndication.default")],
+)
 def test_an_unknown_key_near_a_declared_one_gets_a_did_you_mean(table, item):
     typo = item.name + item.name[-1]
     message = f"site.toml: {table}.{typo}: unknown key; did you mean '{item.name}'?"
@@ -244,7 +247,7 @@ def test_default_names_written_targets_only():
 
 def test_named_tables_read_with_their_names_and_derived_defaults():
     config = parse_config(
-        MINIMAL + '[taxonomies.reading_list]\nfeeds = false\n[taxonomies.series]\nenabled = false\n'
+        MINIMAL + "[taxonomies.reading_list]\nfeeds = false\n[taxonomies.series]\nenabled = false\n"
         '[syndication.b]\nplatform = "bluesky"\nhandle = "@a.bsky.social"\nsince = 2026-01-02\n',
         ROOT,
     )

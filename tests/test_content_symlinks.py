@@ -27,7 +27,11 @@ def link(path: Path, target: Path | str) -> None:
 
 
 def published(root: Path) -> str:
-    return "".join(p.read_text(errors="replace") for p in (root / "public").rglob("*") if p.is_file()) if (root / "public").exists() else ""
+    return (
+        "".join(p.read_text(errors="replace") for p in (root / "public").rglob("*") if p.is_file())
+        if (root / "public").exists()
+        else ""
+    )
 
 
 @pytest.mark.parametrize("where", ["content/images/x", "content/posts/stolen.md", "static/x.txt"])
@@ -36,8 +40,10 @@ def test_a_file_linked_from_outside_the_site_is_refused(make_site, tmp_path: Pat
     link(root / where, secret)
     result = build(root)
     assert result.exit_code == 1
-    assert (f"{where}: a symbolic link to {secret.resolve()}, outside the site folder: refused; "
-            "set [build] allow_outside_symlinks = true to publish it") in result.output  # fmt: skip
+    assert (
+        f"{where}: a symbolic link to {secret.resolve()}, outside the site folder: refused; "
+        "set [build] allow_outside_symlinks = true to publish it"
+    ) in result.output
     assert "the secret" not in published(root)
 
 

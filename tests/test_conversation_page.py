@@ -21,8 +21,15 @@ ENDPOINT = '\n[webmention]\nendpoint = "https://webmention.io/example.org/webmen
 def response(id: str, type: str, who: str, platform: str = "web", **extra: str) -> dict:
     """A stored response to the post, by `who`."""
     author = {"name": who, "url": f"https://{who.lower().replace(' ', '')}.example/"}
-    return {"id": id, "type": type, "source": f"https://src.example/{id}", "target": URL, "author": author,
-            "platform": platform, **extra}  # fmt: skip
+    return {
+        "id": id,
+        "type": type,
+        "source": f"https://src.example/{id}",
+        "target": URL,
+        "author": author,
+        "platform": platform,
+        **extra,
+    }
 
 
 def page(make_site, responses: list[dict], lang: str = "en", config: str = ENDPOINT) -> str:
@@ -60,12 +67,15 @@ def test_a_post_without_responses_but_with_comments_gives_the_comment_form_a_top
 
 
 def test_likes_and_reposts_show_who_by_name_and_the_counts_per_platform(make_site) -> None:
-    html = page(make_site, [
-        response("l1", "like", "Ana Costa", "mastodon"),
-        response("l2", "like", "Bo", "mastodon"),
-        response("l3", "like", "Cleo", "bluesky"),
-        response("r1", "repost", "Dana", "web"),
-    ])  # fmt: skip
+    html = page(
+        make_site,
+        [
+            response("l1", "like", "Ana Costa", "mastodon"),
+            response("l2", "like", "Bo", "mastodon"),
+            response("l3", "like", "Cleo", "bluesky"),
+            response("r1", "repost", "Dana", "web"),
+        ],
+    )
     shown = text(html)
     assert "Responses" in shown
     assert "3 likes · 2 on Mastodon, 1 on Bluesky" in shown
@@ -73,7 +83,11 @@ def test_likes_and_reposts_show_who_by_name_and_the_counts_per_platform(make_sit
     assert "1 repost Dana" in shown  # one platform, the web: no count per platform to add
     assert 'title="' not in html.split('id="responses"', 1)[1]  # names are text, not hover titles
     likes = entry(html)["properties"]["like"]
-    assert [like["properties"]["author"][0]["properties"]["name"] for like in likes] == [["Ana Costa"], ["Bo"], ["Cleo"]]
+    assert [like["properties"]["author"][0]["properties"]["name"] for like in likes] == [
+        ["Ana Costa"],
+        ["Bo"],
+        ["Cleo"],
+    ]
     [repost] = entry(html)["properties"]["repost"]
     assert repost["properties"]["url"] == ["https://src.example/r1"]
 
@@ -96,11 +110,21 @@ def test_a_mention_names_its_author_after_by_in_english_and_in_chinese(make_site
 
 
 def test_a_reply_to_a_reply_is_nested_under_it_and_says_whom_it_answers(make_site) -> None:
-    html = page(make_site, [
-        response("a", "reply", "Alice", "mastodon", content_text="First!", published="2026-05-02T10:00:00+00:00"),
-        response("b", "reply", "Bob", "bluesky", content_text="Second.", in_reply_to="a",
-                 published="2026-05-02T11:00:00+00:00"),
-    ])  # fmt: skip
+    html = page(
+        make_site,
+        [
+            response("a", "reply", "Alice", "mastodon", content_text="First!", published="2026-05-02T10:00:00+00:00"),
+            response(
+                "b",
+                "reply",
+                "Bob",
+                "bluesky",
+                content_text="Second.",
+                in_reply_to="a",
+                published="2026-05-02T11:00:00+00:00",
+            ),
+        ],
+    )
     [alice] = entry(html)["properties"]["comment"]
     assert alice["properties"]["author"][0]["properties"]["name"] == ["Alice"]
     [bob] = alice["properties"]["comment"]

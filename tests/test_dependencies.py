@@ -50,12 +50,19 @@ def fingerprint_all(root: Path, posts: list[Post], pages: list[Post]) -> Fingerp
     config = load_config(root)
     content = read_content(config, ReadOptions(now=NOW))
     posts = sorted(posts, key=lambda p: (p.date, p.source), reverse=True)  # as the reader orders them
-    content = dataclasses.replace(content, posts=[dataclasses.replace(p, terms={}) for p in posts],
-                                  pages=[dataclasses.replace(p, terms={}) for p in pages])  # fmt: skip
+    content = dataclasses.replace(
+        content,
+        posts=[dataclasses.replace(p, terms={}) for p in posts],
+        pages=[dataclasses.replace(p, terms={}) for p in pages],
+    )
     site = collect_site(config, content)
     renderer = Renderer(config, site)
-    fingerprints = Fingerprints(site_inputs((root / "site.toml").read_text(), config.site.url, renderer.template_dirs, renderer.theme, site))
-    planned = {page.dest: fingerprints.page(page.template, page.info, page.context) for page in plan_pages(config, site)}
+    fingerprints = Fingerprints(
+        site_inputs((root / "site.toml").read_text(), config.site.url, renderer.template_dirs, renderer.theme, site)
+    )
+    planned = {
+        page.dest: fingerprints.page(page.template, page.info, page.context) for page in plan_pages(config, site)
+    }
     digests = {post.source: fingerprints.post(post) for post in site.posts + site.pages}
     return Fingerprinted(site_structure(fingerprints.site_inputs, site, ()), digests, planned)
 
@@ -102,7 +109,9 @@ def changed(value: object, name: str) -> object:
     raise AssertionError(f"no change for {name}={value!r}")
 
 
-NOT_CHANGED_HERE = {"terms", "responses"} | DIGESTS | LOADER  # made by the build from other fields: covered through those
+NOT_CHANGED_HERE = (
+    {"terms", "responses"} | DIGESTS | LOADER
+)  # made by the build from other fields: covered through those
 
 
 def which_post(posts: list[Post], name: str) -> int:
@@ -127,9 +136,14 @@ def test_no_field_of_a_post_changes_a_page_behind_the_structure_and_the_posts_it
     after = fingerprint_all(site, [edited if n == index else p for n, p in enumerate(posts)], pages)
     # The rule, as LastPages applies it: a page is fingerprinted again only if the structure changed
     # or a post it covered in the last build has another digest now.
-    stale = [dest for dest, (fingerprint, sources) in before.pages.items()
-             if dest in after.pages and after.pages[dest][0] != fingerprint and after.structure == before.structure
-             and all(after.digests.get(s) == before.digests[s] for s in sources)]  # fmt: skip
+    stale = [
+        dest
+        for dest, (fingerprint, sources) in before.pages.items()
+        if dest in after.pages
+        and after.pages[dest][0] != fingerprint
+        and after.structure == before.structure
+        and all(after.digests.get(s) == before.digests[s] for s in sources)
+    ]
     assert stale == [], f"changing {name} changed these pages, but neither the structure nor the posts they show"
     if name not in PLACED:  # what only shows leaves the structure alone: the edit build's shortcut holds
         assert after.structure == before.structure
@@ -158,7 +172,9 @@ def test_every_field_is_either_placed_shown_or_set_by_the_build() -> None:
     assert not set(PLACED) & SHOWN_ONLY and not SHOWN_ONLY & SET_BY_BUILD
 
 
-def test_an_edit_build_fingerprints_only_the_pages_that_show_the_post(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_edit_build_fingerprints_only_the_pages_that_show_the_post(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     build_site(site, BuildOptions(now=NOW, jobs=1))
     calls: list[str] = []
     original = Fingerprints.page
@@ -169,7 +185,9 @@ def test_an_edit_build_fingerprints_only_the_pages_that_show_the_post(site: Path
 
     monkeypatch.setattr(Fingerprints, "page", page)
     source = site / "content/posts/2025-12-26-part-two.md"
-    source.write_text(source.read_text(encoding="utf-8").replace("\n---\n", "\n---\n\nA new first line.\n", 1), encoding="utf-8")
+    source.write_text(
+        source.read_text(encoding="utf-8").replace("\n---\n", "\n---\n\nA new first line.\n", 1), encoding="utf-8"
+    )
     build_site(site, BuildOptions(now=NOW, jobs=1))
     # its own page, the neighbour and series pages that link it, lists, tags, archive: not the rest
     assert {"/2025/12/part-two/", "/2026/01/first-post/", "/2025/12/old-one/", "/series/trilogy/"} <= set(calls)
@@ -180,7 +198,9 @@ def test_an_edit_build_fingerprints_only_the_pages_that_show_the_post(site: Path
 def test_pages_written_by_the_quick_render_are_fingerprinted_again(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     build_site(site, BuildOptions(now=NOW, jobs=1))
     config = load_config(site)
-    store = cache.disk_store(site, (site / "public").resolve(), (site / "site.toml").read_text(encoding="utf-8"), config.site.url)
+    store = cache.disk_store(
+        site, (site / "public").resolve(), (site / "site.toml").read_text(encoding="utf-8"), config.site.url
+    )
     manifest = store.load_output()
     record = manifest.files["about/index.html"]
     manifest.files["about/index.html"] = record._replace(fingerprint=None, content=digest(b"written by the dev server"))
@@ -190,7 +210,9 @@ def test_pages_written_by_the_quick_render_are_fingerprinted_again(site: Path, m
     edit.write_text(edit.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
     calls: list[str] = []
     original = Fingerprints.page
-    monkeypatch.setattr(Fingerprints, "page", lambda self, t, info, c: calls.append(info.path) or original(self, t, info, c))
+    monkeypatch.setattr(
+        Fingerprints, "page", lambda self, t, info, c: calls.append(info.path) or original(self, t, info, c)
+    )
     build_site(site, BuildOptions(now=NOW, jobs=1))
     assert "/about/" in calls and "/2026/02/first/" not in calls
     assert "written by the dev server" not in (site / "public/about/index.html").read_text(encoding="utf-8")
@@ -198,7 +220,9 @@ def test_pages_written_by_the_quick_render_are_fingerprinted_again(site: Path, m
 
 def test_dependencies_of_another_structure_are_not_used(site: Path) -> None:
     build_site(site, BuildOptions(now=NOW, jobs=1))
-    (site / "content/posts/2026-01-10-first-post.md").write_text("---\ntitle: Retitled and retagged\ntags: [fresh]\n---\n\nNew.\n", encoding="utf-8")
+    (site / "content/posts/2026-01-10-first-post.md").write_text(
+        "---\ntitle: Retitled and retagged\ntags: [fresh]\n---\n\nNew.\n", encoding="utf-8"
+    )
     build_site(site, BuildOptions(now=NOW, jobs=1))
     assert snapshot(site / "public") == cold_output(site)
     assert sorted((site / cache.CACHE_DIR).glob("covers-*.pickle"))
@@ -213,7 +237,9 @@ def cold_output(site: Path, name: str = "cold") -> dict[str, bytes]:
     return snapshot(copy / "public")
 
 
-def test_a_manifest_saved_without_its_dependencies_never_keeps_a_stale_page(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_manifest_saved_without_its_dependencies_never_keeps_a_stale_page(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A build stopped after writing the records but before their dependencies: the posts it was
     changing count as changed, even when the next build finds them as they were before."""
     build_site(site, BuildOptions(now=NOW, jobs=1))
@@ -237,7 +263,9 @@ def test_a_manifest_saved_without_its_dependencies_never_keeps_a_stale_page(site
     assert snapshot(site / "public") == cold_output(site)
 
 
-def test_a_second_save_cut_short_still_counts_what_the_first_was_changing(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_second_save_cut_short_still_counts_what_the_first_was_changing(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Two builds stopped in a row, the second before it wrote any record: the posts the first one
     was changing still count as changed, though the second found them as they were at first."""
     build_site(site, BuildOptions(now=NOW, jobs=1))

@@ -117,8 +117,11 @@ def test_a_failed_build_deploys_nothing(make_site: SiteFactory, tmp_path: Path) 
     )
     assert snapshot(host) == deployed
 
-    fresh = make_site({**BLOG, "content/posts/2026-05-01-broken.md": BROKEN},
-                      config=with_deploy('method = "rsync"\ntarget = "../never"\n'), name="fresh")  # fmt: skip
+    fresh = make_site(
+        {**BLOG, "content/posts/2026-05-01-broken.md": BROKEN},
+        config=with_deploy('method = "rsync"\ntarget = "../never"\n'),
+        name="fresh",
+    )
     assert run_deploy(fresh).exit_code == 1 and not (tmp_path / "never").exists()
 
 
@@ -210,12 +213,15 @@ def test_git_commits_the_output_only_when_it_changed_and_keeps_the_cname(
     assert "2025/12/part-two/index.html" in changed and "CNAME" not in changed and "images/pixel.png" not in changed
 
 
-def test_git_creates_the_branch_and_a_cname_from_the_build_wins(make_site: SiteFactory, bare: Path, tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_git_creates_the_branch_and_a_cname_from_the_build_wins(
+    make_site: SiteFactory, bare: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))  # a fresh CI runner: git knows no user
     monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
-    site = make_site({**BLOG, "static/CNAME": "www.example.org\n"},
-                     config=with_deploy(f'method = "git"\nrepository = "{bare}"\nbranch = "pages"\n'))  # fmt: skip
+    site = make_site(
+        {**BLOG, "static/CNAME": "www.example.org\n"},
+        config=with_deploy(f'method = "git"\nrepository = "{bare}"\nbranch = "pages"\n'),
+    )
     result = run_deploy(site)
     assert result.exit_code == 0, result.output
     assert len(commits(bare, "pages")) == 1 and commits(bare, "gh-pages") == []
@@ -235,9 +241,12 @@ def test_git_never_touches_the_site_repository(make_site: SiteFactory, bare: Pat
     git("-c", "user.name=Writer", "-c", "user.email=writer@example.org", "commit", "--quiet", "-m", "my site", cwd=site)
 
     def repository_state() -> tuple[str, str, str, str]:
-        return (git("rev-parse", "HEAD", cwd=site), git("branch", "--all", cwd=site),
-                git("status", "--porcelain", cwd=site),
-                git("remote", "-v", cwd=site))  # fmt: skip
+        return (
+            git("rev-parse", "HEAD", cwd=site),
+            git("branch", "--all", cwd=site),
+            git("status", "--porcelain", cwd=site),
+            git("remote", "-v", cwd=site),
+        )
 
     before = repository_state()
     result = run_deploy(site)

@@ -33,7 +33,9 @@ def test_unknown_config_key_gets_a_did_you_mean_hint(make_site: SiteFactory) -> 
 
 def test_every_config_problem_is_reported_at_once(make_site: SiteFactory) -> None:
     config = SITE_TOML.replace('url = "https://example.org/"\ndesc', 'url = "example.org"\ndesc')
-    config = config.replace('timezone = "Europe/Berlin"', 'timezone = "Mars/Olympus"').replace("posts_per_page = 2", "posts_per_page = 0")
+    config = config.replace('timezone = "Europe/Berlin"', 'timezone = "Mars/Olympus"').replace(
+        "posts_per_page = 2", "posts_per_page = 0"
+    )
     output = failed(make_site(config=config))
     assert "site.toml: site.url: expected an http(s) URL" in output
     assert "site.toml: site.timezone: expected an IANA time zone such as 'Europe/Berlin', got 'Mars/Olympus'" in output
@@ -77,20 +79,24 @@ def test_unclosed_front_matter(make_site: SiteFactory) -> None:
 
 
 def test_two_posts_with_one_url_name_both_files(make_site: SiteFactory) -> None:
-    site = make_site({
-        "content/posts/2026-01-01-same.md": "---\ntitle: A\n---\n\nA\n",
-        "content/posts/2026-01-05-other.md": "---\ntitle: B\nslug: same\n---\n\nB\n",
-    })  # fmt: skip
+    site = make_site(
+        {
+            "content/posts/2026-01-01-same.md": "---\ntitle: A\n---\n\nA\n",
+            "content/posts/2026-01-05-other.md": "---\ntitle: B\nslug: same\n---\n\nB\n",
+        }
+    )
     output = failed(site)
     assert "content/posts/2026-01-01-same.md" in output and "content/posts/2026-01-05-other.md" in output
     assert "writes /2026/01/same/index.html" in output
 
 
 def test_alias_that_collides_with_a_post_is_an_error(make_site: SiteFactory) -> None:
-    site = make_site({
-        "content/posts/2026-01-01-a.md": "---\ntitle: A\n---\n\nA\n",
-        "content/posts/2026-01-02-b.md": "---\ntitle: B\naliases: [/2026/01/a/]\n---\n\nB\n",
-    })  # fmt: skip
+    site = make_site(
+        {
+            "content/posts/2026-01-01-a.md": "---\ntitle: A\n---\n\nA\n",
+            "content/posts/2026-01-02-b.md": "---\ntitle: B\naliases: [/2026/01/a/]\n---\n\nB\n",
+        }
+    )
     output = failed(site)
     assert "content/posts/2026-01-02-b.md (aliases)" in output and "content/posts/2026-01-01-a.md" in output
 
@@ -101,28 +107,42 @@ def test_link_to_a_missing_markdown_file_is_an_error(make_site: SiteFactory) -> 
 
 
 def test_template_error_names_the_template_and_line(make_site: SiteFactory) -> None:
-    site = make_site({**BLOG, "templates/page.html": '{% extends "base.html" %}\n{% block content %}\n{{ post.nope.deeper }}\n{% endblock %}\n'})
+    site = make_site(
+        {
+            **BLOG,
+            "templates/page.html": '{% extends "base.html" %}\n{% block content %}\n{{ post.nope.deeper }}\n{% endblock %}\n',
+        }
+    )
     output = failed(site)
     assert "templates/page.html:3: UndefinedError: " in output and "(rendering /about/index.html)" in output
 
 
 def test_template_syntax_error_names_the_template_and_line(make_site: SiteFactory) -> None:
-    site = make_site({**BLOG, "templates/page.html": '{% extends "base.html" %}\n{% block content %}\n{% if %}\n{% endblock %}\n'})
+    site = make_site(
+        {**BLOG, "templates/page.html": '{% extends "base.html" %}\n{% block content %}\n{% if %}\n{% endblock %}\n'}
+    )
     output = failed(site)
     assert "templates/page.html:3: template syntax error: " in output
 
 
 def test_missing_include_is_reported(make_site: SiteFactory) -> None:
-    site = make_site({**BLOG, "templates/page.html": '{% extends "base.html" %}\n{% block content %}\n{% include "partials/nothing.html" %}\n{% endblock %}\n'})
+    site = make_site(
+        {
+            **BLOG,
+            "templates/page.html": '{% extends "base.html" %}\n{% block content %}\n{% include "partials/nothing.html" %}\n{% endblock %}\n',
+        }
+    )
     output = failed(site)
     assert "templates/page.html:3: template not found: partials/nothing.html" in output
 
 
 def test_problems_in_several_files_are_all_reported(make_site: SiteFactory) -> None:
-    site = make_site({
-        "content/posts/2026-01-01-a.md": "---\ndraft: 3\n---\n\nA\n",
-        "content/posts/2026-01-02-b.md": "---\nlang: 'not a tag!'\n---\n\nB\n",
-    })  # fmt: skip
+    site = make_site(
+        {
+            "content/posts/2026-01-01-a.md": "---\ndraft: 3\n---\n\nA\n",
+            "content/posts/2026-01-02-b.md": "---\nlang: 'not a tag!'\n---\n\nB\n",
+        }
+    )
     output = failed(site)
     assert "content/posts/2026-01-01-a.md:2: draft:" in output
     assert "content/posts/2026-01-02-b.md:2: lang:" in output

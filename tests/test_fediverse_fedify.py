@@ -30,9 +30,14 @@ def our_actor(tmp_path: Path) -> Iterator[tuple[LoopbackServer, Signer]]:
     key = init_key(tmp_path).key
     with LoopbackServer() as server:
         actor = server.url("/actor")
-        document = {"@context": [AS, "https://w3id.org/security/v1"], "id": actor, "type": "Person",
-                    "preferredUsername": "blog", "inbox": server.url("/inbox"),
-                    "publicKey": {"id": actor + "#main-key", "owner": actor, "publicKeyPem": key.public_pem}}
+        document = {
+            "@context": [AS, "https://w3id.org/security/v1"],
+            "id": actor,
+            "type": "Person",
+            "preferredUsername": "blog",
+            "inbox": server.url("/inbox"),
+            "publicKey": {"id": actor + "#main-key", "owner": actor, "publicKeyPem": key.public_pem},
+        }
         server.route("/actor", Reply(200, json.dumps(document), [("Content-Type", "application/activity+json")]))
         yield server, key.signer(actor)
 
@@ -47,13 +52,15 @@ def post_to(url: str, body: bytes, headers: dict[str, str]) -> int:
 
 
 def activity(actor: str, kind: str, object: str, number: int) -> bytes:
-    return json.dumps({"@context": AS, "id": f"{actor}#activities/{number}", "type": kind, "actor": actor,
-                       "object": object}).encode()
+    return json.dumps(
+        {"@context": AS, "id": f"{actor}#activities/{number}", "type": kind, "actor": actor, "object": object}
+    ).encode()
 
 
 @pytest.mark.parametrize("inbox", ["inbox", "shared_inbox"])
-def test_fedify_accepts_our_signed_follow_as_verified(fedify_peer: FedifyPeer, our_actor: tuple[LoopbackServer, Signer],
-                                                     inbox: str) -> None:
+def test_fedify_accepts_our_signed_follow_as_verified(
+    fedify_peer: FedifyPeer, our_actor: tuple[LoopbackServer, Signer], inbox: str
+) -> None:
     server, signer = our_actor
     url = getattr(fedify_peer, inbox)
     body = activity(server.url("/actor"), "Follow", fedify_peer.actor, 1)
@@ -64,8 +71,9 @@ def test_fedify_accepts_our_signed_follow_as_verified(fedify_peer: FedifyPeer, o
     assert any(item.path == "/actor" for item in server.received)  # Fedify fetched our key to check
 
 
-def test_fedify_refuses_our_follow_when_the_body_was_changed(fedify_peer: FedifyPeer,
-                                                             our_actor: tuple[LoopbackServer, Signer]) -> None:
+def test_fedify_refuses_our_follow_when_the_body_was_changed(
+    fedify_peer: FedifyPeer, our_actor: tuple[LoopbackServer, Signer]
+) -> None:
     server, signer = our_actor
     body = activity(server.url("/actor"), "Follow", fedify_peer.actor, 2)
     headers = signer.sign("POST", fedify_peer.inbox, body)
@@ -75,8 +83,9 @@ def test_fedify_refuses_our_follow_when_the_body_was_changed(fedify_peer: Fedify
     assert not seen["verified"] and seen["status"] == 401
 
 
-def test_fedify_refuses_our_follow_signed_with_another_key(fedify_peer: FedifyPeer,
-                                                           our_actor: tuple[LoopbackServer, Signer]) -> None:
+def test_fedify_refuses_our_follow_signed_with_another_key(
+    fedify_peer: FedifyPeer, our_actor: tuple[LoopbackServer, Signer]
+) -> None:
     server, signer = our_actor
     impostor = Signer(signer.key_id, rsa.generate_private_key(public_exponent=65537, key_size=2048))
     body = activity(server.url("/actor"), "Follow", fedify_peer.actor, 4)
@@ -96,8 +105,12 @@ def fetch_key(peer: FedifyPeer) -> Callable[[str, bool], KeyInfo | None]:
 
 def as_request(server: LoopbackServer, received: Received) -> Request:
     """What a sink received, as the verifier takes it: the URL rebuilt from the Host header, as the receiver will."""
-    return Request(received.method, f"http://{received.headers['Host']}{received.path}", dict(received.headers.items()),
-                   received.body)
+    return Request(
+        received.method,
+        f"http://{received.headers['Host']}{received.path}",
+        dict(received.headers.items()),
+        received.body,
+    )
 
 
 @pytest.mark.parametrize("scheme", ["rfc9421", "cavage"])
@@ -108,8 +121,14 @@ def test_we_verify_what_fedify_signs(fedify_peer: FedifyPeer, scheme: str, kind:
         refuse_rfc9421 = scheme == "cavage"
         sink.route("/inbox", lambda got: Reply(401 if refuse_rfc9421 and got.headers["Signature-Input"] else 202))
         target = sink.url("/notes/1")
-        answer = fedify_peer.send(kind, inbox=sink.url("/inbox"), to=sink.url("/actor"), object=target,
-                                  in_reply_to=target, content="<p>Nice post!</p>")
+        answer = fedify_peer.send(
+            kind,
+            inbox=sink.url("/inbox"),
+            to=sink.url("/actor"),
+            object=target,
+            in_reply_to=target,
+            content="<p>Nice post!</p>",
+        )
         assert answer["ok"], answer
         last = sink.received[-1]
     assert bool(last.headers["Signature-Input"]) == (scheme == "rfc9421")

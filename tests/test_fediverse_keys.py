@@ -17,8 +17,9 @@ from tests.helpers import run_cli
 
 
 def private_pem(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> str:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode("ascii")
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode("ascii")
 
 
 def secret_lines(pem: str) -> list[str]:
@@ -75,7 +76,8 @@ def test_the_environment_variable_overrides_the_file(tmp_path: Path, monkeypatch
     key = load_key(tmp_path)
     assert key is not None and key.source == KEY_ENV and key.fingerprint != on_disk.fingerprint
     assert key.public_pem == from_env.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode("ascii")
     shown = run_cli("fediverse", "init", "--site", str(tmp_path))
     assert shown.exit_code == 0 and f"using the key in {KEY_ENV} (fingerprint {key.fingerprint})" in shown.output
     result = run_cli("fediverse", "init", "--rotate", "--site", str(tmp_path))
@@ -97,8 +99,9 @@ def test_a_key_file_readable_by_others_is_warned_about(tmp_path: Path, caplog: p
     assert "readable by others (mode 0644)" in caplog.text
 
 
-def test_the_private_key_appears_in_no_output_error_log_or_repr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                             caplog: pytest.LogCaptureFixture) -> None:
+def test_the_private_key_appears_in_no_output_error_log_or_repr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     seen: list[str] = []
     made = init_key(tmp_path)

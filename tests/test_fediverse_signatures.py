@@ -66,13 +66,18 @@ def refused(request: Request, lookup: Callable[[str, bool], KeyInfo | None], **o
 
 def cavage(key: PrivateKeyTypes, request: Request, names: str, algorithm: str = "rsa-sha256", **extra: str) -> Request:
     """`request` signed by hand over `names` (test-side, to make signatures our Signer never makes)."""
-    values = {"(request-target)": f"{request.method.lower()} /users/ana/inbox",
-              **{k.lower(): v for k, v in request.headers.items()}, **{f"({k})": v for k, v in extra.items()}}
+    values = {
+        "(request-target)": f"{request.method.lower()} /users/ana/inbox",
+        **{k.lower(): v for k, v in request.headers.items()},
+        **{f"({k})": v for k, v in extra.items()},
+    }
     text = "\n".join(f"{name}: {values[name]}" for name in names.split()).encode()
     signature = sign_bytes(key, text)
-    params = "".join(f',{k}={v}' for k, v in extra.items())
-    header = (f'keyId="{KEY_ID}",algorithm="{algorithm}",headers="{names}"{params},'
-              f'signature="{base64.b64encode(signature).decode()}"')
+    params = "".join(f",{k}={v}" for k, v in extra.items())
+    header = (
+        f'keyId="{KEY_ID}",algorithm="{algorithm}",headers="{names}"{params},'
+        f'signature="{base64.b64encode(signature).decode()}"'
+    )
     return Request(request.method, request.url, {**request.headers, "Signature": header}, request.body)
 
 
@@ -84,14 +89,28 @@ def sign_bytes(key: PrivateKeyTypes, data: bytes) -> bytes:
     return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
 
 
-def rfc9421(key: PrivateKeyTypes, request: Request, components: tuple[str, ...], alg: str = "rsa-v1_5-sha256",
-            created: dt.datetime = NOW, digest: str = "sha-256") -> Request:
+def rfc9421(
+    key: PrivateKeyTypes,
+    request: Request,
+    components: tuple[str, ...],
+    alg: str = "rsa-v1_5-sha256",
+    created: dt.datetime = NOW,
+    digest: str = "sha-256",
+) -> Request:
     """`request` signed as RFC 9421 (and Fedify) sign it, by hand."""
     algorithm = {"sha-256": hashlib.sha256, "sha-512": hashlib.sha512}[digest]
-    headers = {"Host": "social.example", "Date": http_date(created),
-               "Content-Digest": f"{digest}=:{base64.b64encode(algorithm(request.body).digest()).decode()}:"}
-    derived = {"@method": request.method, "@target-uri": request.url, "@authority": "social.example",
-               "@path": "/users/ana/inbox", **{k.lower(): v for k, v in headers.items()}}
+    headers = {
+        "Host": "social.example",
+        "Date": http_date(created),
+        "Content-Digest": f"{digest}=:{base64.b64encode(algorithm(request.body).digest()).decode()}:",
+    }
+    derived = {
+        "@method": request.method,
+        "@target-uri": request.url,
+        "@authority": "social.example",
+        "@path": "/users/ana/inbox",
+        **{k.lower(): v for k, v in headers.items()},
+    }
     covered = " ".join(f'"{c}"' for c in components)
     params = f'({covered});alg="{alg}";keyid="{KEY_ID}";created={int(created.timestamp())}'
     base = "\n".join([*(f'"{c}": {derived[c]}' for c in components), f'"@signature-params": {params}']).encode()
@@ -115,7 +134,8 @@ def test_a_post_is_signed_as_mastodon_signs_it(rsa_key: rsa.RSAPrivateKey) -> No
     assert headers["Host"] == "social.example"
     assert headers["Digest"] == "SHA-256=" + base64.b64encode(hashlib.sha256(BODY).digest()).decode()
     assert headers["Signature"].startswith(
-        f'keyId="{KEY_ID}",algorithm="rsa-sha256",headers="(request-target) host date digest",signature="')
+        f'keyId="{KEY_ID}",algorithm="rsa-sha256",headers="(request-target) host date digest",signature="'
+    )
 
 
 def test_a_signed_get_covers_target_host_and_date_and_verifies(rsa_key: rsa.RSAPrivateKey) -> None:
@@ -134,7 +154,9 @@ def test_hs2019_with_an_rsa_key_verifies(rsa_key: rsa.RSAPrivateKey) -> None:
 
 def test_hs2019_with_an_ed25519_key_verifies() -> None:
     key = ed25519.Ed25519PrivateKey.generate()
-    base = Request("POST", INBOX, {"Host": "social.example", "Date": http_date(NOW), "Digest": digest_header(BODY)}, BODY)
+    base = Request(
+        "POST", INBOX, {"Host": "social.example", "Date": http_date(NOW), "Digest": digest_header(BODY)}, BODY
+    )
     request = cavage(key, base, "(request-target) host date digest", algorithm="hs2019")
     assert verify(request, lookup_for({KEY_ID: KeyInfo(ACTOR, pem(key))}), now=NOW).key_id == KEY_ID
 
@@ -147,8 +169,13 @@ def test_rfc9421_rsa_verifies(rsa_key: rsa.RSAPrivateKey) -> None:
 
 def test_rfc9421_ed25519_with_a_sha512_content_digest_verifies() -> None:
     key = ed25519.Ed25519PrivateKey.generate()
-    request = rfc9421(key, Request("POST", INBOX, {}, BODY), ("@method", "@path", "@authority", "content-digest"),
-                      alg="ed25519", digest="sha-512")
+    request = rfc9421(
+        key,
+        Request("POST", INBOX, {}, BODY),
+        ("@method", "@path", "@authority", "content-digest"),
+        alg="ed25519",
+        digest="sha-512",
+    )
     assert verify(request, lookup_for({KEY_ID: KeyInfo(ACTOR, pem(key))}), now=NOW).owner == ACTOR
 
 
@@ -201,8 +228,12 @@ def test_a_digest_in_an_unknown_algorithm_only_is_refused(rsa_key: rsa.RSAPrivat
     assert refused(request, lookup_for({KEY_ID: KeyInfo(ACTOR, pem(rsa_key))})).reason == "digest"
 
 
-LACKING = [("(request-target) host date", "digest"), ("host date digest", "(request-target)"),
-           ("(request-target) date digest", "host"), ("(request-target) host digest", "date")]
+LACKING = [
+    ("(request-target) host date", "digest"),
+    ("host date digest", "(request-target)"),
+    ("(request-target) date digest", "host"),
+    ("(request-target) host digest", "date"),
+]
 
 
 @pytest.mark.parametrize("names,lacking", LACKING)
@@ -253,7 +284,9 @@ def test_an_unknown_cavage_algorithm_is_refused(rsa_key: rsa.RSAPrivateKey, algo
 
 def test_rsa_sha256_with_an_ed25519_key_is_refused() -> None:
     key = ed25519.Ed25519PrivateKey.generate()
-    base = Request("POST", INBOX, {"Host": "social.example", "Date": http_date(NOW), "Digest": digest_header(BODY)}, BODY)
+    base = Request(
+        "POST", INBOX, {"Host": "social.example", "Date": http_date(NOW), "Digest": digest_header(BODY)}, BODY
+    )
     request = cavage(key, base, "(request-target) host date digest", algorithm="rsa-sha256")
     assert refused(request, lookup_for({KEY_ID: KeyInfo(ACTOR, pem(key))})).reason == "algorithm"
 
@@ -278,8 +311,12 @@ def test_rfc9421_with_a_tampered_body_is_refused(rsa_key: rsa.RSAPrivateKey) -> 
 
 
 def test_rfc9421_created_13_hours_ago_is_refused(rsa_key: rsa.RSAPrivateKey) -> None:
-    request = rfc9421(rsa_key, Request("POST", INBOX, {}, BODY), ("@method", "@target-uri", "content-digest"),
-                      created=NOW - dt.timedelta(hours=13))
+    request = rfc9421(
+        rsa_key,
+        Request("POST", INBOX, {}, BODY),
+        ("@method", "@target-uri", "content-digest"),
+        created=NOW - dt.timedelta(hours=13),
+    )
     assert refused(request, lookup_for({KEY_ID: KeyInfo(ACTOR, pem(rsa_key))})).reason == "date"
 
 
@@ -305,13 +342,26 @@ def test_hs2019_with_a_signed_created_time_instead_of_a_date_verifies(rsa_key: r
 def test_rfc9421_takes_the_label_that_has_a_signature(rsa_key: rsa.RSAPrivateKey) -> None:
     request = rfc9421(rsa_key, Request("POST", INBOX, {}, BODY), ("@method", "@target-uri", "content-digest"))
     headers = dict(request.headers)
-    headers["Signature-Input"] = 'other=("@method");keyid="https://x.example/k";created=1, ' + headers["Signature-Input"]
-    assert verify(Request("POST", INBOX, headers, BODY), lookup_for({KEY_ID: KeyInfo(ACTOR, pem(rsa_key))}),
-                  now=NOW).scheme == "rfc9421"
+    headers["Signature-Input"] = (
+        'other=("@method");keyid="https://x.example/k";created=1, ' + headers["Signature-Input"]
+    )
+    assert (
+        verify(
+            Request("POST", INBOX, headers, BODY), lookup_for({KEY_ID: KeyInfo(ACTOR, pem(rsa_key))}), now=NOW
+        ).scheme
+        == "rfc9421"
+    )
 
 
-@pytest.mark.parametrize("value", ['sig1=("@method" "@target-uri";keyid="k"', 'sig1=("@method");keyid="unterminated',
-                                   'sig1=("@method");created=1.5', "sig1"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        'sig1=("@method" "@target-uri";keyid="k"',
+        'sig1=("@method");keyid="unterminated',
+        'sig1=("@method");created=1.5',
+        "sig1",
+    ],
+)
 def test_a_malformed_signature_input_is_refused(rsa_key: rsa.RSAPrivateKey, value: str) -> None:
     request = rfc9421(rsa_key, Request("POST", INBOX, {}, BODY), ("@method", "@target-uri", "content-digest"))
     broken = Request("POST", INBOX, {**request.headers, "Signature-Input": value}, BODY)
@@ -327,8 +377,9 @@ def test_rfc9421_with_a_component_parameter_is_refused(rsa_key: rsa.RSAPrivateKe
 
 def test_a_signed_created_time_missing_from_the_header_is_refused(rsa_key: rsa.RSAPrivateKey) -> None:
     created = str(int(NOW.timestamp()))
-    signed = cavage(rsa_key, signed_post(rsa_key), "(request-target) host (created) digest", algorithm="hs2019",
-                    created=created)
+    signed = cavage(
+        rsa_key, signed_post(rsa_key), "(request-target) host (created) digest", algorithm="hs2019", created=created
+    )
     header = signed.headers["Signature"].replace(f",created={created}", "")
     request = Request("POST", INBOX, {**signed.headers, "Signature": header}, BODY)
     problem = refused(request, lookup_for({KEY_ID: KeyInfo(ACTOR, pem(rsa_key))}))
@@ -337,7 +388,8 @@ def test_a_signed_created_time_missing_from_the_header_is_refused(rsa_key: rsa.R
 
 def test_an_expired_signature_is_refused(rsa_key: rsa.RSAPrivateKey) -> None:
     expires = str(int((NOW - dt.timedelta(minutes=10)).timestamp()))
-    request = cavage(rsa_key, signed_post(rsa_key), "(request-target) host date digest", algorithm="hs2019",
-                     expires=expires)
+    request = cavage(
+        rsa_key, signed_post(rsa_key), "(request-target) host date digest", algorithm="hs2019", expires=expires
+    )
     problem = refused(request, lookup_for({KEY_ID: KeyInfo(ACTOR, pem(rsa_key))}))
     assert problem.reason == "date" and "expired" in str(problem)

@@ -72,20 +72,35 @@ def test_anchors_footnotes_and_relative_paths_resolve_against_the_post(public: P
         assert {"https://example.org/2026/03/", POST_URL + "?page=2", POST_URL, "mailto:ada@example.org"} <= set(found)
         assert {POST_URL + "photo.png", POST_URL + "clip.mp4", "https://example.org/media/talk.mp3"} <= set(found)
         assert {"https://example.org/2026/01/first-post/", "https://cdn.example.net/scheme-relative.png"} <= set(found)
-        assert f'srcset="{POST_URL}photo.png 1x, https://example.org/images/pixel.png 2x, https://cdn.example.net/p.png 3x"' in html
+        assert (
+            f'srcset="{POST_URL}photo.png 1x, https://example.org/images/pixel.png 2x, https://cdn.example.net/p.png 3x"'
+            in html
+        )
 
 
-@pytest.mark.parametrize(("html", "expected"), [
-    ('<a href="#x">', '<a href="https://example.org/p/#x">'),
-    ("<a class=x href='#x' title=\"href='#y'\">", "<a class=x href='https://example.org/p/#x' title=\"href='#y'\">"),
-    ('<img src=a.png alt="">', '<img src=https://example.org/p/a.png alt="">'),
-    ('<a href="../q?a=1&amp;b=2">', '<a href="https://example.org/q?a=1&amp;b=2">'),
-    ('<img srcset="a.png,b.png 2x">', '<img srcset="https://example.org/p/a.png,b.png 2x">'),
-    ('<img srcset="a.png 1x,b.png 2x">', '<img srcset="https://example.org/p/a.png 1x,https://example.org/p/b.png 2x">'),
-    ('<A HREF="/x">', '<A HREF="https://example.org/x">'),
-    ('<a href="data:,x">&lt;a href="#x"&gt;<code>href="#y"</code>', '<a href="data:,x">&lt;a href="#x"&gt;<code>href="#y"</code>'),
-    ('<a data-href="#x" href="HTTPS://Example.org/">', '<a data-href="#x" href="HTTPS://Example.org/">'),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ('<a href="#x">', '<a href="https://example.org/p/#x">'),
+        (
+            "<a class=x href='#x' title=\"href='#y'\">",
+            "<a class=x href='https://example.org/p/#x' title=\"href='#y'\">",
+        ),
+        ('<img src=a.png alt="">', '<img src=https://example.org/p/a.png alt="">'),
+        ('<a href="../q?a=1&amp;b=2">', '<a href="https://example.org/q?a=1&amp;b=2">'),
+        ('<img srcset="a.png,b.png 2x">', '<img srcset="https://example.org/p/a.png,b.png 2x">'),
+        (
+            '<img srcset="a.png 1x,b.png 2x">',
+            '<img srcset="https://example.org/p/a.png 1x,https://example.org/p/b.png 2x">',
+        ),
+        ('<A HREF="/x">', '<A HREF="https://example.org/x">'),
+        (
+            '<a href="data:,x">&lt;a href="#x"&gt;<code>href="#y"</code>',
+            '<a href="data:,x">&lt;a href="#x"&gt;<code>href="#y"</code>',
+        ),
+        ('<a data-href="#x" href="HTTPS://Example.org/">', '<a data-href="#x" href="HTTPS://Example.org/">'),
+    ],
+)
 def test_absolute_links_rewrites_only_link_attributes_of_tags(html: str, expected: str) -> None:
     assert absolute_links(html, "https://example.org/p/") == expected
 
@@ -127,7 +142,9 @@ def test_the_example_sites_feeds_hold_up(tmp_path: Path) -> None:
     assert {"feed.xml", "atom.xml", "feed.json", "podcast.xml"} <= feeds
 
 
-@pytest.mark.parametrize("base", ["https://e.org/a/b/", "https://e.org/a/b/#old", "https://e.org/a?q=1", "https://e.org/%E4%B8%AD/"])
+@pytest.mark.parametrize(
+    "base", ["https://e.org/a/b/", "https://e.org/a/b/#old", "https://e.org/a?q=1", "https://e.org/%E4%B8%AD/"]
+)
 @pytest.mark.parametrize("anchor", ["#x", "#", "#fn-1", "#a&amp;b", "#%E4%B8%AD", " #pad ", "#中文"])
 def test_an_in_page_anchor_resolves_as_urljoin_would(base: str, anchor: str) -> None:
     import html

@@ -84,8 +84,10 @@ def test_json_items_of_notes_without_text_carry_the_placeholder_title(public: Pa
 
 
 def test_the_placeholder_title_speaks_the_site_language(make_site: SiteFactory) -> None:
-    site = make_site({"content/posts/2026-02-02-empty.md": BARE_NOTES["2026-02-02-empty.md"]},
-                     config=SITE_TOML.replace('language = "en"', 'language = "zh"'))  # fmt: skip
+    site = make_site(
+        {"content/posts/2026-02-02-empty.md": BARE_NOTES["2026-02-02-empty.md"]},
+        config=SITE_TOML.replace('language = "en"', 'language = "zh"'),
+    )
     assert build(site).exit_code == 0
     [entry] = xml_feed(site / "public/atom.xml").entries
     assert entry.title == "2026年2月2日的随笔"
@@ -102,4 +104,7 @@ def test_an_episode_that_is_an_empty_note_is_in_the_podcast_feed(make_site: Site
     assert result.exit_code == 0, result.output
     [item] = xml_feed(site / "public/podcasts/talk/feed.xml").entries
     assert item.title == "Note of 3 February 2026" and item.enclosures
-    assert {p.relative_to(site / "public").as_posix() for p in check_feeds(site / "public")} >= {"podcast.xml", "feed.json"}
+    assert {p.relative_to(site / "public").as_posix() for p in check_feeds(site / "public")} >= {
+        "podcast.xml",
+        "feed.json",
+    }

@@ -10,9 +10,22 @@ from generator.render import PageInfo
 
 
 def post(name: str, **changes) -> Post:
-    made = Post(source=f"posts/{name}.md", kind="post", title=name, slug=name, date=None, updated=None,
-                html="<p>x</p>", summary_html="", summary_text="", path=f"/{name}/", url=f"https://e.example/{name}/",
-                dest=f"{name}/index.html", uid=name, fingerprint=f"digest-of-{name}")  # fmt: skip
+    made = Post(
+        source=f"posts/{name}.md",
+        kind="post",
+        title=name,
+        slug=name,
+        date=None,
+        updated=None,
+        html="<p>x</p>",
+        summary_html="",
+        summary_text="",
+        path=f"/{name}/",
+        url=f"https://e.example/{name}/",
+        dest=f"{name}/index.html",
+        uid=name,
+        fingerprint=f"digest-of-{name}",
+    )
     return dataclasses.replace(made, **changes)
 
 

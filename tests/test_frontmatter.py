@@ -124,7 +124,10 @@ def test_yaml_syntax_error_names_the_line_in_the_whole_file():
 
 def test_yaml_tab_indentation_error_names_its_line():
     problem = split_error(yaml("title: x", "\tbad: tab"))
-    assert str(problem) == f"{FILE}:3:1: a tab is used for indentation; YAML indents with spaces only: replace the tab with spaces"
+    assert (
+        str(problem)
+        == f"{FILE}:3:1: a tab is used for indentation; YAML indents with spaces only: replace the tab with spaces"
+    )
 
 
 def test_yaml_unterminated_list_is_reported_where_it_is_noticed():

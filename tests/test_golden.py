@@ -25,6 +25,9 @@ def test_golden_site_output_matches_expected(tmp_path: Path, monkeypatch: pytest
             diff = difflib.unified_diff(
                 expected[name].decode("utf-8", "replace").splitlines(),
                 actual[name].decode("utf-8", "replace").splitlines(),
-                f"expected/{name}", f"actual/{name}", lineterm="", n=2,
-            )  # fmt: skip
+                f"expected/{name}",
+                f"actual/{name}",
+                lineterm="",
+                n=2,
+            )
             raise AssertionError("\n".join(list(diff)[:60]) + "\n(run `make golden` if the change is intended)")

@@ -20,9 +20,12 @@ from tests.helpers import NOW, SITE_TOML, build
 
 POST = "content/posts/2026-01-01-x.md"
 
-BILLION_LAUGHS = "---\n" + "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
-    f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]\n" for n in range(1, 10)
-) + "---\nBody\n"
+BILLION_LAUGHS = (
+    "---\n"
+    + "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    + "".join(f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]\n" for n in range(1, 10))
+    + "---\nBody\n"
+)
 
 
 def failed(site: Path) -> str:
@@ -34,7 +37,10 @@ def failed(site: Path) -> str:
 
 def test_a_billion_laughs_in_yaml_is_refused_naming_the_file(make_site: SiteFactory) -> None:
     output = failed(make_site({POST: BILLION_LAUGHS}))
-    assert f"error: {POST}:" in output and f"YAML aliases expand the front matter to more than {MAX_VALUES:,} values" in output
+    assert (
+        f"error: {POST}:" in output
+        and f"YAML aliases expand the front matter to more than {MAX_VALUES:,} values" in output
+    )
 
 
 def test_yaml_merge_keys_that_multiply_are_refused(make_site: SiteFactory) -> None:
@@ -71,13 +77,26 @@ def test_values_nested_beyond_the_limit_are_refused(make_site: SiteFactory, fenc
 def test_front_matter_over_the_size_limit_is_refused(make_site: SiteFactory) -> None:
     text = "---\ntitle: X\nnotes: " + "x" * MAX_FRONT_MATTER_BYTES + "\n---\nBody\n"
     output = failed(make_site({POST: text}))
-    assert f"error: {POST}:2: front matter of {MAX_FRONT_MATTER_BYTES + 16:,} bytes is over the limit of 262,144 bytes" in output
+    assert (
+        f"error: {POST}:2: front matter of {MAX_FRONT_MATTER_BYTES + 16:,} bytes is over the limit of 262,144 bytes"
+        in output
+    )
 
 
-@pytest.mark.parametrize("line", [
-    'slug: "a\\0b"', 'tags: [ok, "a\\x01b"]', 'categories: ["\\0"]', 'aliases: ["/a\\0b/"]', 'title: "a\\x1bb"',
-    'in_reply_to: "https://a.example/\\0"', 'image: {src: "a\\0.png"}', 'extra: {deep: [["\\x08"]]}', 'id: "\\uFFFE"',
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "line",
+    [
+        'slug: "a\\0b"',
+        'tags: [ok, "a\\x01b"]',
+        'categories: ["\\0"]',
+        'aliases: ["/a\\0b/"]',
+        'title: "a\\x1bb"',
+        'in_reply_to: "https://a.example/\\0"',
+        'image: {src: "a\\0.png"}',
+        'extra: {deep: [["\\x08"]]}',
+        'id: "\\uFFFE"',
+    ],
+)
 def test_control_characters_in_front_matter_are_refused_naming_the_key(make_site: SiteFactory, line: str) -> None:
     output = failed(make_site({POST: f"---\ndate: 2026-01-01\n{line}\n---\nBody\n"}))
     key = line.split(":", 1)[0]
@@ -115,16 +134,22 @@ def test_files_whose_names_cannot_be_urls_are_skipped_with_a_warning(make_site: 
     assert "Built 1 post" in result.output
 
 
-
-@pytest.mark.parametrize("line", ["slug: " + "s" * 256, "tags: [ok, " + "é" * 128 + "]", "aliases: [/old/" + "a" * 256 + "/]"])
+@pytest.mark.parametrize(
+    "line", ["slug: " + "s" * 256, "tags: [ok, " + "é" * 128 + "]", "aliases: [/old/" + "a" * 256 + "/]"]
+)
 def test_names_too_long_for_a_folder_are_refused_naming_the_key(make_site: SiteFactory, line: str) -> None:
     output = failed(make_site({POST: f"---\ntitle: X\n{line}\n---\nBody\n"}))
     key = line.split(":", 1)[0]
-    assert f"error: {POST}:3: {key}: 256 bytes between two '/', more than the 255 a file name may have; shorten it" in output
+    assert (
+        f"error: {POST}:3: {key}: 256 bytes between two '/', more than the 255 a file name may have; shorten it"
+        in output
+    )
 
 
 def test_a_slug_made_from_a_long_title_is_cut_to_fit_a_folder_name(make_site: SiteFactory) -> None:
-    site = make_site({POST: "---\ntitle: " + "标题 " * 100 + "\n---\nBody\n"}, config=SITE_TOML + 'slug_source = "title"\n')
+    site = make_site(
+        {POST: "---\ntitle: " + "标题 " * 100 + "\n---\nBody\n"}, config=SITE_TOML + 'slug_source = "title"\n'
+    )
     result = build(site)
     assert result.exit_code == 0, result.output
     (folder,) = (site / "public/2026/01").iterdir()
@@ -141,11 +166,15 @@ NOTES = {
 
 
 def _notes_site(make_site: SiteFactory) -> Path:
-    files: dict[str, str | bytes] = {f"content/posts/2026-01-0{n}-{name}.md": text for n, (name, text) in enumerate(NOTES.items(), 1)}
+    files: dict[str, str | bytes] = {
+        f"content/posts/2026-01-0{n}-{name}.md": text for n, (name, text) in enumerate(NOTES.items(), 1)
+    }
     return make_site({**files, "content/images/pic.png": b"\x89PNG\r\n\x1a\n"})
 
 
-def test_title_less_notes_of_every_shape_are_read_and_their_pages_rendered(make_site: SiteFactory, tmp_path: Path) -> None:
+def test_title_less_notes_of_every_shape_are_read_and_their_pages_rendered(
+    make_site: SiteFactory, tmp_path: Path
+) -> None:
     from generator.config import load_config
     from generator.content.reader import ReadOptions, read_content
     from generator.pipeline.collect import collect_site
@@ -182,7 +211,9 @@ def _broken_render(monkeypatch: pytest.MonkeyPatch, rel: str) -> None:
     monkeypatch.setattr(reader, "render_post", render_post)
 
 
-def test_an_unexpected_error_while_rendering_names_the_file(make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unexpected_error_while_rendering_names_the_file(
+    make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     site = make_site({POST: "---\ntitle: X\n---\nBody\n", "content/posts/2026-01-02-y.md": "Fine\n"})
     _broken_render(monkeypatch, "posts/2026-01-01-x.md")
     output = failed(site)
@@ -190,7 +221,9 @@ def test_an_unexpected_error_while_rendering_names_the_file(make_site: SiteFacto
     assert "Build failed with 1 error." in output
 
 
-def test_an_unexpected_error_while_reading_names_the_file(make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unexpected_error_while_reading_names_the_file(
+    make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from generator.content import reader
 
     real = reader.check_meta
@@ -199,7 +232,9 @@ def test_an_unexpected_error_while_reading_names_the_file(make_site: SiteFactory
     assert f"error: {POST}: unexpected ZeroDivisionError: division by zero" in output
 
 
-def test_an_unexpected_error_while_writing_names_the_page(make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unexpected_error_while_writing_names_the_page(
+    make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from generator.render import Renderer
 
     real = Renderer.render
@@ -211,10 +246,15 @@ def test_an_unexpected_error_while_writing_names_the_page(make_site: SiteFactory
 
     monkeypatch.setattr(Renderer, "render", render)
     output = failed(make_site({POST: "---\ntitle: X\n---\nBody\n"}))
-    assert f"error: {POST}: unexpected ValueError: embedded null byte" in output and "(rendering /2026/01/x/index.html)" in output
+    assert (
+        f"error: {POST}: unexpected ValueError: embedded null byte" in output
+        and "(rendering /2026/01/x/index.html)" in output
+    )
 
 
-def test_the_dev_servers_error_page_names_the_file_of_an_unexpected_error(make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_dev_servers_error_page_names_the_file_of_an_unexpected_error(
+    make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     site = make_site({POST: "---\ntitle: X\n---\nBody\n"})
     _broken_render(monkeypatch, "posts/2026-01-01-x.md")
     reports: list[BuildOutcome] = []
@@ -233,7 +273,6 @@ def test_build_site_raises_only_named_errors_for_a_hostile_site(make_site: SiteF
     assert sorted({p.file for p in caught.value.problems}) == [POST, "content/posts/2026-01-02-y.md"]
 
 
-
 def test_a_cover_image_that_is_missing_still_gets_absolute_urls_in_feeds(make_site: SiteFactory) -> None:
     import json
 
@@ -246,7 +285,6 @@ def test_a_cover_image_that_is_missing_still_gets_absolute_urls_in_feeds(make_si
     assert 'src="missing.png"' not in page
 
 
-
 def test_an_unreadable_file_is_named_not_a_traceback(make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     from generator.content import reader
 
@@ -254,4 +292,6 @@ def test_an_unreadable_file_is_named_not_a_traceback(make_site: SiteFactory, mon
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(reader, "read_markdown", read_markdown)
-    assert f"error: {POST}: cannot be read: Permission denied" in failed(make_site({POST: "---\ntitle: X\n---\nBody\n"}))
+    assert f"error: {POST}: cannot be read: Permission denied" in failed(
+        make_site({POST: "---\ntitle: X\n---\nBody\n"})
+    )

@@ -290,7 +290,9 @@ def test_a_stalled_server_times_out(server: LoopbackServer, sent: bytes) -> None
 
 
 @pytest.mark.parametrize(
-    "head", [b"HTTP/1.1 200 OK\r\nX-Drip: ", b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n"], ids=["headers", "body"]
+    "head",
+    [b"HTTP/1.1 200 OK\r\nX-Drip: ", b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n"],
+    ids=["headers", "body"],
 )
 def test_a_slow_drip_cannot_outlast_the_total_deadline(server: LoopbackServer, head: bytes) -> None:
     """One byte every 20 ms never trips the 0.2 s read timeout, but the 3 x 0.2 s deadline ends it."""
@@ -355,7 +357,11 @@ def test_methods_headers_and_bodies_are_sent(server: LoopbackServer) -> None:
     assert (response.status, response.json()) == (201, {"a": 1})
     client.put(server.url("/api"), data=b"raw")
     client.delete(server.url("/api"))
-    assert [(r.method, r.path) for r in server.received] == [("POST", "/api?q=x+y"), ("PUT", "/api"), ("DELETE", "/api")]
+    assert [(r.method, r.path) for r in server.received] == [
+        ("POST", "/api?q=x+y"),
+        ("PUT", "/api"),
+        ("DELETE", "/api"),
+    ]
     assert server.received[0].headers["X-Test"] == "1"
 
 

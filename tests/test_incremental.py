@@ -75,24 +75,65 @@ CHANGES = {
     "edit a body": lambda s: edit(s / "content/posts/2023-01-01-post-0.md", "Second paragraph.", "Second, edited."),
     "edit a title": lambda s: edit(s / "content/posts/2024-02-02-post-1.md", "Post number 1", "Renamed post"),
     "delete a post": lambda s: (s / "content/posts/2025-03-03-post-2.md").unlink(),
-    "rename a post": lambda s: (s / "content/posts/2023-04-04-post-3.md").rename(s / "content/posts/2023-04-04-moved.md"),
-    "add a post": lambda s: write_files(s, {"content/posts/2026-05-05-new.md": "---\ntitle: New\ntags: [t1, brand-new]\n---\n\nHi.\n"}),
-    "edit a template": lambda s: write_files(s, {"templates/page.html": '{% extends "base.html" %}{% block content %}P{% endblock %}'}),
+    "rename a post": lambda s: (s / "content/posts/2023-04-04-post-3.md").rename(
+        s / "content/posts/2023-04-04-moved.md"
+    ),
+    "add a post": lambda s: write_files(
+        s, {"content/posts/2026-05-05-new.md": "---\ntitle: New\ntags: [t1, brand-new]\n---\n\nHi.\n"}
+    ),
+    "edit a template": lambda s: write_files(
+        s, {"templates/page.html": '{% extends "base.html" %}{% block content %}P{% endblock %}'}
+    ),
     "change site.toml": lambda s: edit(s / "site.toml", "posts_per_page = 2", "posts_per_page = 3"),
-    "replace an image": lambda s: write_files(s, {"content/images/pixel.png": (s / "content/images/ada.png").read_bytes()}),
-    "edit a partial kept as fragments": lambda s: write_files(s, {"templates/partials/archive-entry.html": (
-        THEME / "templates/partials/archive-entry.html").read_text(encoding="utf-8").replace("<li ", "<li data-edited ", 1)}),
-    "edit the post template": lambda s: write_files(s, {"templates/post.html": (THEME / "templates/post.html").read_text(
-        encoding="utf-8").replace("<article ", "<article data-edited ", 1)}),
-    "retitle a post in a series": lambda s: edit(s / "content/posts/2025-12-26-part-two.md", "title: Part Two", "title: Part 2"),
+    "replace an image": lambda s: write_files(
+        s, {"content/images/pixel.png": (s / "content/images/ada.png").read_bytes()}
+    ),
+    "edit a partial kept as fragments": lambda s: write_files(
+        s,
+        {
+            "templates/partials/archive-entry.html": (THEME / "templates/partials/archive-entry.html")
+            .read_text(encoding="utf-8")
+            .replace("<li ", "<li data-edited ", 1)
+        },
+    ),
+    "edit the post template": lambda s: write_files(
+        s,
+        {
+            "templates/post.html": (THEME / "templates/post.html")
+            .read_text(encoding="utf-8")
+            .replace("<article ", "<article data-edited ", 1)
+        },
+    ),
+    "retitle a post in a series": lambda s: edit(
+        s / "content/posts/2025-12-26-part-two.md", "title: Part Two", "title: Part 2"
+    ),
     "retag a post": lambda s: edit(s / "content/posts/2023-01-01-post-0.md", "tags: [", "tags: [retagged, "),
-    "redate a post": lambda s: edit(s / "content/posts/2025-06-06-post-5.md", "title: Post number 5", "title: Post number 5\ndate: 2022-01-01"),
-    "edit a summary": lambda s: edit(s / "content/posts/2024-08-08-post-7.md", "First paragraph of 7.", "A new opening for 7."),
-    "make a post a draft": lambda s: edit(s / "content/posts/2023-07-07-post-6.md", "title: Post number 6", "title: Post number 6\ndraft: true"),
+    "redate a post": lambda s: edit(
+        s / "content/posts/2025-06-06-post-5.md", "title: Post number 5", "title: Post number 5\ndate: 2022-01-01"
+    ),
+    "edit a summary": lambda s: edit(
+        s / "content/posts/2024-08-08-post-7.md", "First paragraph of 7.", "A new opening for 7."
+    ),
+    "make a post a draft": lambda s: edit(
+        s / "content/posts/2023-07-07-post-6.md", "title: Post number 6", "title: Post number 6\ndraft: true"
+    ),
     "retitle the menu page": lambda s: edit(s / "content/pages/about.md", "title: About", "title: About me"),
-    "a response arrives": lambda s: write_files(s, {"data/responses/2023/01/post-0.json": json.dumps([
-        {"id": "https://alice.example/like", "type": "like", "source": "https://alice.example/like",
-         "target": "https://example.org/2023/01/post-0/", "author": {"name": "Alice", "url": "https://alice.example/"}}])}),
+    "a response arrives": lambda s: write_files(
+        s,
+        {
+            "data/responses/2023/01/post-0.json": json.dumps(
+                [
+                    {
+                        "id": "https://alice.example/like",
+                        "type": "like",
+                        "source": "https://alice.example/like",
+                        "target": "https://example.org/2023/01/post-0/",
+                        "author": {"name": "Alice", "url": "https://alice.example/"},
+                    }
+                ]
+            )
+        },
+    ),
 }
 
 
@@ -136,8 +177,12 @@ def test_editing_one_body_remakes_only_pages_that_show_that_post(site: Path) -> 
 def test_retitling_a_post_remakes_the_pages_that_link_it_as_related_or_neighbour(site: Path) -> None:
     """Previous/next and related posts show other posts' titles: those posts are in the page's fingerprint."""
     linked = "/2024/02/post-1/"
-    showing = [path for path in (site / "public").rglob("index.html")
-               if f'<a href="{linked}"' in path.read_text(encoding="utf-8") and 'class="h-entry post' in path.read_text(encoding="utf-8")]
+    showing = [
+        path
+        for path in (site / "public").rglob("index.html")
+        if f'<a href="{linked}"' in path.read_text(encoding="utf-8")
+        and 'class="h-entry post' in path.read_text(encoding="utf-8")
+    ]
     related = [path for path in showing if 'class="related"' in path.read_text(encoding="utf-8")]
     assert related and any('rel="prev"' in path.read_text(encoding="utf-8") for path in showing)
     CHANGES["edit a title"](site)
@@ -153,7 +198,9 @@ def test_fragments_kept_by_one_build_are_used_by_the_next(site: Path) -> None:
     parts = [cache.BuildCache(folder, (site / "public").resolve(), key) for key in _cache_keys(folder)]
     store = next(part for part in parts if part.load_fragments())
     kept = store.load_fragments()
-    source, (stamp, entries) = next((k, e) for k, e in kept.items() if any(t == "partials/archive-entry.html" for _, t in e[1]))
+    source, (stamp, entries) = next(
+        (k, e) for k, e in kept.items() if any(t == "partials/archive-entry.html" for _, t in e[1])
+    )
     entries = {name: html.replace("<li ", "<li data-from-cache ", 1) for name, html in entries.items()}
     store.save_fragments({**kept, source: (stamp, entries)})
     CHANGES["edit a title"](site)  # the archive shows titles: it is made again
@@ -234,7 +281,9 @@ def _html_shards(site: Path) -> list[Path]:
 def test_only_the_html_a_build_shows_is_loaded_from_the_cache(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     looked_up: list[str] = []
     stored = cache.BuildCache.html
-    monkeypatch.setattr(cache.BuildCache, "html", lambda self, rel, digest: looked_up.append(rel) or stored(self, rel, digest))
+    monkeypatch.setattr(
+        cache.BuildCache, "html", lambda self, rel, digest: looked_up.append(rel) or stored(self, rel, digest)
+    )
     CHANGES["edit a body"](site)
     result = build(site)
     assert 0 < len(looked_up) < 20 < result.posts  # its neighbours' own pages, a few notes in lists
@@ -244,12 +293,14 @@ def test_only_the_html_a_build_shows_is_loaded_from_the_cache(site: Path, monkey
     assert looked_up == []
 
 
-def test_a_content_cache_that_cannot_be_saved_only_costs_the_next_build_time(site: Path, tmp_path: Path,
-                                                                              monkeypatch: pytest.MonkeyPatch,
-                                                                              caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+def test_a_content_cache_that_cannot_be_saved_only_costs_the_next_build_time(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     shutil.rmtree(site / ".homepost")
     with monkeypatch.context() as patch:  # saved by a forked process (many files were read): it fails there
-        patch.setattr(cache.BuildCache, "save_html", lambda *args, **kwargs: (_ for _ in ()).throw(OSError("disk full")))
+        patch.setattr(
+            cache.BuildCache, "save_html", lambda *args, **kwargs: (_ for _ in ()).throw(OSError("disk full"))
+        )
         first = build(site, jobs=2)
     assert first.rendered > POSTS and "content cache could not be saved" in caplog.text
     assert snapshot(site / "public") == cold(site, tmp_path, jobs=1)

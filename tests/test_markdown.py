@@ -55,7 +55,7 @@ def write_png(path: Path, width: int, height: int) -> Path:
 
 def test_tables(md):
     html = render(md, "| a | b |\n|---|--:|\n| 1 | 2 |\n").html
-    assert "<table tabindex=\"0\">" in html
+    assert '<table tabindex="0">' in html
     assert "<th>a</th>" in html
     assert "<td>1</td>" in html
     assert 'style="text-align:right"' in html
@@ -146,7 +146,9 @@ def test_language_name_cannot_break_out_of_the_class_attribute(md):
 
 @pytest.mark.parametrize("text", ["```\nplain <i>\n```\n", "    plain <i>\n"], ids=["fence", "indented"])
 def test_code_without_a_language_is_escaped_in_div_highlight(md, text):
-    assert render(md, text).html == '<div class="highlight"><pre tabindex="0"><code>plain &lt;i&gt;\n</code></pre></div>\n'
+    assert (
+        render(md, text).html == '<div class="highlight"><pre tabindex="0"><code>plain &lt;i&gt;\n</code></pre></div>\n'
+    )
 
 
 # --- typography and raw HTML ---------------------------------------------------------------------
@@ -272,7 +274,6 @@ def test_render_inline_renders_links_and_images(md, text, expected):
 
 def test_render_inline_resolves_relative_links(md):
     assert md.render_inline("See [b](b.md)", Recorder({"b.md": Link("/blog/b/")})) == 'See <a href="/blog/b/">b</a>'
-
 
 
 def test_highlight_css_has_the_dark_style_in_a_prefers_color_scheme_query():

@@ -49,4 +49,3 @@ def test_the_corpus_is_there():
 def test_corpus_document_renders_the_same_on_both_paths(engines, images, path):
     with path.open(encoding="utf-8", newline="") as file:  # as written: tabs, carriage returns and all
         assert_same(engines, images, file.read(), path.stem)
-

@@ -37,8 +37,14 @@ def test_subscribers_counts_and_lists_redacted_unless_asked(site):
 
 
 def test_add_and_remove(site):
-    assert "Added the address as confirmed." in run_cli("newsletter", "subscribers", "add", "New@Mail.test", "--site", str(site)).output
-    assert "Already subscribed." in run_cli("newsletter", "subscribers", "add", "new@mail.TEST", "--site", str(site)).output
+    assert (
+        "Added the address as confirmed."
+        in run_cli("newsletter", "subscribers", "add", "New@Mail.test", "--site", str(site)).output
+    )
+    assert (
+        "Already subscribed."
+        in run_cli("newsletter", "subscribers", "add", "new@mail.TEST", "--site", str(site)).output
+    )
     removed = run_cli("newsletter", "subscribers", "remove", "NEW@mail.test", "--site", str(site))
     assert "Unsubscribed the address." in removed.output
     assert "0 pending, 6 confirmed, 1 unsubscribed." in cli(site, "subscribers").output
@@ -46,20 +52,43 @@ def test_add_and_remove(site):
     assert bad.exit_code == 1 and "not an email address" in bad.output
 
 
-@pytest.mark.parametrize("name, text, expected", [
-    ("subscribed_members_export_1.csv", "Email Address,First Name,OPTIN_TIME,CONFIRM_TIME\na@m.test,A,2024-01-01,2024-01-01\nb@m.test,B,2024-01-01,\n",
-     {"a@m.test": "confirmed", "b@m.test": "confirmed"}),
-    ("unsubscribed_members_export.csv", "Email Address,OPTIN_TIME,UNSUB_TIME\nc@m.test,2024-01-01,2024-02-01\n", {"c@m.test": "unsubscribed"}),
-    ("substack.csv", "email,active_subscription,expiry,plan,email_disabled,created_at\na@s.test,false,,free,false,2024\nb@s.test,false,,free,true,2024\n",
-     {"a@s.test": "confirmed", "b@s.test": "unsubscribed"}),
-    ("buttondown.csv", "email,subscriber_type,creation_date\na@b.test,regular,2024\nb@b.test,unactivated,2024\nc@b.test,unsubscribed,2024\n",
-     {"a@b.test": "confirmed", "b@b.test": "pending", "c@b.test": "unsubscribed"}),
-    ("buttondown-api.csv", "id,email_address,creation_date,notes,type\n1,d@b.test,2024,,premium\n2,e@b.test,2024,,removed\n",
-     {"d@b.test": "confirmed", "e@b.test": "unsubscribed"}),
-    ("ghost.csv", "id,email,name,note,subscribed_to_emails,complimentary_plan,stripe_customer_id,created_at,deleted_at,labels\n"
-     "1,a@g.test,A,,true,,,2024,,\n2,b@g.test,B,,false,,,2024,,\n", {"a@g.test": "confirmed", "b@g.test": "unsubscribed"}),
-    ("plain.csv", "email\na@p.test\nnot-an-address\n", {"a@p.test": "pending"}),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "name, text, expected",
+    [
+        (
+            "subscribed_members_export_1.csv",
+            "Email Address,First Name,OPTIN_TIME,CONFIRM_TIME\na@m.test,A,2024-01-01,2024-01-01\nb@m.test,B,2024-01-01,\n",
+            {"a@m.test": "confirmed", "b@m.test": "confirmed"},
+        ),
+        (
+            "unsubscribed_members_export.csv",
+            "Email Address,OPTIN_TIME,UNSUB_TIME\nc@m.test,2024-01-01,2024-02-01\n",
+            {"c@m.test": "unsubscribed"},
+        ),
+        (
+            "substack.csv",
+            "email,active_subscription,expiry,plan,email_disabled,created_at\na@s.test,false,,free,false,2024\nb@s.test,false,,free,true,2024\n",
+            {"a@s.test": "confirmed", "b@s.test": "unsubscribed"},
+        ),
+        (
+            "buttondown.csv",
+            "email,subscriber_type,creation_date\na@b.test,regular,2024\nb@b.test,unactivated,2024\nc@b.test,unsubscribed,2024\n",
+            {"a@b.test": "confirmed", "b@b.test": "pending", "c@b.test": "unsubscribed"},
+        ),
+        (
+            "buttondown-api.csv",
+            "id,email_address,creation_date,notes,type\n1,d@b.test,2024,,premium\n2,e@b.test,2024,,removed\n",
+            {"d@b.test": "confirmed", "e@b.test": "unsubscribed"},
+        ),
+        (
+            "ghost.csv",
+            "id,email,name,note,subscribed_to_emails,complimentary_plan,stripe_customer_id,created_at,deleted_at,labels\n"
+            "1,a@g.test,A,,true,,,2024,,\n2,b@g.test,B,,false,,,2024,,\n",
+            {"a@g.test": "confirmed", "b@g.test": "unsubscribed"},
+        ),
+        ("plain.csv", "email\na@p.test\nnot-an-address\n", {"a@p.test": "pending"}),
+    ],
+)
 def test_import_confirms_only_when_the_file_says_so(site, tmp_path, name, text, expected):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -98,7 +127,9 @@ def test_export_writes_every_subscriber(site, tmp_path):
 
 
 def test_preview_writes_the_eml_and_html(site, tmp_path):
-    result = cli(site, "preview", "content/posts/2026-03-05-中文标题/index.md", "--out", str(tmp_path / "p"), "--no-open")
+    result = cli(
+        site, "preview", "content/posts/2026-03-05-中文标题/index.md", "--out", str(tmp_path / "p"), "--no-open"
+    )
     assert result.exit_code == 0, result.output
     eml = next((tmp_path / "p").glob("*.eml"))
     message = message_from_bytes(eml.read_bytes(), policy=policy.default)
@@ -133,7 +164,11 @@ def test_send_and_test_name_the_missing_setting_without_a_traceback(site):
 
 def test_test_refuses_a_malformed_address(site):
     result = cli(site, "test", "nope")
-    assert result.exit_code == 1 and "ADDRESS: " in result.output and "newsletter test failed with 1 error." in result.output
+    assert (
+        result.exit_code == 1
+        and "ADDRESS: " in result.output
+        and "newsletter test failed with 1 error." in result.output
+    )
 
 
 def test_a_confirm_token_expires_and_a_forged_one_is_refused():
@@ -155,8 +190,14 @@ def test_the_theme_shows_the_subscribe_form_on_posts_the_home_page_and_subscribe
         text = (out / page).read_text(encoding="utf-8")
         assert 'action="https://hooks.example.org/subscribe"' in text, page
         assert '<label for="subscribe-email">' in text and 'id="subscribe-email" name="email" type="email"' in text
-        assert 'autocomplete="email"' in text and 'name="email_confirm"' in text and "<script" not in text.split("<form")[1]
-    assert "reader1@mail.test" not in "".join(p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*.html"))
+        assert (
+            'autocomplete="email"' in text
+            and 'name="email_confirm"' in text
+            and "<script" not in text.split("<form")[1]
+        )
+    assert "reader1@mail.test" not in "".join(
+        p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*.html")
+    )
 
 
 def test_without_the_newsletter_there_is_no_form(site):

@@ -24,9 +24,11 @@ READER = "Reader.One@Mail.test"
 @pytest.fixture
 def running(tmp_path):
     with SinkServer() as sink:
-        extra = ('\n[webmention]\nendpoint = "https://hooks.example.com/webmention"\n[newsletter]\nenabled = true\n'
-                 f'from = "Ada <ada@example.com>"\nhost = "127.0.0.1"\nport = {sink.port}\nsecurity = "none"\n'
-                 'rate = 0\nsince = 2026-01-01\n')  # fmt: skip
+        extra = (
+            '\n[webmention]\nendpoint = "https://hooks.example.com/webmention"\n[newsletter]\nenabled = true\n'
+            f'from = "Ada <ada@example.com>"\nhost = "127.0.0.1"\nport = {sink.port}\nsecurity = "none"\n'
+            "rate = 0\nsince = 2026-01-01\n"
+        )
         write_files(tmp_path, BLOG)
         config = site_config(tmp_path, extra)
         receiver = start_receiver(config, tmp_path / "receiver.sqlite3")
@@ -81,7 +83,7 @@ def test_subscribe_confirm_and_one_click_unsubscribe(running, newsletter_log):
     confirm = link_in(message, r"https://hooks\.example\.com/subscribe/confirm\?token=\S+")
     assert "Reader" not in confirm and "mail.test" not in confirm
     shown = call(receiver.url, "GET", path_of(confirm))
-    assert shown.status == 200 and "<form method=\"post\"" in shown.text
+    assert shown.status == 200 and '<form method="post"' in shown.text
     store = NewsletterStore(receiver.store)
     assert store.counts()["pending"] == 1  # a GET (a mail scanner) confirms nothing
     done = call(receiver.url, "POST", path_of(confirm), b"", {"Content-Type": FORM})
@@ -120,7 +122,6 @@ def test_a_bad_address_is_400_and_too_many_requests_429(running):
     assert statuses[-1] == 429
 
 
-
 def test_one_click_unsubscribe_accepts_a_multipart_body_and_a_forged_token_is_refused(running):
     config, receiver, sink = running
     from generator.newsletter.compose import NewsletterLinks
@@ -131,7 +132,7 @@ def test_one_click_unsubscribe_accepts_a_multipart_body_and_a_forged_token_is_re
     url = NewsletterLinks(config).unsubscribe(unsubscribe_token(store.secret(), subscriber.id, subscriber.nonce))
     forged = call(receiver.url, "POST", path_of(url).replace("token=u.", "token=u.9"), b"", {"Content-Type": FORM})
     assert forged.status == 400 and store.counts()["confirmed"] == 1
-    body = (b'--XyZ\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--XyZ--\r\n')
+    body = b'--XyZ\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--XyZ--\r\n'
     answer = call(receiver.url, "POST", path_of(url), body, {"Content-Type": "multipart/form-data; boundary=XyZ"})
     assert answer.status == 200 and store.counts()["unsubscribed"] == 1
 
@@ -140,8 +141,10 @@ def test_a_confirmation_refused_for_now_is_tried_again_later(running):
     config, receiver, sink = running
     sink.sink.faults.temporary.add("later@mail.test")
     assert subscribe(receiver.url, "later@mail.test").status == 200
-    rows = wait_for(lambda: [r for r in receiver.store.query("SELECT status, attempts, result FROM newsletter_mail") if r[1]],
-                    "the postponed confirmation")  # fmt: skip
+    rows = wait_for(
+        lambda: [r for r in receiver.store.query("SELECT status, attempts, result FROM newsletter_mail") if r[1]],
+        "the postponed confirmation",
+    )
     assert rows == [("pending", 1, "451 4.3.0 try again later")] and sink.sink.to("later@mail.test") == []
     with receiver.store.transaction() as db:  # the backoff has passed
         db.execute("UPDATE newsletter_mail SET next_attempt = '2000-01-01'")
@@ -154,9 +157,12 @@ def test_a_subscription_is_queued_before_the_answer_and_survives_a_kill_9(tmp_pa
     from tests.receiver_helpers import ReceiverProcess, write_site
 
     with SinkServer() as sink:
-        site = write_site(tmp_path / "site", '\n[webmention]\nendpoint = "https://hooks.example.com/webmention"\n'
-                          f'[newsletter]\nenabled = true\nfrom = "Ada <ada@example.com>"\nhost = "127.0.0.1"\n'
-                          f'port = {sink.port}\nsecurity = "none"\n')  # fmt: skip
+        site = write_site(
+            tmp_path / "site",
+            '\n[webmention]\nendpoint = "https://hooks.example.com/webmention"\n'
+            f'[newsletter]\nenabled = true\nfrom = "Ada <ada@example.com>"\nhost = "127.0.0.1"\n'
+            f'port = {sink.port}\nsecurity = "none"\n',
+        )
         killed = ReceiverProcess(site, tmp_path / "receiver.sqlite3", fault="subscribe.queued")
         try:
             with pytest.raises((http.client.HTTPException, OSError)):  # the process dies before it answers

@@ -26,9 +26,11 @@ POSTS = 3  # first post, the note, the CJK post
 
 def make_site(root: Path, port: int, extra: str = "") -> Path:
     """The test blog with the newsletter on, sending to the sink, and six confirmed readers."""
-    toml = (SITE_TOML + '\n[webmention]\nendpoint = "https://hooks.example.org/webmention"\n[newsletter]\nenabled = true\n'
-            f'from = "Ada <ada@example.org>"\nsince = 2026-01-05\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
-            f"rate = 0\n{extra}")  # fmt: skip
+    toml = (
+        SITE_TOML + '\n[webmention]\nendpoint = "https://hooks.example.org/webmention"\n[newsletter]\nenabled = true\n'
+        f'from = "Ada <ada@example.org>"\nsince = 2026-01-05\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
+        f"rate = 0\n{extra}"
+    )
     write_files(root, {**BLOG, "site.toml": toml})
     store = NewsletterStore(Store(root / ".homepost" / "receiver.sqlite3"))
     for address in READERS:
@@ -72,7 +74,10 @@ def test_the_email_is_multipart_with_rfc8058_headers_and_safe_html(tmp_path, ser
     for header in ("Message-ID", "Date", "List-Id", "Reply-To", "From", "To"):
         assert message[header], header
     unsubscribe = str(message["List-Unsubscribe"])
-    assert re.fullmatch(r"<https://hooks\.example\.org/unsubscribe\?token=[^>]+>, <mailto:ada@example\.org\?subject=unsubscribe>", unsubscribe)
+    assert re.fullmatch(
+        r"<https://hooks\.example\.org/unsubscribe\?token=[^>]+>, <mailto:ada@example\.org\?subject=unsubscribe>",
+        unsubscribe,
+    )
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "reader1" not in unsubscribe
     html = message.get_body(("html",)).get_content()
@@ -102,7 +107,9 @@ def test_faults_neither_skip_nor_repeat(tmp_path, server):
     server.sink.faults.drop_at_data.add(READERS[3])
     second = send(site)
     assert second.exit_code == 0, second.output
-    assert "1 to retry later (4xx)" in second.output and "2 bounced" in second.output  # then unsubscribed: the third post is not tried
+    assert (
+        "1 to retry later (4xx)" in second.output and "2 bounced" in second.output
+    )  # then unsubscribed: the third post is not tried
     assert "1 unsubscribed by bounces" in second.output
     owed = [r for r in READERS if r != READERS[2]]
     found = counts(server)
@@ -143,7 +150,9 @@ def test_a_kill_9_mid_run_then_a_rerun_reaches_everyone_once(tmp_path, server, f
     assert rerun.returncode == 0, rerun.stderr
     found = counts(server)
     assert set(found.values()) == {1}
-    expected = len(READERS) * POSTS - (1 if fault.startswith("handing") else 0)  # the one unknown outcome is not repeated
+    expected = len(READERS) * POSTS - (
+        1 if fault.startswith("handing") else 0
+    )  # the one unknown outcome is not repeated
     assert len(found) == expected
     if fault.startswith("handing"):
         assert "1 of unknown outcome" in rerun.stdout
@@ -183,19 +192,28 @@ def test_the_publish_step_sends_once_and_skips_clearly(tmp_path, server):
     state, _, reason, _ = publish_step(config, NOW, dry_run=False)
     assert state == "skipped" and reason.startswith("no receiver database here")
     (site / "site.toml").write_text((site / "site.toml").read_text().replace("enabled = true", "enabled = false"))
-    assert publish_step(load_config(site), NOW, dry_run=False)[::2] == ("skipped", "the newsletter is not enabled ([newsletter] enabled = false)")
+    assert publish_step(load_config(site), NOW, dry_run=False)[::2] == (
+        "skipped",
+        "the newsletter is not enabled ([newsletter] enabled = false)",
+    )
 
 
 def test_a_weekly_digest_sends_one_email_per_ended_week(tmp_path, server):
     site = make_site(tmp_path, server.port, 'digest = "weekly"\nmode = "excerpt"\n')
-    write_files(site, {"content/posts/2026-03-06-same-week.md": "---\ntitle: Same Week\ndate: 2026-03-06 09:00\n---\n\nMore.\n"})
+    write_files(
+        site, {"content/posts/2026-03-06-same-week.md": "---\ntitle: Same Week\ndate: 2026-03-06 09:00\n---\n\nMore.\n"}
+    )
     result = send(site)
     assert result.exit_code == 0, result.output
     subjects = sorted({str(m["Subject"]) for m in server.sink.to(READERS[0])})
     assert subjects == ["Test Site: 2026-W02", "Test Site: 2026-W05", "Test Site: 2026-W10"]
     week10 = next(m for m in server.sink.to(READERS[0]) if str(m["Subject"]).endswith("W10"))
     text = week10.get_body(("plain",)).get_content()
-    assert "中文标题的文章" in text and "Same Week" in text and "Read the whole post" in week10.get_body(("html",)).get_content()
+    assert (
+        "中文标题的文章" in text
+        and "Same Week" in text
+        and "Read the whole post" in week10.get_body(("html",)).get_content()
+    )
     assert len(server.sink.received) == len(READERS) * 3
 
 
@@ -215,7 +233,13 @@ def test_the_password_comes_from_the_environment_and_a_wrong_one_stops_the_run(t
 
 def test_an_email_gmail_would_clip_gets_a_warning(tmp_path, server):
     site = make_site(tmp_path, server.port)
-    write_files(site, {"content/posts/2026-05-01-long.md": "---\ntitle: Long\ndate: 2026-05-01\n---\n\n" + "Words and more words. " * 6000})
+    write_files(
+        site,
+        {
+            "content/posts/2026-05-01-long.md": "---\ntitle: Long\ndate: 2026-05-01\n---\n\n"
+            + "Words and more words. " * 6000
+        },
+    )
     result = send(site, "content/posts/2026-05-01-long.md")
     assert result.exit_code == 0, result.output
     assert result.output.count("Gmail clips emails over 102 KB") == 1 and 'mode = "excerpt"' in result.output

@@ -37,7 +37,9 @@ def test_before_fork_runs_once_in_the_parent_and_every_worker_inherits_it() -> N
 def test_batches_cover_every_item_once_in_order_and_shrink_towards_the_end(count: int, jobs: int) -> None:
     chunks = _chunks(count, jobs)
     assert chunks[0][0] == 0 and chunks[-1][1] == count
-    assert all(stop == start for (_, stop), (start, _) in zip(chunks, chunks[1:], strict=False))  # contiguous: each item once
+    assert all(
+        stop == start for (_, stop), (start, _) in zip(chunks, chunks[1:], strict=False)
+    )  # contiguous: each item once
     sizes = [stop - start for start, stop in chunks]
     assert sizes == sorted(sizes, reverse=True) and sizes[-1] <= 8  # no long last batch for one process alone
     assert len(chunks) <= 4 * jobs * max(1, count.bit_length())  # still few batches to send and collect
@@ -52,7 +54,10 @@ def test_before_fork_is_not_called_when_the_work_stays_in_this_process() -> None
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_broken_template_no_page_uses_does_not_break_a_parallel_build(tmp_path: Path, jobs: int) -> None:
-    posts = {f"content/posts/2026-01-{1 + n % 28:02d}-post-{n}.md": f"---\ntitle: Post {n}\n---\n\nText {n}.\n" for n in range(80)}
+    posts = {
+        f"content/posts/2026-01-{1 + n % 28:02d}-post-{n}.md": f"---\ntitle: Post {n}\n---\n\nText {n}.\n"
+        for n in range(80)
+    }
     write_files(tmp_path, {"site.toml": SITE_TOML, **posts, "templates/unused.html": "{% if %}"})
     result = build_site(tmp_path, BuildOptions(now=NOW, jobs=jobs))
     assert result.posts == 80 and (tmp_path / "public/index.html").is_file()
@@ -67,7 +72,9 @@ def _fail() -> None:
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_meanwhile_work_is_done_when_the_block_ends_in_another_process_when_jobs_allow(tmp_path: Path, jobs: int) -> None:
+def test_meanwhile_work_is_done_when_the_block_ends_in_another_process_when_jobs_allow(
+    tmp_path: Path, jobs: int
+) -> None:
     done = tmp_path / "done"
     with meanwhile(lambda: _write_pid(done), jobs) as work:
         pass
@@ -76,7 +83,9 @@ def test_meanwhile_work_is_done_when_the_block_ends_in_another_process_when_jobs
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_meanwhile_work_that_fails_is_logged_and_never_stops_the_caller(jobs: int, caplog: pytest.LogCaptureFixture) -> None:
+def test_meanwhile_work_that_fails_is_logged_and_never_stops_the_caller(
+    jobs: int, caplog: pytest.LogCaptureFixture
+) -> None:
     with meanwhile(_fail, jobs) as work:
         reached = True
     assert reached and not work.ok
@@ -131,4 +140,17 @@ def test_the_task_reaches_the_workers_through_no_module_global() -> None:
     from generator.incremental import parallel
 
     names = {name for name, value in vars(parallel).items() if not name.startswith("__") and not callable(value)}
-    assert names <= {"annotations", "log", "MIN_ITEMS", "AHEAD", "collections", "T", "R", "contextlib", "logging", "multiprocessing", "os", "pickle"}
+    assert names <= {
+        "annotations",
+        "log",
+        "MIN_ITEMS",
+        "AHEAD",
+        "collections",
+        "T",
+        "R",
+        "contextlib",
+        "logging",
+        "multiprocessing",
+        "os",
+        "pickle",
+    }

@@ -49,8 +49,9 @@ def credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pds: FakeBluesk
 
 
 def target_for(pds: FakeBluesky, **settings: Any) -> TargetSettings:
-    return TargetSettings(name="bsky", platform="bluesky", service=pds.url, handle=pds.handle, appview=pds.url,
-                          **settings)  # fmt: skip
+    return TargetSettings(
+        name="bsky", platform="bluesky", service=pds.url, handle=pds.handle, appview=pds.url, **settings
+    )
 
 
 @pytest.fixture
@@ -60,19 +61,36 @@ def bsky(pds: FakeBluesky, client: HttpClient, credentials: TargetCredentials) -
 
 def make_entry(**fields: Any) -> Entry:
     values: dict[str, Any] = {
-        "url": HOME, "title": None, "text": "Hello from my own site.", "summary": "", "html": "", "tags": (),
-        "images": (), "content_warning": "", "language": "en", "published": PUBLISHED, "key": "notes/2026/hello",
-    }  # fmt: skip
+        "url": HOME,
+        "title": None,
+        "text": "Hello from my own site.",
+        "summary": "",
+        "html": "",
+        "tags": (),
+        "images": (),
+        "content_warning": "",
+        "language": "en",
+        "published": PUBLISHED,
+        "key": "notes/2026/hello",
+    }
     values.update(fields)
     return Entry(**values)
 
 
-def image(tmp_path: Path, name: str, alt: str, width: int | None = 3, height: int | None = 2,
-          size: int | None = None) -> Media:  # fmt: skip
+def image(
+    tmp_path: Path, name: str, alt: str, width: int | None = 3, height: int | None = 2, size: int | None = None
+) -> Media:
     path = tmp_path / name
     path.write_bytes(png_bytes(3, 2) if size is None else b"\x89PNG" + b"\x00" * (size - 4))
-    return Media(path=path, url=f"https://example.org/img/{name}", alt=alt, mime="image/png",
-                 size=path.stat().st_size, width=width, height=height)  # fmt: skip
+    return Media(
+        path=path,
+        url=f"https://example.org/img/{name}",
+        alt=alt,
+        mime="image/png",
+        size=path.stat().st_size,
+        width=width,
+        height=height,
+    )
 
 
 def byte_span(text: str, needle: str, start: int = 0) -> tuple[int, int]:
@@ -101,34 +119,49 @@ def test_note_text_record_and_link_card(bsky: BlueskyPlatform, pds: FakeBluesky)
             "createdAt": "2026-05-30T07:15:42.000Z",
             "langs": ["en"],
             "facets": [
-                {"index": {"byteStart": 25, "byteEnd": 25 + len(HOME)},
-                 "features": [{"$type": "app.bsky.richtext.facet#link", "uri": HOME}]},
-                {"index": {"byteStart": 27 + len(HOME), "byteEnd": 36 + len(HOME)},
-                 "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": "IndieWeb"}]},
-                {"index": {"byteStart": 37 + len(HOME), "byteEnd": 45 + len(HOME)},
-                 "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": "OpenWeb"}]},
+                {
+                    "index": {"byteStart": 25, "byteEnd": 25 + len(HOME)},
+                    "features": [{"$type": "app.bsky.richtext.facet#link", "uri": HOME}],
+                },
+                {
+                    "index": {"byteStart": 27 + len(HOME), "byteEnd": 36 + len(HOME)},
+                    "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": "IndieWeb"}],
+                },
+                {
+                    "index": {"byteStart": 37 + len(HOME), "byteEnd": 45 + len(HOME)},
+                    "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": "OpenWeb"}],
+                },
             ],
-            "embed": {"$type": "app.bsky.embed.external",
-                      "external": {"uri": HOME, "title": "Hello from my own site.", "description": ""}},
+            "embed": {
+                "$type": "app.bsky.embed.external",
+                "external": {"uri": HOME, "title": "Hello from my own site.", "description": ""},
+            },
         },
-    }  # fmt: skip
+    }
     assert draft.media == () and draft.notes == ()
 
     copy = bsky.create(draft, entry)
 
     assert [p["value"] for p in pds.posts] == [draft.payload["record"]]
-    assert copy == Copy(id=f"at://{pds.did}/app.bsky.feed.post/{rkey}",
-                        url=f"https://bsky.app/profile/ada.bsky.test/post/{rkey}",
-                        extra={"cid": pds.posts[0]["cid"]})  # fmt: skip
+    assert copy == Copy(
+        id=f"at://{pds.did}/app.bsky.feed.post/{rkey}",
+        url=f"https://bsky.app/profile/ada.bsky.test/post/{rkey}",
+        extra={"cid": pds.posts[0]["cid"]},
+    )
     sent = json.loads(pds.calls("createRecord")[0].body)
     assert sent["repo"] == pds.did  # the draft names the handle; the call uses the account's DID
 
 
-def test_article_is_title_summary_link_with_a_card_and_thumbnail(bsky: BlueskyPlatform, pds: FakeBluesky,
-                                                                 tmp_path: Path) -> None:  # fmt: skip
+def test_article_is_title_summary_link_with_a_card_and_thumbnail(
+    bsky: BlueskyPlatform, pds: FakeBluesky, tmp_path: Path
+) -> None:
     cover = image(tmp_path, "cover.png", "A lighthouse at dusk", 1200, 630)
-    entry = make_entry(title="Why I post on my own site", summary="Owning your words, in three short points.",
-                       text="Long article text that is not posted.", images=(cover,))  # fmt: skip
+    entry = make_entry(
+        title="Why I post on my own site",
+        summary="Owning your words, in three short points.",
+        text="Long article text that is not posted.",
+        images=(cover,),
+    )
 
     draft = bsky.render(entry)
     copy = bsky.create(draft, entry)
@@ -138,9 +171,15 @@ def test_article_is_title_summary_link_with_a_card_and_thumbnail(bsky: BlueskyPl
     record = pds.posts[0]["value"]
     blob_cid = record["embed"]["external"]["thumb"]["ref"]["$link"]
     thumb = {"$type": "blob", "ref": {"$link": blob_cid}, "mimeType": "image/png", "size": cover.size}
-    assert record["embed"] == {"$type": "app.bsky.embed.external", "external": {
-        "uri": HOME, "title": "Why I post on my own site", "description": "Owning your words, in three short points.",
-        "thumb": thumb}}  # fmt: skip
+    assert record["embed"] == {
+        "$type": "app.bsky.embed.external",
+        "external": {
+            "uri": HOME,
+            "title": "Why I post on my own site",
+            "description": "Owning your words, in three short points.",
+            "thumb": thumb,
+        },
+    }
     assert pds.blobs[blob_cid] == ("image/png", cover.path.read_bytes())
     assert "thumb" not in draft.payload["record"]["embed"]["external"]  # the draft itself is not changed
     assert draft.notes == ()
@@ -150,8 +189,10 @@ def test_article_is_title_summary_link_with_a_card_and_thumbnail(bsky: BlueskyPl
 def test_facets_have_utf8_byte_offsets_in_cjk_and_emoji_text(bsky: BlueskyPlatform, pds: FakeBluesky) -> None:
     pds.add_handle("bob.bsky.test", "did:plc:bob")
     link = "https://example.com/a/b?c=1"
-    body = (f"東京で☕️を飲んだ 👍🏽 家族👨‍👩‍👧‍👦と一緒に。Read {link}. #旅行 with @bob.bsky.test "
-            "and @nobody.example (Ünïcode)")  # fmt: skip
+    body = (
+        f"東京で☕️を飲んだ 👍🏽 家族👨‍👩‍👧‍👦と一緒に。Read {link}. #旅行 with @bob.bsky.test "
+        "and @nobody.example (Ünïcode)"
+    )
     entry = make_entry(text=body, tags=("Travel", "東京 カフェ"))
 
     draft = bsky.render(entry)
@@ -166,11 +207,11 @@ def test_facets_have_utf8_byte_offsets_in_cjk_and_emoji_text(bsky: BlueskyPlatfo
         (byte_span(text, HOME, home_at), {"$type": "app.bsky.richtext.facet#link", "uri": HOME}),
         (byte_span(text, "#Travel"), {"$type": "app.bsky.richtext.facet#tag", "tag": "Travel"}),
         (byte_span(text, "#東京カフェ"), {"$type": "app.bsky.richtext.facet#tag", "tag": "東京カフェ"}),
-    ]  # fmt: skip
+    ]
     facets = draft.payload["record"]["facets"]
     assert facets == [{"index": {"byteStart": s, "byteEnd": e}, "features": [f]} for (s, e), f in expected]
     encoded = text.encode()
-    shown = [encoded[f["index"]["byteStart"]:f["index"]["byteEnd"]].decode() for f in facets]
+    shown = [encoded[f["index"]["byteStart"] : f["index"]["byteEnd"]].decode() for f in facets]
     assert shown == [link, "#旅行", "@bob.bsky.test", HOME, "#Travel", "#東京カフェ"]
     assert len(text.encode()) > len(text)  # the sample really is multi-byte
 
@@ -186,7 +227,7 @@ def test_long_cjk_text_is_cut_at_a_sentence_and_keeps_the_link(bsky: BlueskyPlat
     assert draft.text == "猫が好きです。" * 36 + "猫が好きです…\n\n" + HOME
     assert draft.notes == ("text shortened to fit 300 characters (3000 bytes)",)
     facet = draft.payload["record"]["facets"][0]
-    assert draft.text.encode()[facet["index"]["byteStart"]:facet["index"]["byteEnd"]].decode() == HOME
+    assert draft.text.encode()[facet["index"]["byteStart"] : facet["index"]["byteEnd"]].decode() == HOME
 
 
 def test_emoji_text_is_cut_by_its_bytes(bsky: BlueskyPlatform, pds: FakeBluesky) -> None:
@@ -224,8 +265,10 @@ def test_content_warning_opens_the_text_and_maps_to_a_self_label(
 
     labelled = bsky.render(make_entry(content_warning="Nudity"))
     assert labelled.text.startswith("CW: Nudity\n\n")
-    assert labelled.payload["record"]["labels"] == {"$type": "com.atproto.label.defs#selfLabels",
-                                                    "values": [{"val": "nudity"}]}  # fmt: skip
+    assert labelled.payload["record"]["labels"] == {
+        "$type": "com.atproto.label.defs#selfLabels",
+        "values": [{"val": "nudity"}],
+    }
 
     long = bsky.render(make_entry(text="猫が好きです。" * 60, content_warning="cats"))
     assert long.text.startswith("CW: cats\n\n猫が好きです。") and long.text.endswith("…\n\n" + HOME)
@@ -245,11 +288,15 @@ def test_note_images_with_alt_text_and_limits(bsky: BlueskyPlatform, pds: FakeBl
 
     assert draft.media == (small[0], small[1], unsized, small[2])
     assert draft.notes == ("1 image(s) over Bluesky's 1,000,000 bytes left out", "1 image(s) left out: Bluesky takes 4")
-    assert draft.payload["record"]["embed"] == {"$type": "app.bsky.embed.images", "images": [
-        {"alt": "Photo 0: a ginkgo leaf 🍂", "aspectRatio": {"width": 3, "height": 2}},
-        {"alt": "Photo 1: a ginkgo leaf 🍂", "aspectRatio": {"width": 3, "height": 2}},
-        {"alt": ""},
-        {"alt": "Photo 2: a ginkgo leaf 🍂", "aspectRatio": {"width": 3, "height": 2}}]}  # fmt: skip
+    assert draft.payload["record"]["embed"] == {
+        "$type": "app.bsky.embed.images",
+        "images": [
+            {"alt": "Photo 0: a ginkgo leaf 🍂", "aspectRatio": {"width": 3, "height": 2}},
+            {"alt": "Photo 1: a ginkgo leaf 🍂", "aspectRatio": {"width": 3, "height": 2}},
+            {"alt": ""},
+            {"alt": "Photo 2: a ginkgo leaf 🍂", "aspectRatio": {"width": 3, "height": 2}},
+        ],
+    }
 
     bsky.create(draft, entry)
 
@@ -269,8 +316,9 @@ def test_render_makes_no_writes(bsky: BlueskyPlatform, pds: FakeBluesky) -> None
 # --- exactly once ------------------------------------------------------------------------------
 
 
-def test_record_key_is_a_deterministic_tid(bsky: BlueskyPlatform, pds: FakeBluesky, client: HttpClient,
-                                           credentials: TargetCredentials) -> None:  # fmt: skip
+def test_record_key_is_a_deterministic_tid(
+    bsky: BlueskyPlatform, pds: FakeBluesky, client: HttpClient, credentials: TargetCredentials
+) -> None:
     entry = make_entry()
     rkey = bsky.render(entry).payload["rkey"]
     again = BlueskyPlatform(target_for(pds), client, credentials).render(entry).payload["rkey"]
@@ -286,8 +334,9 @@ def test_record_key_is_a_deterministic_tid(bsky: BlueskyPlatform, pds: FakeBlues
     assert encode_tid(0) == "2222222222222"  # the spec's TID of zero
 
 
-def test_stall_after_store_then_retry_makes_exactly_one_record(pds: FakeBluesky,
-                                                               credentials: TargetCredentials) -> None:  # fmt: skip
+def test_stall_after_store_then_retry_makes_exactly_one_record(
+    pds: FakeBluesky, credentials: TargetCredentials
+) -> None:
     impatient = HttpClient(NetworkSettings(allow_private_addresses=True, timeout=0.5))  # the stall lasts until timeout
     bsky = BlueskyPlatform(target_for(pds), impatient, credentials)
     entry = make_entry()
@@ -404,8 +453,9 @@ def test_wrong_app_password_is_permanent(pds: FakeBluesky, client: HttpClient, c
     assert not caught.value.temporary and "homepost auth bsky" in caught.value.message
 
 
-def test_missing_password_says_how_to_get_one(pds: FakeBluesky, client: HttpClient, tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_missing_password_says_how_to_get_one(
+    pds: FakeBluesky, client: HttpClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("HOMEPOST_BSKY_PASSWORD", raising=False)
     bsky = BlueskyPlatform(target_for(pds), client, TargetCredentials(tmp_path / "empty", "bsky"))
     with pytest.raises(PlatformError, match="HOMEPOST_BSKY_PASSWORD") as caught:
@@ -416,8 +466,9 @@ def test_missing_password_says_how_to_get_one(pds: FakeBluesky, client: HttpClie
 # --- sessions ----------------------------------------------------------------------------------
 
 
-def test_session_is_reused_across_posts_and_runs(bsky: BlueskyPlatform, pds: FakeBluesky, client: HttpClient,
-                                                 credentials: TargetCredentials) -> None:  # fmt: skip
+def test_session_is_reused_across_posts_and_runs(
+    bsky: BlueskyPlatform, pds: FakeBluesky, client: HttpClient, credentials: TargetCredentials
+) -> None:
     for key in ("a", "b"):
         bsky.create(bsky.render(make_entry(key=key)), make_entry(key=key))
     second_run = BlueskyPlatform(target_for(pds), client, TargetCredentials(credentials.root, "bsky"))
@@ -428,8 +479,9 @@ def test_session_is_reused_across_posts_and_runs(bsky: BlueskyPlatform, pds: Fak
     assert stored["did"] == pds.did and stored["accessJwt"] in pds.tokens()
 
 
-def test_expired_access_token_is_refreshed_not_recreated(bsky: BlueskyPlatform, pds: FakeBluesky, client: HttpClient,
-                                                         credentials: TargetCredentials) -> None:  # fmt: skip
+def test_expired_access_token_is_refreshed_not_recreated(
+    bsky: BlueskyPlatform, pds: FakeBluesky, client: HttpClient, credentials: TargetCredentials
+) -> None:
     bsky.create(bsky.render(make_entry(key="a")), make_entry(key="a"))
     pds.expire_access_token()
 
@@ -494,8 +546,9 @@ class ScriptedIO:
         return False
 
 
-def test_authorize_checks_and_stores_the_app_password(pds: FakeBluesky, client: HttpClient, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_authorize_checks_and_stores_the_app_password(
+    pds: FakeBluesky, client: HttpClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("HOMEPOST_BSKY_PASSWORD", raising=False)
     credentials = TargetCredentials(tmp_path, "bsky")
     io = ScriptedIO([pds.password])
@@ -512,8 +565,9 @@ def test_authorize_checks_and_stores_the_app_password(pds: FakeBluesky, client: 
     assert pds.create_session_calls == 1  # the session made by authorize is used
 
 
-def test_authorize_with_a_wrong_password_stores_nothing(pds: FakeBluesky, client: HttpClient, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_authorize_with_a_wrong_password_stores_nothing(
+    pds: FakeBluesky, client: HttpClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("HOMEPOST_BSKY_PASSWORD", raising=False)
     credentials = TargetCredentials(tmp_path, "bsky")
     io = ScriptedIO(["my-account-password"])
@@ -526,9 +580,13 @@ def test_authorize_with_a_wrong_password_stores_nothing(pds: FakeBluesky, client
     assert load_credentials(tmp_path) == {}
 
 
-def test_no_credential_appears_in_errors_logs_or_drafts(pds: FakeBluesky, client: HttpClient, tmp_path: Path,
-                                                        credentials: TargetCredentials,
-                                                        caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+def test_no_credential_appears_in_errors_logs_or_drafts(
+    pds: FakeBluesky,
+    client: HttpClient,
+    tmp_path: Path,
+    credentials: TargetCredentials,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.DEBUG)
     bsky = BlueskyPlatform(target_for(pds), client, credentials)
     messages: list[str] = []
@@ -579,8 +637,10 @@ def test_article_card_skips_an_oversized_cover(bsky: BlueskyPlatform, tmp_path: 
     draft = bsky.render(entry)
 
     assert draft.media == (other,)
-    assert draft.notes == ("the first image is over 1,000,000 bytes: the link card shows inline.png",
-                           "1 other image(s) not attached: an article goes out as a link card")  # fmt: skip
+    assert draft.notes == (
+        "the first image is over 1,000,000 bytes: the link card shows inline.png",
+        "1 other image(s) not attached: an article goes out as a link card",
+    )
 
 
 # --- backfeed ----------------------------------------------------------------------------------
@@ -610,8 +670,9 @@ def copy(bsky: BlueskyPlatform) -> Copy:
     return bsky.create(bsky.render(entry), entry)
 
 
-def test_backfeed_harvests_the_reply_tree_likes_reposts_and_quotes(bsky: BlueskyPlatform, pds: FakeBluesky,
-                                                                    copy: Copy) -> None:  # fmt: skip
+def test_backfeed_harvests_the_reply_tree_likes_reposts_and_quotes(
+    bsky: BlueskyPlatform, pds: FakeBluesky, copy: Copy
+) -> None:
     bob = pds.add_account("bob.bsky.test", name="Bob Builder", avatar="https://cdn.bsky.app/img/avatar/bob@jpeg")
     first = pds.add_reply(copy.id, "Lovely post!", by="bob.bsky.test")
     second = pds.add_reply(first, "Agreed with Bob", by="carol.bsky.test")
@@ -638,8 +699,12 @@ def test_backfeed_harvests_the_reply_tree_likes_reposts_and_quotes(bsky: Bluesky
     assert all(r.target == POST_URL and r.platform == "bluesky" and r.updated is None for r in harvest.responses)
     reply = got[post_id(first)]
     assert reply.source == post_source(first, "bob.bsky.test") and bob in reply.id
-    assert reply.author == ResponseAuthor(name="Bob Builder", url="https://bsky.app/profile/bob.bsky.test",
-                                          photo="https://cdn.bsky.app/img/avatar/bob@jpeg", handle="@bob.bsky.test")
+    assert reply.author == ResponseAuthor(
+        name="Bob Builder",
+        url="https://bsky.app/profile/bob.bsky.test",
+        photo="https://cdn.bsky.app/img/avatar/bob@jpeg",
+        handle="@bob.bsky.test",
+    )
     assert reply.content_html == "<p>Lovely post!</p>" and reply.content_text == "Lovely post!"
     assert reply.published == dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)  # createdAt, earlier than indexedAt
     mine = got[post_id(writer)]
@@ -656,8 +721,9 @@ def test_backfeed_harvests_the_reply_tree_likes_reposts_and_quotes(bsky: Bluesky
     assert "depth=100" in thread.path and "parentHeight=0" in thread.path
 
 
-def test_backfeed_follows_a_reply_added_edited_then_deleted(bsky: BlueskyPlatform, pds: FakeBluesky,
-                                                            copy: Copy) -> None:  # fmt: skip
+def test_backfeed_follows_a_reply_added_edited_then_deleted(
+    bsky: BlueskyPlatform, pds: FakeBluesky, copy: Copy
+) -> None:
     assert bsky.responses(copy, POST_URL, {}).responses == ()
 
     reply = pds.add_reply(copy.id, "First thoughts", by="bob.bsky.test")
@@ -682,8 +748,10 @@ def test_backfeed_follows_a_reply_added_edited_then_deleted(bsky: BlueskyPlatfor
 def test_backfeed_reply_html_is_made_inert(bsky: BlueskyPlatform, pds: FakeBluesky, copy: Copy) -> None:
     text = "<script>alert(1)</script> <img src=x onerror=alert(1)> click me or read https://example.com/a?b=1&c=2"
     url = "https://example.com/a?b=1&c=2"
-    facets = [facet(text, "click me", {"$type": LINK_FACET, "uri": "javascript:alert(1)"}),
-              facet(text, url, {"$type": LINK_FACET, "uri": url})]
+    facets = [
+        facet(text, "click me", {"$type": LINK_FACET, "uri": "javascript:alert(1)"}),
+        facet(text, url, {"$type": LINK_FACET, "uri": url}),
+    ]
     pds.add_account("mallory.bsky.test", name="Mal\x00lory <b>", avatar="javascript:alert(1)")
     pds.add_reply(copy.id, text, by="mallory.bsky.test", facets=facets)
 
@@ -703,13 +771,17 @@ def test_backfeed_reply_html_is_made_inert(bsky: BlueskyPlatform, pds: FakeBlues
 def test_backfeed_facets_are_read_by_utf8_byte_offsets(bsky: BlueskyPlatform, pds: FakeBluesky, copy: Copy) -> None:
     text = "日本語のテキスト 🎉 https://例え.jp/ページ と @bob.bsky.test へ\n\n二段落目"
     bob = pds.add_account("bob.bsky.test", name="Bob")
-    good = [facet(text, "https://例え.jp/ページ", {"$type": LINK_FACET, "uri": "https://xn--r8jz45g.jp/%E3%83%9A"}),
-            facet(text, "@bob.bsky.test", {"$type": MENTION_FACET, "did": bob})]
+    good = [
+        facet(text, "https://例え.jp/ページ", {"$type": LINK_FACET, "uri": "https://xn--r8jz45g.jp/%E3%83%9A"}),
+        facet(text, "@bob.bsky.test", {"$type": MENTION_FACET, "did": bob}),
+    ]
     start = byte_span(text, "🎉")[0]
     elsewhere = [{"$type": LINK_FACET, "uri": "https://x.test/"}]
-    broken = [{"index": {"byteStart": start + 1, "byteEnd": start + 4}, "features": elsewhere},  # inside the emoji
-              {"index": {"byteStart": 0, "byteEnd": 10_000}, "features": elsewhere},  # past the end
-              {**good[0], "features": [{"$type": LINK_FACET, "uri": "https://overlap.test/"}]}]  # fmt: skip
+    broken = [
+        {"index": {"byteStart": start + 1, "byteEnd": start + 4}, "features": elsewhere},  # inside the emoji
+        {"index": {"byteStart": 0, "byteEnd": 10_000}, "features": elsewhere},  # past the end
+        {**good[0], "features": [{"$type": LINK_FACET, "uri": "https://overlap.test/"}]},
+    ]
     pds.add_reply(copy.id, text, by="carol.bsky.test", facets=good + broken)
 
     (reply,) = bsky.responses(copy, POST_URL, {}).responses
@@ -721,8 +793,9 @@ def test_backfeed_facets_are_read_by_utf8_byte_offsets(bsky: BlueskyPlatform, pd
     )
 
 
-def test_backfeed_leaves_out_blocked_hidden_and_withheld_responses(bsky: BlueskyPlatform, pds: FakeBluesky,
-                                                                   copy: Copy) -> None:  # fmt: skip
+def test_backfeed_leaves_out_blocked_hidden_and_withheld_responses(
+    bsky: BlueskyPlatform, pds: FakeBluesky, copy: Copy
+) -> None:
     kept = pds.add_reply(copy.id, "Visible", by="bob.bsky.test")
     blocked = pds.add_reply(copy.id, "From someone blocked", by="troll.bsky.test")
     hidden = pds.add_reply(copy.id, "Hidden by the writer", by="spam.bsky.test")
@@ -744,8 +817,7 @@ def test_backfeed_leaves_out_blocked_hidden_and_withheld_responses(bsky: Bluesky
     assert harvest.complete
 
 
-def test_backfeed_reads_only_the_lists_that_have_something(bsky: BlueskyPlatform, pds: FakeBluesky,
-                                                           copy: Copy) -> None:  # fmt: skip
+def test_backfeed_reads_only_the_lists_that_have_something(bsky: BlueskyPlatform, pds: FakeBluesky, copy: Copy) -> None:
     pds.add_reply(copy.id, "Just a reply", by="bob.bsky.test")
     bsky.responses(copy, POST_URL, {})
     assert len(pds.calls("getPostThread")) == 1
@@ -756,8 +828,9 @@ def test_backfeed_reads_only_the_lists_that_have_something(bsky: BlueskyPlatform
     assert len(pds.calls("getLikes")) == 1 and pds.calls("getQuotes") == []
 
 
-def test_backfeed_pages_through_likes_up_to_a_limit(bsky: BlueskyPlatform, pds: FakeBluesky, copy: Copy,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_backfeed_pages_through_likes_up_to_a_limit(
+    bsky: BlueskyPlatform, pds: FakeBluesky, copy: Copy, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from generator.platforms.bluesky import backfeed as bluesky_backfeed
 
     for i in range(250):
@@ -772,8 +845,9 @@ def test_backfeed_pages_through_likes_up_to_a_limit(bsky: BlueskyPlatform, pds: 
     assert len(cut.responses) == 200 and not cut.complete
 
 
-def test_backfeed_depth_limit_and_reply_limit_mark_it_incomplete(bsky: BlueskyPlatform, pds: FakeBluesky, copy: Copy,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_backfeed_depth_limit_and_reply_limit_mark_it_incomplete(
+    bsky: BlueskyPlatform, pds: FakeBluesky, copy: Copy, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from generator.platforms.bluesky import backfeed as bluesky_backfeed
 
     subject = copy.id
@@ -833,9 +907,14 @@ def test_backfeed_errors(bsky: BlueskyPlatform, pds: FakeBluesky, copy: Copy) ->
     assert not caught.value.temporary
 
 
-def test_backfeed_needs_no_credentials_and_shows_none(pds: FakeBluesky, client: HttpClient, copy: Copy, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch,
-                                                      caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+def test_backfeed_needs_no_credentials_and_shows_none(
+    pds: FakeBluesky,
+    client: HttpClient,
+    copy: Copy,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.DEBUG)
     for key in ("PASSWORD", "SESSION"):
         monkeypatch.delenv(f"HOMEPOST_BSKY_{key}", raising=False)
@@ -860,7 +939,9 @@ def test_backfeed_needs_no_credentials_and_shows_none(pds: FakeBluesky, client: 
         assert secret not in shown
 
 
-def test_verify_checks_the_session_with_get_session(pds: FakeBluesky, bsky: BlueskyPlatform, credentials: TargetCredentials) -> None:
+def test_verify_checks_the_session_with_get_session(
+    pds: FakeBluesky, bsky: BlueskyPlatform, credentials: TargetCredentials
+) -> None:
     bsky.verify()  # logs in once with the app password, then getSession answers
     assert pds.create_session_calls == 1
     credentials.save({"password": "wrong-password", "session": ""})

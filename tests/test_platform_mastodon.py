@@ -39,15 +39,24 @@ def fake() -> Iterator[MastodonFake]:
 
 def make_entry(**changes: object) -> Entry:
     values: dict[str, object] = {
-        "url": LINK, "title": None, "text": "Hello from my own site.", "summary": "",
-        "html": "<p>Hello from my own site.</p>", "tags": (), "images": (), "content_warning": "", "language": "en",
-        "published": dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC), "key": "homepost:notes/hello:masto",
-    }  # fmt: skip
+        "url": LINK,
+        "title": None,
+        "text": "Hello from my own site.",
+        "summary": "",
+        "html": "<p>Hello from my own site.</p>",
+        "tags": (),
+        "images": (),
+        "content_warning": "",
+        "language": "en",
+        "published": dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC),
+        "key": "homepost:notes/hello:masto",
+    }
     return Entry(**{**values, **changes})  # type: ignore[arg-type]
 
 
-def make_platform(fake: MastodonFake, root: Path, *, token: str | None = None, timeout: float = 2,
-                  **settings: object) -> MastodonPlatform:  # fmt: skip
+def make_platform(
+    fake: MastodonFake, root: Path, *, token: str | None = None, timeout: float = 2, **settings: object
+) -> MastodonPlatform:
     target = TargetSettings(name="masto", platform="mastodon", instance=fake.url, **settings)  # type: ignore[arg-type]
     credentials = TargetCredentials(root, "masto")
     credentials.save({"token": token or fake.token})
@@ -73,7 +82,13 @@ def test_note_goes_out_as_its_text_link_and_hashtags(fake: MastodonFake, tmp_pat
     draft = platform.render(entry)
     text = f"Hello from my own site.\n\n{LINK}\n\n#IndieWeb #OpenWeb"
     assert draft.text == text
-    assert draft.payload == {"status": text, "visibility": "public", "spoiler_text": "", "sensitive": False, "language": "en"}
+    assert draft.payload == {
+        "status": text,
+        "visibility": "public",
+        "spoiler_text": "",
+        "sensitive": False,
+        "language": "en",
+    }
     assert draft.notes == ()
     copy = platform.create(draft, entry)
     [call] = fake.calls_to("statuses")
@@ -88,11 +103,21 @@ def test_note_goes_out_as_its_text_link_and_hashtags(fake: MastodonFake, tmp_pat
 
 def test_article_goes_out_as_title_summary_and_link(fake: MastodonFake, tmp_path: Path) -> None:
     platform = make_platform(fake, tmp_path, visibility="unlisted")
-    entry = make_entry(title="Why I publish here first", summary="Owning the original, sharing copies.",
-                       text="A long body that is not sent.", language="zh-CN")  # fmt: skip
+    entry = make_entry(
+        title="Why I publish here first",
+        summary="Owning the original, sharing copies.",
+        text="A long body that is not sent.",
+        language="zh-CN",
+    )
     draft = platform.render(entry)
     assert draft.text == f"Why I publish here first\n\nOwning the original, sharing copies.\n\n{LINK}"
-    assert draft.payload == {"status": draft.text, "visibility": "unlisted", "spoiler_text": "", "sensitive": False, "language": "zh"}
+    assert draft.payload == {
+        "status": draft.text,
+        "visibility": "unlisted",
+        "spoiler_text": "",
+        "sensitive": False,
+        "language": "zh",
+    }
     platform.create(draft, entry)
     assert fake.posts[0]["text"] == draft.text and fake.posts[0]["visibility"] == "unlisted"
 
@@ -166,9 +191,13 @@ def test_images_are_uploaded_with_their_alt_text(fake: MastodonFake, tmp_path: P
 def test_images_the_instance_does_not_take_are_left_out_with_notes(tmp_path: Path) -> None:
     with MastodonFake(max_media=2, image_size_limit=10_000, description_limit=10) as fake:
         platform = make_platform(fake, tmp_path)
-        images = (image(tmp_path, "a.heic", "HEIC", mime="image/heic"), image(tmp_path, "big.png", "Big", size=20_000),
-                  image(tmp_path, "1.png", "One"), image(tmp_path, "2.png", "A rather long description"),
-                  image(tmp_path, "3.png", "Three"))  # fmt: skip
+        images = (
+            image(tmp_path, "a.heic", "HEIC", mime="image/heic"),
+            image(tmp_path, "big.png", "Big", size=20_000),
+            image(tmp_path, "1.png", "One"),
+            image(tmp_path, "2.png", "A rather long description"),
+            image(tmp_path, "3.png", "Three"),
+        )
         entry = make_entry(images=images)
         draft = platform.render(entry)
         assert [m.path.name for m in draft.media] == ["1.png", "2.png"]
@@ -310,7 +339,9 @@ def test_update_edits_the_status_in_place(fake: MastodonFake, tmp_path: Path) ->
     assert [m["description"] for m in post["media_attachments"]] == ["Cover, better described"]
 
 
-def test_an_edit_keeps_the_media_ids_of_unchanged_images_and_uploads_only_new_ones(fake: MastodonFake, tmp_path: Path) -> None:
+def test_an_edit_keeps_the_media_ids_of_unchanged_images_and_uploads_only_new_ones(
+    fake: MastodonFake, tmp_path: Path
+) -> None:
     platform = make_platform(fake, tmp_path)
     kept, old = image(tmp_path, "kept.png", "Kept"), image(tmp_path, "old.png", "Old")
     old.path.write_bytes(old.path.read_bytes() + b"\0")  # another image
@@ -562,8 +593,9 @@ def test_auth_with_a_wrong_code_is_refused_without_echoing_secrets(fake: Mastodo
     assert app["client_secret"] not in caught.value.message and "not-a-real-code" not in caught.value.message
 
 
-def test_no_credential_appears_in_any_message_or_log(fake: MastodonFake, tmp_path: Path,
-                                                       caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+def test_no_credential_appears_in_any_message_or_log(
+    fake: MastodonFake, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     browser = HttpClient(NETWORK)
     authorize(
@@ -629,12 +661,22 @@ def test_backfeed_harvests_the_reply_tree_likes_reposts_and_quotes(fake: Mastodo
     ]
     reply, second_reply, writer_reply, like, repost, quoted = harvest.responses
     assert reply == Response(
-        id=first["url"], type="reply", source=first["url"], target=LINK,
-        author=ResponseAuthor(name="Bob Builder", url="https://social.example/@bob", handle="@bob@social.example",
-                              photo="https://social.example/system/accounts/avatars/bob.png"),
-        content_html="<p>Lovely photos!</p>", content_text="Lovely photos!",
-        published=dt.datetime.fromisoformat(first["created_at"]), updated=None, platform="mastodon",
-    )  # fmt: skip
+        id=first["url"],
+        type="reply",
+        source=first["url"],
+        target=LINK,
+        author=ResponseAuthor(
+            name="Bob Builder",
+            url="https://social.example/@bob",
+            handle="@bob@social.example",
+            photo="https://social.example/system/accounts/avatars/bob.png",
+        ),
+        content_html="<p>Lovely photos!</p>",
+        content_text="Lovely photos!",
+        published=dt.datetime.fromisoformat(first["created_at"]),
+        updated=None,
+        platform="mastodon",
+    )
     host = f"127.0.0.1:{fake.server.port}"
     assert second_reply.author.handle == f"@carol@{host}" and second_reply.author.url == f"{fake.url}/@carol"
     assert writer_reply.author == ResponseAuthor(name="Alice", url=fake.account["url"], handle=f"@alice@{host}")
@@ -675,8 +717,18 @@ def test_backfeed_content_is_sanitised(fake: MastodonFake, tmp_path: Path) -> No
     fake.add_like(copy.id, eve)
     reply, like = platform.responses(copy, LINK, {}).responses
     for text in (reply.content_html, reply.content_text):
-        for bad in ("<script", "alert(", "onerror", "onclick", "onload", "javascript:", "<img", "<svg", "<style",
-                    "<iframe"):  # fmt: skip
+        for bad in (
+            "<script",
+            "alert(",
+            "onerror",
+            "onclick",
+            "onload",
+            "javascript:",
+            "<img",
+            "<svg",
+            "<style",
+            "<iframe",
+        ):
             assert bad not in text.lower()
     assert reply.content_html.startswith("<p><strong>CW: &lt;i&gt;spoilers&lt;/i&gt;</strong></p><p>Hi")
     assert '<a href="https://ok.example/" rel="nofollow ugc noopener">fine</a>' in reply.content_html
@@ -684,8 +736,9 @@ def test_backfeed_content_is_sanitised(fake: MastodonFake, tmp_path: Path) -> No
     assert like.source == copy.url and like.author.url == "" and like.author.photo == ""
 
 
-def test_backfeed_reads_every_page_within_its_bounds(fake: MastodonFake, tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_backfeed_reads_every_page_within_its_bounds(
+    fake: MastodonFake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     platform, copy = posted(fake, tmp_path)
     for _ in range(85):
         fake.add_like(copy.id)
@@ -704,8 +757,12 @@ def test_backfeed_reads_every_page_within_its_bounds(fake: MastodonFake, tmp_pat
 
 def test_next_page_stays_on_the_instance() -> None:
     def page(link: str) -> HttpResponse:
-        return HttpResponse(url="https://masto.example/api/v1/statuses/1/favourited_by?limit=80", status=200,
-                            headers=Headers([("Link", link)]), content=b"[]")  # fmt: skip
+        return HttpResponse(
+            url="https://masto.example/api/v1/statuses/1/favourited_by?limit=80",
+            status=200,
+            headers=Headers([("Link", link)]),
+            content=b"[]",
+        )
 
     base = "https://masto.example"
     link = '<https://masto.example/api/v1/statuses/1/favourited_by?limit=80&max_id=7>; rel="next", <https://masto.example/x>; rel="prev"'
@@ -729,8 +786,9 @@ def test_backfeed_on_a_server_without_quotes_remembers_it(tmp_path: Path) -> Non
         assert len(fake.calls_to("quotes")) == 2
 
 
-def test_backfeed_without_a_token_reads_public_replies_but_is_never_complete(fake: MastodonFake,
-                                                                             tmp_path: Path) -> None:  # fmt: skip
+def test_backfeed_without_a_token_reads_public_replies_but_is_never_complete(
+    fake: MastodonFake, tmp_path: Path
+) -> None:
     _, copy = posted(fake, tmp_path)
     fake.add_reply(copy.id, "Public")
     fake.add_reply(copy.id, "Followers only", visibility="private")
@@ -778,8 +836,9 @@ def test_backfeed_errors(fake: MastodonFake, tmp_path: Path) -> None:
     )
 
 
-def test_backfeed_with_a_refused_token_is_permanent_and_names_no_credential(fake: MastodonFake, tmp_path: Path,
-                                                                           caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+def test_backfeed_with_a_refused_token_is_permanent_and_names_no_credential(
+    fake: MastodonFake, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     platform, copy = posted(fake, tmp_path)
     fake.add_reply(copy.id, "Hi")

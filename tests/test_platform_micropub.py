@@ -42,8 +42,9 @@ def target(fake: FakeMicropub | None, **settings: Any) -> TargetSettings:
     return TargetSettings(name="blog", platform="micropub", endpoint=endpoint, **settings)
 
 
-def platform(fake: FakeMicropub, tmp_path: Path, token: str | None = TOKEN, network: NetworkSettings = NETWORK,
-             **settings: Any) -> MicropubPlatform:  # fmt: skip
+def platform(
+    fake: FakeMicropub, tmp_path: Path, token: str | None = TOKEN, network: NetworkSettings = NETWORK, **settings: Any
+) -> MicropubPlatform:
     credentials = TargetCredentials(tmp_path, "blog")
     if token is not None:
         credentials.save({"token": token})
@@ -58,9 +59,18 @@ def image(tmp_path: Path, name: str, alt: str, size: int | None = None) -> Media
 
 def entry(**fields: Any) -> Entry:
     values: dict[str, Any] = {
-        "url": URL, "title": None, "text": "Hello from my own site.", "summary": "", "html": "<p>Hello from my own site.</p>",
-        "tags": (), "images": (), "content_warning": "", "language": "en", "published": PUBLISHED, "key": "k" * 32,
-    }  # fmt: skip
+        "url": URL,
+        "title": None,
+        "text": "Hello from my own site.",
+        "summary": "",
+        "html": "<p>Hello from my own site.</p>",
+        "tags": (),
+        "images": (),
+        "content_warning": "",
+        "language": "en",
+        "published": PUBLISHED,
+        "key": "k" * 32,
+    }
     return Entry(**{**values, **fields})
 
 
@@ -86,15 +96,21 @@ def test_note_goes_out_as_its_text_and_the_link_home(fake: FakeMicropub, tmp_pat
     assert draft.text == f"Hello from my own site.\n\n{URL}"
     html = f'<p>Hello from my own site.</p>\n<p><a href="{URL}">{URL}</a></p>'
     content = {"html": html, "value": f"Hello from my own site.\n\n{URL}"}
-    expected = {"type": ["h-entry"], "properties": {
-        "content": [content], "published": ["2026-05-04T10:30:00+00:00"],
-        "syndication": [URL], "mp-slug": ["hello"]}}  # fmt: skip
+    expected = {
+        "type": ["h-entry"],
+        "properties": {
+            "content": [content],
+            "published": ["2026-05-04T10:30:00+00:00"],
+            "syndication": [URL],
+            "mp-slug": ["hello"],
+        },
+    }
     assert draft.payload == expected
     assert sent(fake, "create") == [expected]
     assert fake.kinds() == ["create"]  # no images: the configuration is not even read
     assert copy == Copy(id=f"{fake.url}/posts/hello", url=f"{fake.url}/posts/hello")
     assert fake.posts[copy.url]["properties"]["content"] == [content]  # a clickable link home, and plain text too
-    (_, received), = fake.requests
+    ((_, received),) = fake.requests
     assert received.headers["Authorization"] == f"Bearer {TOKEN}"
     assert received.headers["Content-Type"] == "application/json"
 
@@ -102,21 +118,39 @@ def test_note_goes_out_as_its_text_and_the_link_home(fake: FakeMicropub, tmp_pat
 def test_article_goes_out_with_title_summary_html_and_link_home(fake: FakeMicropub, tmp_path: Path) -> None:
     cover = image(tmp_path, "cover.png", "A lighthouse at dusk")
     inline = image(tmp_path, "chart.png", "Visitors per month")
-    article = entry(url="https://example.org/posts/why-posse.html", title="Why POSSE", summary="Own your words & keep them.",
-                    text="Long text.", html=f'<p>Long text.</p>\n<p><img src="{inline.url}" alt="Visitors per month"></p>',
-                    images=(cover, inline), tags=("IndieWeb",))  # fmt: skip
+    article = entry(
+        url="https://example.org/posts/why-posse.html",
+        title="Why POSSE",
+        summary="Own your words & keep them.",
+        text="Long text.",
+        html=f'<p>Long text.</p>\n<p><img src="{inline.url}" alt="Visitors per month"></p>',
+        images=(cover, inline),
+        tags=("IndieWeb",),
+    )
     fake.media_enabled = False
     mp = platform(fake, tmp_path)
     draft = mp.render(article)
     copy = mp.create(draft, article)
 
     assert draft.text == "Why POSSE\n\nLong text.\n\nhttps://example.org/posts/why-posse.html"
-    assert draft.payload == {"type": ["h-entry"], "properties": {
-        "name": ["Why POSSE"], "summary": ["Own your words & keep them."],
-        "content": [{"html": f'<p>Long text.</p>\n<p><img src="{inline.url}" alt="Visitors per month"></p>\n'
-                             '<p><a href="https://example.org/posts/why-posse.html">https://example.org/posts/why-posse.html</a></p>'}],
-        "category": ["IndieWeb"], "published": ["2026-05-04T10:30:00+00:00"], "syndication": ["https://example.org/posts/why-posse.html"],
-        "featured": [{"value": cover.url, "alt": "A lighthouse at dusk"}], "mp-slug": ["why-posse"]}}  # fmt: skip
+    assert draft.payload == {
+        "type": ["h-entry"],
+        "properties": {
+            "name": ["Why POSSE"],
+            "summary": ["Own your words & keep them."],
+            "content": [
+                {
+                    "html": f'<p>Long text.</p>\n<p><img src="{inline.url}" alt="Visitors per month"></p>\n'
+                    '<p><a href="https://example.org/posts/why-posse.html">https://example.org/posts/why-posse.html</a></p>'
+                }
+            ],
+            "category": ["IndieWeb"],
+            "published": ["2026-05-04T10:30:00+00:00"],
+            "syndication": ["https://example.org/posts/why-posse.html"],
+            "featured": [{"value": cover.url, "alt": "A lighthouse at dusk"}],
+            "mp-slug": ["why-posse"],
+        },
+    }
     assert draft.media == (cover,)  # the inline image stays in the HTML, the cover features the article
     assert sent(fake, "create") == [draft.payload]
     assert copy.url == f"{fake.url}/posts/why-posse"
@@ -175,10 +209,19 @@ def test_images_are_uploaded_to_the_media_endpoint_with_their_alt_text(fake: Fak
     copy = mp.create(draft, note)
     mp.create(mp.render(entry(url="https://example.org/notes/2/", images=(first,))), entry(images=(first,)))
 
-    assert draft.payload["properties"]["photo"] == [{"value": first.url, "alt": "A red kite"}, {"value": second.url, "alt": "Two herons"}]
+    assert draft.payload["properties"]["photo"] == [
+        {"value": first.url, "alt": "A red kite"},
+        {"value": second.url, "alt": "Two herons"},
+    ]
     uploads = list(fake.files)
-    assert [fake.files[u] for u in uploads[:2]] == [("one.png", "image/png", first.path.read_bytes()), ("two.png", "image/png", second.path.read_bytes())]
-    assert fake.posts[copy.url]["properties"]["photo"] == [{"value": uploads[0], "alt": "A red kite"}, {"value": uploads[1], "alt": "Two herons"}]
+    assert [fake.files[u] for u in uploads[:2]] == [
+        ("one.png", "image/png", first.path.read_bytes()),
+        ("two.png", "image/png", second.path.read_bytes()),
+    ]
+    assert fake.posts[copy.url]["properties"]["photo"] == [
+        {"value": uploads[0], "alt": "A red kite"},
+        {"value": uploads[1], "alt": "Two herons"},
+    ]
     assert fake.kinds().count("config") == 1  # read once per platform instance
     assert draft.preview().splitlines()[3:5] == ["[image one.png: A red kite]", "[image two.png: Two herons]"]
     assert fake.post_type(copy.url) == "photo"  # a note's images are the post
@@ -190,7 +233,9 @@ def test_without_a_media_endpoint_images_go_by_their_site_urls(fake: FakeMicropu
     mp = platform(fake, tmp_path)
     copy = mp.create(mp.render(entry(images=(picture,))), entry(images=(picture,)))
 
-    assert fake.posts[copy.url]["properties"]["photo"] == [{"value": "https://example.org/images/one.png", "alt": "A red kite"}]
+    assert fake.posts[copy.url]["properties"]["photo"] == [
+        {"value": "https://example.org/images/one.png", "alt": "A red kite"}
+    ]
     assert fake.files == {}
     assert "media" not in fake.kinds()
 
@@ -235,7 +280,9 @@ def test_a_create_that_stalls_after_storing_is_found_by_its_link_home(fake: Fake
 
 
 @pytest.mark.parametrize("after_store", [True, False], ids=["after-store", "before-store"])
-def test_a_dropped_connection_is_an_unknown_outcome_that_find_resolves(fake: FakeMicropub, tmp_path: Path, after_store: bool) -> None:
+def test_a_dropped_connection_is_an_unknown_outcome_that_find_resolves(
+    fake: FakeMicropub, tmp_path: Path, after_store: bool
+) -> None:
     fake.drop_next("create", after_store=after_store)
     mp = platform(fake, tmp_path)
     draft = mp.render(entry())
@@ -252,10 +299,18 @@ def test_find_returns_none_when_no_recent_post_links_home(fake: FakeMicropub, tm
     other = entry(url="https://example.org/notes/2026/hello-again/")
     mp.create(mp.render(other), other)  # links a longer URL that starts like ours
 
-    assert mp.find(mp.render(entry(url="https://example.org/notes/2026/hello")), entry(url="https://example.org/notes/2026/hello")) is None
+    assert (
+        mp.find(
+            mp.render(entry(url="https://example.org/notes/2026/hello")),
+            entry(url="https://example.org/notes/2026/hello"),
+        )
+        is None
+    )
 
 
-def test_find_on_a_server_without_the_post_list_holds_the_post_for_the_writer(fake: FakeMicropub, tmp_path: Path) -> None:
+def test_find_on_a_server_without_the_post_list_holds_the_post_for_the_writer(
+    fake: FakeMicropub, tmp_path: Path
+) -> None:
     fake.source_list = False
     mp = platform(fake, tmp_path)
 
@@ -322,7 +377,11 @@ def test_rate_limits_carry_retry_after(fake: FakeMicropub, tmp_path: Path) -> No
 
 
 def test_a_refused_token_is_permanent_and_says_to_run_auth(fake: FakeMicropub, tmp_path: Path) -> None:
-    error = failure(lambda: platform(fake, tmp_path, token="wrong").create(platform(fake, tmp_path, token="wrong").render(entry()), entry()))
+    error = failure(
+        lambda: platform(fake, tmp_path, token="wrong").create(
+            platform(fake, tmp_path, token="wrong").render(entry()), entry()
+        )
+    )
 
     assert not error.temporary
     assert "(401: the access token is not valid)" in error.message and "homepost auth blog" in error.message
@@ -355,7 +414,9 @@ def test_other_refusals_are_permanent_with_the_servers_words(fake: FakeMicropub,
     assert not error.temporary and error.message == "blog: editing the copy failed (400: failing on cue (400))"
 
 
-def test_no_credential_reaches_a_message_or_a_log(fake: FakeMicropub, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_no_credential_reaches_a_message_or_a_log(
+    fake: FakeMicropub, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     mp = platform(fake, tmp_path)
     messages = []
@@ -437,15 +498,23 @@ def test_auth_without_a_browser_shows_the_address(tmp_path: Path) -> None:
                     browser()(opened[-1])
 
         io = NoBrowserIO([fake.site])
-        assert authorize(target(fake), HttpClient(NETWORK), TargetCredentials(tmp_path, "blog"), io).startswith("Authorized")
+        assert authorize(target(fake), HttpClient(NETWORK), TargetCredentials(tmp_path, "blog"), io).startswith(
+            "Authorized"
+        )
         assert opened == io.opened
 
 
 def test_auth_reports_a_refused_code(tmp_path: Path) -> None:
     with FakeMicropub(token=TOKEN) as fake:
         fake.fail_next("token", status=400)
-        error = failure(lambda: authorize(target(fake), HttpClient(NETWORK), TargetCredentials(tmp_path, "blog"),
-                                          ScriptedIO([fake.site], browser())))  # fmt: skip
+        error = failure(
+            lambda: authorize(
+                target(fake),
+                HttpClient(NETWORK),
+                TargetCredentials(tmp_path, "blog"),
+                ScriptedIO([fake.site], browser()),
+            )
+        )
 
     assert "refused the code" in error.message
     assert load_credentials(tmp_path) == {}
@@ -454,7 +523,9 @@ def test_auth_reports_a_refused_code(tmp_path: Path) -> None:
 def test_auth_gives_up_when_the_browser_does_not_come_back(tmp_path: Path) -> None:
     with FakeMicropub(token=TOKEN) as fake:
         io = ScriptedIO([fake.site])  # no browser: the address is shown, nobody follows it
-        error = failure(lambda: authorize(target(fake), HttpClient(NETWORK), TargetCredentials(tmp_path, "blog"), io, wait=0.05))
+        error = failure(
+            lambda: authorize(target(fake), HttpClient(NETWORK), TargetCredentials(tmp_path, "blog"), io, wait=0.05)
+        )
 
     assert "did not come back" in error.message and "paste a token" in error.message
     assert any(line.startswith("Open this address") for line in io.said)
@@ -472,7 +543,11 @@ def test_auth_takes_a_pasted_token_after_checking_it(fake: FakeMicropub, tmp_pat
 
 
 def test_auth_refuses_a_pasted_token_the_endpoint_does_not_accept(fake: FakeMicropub, tmp_path: Path) -> None:
-    error = failure(lambda: authorize(target(fake), HttpClient(NETWORK), TargetCredentials(tmp_path, "blog"), ScriptedIO(["", "nope"])))
+    error = failure(
+        lambda: authorize(
+            target(fake), HttpClient(NETWORK), TargetCredentials(tmp_path, "blog"), ScriptedIO(["", "nope"])
+        )
+    )
 
     assert "homepost auth blog" in error.message and "nope" not in error.message
     assert load_credentials(tmp_path) == {}
@@ -502,7 +577,9 @@ def test_a_real_micropub_server_takes_the_copies_as_sent(tmp_path: Path) -> None
         copy = mp.create(mp.render(note), note)
         cover = image(tmp_path, "cover.png", "A lighthouse at dusk")
         home = "https://example.org/posts/why-posse.html"
-        article = entry(url=home, title="Why POSSE", summary="Own your words.", html="<p>Long text.</p>", images=(cover,))
+        article = entry(
+            url=home, title="Why POSSE", summary="Own your words.", html="<p>Long text.</p>", images=(cover,)
+        )
         article_copy = mp.create(mp.render(article), article)
         stored = source(mp, server, copy.url)
         html = f'<p>Hello from my own site.</p>\n<p><a href="{URL}">{URL}</a></p>'
@@ -516,7 +593,9 @@ def test_a_real_micropub_server_takes_the_copies_as_sent(tmp_path: Path) -> None
         mp.delete(copy)
         wrong = platform(fake=None, tmp_path=tmp_path / "wrong", token="not-the-token", endpoint=server["endpoint"])  # type: ignore[arg-type]
         error = failure(wrong.verify)
-        assert "reading the configuration was refused (401: authentication error)" in error.message  # its text/html body
+        assert (
+            "reading the configuration was refused (401: authentication error)" in error.message
+        )  # its text/html body
     finally:
         process.kill()
         process.wait()
@@ -524,6 +603,8 @@ def test_a_real_micropub_server_takes_the_copies_as_sent(tmp_path: Path) -> None
 
 def source(mp: MicropubPlatform, server: dict[str, str], url: str) -> dict[str, Any]:
     """The properties the server holds for `url` (q=source)."""
-    answer = mp.client.get(server["endpoint"], params={"q": "source", "url": url}, headers={"Authorization": f"Bearer {server['token']}"})
+    answer = mp.client.get(
+        server["endpoint"], params={"q": "source", "url": url}, headers={"Authorization": f"Bearer {server['token']}"}
+    )
     assert answer.status == 200, answer.text
     return answer.json()["properties"]

@@ -33,8 +33,17 @@ from tests.fakes.tumblr import FakeTumblr
 
 NETWORK = NetworkSettings(allow_private_addresses=True, timeout=2)
 ENTRY = Entry(
-    url="https://example.org/notes/hello/", title=None, text="Hello.", summary="", html="<p>Hello.</p>", tags=(),
-    images=(), content_warning="", language="en", published=dt.datetime(2026, 5, 4, tzinfo=dt.UTC), key="k" * 32,
+    url="https://example.org/notes/hello/",
+    title=None,
+    text="Hello.",
+    summary="",
+    html="<p>Hello.</p>",
+    tags=(),
+    images=(),
+    content_warning="",
+    language="en",
+    published=dt.datetime(2026, 5, 4, tzinfo=dt.UTC),
+    key="k" * 32,
 )
 PROTOCOL_METHODS = ("verify", "render", "create", "find", "update", "delete", "responses")
 
@@ -101,8 +110,7 @@ FAKES = {"mastodon": _mastodon, "bluesky": _bluesky, "tumblr": _tumblr, "micropu
 
 
 @pytest.fixture(params=sorted(PLATFORMS))
-def world(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-          ) -> Iterator[World]:
+def world(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     """A platform of the registry against its fake, how to make its next answer fail, the call that reads
     it, and the errors `reply_error` made (spied on in the platform's client module)."""
     for name in ("MASTO", "BSKY", "TUMBLR", "BLOG"):

@@ -46,9 +46,18 @@ def platform(fake: FakeTumblr, root: Path, client: HttpClient, save: bool = True
 
 def entry(**overrides: object) -> Entry:
     values: dict[str, object] = {
-        "url": URL, "title": None, "text": "Hello from my site.", "summary": "", "html": "", "tags": (), "images": (),
-        "content_warning": "", "language": "en", "published": dt.datetime(2024, 5, 1, tzinfo=dt.UTC), "key": "k" * 32,
-    }  # fmt: skip
+        "url": URL,
+        "title": None,
+        "text": "Hello from my site.",
+        "summary": "",
+        "html": "",
+        "tags": (),
+        "images": (),
+        "content_warning": "",
+        "language": "en",
+        "published": dt.datetime(2024, 5, 1, tzinfo=dt.UTC),
+        "key": "k" * 32,
+    }
     values.update(overrides)
     return Entry(**values)  # type: ignore[arg-type]
 
@@ -67,14 +76,20 @@ def image(tmp_path: Path, name: str, alt: str, mime: str = "image/png", size: in
 # --- native formatting -----------------------------------------------------------------------------
 
 
-def test_note_goes_out_as_its_paragraphs_then_the_link_home(fake: FakeTumblr, tmp_path: Path, client: HttpClient) -> None:
+def test_note_goes_out_as_its_paragraphs_then_the_link_home(
+    fake: FakeTumblr, tmp_path: Path, client: HttpClient
+) -> None:
     tumblr = platform(fake, tmp_path, client)
     post = entry(text="Hello from my site.\n\nRead the spec (https://spec.example/a).", tags=("IndieWeb", "open web"))
     draft = tumblr.render(post)
     spec = "https://spec.example/a"
     content = [
         {"type": "text", "text": "Hello from my site."},
-        {"type": "text", "text": f"Read the spec ({spec}).", "formatting": [{"start": 15, "end": 37, "type": "link", "url": spec}]},
+        {
+            "type": "text",
+            "text": f"Read the spec ({spec}).",
+            "formatting": [{"start": 15, "end": 37, "type": "link", "url": spec}],
+        },
         home_block(),
     ]
     assert draft.payload == {"content": content, "state": "published", "tags": "IndieWeb,open web", "source_url": URL}
@@ -93,15 +108,26 @@ def test_note_goes_out_as_its_paragraphs_then_the_link_home(fake: FakeTumblr, tm
     assert json.loads(sent.body) == draft.payload
 
 
-def test_article_goes_out_as_title_summary_and_a_link_card(fake: FakeTumblr, tmp_path: Path, client: HttpClient) -> None:
+def test_article_goes_out_as_title_summary_and_a_link_card(
+    fake: FakeTumblr, tmp_path: Path, client: HttpClient
+) -> None:
     tumblr = platform(fake, tmp_path, client)
-    post = entry(title="Why I left the silo", text="Long text.", summary="A long look at owning your words.\n\nAnd why it matters.")
+    post = entry(
+        title="Why I left the silo",
+        text="Long text.",
+        summary="A long look at owning your words.\n\nAnd why it matters.",
+    )
     draft = tumblr.render(post)
     assert draft.payload["content"] == [
         {"type": "text", "subtype": "heading1", "text": "Why I left the silo"},
         {"type": "text", "text": "A long look at owning your words."},
         {"type": "text", "text": "And why it matters."},
-        {"type": "link", "url": URL, "title": "Why I left the silo", "description": "A long look at owning your words. And why it matters."},
+        {
+            "type": "link",
+            "url": URL,
+            "title": "Why I left the silo",
+            "description": "A long look at owning your words. And why it matters.",
+        },
     ]
     assert draft.text == f"Why I left the silo\n\nA long look at owning your words.\n\nAnd why it matters.\n\n{URL}"
     tumblr.create(draft, post)
@@ -109,7 +135,9 @@ def test_article_goes_out_as_title_summary_and_a_link_card(fake: FakeTumblr, tmp
     assert stored["content"][-1]["url"] == URL
 
 
-def test_cjk_and_emoji_card_text_is_shortened_whole_graphemes(fake: FakeTumblr, tmp_path: Path, client: HttpClient) -> None:
+def test_cjk_and_emoji_card_text_is_shortened_whole_graphemes(
+    fake: FakeTumblr, tmp_path: Path, client: HttpClient
+) -> None:
     summary = "静的サイトで自分の言葉を持つ" * 9 + "👩🏽‍💻" * 10  # 126 + 40 code points, no sentence end
     title = "自分のサイト🏳️‍🌈" * 20
     draft = platform(fake, tmp_path, client).render(entry(title=title, summary=summary))
@@ -121,7 +149,9 @@ def test_cjk_and_emoji_card_text_is_shortened_whole_graphemes(fake: FakeTumblr, 
     assert draft.text.endswith(f"\n\n{URL}")
 
 
-def test_a_paragraph_over_the_block_limit_is_split_between_graphemes(fake: FakeTumblr, tmp_path: Path, client: HttpClient) -> None:
+def test_a_paragraph_over_the_block_limit_is_split_between_graphemes(
+    fake: FakeTumblr, tmp_path: Path, client: HttpClient
+) -> None:
     family = "👨‍👩‍👧‍👦"  # seven code points, one grapheme
     paragraph = "言葉" * 2000 + family * 20
     draft = platform(fake, tmp_path, client).render(entry(text=paragraph))
@@ -140,11 +170,19 @@ def test_tags_become_the_posts_tags(fake: FakeTumblr, tmp_path: Path, client: Ht
     assert draft.notes == ("left out 3 of 33 tags (Tumblr keeps 30)",)
 
 
-def test_content_warning_goes_first_with_the_rest_under_keep_reading(fake: FakeTumblr, tmp_path: Path, client: HttpClient) -> None:
+def test_content_warning_goes_first_with_the_rest_under_keep_reading(
+    fake: FakeTumblr, tmp_path: Path, client: HttpClient
+) -> None:
     post = entry(content_warning="spiders")
     draft = platform(fake, tmp_path, client).render(post)
-    assert draft.payload["content"] == [{"type": "text", "text": "CW: spiders"}, {"type": "text", "text": "Hello from my site."}, home_block()]
-    assert draft.payload["layout"] == [{"type": "rows", "display": [{"blocks": [0]}, {"blocks": [1]}, {"blocks": [2]}], "truncate_after": 0}]
+    assert draft.payload["content"] == [
+        {"type": "text", "text": "CW: spiders"},
+        {"type": "text", "text": "Hello from my site."},
+        home_block(),
+    ]
+    assert draft.payload["layout"] == [
+        {"type": "rows", "display": [{"blocks": [0]}, {"blocks": [1]}, {"blocks": [2]}], "truncate_after": 0}
+    ]
     assert draft.text.startswith("CW: spiders\n\n")
     assert any("community labels" in note for note in draft.notes)
     platform(fake, tmp_path, client).create(draft, post)
@@ -161,8 +199,16 @@ def test_images_are_uploaded_with_their_alt_text(fake: FakeTumblr, tmp_path: Pat
     tumblr = platform(fake, tmp_path, client)
     draft = tumblr.render(post)
     assert draft.payload["content"][:2] == [
-        {"type": "image", "media": [{"type": "image/png", "identifier": "image-1", "width": 640, "height": 480}], "alt_text": "A red door"},
-        {"type": "image", "media": [{"type": "image/jpeg", "identifier": "image-2", "width": 640, "height": 480}], "alt_text": "A cat asleep"},
+        {
+            "type": "image",
+            "media": [{"type": "image/png", "identifier": "image-1", "width": 640, "height": 480}],
+            "alt_text": "A red door",
+        },
+        {
+            "type": "image",
+            "media": [{"type": "image/jpeg", "identifier": "image-2", "width": 640, "height": 480}],
+            "alt_text": "A cat asleep",
+        },
     ]
     assert draft.media == photos
 
@@ -185,12 +231,17 @@ def test_images_over_the_limits_are_left_out_and_noted(fake: FakeTumblr, tmp_pat
     draft = platform(fake, tmp_path, client).render(entry(images=(big, vector, *small)))
     assert draft.media == tuple(small[:30])
     assert sum(b["type"] == "image" for b in draft.payload["content"]) == 30
-    assert draft.notes == ("left out big.png: over 10 MB", "left out logo.svg: Tumblr takes JPEG, PNG, GIF, WebP",
-                           "left out 1 image over Tumblr's 30 per post")  # fmt: skip
+    assert draft.notes == (
+        "left out big.png: over 10 MB",
+        "left out logo.svg: Tumblr takes JPEG, PNG, GIF, WebP",
+        "left out 1 image over Tumblr's 30 per post",
+    )
 
 
 def test_render_never_writes_and_needs_no_credentials(fake: FakeTumblr, tmp_path: Path, client: HttpClient) -> None:
-    platform(fake, tmp_path, client, save=False).render(entry(title="T", summary="S", images=(image(tmp_path, "a.png", "a"),)))
+    platform(fake, tmp_path, client, save=False).render(
+        entry(title="T", summary="S", images=(image(tmp_path, "a.png", "a"),))
+    )
     assert fake.server.received == []
 
 
@@ -206,7 +257,9 @@ def test_a_stall_after_store_is_an_unknown_outcome_that_find_resolves(fake: Fake
         tumblr.create(draft, post)
     assert caught.value.temporary and caught.value.unknown_outcome
     (stored,) = fake.posts.values()
-    assert tumblr.find(draft, post) == Copy(id=stored["id_string"], url=f"https://example.tumblr.com/post/{stored['id_string']}")
+    assert tumblr.find(draft, post) == Copy(
+        id=stored["id_string"], url=f"https://example.tumblr.com/post/{stored['id_string']}"
+    )
     assert len(fake.posts) == 1
 
 
@@ -253,7 +306,9 @@ def test_find_stops_at_posts_older_than_the_entry(fake: FakeTumblr, tmp_path: Pa
     assert len(fake.requests("list")) == 1
 
 
-def test_find_that_cannot_see_far_enough_back_holds_the_post(fake: FakeTumblr, tmp_path: Path, client: HttpClient) -> None:
+def test_find_that_cannot_see_far_enough_back_holds_the_post(
+    fake: FakeTumblr, tmp_path: Path, client: HttpClient
+) -> None:
     for _ in range(100):
         fake.add_post()  # all newer than the entry, none linking home
     tumblr = platform(fake, tmp_path, client)
@@ -284,7 +339,9 @@ def test_update_edits_the_copy_in_place(fake: FakeTumblr, tmp_path: Path, client
     assert edit.method == "PUT" and urlsplit(edit.path).path == f"/v2/blog/example.tumblr.com/posts/{copy.id}"
 
 
-def test_delete_removes_the_copy_and_tolerates_one_already_gone(fake: FakeTumblr, tmp_path: Path, client: HttpClient) -> None:
+def test_delete_removes_the_copy_and_tolerates_one_already_gone(
+    fake: FakeTumblr, tmp_path: Path, client: HttpClient
+) -> None:
     tumblr = platform(fake, tmp_path, client)
     post = entry()
     copy = tumblr.create(tumblr.render(post), post)
@@ -292,7 +349,9 @@ def test_delete_removes_the_copy_and_tolerates_one_already_gone(fake: FakeTumblr
     assert fake.posts == {} and fake.deleted == [copy.id]
     tumblr.delete(copy)  # 404 now: already gone
     (first, _) = fake.requests("delete")
-    assert first.headers["Content-Type"] == "application/x-www-form-urlencoded" and first.body == f"id={copy.id}".encode()
+    assert (
+        first.headers["Content-Type"] == "application/x-www-form-urlencoded" and first.body == f"id={copy.id}".encode()
+    )
 
 
 # --- errors ----------------------------------------------------------------------------------------
@@ -374,7 +433,9 @@ def test_blog_identifiers() -> None:
 class ScriptedIO:
     """Answers prompts by matching text; `browser` plays the browser."""
 
-    def __init__(self, answers: dict[str, str | Callable[[], str]], browser: Callable[[str], bool] | None = None) -> None:
+    def __init__(
+        self, answers: dict[str, str | Callable[[], str]], browser: Callable[[str], bool] | None = None
+    ) -> None:
         self.answers, self.browser = answers, browser
         self.said: list[str] = []
         self.asked: list[tuple[str, bool]] = []
@@ -393,11 +454,15 @@ class ScriptedIO:
         return self.browser(url) if self.browser else False
 
 
-def test_authorize_end_to_end_through_the_loopback_callback(fake: FakeTumblr, tmp_path: Path, client: HttpClient) -> None:
+def test_authorize_end_to_end_through_the_loopback_callback(
+    fake: FakeTumblr, tmp_path: Path, client: HttpClient
+) -> None:
     target = TargetSettings(name="tumblr", platform="tumblr", blog=fake.blog, api=fake.url)
     credentials = TargetCredentials(tmp_path, "tumblr")
-    io = ScriptedIO({"consumer key": fake.consumer_key, "consumer secret": fake.consumer_secret},
-                    browser=lambda url: client.get(url).status == 200)  # follows the redirect to the callback  # fmt: skip
+    io = ScriptedIO(
+        {"consumer key": fake.consumer_key, "consumer secret": fake.consumer_secret},
+        browser=lambda url: client.get(url).status == 200,
+    )  # follows the redirect to the callback
     assert authorize(target, client, credentials, io, oauth_base=fake.url) == "Authorized alice on tumblr"
     assert io.asked == [(io.asked[0][0], False), (io.asked[1][0], True)]  # the secret is asked hidden
     assert io.opened[0].startswith(f"{fake.url}/oauth/authorize?oauth_token=rt-1")
@@ -424,7 +489,9 @@ def test_authorize_falls_back_to_a_pasted_verifier(fake: FakeTumblr, tmp_path: P
     assert credentials.get("oauth_token") == fake.token
 
 
-def test_authorize_with_a_wrong_consumer_secret_fails_cleanly(fake: FakeTumblr, tmp_path: Path, client: HttpClient) -> None:
+def test_authorize_with_a_wrong_consumer_secret_fails_cleanly(
+    fake: FakeTumblr, tmp_path: Path, client: HttpClient
+) -> None:
     target = TargetSettings(name="tumblr", platform="tumblr", blog=fake.blog, api=fake.url)
     credentials = TargetCredentials(tmp_path, "tumblr")
     io = ScriptedIO({"consumer key": fake.consumer_key, "consumer secret": "not-the-secret"})
@@ -435,13 +502,16 @@ def test_authorize_with_a_wrong_consumer_secret_fails_cleanly(fake: FakeTumblr, 
     assert credentials.get("oauth_token") is None
 
 
-def test_no_credential_reaches_a_message_or_the_log(fake: FakeTumblr, tmp_path: Path, client: HttpClient,
-                                                     caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+def test_no_credential_reaches_a_message_or_the_log(
+    fake: FakeTumblr, tmp_path: Path, client: HttpClient, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     target = TargetSettings(name="tumblr", platform="tumblr", blog=fake.blog, api=fake.url)
     credentials = TargetCredentials(tmp_path, "tumblr")
-    io = ScriptedIO({"consumer key": fake.consumer_key, "consumer secret": fake.consumer_secret},
-                    browser=lambda url: client.get(url).status == 200)  # fmt: skip
+    io = ScriptedIO(
+        {"consumer key": fake.consumer_key, "consumer secret": fake.consumer_secret},
+        browser=lambda url: client.get(url).status == 200,
+    )
     messages = [authorize(target, client, credentials, io, oauth_base=fake.url)]
     tumblr = TumblrPlatform(target, client, credentials)
     post = entry(images=(image(tmp_path, "a.png", "alt"),))
@@ -452,8 +522,13 @@ def test_no_credential_reaches_a_message_or_the_log(fake: FakeTumblr, tmp_path: 
     for kind, status in (("create", 500), ("create", 429), ("list", 503), ("edit", 400)):
         fake.fail_next(kind, status=status)
     fake.stall_after_store("delete", seconds=0)
-    for call in (lambda: tumblr.create(draft, post), lambda: tumblr.create(draft, post), lambda: tumblr.find(draft, post),
-                 lambda: tumblr.update(copy, draft, post), lambda: tumblr.delete(copy)):  # fmt: skip
+    for call in (
+        lambda: tumblr.create(draft, post),
+        lambda: tumblr.create(draft, post),
+        lambda: tumblr.find(draft, post),
+        lambda: tumblr.update(copy, draft, post),
+        lambda: tumblr.delete(copy),
+    ):
         with pytest.raises(PlatformError) as caught:
             call()
         messages.append(str(caught.value))
@@ -486,7 +561,9 @@ def when(stamp: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(stamp, dt.UTC)
 
 
-def test_harvest_of_a_seeded_post_has_every_kind_with_exact_ids(fake: FakeTumblr, tmp_path: Path, client: HttpClient) -> None:
+def test_harvest_of_a_seeded_post_has_every_kind_with_exact_ids(
+    fake: FakeTumblr, tmp_path: Path, client: HttpClient
+) -> None:
     tumblr, copy = posted(fake, tmp_path, client)
     bob = fake.add_reply(copy.id, "bob", "Nice post!\n\nReally.", timestamp=1_717_000_001)
     carol = fake.add_reply(copy.id, "carol", "agreed", timestamp=1_717_000_002, mention="bob")  # a reply to bob's
@@ -505,7 +582,10 @@ def test_harvest_of_a_seeded_post_has_every_kind_with_exact_ids(fake: FakeTumblr
         ("repost", f"https://erin.tumblr.com/post/{erin}", f"https://erin.tumblr.com/post/{erin}"),
         ("quote", f"https://frank.tumblr.com/post/{frank}", f"https://frank.tumblr.com/post/{frank}"),
     ]
-    assert all(r.in_reply_to == "" and r.target == URL and r.platform == "tumblr" and r.updated is None for r in found.responses)
+    assert all(
+        r.in_reply_to == "" and r.target == URL and r.platform == "tumblr" and r.updated is None
+        for r in found.responses
+    )
     reply = by_id[f"{copy.url}#reply-bob-{bob}"]
     assert reply.author == ResponseAuthor(name="bob", url="https://bob.tumblr.com/", photo=avatar("bob"), handle="@bob")
     assert reply.content_html == "<p>Nice post!</p><p>Really.</p>" and reply.content_text == "Nice post!\n\nReally."
@@ -529,16 +609,20 @@ def test_pages_are_followed_along_links_next(fake: FakeTumblr, tmp_path: Path, c
     found = tumblr.responses(copy, URL, {})
     assert found.complete
     assert sorted(r.id for r in found.responses if r.type == "reply") == sorted(
-        f"{copy.url}#reply-reader{n}-{stamp}" for n, stamp in enumerate(replies))
-    assert sorted(r.id for r in found.responses if r.type == "like") == [f"{copy.url}#liked-by-fan{n}" for n in range(3)]
+        f"{copy.url}#reply-reader{n}-{stamp}" for n, stamp in enumerate(replies)
+    )
+    assert sorted(r.id for r in found.responses if r.type == "like") == [
+        f"{copy.url}#liked-by-fan{n}" for n in range(3)
+    ]
     queries = [parse_qs(urlsplit(r.path).query) for r in fake.requests("notes")]
     assert [q["mode"][0] for q in queries] == ["conversation"] * 3 + ["rollup"] * 2
     assert queries[1]["before_timestamp"] == [str(replies[3] * 1_000_000)]  # microseconds, as the next link said
     assert queries[4]["before_timestamp"] == [str(replies[-1] + 2)]
 
 
-def test_a_page_limit_makes_the_harvest_incomplete(fake: FakeTumblr, tmp_path: Path, client: HttpClient,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_a_page_limit_makes_the_harvest_incomplete(
+    fake: FakeTumblr, tmp_path: Path, client: HttpClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tumblr, copy = posted(fake, tmp_path, client)
     monkeypatch.setattr(tumblr_backfeed, "MAX_PAGES", 2)
     fake.notes_page = 1
@@ -569,17 +653,29 @@ def test_remote_text_and_urls_come_out_inert(fake: FakeTumblr, tmp_path: Path, c
     fake.add_reply(copy.id, "mallory", attack)
     fake.add_quote(copy.id, "mallory2", attack)
     fake.add_like(copy.id, "mallory3")
-    fake.notes[copy.id][-1].update(blog_url="javascript:alert(4)", avatar_url={"64": "javascript:alert(5)"}, blog_title="M\x00 <b>")
+    fake.notes[copy.id][-1].update(
+        blog_url="javascript:alert(4)", avatar_url={"64": "javascript:alert(5)"}, blog_title="M\x00 <b>"
+    )
     fake.add_like(copy.id, "<script>")  # not a blog name: left out
     found = tumblr.responses(copy, URL, {})
     reply, quote, like = sorted(found.responses, key=lambda r: r.type)[::-1][:3]
-    escaped = ("<p>&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=\"alert(2)\"&gt; "
-               "&lt;a href=\"javascript:alert(3)\"&gt;x&lt;/a&gt;</p>")  # fmt: skip
+    escaped = (
+        '<p>&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror="alert(2)"&gt; '
+        '&lt;a href="javascript:alert(3)"&gt;x&lt;/a&gt;</p>'
+    )
     for response in (reply, quote):
         assert response.content_html == escaped and response.content_text == attack
-        assert "<script" not in response.content_html and "<img" not in response.content_html and "<a" not in response.content_html
-    assert like.author == ResponseAuthor(name="M <b>", url="https://mallory3.tumblr.com/",
-                                         photo="https://api.tumblr.com/v2/blog/mallory3.tumblr.com/avatar/64", handle="@mallory3")
+        assert (
+            "<script" not in response.content_html
+            and "<img" not in response.content_html
+            and "<a" not in response.content_html
+        )
+    assert like.author == ResponseAuthor(
+        name="M <b>",
+        url="https://mallory3.tumblr.com/",
+        photo="https://api.tumblr.com/v2/blog/mallory3.tumblr.com/avatar/64",
+        handle="@mallory3",
+    )
     assert like.source == "https://mallory3.tumblr.com/"
     assert len(found.responses) == 3
 
@@ -608,15 +704,18 @@ def test_harvest_errors(fake: FakeTumblr, tmp_path: Path, client: HttpClient) ->
     assert not caught.value.temporary and "homepost auth tumblr" in caught.value.message
 
 
-def test_a_copy_that_is_gone_has_an_empty_complete_harvest(fake: FakeTumblr, tmp_path: Path, client: HttpClient) -> None:
+def test_a_copy_that_is_gone_has_an_empty_complete_harvest(
+    fake: FakeTumblr, tmp_path: Path, client: HttpClient
+) -> None:
     tumblr, copy = posted(fake, tmp_path, client)
     fake.add_like(copy.id, "dave")
     tumblr.delete(copy)
     assert tumblr.responses(copy, URL, {"kept": "x"}) == Harvest(responses=(), complete=True, state={})
 
 
-def test_notes_need_only_the_consumer_key(fake: FakeTumblr, tmp_path: Path, client: HttpClient,
-                                          caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+def test_notes_need_only_the_consumer_key(
+    fake: FakeTumblr, tmp_path: Path, client: HttpClient, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     target = TargetSettings(name="tumblr", platform="tumblr", blog=fake.blog, api=fake.url)
     post_id = fake.add_post(URL)
@@ -645,8 +744,9 @@ def test_notes_without_a_consumer_key_say_how_to_get_one(fake: FakeTumblr, tmp_p
     assert fake.server.received == []
 
 
-def test_no_credential_reaches_a_backfeed_message_or_the_log(fake: FakeTumblr, tmp_path: Path, client: HttpClient,
-                                                             caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+def test_no_credential_reaches_a_backfeed_message_or_the_log(
+    fake: FakeTumblr, tmp_path: Path, client: HttpClient, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     tumblr, copy = posted(fake, tmp_path, client)
     fake.add_reply(copy.id, "bob", "hi")
@@ -670,7 +770,9 @@ def test_no_credential_reaches_a_backfeed_message_or_the_log(fake: FakeTumblr, t
         assert all(secret not in message for message in messages)
 
 
-def test_verify_checks_the_token_once_with_user_info_and_a_refusal_says_run_auth(fake: FakeTumblr, tmp_path: Path, client: HttpClient) -> None:
+def test_verify_checks_the_token_once_with_user_info_and_a_refusal_says_run_auth(
+    fake: FakeTumblr, tmp_path: Path, client: HttpClient
+) -> None:
     platform(fake, tmp_path, client).verify()  # good keys: no error
     assert len(fake.requests("user")) == 1
     fake.revoke()

@@ -123,7 +123,9 @@ def test_feed_has_apple_and_podcasting_2_tags(make_site: SiteFactory, files: dic
     assert ch.find("itunes:category/itunes:category", NS).get("text") == "Documentary"
     import uuid
 
-    expected_guid = str(uuid.uuid5(uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6"), "example.org/podcasts/talk/feed.xml"))
+    expected_guid = str(
+        uuid.uuid5(uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6"), "example.org/podcasts/talk/feed.xml")
+    )
     assert ch.findtext("podcast:guid", namespaces=NS) == expected_guid
     assert ch.find("podcast:funding", NS).get("url") == "https://example.org/support/"
 
@@ -139,7 +141,10 @@ def test_episode_is_measured_from_the_audio_file(make_site: SiteFactory, files: 
     assert enclosure.get("url") == "https://example.org/2026/02/first/talk.wav"
     assert enclosure.get("length") == str(audio.stat().st_size) and enclosure.get("type") == "audio/wav"
     assert first.findtext("itunes:duration", namespaces=NS) == "2"
-    assert first.findtext("itunes:episode", namespaces=NS) == "1" and first.findtext("podcast:season", namespaces=NS) == "1"
+    assert (
+        first.findtext("itunes:episode", namespaces=NS) == "1"
+        and first.findtext("podcast:season", namespaces=NS) == "1"
+    )
     assert items[1].findtext("itunes:episodeType", namespaces=NS) == "trailer"
     assert first.find("podcast:transcript", NS).get("url") == "https://example.org/2026/02/first/talk.vtt"
     assert first.find("podcast:chapters", NS).get("url") == "https://example.org/2026/02/first/chapters.json"
@@ -151,13 +156,18 @@ def test_episode_is_measured_from_the_audio_file(make_site: SiteFactory, files: 
 def test_chapters_list_becomes_a_podcasting_2_json_file(make_site: SiteFactory, files: dict) -> None:
     public = built(make_site, files)
     chapters = json.loads((public / "2026/02/first/chapters.json").read_text())
-    assert chapters == {"version": "1.2.0", "chapters": [{"startTime": 0.0, "title": "Hello"}, {"startTime": 1.0, "title": "Goodbye"}]}
+    assert chapters == {
+        "version": "1.2.0",
+        "chapters": [{"startTime": 0.0, "title": "Hello"}, {"startTime": 1.0, "title": "Goodbye"}],
+    }
 
 
 def test_guid_survives_a_title_slug_and_date_change(make_site: SiteFactory, files: dict) -> None:
     public = built(make_site, files)
     before = [i.findtext("guid") for i in channel(public).findall("item")]
-    changed = EPISODE.replace("title: First episode", "title: Renamed\nslug: renamed").replace("2026-02-03 10:00", "2026-02-04 11:00")
+    changed = EPISODE.replace("title: First episode", "title: Renamed\nslug: renamed").replace(
+        "2026-02-03 10:00", "2026-02-04 11:00"
+    )
     site = site_with(make_site, {**files, "content/posts/2026-02-03-first/index.md": changed}, name="changed")
     assert build(site).exit_code == 0
     after = [i.findtext("guid") for i in channel(site / "public").findall("item")]
@@ -192,7 +202,9 @@ def test_episode_page_has_player_chapters_transcript_and_u_audio(make_site: Site
     assert "<audio" in html and "talk.wav" in html
     assert "talk.wav#t=1" in html  # a chapter seeks the audio, without JavaScript
     assert "Hello there." in html and "Goodbye." in html  # the transcript, tags dropped
-    [entry] = [i for i in mf2py.parse(doc=html, url="https://example.org/2026/02/first/")["items"] if "h-entry" in i["type"]]
+    [entry] = [
+        i for i in mf2py.parse(doc=html, url="https://example.org/2026/02/first/")["items"] if "h-entry" in i["type"]
+    ]
     assert any(str(a).endswith("talk.wav") for a in entry["properties"]["audio"])
     show = (public / "podcasts/talk/index.html").read_text(encoding="utf-8")
     assert "First episode" in show and "Trailer" in show and "https://example.org/podcasts/talk/feed.xml" in show
@@ -207,13 +219,23 @@ def failed(make_site: SiteFactory, files: dict, show: str = SHOW) -> str:
 @pytest.mark.parametrize(
     "show,message",
     [
-        (SHOW.replace('categories = ["Society & Culture > Documentary", "technology"]\n', ""),
-         "site.toml: podcasts.talk.categories: Apple Podcasts requires at least one category"),
-        (SHOW.replace("explicit = false\n", ""), "site.toml: podcasts.talk.explicit: Apple Podcasts requires explicit = true or false"),
+        (
+            SHOW.replace('categories = ["Society & Culture > Documentary", "technology"]\n', ""),
+            "site.toml: podcasts.talk.categories: Apple Podcasts requires at least one category",
+        ),
+        (
+            SHOW.replace("explicit = false\n", ""),
+            "site.toml: podcasts.talk.explicit: Apple Podcasts requires explicit = true or false",
+        ),
         (SHOW.replace('"technology"', '"Technolgy"'), "site.toml: podcasts.talk.categories: "),
-        (SHOW.replace('artwork = "podcast/cover.png"\n', ""), "site.toml: podcasts.talk.artwork: Apple Podcasts requires show artwork"),
-        (SHOW.replace('description = "A show for tests."', f'description = "{"x" * 4001}"'),
-         "site.toml: podcasts.talk.description: Apple Podcasts allows at most 4000 bytes"),
+        (
+            SHOW.replace('artwork = "podcast/cover.png"\n', ""),
+            "site.toml: podcasts.talk.artwork: Apple Podcasts requires show artwork",
+        ),
+        (
+            SHOW.replace('description = "A show for tests."', f'description = "{"x" * 4001}"'),
+            "site.toml: podcasts.talk.description: Apple Podcasts allows at most 4000 bytes",
+        ),
     ],
     ids=["no category", "no explicit", "unknown category", "no artwork", "long description"],
 )
@@ -236,8 +258,11 @@ def test_bad_artwork_is_an_error(make_site: SiteFactory, files: dict, cover: byt
 
 
 def test_missing_owner_email_and_alpha_are_warnings(make_site: SiteFactory, files: dict) -> None:
-    site = site_with(make_site, {**files, "content/podcast/cover.png": png_bytes(1400, 1400, alpha=True)},
-                     SHOW.replace('owner_email = "ada@example.org"\n', ""))  # fmt: skip
+    site = site_with(
+        make_site,
+        {**files, "content/podcast/cover.png": png_bytes(1400, 1400, alpha=True)},
+        SHOW.replace('owner_email = "ada@example.org"\n', ""),
+    )
     result = build(site)
     assert result.exit_code == 0, result.output
     assert "warning: site.toml: podcasts.talk.owner_email:" in result.output
@@ -257,7 +282,10 @@ def test_a_file_that_is_not_audio_is_an_error(make_site: SiteFactory, files: dic
 def test_duplicate_guid_is_an_error(make_site: SiteFactory, files: dict) -> None:
     twin = files["content/posts/2026-01-01-trailer/index.md"].replace("episode_type: trailer", "episode: 1\nseason: 1")
     output = failed(make_site, {**files, "content/posts/2026-01-01-trailer/index.md": twin})
-    assert "content/posts/2026-01-01-trailer/index.md: guid: episode guid" in output or "content/posts/2026-02-03-first/index.md: guid: episode guid" in output
+    assert (
+        "content/posts/2026-01-01-trailer/index.md: guid: episode guid" in output
+        or "content/posts/2026-02-03-first/index.md: guid: episode guid" in output
+    )
 
 
 def test_audio_url_needs_length_and_type(make_site: SiteFactory, files: dict) -> None:
@@ -274,9 +302,16 @@ def test_unknown_show_gets_a_hint(make_site: SiteFactory, files: dict) -> None:
 
 def test_two_shows_each_get_a_feed_and_episodes_must_name_theirs(make_site: SiteFactory, files: dict) -> None:
     second = SHOW.replace("[podcasts.talk]", "[podcasts.music]").replace('title = "Talk Show"', 'title = "Music Show"')
-    assert "this site has several shows; say which with `podcast:` (talk, music)" in failed(make_site, files, SHOW + second)
-    named = {k: (v.replace("---\n\n", "podcast: talk\n---\n\n", 1) if k.endswith("index.md") else v) for k, v in files.items()}
-    named["content/posts/2026-01-01-trailer/index.md"] = named["content/posts/2026-01-01-trailer/index.md"].replace("podcast: talk", "podcast: music")
+    assert "this site has several shows; say which with `podcast:` (talk, music)" in failed(
+        make_site, files, SHOW + second
+    )
+    named = {
+        k: (v.replace("---\n\n", "podcast: talk\n---\n\n", 1) if k.endswith("index.md") else v)
+        for k, v in files.items()
+    }
+    named["content/posts/2026-01-01-trailer/index.md"] = named["content/posts/2026-01-01-trailer/index.md"].replace(
+        "podcast: talk", "podcast: music"
+    )
     site = site_with(make_site, named, SHOW + second, name="two")
     assert build(site).exit_code == 0
     public = site / "public"
@@ -287,9 +322,15 @@ def test_two_shows_each_get_a_feed_and_episodes_must_name_theirs(make_site: Site
 
 def test_each_shows_problems_name_that_show(make_site: SiteFactory, files: dict) -> None:
     # check_podcasts reports through functions made for each show in a loop: each must keep its own show's key
-    second = (SHOW.replace("[podcasts.talk]", "[podcasts.music]").replace('title = "Talk Show"', 'title = "Music Show"')
-              .replace("explicit = false\n", ""))
-    named = {k: (v.replace("---\n\n", "podcast: talk\n---\n\n", 1) if k.endswith("index.md") else v) for k, v in files.items()}
+    second = (
+        SHOW.replace("[podcasts.talk]", "[podcasts.music]")
+        .replace('title = "Talk Show"', 'title = "Music Show"')
+        .replace("explicit = false\n", "")
+    )
+    named = {
+        k: (v.replace("---\n\n", "podcast: talk\n---\n\n", 1) if k.endswith("index.md") else v)
+        for k, v in files.items()
+    }
     output = failed(make_site, named, SHOW + second)
     assert "site.toml: podcasts.music.explicit: Apple Podcasts requires explicit = true or false" in output
     assert "podcasts.talk.explicit" not in output

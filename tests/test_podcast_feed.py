@@ -125,9 +125,13 @@ FIRST = make_episode(
     ),
 )
 SECOND = make_episode(
-    "second", number=2, season=1, duration=61, episode_type="bonus",
+    "second",
+    number=2,
+    season=1,
+    duration=61,
+    episode_type="bonus",
     transcript_url="https://example.org/audio/second.srt",  # no type: the feed knows it from the name
-)  # fmt: skip
+)
 NOTE = make_episode("note", duration=None)
 
 
@@ -135,11 +139,22 @@ def episodes() -> list[Post]:
     """Three episodes, out of order: the feed must put them newest first."""
     return [
         make_post("first", dt.datetime(2026, 1, 10, 9, 30, tzinfo=BERLIN), FIRST),
-        make_post("second", dt.datetime(2026, 7, 2, 18, 0, tzinfo=BERLIN), SECOND, title="Second: tea & talk",
-                  image=Image(src="/images/second.png", url="https://example.org/images/second.png")),
-        make_post("note", dt.datetime(2026, 3, 1, 8, 0, tzinfo=ZoneInfo("America/New_York")), NOTE, title=None,
-                  html="<p>A short audio note about feeds.</p>", summary_html=""),
-    ]  # fmt: skip
+        make_post(
+            "second",
+            dt.datetime(2026, 7, 2, 18, 0, tzinfo=BERLIN),
+            SECOND,
+            title="Second: tea & talk",
+            image=Image(src="/images/second.png", url="https://example.org/images/second.png"),
+        ),
+        make_post(
+            "note",
+            dt.datetime(2026, 3, 1, 8, 0, tzinfo=ZoneInfo("America/New_York")),
+            NOTE,
+            title=None,
+            html="<p>A short audio note about feeds.</p>",
+            summary_html="",
+        ),
+    ]
 
 
 def posts_by_slug() -> dict[str, Post]:
@@ -323,8 +338,11 @@ def test_item_podcasting_2_0_tags(config: Config) -> None:
     host, guest = first.findall("podcast:person", NS)
     assert host.text == "Ada Writer"
     assert host.attrib == {
-        "role": "host", "group": "cast", "href": "https://example.org/", "img": "https://example.org/images/ada.png",
-    }  # fmt: skip
+        "role": "host",
+        "group": "cast",
+        "href": "https://example.org/",
+        "img": "https://example.org/images/ada.png",
+    }
     assert guest.text == "Grace Guest"
     assert guest.attrib == {"role": "guest", "group": "cast", "href": "https://grace.example/"}
     for tag in ("season", "episode", "transcript", "chapters", "person"):
@@ -385,8 +403,11 @@ def test_blog_atom_carries_an_enclosure_link_with_length_and_type(config: Config
     assert [link.get("rel") for link in links] == [None, "enclosure"]  # the first: feedgen's alternate link
     assert links[0].get("href") == "https://example.org/2026/01/first/"
     assert dict(links[1].attrib) == {
-        "rel": "enclosure", "href": AUDIO, "type": "audio/mpeg", "length": "4812345",
-    }  # fmt: skip
+        "rel": "enclosure",
+        "href": AUDIO,
+        "type": "audio/mpeg",
+        "length": "4812345",
+    }
     assert [link.get("rel") for link in plain.findall("atom:link", NS)] == [None]
     feed = feedparser.parse(atom)
     assert not feed.bozo, feed.bozo_exception

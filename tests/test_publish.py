@@ -82,8 +82,12 @@ instance = "{self.mastodon.url}"
         return CliRunner().invoke(publish, ["--site", str(self.root), *args], obj=obj, env=env, catch_exceptions=False)
 
     def mentions(self) -> list[tuple[str, str]]:
-        return [(f["source"][0], f["target"][0]) for r in self.other.received if r.method == "POST"
-                for f in [parse_qs(r.body.decode())]]  # fmt: skip
+        return [
+            (f["source"][0], f["target"][0])
+            for r in self.other.received
+            if r.method == "POST"
+            for f in [parse_qs(r.body.decode())]
+        ]
 
     def commits(self) -> int:
         done = subprocess.run(
@@ -94,8 +98,9 @@ instance = "{self.mastodon.url}"
         return int(done.stdout) if done.returncode == 0 else 0
 
     def deployed(self, path: str) -> str:
-        return subprocess.run(["git", "--git-dir", str(self.bare), "show", f"refs/heads/gh-pages:{path}"],
-                              capture_output=True, text=True).stdout  # fmt: skip
+        return subprocess.run(
+            ["git", "--git-dir", str(self.bare), "show", f"refs/heads/gh-pages:{path}"], capture_output=True, text=True
+        ).stdout
 
 
 @pytest.fixture
@@ -267,7 +272,8 @@ def test_a_failed_build_stops_everything(world: World) -> None:
         and "broken.md" in result.output
     )
     assert (
-        "deploy, wait, syndicate, webmention, newsletter, backfeed, rebuild, redeploy: skipped (the build failed)" in result.output
+        "deploy, wait, syndicate, webmention, newsletter, backfeed, rebuild, redeploy: skipped (the build failed)"
+        in result.output
     )
     assert world.commits() == 0 and world.mastodon.posts == [] and world.mentions() == []
 
@@ -296,7 +302,9 @@ def test_a_rate_limit_from_an_earlier_run_holds_syndication_and_webmentions(worl
     held = world.publish()
     assert held.exit_code == 1
     assert "syndicate: failed" in held.output and "-> social: rate limited until" in held.output
-    assert "webmention: failed" in held.output and "(Retry-After from the last run); skipped 1 webmention" in held.output
+    assert (
+        "webmention: failed" in held.output and "(Retry-After from the last run); skipped 1 webmention" in held.output
+    )
     assert world.mastodon.calls_to("statuses") == [] and world.mentions() == []
 
     (world.root / ".homepost" / RATE_LIMITS_FILE).unlink()  # the time has passed (or the writer cleared it)

@@ -15,8 +15,8 @@ import pytest
 from generator.config import load_config
 from generator.errors import ContentError
 from generator.pipeline.build import BuildOptions, build_site
-from generator.pipeline.session import BuildSession
 from generator.pipeline.published import PUBLISHED_FILE, PublishedRecord
+from generator.pipeline.session import BuildSession
 from generator.sitedata.sent import SENT_FILE
 from tests.conftest import SiteFactory
 from tests.helpers import NOW, build
@@ -39,7 +39,9 @@ def recorded(site: Path) -> set[str]:
 def tombstoned(site: Path, rel: str) -> bool:
     """True when the output has a tombstone at `rel` and the host rules answer 410 there."""
     page = site / "public" / rel / "index.html"
-    redirects = (site / "public/_redirects").read_text(encoding="utf-8") if (site / "public/_redirects").exists() else ""
+    redirects = (
+        (site / "public/_redirects").read_text(encoding="utf-8") if (site / "public/_redirects").exists() else ""
+    )
     nginx = (site / "public/_nginx.conf").read_text(encoding="utf-8") if (site / "public/_nginx.conf").exists() else ""
     shown = page.exists() and "This post was deleted" in page.read_text(encoding="utf-8")
     return shown and f"/{rel} /{rel} 410!" in redirects and f"location = /{rel} {{ error_page 410" in nginx
@@ -128,6 +130,8 @@ def test_a_failed_build_does_not_record(make_site: SiteFactory) -> None:
     build(site)
     before = recorded(site)
     (site / "content/posts/2026-04-01-new.md").write_text(POST.format(title="New", month=4), encoding="utf-8")
-    (site / "content/posts/2026-05-01-broken.md").write_text("---\ntitle: [unclosed\n---\n\nBroken.\n", encoding="utf-8")
+    (site / "content/posts/2026-05-01-broken.md").write_text(
+        "---\ntitle: [unclosed\n---\n\nBroken.\n", encoding="utf-8"
+    )
     assert build(site).exit_code != 0
     assert recorded(site) == before

@@ -54,7 +54,9 @@ def cold_output(site: Path, tmp: Path) -> dict[str, bytes]:
     return snapshot(copy / "public")
 
 
-def test_a_text_edit_is_written_to_its_page_and_the_full_build_leaves_that_file_alone(preview: Preview, tmp_path: Path) -> None:
+def test_a_text_edit_is_written_to_its_page_and_the_full_build_leaves_that_file_alone(
+    preview: Preview, tmp_path: Path
+) -> None:
     preview.edit(FIRST, "The opening paragraph", "The reworded opening")
     assert preview.session.quick_render(FIRST) == FIRST_DEST
     quick = preview.page(FIRST_DEST)
@@ -66,7 +68,9 @@ def test_a_text_edit_is_written_to_its_page_and_the_full_build_leaves_that_file_
     assert snapshot(preview.root / "public") == cold_output(preview.root, tmp_path)
 
 
-def test_a_new_title_shows_on_the_page_at_once_and_in_the_lists_after_the_full_build(preview: Preview, tmp_path: Path) -> None:
+def test_a_new_title_shows_on_the_page_at_once_and_in_the_lists_after_the_full_build(
+    preview: Preview, tmp_path: Path
+) -> None:
     preview.edit(FIRST, 'title: "First post: \\"hello\\""', "title: A better title")
     assert preview.session.quick_render(FIRST) == FIRST_DEST
     neighbour = "2026/02/a-note/index.html"  # links to it by its title
@@ -94,7 +98,9 @@ def test_a_page_is_rendered_alone_too(preview: Preview) -> None:
         ("[link to the note](2026-02-01-a-note.md)", "[a dead link](nowhere.md)"),  # an error too
     ],
 )
-def test_an_edit_that_changes_more_than_its_own_page_is_left_to_the_full_build(preview: Preview, old: str, new: str) -> None:
+def test_an_edit_that_changes_more_than_its_own_page_is_left_to_the_full_build(
+    preview: Preview, old: str, new: str
+) -> None:
     before = snapshot(preview.root / "public")
     preview.edit(FIRST, old, new)
     assert preview.session.quick_render(FIRST) is None

@@ -45,8 +45,12 @@ def test_a_used_up_limit_waits_for_its_reset_in_each_platforms_form() -> None:
     assert retry_after({**mastodon, "X-RateLimit-Remaining": "12"}, NOW) is None  # not used up: the reset says nothing
     bluesky = {"ratelimit-remaining": "0", "ratelimit-reset": str(int(NOW.timestamp()) + 90)}
     assert retry_after(bluesky, NOW) == 90
-    tumblr = {"X-Ratelimit-Perhour-Remaining": "0", "X-Ratelimit-Perhour-Reset": "1800",
-              "X-Ratelimit-Perday-Remaining": "0", "X-Ratelimit-Perday-Reset": "43200"}  # fmt: skip
+    tumblr = {
+        "X-Ratelimit-Perhour-Remaining": "0",
+        "X-Ratelimit-Perhour-Reset": "1800",
+        "X-Ratelimit-Perday-Remaining": "0",
+        "X-Ratelimit-Perday-Reset": "43200",
+    }
     assert retry_after(tumblr, NOW) == 43200  # both used up: the later reset
     assert retry_after({**mastodon, "Retry-After": "30"}, NOW) == 30  # Retry-After first
 
@@ -60,7 +64,9 @@ def test_a_limit_is_kept_on_disk_until_its_time_and_the_later_one_wins(tmp_path:
     limits.hold(target_key("social"), 60, NOW)  # a shorter wait does not shorten the known one
     again = RateLimits.load(tmp_path)
     limit = again.get("target:social", NOW + dt.timedelta(seconds=599))
-    assert limit is not None and limit.until == NOW + dt.timedelta(seconds=600) and limit.reason == "social: rate-limited"
+    assert (
+        limit is not None and limit.until == NOW + dt.timedelta(seconds=600) and limit.reason == "social: rate-limited"
+    )
     assert again.get("target:social", NOW + dt.timedelta(seconds=600)) is None
     assert again.get("target:other", NOW) is None
 
@@ -110,7 +116,11 @@ def test_the_skip_line_says_who_until_when_why_and_how_much() -> None:
     assert Skipped("target:mastodon", limit, 3, "post", earlier=True).line() == (
         "mastodon: rate limited until 12:10:10 UTC (Retry-After from the last run); skipped 3 posts"
     )
-    assert Skipped("host:example.com", limit, 1, "copy", earlier=False).line().endswith("(Retry-After from this run); skipped 1 copy")
+    assert (
+        Skipped("host:example.com", limit, 1, "copy", earlier=False)
+        .line()
+        .endswith("(Retry-After from this run); skipped 1 copy")
+    )
 
 
 # --- homepost syndicate, end to end -----------------------------------------------------------
@@ -146,7 +156,9 @@ def test_a_429_holds_that_target_for_every_post_in_the_next_run_while_the_other_
     mastodon.fail_next("statuses", status=429, retry_after=120)
     first = syndicate(root)
     assert first.exit_code == 1
-    assert "social: rate limited until" in first.output and "(Retry-After from this run); skipped 1 post" in first.output
+    assert (
+        "social: rate limited until" in first.output and "(Retry-After from this run); skipped 1 post" in first.output
+    )
     assert mastodon.posts == [] and len(bluesky.posts) == 2
     assert list(record(root)) == ["target:social"] and not (root / "data" / RATE_LIMITS_FILE).exists()
 
@@ -156,7 +168,10 @@ def test_a_429_holds_that_target_for_every_post_in_the_next_run_while_the_other_
     (root / "content/posts/three.md").write_text(post(3))
     second = syndicate(root)  # seconds later: nothing at all goes to Mastodon, for any post
     assert second.exit_code == 1, second.output
-    assert "social: rate limited until" in second.output and "(Retry-After from the last run); skipped 2 posts" in second.output
+    assert (
+        "social: rate limited until" in second.output
+        and "(Retry-After from the last run); skipped 2 posts" in second.output
+    )
     assert len(mastodon.calls) == calls and mastodon.posts == []
     assert len(bluesky.posts) == 3  # the other target goes on
 

@@ -58,13 +58,17 @@ def test_a_post_below_the_threshold_has_no_table_of_contents(make_site: SiteFact
 
 def test_toc_true_asks_for_a_table_of_contents_below_the_threshold(make_site: SiteFactory) -> None:
     body = "## One\n\nx\n\n## Two\n\ny\n"
-    public = built(make_site, {"content/posts/2026-01-01-short.md": post("Short", "2026-01-01", [], body, "toc: true\n")})
+    public = built(
+        make_site, {"content/posts/2026-01-01-short.md": post("Short", "2026-01-01", [], body, "toc: true\n")}
+    )
     toc = toc_of(page(public, "2026/01/short"))
     assert toc is not None and '<a href="#one">One</a>' in toc and '<a href="#two">Two</a>' in toc
 
 
 def test_toc_false_turns_the_table_of_contents_off(make_site: SiteFactory) -> None:
-    public = built(make_site, {"content/posts/2026-01-01-long.md": post("Long", "2026-01-01", [], HEADINGS, "toc: false\n")})
+    public = built(
+        make_site, {"content/posts/2026-01-01-long.md": post("Long", "2026-01-01", [], HEADINGS, "toc: false\n")}
+    )
     assert toc_of(page(public, "2026/01/long")) is None
 
 
@@ -76,7 +80,10 @@ def test_the_threshold_is_a_site_setting(make_site: SiteFactory) -> None:
 
 
 def test_the_table_of_contents_speaks_the_posts_language(make_site: SiteFactory) -> None:
-    public = built(make_site, {"content/posts/2026-01-01-zh.md": post("长文", "2026-01-01", [], "## 第一节\n\nx\n", "lang: zh\ntoc: true\n")})
+    public = built(
+        make_site,
+        {"content/posts/2026-01-01-zh.md": post("长文", "2026-01-01", [], "## 第一节\n\nx\n", "lang: zh\ntoc: true\n")},
+    )
     toc = toc_of(page(public, "2026/01/zh"))
     assert toc is not None and 'aria-label="目录"' in toc and '<a href="#第一节">第一节</a>' in toc
 
@@ -86,7 +93,10 @@ def test_headings_written_as_html_count_by_their_own_id_and_text() -> None:
         '<h2 data-id="no" id="yes">Hello <em>world</em> <a class="header-anchor" href="#yes">#</a></h2>'
         "<h3>No id</h3><h4 id='deep'>Deep &amp; low</h4><h5 id=\"five\">Five</h5>"
     )
-    assert [(h.level, h.anchor, h.text) for h in headings(html)] == [(2, "yes", "Hello world"), (4, "deep", "Deep & low")]
+    assert [(h.level, h.anchor, h.text) for h in headings(html)] == [
+        (2, "yes", "Hello world"),
+        (4, "deep", "Deep & low"),
+    ]
     [top] = nest(headings(html))
     assert [child.anchor for child in top.children] == ["deep"]
 
@@ -114,7 +124,9 @@ def test_a_table_that_scrolls_has_a_label_for_keyboard_users(make_site: SiteFact
 
 
 def test_list_entries_have_no_read_more_link(make_site: SiteFactory) -> None:
-    public = built(make_site, {"content/posts/2026-01-01-a.md": post("A", "2026-01-01", [], "One.\n\n<!-- more -->\n\nTwo.")})
+    public = built(
+        make_site, {"content/posts/2026-01-01-a.md": post("A", "2026-01-01", [], "One.\n\n<!-- more -->\n\nTwo.")}
+    )
     home = (public / "index.html").read_text(encoding="utf-8")
     assert '<a class="u-url" href="/2026/01/a/">A</a>' in home
     assert "Read more" not in home and "more-link" not in home
@@ -124,11 +136,14 @@ def test_list_entries_have_no_read_more_link(make_site: SiteFactory) -> None:
 
 
 def test_previous_and_next_posts_link_with_rel_and_titles(make_site: SiteFactory) -> None:
-    public = built(make_site, {
-        "content/posts/2026-01-01-a.md": post("Alpha", "2026-01-01", []),
-        "content/posts/2026-01-02-b.md": post("Beta", "2026-01-02", []),
-        "content/posts/2026-01-03-c.md": post("Gamma", "2026-01-03", []),
-    })  # fmt: skip
+    public = built(
+        make_site,
+        {
+            "content/posts/2026-01-01-a.md": post("Alpha", "2026-01-01", []),
+            "content/posts/2026-01-02-b.md": post("Beta", "2026-01-02", []),
+            "content/posts/2026-01-03-c.md": post("Gamma", "2026-01-03", []),
+        },
+    )
     middle = page(public, "2026/01/b")
     assert re.search(r'<a href="/2026/01/a/" rel="prev">.*?Older post.*?Alpha</span></a>', middle)
     assert re.search(r'<a href="/2026/01/c/" rel="next">.*?Newer post.*?Gamma</span></a>', middle)
@@ -136,10 +151,13 @@ def test_previous_and_next_posts_link_with_rel_and_titles(make_site: SiteFactory
 
 
 def test_a_note_without_text_is_named_by_its_date_in_the_links(make_site: SiteFactory) -> None:
-    public = built(make_site, {
-        "content/posts/2026-01-01-a.md": post(None, "2026-01-01", [], ""),
-        "content/posts/2026-01-02-b.md": post("Beta", "2026-01-02", []),
-    })  # fmt: skip
+    public = built(
+        make_site,
+        {
+            "content/posts/2026-01-01-a.md": post(None, "2026-01-01", [], ""),
+            "content/posts/2026-01-02-b.md": post("Beta", "2026-01-02", []),
+        },
+    )
     assert re.search(r'rel="prev">.*?Note of 1 January 2026</span></a>', page(public, "2026/01/b"))
 
 
@@ -152,36 +170,52 @@ def related_of(html: str) -> list[str]:
 
 
 def test_related_posts_share_tags_most_shared_first_then_newest(make_site: SiteFactory) -> None:
-    public = built(make_site, {
-        "content/posts/2026-01-01-me.md": post("Me", "2026-01-01", ["a", "b", "c"]),
-        "content/posts/2026-01-02-one.md": post("One", "2026-01-02", ["a"]),
-        "content/posts/2026-01-03-two.md": post("Two", "2026-01-03", ["a", "b"]),
-        "content/posts/2026-01-04-three.md": post("Three", "2025-12-01", ["a", "b", "c"]),
-        "content/posts/2026-01-05-new.md": post("New", "2026-01-05", ["c"]),
-        "content/posts/2026-01-06-none.md": post("None", "2026-01-06", ["z"]),
-    })  # fmt: skip
-    assert related_of(page(public, "2026/01/me")) == ["/2025/12/three/", "/2026/01/two/", "/2026/01/new/", "/2026/01/one/"]
+    public = built(
+        make_site,
+        {
+            "content/posts/2026-01-01-me.md": post("Me", "2026-01-01", ["a", "b", "c"]),
+            "content/posts/2026-01-02-one.md": post("One", "2026-01-02", ["a"]),
+            "content/posts/2026-01-03-two.md": post("Two", "2026-01-03", ["a", "b"]),
+            "content/posts/2026-01-04-three.md": post("Three", "2025-12-01", ["a", "b", "c"]),
+            "content/posts/2026-01-05-new.md": post("New", "2026-01-05", ["c"]),
+            "content/posts/2026-01-06-none.md": post("None", "2026-01-06", ["z"]),
+        },
+    )
+    assert related_of(page(public, "2026/01/me")) == [
+        "/2025/12/three/",
+        "/2026/01/two/",
+        "/2026/01/new/",
+        "/2026/01/one/",
+    ]
     assert "Related posts" in page(public, "2026/01/me")
 
 
 def test_a_post_sharing_no_tag_shows_no_related_posts(make_site: SiteFactory) -> None:
-    public = built(make_site, {
-        "content/posts/2026-01-01-a.md": post("A", "2026-01-01", ["x"]),
-        "content/posts/2026-01-02-b.md": post("B", "2026-01-02", ["y"]),
-        "content/posts/2026-01-03-c.md": post("C", "2026-01-03", []),
-    })  # fmt: skip
+    public = built(
+        make_site,
+        {
+            "content/posts/2026-01-01-a.md": post("A", "2026-01-01", ["x"]),
+            "content/posts/2026-01-02-b.md": post("B", "2026-01-02", ["y"]),
+            "content/posts/2026-01-03-c.md": post("C", "2026-01-03", []),
+        },
+    )
     for path in ("2026/01/a", "2026/01/b", "2026/01/c"):
         assert related_of(page(public, path)) == [] and 'class="related"' not in page(public, path)
 
 
 def _post(n: int, tags: list[str]) -> Post:
-    post = Post(f"p{n}.md", "post", f"P{n}", f"p{n}", None, None, "", "", "", f"/p{n}/", f"u{n}", f"p{n}/index.html", str(n))
+    post = Post(
+        f"p{n}.md", "post", f"P{n}", f"p{n}", None, None, "", "", "", f"/p{n}/", f"u{n}", f"p{n}/index.html", str(n)
+    )
     post.terms = {"tags": [Term("tags", name, name, f"/tags/{name}/", "") for name in tags]}
     return post
 
 
 def test_an_edit_build_finds_related_posts_only_for_the_pages_it_reaches(make_site: SiteFactory, monkeypatch) -> None:
-    files = {f"content/posts/2026-01-{n:02d}-p{n}.md": post(f"P{n}", f"2026-01-{n:02d}", ["x"], "Text.") for n in range(1, 21)}
+    files = {
+        f"content/posts/2026-01-{n:02d}-p{n}.md": post(f"P{n}", f"2026-01-{n:02d}", ["x"], "Text.")
+        for n in range(1, 21)
+    }
     site = make_site(files)
     options = BuildOptions(now=NOW, jobs=1)
     build_site(site, options)
@@ -191,7 +225,9 @@ def test_an_edit_build_finds_related_posts_only_for_the_pages_it_reaches(make_si
     source = site / "content/posts/2026-01-10-p10.md"
     source.write_text(source.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
     build_site(site, options)
-    assert "posts/2026-01-10-p10.md" in asked and len(set(asked)) < 10  # the edited post and pages that show it, not all 20
+    assert (
+        "posts/2026-01-10-p10.md" in asked and len(set(asked)) < 10
+    )  # the edited post and pages that show it, not all 20
 
 
 def test_related_posts_show_at_most_five() -> None:
@@ -222,9 +258,17 @@ SEARCHED = {
 def test_the_search_index_holds_each_posts_title_url_date_tags_and_text(make_site: SiteFactory) -> None:
     public = built(make_site, SEARCHED)
     data = json.loads((public / "search/index.json").read_text(encoding="utf-8"))
-    assert data["posts"][1] == {"t": "Alpha", "u": "/2026/01/a/", "d": "2026-01-01", "g": ["x", "随笔"], "x": "今天下雨了，我们去看电影。"}
+    assert data["posts"][1] == {
+        "t": "Alpha",
+        "u": "/2026/01/a/",
+        "d": "2026-01-01",
+        "g": ["x", "随笔"],
+        "x": "今天下雨了，我们去看电影。",
+    }
     note = data["posts"][0]
-    assert note["t"] == "" and note["u"] == "/2026/01/b/" and len(note["x"]) <= 300 and note["x"].startswith("A note word")
+    assert (
+        note["t"] == "" and note["u"] == "/2026/01/b/" and len(note["x"]) <= 300 and note["x"].startswith("A note word")
+    )
 
 
 def test_the_search_index_is_compact_and_keeps_cjk_text_whole_for_substring_search(make_site: SiteFactory) -> None:

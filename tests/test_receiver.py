@@ -107,8 +107,12 @@ def test_missing_target_is_400(receiver: Receiver) -> None:
 
 def test_malformed_source_is_400(receiver: Receiver) -> None:
     answer = send(receiver.url, "not a url", TARGET)
-    assert_refused(receiver, answer.status, answer.text,
-                   "source is not a valid URL (it must be absolute, such as https://example.com/post)")  # fmt: skip
+    assert_refused(
+        receiver,
+        answer.status,
+        answer.text,
+        "source is not a valid URL (it must be absolute, such as https://example.com/post)",
+    )
     answer = send(receiver.url, "http://[::1/reply", TARGET)
     assert_refused(receiver, answer.status, answer.text, "source is not a valid URL")
 
@@ -198,8 +202,12 @@ def test_a_reply_is_verified_with_its_author_and_sanitised_content(receiver: Rec
     [entry] = children(receiver, target=TARGET)
     assert entry["wm-property"] == "in-reply-to" and entry["in-reply-to"] == TARGET
     assert (entry["wm-source"], entry["wm-target"], entry["url"]) == (url, TARGET, url)
-    assert entry["author"] == {"type": "card", "name": "Alice Example", "url": "https://alice.example/",
-                               "photo": "https://alice.example/photo.jpg"}  # fmt: skip
+    assert entry["author"] == {
+        "type": "card",
+        "name": "Alice Example",
+        "url": "https://alice.example/",
+        "photo": "https://alice.example/photo.jpg",
+    }
     assert entry["content"] == {"html": "<p>Great <b>post</b>!</p>", "text": "Great post!"}
     assert "name" not in entry
     assert dt.datetime.fromisoformat(entry["published"]) == dt.datetime(2026, 5, 2, 8, tzinfo=dt.UTC)
@@ -212,9 +220,14 @@ def test_a_reply_is_verified_with_its_author_and_sanitised_content(receiver: Rec
     assert stored is not None and stored.response.in_reply_to == TARGET and stored.response.platform == "web"
 
 
-@pytest.mark.parametrize(("prop", "kind", "wm_property"), [
-    ("like-of", "like", "like-of"), ("repost-of", "repost", "repost-of"), ("bookmark-of", "bookmark", "bookmark-of"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("prop", "kind", "wm_property"),
+    [
+        ("like-of", "like", "like-of"),
+        ("repost-of", "repost", "repost-of"),
+        ("bookmark-of", "bookmark", "bookmark-of"),
+    ],
+)
 def test_likes_reposts_and_bookmarks_are_classified(
     receiver: Receiver, source: LoopbackServer, prop: str, kind: str, wm_property: str
 ) -> None:
@@ -227,8 +240,9 @@ def test_likes_reposts_and_bookmarks_are_classified(
 
 
 def test_a_link_elsewhere_on_the_page_is_a_mention(receiver: Receiver, source: LoopbackServer) -> None:
-    page = entry_page("in-reply-to", target="https://other.example/post",
-                      content=f'<p>Also see <a href="{TARGET}">this</a>.</p>')  # fmt: skip
+    page = entry_page(
+        "in-reply-to", target="https://other.example/post", content=f'<p>Also see <a href="{TARGET}">this</a>.</p>'
+    )
     url = serve_page(source, "/mention", page)
     accept_and_settle(receiver, url)
     stored = receiver.store.get(url, TARGET)
@@ -259,8 +273,9 @@ def test_json_and_plain_text_sources_are_mentions_when_they_name_the_target(
     for path in ("/data.json", "/note.txt", "/longer.txt"):
         accept_and_settle(receiver, source.url(path))
     assert {e["wm-source"]: e["wm-property"] for e in children(receiver)} == {
-        source.url("/data.json"): "mention-of", source.url("/note.txt"): "mention-of",
-    }  # fmt: skip
+        source.url("/data.json"): "mention-of",
+        source.url("/note.txt"): "mention-of",
+    }
     assert children(receiver)[0]["author"]["name"] == "127.0.0.1"
 
 

@@ -37,8 +37,9 @@ def start(tmp_path: Path) -> Iterator[Callable[..., Receiver]]:
 
     def run(extra: str = "", trusted_proxy: str | None = None, **limits: float) -> Receiver:
         config = site_config(tmp_path / "site", "\n[comments]\nenabled = true\nrate_limit = 1000\n" + extra)
-        options = ReceiverOptions(host="127.0.0.1", port=0, worker=FAST, trusted_proxy=trusted_proxy,
-                                  limits=ConnectionLimits(**limits))  # type: ignore[arg-type]
+        options = ReceiverOptions(
+            host="127.0.0.1", port=0, worker=FAST, trusted_proxy=trusted_proxy, limits=ConnectionLimits(**limits)
+        )  # type: ignore[arg-type]
         receiver = Receiver(config, options)
         receiver.start()
         started.append(receiver)
@@ -191,9 +192,14 @@ def nothing_stored(receiver: Receiver) -> bool:
 
 
 HOSTILE_WEBMENTIONS: dict[str, tuple[bytes, str]] = {
-    "json instead of a form": (b'{"source": "https://a.example/", "target": "%s"}' % TARGET.encode(), "application/json"),
-    "multipart": (b"--x\r\nContent-Disposition: form-data; name=source\r\n\r\nhttps://a.example/\r\n--x--\r\n",
-                  "multipart/form-data; boundary=x"),
+    "json instead of a form": (
+        b'{"source": "https://a.example/", "target": "%s"}' % TARGET.encode(),
+        "application/json",
+    ),
+    "multipart": (
+        b"--x\r\nContent-Disposition: form-data; name=source\r\n\r\nhttps://a.example/\r\n--x--\r\n",
+        "multipart/form-data; boundary=x",
+    ),
     "empty body": (b"", FORM),
     "only separators": (b"&&&===&&&", FORM),
     "broken percent-escapes": (b"source=%zz%&target=%%%", FORM),
@@ -203,16 +209,28 @@ HOSTILE_WEBMENTIONS: dict[str, tuple[bytes, str]] = {
     "ten thousand fields": (b"&".join([b"a=1"] * 4000), FORM),
     "a field repeated": (urlencode([("source", "https://a.example/")] * 50 + [("target", TARGET)]).encode(), FORM),
     "javascript: source": (urlencode({"source": "javascript:alert(1)//", "target": TARGET}).encode(), FORM),
-    "data: source": (urlencode({"source": "data:text/html,<script>alert(1)</script>", "target": TARGET}).encode(), FORM),
+    "data: source": (
+        urlencode({"source": "data:text/html,<script>alert(1)</script>", "target": TARGET}).encode(),
+        FORM,
+    ),
     "file: source": (urlencode({"source": "file:///etc/passwd", "target": TARGET}).encode(), FORM),
     "gopher: source": (urlencode({"source": "gopher://a.example:70/", "target": TARGET}).encode(), FORM),
-    "source with a newline": (urlencode({"source": "https://a.example/\r\nSet-Cookie: x=1", "target": TARGET}).encode(), FORM),
-    "source with markup": (urlencode({"source": 'https://a.example/"><script>alert(1)</script>', "target": TARGET}).encode(), FORM),
+    "source with a newline": (
+        urlencode({"source": "https://a.example/\r\nSet-Cookie: x=1", "target": TARGET}).encode(),
+        FORM,
+    ),
+    "source with markup": (
+        urlencode({"source": 'https://a.example/"><script>alert(1)</script>', "target": TARGET}).encode(),
+        FORM,
+    ),
     "a very long source": (urlencode({"source": "https://a.example/" + "a" * 2100, "target": TARGET}).encode(), FORM),
     "a bad port": (urlencode({"source": "https://a.example:99999/", "target": TARGET}).encode(), FORM),
     "no host": (urlencode({"source": "https:///path", "target": TARGET}).encode(), FORM),
     "target elsewhere": (urlencode({"source": "https://a.example/", "target": "https://evil.example/"}).encode(), FORM),
-    "target with credentials": (urlencode({"source": "https://a.example/", "target": "https://x@evil.example/"}).encode(), FORM),
+    "target with credentials": (
+        urlencode({"source": "https://a.example/", "target": "https://x@evil.example/"}).encode(),
+        FORM,
+    ),
     "oversized": (b"source=https://a.example/&target=" + TARGET.encode() + b"&pad=" + b"a" * 20_000, FORM),
 }
 
@@ -227,14 +245,16 @@ def test_a_hostile_webmention_is_refused_and_nothing_is_queued(start: Callable[.
     assert nothing_stored(receiver)
 
 
-SQLISH = ["'; DROP TABLE queue; --", "\" OR 1=1 --", "Robert'); DROP TABLE comments;--", "%27%20OR%20%271%27=%271"]
+SQLISH = ["'; DROP TABLE queue; --", '" OR 1=1 --', "Robert'); DROP TABLE comments;--", "%27%20OR%20%271%27=%271"]
 
 
 def test_sql_looking_input_is_stored_as_text(start: Callable[..., Receiver]) -> None:
     receiver = start()
     for text in SQLISH:
         source = "https://a.example/?q=" + quote(text)
-        assert post_body(receiver, "/webmention", urlencode({"source": source, "target": TARGET}).encode()).status == 202
+        assert (
+            post_body(receiver, "/webmention", urlencode({"source": source, "target": TARGET}).encode()).status == 202
+        )
         form = {"target": TARGET, "name": text, "comment": text}
         assert post_body(receiver, "/comment", urlencode(form).encode()).status == 303
     assert [job.source for job in receiver.store.jobs()] == ["https://a.example/?q=" + quote(t) for t in SQLISH]
@@ -248,13 +268,23 @@ HOSTILE_COMMENTS = {
     "target elsewhere": {"target": "https://evil.example/", "name": "A", "comment": "x"},
     "javascript: target": {"target": "javascript:alert(1)", "name": "A", "comment": "x"},
     "javascript: website": {"target": TARGET, "name": "A", "comment": "x", "website": "javascript:alert(1)"},
-    "data: website": {"target": TARGET, "name": "A", "comment": "x", "website": "data:text/html,<script>alert(1)</script>"},
+    "data: website": {
+        "target": TARGET,
+        "name": "A",
+        "comment": "x",
+        "website": "data:text/html,<script>alert(1)</script>",
+    },
     "a name of control characters": {"target": TARGET, "name": "\x00\x01\u202e", "comment": "x"},
     "a very long name": {"target": TARGET, "name": "A" * 101, "comment": "x"},
     "a comment too long": {"target": TARGET, "name": "A", "comment": "x" * 5001},
     "reply_to markup": {"target": TARGET, "name": "A", "comment": "x", "reply_to": '"><script>alert(1)</script>'},
     "a very long target": {"target": TARGET + "a" * 2100, "name": "A", "comment": "x"},
-    "website with markup": {"target": TARGET, "name": "A", "comment": "x", "website": 'https://a.example/"onmouseover="x'},
+    "website with markup": {
+        "target": TARGET,
+        "name": "A",
+        "comment": "x",
+        "website": 'https://a.example/"onmouseover="x',
+    },
 }
 
 
@@ -280,12 +310,15 @@ RAW_REQUESTS = {
     "a non-number content length": b"POST /webmention HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
     "two content lengths": b"POST /webmention HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
     "a negative content length": b"POST /webmention HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
-    "a content length over the limit": b"POST /comment HTTP/1.1\r\nHost: x\r\nContent-Type: " + FORM.encode()
+    "a content length over the limit": b"POST /comment HTTP/1.1\r\nHost: x\r\nContent-Type: "
+    + FORM.encode()
     + b"\r\nContent-Length: 99999999999\r\n\r\nname=a",
     "a bad chunk size": b"POST /webmention HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nab\r\n0\r\n\r\n",
     "a request line of 100 KB": b"GET /api/mentions?target=" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
     "headers of 100 KB": b"GET /api/mentions HTTP/1.1\r\nHost: x\r\n" + b"X-Pad: " + b"a" * 100_000 + b"\r\n\r\n",
-    "a thousand headers": b"GET /api/mentions HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(1000)) + b"\r\n",
+    "a thousand headers": b"GET /api/mentions HTTP/1.1\r\nHost: x\r\n"
+    + b"".join(b"X-%d: 1\r\n" % i for i in range(1000))
+    + b"\r\n",
     "an unknown method": b"BREW /webmention HTTP/1.1\r\nHost: x\r\n\r\n",
     "an absolute URL to another host": b"GET http://evil.example/api/mentions HTTP/1.1\r\nHost: x\r\n\r\n",
     "a path traversal": b"GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -306,8 +339,14 @@ def test_a_malformed_request_gets_a_safe_answer(start: Callable[..., Receiver], 
 
 def test_query_strings_of_odd_encodings_are_answered(start: Callable[..., Receiver]) -> None:
     receiver = start()
-    for query in ("target=%FF%FE", "target=\xff".encode("latin-1").decode("latin-1"), "since=%00", "since=" + "9" * 500,
-                  "&".join(["target=x"] * 1000), "target=" + quote("<script>alert(1)</script>")):  # fmt: skip
+    for query in (
+        "target=%FF%FE",
+        "target=\xff".encode("latin-1").decode("latin-1"),
+        "since=%00",
+        "since=" + "9" * 500,
+        "&".join(["target=x"] * 1000),
+        "target=" + quote("<script>alert(1)</script>"),
+    ):
         answer = call(receiver.url, "GET", "/api/mentions?" + quote(query, safe="=&%"))
         assert answer.status in (200, 400) and b"<script>" not in answer.body, (query[:40], answer.status)
 
@@ -315,20 +354,30 @@ def test_query_strings_of_odd_encodings_are_answered(start: Callable[..., Receiv
 # --- loopback and private sources ----------------------------------------------------------------
 
 PRIVATE_SOURCES = [
-    "http://127.0.0.1:9/reply", "http://localhost:9/reply", "http://[::1]:9/reply", "http://10.0.0.1/reply",
-    "http://192.168.1.1/reply", "http://169.254.169.254/latest/meta-data/", "http://0.0.0.0:9/reply",
-    "http://2130706433:9/reply", "http://[::ffff:127.0.0.1]:9/reply", "http://0x7f.0.0.1:9/reply",
+    "http://127.0.0.1:9/reply",
+    "http://localhost:9/reply",
+    "http://[::1]:9/reply",
+    "http://10.0.0.1/reply",
+    "http://192.168.1.1/reply",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://0.0.0.0:9/reply",
+    "http://2130706433:9/reply",
+    "http://[::ffff:127.0.0.1]:9/reply",
+    "http://0x7f.0.0.1:9/reply",
 ]
 
 
 def test_loopback_and_private_sources_are_never_fetched(tmp_path: Path) -> None:
     config = site_config(tmp_path / "site")
-    guarded = Receiver(replace(config, network=NetworkSettings(timeout=2)),
-                       ReceiverOptions(host="127.0.0.1", port=0, worker=FAST))
+    guarded = Receiver(
+        replace(config, network=NetworkSettings(timeout=2)), ReceiverOptions(host="127.0.0.1", port=0, worker=FAST)
+    )
     guarded.start()
     try:
         for url in PRIVATE_SOURCES:
-            assert post_body(guarded, "/webmention", urlencode({"source": url, "target": TARGET}).encode()).status == 202
+            assert (
+                post_body(guarded, "/webmention", urlencode({"source": url, "target": TARGET}).encode()).status == 202
+            )
         wait_for(lambda: all(job.status != "pending" for job in guarded.store.jobs()), "every source to be settled")
         for job in guarded.store.jobs():
             assert job.status == "failed" and job.attempts == 0, (job.source, job.result)
@@ -341,17 +390,23 @@ def test_loopback_and_private_sources_are_never_fetched(tmp_path: Path) -> None:
 
 XSS_NAME = '<script>alert("name")</script>'
 XSS_COMMENTS = [
-    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[x](javascript:alert(1))",
-    '<a href="data:text/html,<script>alert(1)</script>">x</a>', "<svg onload=alert(1)>",
-    '<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>',
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "[x](javascript:alert(1))",
+    '<a href="data:text/html,<script>alert(1)</script>">x</a>',
+    "<svg onload=alert(1)>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
 ]
 
 
 def test_hostile_comments_are_sanitised_and_escaped_on_the_built_page(tmp_path: Path) -> None:
     root = tmp_path / "site"
-    site_toml = SITE_TOML + '\n[network]\nallow_private_addresses = true\n\n[comments]\nenabled = true\nrate_limit = 1000\n'
-    write_files(root, {"site.toml": site_toml,
-                       "content/posts/hello.md": "---\ntitle: Hello\ndate: 2026-05-01\n---\nBody.\n"})  # fmt: skip
+    site_toml = (
+        SITE_TOML + "\n[network]\nallow_private_addresses = true\n\n[comments]\nenabled = true\nrate_limit = 1000\n"
+    )
+    write_files(
+        root, {"site.toml": site_toml, "content/posts/hello.md": "---\ntitle: Hello\ndate: 2026-05-01\n---\nBody.\n"}
+    )
     post_url = "https://example.org/2026/05/hello/"
     receiver = Receiver(load_config(root), ReceiverOptions(host="127.0.0.1", port=0, worker=FAST))
     receiver.start()

@@ -32,7 +32,7 @@ def damaged_database(path: Path) -> Path:
     data = bytearray(path.read_bytes())
     page = 4096
     for start in range(10 * page, 14 * page, page):
-        data[start:start + 12] = b"\xff" * 12  # the headers of four pages in the middle
+        data[start : start + 12] = b"\xff" * 12  # the headers of four pages in the middle
     path.write_bytes(bytes(data))
     return path
 
@@ -51,8 +51,14 @@ def test_the_receiver_does_not_start_on_a_damaged_database(tmp_path: Path) -> No
     db = damaged_database(tmp_path / "receiver.sqlite3")
     command = [sys.executable, "-m", "generator", "--site", str(site), "receiver", "--port", "0", "--db", str(db)]
     try:
-        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=2 * WAIT,
-                              env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        done = subprocess.run(
+            command,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=2 * WAIT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
     except subprocess.TimeoutExpired as expired:
         raise AssertionError(f"the receiver started on a damaged database: {expired.stdout!r}") from None
     assert done.returncode == 1, done.stdout
@@ -66,8 +72,9 @@ def test_the_receiver_does_not_start_on_a_damaged_database(tmp_path: Path) -> No
 
 @pytest.mark.parametrize("deletion", [False, True], ids=["a reply", "a deletion"])
 @pytest.mark.parametrize("step", STEPS)
-def test_a_kill_at_each_step_loses_nothing_accepted_and_does_nothing_twice(tmp_path: Path, step: str,
-                                                                          deletion: bool) -> None:
+def test_a_kill_at_each_step_loses_nothing_accepted_and_does_nothing_twice(
+    tmp_path: Path, step: str, deletion: bool
+) -> None:
     site = write_site(tmp_path / "site")
     db = tmp_path / "receiver.sqlite3"
     with LoopbackServer() as source:

@@ -23,8 +23,17 @@ FRONT = "---\ntitle: Hello\ndate: 2026-05-01\naliases: [/old/hello/]\n---\nBody.
 
 
 def jf2(source: str, target: str = URL, **extra) -> dict:
-    return {"type": "entry", "wm-property": "in-reply-to", "wm-source": source, "wm-target": target, "url": source,
-            "author": {"type": "card", "name": "Someone"}, "content": {"text": "hi"}, "published": "2026-05-03T00:00:00Z", **extra}
+    return {
+        "type": "entry",
+        "wm-property": "in-reply-to",
+        "wm-source": source,
+        "wm-target": target,
+        "url": source,
+        "author": {"type": "card", "name": "Someone"},
+        "content": {"text": "hi"},
+        "published": "2026-05-03T00:00:00Z",
+        **extra,
+    }
 
 
 @pytest.fixture
@@ -52,11 +61,23 @@ def files_under(folder: Path) -> list[str]:
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")) if folder.exists() else []
 
 
-def test_a_mention_of_a_path_below_a_post_is_skipped_and_later_pulls_still_work(site: Path, api: LoopbackServer) -> None:
-    serve(api, jf2("https://evil.example/1", "https://example.org/2026/05/hello.json/x", **{"wm-verified": "2026-05-03T01:00:00Z"}))
+def test_a_mention_of_a_path_below_a_post_is_skipped_and_later_pulls_still_work(
+    site: Path, api: LoopbackServer
+) -> None:
+    serve(
+        api,
+        jf2(
+            "https://evil.example/1",
+            "https://example.org/2026/05/hello.json/x",
+            **{"wm-verified": "2026-05-03T01:00:00Z"},
+        ),
+    )
     result = pull(site)
     assert result.exit_code == 0, result.output
-    assert "skipped https://evil.example/1 -> https://example.org/2026/05/hello.json/x: not a page of this site" in result.output
+    assert (
+        "skipped https://evil.example/1 -> https://example.org/2026/05/hello.json/x: not a page of this site"
+        in result.output
+    )
     assert files_under(site / "data/responses") == []
     serve(api, jf2("https://a.example/1", **{"wm-verified": "2026-05-04T01:00:00Z"}))
     result = pull(site)
@@ -65,10 +86,17 @@ def test_a_mention_of_a_path_below_a_post_is_skipped_and_later_pulls_still_work(
     assert json.loads((site / "data/webmention/pull.json").read_text())["since"] == "2026-05-04T01:00:00+00:00"
 
 
-@pytest.mark.parametrize("target", [
-    "https://example.org/%2e%2e/%2e%2e/etc/passwd", "https://example.org/../../etc/passwd", "https://example.org/2026/05/nothing/",
-    "https://example.org/" + "a" * 300 + "/", "https://example.org/2026/05/hello/\x00/", "https://example.org/2026\\05\\hello/",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://example.org/%2e%2e/%2e%2e/etc/passwd",
+        "https://example.org/../../etc/passwd",
+        "https://example.org/2026/05/nothing/",
+        "https://example.org/" + "a" * 300 + "/",
+        "https://example.org/2026/05/hello/\x00/",
+        "https://example.org/2026\\05\\hello/",
+    ],
+)
 def test_a_mention_of_a_page_that_does_not_exist_gets_no_file(site: Path, api: LoopbackServer, target: str) -> None:
     serve(api, jf2("https://evil.example/1", target), jf2("https://a.example/1"))
     result = pull(site)
@@ -78,14 +106,20 @@ def test_a_mention_of_a_page_that_does_not_exist_gets_no_file(site: Path, api: L
 
 
 def test_a_mention_of_an_old_url_or_with_a_query_is_filed_under_the_post(site: Path, api: LoopbackServer) -> None:
-    serve(api, jf2("https://a.example/1", "https://example.org/old/hello/"), jf2("https://b.example/2", URL + "?utm=x#top"))
+    serve(
+        api,
+        jf2("https://a.example/1", "https://example.org/old/hello/"),
+        jf2("https://b.example/2", URL + "?utm=x#top"),
+    )
     assert pull(site).exit_code == 0
     stored = read_responses(site / "data/responses/2026/05/hello.json")
     assert sorted(r.source for r in stored) == ["https://a.example/1", "https://b.example/2"]
     assert files_under(site / "data/responses") == ["2026", "2026/05", "2026/05/hello.json"]
 
 
-def test_a_folder_left_by_an_older_version_warns_and_keeps_the_mention_for_later(site: Path, api: LoopbackServer) -> None:
+def test_a_folder_left_by_an_older_version_warns_and_keeps_the_mention_for_later(
+    site: Path, api: LoopbackServer
+) -> None:
     (site / "data/responses/2026/05/hello.json").mkdir(parents=True)
     serve(api, jf2("https://a.example/1", **{"wm-verified": "2026-05-04T01:00:00Z"}))
     result = pull(site)
@@ -103,8 +137,14 @@ def test_webmention_io_cursor_stops_before_a_held_mention(make_site, api: Loopba
     monkeypatch.setenv("HOMEPOST_WEBMENTIONIO_TOKEN", "t0ken")
     (root / "data/responses/2026/05/hello.json").mkdir(parents=True)
     home = "https://example.org/"
-    feed = {"type": "feed", "children": [jf2("https://a.example/1", home, **{"wm-id": 1}), jf2("https://a.example/2", **{"wm-id": 2}),
-                                         jf2("https://a.example/3", home, **{"wm-id": 3})]}  # fmt: skip
+    feed = {
+        "type": "feed",
+        "children": [
+            jf2("https://a.example/1", home, **{"wm-id": 1}),
+            jf2("https://a.example/2", **{"wm-id": 2}),
+            jf2("https://a.example/3", home, **{"wm-id": 3}),
+        ],
+    }
     api.route("/api/mentions.jf2", lambda r: Reply(200, json.dumps(feed), [("Content-Type", "application/json")]))
     result = pull(root)
     assert result.exit_code == 0, result.output
@@ -122,10 +162,34 @@ def test_backfeed_survives_what_an_older_version_left_behind(site: Path, api: Lo
 
 
 SEGMENTS = st.one_of(
-    st.sampled_from(["..", ".", "%2e%2e", "%2E%2e", "", "hello.json", "x", "2026", "05", "hello", "\x00", "\\..\\", "a" * 300,
-                     "index", "index.json", "~", "%00", "%2f", "..%2f..", "\u202e", "你好", "old"]),
+    st.sampled_from(
+        [
+            "..",
+            ".",
+            "%2e%2e",
+            "%2E%2e",
+            "",
+            "hello.json",
+            "x",
+            "2026",
+            "05",
+            "hello",
+            "\x00",
+            "\\..\\",
+            "a" * 300,
+            "index",
+            "index.json",
+            "~",
+            "%00",
+            "%2f",
+            "..%2f..",
+            "\u202e",
+            "你好",
+            "old",
+        ]
+    ),
     st.text(min_size=1, max_size=40),
-)  # fmt: skip
+)
 TARGETS = st.one_of(
     st.lists(SEGMENTS, max_size=8).map(lambda parts: "https://example.org/" + "/".join(parts)),
     st.lists(SEGMENTS, max_size=8).map(lambda parts: "https://example.org/" + "/".join(parts) + "/"),
@@ -159,7 +223,14 @@ def test_no_remote_target_ever_becomes_a_path(prop_site, targets: list[str]) -> 
 def _written_since(config, before: set[Path]) -> set[Path]:
     written = set(config.root.rglob("*")) - before
     folder = config.data_dir / "responses"
-    allowed = {config.data_dir, folder, folder / "index.json", folder / "2026", folder / "2026/05", folder / "2026/05/hello.json"}
+    allowed = {
+        config.data_dir,
+        folder,
+        folder / "index.json",
+        folder / "2026",
+        folder / "2026/05",
+        folder / "2026/05/hello.json",
+    }
     assert written <= allowed, sorted(map(str, written - allowed))
     return written
 

@@ -202,8 +202,12 @@ def test_html_gets_the_reload_script_when_served_never_on_disk(shared: tuple[Dev
 def test_other_files_are_served_as_they_are(shared: tuple[DevServer, Path]) -> None:
     dev, site = shared
     out = site / SERVE_OUTPUT
-    for path, content_type in [("assets/style.css", "text/css"), ("feed.xml", "application/xml"),
-                               ("images/pixel.png", "image/png"), ("feed.json", "application/json")]:  # fmt: skip
+    for path, content_type in [
+        ("assets/style.css", "text/css"),
+        ("feed.xml", "application/xml"),
+        ("images/pixel.png", "image/png"),
+        ("feed.json", "application/json"),
+    ]:
         status, served_type, body = fetch(f"{origin(dev)}/blog/{path}")
         assert (status, served_type, body) == (200, content_type, (out / path).read_bytes()), path
     feed = (out / "feed.xml").read_text(encoding="utf-8")
@@ -307,7 +311,9 @@ def test_an_edit_to_a_posts_text_shows_on_its_page_before_the_whole_site_is_rebu
         assert fetch(origin(dev) + "/blog/")[2] == home.replace(quick["build"].encode(), full["build"].encode())
 
 
-def test_an_edit_saved_while_a_full_build_runs_shows_at_once_and_stays(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_edit_saved_while_a_full_build_runs_shows_at_once_and_stays(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from generator.pipeline import build as pipeline
 
     writing = [threading.Event(), threading.Event()]  # rebuilds 2 and 3, each held before it writes
@@ -428,11 +434,21 @@ def test_changes_during_a_build_make_one_more_build_together(tiny: Path) -> None
 def test_what_the_watcher_ignores(site: Path) -> None:
     watcher = SiteWatcher(site, lambda path: None, ignore=[site / "content/out"])
     for path, expected in [
-        ("site.toml", "site.toml"), ("content/posts/a.md", "content/posts/a.md"), ("themes/x/static/s.css", "themes/x/static/s.css"),
-        ("templates/post.html", "templates/post.html"), ("static/robots.txt", "static/robots.txt"), ("content", "content"),
-        ("public/index.html", None), ("README.md", None), (".homepost/serve/index.html", None), ("content/.git/HEAD", None),
-        ("content/posts/.a.md.swp", None), ("content/posts/a.md~", None), ("content/posts/4913", None), ("content/out/x.html", None),
-    ]:  # fmt: skip
+        ("site.toml", "site.toml"),
+        ("content/posts/a.md", "content/posts/a.md"),
+        ("themes/x/static/s.css", "themes/x/static/s.css"),
+        ("templates/post.html", "templates/post.html"),
+        ("static/robots.txt", "static/robots.txt"),
+        ("content", "content"),
+        ("public/index.html", None),
+        ("README.md", None),
+        (".homepost/serve/index.html", None),
+        ("content/.git/HEAD", None),
+        ("content/posts/.a.md.swp", None),
+        ("content/posts/a.md~", None),
+        ("content/posts/4913", None),
+        ("content/out/x.html", None),
+    ]:
         assert watcher.source(str(site.resolve() / path)) == expected, path
 
 
@@ -495,6 +511,7 @@ def test_audio_is_served_in_byte_ranges_so_players_can_seek(tmp_path: Path) -> N
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
+
         def get(range_header: str) -> tuple[int, dict, bytes]:
             connection = HTTPConnection("127.0.0.1", server.server_address[1], timeout=10)
             connection.request("GET", "/a.mp3", headers={"Range": range_header})
@@ -518,8 +535,13 @@ def test_audio_is_served_in_byte_ranges_so_players_can_seek(tmp_path: Path) -> N
 
 def test_a_deleted_post_answers_410_with_its_tombstone(make_site: SiteFactory) -> None:
     sent = {"sources": {"https://example.org/blog/2025/01/gone/": {"version": "v1", "targets": [], "outcomes": {}}}}
-    site = make_site({"content/posts/2026-01-01-one.md": "---\ntitle: One\n---\n\nText.\n",
-                      "data/webmention/sent.json": json.dumps(sent)}, config=AT_BLOG)  # fmt: skip
+    site = make_site(
+        {
+            "content/posts/2026-01-01-one.md": "---\ntitle: One\n---\n\nText.\n",
+            "data/webmention/sent.json": json.dumps(sent),
+        },
+        config=AT_BLOG,
+    )
     server = DevServer(site, ServeOptions(port=0, now=NOW))
     assert server.start().ok
     try:

@@ -18,13 +18,16 @@ POSTS = {
 }
 
 
-def test_a_shared_partial_is_rendered_once_per_language_and_shown_on_every_page(tmp_path: Path,
-                                                                               monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_a_shared_partial_is_rendered_once_per_language_and_shown_on_every_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     footer = '<footer class="site-footer">{{ site.title }} in {{ lang }}</footer>\n'
     write_files(tmp_path, {"site.toml": SITE_TOML, **POSTS, "templates/partials/footer.html": footer})
     renders: list[str | None] = []
     render = jinja2.Template.render
-    monkeypatch.setattr(jinja2.Template, "render", lambda self, *a, **k: renders.append(self.name) or render(self, *a, **k))
+    monkeypatch.setattr(
+        jinja2.Template, "render", lambda self, *a, **k: renders.append(self.name) or render(self, *a, **k)
+    )
     build_site(tmp_path, BuildOptions(now=NOW, jobs=1))
     assert renders.count("partials/footer.html") == 2  # English and German pages, however many of each
     pages = list((tmp_path / "public").rglob("index.html"))

@@ -44,38 +44,110 @@ FEED_VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 
 # Pieces of text: Latin, CJK, emoji (with joiners and flags), combining marks, right-to-left, Markdown's own signs.
 PIECES = [
-    "a", "Z", "e\u0301", "n\u0303", "o\u0308\u0304", "7", " ", " ", "-", "_", ".", "&", "<", ">", "'", '"', "*", "#",
-    "中", "文", "漢字", "日本語", "한국어", "ー", "😀", "🎉", "👩\u200d💻", "🇯🇵", "مرحبا", "עברית", "ß", "İ", "ﬁ", "\u200b",
-    "\t", "\u2028", "\ufeff", "𝔸", "&amp;", "&#1;", "&#0;", "\\", "[", "]", "`", "%20", "?", "/",
-]  # fmt: skip
-NAME_PIECES = [p for p in PIECES if p not in ("<", ">", '"', "*", "#", ".", "\u200b", "\t", "\u2028", "\ufeff", "/", "\\", "?")]
+    "a",
+    "Z",
+    "e\u0301",
+    "n\u0303",
+    "o\u0308\u0304",
+    "7",
+    " ",
+    " ",
+    "-",
+    "_",
+    ".",
+    "&",
+    "<",
+    ">",
+    "'",
+    '"',
+    "*",
+    "#",
+    "中",
+    "文",
+    "漢字",
+    "日本語",
+    "한국어",
+    "ー",
+    "😀",
+    "🎉",
+    "👩\u200d💻",
+    "🇯🇵",
+    "مرحبا",
+    "עברית",
+    "ß",
+    "İ",
+    "ﬁ",
+    "\u200b",
+    "\t",
+    "\u2028",
+    "\ufeff",
+    "𝔸",
+    "&amp;",
+    "&#1;",
+    "&#0;",
+    "\\",
+    "[",
+    "]",
+    "`",
+    "%20",
+    "?",
+    "/",
+]
+NAME_PIECES = [
+    p for p in PIECES if p not in ("<", ">", '"', "*", "#", ".", "\u200b", "\t", "\u2028", "\ufeff", "/", "\\", "?")
+]
 
 text = st.lists(st.sampled_from(PIECES), min_size=1, max_size=12).map("".join)
 words = st.lists(st.sampled_from(PIECES), min_size=1, max_size=6).map("".join).map(str.strip).filter(bool)
-file_stem = st.lists(st.sampled_from(NAME_PIECES), min_size=1, max_size=8).map("".join).map(str.strip).filter(
-    lambda s: s and not s.startswith((".", "_")) and s not in ("index",)
+file_stem = (
+    st.lists(st.sampled_from(NAME_PIECES), min_size=1, max_size=8)
+    .map("".join)
+    .map(str.strip)
+    .filter(lambda s: s and not s.startswith((".", "_")) and s not in ("index",))
 )
 date_text = st.builds(
     lambda y, m, d, form: form.format(y=y, m=m, d=d),
-    st.integers(2000, 2027), st.integers(1, 12), st.integers(1, 28),
-    st.sampled_from(["{y}-{m:02d}-{d:02d}", "{y}-{m:02d}-{d:02d} 09:30", "{y}-{m:02d}-{d:02d} 23:59:59",
-                     "{y}-{m:02d}-{d:02d}T08:00:00+08:00", "{y}-{m:02d}-{d:02d}T00:00:00Z"]),
-)  # fmt: skip
+    st.integers(2000, 2027),
+    st.integers(1, 12),
+    st.integers(1, 28),
+    st.sampled_from(
+        [
+            "{y}-{m:02d}-{d:02d}",
+            "{y}-{m:02d}-{d:02d} 09:30",
+            "{y}-{m:02d}-{d:02d} 23:59:59",
+            "{y}-{m:02d}-{d:02d}T08:00:00+08:00",
+            "{y}-{m:02d}-{d:02d}T00:00:00Z",
+        ]
+    ),
+)
 
 
 @st.composite
 def markdown(draw: st.DrawFn) -> str:
     """A body of random Markdown blocks, or nothing at all."""
     blocks = st.one_of(
-        text.map(lambda t: f"# {t}"), text.map(lambda t: f"## {t}"), text, text.map(lambda t: f"*{t}* and **{t}**"),
+        text.map(lambda t: f"# {t}"),
+        text.map(lambda t: f"## {t}"),
+        text,
+        text.map(lambda t: f"*{t}* and **{t}**"),
         st.lists(text, min_size=1, max_size=3).map(lambda items: "\n".join(f"- {i}" for i in items)),
-        text.map(lambda t: f"> {t}"), text.map(lambda t: f"```\n{t}\n```"), text.map(lambda t: f"`{t}`"),
-        text.map(lambda t: f"[{t}](https://example.net/{t.strip() or 'x'})"), st.just("<https://example.net/>"),
-        text.map(lambda t: f"![{t}](pic.png)"), st.just("<!-- more -->"), text.map(lambda t: f"Footnote[^1].\n\n[^1]: {t}"),
-        text.map(lambda t: f"| a | b |\n|---|---|\n| {t} | 2 |"), st.just("---"), st.just(""),
-        text.map(lambda t: f"<details><summary>{t}</summary>\n\n{t}\n\n</details>"), text.map(lambda t: f"Term\n: {t}"),
-        text.map(lambda t: f"- [ ] {t}\n- [x] done"), text.map(lambda t: f"~~{t}~~ H~2~O"), text.map(lambda t: f"```python\n{t}\n```"),
-    )  # fmt: skip
+        text.map(lambda t: f"> {t}"),
+        text.map(lambda t: f"```\n{t}\n```"),
+        text.map(lambda t: f"`{t}`"),
+        text.map(lambda t: f"[{t}](https://example.net/{t.strip() or 'x'})"),
+        st.just("<https://example.net/>"),
+        text.map(lambda t: f"![{t}](pic.png)"),
+        st.just("<!-- more -->"),
+        text.map(lambda t: f"Footnote[^1].\n\n[^1]: {t}"),
+        text.map(lambda t: f"| a | b |\n|---|---|\n| {t} | 2 |"),
+        st.just("---"),
+        st.just(""),
+        text.map(lambda t: f"<details><summary>{t}</summary>\n\n{t}\n\n</details>"),
+        text.map(lambda t: f"Term\n: {t}"),
+        text.map(lambda t: f"- [ ] {t}\n- [x] done"),
+        text.map(lambda t: f"~~{t}~~ H~2~O"),
+        text.map(lambda t: f"```python\n{t}\n```"),
+    )
     return "\n\n".join(draw(st.lists(blocks, max_size=5))) + draw(st.sampled_from(["", "\n"]))
 
 
@@ -98,7 +170,10 @@ def front_matter(draw: st.DrawFn) -> dict[str, object]:
         **maybe("content_warning", text),
         **maybe("id", st.sampled_from(["urn:uuid:0b1c", "https://example.org/ids/1"])),
         **maybe("image", st.sampled_from(["pic.png", "https://example.net/p.png", "missing.png"])),
-        **maybe("in_reply_to", st.sampled_from(["https://example.net/a", ["https://example.net/b", "https://example.net/c"]])),
+        **maybe(
+            "in_reply_to",
+            st.sampled_from(["https://example.net/a", ["https://example.net/b", "https://example.net/c"]]),
+        ),
         **maybe("syndication", st.just(["https://mastodon.example/@ada/1"])),
         **maybe("weight", st.integers(-3, 3)),
         **maybe("menu", st.booleans()),
@@ -129,7 +204,9 @@ def sites(draw: st.DrawFn) -> dict[str, str | bytes]:
             folder = draw(st.one_of(st.just(""), file_stem.map(lambda s: s + "/")))
             dated = draw(date_text.map(lambda d: d[:10] + "-")) if kind == "posts" and draw(st.booleans()) else ""
             bundle = draw(st.booleans()) and bool(folder)
-            name = f"content/{kind}/{folder}index.md" if bundle else f"content/{kind}/{folder}{dated}{draw(file_stem)}.md"
+            name = (
+                f"content/{kind}/{folder}index.md" if bundle else f"content/{kind}/{folder}{dated}{draw(file_stem)}.md"
+            )
             body = draw(markdown())
             if files and draw(st.booleans()):  # a link to another post, by its file
                 other = draw(st.sampled_from(sorted(f for f in files if f.endswith(".md"))))
@@ -158,7 +235,12 @@ class Edit:
         elif self.kind == "rename":
             target.rename(target.with_name(f"renamed-{target.name}"))
         else:  # a new post
-            write_files(root, {f"content/posts/2026-02-0{self.index % 9 + 1}-new.md": f"---\ntitle: {json.dumps(self.value)}\n---\n{self.value}\n"})
+            write_files(
+                root,
+                {
+                    f"content/posts/2026-02-0{self.index % 9 + 1}-new.md": f"---\ntitle: {json.dumps(self.value)}\n---\n{self.value}\n"
+                },
+            )
         later = NOW.timestamp() + 60  # a changed file looks changed, however coarse the clock
         for path in (root / "content").rglob("*.md"):
             os.utime(path, (later, later))
@@ -183,8 +265,26 @@ class _HtmlChecker(HTMLParser):
     open but those, no attribute is given twice, ids are unique, one html/head/body each."""
 
     VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-    OPTIONAL_END = {"html", "head", "body", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "thead",
-                    "tbody", "tfoot", "colgroup", "rt", "rp"}  # fmt: skip
+    OPTIONAL_END = {
+        "html",
+        "head",
+        "body",
+        "p",
+        "li",
+        "dt",
+        "dd",
+        "option",
+        "optgroup",
+        "tr",
+        "td",
+        "th",
+        "thead",
+        "tbody",
+        "tfoot",
+        "colgroup",
+        "rt",
+        "rp",
+    }
 
     def __init__(self, name: str):
         super().__init__(convert_charrefs=True)
@@ -249,7 +349,10 @@ def check_output(output: Path) -> None:
                 parsed = feedparser.parse(path.read_bytes())
                 assert not parsed.bozo, f"{rel}: {parsed.bozo_exception}"
         elif path.name == "feed.json":
-            errors = [f"{'/'.join(map(str, e.path))}: {e.message}" for e in FEED_VALIDATOR.iter_errors(json.loads(path.read_bytes()))]
+            errors = [
+                f"{'/'.join(map(str, e.path))}: {e.message}"
+                for e in FEED_VALIDATOR.iter_errors(json.loads(path.read_bytes()))
+            ]
             assert not errors, f"{rel}: {errors[:3]}"
 
 
@@ -277,7 +380,9 @@ def test_random_sites_build_validly_and_incrementally_as_cold(files: dict[str, s
             shutil.copy2(site / ".homepost" / PUBLISHED_FILE, cold / ".homepost" / PUBLISHED_FILE)
         fresh = build(cold, use_cache=False)
         if isinstance(fresh, HomepostError):
-            assert isinstance(again, HomepostError) and {str(p) for p in again.problems} == {str(p) for p in fresh.problems}
+            assert isinstance(again, HomepostError) and {str(p) for p in again.problems} == {
+                str(p) for p in fresh.problems
+            }
             return
         assert isinstance(again, Path), str(again)
         check_output(fresh)
@@ -303,14 +408,19 @@ def test_the_json_feed_schema_refuses_what_the_spec_forbids() -> None:
     assert FEED_VALIDATOR.is_valid({**good, "_homepost": {"any": "thing"}})
 
 
-@pytest.mark.parametrize("html, message", [
-    ("<!doctype html><html><head></head><body><div></span></div></body></html>", "</span> closes nothing open"),
-    ("<!doctype html><html><head></head><body><div><em></div></body></html>", "</div> while <em> is open"),
-    ("<!doctype html><html><head></head><body><a id=x></a><b id=x></b></body></html>", "id 'x' used twice"),
-    ("<!doctype html><html><head></head><body><img alt=a alt=b></body></html>", "an attribute twice"),
-    ("<html><head></head><body></body></html>", "expected a doctype"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "html, message",
+    [
+        ("<!doctype html><html><head></head><body><div></span></div></body></html>", "</span> closes nothing open"),
+        ("<!doctype html><html><head></head><body><div><em></div></body></html>", "</div> while <em> is open"),
+        ("<!doctype html><html><head></head><body><a id=x></a><b id=x></b></body></html>", "id 'x' used twice"),
+        ("<!doctype html><html><head></head><body><img alt=a alt=b></body></html>", "an attribute twice"),
+        ("<html><head></head><body></body></html>", "expected a doctype"),
+    ],
+)
 def test_the_html_checker_catches_what_it_claims(html: str, message: str) -> None:
     with pytest.raises(AssertionError, match=message):
         _HtmlChecker("page.html").check(html)
-    _HtmlChecker("page.html").check("<!doctype html><html><head><meta charset=utf-8></head><body><p>a<p>b<ul><li>c</ul></body></html>")
+    _HtmlChecker("page.html").check(
+        "<!doctype html><html><head><meta charset=utf-8></head><body><p>a<p>b<ul><li>c</ul></body></html>"
+    )

@@ -37,7 +37,9 @@ class Shelf:
 
     def __init__(self) -> None:
         self.copies: dict[str, str] = {}  # key -> text
-        self.failures: list[str] = []  # for the next create calls: temporary, slow-down, refused, stored-then-timeout, crash
+        self.failures: list[
+            str
+        ] = []  # for the next create calls: temporary, slow-down, refused, stored-then-timeout, crash
         self.find_fails = False
         self.refuse = False  # verify() refuses the credentials
         self.verified = 0  # verify() calls
@@ -71,7 +73,9 @@ class InProcess:
         if failure == "slow-down":
             raise PlatformError("rate limited (429)", temporary=True, retry_after=600)
         if failure == "signed-out":
-            raise PlatformError("no token for social: run `homepost auth social` or set HOMEPOST_SOCIAL_TOKEN", temporary=False)
+            raise PlatformError(
+                "no token for social: run `homepost auth social` or set HOMEPOST_SOCIAL_TOKEN", temporary=False
+            )
         if failure == "refused":
             raise PlatformError("the platform answered 422: text too long", temporary=False)
         self.shelf.copies[entry.key] = draft.text
@@ -137,7 +141,9 @@ class World:
         assert build(self.root).exit_code == 0
         config = load_config(self.root)
         make = lambda target, client, credentials: InProcess(self.shelves[target.name])  # noqa: E731
-        return syndicate(config, read_site(config, NOW), HttpClient(config.network), make, SyndicateOptions(now=now, **options))
+        return syndicate(
+            config, read_site(config, NOW), HttpClient(config.network), make, SyndicateOptions(now=now, **options)
+        )
 
     def outbox(self) -> dict:
         path = self.root / "data" / OUTBOX_FILE
@@ -252,7 +258,9 @@ def test_a_rate_limit_stops_that_target_in_this_run_and_the_next_until_retry_aft
     records = {url: r["social"]["state"] for url, r in world.outbox()["copies"].items() if "social" in r}
     assert list(records.values()) == ["failed"]  # newest first: "two" was tried, "one" was not recorded at all
     url = next(iter(records))
-    assert url.endswith("/two/") and dt.datetime.fromisoformat(world.outbox()["copies"][url]["social"]["next_try"]) - NOW == dt.timedelta(seconds=600)
+    assert url.endswith("/two/") and dt.datetime.fromisoformat(
+        world.outbox()["copies"][url]["social"]["next_try"]
+    ) - NOW == dt.timedelta(seconds=600)
 
     world.post("three", front="title: Three\nsyndicate: [social, other]\n")
     later = world.run(NOW + dt.timedelta(seconds=60))  # a minute later: nothing goes to that target
@@ -330,7 +338,10 @@ def test_an_unknown_target_in_front_matter_names_file_and_line(world: World) -> 
     world.post("hello", front="title: Hello\nsyndicate: [mastodn]\n")
     result = build(world.root)
     assert result.exit_code == 1
-    assert "content/posts/hello.md:3: syndicate: unknown syndication target 'mastodn'; expected one of social, other" in result.output
+    assert (
+        "content/posts/hello.md:3: syndicate: unknown syndication target 'mastodn'; expected one of social, other"
+        in result.output
+    )
 
 
 def test_a_post_that_is_not_live_is_skipped_without_a_call(world: World) -> None:
@@ -381,7 +392,14 @@ def test_a_new_targets_first_run_copies_only_the_newest_posts_until_asked_for_al
 
 
 def test_since_keeps_older_posts_home(world: World) -> None:
-    config = (world.root / "site.toml").read_text().replace('endpoint = "https://social.example/micropub"', 'endpoint = "https://social.example/micropub"\nsince = 2026-05-03')
+    config = (
+        (world.root / "site.toml")
+        .read_text()
+        .replace(
+            'endpoint = "https://social.example/micropub"',
+            'endpoint = "https://social.example/micropub"\nsince = 2026-05-03',
+        )
+    )
     (world.root / "site.toml").write_text(config)
     for day in (2, 3):
         world.post(f"post-{day}")
@@ -415,18 +433,37 @@ def test_copies_are_labelled_by_platform_and_account_not_by_host() -> None:
 
 
 def reply(status: int, body: str, kind: str) -> HttpResponse:
-    return HttpResponse(url="https://social.example/api", status=status, headers=Headers([("Content-Type", kind)]), content=body.encode())
+    return HttpResponse(
+        url="https://social.example/api",
+        status=status,
+        headers=Headers([("Content-Type", kind)]),
+        content=body.encode(),
+    )
 
 
 def test_error_bodies_of_any_type_give_the_servers_words() -> None:
-    html = "<html><head><style>p{}</style></head><body><h1>Invalid Bearer token</h1>\n<p>Try &amp; again</p></body></html>"
+    html = (
+        "<html><head><style>p{}</style></head><body><h1>Invalid Bearer token</h1>\n<p>Try &amp; again</p></body></html>"
+    )
     assert server_words(reply(400, html, "text/html")) == "Invalid Bearer token Try & again"
-    assert server_words(reply(400, '{"error": "invalid_request", "error_description": "no url"}', "application/json")) == "no url"
-    assert server_words(reply(400, '{"error": "InvalidToken", "message": "Bad token"}', "application/json")) == "InvalidToken"
+    assert (
+        server_words(reply(400, '{"error": "invalid_request", "error_description": "no url"}', "application/json"))
+        == "no url"
+    )
+    assert (
+        server_words(reply(400, '{"error": "InvalidToken", "message": "Bad token"}', "application/json"))
+        == "InvalidToken"
+    )
     assert server_words(reply(500, "Upstream \x1b[31mdown\x1b[0m " + "x" * 400, "text/plain")).endswith("…")
-    assert server_words(reply(401, "token sk-123456789012345 refused", "text/plain"), ["sk-123456789012345"]) == "token [redacted] refused"
+    assert (
+        server_words(reply(401, "token sk-123456789012345 refused", "text/plain"), ["sk-123456789012345"])
+        == "token [redacted] refused"
+    )
     error = reply_error(reply(400, html, "text/html; charset=utf-8"), "social", "posting the status")
-    assert error.message == "social: posting the status failed (400: Invalid Bearer token Try & again)" and not error.temporary
+    assert (
+        error.message == "social: posting the status failed (400: Invalid Bearer token Try & again)"
+        and not error.temporary
+    )
     assert reply_error(reply(503, "", "text/html"), "social", "posting the status").message.endswith("(503: HTTP 503)")
     refused = reply_error(reply(401, "", "text/plain"), "social", "posting the status")
     assert refused.needs_auth and not refused.temporary

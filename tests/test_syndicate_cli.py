@@ -36,7 +36,9 @@ def test_each_post_goes_to_each_target_once_and_the_page_links_the_copies(world,
     assert status.startswith("Owning your words\n\nWhy the original lives at home.\n\n" + host.url("/2026/05/owning/"))
     assert "#IndieWeb" in status and "#播客" in status
     record = bluesky.posts[0]["value"]
-    assert record["embed"]["$type"] == "app.bsky.embed.external" and record["embed"]["external"]["uri"] == host.url("/2026/05/owning/")
+    assert record["embed"]["$type"] == "app.bsky.embed.external" and record["embed"]["external"]["uri"] == host.url(
+        "/2026/05/owning/"
+    )
 
     again = syndicate(root)
     assert again.exit_code == 0 and "0 copies made" in again.output
@@ -46,10 +48,12 @@ def test_each_post_goes_to_each_target_once_and_the_page_links_the_copies(world,
     assert {name: r["state"] for name, r in outbox.items()} == {"social": "done", "sky": "done"}
     assert build(root).exit_code == 0
     page = (root / "public/2026/05/owning/index.html").read_text()
-    entry = next(i for i in mf2py.parse(doc=page, url=host.url("/")) ["items"] if "h-entry" in i["type"])
+    entry = next(i for i in mf2py.parse(doc=page, url=host.url("/"))["items"] if "h-entry" in i["type"])
     assert sorted(entry["properties"]["syndication"]) == sorted(r["url"] for r in outbox.values())
     mastodon_host = mastodon.url.split("://", 1)[1]
-    assert f">Mastodon (@alice@{mastodon_host})</a>" in page and f">Bluesky (@{bluesky.handle})</a>" in page  # not the host
+    assert (
+        f">Mastodon (@alice@{mastodon_host})</a>" in page and f">Bluesky (@{bluesky.handle})</a>" in page
+    )  # not the host
 
     secrets = [mastodon.token, bluesky.password, *bluesky.tokens()]
     texts = [dry.output, result.output, again.output, caplog.text]
@@ -104,7 +108,9 @@ def test_auth_stores_credentials_readable_only_by_the_owner(world, monkeypatch: 
 
 def test_a_dry_run_shows_every_field_it_would_send_per_platform(world) -> None:
     root, host, mastodon, bluesky = world
-    write_files(root, {"content/posts/owning.md": POST.replace("summary:", "content_warning: Rain, lots of it\nsummary:")})
+    write_files(
+        root, {"content/posts/owning.md": POST.replace("summary:", "content_warning: Rain, lots of it\nsummary:")}
+    )
     dry = syndicate(root, "--dry-run")
     assert dry.exit_code == 0, dry.output
     social, sky = dry.output.split("-> sky")[0].split("-> social")[1], dry.output.split("-> sky")[1]

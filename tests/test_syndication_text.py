@@ -53,29 +53,43 @@ def test_mastodon_counts_every_url_as_its_reserved_length() -> None:
 
 
 def test_hashtags_from_tags() -> None:
-    assert [hashtag(t) for t in ("Open Web", "播客", "c++", "!!", "self-hosting")] == ["#OpenWeb", "#播客", "#c", None, "#SelfHosting"]
+    assert [hashtag(t) for t in ("Open Web", "播客", "c++", "!!", "self-hosting")] == [
+        "#OpenWeb",
+        "#播客",
+        "#c",
+        None,
+        "#SelfHosting",
+    ]
 
 
 def test_plain_text_keeps_paragraphs_and_shows_link_targets() -> None:
     html = '<p>Hello <a href="https://a.example/x">there</a>.</p>\n<ul><li>one</li><li>two</li></ul><p>See <a href="/about/">about</a> and https://b.example/</p><script>x()</script>'
     text, images = plain_text(html, "https://example.org/2026/05/hello/")
-    assert text == "Hello there (https://a.example/x).\n\none\n\ntwo\n\nSee about (https://example.org/about/) and https://b.example/"
+    assert (
+        text
+        == "Hello there (https://a.example/x).\n\none\n\ntwo\n\nSee about (https://example.org/about/) and https://b.example/"
+    )
     assert images == []
 
 
 def test_an_entry_has_the_cover_then_content_images_with_alt_text(make_site) -> None:
-    root = make_site({
-        "content/posts/hello/index.md": "---\ntitle: Hello\ndate: 2026-05-01\nimage: {src: cover.png, alt: The cover}\ntags: [Open Web]\ncontent_warning: spoilers\n---\nText ![A chart](chart.png)\n",
-        "content/posts/hello/cover.png": png_bytes(40, 20),
-        "content/posts/hello/chart.png": png_bytes(10, 10),
-        "images/ada.png": png_bytes(8, 8),
-    }, config=SITE_TOML + '\n[syndication.m]\nplatform = "mastodon"\ninstance = "https://m.example"\n')
+    root = make_site(
+        {
+            "content/posts/hello/index.md": "---\ntitle: Hello\ndate: 2026-05-01\nimage: {src: cover.png, alt: The cover}\ntags: [Open Web]\ncontent_warning: spoilers\n---\nText ![A chart](chart.png)\n",
+            "content/posts/hello/cover.png": png_bytes(40, 20),
+            "content/posts/hello/chart.png": png_bytes(10, 10),
+            "images/ada.png": png_bytes(8, 8),
+        },
+        config=SITE_TOML + '\n[syndication.m]\nplatform = "mastodon"\ninstance = "https://m.example"\n',
+    )
     config = load_config(root)
     site = read_site(config, NOW)
     target = config.syndication.target("m")
     entry = EntryMaker(config, site).entry(site.posts[0], target)
     assert [(m.path.name, m.alt, m.mime, m.width, m.height) for m in entry.images] == [
-        ("cover.png", "The cover", "image/png", 40, 20), ("chart.png", "A chart", "image/png", 10, 10)]
+        ("cover.png", "The cover", "image/png", 40, 20),
+        ("chart.png", "A chart", "image/png", 10, 10),
+    ]
     assert entry.images[0].url == "https://example.org/2026/05/hello/cover.png"
     assert entry.tags == ("Open Web",) and entry.content_warning == "spoilers" and entry.title == "Hello"
     assert 'src="https://example.org/2026/05/hello/chart.png"' in entry.html
@@ -84,10 +98,13 @@ def test_an_entry_has_the_cover_then_content_images_with_alt_text(make_site) -> 
 
 
 def test_the_html_sent_to_platforms_has_no_more_marker_or_other_comments(make_site) -> None:
-    root = make_site({
-        "content/posts/hello.md": "---\ntitle: Hello\ndate: 2026-05-01\n---\nThe summary.\n\n<!-- more -->\n\nThe rest.\n",
-        "images/ada.png": png_bytes(8, 8),
-    }, config=SITE_TOML + '\n[syndication.mp]\nplatform = "micropub"\nendpoint = "https://example.net/micropub"\n')
+    root = make_site(
+        {
+            "content/posts/hello.md": "---\ntitle: Hello\ndate: 2026-05-01\n---\nThe summary.\n\n<!-- more -->\n\nThe rest.\n",
+            "images/ada.png": png_bytes(8, 8),
+        },
+        config=SITE_TOML + '\n[syndication.mp]\nplatform = "micropub"\nendpoint = "https://example.net/micropub"\n',
+    )
     config = load_config(root)
     site = read_site(config, NOW)
     entry = EntryMaker(config, site).entry(site.posts[0], config.syndication.target("mp"))

@@ -132,7 +132,23 @@ def test_count_words_agrees_with_its_defining_pattern_on_random_text():
 
     from generator.text import _CJK_CHAR, _LATIN_WORD
 
-    pool = list("abcXYZ019_'’-.,;é") + ["e\u0301", "ß", "Ω", "١", "你", "ー", "가", " ", "\t", "\n", "\xa0", "\u3000", "\x1c", "—", "（"]
+    pool = list("abcXYZ019_'’-.,;é") + [
+        "e\u0301",
+        "ß",
+        "Ω",
+        "١",
+        "你",
+        "ー",
+        "가",
+        " ",
+        "\t",
+        "\n",
+        "\xa0",
+        "\u3000",
+        "\x1c",
+        "—",
+        "（",
+    ]
     rng = random.Random(7)
     for _ in range(3000):
         text = "".join(rng.choice(pool) for _ in range(rng.randrange(0, 40)))

@@ -33,7 +33,9 @@ class Site:
         base = f'[site]\ntitle = "{title}"\nurl = "{self.host.url("/")}"\n\n[site.author]\nname = "{author}"\n\n'
         base += "[network]\nallow_private_addresses = true\ntimeout = 3\n"
         write_files(root, {"site.toml": base})
-        options = ReceiverOptions(port=0, db_path=root.parent / f"{root.name}.sqlite3", worker=WorkerOptions(poll_interval=0.05))
+        options = ReceiverOptions(
+            port=0, db_path=root.parent / f"{root.name}.sqlite3", worker=WorkerOptions(poll_interval=0.05)
+        )
         self.receiver = Receiver(load_config(root), options)
         self.receiver.start()
         write_files(root, {"site.toml": base + f'\n[webmention]\nendpoint = "{self.receiver.endpoint}"\n'})
@@ -70,10 +72,18 @@ def test_two_sites_mention_each_other_and_each_shows_the_other(tmp_path: Path) -
     alice, bob = Site(tmp_path / "alice", "Alice's", "Alice"), Site(tmp_path / "bob", "Bob's", "Bob")
     try:
         alice_post, bob_post = alice.url("/2026/05/thoughts/"), bob.url("/2026/05/answer/")
-        write_files(alice.root, {"content/posts/thoughts.md":
-            f"---\ntitle: Thoughts\ndate: 2026-05-01\n---\nI read [Bob's answer]({bob_post}) and agree.\n"})  # fmt: skip
-        write_files(bob.root, {"content/posts/answer.md":
-            f"---\ndate: 2026-05-02\nin_reply_to: {alice_post}\n---\nYes, **exactly** this.\n"})  # fmt: skip
+        write_files(
+            alice.root,
+            {
+                "content/posts/thoughts.md": f"---\ntitle: Thoughts\ndate: 2026-05-01\n---\nI read [Bob's answer]({bob_post}) and agree.\n"
+            },
+        )
+        write_files(
+            bob.root,
+            {
+                "content/posts/answer.md": f"---\ndate: 2026-05-02\nin_reply_to: {alice_post}\n---\nYes, **exactly** this.\n"
+            },
+        )
         for site in (alice, bob):
             assert build(site.root).exit_code == 0
         assert "Sent 1 webmention" in cli("webmention", "send", "--site", str(alice.root))

@@ -58,7 +58,7 @@ def web(tmp_path: Path):
     config = f"""\
 [site]
 title = "Sender"
-url = "{web.host.url('/')}"
+url = "{web.host.url("/")}"
 
 [network]
 allow_private_addresses = true
@@ -141,7 +141,10 @@ def test_a_deleted_post_gets_a_tombstone_with_410_and_tells_its_targets_once(web
     public = web.root / "public"
     assert "This post was deleted" in (public / "2026/05/hello/index.html").read_text()
     assert "/2026/05/hello/ /2026/05/hello/ 410!" in (public / "_redirects").read_text()
-    assert "location = /2026/05/hello/ { error_page 410 /2026/05/hello/index.html; return 410; }" in (public / "_nginx.conf").read_text()
+    assert (
+        "location = /2026/05/hello/ { error_page 410 /2026/05/hello/index.html; return 410; }"
+        in (public / "_nginx.conf").read_text()
+    )
     source = web.host.url("/2026/05/hello/")
     assert web.mentions() == [(source, a), (source, a)]
     assert "(deleted post)" in output
@@ -216,7 +219,11 @@ def test_a_dry_run_discovers_but_sends_and_records_nothing(web: Web) -> None:
 def test_private_addresses_are_refused_unless_allowed(web: Web) -> None:
     a = web.target("/a")
     post(web, "hello", f"[a]({a})")
-    text = (web.root / "site.toml").read_text().replace("allow_private_addresses = true", "allow_private_addresses = false")
+    text = (
+        (web.root / "site.toml")
+        .read_text()
+        .replace("allow_private_addresses = true", "allow_private_addresses = false")
+    )
     (web.root / "site.toml").write_text(text)
     code, output = send(web, "--no-check-live")
     assert code == 1 and web.mentions() == []
@@ -247,12 +254,16 @@ def test_a_damaged_record_is_reported_with_file_and_line(web: Web) -> None:
 def elsewhere():
     """A second site the post links, on another port (another host to the rate limits)."""
     with LoopbackServer() as server:
-        server.route("/c", Reply(200, "<p>c</p>", [("Content-Type", "text/html"), ("Link", '</endpoint>; rel="webmention"')]))
+        server.route(
+            "/c", Reply(200, "<p>c</p>", [("Content-Type", "text/html"), ("Link", '</endpoint>; rel="webmention"')])
+        )
         server.route("/endpoint", Reply(202, b"accepted"))
         yield server
 
 
-def test_a_hosts_retry_after_holds_it_across_runs_while_other_hosts_are_sent(web: Web, elsewhere: LoopbackServer) -> None:
+def test_a_hosts_retry_after_holds_it_across_runs_while_other_hosts_are_sent(
+    web: Web, elsewhere: LoopbackServer
+) -> None:
     write_files(web.root, {"site.toml": (web.root / "site.toml").read_text() + "\n[webmention]\nconcurrency = 1\n"})
     a, b, c = web.target("/a"), web.target("/b"), elsewhere.url("/c")
     post(web, "hello", f"[a]({a}) [b]({b}) [c]({c})")
@@ -264,17 +275,26 @@ def test_a_hosts_retry_after_holds_it_across_runs_while_other_hosts_are_sent(web
     host = web.other.url("/")[len("http://") : -1]
 
     first = run(NOW)
-    assert sorted((r.task.target, r.outcome.status) for r in first.results) == sorted([(a, "failed"), (c, "sent")])  # b: not tried
-    assert [s.line() for s in first.limited] == [f"{host}: rate limited until 12:10:00 UTC (Retry-After from this run); skipped 1 webmention"]
+    assert sorted((r.task.target, r.outcome.status) for r in first.results) == sorted(
+        [(a, "failed"), (c, "sent")]
+    )  # b: not tried
+    assert [s.line() for s in first.limited] == [
+        f"{host}: rate limited until 12:10:00 UTC (Retry-After from this run); skipped 1 webmention"
+    ]
     web.other.route("/endpoint", Reply(202, b"accepted"))
     seen = len(web.other.received)
     later = run(NOW + dt.timedelta(seconds=60))  # a minute later: the host is not contacted at all
     assert later.results == [] and len(web.other.received) == seen
     said = [s.line() for s in later.limited]
     assert said == [f"{host}: rate limited until 12:10:00 UTC (Retry-After from the last run); skipped 1 webmention"]
-    assert [s.line() for s in run(NOW + dt.timedelta(seconds=60), dry_run=True).limited] == said  # a dry run says the same
+    assert [
+        s.line() for s in run(NOW + dt.timedelta(seconds=60), dry_run=True).limited
+    ] == said  # a dry run says the same
     done = run(NOW + dt.timedelta(seconds=600))
-    assert sorted((r.task.target, r.outcome.status) for r in done.results) == [(a, "sent"), (b, "sent")] and not done.limited
+    assert (
+        sorted((r.task.target, r.outcome.status) for r in done.results) == [(a, "sent"), (b, "sent")]
+        and not done.limited
+    )
     source = web.host.url("/2026/05/hello/")
     assert web.mentions() == [(source, a), (source, a), (source, b)]  # the 429, then each once
     assert [r.method for r in elsewhere.received] == ["GET", "POST"]  # the other host: once, in the first run
@@ -289,7 +309,10 @@ def test_a_503_with_an_http_date_holds_the_host_until_that_date(web: Web) -> Non
     send_webmentions(config, read_site(config, NOW).posts, webmention_client(config), SendOptions(now=NOW))
     limits = RateLimits.load(web.root / ".homepost")
     key = host_key(web.other.url("/endpoint"))
-    assert limits.get(key, NOW + dt.timedelta(seconds=299)) is not None and limits.get(key, NOW + dt.timedelta(seconds=300)) is None
+    assert (
+        limits.get(key, NOW + dt.timedelta(seconds=299)) is not None
+        and limits.get(key, NOW + dt.timedelta(seconds=300)) is None
+    )
 
 
 def test_the_command_says_a_host_is_rate_limited_and_exits_1_until_the_record_says_otherwise(web: Web) -> None:
@@ -323,7 +346,9 @@ def test_a_target_that_asks_to_wait_during_discovery_is_tried_again_not_written_
     limits = RateLimits.load(web.root / ".homepost")
     assert limits.get(host_key(a), NOW + dt.timedelta(seconds=119)) is not None  # its host is held for the wait
     web.target("/busy")  # the page is back, with its endpoint
-    later = send_webmentions(config, posts, client, SendOptions(now=NOW + dt.timedelta(hours=1)))  # past wait and backoff
+    later = send_webmentions(
+        config, posts, client, SendOptions(now=NOW + dt.timedelta(hours=1))
+    )  # past wait and backoff
     assert [(r.task.target, r.outcome.status) for r in later.results] == [(a, "sent")]
     assert web.mentions() == [(web.host.url("/2026/05/hello/"), a)]
 
@@ -335,4 +360,6 @@ def test_a_target_failing_with_5xx_during_discovery_is_not_no_endpoint(web: Web)
     assert build(web.root).exit_code == 0
     config = load_config(web.root)
     report = send_webmentions(config, read_site(config, NOW).posts, webmention_client(config), SendOptions(now=NOW))
-    assert [(r.outcome.status, r.outcome.error) for r in report.results] == [("failed", "discovery: the target answered 502")]
+    assert [(r.outcome.status, r.outcome.error) for r in report.results] == [
+        ("failed", "discovery: the target answered 502")
+    ]

@@ -28,8 +28,12 @@ def test_the_endpoint_is_advertised_on_every_page_and_in_the_host_headers(make_s
     assert build(root).exit_code == 0
     public = root / "public"
     for page in ("index.html", "2026/05/hello/index.html", "archive/index.html"):
-        assert '<link rel="webmention" href="https://webmention.io/example.org/webmention">' in (public / page).read_text()
-    assert '  Link: <https://webmention.io/example.org/webmention>; rel="webmention"' in (public / "_headers").read_text()
+        assert (
+            '<link rel="webmention" href="https://webmention.io/example.org/webmention">' in (public / page).read_text()
+        )
+    assert (
+        '  Link: <https://webmention.io/example.org/webmention>; rel="webmention"' in (public / "_headers").read_text()
+    )
     form = (public / "2026/05/hello/index.html").read_text()
     assert 'action="https://webmention.io/example.org/webmention"' in form and f'name="target" value="{URL}"' in form
 
@@ -55,18 +59,36 @@ def test_a_cite_that_is_not_a_url_is_an_error_naming_the_key(make_site) -> None:
     root = make_site({POST: "---\ntitle: Hello\ndate: 2026-05-01\nin_reply_to: not a url\n---\nBody.\n"})
     result = build(root)
     assert result.exit_code == 1
-    assert "content/posts/hello.md:4: in_reply_to: expected an http(s) URL or a list of them, got 'not a url'" in result.output
+    assert (
+        "content/posts/hello.md:4: in_reply_to: expected an http(s) URL or a list of them, got 'not a url'"
+        in result.output
+    )
 
 
 RESPONSES = [
-    {"id": "https://alice.example/reply", "type": "reply", "source": "https://alice.example/reply", "target": URL,
-     "author": {"name": "Alice <b>", "url": "https://alice.example/", "photo": "https://alice.example/a.png"},
-     "content_html": '<p>Nice <script>alert(1)</script><a href="javascript:alert(2)" onclick="x()">post</a></p>',
-     "published": "2026-05-02T10:00:00+00:00"},
-    {"id": "https://bob.example/like", "type": "like", "source": "https://bob.example/like", "target": URL,
-     "author": {"name": "Bob", "url": "https://bob.example/"}},
-    {"id": "https://carol.example/m", "type": "mention", "source": "https://carol.example/m", "target": URL,
-     "name": "Carol's post"},
+    {
+        "id": "https://alice.example/reply",
+        "type": "reply",
+        "source": "https://alice.example/reply",
+        "target": URL,
+        "author": {"name": "Alice <b>", "url": "https://alice.example/", "photo": "https://alice.example/a.png"},
+        "content_html": '<p>Nice <script>alert(1)</script><a href="javascript:alert(2)" onclick="x()">post</a></p>',
+        "published": "2026-05-02T10:00:00+00:00",
+    },
+    {
+        "id": "https://bob.example/like",
+        "type": "like",
+        "source": "https://bob.example/like",
+        "target": URL,
+        "author": {"name": "Bob", "url": "https://bob.example/"},
+    },
+    {
+        "id": "https://carol.example/m",
+        "type": "mention",
+        "source": "https://carol.example/m",
+        "target": URL,
+        "name": "Carol's post",
+    },
 ]
 
 
@@ -108,9 +130,17 @@ def test_a_damaged_responses_file_names_file_and_entry(make_site) -> None:
 
 
 def jf2(source: str, prop: str = "in-reply-to", **extra) -> dict:
-    return {"type": "entry", "wm-property": prop, "wm-source": source, "wm-target": URL, "url": source,
-            "author": {"type": "card", "name": "Someone", "url": "https://someone.example/"},
-            "content": {"html": "<p>hi<script>x</script></p>", "text": "hi"}, "published": "2026-05-03T00:00:00Z", **extra}
+    return {
+        "type": "entry",
+        "wm-property": prop,
+        "wm-source": source,
+        "wm-target": URL,
+        "url": source,
+        "author": {"type": "card", "name": "Someone", "url": "https://someone.example/"},
+        "content": {"html": "<p>hi<script>x</script></p>", "text": "hi"},
+        "published": "2026-05-03T00:00:00Z",
+        **extra,
+    }
 
 
 @pytest.fixture
@@ -126,8 +156,13 @@ def pull(root: Path):
 def test_pull_from_a_receiver_merges_updates_and_withdrawals(make_site, api: LoopbackServer) -> None:
     config = f'\n[webmention]\nendpoint = "{api.url("/webmention")}"\n\n[network]\nallow_private_addresses = true\n'
     root = site_with(make_site, config)
-    feed = {"type": "feed", "children": [jf2("https://a.example/1", **{"wm-verified": "2026-05-03T01:00:00+00:00"}),
-                                         jf2("https://b.example/2", "like-of")]}
+    feed = {
+        "type": "feed",
+        "children": [
+            jf2("https://a.example/1", **{"wm-verified": "2026-05-03T01:00:00+00:00"}),
+            jf2("https://b.example/2", "like-of"),
+        ],
+    }
     api.route("/api/mentions", lambda r: Reply(200, json.dumps(feed), [("Content-Type", "application/json")]))
     result = pull(root)
     assert result.exit_code == 0, result.output
@@ -135,8 +170,10 @@ def test_pull_from_a_receiver_merges_updates_and_withdrawals(make_site, api: Loo
     stored = read_responses(root / "data/responses/2026/05/hello.json")
     assert [(r.type, r.source) for r in stored] == [("reply", "https://a.example/1"), ("like", "https://b.example/2")]
     assert all("<script>" not in r.content_html for r in stored)
-    feed["children"] = [jf2("https://a.example/1", content={"html": "<p>edited</p>", "text": "edited"}),
-                        {**jf2("https://b.example/2", "like-of"), "deleted": True}]
+    feed["children"] = [
+        jf2("https://a.example/1", content={"html": "<p>edited</p>", "text": "edited"}),
+        {**jf2("https://b.example/2", "like-of"), "deleted": True},
+    ]
     result = pull(root)
     assert "0 new, 1 changed, 1 removed" in result.output
     assert "since=2026-05-03T01%3A00%3A00%2B00%3A00" in api.received[-1].path
@@ -145,11 +182,16 @@ def test_pull_from_a_receiver_merges_updates_and_withdrawals(make_site, api: Loo
     assert build(root).exit_code == 0 and "edited" in (root / "public/2026/05/hello/index.html").read_text()
 
 
-def test_pull_from_webmention_io_uses_the_token_from_the_environment_and_pages(make_site, api: LoopbackServer, monkeypatch) -> None:
+def test_pull_from_webmention_io_uses_the_token_from_the_environment_and_pages(
+    make_site, api: LoopbackServer, monkeypatch
+) -> None:
     config = f'\n[webmention]\napi = "{api.url("/api/mentions.jf2")}"\n\n[network]\nallow_private_addresses = true\n'
     root = site_with(make_site, config)
     monkeypatch.setenv("HOMEPOST_WEBMENTIONIO_TOKEN", "s3cret")
-    pages = {0: [jf2(f"https://a.example/{i}", **{"wm-id": i}) for i in range(100)], 1: [jf2("https://a.example/last", **{"wm-id": 100})]}
+    pages = {
+        0: [jf2(f"https://a.example/{i}", **{"wm-id": i}) for i in range(100)],
+        1: [jf2("https://a.example/last", **{"wm-id": 100})],
+    }
 
     def answer(received):
         query = parse_qs(urlsplit(received.path).query)

@@ -219,7 +219,9 @@ class Canvas:
 
         raw = b"".join(b"\x00" + bytes(row) for row in self.rows)
         header = struct.pack(">IIBBBBB", self.width, self.height, 8, 2, 0, 0, 0)  # 8-bit RGB
-        return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+        return (
+            b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+        )
 
 
 def artwork(lines: tuple[str, str], top: RGB, bottom: RGB, bars: RGB, heights: tuple[int, ...]) -> bytes:
@@ -246,8 +248,14 @@ WAVE = (60, 130, 230, 110, 300, 400, 290, 480, 360, 200, 420, 560, 390, 250, 470
 # (file under content/, the two lines of text, gradient top and bottom, bar colour, bar heights)
 ARTWORK = (
     ("podcast/cover.png", ("SLOW", "SIGNAL"), (16, 28, 60), (36, 66, 122), (242, 142, 44), WAVE),
-    ("posts/2026-11-14-episode-2-the-feed-is-the-subscription/cover.png", ("EPISODE", "2"),
-     (10, 40, 38), (20, 84, 76), (96, 214, 196), WAVE[::-1]),
+    (
+        "posts/2026-11-14-episode-2-the-feed-is-the-subscription/cover.png",
+        ("EPISODE", "2"),
+        (10, 40, 38),
+        (20, 84, 76),
+        (96, 214, 196),
+        WAVE[::-1],
+    ),
 )
 
 

@@ -75,8 +75,9 @@ class BackfeedReport:
         return any(self.changes.values()) or bool(self.pulled and self.pulled.files) or self.avatars > 0
 
 
-def backfeed(config: Config, site: Site, client: HttpClient, make: PlatformMaker,
-             options: BackfeedOptions = BackfeedOptions()) -> BackfeedReport:  # fmt: skip
+def backfeed(
+    config: Config, site: Site, client: HttpClient, make: PlatformMaker, options: BackfeedOptions = BackfeedOptions()
+) -> BackfeedReport:
     """Poll what is due, merge it into the data folder, pull mentions, fetch pictures."""
     now = options.now or dt.datetime.now(dt.UTC)
     report = BackfeedReport()
@@ -87,8 +88,13 @@ def backfeed(config: Config, site: Site, client: HttpClient, make: PlatformMaker
     for target in config.syndication.targets:
         if options.only and target.name not in options.only:
             continue
-        copies = [(posts[url], record) for url, records in sorted(outbox.records.items()) if url in posts
-                  for name, record in records.items() if name == target.name and record.state == "done"]  # fmt: skip
+        copies = [
+            (posts[url], record)
+            for url, records in sorted(outbox.records.items())
+            if url in posts
+            for name, record in records.items()
+            if name == target.name and record.state == "done"
+        ]
         if not copies:
             continue
         platform = make(target, client, TargetCredentials(config.root, target.name))
@@ -102,7 +108,9 @@ def backfeed(config: Config, site: Site, client: HttpClient, make: PlatformMaker
             elif limits.get(key, now):
                 skipped += 1  # not polled: still due on the first run after the limit
             else:
-                error = _poll(config, platform, target, post, Copy(record.id, record.url, dict(record.extra)), polls, report, now)
+                error = _poll(
+                    config, platform, target, post, Copy(record.id, record.url, dict(record.extra)), polls, report, now
+                )
                 if error is not None and error.retry_after:
                     limits.hold(key, error.retry_after, options.now or dt.datetime.now(dt.UTC), error.message)
         if skipped and (limit := limits.get(key, now)):
@@ -135,8 +143,16 @@ def _due(config: Config, post: Post, known: dict[str, Any] | None, now: dt.datet
     return polled is None or now - polled >= dt.timedelta(hours=settings.older_every_hours)
 
 
-def _poll(config: Config, platform: Platform, target: TargetSettings, post: Post, copy: Copy,
-          polls: dict[str, Any], report: BackfeedReport, now: dt.datetime) -> PlatformError | None:  # fmt: skip
+def _poll(
+    config: Config,
+    platform: Platform,
+    target: TargetSettings,
+    post: Post,
+    copy: Copy,
+    polls: dict[str, Any],
+    report: BackfeedReport,
+    now: dt.datetime,
+) -> PlatformError | None:
     """Read what answers one copy and merge it; the error when the platform would not say (also in `report.failures`)."""
     known = polls[post.url].get(target.name) or {}
     try:
@@ -184,5 +200,14 @@ def merge(config: Config, post_url: str, found: dict[str, Response], gone: set[s
 
 def _meaningful(response: Response) -> tuple:
     """What a reader would see change (not, say, a re-read timestamp)."""
-    return (response.type, response.author, response.content_html, response.content_text, response.name,
-            response.updated, response.in_reply_to, response.url, response.source)  # fmt: skip
+    return (
+        response.type,
+        response.author,
+        response.content_html,
+        response.content_text,
+        response.name,
+        response.updated,
+        response.in_reply_to,
+        response.url,
+        response.source,
+    )

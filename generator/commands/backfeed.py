@@ -19,8 +19,15 @@ from generator.errors import HomepostError
 @click.option("--no-pull", is_flag=True, help="Do not pull webmentions and comments.")
 @click.option("--no-build", is_flag=True, help="Do not rebuild the site afterwards.")
 @click.pass_context
-def backfeed(ctx: click.Context, site: Path | None, posts: tuple[str, ...], only: tuple[str, ...], force: bool,
-             no_pull: bool, no_build: bool) -> None:  # fmt: skip
+def backfeed(
+    ctx: click.Context,
+    site: Path | None,
+    posts: tuple[str, ...],
+    only: tuple[str, ...],
+    force: bool,
+    no_pull: bool,
+    no_build: bool,
+) -> None:
     """Bring home the replies, likes and reposts of every copy (and new webmentions), then rebuild what changed."""
     from generator.backfeed.poll import BackfeedOptions
     from generator.backfeed.poll import backfeed as run
@@ -50,8 +57,12 @@ def backfeed(ctx: click.Context, site: Path | None, posts: tuple[str, ...], only
         click.echo(skipped.line(), err=True)
     if not quiet:
         pulled = report.pulled
-        mentions = f"; webmentions: {pulled.added} new, {pulled.updated} changed, {pulled.removed} removed" if pulled else ""
-        click.echo(f"Polled {report.polled} copies ({report.not_due} not due){mentions}; {report.avatars} new pictures.")
+        mentions = (
+            f"; webmentions: {pulled.added} new, {pulled.updated} changed, {pulled.removed} removed" if pulled else ""
+        )
+        click.echo(
+            f"Polled {report.polled} copies ({report.not_due} not due){mentions}; {report.avatars} new pictures."
+        )
         if built is not None:
             click.echo(f"Rebuilt: {built.written} files written, {built.removed} removed.")
     if report.failures or report.limited:

@@ -29,7 +29,7 @@ def report_build(ctx: click.Context, result: BuildResult) -> None:
 
 
 def _left_out(left: LeftOut) -> str:
-    """"; 2 drafts and 1 scheduled left out (next on 2026-12-24)", or "" when nothing was."""
+    """ "; 2 drafts and 1 scheduled left out (next on 2026-12-24)", or "" when nothing was."""
     parts = [plural(left.drafts, "draft")] if left.drafts else []
     if left.scheduled:
         parts.append(f"{left.scheduled} scheduled")
@@ -64,15 +64,25 @@ def _progress_bar(ctx: click.Context) -> Iterator[Callable[[str, int, int], None
 
 @click.command()
 @site_option
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Write here instead of [build] output.")
+@click.option(
+    "-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Write here instead of [build] output."
+)
 @click.option("--drafts", is_flag=True, help="Include posts marked draft: true.")
 @click.option("--future", is_flag=True, help="Include posts dated in the future.")
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="Processes for rendering (default: one per core).")
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=0), default=0, help="Processes for rendering (default: one per core)."
+)
 @click.option("--force", is_flag=True, help="Ignore the build cache: read and render everything again.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) when the build logs any warning.")
 @click.pass_context
 def build(
-    ctx: click.Context, site: Path | None, output: Path | None, drafts: bool, future: bool, jobs: int, force: bool,
+    ctx: click.Context,
+    site: Path | None,
+    output: Path | None,
+    drafts: bool,
+    future: bool,
+    jobs: int,
+    force: bool,
     strict: bool,
 ) -> None:
     """Build the site into the output folder (public/ by default), redoing only what changed."""
@@ -81,7 +91,12 @@ def build(
         gc.disable()
     with _progress_bar(ctx) as progress:
         options = BuildOptions(
-            output=output, drafts=drafts, future=future, now=build_time(), jobs=jobs, use_cache=not force,
+            output=output,
+            drafts=drafts,
+            future=future,
+            now=build_time(),
+            jobs=jobs,
+            use_cache=not force,
             progress=progress,
         )
         try:
@@ -90,7 +105,9 @@ def build(
             fail(exc, "Build")
     report_build(ctx, result)
     if strict and result.warnings:
-        click.echo(f"Build failed: {plural(len(result.warnings), 'warning')}, and --strict makes warnings errors.", err=True)
+        click.echo(
+            f"Build failed: {plural(len(result.warnings), 'warning')}, and --strict makes warnings errors.", err=True
+        )
         sys.exit(1)
     if one_shot:  # end here: tearing down a whole site's objects at exit costs a thirtieth of a second
         logging.shutdown()

@@ -24,9 +24,11 @@ if TYPE_CHECKING:
 # The receiver's modules are imported by the commands, so that `homepost build` does not pay for them.
 
 db_option = click.option(
-    "--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
     help="The receiver's SQLite database (default: .homepost/receiver.sqlite3 under the site).",
-)  # fmt: skip
+)
 _F = TypeVar("_F", bound=Callable[..., Any])
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
@@ -85,8 +87,13 @@ def reject(ctx: click.Context, site: Path | None, db: Path | None, ids: tuple[st
     _decide(ctx, _open(ctx, site, db), ids, reject_comments, "rejected")
 
 
-def _decide(ctx: click.Context, store: Store, ids: tuple[str, ...],
-            decide: Callable[[Store, tuple[str, ...]], list[Decision]], verb: str) -> None:  # fmt: skip
+def _decide(
+    ctx: click.Context,
+    store: Store,
+    ids: tuple[str, ...],
+    decide: Callable[[Store, tuple[str, ...]], list[Decision]],
+    verb: str,
+) -> None:
     try:
         decisions = decide(store, ids)
     finally:
@@ -108,11 +115,13 @@ def _decide(ctx: click.Context, store: Store, ids: tuple[str, ...],
 
 def _block_options(command: _F) -> _F:
     """--ip, --domain and --author, for `block` and `unblock`."""
-    for option in reversed((
-        click.option("--ip", help="An IP address or network (203.0.113.0/24) comments come from."),
-        click.option("--domain", help="A website domain; its subdomains are blocked too."),
-        click.option("--author", help="An author's website URL, exactly (without regard to a trailing /)."),
-    )):  # fmt: skip
+    for option in reversed(
+        (
+            click.option("--ip", help="An IP address or network (203.0.113.0/24) comments come from."),
+            click.option("--domain", help="A website domain; its subdomains are blocked too."),
+            click.option("--author", help="An author's website URL, exactly (without regard to a trailing /)."),
+        )
+    ):
         command = option(command)
     return command
 
@@ -130,8 +139,9 @@ def _kind_and_value(ip: str | None, domain: str | None, author: str | None) -> t
 @db_option
 @_block_options
 @click.pass_context
-def block(ctx: click.Context, site: Path | None, db: Path | None, ip: str | None, domain: str | None,
-          author: str | None) -> None:  # fmt: skip
+def block(
+    ctx: click.Context, site: Path | None, db: Path | None, ip: str | None, domain: str | None, author: str | None
+) -> None:
     """Block an IP, a domain or an author URL. Their comments are dropped silently, pending ones rejected."""
     from generator.webmention.receiver.moderation import block as block_author
 
@@ -155,8 +165,9 @@ def block(ctx: click.Context, site: Path | None, db: Path | None, ip: str | None
 @db_option
 @_block_options
 @click.pass_context
-def unblock(ctx: click.Context, site: Path | None, db: Path | None, ip: str | None, domain: str | None,
-            author: str | None) -> None:  # fmt: skip
+def unblock(
+    ctx: click.Context, site: Path | None, db: Path | None, ip: str | None, domain: str | None, author: str | None
+) -> None:
     """Lift a block on an IP, a domain or an author URL."""
     from generator.webmention.receiver.comment_validation import normalise_block
     from generator.webmention.receiver.moderation import unblock as lift
@@ -211,9 +222,11 @@ def _line(comment: Comment, with_status: bool) -> str:
     first = first if len(first) <= 60 else first[:59] + "…"
     status = f"{comment.status:<8}  " if with_status else ""
     reply = f"  (reply to {comment.reply_to})" if comment.reply_to else ""
-    return (f"{comment.id}  {comment.created:%Y-%m-%d %H:%M} UTC  {status}{comment.target}  "
-            f"{_printable(comment.name)}  {comment.website or '-'}  {comment.ip or '-'}  "
-            f"{_printable(first)!s}{reply}")  # fmt: skip
+    return (
+        f"{comment.id}  {comment.created:%Y-%m-%d %H:%M} UTC  {status}{comment.target}  "
+        f"{_printable(comment.name)}  {comment.website or '-'}  {comment.ip or '-'}  "
+        f"{_printable(first)!s}{reply}"
+    )
 
 
 def _printable(text: str) -> str:

@@ -104,13 +104,16 @@ def quiet(ctx: click.Context) -> bool:
 
 
 site_option = click.option(
-    "--site", "site", type=click.Path(file_okay=False, path_type=Path), default=None,
+    "--site",
+    "site",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
     help=SITE_HELP,
-)  # fmt: skip
+)
 
 
 def plural(count: int, word: str) -> str:
-    """"3 posts", "1 post"."""
+    """ "3 posts", "1 post"."""
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 

@@ -34,5 +34,7 @@ def init(ctx: click.Context, site: Path | None, rotate: bool) -> None:
         state = "made a new key" if result.created else "the key is already there"
         click.echo(f"{state}: {result.key.source} (fingerprint {result.key.fingerprint})")
     if result.needs_actor_update:
-        click.echo(f"the old key is kept in {result.previous}; followers' servers learn the new key only from an "
-                   "Update of the actor: deliver one before signing with the new key")
+        click.echo(
+            f"the old key is kept in {result.previous}; followers' servers learn the new key only from an "
+            "Update of the actor: deliver one before signing with the new key"
+        )

@@ -31,8 +31,14 @@ def newsletter() -> None:
 @site_option
 @db_option
 @click.argument("posts", nargs=-1)
-@click.option("--dry-run", "dry_run", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="FOLDER",
-              help="Write each email to FOLDER as .eml instead of sending it; records nothing.")  # fmt: skip
+@click.option(
+    "--dry-run",
+    "dry_run",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    metavar="FOLDER",
+    help="Write each email to FOLDER as .eml instead of sending it; records nothing.",
+)
 @click.pass_context
 def send(ctx: click.Context, site: Path | None, db: Path | None, posts: tuple[str, ...], dry_run: Path | None) -> None:
     """Email each new post (or digest) to every confirmed subscriber, exactly once; POSTS (paths or URLs) narrow it."""
@@ -63,8 +69,12 @@ def _print(report: SendReport, dry_run: Path | None) -> None:
 @newsletter.command()
 @site_option
 @click.argument("post")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where to write it (default: .homepost/newsletter-preview).")  # fmt: skip
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write it (default: .homepost/newsletter-preview).",
+)
 @click.option("--no-open", is_flag=True, help="Write the files without opening the browser.")
 @click.pass_context
 def preview(ctx: click.Context, site: Path | None, post: str, out: Path | None, no_open: bool) -> None:

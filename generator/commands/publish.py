@@ -64,8 +64,13 @@ def deploy(ctx: click.Context, site: Path | None, no_build: bool, dry_run: bool)
 @click.option(
     "--dry-run", is_flag=True, help="Walk the whole cycle and print what would happen; upload, post and send nothing."
 )
-@click.option("--wait", "wait", type=click.IntRange(min=0), metavar="SECONDS",
-              help="How long to wait for new posts to answer at their URLs (default: [deploy] wait, 300).")  # fmt: skip
+@click.option(
+    "--wait",
+    "wait",
+    type=click.IntRange(min=0),
+    metavar="SECONDS",
+    help="How long to wait for new posts to answer at their URLs (default: [deploy] wait, 300).",
+)
 @click.pass_context
 def publish(ctx: click.Context, site: Path | None, dry_run: bool, wait: int | None) -> None:
     """Build, deploy, wait for new posts to go live, syndicate, send webmentions, backfeed, rebuild and deploy again."""
@@ -193,10 +198,12 @@ def _sent(step: Step, result: SendReport) -> str:
     if any(r.outcome is None for r in result.results):
         return f"would send {plural(sum(1 for r in result.results if r.endpoint), 'webmention')}"
     counts = (
-        (result.count("no-endpoint"), "without endpoint"), (result.count("rejected"), "rejected"),
-        (result.count("failed") + len(result.waiting), "to retry"), (result.count("gave-up"), "given up"),
+        (result.count("no-endpoint"), "without endpoint"),
+        (result.count("rejected"), "rejected"),
+        (result.count("failed") + len(result.waiting), "to retry"),
+        (result.count("gave-up"), "given up"),
         (len(result.not_live), "posts not live"),
-    )  # fmt: skip
+    )
     return ", ".join([f"{result.count('sent')} sent"] + [f"{n} {what}" for n, what in counts if n])
 
 
@@ -223,9 +230,15 @@ def _copies(count: int) -> str:
 
 
 DESCRIBE: dict[str, Callable[[Step, Any], str]] = {
-    "build": _built, "deploy": _deploy_step, "wait": _waited, "syndicate": _syndicated, "webmention": _sent,
-    "backfeed": _backfed, "rebuild": _built, "redeploy": _deploy_step,
-}  # fmt: skip
+    "build": _built,
+    "deploy": _deploy_step,
+    "wait": _waited,
+    "syndicate": _syndicated,
+    "webmention": _sent,
+    "backfeed": _backfed,
+    "rebuild": _built,
+    "redeploy": _deploy_step,
+}
 
 
 def _item_lines(step: Step, failures: bool) -> list[str]:
@@ -241,14 +254,22 @@ def _item_lines(step: Step, failures: bool) -> list[str]:
             if failures
             else (lambda action: action.startswith("would "))
         )
-        return [f"{o.action} {o.post} -> {o.target}" + (f": {o.message}" if o.message else "")
-                for o in result.outcomes if wanted(o.action)]  # fmt: skip
+        return [
+            f"{o.action} {o.post} -> {o.target}" + (f": {o.message}" if o.message else "")
+            for o in result.outcomes
+            if wanted(o.action)
+        ]
     if step.name == "webmention" and failures:
-        return ([f"not live {source}: {why}" for source, why in result.not_live]
-                + [f"{r.outcome.status} {r.task.source} -> {r.task.target}: {r.outcome.error}" for r in result.results
-                   if r.outcome is not None and r.outcome.status in ("failed", "gave-up")]
-                + [f"waiting {source} -> {target}: {o.error}" for source, target, o in result.waiting]
-                + [skipped.line() for skipped in result.limited])  # fmt: skip
+        return (
+            [f"not live {source}: {why}" for source, why in result.not_live]
+            + [
+                f"{r.outcome.status} {r.task.source} -> {r.task.target}: {r.outcome.error}"
+                for r in result.results
+                if r.outcome is not None and r.outcome.status in ("failed", "gave-up")
+            ]
+            + [f"waiting {source} -> {target}: {o.error}" for source, target, o in result.waiting]
+            + [skipped.line() for skipped in result.limited]
+        )
     if step.name == "webmention":
         return [
             f"would send {r.task.source} -> {r.task.target}" for r in result.results if r.outcome is None and r.endpoint

@@ -46,7 +46,9 @@ def _serve_reporter(ctx: click.Context) -> Callable[[BuildOutcome], None]:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("-p", "--port", default=8000, show_default=True, help="Port to listen on (0: any free port).")
 @click.option(
-    "-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
     help=f"Build into this folder instead of {SERVE_OUTPUT}/ under the site.",
 )
 @click.pass_context
@@ -55,7 +57,8 @@ def serve(ctx: click.Context, site: Path | None, host: str, port: int, output: P
     from generator.serve import DevServer, ServeOptions
 
     server = DevServer(
-        site_dir(ctx, site), ServeOptions(host=host, port=port, output=output, now=build_time()),
+        site_dir(ctx, site),
+        ServeOptions(host=host, port=port, output=output, now=build_time()),
         report=_serve_reporter(ctx),
     )
     try:

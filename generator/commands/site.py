@@ -17,7 +17,9 @@ from generator.scaffold import create_site, new_in_site
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--title", help="The site's title (default: from the folder name).")
 @click.option("--url", default="https://example.com/", show_default=True, help="The site's public URL, with https://.")
-@click.option("--timezone", default="UTC", show_default=True, help="IANA time zone for dates without an offset (Asia/Shanghai).")
+@click.option(
+    "--timezone", default="UTC", show_default=True, help="IANA time zone for dates without an offset (Asia/Shanghai)."
+)
 @click.pass_context
 def init(ctx: click.Context, folder: Path, title: str | None, url: str, timezone: str) -> None:
     """Create a new site in FOLDER with a first post and build it."""

@@ -80,7 +80,9 @@ def add(ctx: click.Context, site: Path | None, db: Path | None, address: str, pe
         fail(HomepostError(Problem("ADDRESS", problem)), "newsletter subscribers add")
     with opened(ctx, site, _group_db(ctx, db)) as (_, store):
         added = store.subscribe(address.strip(), origin="cli", confirmed=not pending)
-    click.echo(("Added the address as " + ("pending." if pending else "confirmed.")) if added else "Already subscribed.")
+    click.echo(
+        ("Added the address as " + ("pending." if pending else "confirmed.")) if added else "Already subscribed."
+    )
 
 
 @subscribers.command()
@@ -115,12 +117,17 @@ def import_command(ctx: click.Context, site: Path | None, db: Path | None, file:
         except HomepostError as exc:
             fail(exc, "newsletter import")
     added = report.added
-    click.echo(f"Read {file.name} as {report.service}: {added['confirmed']} confirmed, {added['pending']} pending "
-               f"(they receive nothing until they subscribe themselves), {added['unsubscribed']} who left; "
-               f"{report.unchanged} already known.")  # fmt: skip
+    click.echo(
+        f"Read {file.name} as {report.service}: {added['confirmed']} confirmed, {added['pending']} pending "
+        f"(they receive nothing until they subscribe themselves), {added['unsubscribed']} who left; "
+        f"{report.unchanged} already known."
+    )
     if report.skipped:
         lines = ", ".join(str(n) for n in report.skipped[:10]) + (" …" if len(report.skipped) > 10 else "")
-        click.echo(f"warning: {file}: skipped {plural(len(report.skipped), 'line')} without a valid address (lines {lines}).", err=True)
+        click.echo(
+            f"warning: {file}: skipped {plural(len(report.skipped), 'line')} without a valid address (lines {lines}).",
+            err=True,
+        )
 
 
 @click.command("export")

@@ -24,19 +24,36 @@ QUIET_ACTIONS = ("created", "found", "updated", "deleted")
 @click.command()
 @site_option
 @click.argument("posts", nargs=-1)
-@click.option("--dry-run", is_flag=True, help="Print exactly what would be posted to each target; post and record nothing.")
+@click.option(
+    "--dry-run", is_flag=True, help="Print exactly what would be posted to each target; post and record nothing."
+)
 @click.option("--only", multiple=True, metavar="NAME", help="Only this target (repeatable).")
 @click.option("--no-check-live", is_flag=True, help="Post even if a post does not answer 200 at its public URL yet.")
 @click.option("--delete-removed", is_flag=True, help="Delete the copies of posts that no longer exist.")
 @click.option("--retry", is_flag=True, help="Try copies the platform rejected again, even if the post did not change.")
-@click.option("--all", "backlog", is_flag=True, help="On a target's first run, copy every older post too (default: the newest 3).")
-@click.option("--resolve", is_flag=True, help="Settle held copies (with POSTS and --only): --posted URL or --not-posted.")
+@click.option(
+    "--all", "backlog", is_flag=True, help="On a target's first run, copy every older post too (default: the newest 3)."
+)
+@click.option(
+    "--resolve", is_flag=True, help="Settle held copies (with POSTS and --only): --posted URL or --not-posted."
+)
 @click.option("--posted", metavar="URL", help="With --resolve: the copy exists at URL.")
 @click.option("--not-posted", is_flag=True, help="With --resolve: no copy exists; post it on the next run.")
 @click.pass_context
-def syndicate(ctx: click.Context, site: Path | None, posts: tuple[str, ...], dry_run: bool, only: tuple[str, ...],
-              no_check_live: bool, delete_removed: bool, retry: bool, backlog: bool, resolve: bool, posted: str | None,
-              not_posted: bool) -> None:  # fmt: skip
+def syndicate(
+    ctx: click.Context,
+    site: Path | None,
+    posts: tuple[str, ...],
+    dry_run: bool,
+    only: tuple[str, ...],
+    no_check_live: bool,
+    delete_removed: bool,
+    retry: bool,
+    backlog: bool,
+    resolve: bool,
+    posted: str | None,
+    not_posted: bool,
+) -> None:
     """Copy each post to its syndication targets exactly once; update and delete copies; POSTS narrows it."""
     from generator.http import HttpClient
     from generator.pipeline.build import read_site
@@ -52,8 +69,15 @@ def syndicate(ctx: click.Context, site: Path | None, posts: tuple[str, ...], dry
         if resolve:
             _resolve(config, posts, only, posted, not_posted)
             return
-        options = SyndicateOptions(dry_run=dry_run, only=only, posts=posts, check_live=not no_check_live,
-                                   delete_removed=delete_removed, retry=retry, backlog=backlog)  # fmt: skip
+        options = SyndicateOptions(
+            dry_run=dry_run,
+            only=only,
+            posts=posts,
+            check_live=not no_check_live,
+            delete_removed=delete_removed,
+            retry=retry,
+            backlog=backlog,
+        )
         report = run(config, read_site(config), HttpClient(config.network), make_platform, options)
     except HomepostError as exc:
         fail(exc, "Syndication")
@@ -69,7 +93,10 @@ def _resolve(config, posts: tuple[str, ...], only: tuple[str, ...], posted: str 
         raise click.UsageError("--resolve needs one POST (its URL), one --only NAME, and --posted URL or --not-posted")
     post = posts[0] if posts[0].startswith(("http://", "https://")) else config.abs_url(posts[0])
     record = resolve(config, only[0], post, posted)
-    click.echo(f"{post} on {only[0]}: " + (f"recorded as posted at {record.url}" if posted else "will be posted on the next run"))
+    click.echo(
+        f"{post} on {only[0]}: "
+        + (f"recorded as posted at {record.url}" if posted else "will be posted on the next run")
+    )
 
 
 def _print(report: SyndicateReport, quiet: bool) -> None:
@@ -80,7 +107,11 @@ def _print(report: SyndicateReport, quiet: bool) -> None:
     for o in report.outcomes:
         if o.action == "waiting" and o.message.startswith(RATE_LIMITED):
             continue  # said once per target above
-        line = f"{o.action} {o.post} -> {o.target}" + (f": {o.url}" if o.url else "") + (f" ({o.message})" if o.message else "")
+        line = (
+            f"{o.action} {o.post} -> {o.target}"
+            + (f": {o.url}" if o.url else "")
+            + (f" ({o.message})" if o.message else "")
+        )
         if o.action in QUIET_ACTIONS:
             if not quiet:
                 click.echo(line)
@@ -92,9 +123,12 @@ def _print(report: SyndicateReport, quiet: bool) -> None:
             click.echo(line, err=True)
     if not quiet:
         made, waiting = report.count("created", "found"), sum(skipped.count for skipped in report.limited)
-        click.echo(f"{made} {'copy' if made == 1 else 'copies'} made, {report.count('updated')} updated, "
-                   f"{report.count('deleted')} deleted; {report.count('failed', 'unknown')} to retry, "
-                   f"{report.count('rejected', 'held')} need you{_not_live(report)}" + (f", {waiting} wait for a rate limit." if waiting else "."))  # fmt: skip
+        click.echo(
+            f"{made} {'copy' if made == 1 else 'copies'} made, {report.count('updated')} updated, "
+            f"{report.count('deleted')} deleted; {report.count('failed', 'unknown')} to retry, "
+            f"{report.count('rejected', 'held')} need you{_not_live(report)}"
+            + (f", {waiting} wait for a rate limit." if waiting else ".")
+        )
 
 
 def _not_live(report: SyndicateReport) -> str:
@@ -139,7 +173,10 @@ def auth(ctx: click.Context, site: Path | None, name: str) -> None:
         config = load_config(site_dir(ctx, site))
         target = config.syndication.target(name)
         if target is None:
-            names = ", ".join(t.name for t in config.syndication.targets) or "none yet: add [syndication.<name>] to site.toml"
+            names = (
+                ", ".join(t.name for t in config.syndication.targets)
+                or "none yet: add [syndication.<name>] to site.toml"
+            )
             raise ConfigError(Problem("site.toml", f"no syndication target named {name!r}; targets: {names}"))
         summary = authorize(target, HttpClient(config.network), TargetCredentials(config.root, name), _TerminalIO())
     except HomepostError as exc:

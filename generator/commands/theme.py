@@ -41,4 +41,3 @@ def copy(ctx: click.Context, site: Path | None, template: str) -> None:
         fail(exc, "theme copy")
     if not quiet(ctx):
         click.echo(f"created {target}: edit it; it replaces the theme's {template.removeprefix('templates/')}")
-

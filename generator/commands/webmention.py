@@ -31,7 +31,9 @@ def webmention() -> None:
 @webmention.command()
 @site_option
 @click.argument("posts", nargs=-1)
-@click.option("--dry-run", is_flag=True, help="Discover endpoints and print what would be sent; send and record nothing.")
+@click.option(
+    "--dry-run", is_flag=True, help="Discover endpoints and print what would be sent; send and record nothing."
+)
 @click.option("--no-check-live", is_flag=True, help="Send even if a post does not answer at its public URL yet.")
 @click.pass_context
 def send(ctx: click.Context, site: Path | None, posts: tuple[str, ...], dry_run: bool, no_check_live: bool) -> None:
@@ -66,20 +68,28 @@ def _print_report(report: SendReport, dry_run: bool, quiet: bool) -> None:
             if not quiet:
                 click.echo(f"no endpoint at {task.target} (from {task.source})")
         elif outcome.status == "failed":
-            click.echo(f"failed {task.source} -> {task.target}: {for_terminal(outcome.error)}; "
-                       f"retrying after {outcome.next_try:%Y-%m-%d %H:%M} UTC (try {outcome.tries})", err=True)  # fmt: skip
+            click.echo(
+                f"failed {task.source} -> {task.target}: {for_terminal(outcome.error)}; "
+                f"retrying after {outcome.next_try:%Y-%m-%d %H:%M} UTC (try {outcome.tries})",
+                err=True,
+            )
         else:  # rejected, gave-up
             click.echo(f"{outcome.status} {task.source} -> {task.target}: {for_terminal(outcome.error)}", err=True)
     for source, target, outcome in report.waiting:
-        click.echo(f"waiting {source} -> {target}: {for_terminal(outcome.error)}; "
-                   f"next try after {outcome.next_try:%Y-%m-%d %H:%M} UTC", err=True)  # fmt: skip
+        click.echo(
+            f"waiting {source} -> {target}: {for_terminal(outcome.error)}; "
+            f"next try after {outcome.next_try:%Y-%m-%d %H:%M} UTC",
+            err=True,
+        )
     if not quiet:
         verb = "Would send" if dry_run else "Sent"
         sent = sum(1 for r in report.results if r.endpoint and (dry_run or (r.outcome and r.outcome.status == "sent")))
         held = sum(skipped.count for skipped in report.limited)
-        click.echo(f"{verb} {plural(sent, 'webmention')}; {plural(report.count('failed'), 'failure')} to retry, "
-                   f"{report.count('gave-up')} given up, {len(report.not_live)} posts not live yet"
-                   + (f", {held} held back by a rate limit." if held else "."))  # fmt: skip
+        click.echo(
+            f"{verb} {plural(sent, 'webmention')}; {plural(report.count('failed'), 'failure')} to retry, "
+            f"{report.count('gave-up')} given up, {len(report.not_live)} posts not live yet"
+            + (f", {held} held back by a rate limit." if held else ".")
+        )
 
 
 @webmention.command("list")
@@ -103,7 +113,11 @@ def list_command(ctx: click.Context, site: Path | None, as_json: bool) -> None:
             source = row.source
             click.echo(f"{row.source} ({row.post})")
         endpoint = for_terminal(row.endpoint or (f"unknown: {row.error}" if row.error else "no endpoint"))
-        state = "sent" if row.sent else (row.status or "not sent") + (" (older version)" if row.status and not row.sent else "")
+        state = (
+            "sent"
+            if row.sent
+            else (row.status or "not sent") + (" (older version)" if row.status and not row.sent else "")
+        )
         click.echo(f"  {row.target}\n    endpoint: {endpoint}\n    {state}")
     if not rows:
         click.echo("No post links another site.")
@@ -124,9 +138,11 @@ def pull(ctx: click.Context, site: Path | None) -> None:
         fail(exc, "Pulling mentions")
     print_skipped(report)
     if not ctx.obj.get("quiet"):
-        click.echo(f"Pulled from {report.source}: {report.added} new, {report.updated} changed, {report.removed} removed"
-                   f" ({report.ignored} ignored, {len(report.skipped)} skipped);"
-                   f" {plural(len(report.files), 'file')} written.")  # fmt: skip
+        click.echo(
+            f"Pulled from {report.source}: {report.added} new, {report.updated} changed, {report.removed} removed"
+            f" ({report.ignored} ignored, {len(report.skipped)} skipped);"
+            f" {plural(len(report.files), 'file')} written."
+        )
 
 
 def print_skipped(report: PullReport) -> None:
@@ -139,12 +155,20 @@ def print_skipped(report: PullReport) -> None:
 @site_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("-p", "--port", default=8080, show_default=True, help="Port to listen on (0: any free port).")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
-              help="The SQLite database (default: .homepost/receiver.sqlite3 under the site).")  # fmt: skip
-@click.option("--trusted-proxy", metavar="ADDRESS",
-              help="Behind a reverse proxy at ADDRESS: take readers' addresses from its X-Forwarded-For.")  # fmt: skip
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The SQLite database (default: .homepost/receiver.sqlite3 under the site).",
+)
+@click.option(
+    "--trusted-proxy",
+    metavar="ADDRESS",
+    help="Behind a reverse proxy at ADDRESS: take readers' addresses from its X-Forwarded-For.",
+)
 @click.pass_context
-def receiver(ctx: click.Context, site: Path | None, host: str, port: int, db: Path | None, trusted_proxy: str | None) -> None:
+def receiver(
+    ctx: click.Context, site: Path | None, host: str, port: int, db: Path | None, trusted_proxy: str | None
+) -> None:
     """Receive webmentions and comments: serve /webmention, /comment and /api/mentions, verifying in the background."""
     from generator.webmention.receiver import run_receiver
 

@@ -103,19 +103,19 @@ def base_url(value: str) -> str | None:
     """A scheme and host, optionally a path: no query, no fragment."""
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        return "expected a base URL with its scheme, such as \"https://example.social\""
+        return 'expected a base URL with its scheme, such as "https://example.social"'
     return "expected a base URL without query or fragment" if parts.query or parts.fragment else None
 
 
 def handle(value: str) -> str | None:
     """A Bluesky handle."""
     ok = re.fullmatch(r"@?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]*", value.lower())
-    return None if ok else "expected a handle such as \"alice.bsky.social\""
+    return None if ok else 'expected a handle such as "alice.bsky.social"'
 
 
 def blog(value: str) -> str | None:
     """A Tumblr blog name."""
-    return None if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]*", value) else "expected a blog name such as \"example\""
+    return None if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]*", value) else 'expected a blog name such as "example"'
 
 
 def strings(value: list) -> str | None:
@@ -126,7 +126,7 @@ def strings(value: list) -> str | None:
 def domains(value: list) -> str | None:
     """A list of domain names."""
     if not all(isinstance(v, str) and re.fullmatch(r"[a-z0-9.-]+\.[a-z0-9-]+", v.lower().strip(".")) for v in value):
-        return "expected a list of domain names such as \"spam.example\""
+        return 'expected a list of domain names such as "spam.example"'
     return None
 
 
@@ -156,7 +156,7 @@ def secret_message(name: str, kind: str = "token") -> str:
         f"{env}, or run `homepost auth {name}`, which stores it in .homepost/credentials.toml"
         if kind != "token" or name != "webmentionio"
         else "credentials never go in site.toml (it is published with the site); set the environment variable "
-        f"{env} or put token = \"…\" under [{name}] in .homepost/credentials.toml"
+        f'{env} or put token = "…" under [{name}] in .homepost/credentials.toml'
     )
 
 
@@ -166,7 +166,7 @@ def mailbox(value: str) -> str | None:
 
     address = parseaddr(value)[1]
     if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", address):
-        return "expected an email address, alone or as \"Name <address@example.com>\""
+        return 'expected an email address, alone or as "Name <address@example.com>"'
     return None
 
 
@@ -174,7 +174,7 @@ def funding(value: list) -> str | None:
     """A list of `{ url, text }` tables, each url http(s)."""
     for item in value:
         if not isinstance(item, dict) or set(item) - {"url", "text"} or not isinstance(item.get("url"), str):
-            return "expected a list of tables such as { url = \"https://…\", text = \"Support the show\" }"
+            return 'expected a list of tables such as { url = "https://…", text = "Support the show" }'
         if http_url(item["url"]):
             return f"expected an http(s) URL in funding, got {item['url']!r}"
     return None
@@ -199,7 +199,7 @@ def categories(value: list) -> str | None:
     """A list of Apple Podcasts category names."""
     if all(isinstance(c, str) and c.strip() for c in value):
         return None
-    return "expected a list of category names such as \"Technology\" or \"Society & Culture > Documentary\""
+    return 'expected a list of category names such as "Technology" or "Society & Culture > Documentary"'
 
 
 def port(value: int) -> str | None:
@@ -209,4 +209,8 @@ def port(value: int) -> str | None:
 
 def branch(value: str) -> str | None:
     """A git branch name."""
-    return None if re.fullmatch(r"[A-Za-z0-9._/-]+", value) and ".." not in value else "expected a branch name such as 'gh-pages'"
+    return (
+        None
+        if re.fullmatch(r"[A-Za-z0-9._/-]+", value) and ".." not in value
+        else "expected a branch name such as 'gh-pages'"
+    )

@@ -106,7 +106,9 @@ class _Reader:
             self.problem(dotted, f"expected {expected(item)}, got {_describe(value)}")
             return MISSING
         choices = item.key.choices
-        message = ("expected one of " + ", ".join(repr(c) for c in choices)) if choices and value not in choices else None
+        message = (
+            ("expected one of " + ", ".join(repr(c) for c in choices)) if choices and value not in choices else None
+        )
         message = message or (item.key.check(value) if item.key.check else None)
         if message:
             self.problem(dotted, message)
@@ -170,12 +172,12 @@ def toml_problem(file: str, exc: tomllib.TOMLDecodeError, line_offset: int, end_
         return Problem(file, f"invalid TOML: {message[: match.start()]}", line=line, column=column)
     match = re.search(r"\s*\(at end of document\)$", message)
     if match and end_line is not None:
-        return Problem(file, f"invalid TOML: {message[: match.start()]} before the end of the front matter", line=end_line)
+        return Problem(
+            file, f"invalid TOML: {message[: match.start()]} before the end of the front matter", line=end_line
+        )
     if match:
         return Problem(file, f"invalid TOML: {message[: match.start()]} at the end of the file")
     return Problem(file, f"invalid TOML: {message}")
-
-
 
 
 def load_config(root: Path) -> Config:

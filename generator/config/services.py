@@ -49,7 +49,11 @@ class CommentSettings:
         """Where the comment form posts: `endpoint`, or /comment beside the Webmention endpoint."""
         if self.endpoint or not webmention_endpoint:
             return self.endpoint
-        return webmention_endpoint.removesuffix("/webmention") + "/comment" if webmention_endpoint.endswith("/webmention") else ""
+        return (
+            webmention_endpoint.removesuffix("/webmention") + "/comment"
+            if webmention_endpoint.endswith("/webmention")
+            else ""
+        )
 
 
 def _newsletter_secret(table_name: str, name: str) -> str | None:
@@ -114,7 +118,7 @@ class NewsletterSettings:
     )
     username: str = setting(
         "",
-        "the SMTP login; the password only from `HOMEPOST_NEWSLETTER_PASSWORD` or `password = \"…\"` under "
+        'the SMTP login; the password only from `HOMEPOST_NEWSLETTER_PASSWORD` or `password = "…"` under '
         "`[newsletter]` in `.homepost/credentials.toml`, never site.toml",
         expected="a user name",
     )

@@ -234,7 +234,7 @@ class WebmentionSettings:
 
     endpoint: str = setting(
         "",
-        "the Webmention endpoint to advertise (`<link rel=\"webmention\">` on every page, redirect pages of "
+        'the Webmention endpoint to advertise (`<link rel="webmention">` on every page, redirect pages of '
         "aliases, the 404 page and tombstones included, a `Link` header in `_headers` and `_nginx.conf`): "
         "webmention.io's or your `homepost receiver`'s `…/webmention`; empty: none",
         expected="an http(s) URL",

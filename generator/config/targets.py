@@ -121,7 +121,9 @@ class TargetSettings:
     @property
     def base_url(self) -> str:
         """The URL of the account's server: instance, service, API or endpoint."""
-        return {"mastodon": self.instance, "bluesky": self.service, "tumblr": self.api, "micropub": self.endpoint}[self.platform]
+        return {"mastodon": self.instance, "bluesky": self.service, "tumblr": self.api, "micropub": self.endpoint}[
+            self.platform
+        ]
 
 
 def _default_targets(values: dict[str, Any], name: str, data: dict[str, Any]) -> Found:

@@ -21,15 +21,34 @@ from generator.errors import ContentError, Problem
 from generator.model import Chapter, Episode, Person
 
 EPISODE_KEYS = (
-    "audio", "audio_length", "audio_type", "duration", "podcast", "episode", "season", "episode_type", "explicit",
-    "transcript", "chapters", "persons", "guid",
-)  # fmt: skip
+    "audio",
+    "audio_length",
+    "audio_type",
+    "duration",
+    "podcast",
+    "episode",
+    "season",
+    "episode_type",
+    "explicit",
+    "transcript",
+    "chapters",
+    "persons",
+    "guid",
+)
 EPISODE_TYPES = ("full", "trailer", "bonus")
 AUDIO_TYPES = {
-    ".mp3": "audio/mpeg", ".m4a": "audio/x-m4a", ".mp4": "video/mp4", ".m4v": "video/x-m4v", ".mov": "video/quicktime",
-    ".aac": "audio/aac", ".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/opus", ".flac": "audio/flac",
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/x-m4a",
+    ".mp4": "video/mp4",
+    ".m4v": "video/x-m4v",
+    ".mov": "video/quicktime",
+    ".aac": "audio/aac",
+    ".ogg": "audio/ogg",
+    ".oga": "audio/ogg",
+    ".opus": "audio/opus",
+    ".flac": "audio/flac",
     ".wav": "audio/wav",
-}  # fmt: skip
+}
 TRANSCRIPT_TYPES = {".vtt": "text/vtt", ".srt": "application/x-subrip"}
 FEED_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")  # podcastindex.org's, for podcast:guid
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -88,8 +107,15 @@ class _Reader:
         return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
 
 
-def read_episode(config: Config, data: dict[str, Any], file: str, rel: str, line_of: Callable[[str], int | None],
-                 resolve: Callable[[str], Link], chapters_dest: str) -> Episode | None:  # fmt: skip
+def read_episode(
+    config: Config,
+    data: dict[str, Any],
+    file: str,
+    rel: str,
+    line_of: Callable[[str], int | None],
+    resolve: Callable[[str], Link],
+    chapters_dest: str,
+) -> Episode | None:
     """The Episode of a post whose front matter (`data`) has `audio:`, else None.
 
     `chapters_dest` is where chapters given as a list are written as Podcasting 2.0 JSON.
@@ -97,7 +123,14 @@ def read_episode(config: Config, data: dict[str, Any], file: str, rel: str, line
     if "audio" not in data:
         stray = [key for key in EPISODE_KEYS if key in data]
         if stray:
-            raise ContentError(Problem(file, "episode keys need `audio:` (the episode's audio file or URL)", line=line_of(stray[0]), key=stray[0]))
+            raise ContentError(
+                Problem(
+                    file,
+                    "episode keys need `audio:` (the episode's audio file or URL)",
+                    line=line_of(stray[0]),
+                    key=stray[0],
+                )
+            )
         return None
     reader = _Reader(config, data, file, rel, line_of, resolve)
     show = _show(reader)
@@ -113,7 +146,11 @@ def read_episode(config: Config, data: dict[str, Any], file: str, rel: str, line
     if guid is not None and (not isinstance(guid, (str, int)) or not str(guid).strip()):
         raise reader.fail("guid", "expected a string")
     if guid is None:
-        name = f"episode:{season or 0}:{number}" if number is not None else "file:" + re.sub(r"^\d{4}-\d{2}-\d{2}-", "", rel.removesuffix("/index.md").removesuffix(".md"))
+        name = (
+            f"episode:{season or 0}:{number}"
+            if number is not None
+            else "file:" + re.sub(r"^\d{4}-\d{2}-\d{2}-", "", rel.removesuffix("/index.md").removesuffix(".md"))
+        )
         guid = episode_guid(show_guid(config, show), name)
     transcript_url, transcript_type, cues = _transcript(reader)
     chapters_url, chapters = _chapters(reader, chapters_dest)
@@ -121,11 +158,25 @@ def read_episode(config: Config, data: dict[str, Any], file: str, rel: str, line
     if "duration" in data:
         duration = int(round(reader.seconds("duration", data["duration"])))
     return Episode(
-        show=show, guid=str(guid).strip(), audio_url=url, audio_src=src, audio_length=length, audio_type=mime,
-        duration=duration, number=number, season=season, episode_type=episode_type, explicit=explicit,
-        transcript_url=transcript_url, transcript_type=transcript_type, transcript_text=cues,
-        chapters_url=chapters_url, chapters=chapters, chapters_file=chapters_file, persons=_persons(reader),
-    )  # fmt: skip
+        show=show,
+        guid=str(guid).strip(),
+        audio_url=url,
+        audio_src=src,
+        audio_length=length,
+        audio_type=mime,
+        duration=duration,
+        number=number,
+        season=season,
+        episode_type=episode_type,
+        explicit=explicit,
+        transcript_url=transcript_url,
+        transcript_type=transcript_type,
+        transcript_text=cues,
+        chapters_url=chapters_url,
+        chapters=chapters,
+        chapters_file=chapters_file,
+        persons=_persons(reader),
+    )
 
 
 def _show(reader: _Reader) -> str:
@@ -139,7 +190,11 @@ def _show(reader: _Reader) -> str:
         return shows[0]
     if key not in shows:
         hint = difflib.get_close_matches(str(key), shows, n=1)
-        raise reader.fail("podcast", f"no show {key!r} in site.toml" + (f"; did you mean '{hint[0]}'?" if hint else f"; expected one of {', '.join(shows)}"))
+        raise reader.fail(
+            "podcast",
+            f"no show {key!r} in site.toml"
+            + (f"; did you mean '{hint[0]}'?" if hint else f"; expected one of {', '.join(shows)}"),
+        )
     return str(key)
 
 
@@ -151,10 +206,18 @@ def _audio(reader: _Reader) -> tuple[str, str, int, str, int | None]:
     if re.match(r"^https?://", audio):
         length, mime = reader.data.get("audio_length"), reader.data.get("audio_type")
         if isinstance(length, bool) or not isinstance(length, int) or length <= 0:
-            raise reader.fail("audio_length" if "audio_length" in reader.data else "audio", "an audio URL needs `audio_length:` (its size in bytes)")
+            raise reader.fail(
+                "audio_length" if "audio_length" in reader.data else "audio",
+                "an audio URL needs `audio_length:` (its size in bytes)",
+            )
         if not isinstance(mime, str) or "/" not in mime:
-            raise reader.fail("audio_type" if "audio_type" in reader.data else "audio", "an audio URL needs `audio_type:` (e.g. audio/mpeg)")
-        duration = int(round(reader.seconds("duration", reader.data["duration"]))) if "duration" in reader.data else None
+            raise reader.fail(
+                "audio_type" if "audio_type" in reader.data else "audio",
+                "an audio URL needs `audio_type:` (e.g. audio/mpeg)",
+            )
+        duration = (
+            int(round(reader.seconds("duration", reader.data["duration"]))) if "duration" in reader.data else None
+        )
         return audio, audio, length, mime, duration
     for key in ("audio_length", "audio_type"):
         if key in reader.data:
@@ -227,17 +290,31 @@ def _chapters(reader: _Reader, dest: str) -> tuple[str | None, tuple[Chapter, ..
         try:
             data = json.loads(link.file.read_text(encoding="utf-8"))
             items = data["chapters"]
-            chapters = tuple(Chapter(float(c["startTime"]), str(c.get("title", "")), str(c.get("url", "")), str(c.get("img", ""))) for c in items)
+            chapters = tuple(
+                Chapter(float(c["startTime"]), str(c.get("title", "")), str(c.get("url", "")), str(c.get("img", "")))
+                for c in items
+            )
         except (ValueError, KeyError, TypeError) as exc:
-            raise reader.fail("chapters", f"{value} is not a Podcasting 2.0 chapters file ({type(exc).__name__}: {exc})") from None
+            raise reader.fail(
+                "chapters", f"{value} is not a Podcasting 2.0 chapters file ({type(exc).__name__}: {exc})"
+            ) from None
         return reader.config.absolute(link.url), chapters
     if not isinstance(value, list) or not value:
-        raise reader.fail("chapters", "expected a chapters JSON file, or a list such as [{start: \"0:00\", title: Intro}]")
+        raise reader.fail(
+            "chapters", 'expected a chapters JSON file, or a list such as [{start: "0:00", title: Intro}]'
+        )
     listed: list[Chapter] = []
     for item in value:
         if not isinstance(item, dict) or "start" not in item or not isinstance(item.get("title"), str):
-            raise reader.fail("chapters", f"expected each chapter as {{start: \"1:33\", title: \"…\"}}, got {item!r}")
-        listed.append(Chapter(reader.seconds("chapters", item["start"]), item["title"], str(item.get("url", "")), str(item.get("img", ""))))
+            raise reader.fail("chapters", f'expected each chapter as {{start: "1:33", title: "…"}}, got {item!r}')
+        listed.append(
+            Chapter(
+                reader.seconds("chapters", item["start"]),
+                item["title"],
+                str(item.get("url", "")),
+                str(item.get("img", "")),
+            )
+        )
     listed.sort(key=lambda c: c.start)
     return reader.config.abs_url(dest), tuple(listed)
 
@@ -265,9 +342,19 @@ def _persons(reader: _Reader) -> tuple[Person, ...]:
     for item in value:
         if isinstance(item, str):
             item = {"name": item}
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or set(item) - {"name", "role", "group", "href", "img"}:
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("name"), str)
+            or set(item) - {"name", "role", "group", "href", "img"}
+        ):
             raise reader.fail("persons", f"expected each person as {{name, role, group, href, img}}, got {item!r}")
-        persons.append(Person(item["name"], str(item.get("role", "host")), str(item.get("group", "cast")),
-                              str(item.get("href", "")), str(item.get("img", ""))))  # fmt: skip
+        persons.append(
+            Person(
+                item["name"],
+                str(item.get("role", "host")),
+                str(item.get("group", "cast")),
+                str(item.get("href", "")),
+                str(item.get("img", "")),
+            )
+        )
     return tuple(persons)
-

@@ -69,7 +69,9 @@ def split(text: str, file: str) -> FrontMatter:
     size = len(block.encode("utf-8", "surrogatepass"))
     if size > MAX_FRONT_MATTER_BYTES:
         raise ContentError(
-            Problem(file, f"front matter of {size:,} bytes is over the limit of {MAX_FRONT_MATTER_BYTES:,} bytes", line=2)
+            Problem(
+                file, f"front matter of {size:,} bytes is over the limit of {MAX_FRONT_MATTER_BYTES:,} bytes", line=2
+            )
         )
     if fence == "---":
         data, key_lines = _yaml(block, file)
@@ -116,7 +118,9 @@ def _yaml_problem(block: str, exc: yaml.MarkedYAMLError, file: str) -> Problem:
     key, _, value = text.partition(":")
     quoted = f"{key}: {_quote(value.strip())}"
     if "\t" in text[: len(text) - len(text.lstrip())]:
-        return Problem(file, "a tab is used for indentation; YAML indents with spaces only: replace the tab with spaces", **at)
+        return Problem(
+            file, "a tab is used for indentation; YAML indents with spaces only: replace the tab with spaces", **at
+        )
     if exc.context == "while scanning a quoted scalar" and exc.context_mark is not None:
         opened = exc.context_mark
         quote = lines[opened.line][opened.column : opened.column + 1]

@@ -25,7 +25,10 @@ def read_markdown(path: Path, display: str) -> bytes:
         if len(data) > MAX_MARKDOWN_BYTES:
             size = os.fstat(file.fileno()).st_size
             raise ContentError(
-                Problem(display, f"{size / _MB:.1f} MB is over the limit of {MAX_MARKDOWN_BYTES // _MB} MB for a Markdown file; split it")
+                Problem(
+                    display,
+                    f"{size / _MB:.1f} MB is over the limit of {MAX_MARKDOWN_BYTES // _MB} MB for a Markdown file; split it",
+                )
             )
     return data
 
@@ -37,7 +40,9 @@ def without_control_characters(text: str, display: str) -> str:
         return text
     line = text.count("\n", 0, found.start()) + 1
     text, count = BAD_CHARACTER.subn("\ufffd", text)
-    log.warning("%s:%d: %d control character(s) read as U+FFFD (first U+%04X)", display, line, count, ord(found.group()))
+    log.warning(
+        "%s:%d: %d control character(s) read as U+FFFD (first U+%04X)", display, line, count, ord(found.group())
+    )
     return text
 
 
@@ -45,5 +50,8 @@ def usable_name(rel: str) -> bool:
     """False (with a warning) for a file whose name no URL or output file can hold: control characters, or not UTF-8."""
     if _BAD_NAME.search(rel) is None:
         return True
-    log.warning("content/%s: ignored: its name holds control characters or bytes that are not UTF-8; rename it", ascii(rel)[1:-1])
+    log.warning(
+        "content/%s: ignored: its name holds control characters or bytes that are not UTF-8; rename it",
+        ascii(rel)[1:-1],
+    )
     return False

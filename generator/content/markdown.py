@@ -99,9 +99,7 @@ def _first_paragraph(tokens: list[Token]) -> list[Token]:
     return []
 
 
-def _render_fence(
-    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
-) -> str:
+def _render_fence(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
     return highlight_code(tokens[idx].info, tokens[idx].content)
 
 
@@ -173,9 +171,7 @@ def _render_table_open(
     return "<table" + self.renderAttrs(tokens[idx].copy(attrs={**tokens[idx].attrs, "tabindex": "0"})) + ">\n"
 
 
-def _render_image(
-    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
-) -> str:
+def _render_image(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
     token = tokens[idx]
     attrs = {**token.attrs, "alt": self.renderInlineAsText(token.children or [], options, env)}
     return "<img" + self.renderAttrs(token.copy(attrs=attrs)) + ">"
@@ -192,7 +188,6 @@ def image_size(path: Path | None) -> tuple[int, int] | tuple[None, None]:
     except (OSError, ValueError):
         return None, None
     return (int(width), int(height)) if width > 0 and height > 0 else (None, None)
-
 
 
 def highlight_css(light: str, dark: str) -> str:

@@ -48,7 +48,9 @@ class RustMarkdownRenderer:
     def __init__(self) -> None:
         if not _AVAILABLE:
             raise RuntimeError("markdown-it-pyrs is not installed")
-        self._md = markdown_it_pyrs.MarkdownIt("commonmark").enable_many(["table", "strikethrough", "footnote", "deflist"])  # typography, task lists: markdown-it-py's code
+        self._md = markdown_it_pyrs.MarkdownIt("commonmark").enable_many(
+            ["table", "strikethrough", "footnote", "deflist"]
+        )  # typography, task lists: markdown-it-py's code
         self._python: MarkdownRenderer | None = None
         self.fallbacks = 0  # documents MarkdownRenderer rendered
 

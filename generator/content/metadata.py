@@ -15,10 +15,32 @@ from generator.errors import Problem
 from generator.model import CiteKind
 
 KNOWN_KEYS = (
-    "title", "date", "updated", "slug", "summary", "draft", "lang", "aliases", "image", "menu", "weight", "id",
-    "in_reply_to", "like_of", "repost_of", "bookmark_of", "syndicate", "syndication", "content_warning",
-)  # fmt: skip
-CITE_KEYS: dict[str, CiteKind] = {"in_reply_to": "in-reply-to", "like_of": "like-of", "repost_of": "repost-of", "bookmark_of": "bookmark-of"}
+    "title",
+    "date",
+    "updated",
+    "slug",
+    "summary",
+    "draft",
+    "lang",
+    "aliases",
+    "image",
+    "menu",
+    "weight",
+    "id",
+    "in_reply_to",
+    "like_of",
+    "repost_of",
+    "bookmark_of",
+    "syndicate",
+    "syndication",
+    "content_warning",
+)
+CITE_KEYS: dict[str, CiteKind] = {
+    "in_reply_to": "in-reply-to",
+    "like_of": "like-of",
+    "repost_of": "repost-of",
+    "bookmark_of": "bookmark-of",
+}
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[-_]")
 MAX_NAME_BYTES = 255  # of one file or folder name, on the usual file systems
 DATE_FORMATS = "2024-12-06, 2024-12-06 14:30, or ISO 8601 with an offset (2024-12-06T14:30:00+08:00)"
@@ -97,7 +119,9 @@ class _Checker:
         """Fail when a part of a value between '/' is too long to name the folder it becomes."""
         longest = max((len(part.encode("utf-8")) for value in values for part in value.split("/")), default=0)
         if longest > MAX_NAME_BYTES:
-            self.fail(key, f"{longest} bytes between two '/', more than the {MAX_NAME_BYTES} a file name may have; shorten it")
+            self.fail(
+                key, f"{longest} bytes between two '/', more than the {MAX_NAME_BYTES} a file name may have; shorten it"
+            )
 
     def date(self, key: str, tz: ZoneInfo) -> dt.datetime | None:
         value = self.fm.data.get(key)
@@ -157,8 +181,14 @@ def strip_date_prefix(name: str) -> str:
     return _DATE_PREFIX.sub("", name)
 
 
-def check_meta(fm: FrontMatter, file: str, tz: ZoneInfo, taxonomies: tuple[str, ...], problems: list[Problem],
-               targets: tuple[str, ...] = ()) -> Meta:  # fmt: skip
+def check_meta(
+    fm: FrontMatter,
+    file: str,
+    tz: ZoneInfo,
+    taxonomies: tuple[str, ...],
+    problems: list[Problem],
+    targets: tuple[str, ...] = (),
+) -> Meta:
     """Check the front matter of one file, adding every problem to `problems`."""
     check = _Checker(fm, file, problems)
     meta = Meta(

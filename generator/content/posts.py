@@ -44,8 +44,15 @@ def render_post(config: Config, markdown: MarkdownEngine, source: Source, path: 
         # A URL left relative (a missing file) is relative to the post's page, wherever the image is shown.
         image = Image(urljoin(path, link.url), urljoin(config.site.origin + path, link.url), meta.image.alt, *size)
     date = meta.date
-    episode = read_episode(config, meta.extra, f"content/{source.rel}", source.rel, meta.lines.get, resolve,
-                           chapters_dest=source.site_path.lstrip("/") + "chapters.json")  # fmt: skip
+    episode = read_episode(
+        config,
+        meta.extra,
+        f"content/{source.rel}",
+        source.rel,
+        meta.lines.get,
+        resolve,
+        chapters_dest=source.site_path.lstrip("/") + "chapters.json",
+    )
     if episode is not None and image is not None:
         episode.image = image
     post = Post(

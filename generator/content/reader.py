@@ -11,9 +11,9 @@ import datetime as dt
 import logging
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
-from typing import Callable
 from urllib.parse import quote, unquote, urlsplit
 
 from generator.config import Config
@@ -82,8 +82,14 @@ class Content:
     left_out: LeftOut = LeftOut()  # drafts and scheduled posts not published
 
 
-def read_content(config: Config, options: ReadOptions, cache: dict[str, CachedFile] | None = None,
-                 jobs: int = 1, stats: dict[str, FileStat] | None = None, html: HtmlLookup | None = None) -> Content:  # fmt: skip
+def read_content(
+    config: Config,
+    options: ReadOptions,
+    cache: dict[str, CachedFile] | None = None,
+    jobs: int = 1,
+    stats: dict[str, FileStat] | None = None,
+    html: HtmlLookup | None = None,
+) -> Content:
     """Read every post, page and static file under the site's content folder.
 
     `cache` is what a previous build remembered: unchanged files are neither read nor rendered
@@ -105,8 +111,17 @@ def read_content(config: Config, options: ReadOptions, cache: dict[str, CachedFi
     pages.sort(key=lambda p: p.source)
     old = cache or {}
     changed = rendered > 0 or reader.fresh.keys() != old.keys() or any(old[k] is not v for k, v in reader.fresh.items())
-    return Content(posts, pages, reader.static_files, reader.fresh, rendered, changed, reader.urls, reader.new_html,
-                   left_out(sources, options))
+    return Content(
+        posts,
+        pages,
+        reader.static_files,
+        reader.fresh,
+        rendered,
+        changed,
+        reader.urls,
+        reader.new_html,
+        left_out(sources, options),
+    )
 
 
 def read_again(config: Config, options: ReadOptions, content: Content, rel: str) -> Post | None:
@@ -136,8 +151,9 @@ def read_again(config: Config, options: ReadOptions, content: Content, rel: str)
 
 
 class _Reader:
-    def __init__(self, config: Config, cache: dict[str, CachedFile], stats: dict[str, FileStat],
-                 html: HtmlLookup | None = None):  # fmt: skip
+    def __init__(
+        self, config: Config, cache: dict[str, CachedFile], stats: dict[str, FileStat], html: HtmlLookup | None = None
+    ):
         self.config = config
         self.cache = cache
         self.stats = stats
@@ -165,7 +181,9 @@ class _Reader:
         unread = {p.file.removeprefix("content/") for p in refused}
         files = sorted(rel for rel in found if rel not in unread and usable_name(rel))
         self.bundle_dirs = {
-            f.rsplit("/", 1)[0] for f in files if f.endswith("/index.md") and f.count("/") >= 2 and f.split("/")[0] in SECTIONS
+            f.rsplit("/", 1)[0]
+            for f in files
+            if f.endswith("/index.md") and f.count("/") >= 2 and f.split("/")[0] in SECTIONS
         }
         texts: list[tuple[str, Kind]] = []
         static_rels: list[str] = []
@@ -241,7 +259,11 @@ class _Reader:
         except Exception as exc:  # a bug, or input nobody foresaw: name the file rather than crash
             log.debug("reading content/%s", rel, exc_info=True)
             return None, None, [unexpected(f"content/{rel}", exc)]
-        entry = CachedFile(stat, content, replace(source, meta=None, body=None)) if source is not None and not problems else None
+        entry = (
+            CachedFile(stat, content, replace(source, meta=None, body=None))
+            if source is not None and not problems
+            else None
+        )
         return source, entry, problems
 
     def _parse(self, rel: str, kind: Kind, data: bytes, problems: list[Problem]) -> Source | None:
@@ -300,7 +322,11 @@ class _Reader:
             return pattern.format(**values)
         except KeyError as exc:
             raise HomepostError(
-                Problem("site.toml", f"placeholder {{{exc.args[0]}}} needs a date, which pages may lack", key="build.page_permalink")
+                Problem(
+                    "site.toml",
+                    f"placeholder {{{exc.args[0]}}} needs a date, which pages may lack",
+                    key="build.page_permalink",
+                )
             ) from None
 
     def is_published(self, source: Source, options: ReadOptions) -> bool:
@@ -438,7 +464,9 @@ class _Reader:
                 return Link(self.urls[rel] + suffix, None if rel.endswith(".md") else local)
             if rel.endswith(".md"):
                 line = line_of((self.root / source.rel).read_text(encoding="utf-8", errors="replace"), url)
-                raise ContentError(Problem(display, f"links to {url!r}, which is not a published post or page", line=line))
+                raise ContentError(
+                    Problem(display, f"links to {url!r}, which is not a published post or page", line=line)
+                )
             return Link(url, missing=True)
 
         return resolve
@@ -463,4 +491,3 @@ def left_out(sources: list[Source], options: ReadOptions) -> LeftOut:
 def _external(url: str) -> bool:
     """True for a URL left as written: empty, a fragment or query of the page itself, or one with a scheme or host."""
     return not url or url.startswith(("#", "//", "?")) or _SCHEME.match(url) is not None
-

@@ -122,8 +122,9 @@ def _name(entry: os.DirEntry) -> str:
     return entry.name
 
 
-def outside_links(root: Path, links: list[str], inside: Path, label: str, allow: bool = False,
-                  where: str = "the site folder") -> list[Problem]:  # fmt: skip
+def outside_links(
+    root: Path, links: list[str], inside: Path, label: str, allow: bool = False, where: str = "the site folder"
+) -> list[Problem]:
     """A Problem for each symbolic link under `root` whose target resolves outside `inside` (none when `allow`)."""
     if allow or not links:
         return []
@@ -133,6 +134,11 @@ def outside_links(root: Path, links: list[str], inside: Path, label: str, allow:
         path = os.path.join(root, rel)
         target = os.path.realpath(path)
         if os.path.commonpath([home, target]) != home:
-            problems.append(Problem(f"{label}/{rel}", f"a symbolic link to {target}, outside {where}: refused; "
-                                    "set [build] allow_outside_symlinks = true to publish it"))  # fmt: skip
+            problems.append(
+                Problem(
+                    f"{label}/{rel}",
+                    f"a symbolic link to {target}, outside {where}: refused; "
+                    "set [build] allow_outside_symlinks = true to publish it",
+                )
+            )
     return problems

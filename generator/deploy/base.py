@@ -81,8 +81,14 @@ def run_program(
     log.debug("running %s", what)
     try:
         done = subprocess.run(
-            args, cwd=cwd, env=env, shell=shell, stdin=None if interactive else subprocess.DEVNULL,
-            capture_output=True, text=True, errors="replace",
+            args,
+            cwd=cwd,
+            env=env,
+            shell=shell,
+            stdin=None if interactive else subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            errors="replace",
         )
     except OSError as exc:
         raise DeployError(Problem(label, f"{what}: cannot run it ({exc.strerror or exc})")) from None

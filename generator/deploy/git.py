@@ -17,8 +17,14 @@ from generator.errors import Problem
 GIT_WORK_TREE = "deploy-git"  # under .homepost/
 # Variables that would point git at another repository than the deploy work tree.
 _GIT_LOCATORS = (
-    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_PREFIX",
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_COMMON_DIR",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_NAMESPACE",
+    "GIT_PREFIX",
 )
 
 
@@ -72,7 +78,9 @@ class _Git:
             raise DeployError(Problem("git", f"{self.work} is not a git work tree; remove it and deploy again"))
         action = action or next(a for a in args if not a.startswith("-") and "=" not in a)
         what = f"git {action} ({self.shown})"
-        done = run_program(["git", *args], self.work, self.env | (env or {}), "git", what, check=check, secrets=self.secrets)
+        done = run_program(
+            ["git", *args], self.work, self.env | (env or {}), "git", what, check=check, secrets=self.secrets
+        )
         return done.stdout if done.returncode == 0 else ""
 
 

@@ -15,11 +15,13 @@ def deploy_rsync(config: Config, output: Path, options: DeployOptions) -> Deploy
     """Send what changed (by checksum) to the target; with `delete`, remove what the build no longer has."""
     rsync = shutil.which("rsync")
     if rsync is None:
-        raise DeployError(Problem(
-            "rsync",
-            "rsync is not installed: install rsync (apt-get install rsync, brew install rsync) "
-            "or choose another [deploy] method",
-        ))
+        raise DeployError(
+            Problem(
+                "rsync",
+                "rsync is not installed: install rsync (apt-get install rsync, brew install rsync) "
+                "or choose another [deploy] method",
+            )
+        )
     target = _rsync_target(config, output)
     args = [rsync, "--recursive", "--links", "--checksum", "--itemize-changes"]
     if config.deploy.delete:
@@ -29,7 +31,9 @@ def deploy_rsync(config: Config, output: Path, options: DeployOptions) -> Deploy
     args += [f"{output}/", target]
     if _is_local(config.deploy.target) and not options.dry_run:
         Path(target).mkdir(parents=True, exist_ok=True)
-    done = run_program(args, config.root, environment(options), "rsync", f"rsync to {safe_location(config.deploy.target)}")
+    done = run_program(
+        args, config.root, environment(options), "rsync", f"rsync to {safe_location(config.deploy.target)}"
+    )
     sent, deleted, details = [], [], []
     for line in done.stdout.splitlines():
         if line.startswith("*deleting"):
@@ -41,7 +45,11 @@ def deploy_rsync(config: Config, output: Path, options: DeployOptions) -> Deploy
             sent.append(line[12:])
             details.append(f"send {line[12:]}")
     return DeployResult(
-        "rsync", safe_location(config.deploy.target), len(sent), len(deleted), dry_run=options.dry_run,
+        "rsync",
+        safe_location(config.deploy.target),
+        len(sent),
+        len(deleted),
+        dry_run=options.dry_run,
         details=tuple(details) if options.dry_run else (),
     )
 

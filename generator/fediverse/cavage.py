@@ -48,7 +48,9 @@ def parse_cavage(request: Request, policy: Policy, now: dt.datetime) -> Signed:
         raise SignatureRefused("headers", f"the signed headers lack {', '.join(missing)}", key_id)
     for pseudo in ("created", "expires"):
         if f"({pseudo})" in names and pseudo not in params:
-            raise SignatureRefused("malformed", f"({pseudo}) is signed but the Signature header has no {pseudo}", key_id)
+            raise SignatureRefused(
+                "malformed", f"({pseudo}) is signed but the Signature header has no {pseudo}", key_id
+            )
     if "(created)" in names:
         when = epoch(params["created"], "created", key_id)
     else:
@@ -59,8 +61,13 @@ def parse_cavage(request: Request, policy: Policy, now: dt.datetime) -> Signed:
     if "digest" in names:
         check_digests(_digest_values(request.header("digest"), key_id), request.body, "Digest", key_id)
     messages = tuple(_cavage_string(request, names, params, full).encode("utf-8") for full in (True, False))
-    return Signed("cavage", key_id, "rsa" if algorithm == "rsa-sha256" else "", b64(params["signature"], key_id),
-                  tuple(dict.fromkeys(messages)))
+    return Signed(
+        "cavage",
+        key_id,
+        "rsa" if algorithm == "rsa-sha256" else "",
+        b64(params["signature"], key_id),
+        tuple(dict.fromkeys(messages)),
+    )
 
 
 _CAVAGE_PAIR = re.compile(r'\s*([A-Za-z]+)\s*=\s*(?:"([^"]*)"|([^,\s"]*))\s*(?:,|$)')
@@ -94,7 +101,9 @@ def _cavage_string(request: Request, names: list[str], params: Mapping[str, str]
         else:
             header = request.header(name)
             if header is None:
-                raise SignatureRefused("headers", f"the signed header {name} is not in the request", params.get("keyid"))
+                raise SignatureRefused(
+                    "headers", f"the signed header {name} is not in the request", params.get("keyid")
+                )
             value = header.strip()
         lines.append(f"{name}: {value}")
     return "\n".join(lines)

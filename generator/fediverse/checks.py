@@ -20,6 +20,7 @@ DIGESTS: dict[str, Callable[[bytes], bytes]] = {
     "sha-512": lambda body: hashlib.sha512(body).digest(),
 }
 
+
 class SignatureRefused(Exception):
     """An incoming request whose signature does not hold; `reason` says which check failed (answer 401)."""
 

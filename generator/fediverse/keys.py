@@ -47,15 +47,17 @@ class KeyPair:
     @property
     def public_pem(self) -> str:
         """The public key as PEM (SubjectPublicKeyInfo), for the actor document's `publicKeyPem`."""
-        pem = self.private_key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                         serialization.PublicFormat.SubjectPublicKeyInfo)
+        pem = self.private_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
         return pem.decode("ascii")
 
     @property
     def fingerprint(self) -> str:
         """`SHA256:` and the base64 digest of the public key (DER): safe to print, the same wherever the key is."""
-        der = self.private_key.public_key().public_bytes(serialization.Encoding.DER,
-                                                         serialization.PublicFormat.SubjectPublicKeyInfo)
+        der = self.private_key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
         return "SHA256:" + base64.b64encode(hashlib.sha256(der).digest()).decode("ascii").rstrip("=")
 
     def signer(self, actor: str) -> Signer:
@@ -146,8 +148,9 @@ def _parse(data: bytes, where: str) -> rsa.RSAPrivateKey:
 
 
 def _pem(key: rsa.RSAPrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def _make_folder(folder: Path) -> None:

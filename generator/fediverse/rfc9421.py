@@ -47,8 +47,9 @@ def parse_rfc9421(request: Request, policy: Policy, now: dt.datetime) -> Signed:
     if isinstance(expires, int) and dt.datetime.fromtimestamp(expires, dt.UTC) + policy.max_skew < now:
         raise SignatureRefused("date", "the signature has expired", key_id)
     if "content-digest" in components:
-        check_digests(_content_digests(request.header("content-digest"), key_id), request.body, "Content-Digest",
-                      key_id)
+        check_digests(
+            _content_digests(request.header("content-digest"), key_id), request.body, "Content-Digest", key_id
+        )
     lines = [f'"{name}": {_value(request, name, key_id)}' for name in components]
     lines.append(f'"@signature-params": {serialize_inner_list(params)}')
     algorithm = RFC9421_ALGORITHMS.get(str(alg), "")

@@ -78,8 +78,10 @@ class Signer:
         values.update((name.lower(), value) for name, value in headers.items())
         signed = "\n".join(f"{name}: {values[name]}" for name in names)
         signature = self.private_key.sign(signed.encode("utf-8"), padding.PKCS1v15(), hashes.SHA256())
-        headers["Signature"] = (f'keyId="{self.key_id}",algorithm="rsa-sha256",headers="{" ".join(names)}",'
-                                f'signature="{base64.b64encode(signature).decode("ascii")}"')
+        headers["Signature"] = (
+            f'keyId="{self.key_id}",algorithm="rsa-sha256",headers="{" ".join(names)}",'
+            f'signature="{base64.b64encode(signature).decode("ascii")}"'
+        )
         return headers
 
 
@@ -93,8 +95,14 @@ def digest_header(body: bytes) -> str:
     return "SHA-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode("ascii")
 
 
-def verify(request: Request, lookup: KeyLookup, *, actor: str | None = None, now: dt.datetime | None = None,
-           policy: Policy = DEFAULT_POLICY) -> Verified:
+def verify(
+    request: Request,
+    lookup: KeyLookup,
+    *,
+    actor: str | None = None,
+    now: dt.datetime | None = None,
+    policy: Policy = DEFAULT_POLICY,
+) -> Verified:
     """Check the request's signature (RFC 9421 when offered, else cavage-12); SignatureRefused saying why not.
 
     With `actor` (the activity's actor), the signing key must belong to that actor.
@@ -128,8 +136,9 @@ def _holds(signed: Signed, info: KeyInfo) -> bool:
             elif isinstance(key, ed25519.Ed25519PublicKey) and signed.algorithm in ("ed25519", ""):
                 key.verify(signed.signature, message)
             else:
-                raise SignatureRefused("algorithm", f"the key {signed.key_id} does not fit the signature's algorithm",
-                                       signed.key_id)
+                raise SignatureRefused(
+                    "algorithm", f"the key {signed.key_id} does not fit the signature's algorithm", signed.key_id
+                )
         except InvalidSignature:
             continue
         return True
@@ -175,5 +184,3 @@ _KEYS = _KeyCache()
 def public_key(pem: str, key_id: str = "") -> PublicKeyTypes:
     """The parsed public key of `pem`, from the cache when it was seen before."""
     return _KEYS.get(pem, key_id)
-
-

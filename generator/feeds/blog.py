@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 
@@ -175,7 +176,9 @@ def _atom(config: Config, spec: FeedSpec, self_url: str) -> bytes:
 
 def _json_feed(config: Config, spec: FeedSpec, self_url: str) -> bytes:
     author = config.site.author
-    authors = [{k: v for k, v in (("name", author.name), ("url", author.url or config.site.url)) if v}] if author.name else []
+    authors = (
+        [{k: v for k, v in (("name", author.name), ("url", author.url or config.site.url)) if v}] if author.name else []
+    )
     feed: dict = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": spec.title,

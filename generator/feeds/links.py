@@ -62,6 +62,8 @@ def _resolve(base: str, value: str) -> str:
     stripped = value.strip()
     if _SCHEME.match(stripped):
         return value
-    if stripped.startswith("#") and len(stripped) > 1:  # an in-page anchor (headings, footnotes: most links in a post), as urljoin makes it
+    if (
+        stripped.startswith("#") and len(stripped) > 1
+    ):  # an in-page anchor (headings, footnotes: most links in a post), as urljoin makes it
         return html.escape(base.partition("#")[0] + html.unescape(stripped), quote=True)
     return html.escape(urljoin(base, html.unescape(stripped)), quote=True)

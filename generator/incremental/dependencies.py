@@ -32,7 +32,9 @@ class LastPages:
         if last is not None and self.usable:
             before = last.digests
             posts_changed = {source for source, known in self.digests.items() if before.get(source) != known}
-            posts_changed.update(source for source, known in before.items() if known is None or source not in self.digests)
+            posts_changed.update(
+                source for source, known in before.items() if known is None or source not in self.digests
+            )
             if posts_changed:
                 self.changed = {dest for dest, sources in self.covers.items() if not posts_changed.isdisjoint(sources)}
 

@@ -42,7 +42,9 @@ class Fingerprints:
         self._seen = seen
         names = sorted(context)
         plain = repr(tuple(vars(info).values()))  # strings, numbers, dicts and the like: their repr says it all
-        text = "".join([self._names(template, *names), f"r{len(plain)}:", plain, *[self.value(context[key]) for key in names]])
+        text = "".join(
+            [self._names(template, *names), f"r{len(plain)}:", plain, *[self.value(context[key]) for key in names]]
+        )
         fingerprint = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
         return fingerprint, tuple(dict.fromkeys([post.source for post in seen]))
 
@@ -134,7 +136,9 @@ def site_inputs(config_text: str, base_url: str, template_dirs: tuple[Path, ...]
         parts += [f"{file}:{file.read_bytes()!r}" for file in files if file.is_file()]
     parts += [f"menu:{page.title}:{page.path}:{page.weight}" for page in site.menu]
     for show in site.shows:  # templates may link any show and its episodes (the `shows` global)
-        parts += [f"show:{show.key}:{show.path}:{show.feed_url}"] + [f"episode:{post.path}:{post.title}" for post in show.episodes]
+        parts += [f"show:{show.key}:{show.path}:{show.feed_url}"] + [
+            f"episode:{post.path}:{post.title}" for post in show.episodes
+        ]
     for taxonomy in site.taxonomies:
         parts.append(f"taxonomy:{taxonomy.key}:{taxonomy.title}:{taxonomy.path}:{taxonomy.feeds}")
         parts += [f"term:{term.name}:{term.path}" for term in taxonomy.terms]

@@ -48,7 +48,10 @@ def _chunks(count: int, jobs: int, smallest: int = 8) -> list[tuple[int, int]]:
 
 
 def parallel_map(
-    func: Callable[[T], R], items: Sequence[T], jobs: int, on_done: Callable[[int], None] | None = None,
+    func: Callable[[T], R],
+    items: Sequence[T],
+    jobs: int,
+    on_done: Callable[[int], None] | None = None,
     before_fork: Callable[[], None] | None = None,
 ) -> list[R]:
     """`[func(item) for item in items]`, over `jobs` forked processes when that pays off.

@@ -27,7 +27,13 @@ def input_signature(
     """
     files: list[str] = []
     found: dict[str, tuple[int, int]] = {} if stats is None else stats
-    for folder in (config.content_dir, config.root / "templates", config.root / "static", theme_dir(config), config.data_dir):
+    for folder in (
+        config.content_dir,
+        config.root / "templates",
+        config.root / "static",
+        theme_dir(config),
+        config.data_dir,
+    ):
         files.append(f"folder:{folder}")
         _stat_files(str(folder), files, found)
     # One text of all files (a path holds no NUL), hashed at once: 10,000 parts one by one cost more.

@@ -123,7 +123,12 @@ class BuildState:
         return record
 
     def finish(
-        self, manifest: Manifest, dependencies: Dependencies, fragments: FragmentStore, posts: list[Post], record: LastBuild
+        self,
+        manifest: Manifest,
+        dependencies: Dependencies,
+        fragments: FragmentStore,
+        posts: list[Post],
+        record: LastBuild,
     ) -> None:
         """Keep what this build made for the next: the manifest, the fragments, the build's record."""
         manifest.dependencies = dependencies

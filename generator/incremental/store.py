@@ -121,7 +121,9 @@ class BuildCache:
         self.folder = folder
         self.output = str(output)
         self.name = digest(str(output))[:16]
-        self.paths = {part: folder / f"{part}-{self.name}.pickle" for part in ("last-build", "digests", "covers", "changing")}
+        self.paths = {
+            part: folder / f"{part}-{self.name}.pickle" for part in ("last-build", "digests", "covers", "changing")
+        }
         self._shards: dict[str, dict[int, dict[str, Any]]] = {}  # each sharded part as last loaded or saved
         self._deps: Any = None  # the manifest's dependencies as on disk, once loaded or saved
         self._changing: Any = None  # the note left by a save of the manifest that did not finish

@@ -23,7 +23,9 @@ def versions() -> str:
     from generator.content.sources import CachedFile, Source
     from generator.model import Image, Post
 
-    shapes = [f"{cls.__name__}:{','.join(f.name for f in fields(cls))}" for cls in (CachedFile, Source, Meta, Post, Image)]
+    shapes = [
+        f"{cls.__name__}:{','.join(f.name for f in fields(cls))}" for cls in (CachedFile, Source, Meta, Post, Image)
+    ]
     parts = [f"homepost={__version__}", f"format={FORMAT}", *shapes]
     names = ("markdown-it-py", "markdown-it-pyrs", "mdit-py-plugins", "Pygments", "Jinja2", "feedgen", "PyYAML")
     found = installed_versions(names)

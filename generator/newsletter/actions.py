@@ -76,7 +76,9 @@ def send_test(root: Path, address: str, post: str | None, now: dt.datetime | Non
     problem = address_problem(address)
     if problem:
         raise HomepostError(Problem("ADDRESS", problem))
-    message = issue_email(config, issue, address, 0, NewsletterLinks(config).unsubscribe("test"), dt.datetime.now(dt.UTC))
+    message = issue_email(
+        config, issue, address, 0, NewsletterLinks(config).unsubscribe("test"), dt.datetime.now(dt.UTC)
+    )
     del message["Subject"]
     message["Subject"] = f"[test] {issue.subject}"
     server = f"{config.newsletter.host}:{config.newsletter.smtp_port}"
@@ -96,13 +98,17 @@ def check_ready(config: Config) -> None:
     """NotReady unless `[newsletter]` is enabled, has a sender and a /subscribe URL for the unsubscribe links."""
     settings = config.newsletter
     if not settings.enabled:
-        raise NotReady(Problem("site.toml", "the newsletter is not enabled (set enabled = true)", key="newsletter.enabled"))
+        raise NotReady(
+            Problem("site.toml", "the newsletter is not enabled (set enabled = true)", key="newsletter.enabled")
+        )
     if not settings.sender:
         required = 'required: the address emails come from, such as "Alice <alice@example.com>"'
         raise NotReady(Problem("site.toml", required, key="newsletter.from"))
     if not settings.form_url(config.webmention.endpoint).endswith("/subscribe"):
-        needed = ("the receiver's /subscribe URL is needed for the unsubscribe links: "
-                  "set it, or a [webmention] endpoint ending in /webmention")
+        needed = (
+            "the receiver's /subscribe URL is needed for the unsubscribe links: "
+            "set it, or a [webmention] endpoint ending in /webmention"
+        )
         raise NotReady(Problem("site.toml", needed, key="newsletter.endpoint"))
 
 

@@ -23,8 +23,10 @@ from generator.model import Post
 from generator.syndication.entry import absolute_html, plain_text
 
 IMAGE_WIDTH = 600  # pixels: the column the HTML is laid out in
-_DROPPED = re.compile(r"<(script|style|iframe|object|embed|form|template)\b.*?</\1\s*>|<(link|meta|base|input)\b[^>]*>",
-                      re.IGNORECASE | re.DOTALL)  # fmt: skip
+_DROPPED = re.compile(
+    r"<(script|style|iframe|object|embed|form|template)\b.*?</\1\s*>|<(link|meta|base|input)\b[^>]*>",
+    re.IGNORECASE | re.DOTALL,
+)
 _EVENT = re.compile(r"\son[a-z]+\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+)", re.IGNORECASE)
 _IMG = re.compile(r"<img\b([^>]*?)/?>", re.IGNORECASE)
 _TEXT = "color:#222222;background:#ffffff;"  # dark text on white; clients that invert for dark mode keep contrast
@@ -74,8 +76,9 @@ def subject_of(post: Post) -> str:
     return text if len(text) <= 60 else text[:59].rstrip() + "…"
 
 
-def issue_email(config: Config, issue: Issue, to: str, subscriber: int, unsubscribe_url: str,
-                now: dt.datetime) -> EmailMessage:  # fmt: skip
+def issue_email(
+    config: Config, issue: Issue, to: str, subscriber: int, unsubscribe_url: str, now: dt.datetime
+) -> EmailMessage:
     """The email of `issue` for one subscriber."""
     message = _headers(config, issue.subject, to, now)
     message["Message-ID"] = f"<{digest(issue.key, str(subscriber))[:32]}@{_domain(config)}>"
@@ -93,18 +96,19 @@ def issue_email(config: Config, issue: Issue, to: str, subscriber: int, unsubscr
             f'<h1 style="font-size:26px;line-height:1.25;margin:0 0 12px"><a href="{html.escape(post.url)}" '
             f'style="color:#1a4d8f">{html.escape(subject_of(post))}</a></h1>\n{email_html(config, content)}\n'
             f'<p><a href="{html.escape(post.url)}" style="color:#1a4d8f">'
-            f'{"Read the whole post" if excerpt else "Read it on the web"}</a></p>'
-        )  # fmt: skip
+            f"{'Read the whole post' if excerpt else 'Read it on the web'}</a></p>"
+        )
     footer = f"You receive {list_name(config)} because you subscribed at {config.site.url}."
     text = "\n\n".join(texts) + f"\n--\n{footer}\nUnsubscribe: {unsubscribe_url}\n"
     page = (
         f'<!doctype html>\n<html lang="{html.escape(_language(config, issue))}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light">'
         f"<title>{html.escape(issue.subject)}</title></head>\n"
-        f'<body style="margin:0;{_TEXT}"><div style="{_BODY}">\n' + '\n<hr style="border:0;border-top:1px solid #dddddd">\n'.join(parts)
+        f'<body style="margin:0;{_TEXT}"><div style="{_BODY}">\n'
+        + '\n<hr style="border:0;border-top:1px solid #dddddd">\n'.join(parts)
         + f'\n<p style="font-size:13px;color:#555555;margin-top:32px">{html.escape(footer)} '
         f'<a href="{html.escape(unsubscribe_url)}" style="color:#555555">Unsubscribe</a></p>\n</div></body></html>\n'
-    )  # fmt: skip
+    )
     message.set_content(text)
     message.add_alternative(page, subtype="html")
     return message
@@ -115,9 +119,11 @@ def confirmation_email(config: Config, to: str, confirm_url: str, now: dt.dateti
     name = list_name(config)
     message = _headers(config, f"Confirm your subscription to {name}", to, now)
     message["Message-ID"] = f"<{digest(to, now.isoformat())[:32]}@{_domain(config)}>"
-    text = (f"Please confirm that you want to receive {name} ({config.site.url}) by email:\n\n{confirm_url}\n\n"
-            "The link works once, for 48 hours. If you did not ask for this, ignore this email: "
-            "you will not hear from us again.\n")  # fmt: skip
+    text = (
+        f"Please confirm that you want to receive {name} ({config.site.url}) by email:\n\n{confirm_url}\n\n"
+        "The link works once, for 48 hours. If you did not ask for this, ignore this email: "
+        "you will not hear from us again.\n"
+    )
     message.set_content(text)
     message.add_alternative(
         f'<!doctype html>\n<html><head><meta charset="utf-8"><title>{html.escape(name)}</title></head>'
@@ -126,7 +132,7 @@ def confirmation_email(config: Config, to: str, confirm_url: str, now: dt.dateti
         "Confirm my subscription</a></p><p>The link works once, for 48 hours. If you did not ask for this, ignore "
         "this email: you will not hear from us again.</p></div></body></html>\n",
         subtype="html",
-    )  # fmt: skip
+    )
     return message
 
 

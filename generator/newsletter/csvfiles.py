@@ -53,8 +53,12 @@ def read_rows(path: Path) -> tuple[str, Iterator[tuple[int, str, State]]]:
     address = next((columns[c] for c in _ADDRESS_COLUMNS if c in columns), None)
     if address is None:
         handle.close()
-        raise HomepostError(Problem(str(path), "expected a CSV file with an email column (such as \"email\" or "
-                                               "\"Email Address\") in its first line"))  # fmt: skip
+        raise HomepostError(
+            Problem(
+                str(path),
+                'expected a CSV file with an email column (such as "email" or "Email Address") in its first line',
+            )
+        )
     service = _service(columns, path)
 
     def rows() -> Iterator[tuple[int, str, State]]:
@@ -67,8 +71,9 @@ def read_rows(path: Path) -> tuple[str, Iterator[tuple[int, str, State]]]:
 
 
 def _service(columns: dict[str, str], path: Path) -> str:
-    if "email address" in columns and ("confirm_time" in columns or "optin_time" in columns or "unsub_time" in columns
-                                       or "clean_time" in columns):  # fmt: skip
+    if "email address" in columns and (
+        "confirm_time" in columns or "optin_time" in columns or "unsub_time" in columns or "clean_time" in columns
+    ):
         return "Mailchimp"
     if "active_subscription" in columns:
         return "Substack"
@@ -89,7 +94,9 @@ def _state(service: str, row: dict[str, str], path: Path) -> State:
         return "unsubscribed" if row.get("email_disabled", "").lower() in _TRUE else "confirmed"
     if service == "Buttondown":
         kind = (row.get("subscriber_type") or row.get("type", "")).lower()
-        return "confirmed" if kind in _BUTTONDOWN_CONFIRMED else "unsubscribed" if kind in _BUTTONDOWN_LEFT else "pending"
+        return (
+            "confirmed" if kind in _BUTTONDOWN_CONFIRMED else "unsubscribed" if kind in _BUTTONDOWN_LEFT else "pending"
+        )
     if service == "Ghost":
         return "confirmed" if row.get("subscribed_to_emails", "").lower() in _TRUE else "unsubscribed"
     return "pending"
@@ -120,7 +127,15 @@ def export_subscribers(store: NewsletterStore, out: IO[str]) -> int:
     writer.writerow(["email", "state", "origin", "created", "confirmed_at", "bounces"])
     count = 0
     for subscriber in store.subscribers():
-        writer.writerow([subscriber.address, subscriber.state, subscriber.origin, subscriber.created,
-                         subscriber.confirmed_at or "", subscriber.bounces])  # fmt: skip
+        writer.writerow(
+            [
+                subscriber.address,
+                subscriber.state,
+                subscriber.origin,
+                subscriber.created,
+                subscriber.confirmed_at or "",
+                subscriber.bounces,
+            ]
+        )
         count += 1
     return count

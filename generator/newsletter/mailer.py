@@ -31,12 +31,19 @@ class Mailer(Loop):
 
     thread_name = "newsletter-mailer"
 
-    def __init__(self, config: Config, newsletter: NewsletterStore, poll_interval: float = 5.0,
-                 connect: Callable[[], SmtpConnection] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        config: Config,
+        newsletter: NewsletterStore,
+        poll_interval: float = 5.0,
+        connect: Callable[[], SmtpConnection] | None = None,
+    ) -> None:
         super().__init__(poll_interval)
         self.config = config
         self.newsletter = newsletter
-        self.connect = connect or (lambda: SmtpConnection(config.newsletter, credential(config.root, "newsletter", "password")))
+        self.connect = connect or (
+            lambda: SmtpConnection(config.newsletter, credential(config.root, "newsletter", "password"))
+        )
         self.links = NewsletterLinks(config)
 
     def run_due(self) -> int:

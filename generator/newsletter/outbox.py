@@ -30,8 +30,10 @@ class Outbox:
     def issue(self, issue: str, title: str) -> str:
         """Record an issue (once) and return when it was first recorded: subscribers confirmed by then receive it."""
         with self.store.transaction() as db:
-            db.execute("INSERT OR IGNORE INTO newsletter_issues (issue, title, created) VALUES (?, ?, ?)",
-                       (issue, title, _stamp(self.newsletter.clock())))  # fmt: skip
+            db.execute(
+                "INSERT OR IGNORE INTO newsletter_issues (issue, title, created) VALUES (?, ?, ?)",
+                (issue, title, _stamp(self.newsletter.clock())),
+            )
             return str(db.execute("SELECT created FROM newsletter_issues WHERE issue = ?", (issue,)).fetchone()[0])
 
     def known(self, issue: str) -> bool:
@@ -41,9 +43,11 @@ class Outbox:
     def recover(self) -> int:
         """Settle what a run that died left: `data` rows become `unknown`; the number of them."""
         with self.store.transaction() as db:
-            return db.execute("UPDATE newsletter_outbox SET state = 'unknown', result = 'the run stopped while the "
-                              "server held the message; not sent again', changed = ? WHERE state = 'data'",
-                              (_stamp(self.newsletter.clock()),)).rowcount  # fmt: skip
+            return db.execute(
+                "UPDATE newsletter_outbox SET state = 'unknown', result = 'the run stopped while the "
+                "server held the message; not sent again', changed = ? WHERE state = 'data'",
+                (_stamp(self.newsletter.clock()),),
+            ).rowcount
 
     def recipients(self, issue: str, created: str) -> Iterator[tuple[Subscriber, int]]:
         """The confirmed subscribers (confirmed by `created`) still owed this issue now, with their attempts so far."""
@@ -55,7 +59,9 @@ class Outbox:
                 f"SELECT {columns}, COALESCE(o.attempts, 0) FROM subscribers s LEFT JOIN newsletter_outbox o "
                 "ON o.issue = ? AND o.subscriber = s.id WHERE s.id > ? AND s.state = 'confirmed' AND s.confirmed_at <= ? "
                 "AND (o.state IS NULL OR o.state = 'sending' OR (o.state = 'retry' AND o.next_attempt <= ?)) "
-                "ORDER BY s.id LIMIT ?", (issue, last, created, now, PAGE))  # fmt: skip
+                "ORDER BY s.id LIMIT ?",
+                (issue, last, created, now, PAGE),
+            )
             for row in rows:
                 yield _subscriber(row[:-1]), int(row[-1])
             if len(rows) < PAGE:

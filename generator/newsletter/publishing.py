@@ -29,23 +29,48 @@ def publish_step(config: Config, now: dt.datetime | None, dry_run: bool) -> tupl
     if not config.newsletter.enabled:
         return "skipped", None, "the newsletter is not enabled ([newsletter] enabled = false)", ()
     if not path.is_file():
-        return "skipped", None, f"no receiver database here ({path}): run `homepost newsletter send` where the receiver runs", ()
+        return (
+            "skipped",
+            None,
+            f"no receiver database here ({path}): run `homepost newsletter send` where the receiver runs",
+            (),
+        )
     if not config.newsletter.sender:
-        return "failed", None, "", (Problem("site.toml", "required: the address emails come from", key="newsletter.from"),)
+        return (
+            "failed",
+            None,
+            "",
+            (Problem("site.toml", "required: the address emails come from", key="newsletter.from"),),
+        )
     folder = config.private_dir / DRY_RUN_DIR
-    transport: Transport = FolderTransport(folder) if dry_run else SmtpConnection(
-        config.newsletter, credential(config.root, "newsletter", "password"))  # fmt: skip
+    transport: Transport = (
+        FolderTransport(folder)
+        if dry_run
+        else SmtpConnection(config.newsletter, credential(config.root, "newsletter", "password"))
+    )
     try:
         store = Store(path)
         try:
-            report = send_newsletter(config, NewsletterStore(store), read_site(config, now), transport, record=not dry_run)
+            report = send_newsletter(
+                config, NewsletterStore(store), read_site(config, now), transport, record=not dry_run
+            )
         finally:
             store.close()
     except HomepostError as exc:
         return "failed", None, "", tuple(exc.problems)
     summary = report.summary(folder if dry_run else None)
     if report.stopped:
-        return "failed", None, summary, (Problem(f"{config.newsletter.host}:{config.newsletter.smtp_port}", report.stopped),)
+        return (
+            "failed",
+            None,
+            summary,
+            (Problem(f"{config.newsletter.host}:{config.newsletter.smtp_port}", report.stopped),),
+        )
     if report.sent:
         return "done", None, summary, ()
-    return "unchanged", None, "no new posts to mail" if not report.first_run else "first run: posts from now on are mailed", ()
+    return (
+        "unchanged",
+        None,
+        "no new posts to mail" if not report.first_run else "first run: posts from now on are mailed",
+        (),
+    )

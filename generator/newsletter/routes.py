@@ -34,8 +34,9 @@ PATHS = (SUBSCRIBE_PATH, SUBSCRIBE_PATH + "/", CONFIRM_PATH, UNSUBSCRIBE_PATH)
 MAX_FORM = 4 * 1024  # bytes of a subscribe or unsubscribe body
 SUBSCRIBE_RATE = 10  # subscribe requests per IP address a minute
 ADDRESS_RATE = 3  # confirmation emails per address an hour
-CHECK_INBOX = ("If the address can subscribe, an email with a link to confirm is on its way. "
-               "Nothing is sent until you follow it.")  # fmt: skip
+CHECK_INBOX = (
+    "If the address can subscribe, an email with a link to confirm is on its way. Nothing is sent until you follow it."
+)
 
 Answer = tuple[str, list[tuple[str, str]], bytes]
 
@@ -69,8 +70,11 @@ class NewsletterRoutes:
             return fields
         wait = self.ip_limiter.check(rate_key(environ.get("REMOTE_ADDR", "")))
         if wait is not None:
-            status, headers, page = self.page("429 Too Many Requests", "Not subscribed yet",
-                                              "Too many requests from your address; please try again in a minute.")  # fmt: skip
+            status, headers, page = self.page(
+                "429 Too Many Requests",
+                "Not subscribed yet",
+                "Too many requests from your address; please try again in a minute.",
+            )
             return status, headers + [("Retry-After", str(max(1, math.ceil(wait))))], page
         address = fields.get("email", [""])[0].strip()
         if fields.get("email_confirm", [""])[0]:  # the honeypot: answered like a success, nothing stored
@@ -90,11 +94,16 @@ class NewsletterRoutes:
         token = ((_query(environ) or {}).get("token") or [""])[0]
         confirm = path == CONFIRM_PATH
         action = f"{path.rsplit('/', 1)[1]}?{urlencode({'token': token})}"
-        button = (f'<form method="post" action="{html.escape(action)}"><p><button type="submit">'
-                  f'{"Confirm my subscription" if confirm else "Unsubscribe"}</button></p></form>')  # fmt: skip
+        button = (
+            f'<form method="post" action="{html.escape(action)}"><p><button type="submit">'
+            f"{'Confirm my subscription' if confirm else 'Unsubscribe'}</button></p></form>"
+        )
         title = "Confirm your subscription" if confirm else "Unsubscribe"
-        text = (f"Press the button to receive {self._name()} by email." if confirm
-                else f"Press the button to stop receiving {self._name()} by email.")  # fmt: skip
+        text = (
+            f"Press the button to receive {self._name()} by email."
+            if confirm
+            else f"Press the button to stop receiving {self._name()} by email."
+        )
         return self.page("200 OK", title, text, button)
 
     def decide(self, environ: dict, path: str) -> Answer:
@@ -109,13 +118,21 @@ class NewsletterRoutes:
             token = (fields.get("token") or [""])[0]
         if path == CONFIRM_PATH:
             if self.newsletter.confirm(token):
-                return self.page("200 OK", "Thank you", f"You are subscribed: new posts of {self._name()} will reach your inbox.")
-            return self.page("400 Bad Request", "This link does not work",
-                             "It was used already, is older than 48 hours, or is not complete. Subscribe again to get a new one.")  # fmt: skip
+                return self.page(
+                    "200 OK", "Thank you", f"You are subscribed: new posts of {self._name()} will reach your inbox."
+                )
+            return self.page(
+                "400 Bad Request",
+                "This link does not work",
+                "It was used already, is older than 48 hours, or is not complete. Subscribe again to get a new one.",
+            )
         if self.newsletter.unsubscribe(token):
             return self.page("200 OK", "Unsubscribed", f"You will receive no more emails from {self._name()}.")
-        return self.page("400 Bad Request", "This link does not work",
-                         "It is not complete or no longer valid. Use the link in the newest email.")  # fmt: skip
+        return self.page(
+            "400 Bad Request",
+            "This link does not work",
+            "It is not complete or no longer valid. Use the link in the newest email.",
+        )
 
     def _name(self) -> str:
         return self.config.newsletter.name or self.config.site.title

@@ -79,19 +79,37 @@ class SendReport:
     stopped: str = ""  # why the run stopped early (the server's reply), "" when it did not
 
     def summary(self, dry_run: Path | None = None) -> str:
-        """"sent 12 emails; 1 to retry later (4xx), 2 bounced" (or "wrote … to FOLDER" for a dry run)."""
+        """ "sent 12 emails; 1 to retry later (4xx), 2 bounced" (or "wrote … to FOLDER" for a dry run)."""
         sent = f"{self.sent} email{'' if self.sent == 1 else 's'}"
         verb = f"wrote {sent} to {dry_run}" if dry_run else f"sent {sent}"
-        extra = [f"{n} {what}" for n, what in ((self.retry, "to retry later (4xx)"), (self.bounced, "bounced"),
-                 (self.unsubscribed, "unsubscribed by bounces"), (self.unknown, "of unknown outcome (not sent again)")) if n]  # fmt: skip
+        extra = [
+            f"{n} {what}"
+            for n, what in (
+                (self.retry, "to retry later (4xx)"),
+                (self.bounced, "bounced"),
+                (self.unsubscribed, "unsubscribed by bounces"),
+                (self.unknown, "of unknown outcome (not sent again)"),
+            )
+            if n
+        ]
         return verb + (f"; {', '.join(extra)}" if extra else "")
 
 
-def send_newsletter(config: Config, newsletter: NewsletterStore, site: Site, transport: Transport, *,
-                    posts: Iterable[str] = (), record: bool = True, sleep: Callable[[float], None] = time.sleep) -> SendReport:  # fmt: skip
+def send_newsletter(
+    config: Config,
+    newsletter: NewsletterStore,
+    site: Site,
+    transport: Transport,
+    *,
+    posts: Iterable[str] = (),
+    record: bool = True,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SendReport:
     """One run: the new issues (or those of the named posts) to everyone owed them; `record=False` for a dry run."""
     now = newsletter.clock()
-    first = not config.newsletter.since and not newsletter.store.query("SELECT 1 FROM newsletter_settings WHERE key = 'started'")
+    first = not config.newsletter.since and not newsletter.store.query(
+        "SELECT 1 FROM newsletter_settings WHERE key = 'started'"
+    )
     if config.newsletter.since:
         since = config.newsletter.since
     else:
@@ -105,8 +123,14 @@ def send_newsletter(config: Config, newsletter: NewsletterStore, site: Site, tra
 def new_issues(config: Config, site: Site, since: str, now: dt.datetime, posts: Iterable[str] = ()) -> list[Issue]:
     """The issues made of posts published after `since` (or the named posts), oldest first; digests of ended periods."""
     wanted = set(posts)
-    chosen = [p for p in site.posts if p.date is not None and not p.draft and not p.scheduled
-              and (p.source in wanted or p.url in wanted if wanted else _stamp(p.date) >= since)]  # fmt: skip
+    chosen = [
+        p
+        for p in site.posts
+        if p.date is not None
+        and not p.draft
+        and not p.scheduled
+        and (p.source in wanted or p.url in wanted if wanted else _stamp(p.date) >= since)
+    ]
     chosen.sort(key=lambda p: (p.date, p.source))
     if config.newsletter.digest == "each" or wanted:
         return [Issue(f"post:{p.uid}", subject_of(p), (p,)) for p in chosen]
@@ -115,8 +139,11 @@ def new_issues(config: Config, site: Site, since: str, now: dt.datetime, posts: 
         if post.date is not None:
             periods.setdefault(_period(config, post.date), []).append(post)
     current = _period(config, now)
-    return [Issue(key, f"{list_name(config)}: {key.partition(':')[2]}", tuple(group))
-            for key, group in periods.items() if key != current]  # fmt: skip
+    return [
+        Issue(key, f"{list_name(config)}: {key.partition(':')[2]}", tuple(group))
+        for key, group in periods.items()
+        if key != current
+    ]
 
 
 def _period(config: Config, moment: dt.datetime) -> str:
@@ -130,8 +157,15 @@ def _period(config: Config, moment: dt.datetime) -> str:
 class Sender:
     """One run over the issues: the outbox, the transport, the pace."""
 
-    def __init__(self, config: Config, newsletter: NewsletterStore, transport: Transport, *, record: bool = True,
-                 sleep: Callable[[float], None] = time.sleep) -> None:  # fmt: skip
+    def __init__(
+        self,
+        config: Config,
+        newsletter: NewsletterStore,
+        transport: Transport,
+        *,
+        record: bool = True,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.config, self.newsletter, self.transport = config, newsletter, transport
         self.outbox = Outbox(newsletter)
         self.record = record
@@ -149,7 +183,9 @@ class Sender:
             self.report.unknown = self.outbox.recover()
         try:
             for issue in issues:
-                created = self.outbox.issue(issue.key, issue.subject) if self.record else _stamp(self.newsletter.clock())
+                created = (
+                    self.outbox.issue(issue.key, issue.subject) if self.record else _stamp(self.newsletter.clock())
+                )
                 self.report.issues.append(issue.subject)
                 for subscriber, attempts in self.outbox.recipients(issue.key, created):
                     if not self.deliver(issue, subscriber, attempts):
@@ -167,8 +203,12 @@ class Sender:
         data = issue_email(self.config, issue, address, subscriber, url, self.newsletter.clock()).as_bytes()
         if len(data) > CLIPPED and issue.key not in self._warned:
             self._warned.add(issue.key)
-            log.warning("newsletter: “%s” is %d KB, and Gmail clips emails over 102 KB; [newsletter] mode = "
-                        '"excerpt" sends the summary and a link', issue.subject, len(data) // 1024)  # fmt: skip
+            log.warning(
+                "newsletter: “%s” is %d KB, and Gmail clips emails over 102 KB; [newsletter] mode = "
+                '"excerpt" sends the summary and a link',
+                issue.subject,
+                len(data) // 1024,
+            )
         if isinstance(self.transport, FolderTransport):
             self.transport.name = f"{re.sub(r'[^A-Za-z0-9-]+', '-', issue.key)}-{subscriber}"
         self._mark(issue, subscriber, "sending")
@@ -214,7 +254,9 @@ class Sender:
         self._pace()
         return True
 
-    def _mark(self, issue: Issue, subscriber: int, state: RowState, result: str = "", attempts: int | None = None) -> None:
+    def _mark(
+        self, issue: Issue, subscriber: int, state: RowState, result: str = "", attempts: int | None = None
+    ) -> None:
         if self.record:
             self.outbox.mark(issue.key, subscriber, state, result, attempts)
 

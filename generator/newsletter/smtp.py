@@ -37,8 +37,13 @@ class SmtpError(Exception):
 class SmtpConnection:
     """A lazily opened connection to `[newsletter] host`, with STARTTLS or TLS and a login when configured."""
 
-    def __init__(self, settings: NewsletterSettings, password: str | None, timeout: float = TIMEOUT,
-                 context: ssl.SSLContext | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        settings: NewsletterSettings,
+        password: str | None,
+        timeout: float = TIMEOUT,
+        context: ssl.SSLContext | None = None,
+    ) -> None:
         self.settings = settings
         self.password = password
         self.timeout = timeout
@@ -62,7 +67,9 @@ class SmtpConnection:
             if s.username:
                 smtp.login(s.username, self.password or "")
         except smtplib.SMTPAuthenticationError as exc:
-            raise SmtpError(f"{host}:{port} refused the login of {s.username!r}: {_words(exc.smtp_code, exc.smtp_error)}") from None
+            raise SmtpError(
+                f"{host}:{port} refused the login of {s.username!r}: {_words(exc.smtp_code, exc.smtp_error)}"
+            ) from None
         except smtplib.SMTPResponseException as exc:
             raise SmtpError(f"{host}:{port} answered {_words(exc.smtp_code, exc.smtp_error)}") from None
         except (smtplib.SMTPException, OSError) as exc:

@@ -98,8 +98,11 @@ class NewsletterStore:
         state: State = "confirmed" if confirmed else "pending"
         with self.store.transaction() as db:
             row = db.execute(f"SELECT {_COLUMNS} FROM subscribers WHERE normalized = ?", (key,)).fetchone()
-            if row is not None and (row[3] == "confirmed" or (origin == "import" and row[3] == "unsubscribed")
-                                    or (origin != "form" and not confirmed and row[3] == "pending")):
+            if row is not None and (
+                row[3] == "confirmed"
+                or (origin == "import" and row[3] == "unsubscribed")
+                or (origin != "form" and not confirmed and row[3] == "pending")
+            ):
                 return None  # confirmed stays as it is; an import never brings back someone who left
             if row is None:
                 db.execute(
@@ -108,13 +111,19 @@ class NewsletterStore:
                     (address.strip(), key, state, origin, now, now, now if confirmed else None, new_nonce()),
                 )
             else:
-                db.execute("UPDATE subscribers SET address = ?, state = ?, changed = ?, confirmed_at = ?, nonce = ?, "
-                           "bounces = 0 WHERE id = ?", (address.strip(), state, now, now if confirmed else None,
-                                                        new_nonce(), row[0]))  # fmt: skip
-            found = _subscriber(db.execute(f"SELECT {_COLUMNS} FROM subscribers WHERE normalized = ?", (key,)).fetchone())
+                db.execute(
+                    "UPDATE subscribers SET address = ?, state = ?, changed = ?, confirmed_at = ?, nonce = ?, "
+                    "bounces = 0 WHERE id = ?",
+                    (address.strip(), state, now, now if confirmed else None, new_nonce(), row[0]),
+                )
+            found = _subscriber(
+                db.execute(f"SELECT {_COLUMNS} FROM subscribers WHERE normalized = ?", (key,)).fetchone()
+            )
             if not confirmed and origin == "form":
-                db.execute("INSERT INTO newsletter_mail (subscriber, created, next_attempt) VALUES (?, ?, ?)",
-                           (found.id, now, now))  # fmt: skip
+                db.execute(
+                    "INSERT INTO newsletter_mail (subscriber, created, next_attempt) VALUES (?, ?, ?)",
+                    (found.id, now, now),
+                )
         return found
 
     def confirm(self, token: str) -> bool:
@@ -136,10 +145,17 @@ class NewsletterStore:
         if found is None:
             return False
         with self.store.transaction() as db:
-            db.execute("UPDATE subscribers SET state = 'unsubscribed', changed = ? WHERE id = ? AND nonce = ? "
-                       "AND state != 'unsubscribed'", (_stamp(self.clock()), found.subscriber, found.nonce))  # fmt: skip
-            return db.execute("SELECT 1 FROM subscribers WHERE id = ? AND nonce = ?",
-                              (found.subscriber, found.nonce)).fetchone() is not None  # fmt: skip
+            db.execute(
+                "UPDATE subscribers SET state = 'unsubscribed', changed = ? WHERE id = ? AND nonce = ? "
+                "AND state != 'unsubscribed'",
+                (_stamp(self.clock()), found.subscriber, found.nonce),
+            )
+            return (
+                db.execute(
+                    "SELECT 1 FROM subscribers WHERE id = ? AND nonce = ?", (found.subscriber, found.nonce)
+                ).fetchone()
+                is not None
+            )
 
     def _token(self, token: str, kind: str) -> Token | None:
         found = read_token(self.secret(), token)
@@ -148,26 +164,46 @@ class NewsletterStore:
     def remove(self, address: str) -> bool:
         """Unsubscribe an address (`newsletter subscribers remove`); False when it is not subscribed."""
         with self.store.transaction() as db:
-            return db.execute("UPDATE subscribers SET state = 'unsubscribed', changed = ? WHERE normalized = ? "
-                              "AND state != 'unsubscribed'", (_stamp(self.clock()), normalize(address))).rowcount == 1  # fmt: skip
+            return (
+                db.execute(
+                    "UPDATE subscribers SET state = 'unsubscribed', changed = ? WHERE normalized = ? "
+                    "AND state != 'unsubscribed'",
+                    (_stamp(self.clock()), normalize(address)),
+                ).rowcount
+                == 1
+            )
 
     def left(self, address: str) -> bool:
         """Record that an address left (an import's unsubscribed row): unsubscribes it, or adds it unsubscribed."""
         now, key = _stamp(self.clock()), normalize(address)
         with self.store.transaction() as db:
-            if db.execute("UPDATE subscribers SET state = 'unsubscribed', changed = ? WHERE normalized = ? AND state != "
-                          "'unsubscribed'", (now, key)).rowcount:  # fmt: skip
+            if db.execute(
+                "UPDATE subscribers SET state = 'unsubscribed', changed = ? WHERE normalized = ? AND state != "
+                "'unsubscribed'",
+                (now, key),
+            ).rowcount:
                 return True
-            return db.execute("INSERT OR IGNORE INTO subscribers (address, normalized, state, origin, created, changed, nonce)"
-                              " VALUES (?, ?, 'unsubscribed', 'import', ?, ?, ?)",
-                              (address.strip(), key, now, now, new_nonce())).rowcount == 1  # fmt: skip
+            return (
+                db.execute(
+                    "INSERT OR IGNORE INTO subscribers (address, normalized, state, origin, created, changed, nonce)"
+                    " VALUES (?, ?, 'unsubscribed', 'import', ?, ?, ?)",
+                    (address.strip(), key, now, now, new_nonce()),
+                ).rowcount
+                == 1
+            )
 
     def bounce(self, subscriber: int, limit: int) -> bool:
         """Count a permanent refusal of an address; True when that unsubscribed it (`limit` reached)."""
         with self.store.transaction() as db:
             db.execute("UPDATE subscribers SET bounces = bounces + 1 WHERE id = ?", (subscriber,))
-            return db.execute("UPDATE subscribers SET state = 'unsubscribed', changed = ? WHERE id = ? AND bounces >= ? "
-                              "AND state = 'confirmed'", (_stamp(self.clock()), subscriber, limit)).rowcount == 1  # fmt: skip
+            return (
+                db.execute(
+                    "UPDATE subscribers SET state = 'unsubscribed', changed = ? WHERE id = ? AND bounces >= ? "
+                    "AND state = 'confirmed'",
+                    (_stamp(self.clock()), subscriber, limit),
+                ).rowcount
+                == 1
+            )
 
     # --- reading subscribers ------------------------------------------------------------------
 
@@ -188,8 +224,9 @@ class NewsletterStore:
         where += " AND confirmed_at <= ?" if confirmed_before else ""
         extra = tuple(v for v in (state, confirmed_before) if v)
         while True:
-            rows = self.store.query(f"SELECT {_COLUMNS} FROM subscribers WHERE id > ?{where} ORDER BY id LIMIT ?",
-                                    (last, *extra, PAGE))  # fmt: skip
+            rows = self.store.query(
+                f"SELECT {_COLUMNS} FROM subscribers WHERE id > ?{where} ORDER BY id LIMIT ?", (last, *extra, PAGE)
+            )
             for row in rows:
                 yield _subscriber(row)
             if len(rows) < PAGE:
@@ -200,8 +237,11 @@ class NewsletterStore:
 
     def due_mail(self, limit: int = 20) -> list[MailJob]:
         """Confirmation emails due now, oldest first."""
-        rows = self.store.query("SELECT id, subscriber, attempts FROM newsletter_mail WHERE status = 'pending' "
-                                "AND next_attempt <= ? ORDER BY id LIMIT ?", (_stamp(self.clock()), limit))  # fmt: skip
+        rows = self.store.query(
+            "SELECT id, subscriber, attempts FROM newsletter_mail WHERE status = 'pending' "
+            "AND next_attempt <= ? ORDER BY id LIMIT ?",
+            (_stamp(self.clock()), limit),
+        )
         return [MailJob(*row) for row in rows]
 
     def finish_mail(self, job: int, status: str, result: str) -> None:
@@ -212,8 +252,10 @@ class NewsletterStore:
     def postpone_mail(self, job: int, attempts: int, next_attempt: dt.datetime, result: str) -> None:
         """Try a confirmation email again later."""
         with self.store.transaction() as db:
-            db.execute("UPDATE newsletter_mail SET attempts = ?, next_attempt = ?, result = ? WHERE id = ?",
-                       (attempts, _stamp(next_attempt), result, job))  # fmt: skip
+            db.execute(
+                "UPDATE newsletter_mail SET attempts = ?, next_attempt = ?, result = ? WHERE id = ?",
+                (attempts, _stamp(next_attempt), result, job),
+            )
 
 
 def _subscriber(row: tuple) -> Subscriber:

@@ -154,7 +154,16 @@ def build_site(
         if session is None and not (options.drafts or options.future):  # the public site, as published
             record_published(PublishedRecord.load(target.public), target.public, site)
         if session is not None:
-            known = (target.config, target.read, content, site, rendering.renderer, planned.pages, target.output, state.store)
+            known = (
+                target.config,
+                target.read,
+                content,
+                site,
+                rendering.renderer,
+                planned.pages,
+                target.output,
+                state.store,
+            )
             session.keep(Snapshot(*known))
         return _result(target, site, rendering.plan, content, written, time.perf_counter() - started, warnings)
 

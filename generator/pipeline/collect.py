@@ -21,8 +21,10 @@ log = logging.getLogger(__name__)
 
 def collect_site(config: Config, content: Content) -> Site:
     """Assemble the site from its content: taxonomies, terms and archives."""
-    taxonomies = [_taxonomy(config, settings.key, settings.title, settings.path, settings.feeds, content.posts)
-                  for settings in config.taxonomies]  # fmt: skip
+    taxonomies = [
+        _taxonomy(config, settings.key, settings.title, settings.path, settings.feeds, content.posts)
+        for settings in config.taxonomies
+    ]
     years = [(year, list(posts)) for year, posts in groupby(content.posts, key=lambda p: _year(p))]
     return Site(
         posts=content.posts,
@@ -94,7 +96,9 @@ def _year(post: Post) -> int:
 
 
 def _taxonomy(config: Config, key: str, title: str, path: str, feeds: bool, posts: list[Post]) -> Taxonomy:
-    taxonomy = Taxonomy(key=key, title=title, path=config.path_url(f"{path}/"), url=config.abs_url(f"{path}/"), feeds=feeds)
+    taxonomy = Taxonomy(
+        key=key, title=title, path=config.path_url(f"{path}/"), url=config.abs_url(f"{path}/"), feeds=feeds
+    )
     terms: dict[str, Term] = {}
     slugs: dict[str, str] = {}  # name -> slug: a site has far fewer names than posts
     for post in posts:
@@ -109,7 +113,9 @@ def _taxonomy(config: Config, key: str, title: str, path: str, feeds: bool, post
             if slug is None:
                 slug = slugs[name] = slugify(name, config.build.transliterate)
             if not slug:
-                log.warning("content/%s: %s %r has no letters or digits to make a URL of; ignored", post.source, key, name)
+                log.warning(
+                    "content/%s: %s %r has no letters or digits to make a URL of; ignored", post.source, key, name
+                )
                 continue
             if slug in seen:
                 continue
@@ -130,4 +136,3 @@ def _taxonomy(config: Config, key: str, title: str, path: str, feeds: bool, post
         post.terms[key] = post_terms
     taxonomy.terms = sorted(terms.values(), key=lambda t: (t.name.casefold(), t.slug))
     return taxonomy
-

@@ -17,7 +17,7 @@ def host_files(config: Config, gone: tuple[str, ...]) -> dict[str, bytes]:
     endpoint = config.webmention.endpoint
     files: dict[str, bytes] = {}
     redirects = [f"{base}{rel} {base}{rel} 410!" for rel in gone]
-    headers = [f"{base}*", f"  Link: <{endpoint}>; rel=\"webmention\""] if endpoint else []
+    headers = [f"{base}*", f'  Link: <{endpoint}>; rel="webmention"'] if endpoint else []
     nginx = [f"location = {base}{rel} {{ error_page 410 {base}{rel}index.html; return 410; }}" for rel in gone]
     if endpoint:
         nginx.append(f"add_header Link '<{endpoint}>; rel=\"webmention\"' always;")

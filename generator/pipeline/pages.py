@@ -54,45 +54,120 @@ def plan_pages(config: Config, site: Site, gone: tuple[str, ...] = ()) -> list[H
         for term in taxonomy.terms:
             term_rel = term.path.removeprefix(config.site.base_path)
             feeds = {fmt: config.site.origin + path for fmt, path in term.feeds.items()}
-            pages += _paginated(config, term_rel, "term.html", "term", term.posts, f"{taxonomy.key} {term.name!r}",
-                                title=term.name, feeds=feeds, taxonomy=taxonomy, term=term)  # fmt: skip
-    pages.append(HtmlPage("archive/index.html", "archive.html", _info(config, "archive", "archive/", "Archive"),
-                          "archive", {"years": site.years}))  # fmt: skip
+            pages += _paginated(
+                config,
+                term_rel,
+                "term.html",
+                "term",
+                term.posts,
+                f"{taxonomy.key} {term.name!r}",
+                title=term.name,
+                feeds=feeds,
+                taxonomy=taxonomy,
+                term=term,
+            )
+    pages.append(
+        HtmlPage(
+            "archive/index.html",
+            "archive.html",
+            _info(config, "archive", "archive/", "Archive"),
+            "archive",
+            {"years": site.years},
+        )
+    )
     for year, posts in site.years:
-        pages.append(HtmlPage(f"{year}/index.html", "year.html", _info(config, "year", f"{year}/", str(year)),
-                              f"archive {year}", {"year": year, "posts": posts}))  # fmt: skip
+        pages.append(
+            HtmlPage(
+                f"{year}/index.html",
+                "year.html",
+                _info(config, "year", f"{year}/", str(year)),
+                f"archive {year}",
+                {"year": year, "posts": posts},
+            )
+        )
     for show in site.shows:
-        info = PageInfo("show", show.path, show.url, title=show.title, description=show.description, image=show.artwork,
-                        lang=show.language if show.language != config.site.language else None,
-                        feeds={"rss": show.feed_url})  # fmt: skip
-        pages.append(HtmlPage(dest_of(f"podcasts/{show.key}/"), "show.html", info, f"podcast {show.key}", {"show": show},
-                              lastmod=show.episodes[0].date if show.episodes else None))  # fmt: skip
-    pages.append(HtmlPage("search/index.html", "search.html", _info(config, "search", "search/", None), "search page", in_sitemap=False))
-    pages.append(HtmlPage("404.html", "404.html", _info(config, "404", "404.html", "404"), "404 page", in_sitemap=False))
+        info = PageInfo(
+            "show",
+            show.path,
+            show.url,
+            title=show.title,
+            description=show.description,
+            image=show.artwork,
+            lang=show.language if show.language != config.site.language else None,
+            feeds={"rss": show.feed_url},
+        )
+        pages.append(
+            HtmlPage(
+                dest_of(f"podcasts/{show.key}/"),
+                "show.html",
+                info,
+                f"podcast {show.key}",
+                {"show": show},
+                lastmod=show.episodes[0].date if show.episodes else None,
+            )
+        )
+    pages.append(
+        HtmlPage(
+            "search/index.html",
+            "search.html",
+            _info(config, "search", "search/", None),
+            "search page",
+            in_sitemap=False,
+        )
+    )
+    pages.append(
+        HtmlPage("404.html", "404.html", _info(config, "404", "404.html", "404"), "404 page", in_sitemap=False)
+    )
     if config.newsletter.enabled:
-        pages.append(HtmlPage("subscribe/index.html", "subscribe.html", _info(config, "subscribe", "subscribe/", "Subscribe"),
-                              "[newsletter] enabled"))  # fmt: skip
+        pages.append(
+            HtmlPage(
+                "subscribe/index.html",
+                "subscribe.html",
+                _info(config, "subscribe", "subscribe/", "Subscribe"),
+                "[newsletter] enabled",
+            )
+        )
     for post in site.pages + site.posts:
         for alias in post.aliases:
             info = _info(config, "alias", quote(alias.lstrip("/")), None)
             dest = unquote(alias.lstrip("/")) if alias.endswith((".html", ".htm")) else dest_of(alias)
-            pages.append(HtmlPage(dest, "alias.html", info, f"content/{post.source} (aliases)", {"target": post.url},
-                                  in_sitemap=False))  # fmt: skip
+            pages.append(
+                HtmlPage(
+                    dest, "alias.html", info, f"content/{post.source} (aliases)", {"target": post.url}, in_sitemap=False
+                )
+            )
     taken = {page.dest for page in pages}
     for rel in gone:  # deleted posts (site paths): a tombstone the host serves with 410 Gone
         if dest_of(rel) not in taken:
-            pages.append(HtmlPage(dest_of(rel), "gone.html", _info(config, "gone", rel, None), "a post published before, now deleted",
-                                  in_sitemap=False))  # fmt: skip
+            pages.append(
+                HtmlPage(
+                    dest_of(rel),
+                    "gone.html",
+                    _info(config, "gone", rel, None),
+                    "a post published before, now deleted",
+                    in_sitemap=False,
+                )
+            )
     return pages
 
 
 def _info(config: Config, kind: str, rel: str, title: str | None, **extra: Any) -> PageInfo:
-    return PageInfo(kind, config.path_url(rel), config.abs_url(rel), title=title,
-                    description=config.site.description, **extra)  # fmt: skip
+    return PageInfo(
+        kind, config.path_url(rel), config.abs_url(rel), title=title, description=config.site.description, **extra
+    )
 
 
-def _paginated(config: Config, rel: str, template: str, kind: str, posts: list[Post], origin: str,
-               title: str | None, feeds: dict[str, str] | None = None, **context: Any) -> list[HtmlPage]:  # fmt: skip
+def _paginated(
+    config: Config,
+    rel: str,
+    template: str,
+    kind: str,
+    posts: list[Post],
+    origin: str,
+    title: str | None,
+    feeds: dict[str, str] | None = None,
+    **context: Any,
+) -> list[HtmlPage]:
     per_page = config.build.posts_per_page
     count = max(1, -(-len(posts) // per_page))
     result = []
@@ -101,8 +176,9 @@ def _paginated(config: Config, rel: str, template: str, kind: str, posts: list[P
         page_rel = paginator.path.removeprefix(config.site.base_path)
         info = _info(config, kind, page_rel, title, feeds=feeds or {})
         chunk = posts[(number - 1) * per_page : number * per_page]
-        result.append(HtmlPage(dest_of(page_rel), template, info, origin,
-                               {"posts": chunk, "paginator": paginator, **context}))  # fmt: skip
+        result.append(
+            HtmlPage(dest_of(page_rel), template, info, origin, {"posts": chunk, "paginator": paginator, **context})
+        )
     return result
 
 
@@ -113,22 +189,41 @@ def _post_page(config: Config, site: Site, index: int, related: RelatedPosts) ->
     series = None
     for term in post.terms.get("series", [])[:1]:
         ordered = list(reversed(term.posts))
-        series = SeriesInfo(term, ordered, next(n for n, p in enumerate(ordered, 1) if p is post))  # not ==: every field
-    return HtmlPage(post.dest, "post.html", _own_info(post), f"content/{post.source}",
-                    {"post": post, "newer": newer, "older": older, "series": series, "related": related}, lastmod=post.last_modified)  # fmt: skip
+        series = SeriesInfo(
+            term, ordered, next(n for n, p in enumerate(ordered, 1) if p is post)
+        )  # not ==: every field
+    return HtmlPage(
+        post.dest,
+        "post.html",
+        _own_info(post),
+        f"content/{post.source}",
+        {"post": post, "newer": newer, "older": older, "series": series, "related": related},
+        lastmod=post.last_modified,
+    )
 
 
 def _page(config: Config, page: Post) -> HtmlPage:
-    return HtmlPage(page.dest, "page.html", _own_info(page), f"content/{page.source}", {"post": page}, lastmod=page.last_modified)
+    return HtmlPage(
+        page.dest, "page.html", _own_info(page), f"content/{page.source}", {"post": page}, lastmod=page.last_modified
+    )
 
 
 def _own_info(post: Post) -> PageInfo:
     """The head information of a post's or a page's own page."""
     if post.kind == "post":
-        return PageInfo("post", post.path, post.url, title=post.title, description=post.summary_text,
-                        type="article", image=post.image, lang=post.lang)  # fmt: skip
-    return PageInfo("page", post.path, post.url, title=post.title, description=post.summary_text,
-                    image=post.image, lang=post.lang)  # fmt: skip
+        return PageInfo(
+            "post",
+            post.path,
+            post.url,
+            title=post.title,
+            description=post.summary_text,
+            type="article",
+            image=post.image,
+            lang=post.lang,
+        )
+    return PageInfo(
+        "page", post.path, post.url, title=post.title, description=post.summary_text, image=post.image, lang=post.lang
+    )
 
 
 def own_page_with(page: HtmlPage, post: Post) -> HtmlPage:

@@ -65,14 +65,22 @@ def plan_static_files(plan: OutputPlan, config: Config, renderer: Renderer, site
     for dest, source in _walk(renderer.theme / "static", renderer.theme, f"{theme} static", where="the theme's folder"):
         plan.add_copy(dest, source, theme, weak=True)
     light, dark = config.build.highlight_style, config.build.highlight_style_dark  # made only when the styles change
-    plan.add("assets/pygments.css", theme, quick_digest("pygments", light, dark), lambda: highlight_css(light, dark).encode(), weak=True)
+    plan.add(
+        "assets/pygments.css",
+        theme,
+        quick_digest("pygments", light, dark),
+        lambda: highlight_css(light, dark).encode(),
+        weak=True,
+    )
     for dest, source in _walk(config.root / "static", config.root, "static", config.build.allow_outside_symlinks):
         plan.add_copy(dest, source, f"static/{dest}")
     avatars = config.data_dir / AVATARS_DIR  # responders' pictures, never hotlinked
     for dest, source in _walk(avatars, config.data_dir, f"data/{AVATARS_DIR}"):
         plan.add_copy(f"{AVATARS_DIR}/{dest}", source, f"data/{AVATARS_DIR}/{dest}")
     for file in site.static_files:
-        plan.add_copy(file.dest, Path(file.source), f"content/{Path(file.source).relative_to(config.content_dir).as_posix()}")
+        plan.add_copy(
+            file.dest, Path(file.source), f"content/{Path(file.source).relative_to(config.content_dir).as_posix()}"
+        )
 
 
 def plan_pages_output(
@@ -115,8 +123,15 @@ def plan_feeds(plan: OutputPlan, config: Config, site: Site, now: dt.datetime, f
         posts = fingerprints.value(spec.posts)
         updated = spec.updated.isoformat() if not spec.posts else ""
         for fmt, name in FEED_FILES.items():
-            fingerprint = quick_digest(fingerprints.site_inputs, fmt, spec.title, spec.description, spec.page_url, spec.folder, posts, updated)
-            plan.add(spec.folder + name, f"feed of {spec.page_url}", fingerprint, functools.partial(render_feed, config, spec, fmt))
+            fingerprint = quick_digest(
+                fingerprints.site_inputs, fmt, spec.title, spec.description, spec.page_url, spec.folder, posts, updated
+            )
+            plan.add(
+                spec.folder + name,
+                f"feed of {spec.page_url}",
+                fingerprint,
+                functools.partial(render_feed, config, spec, fmt),
+            )
 
 
 def plan_podcasts(plan: OutputPlan, config: Config, site: Site, fingerprints: Fingerprints) -> None:
@@ -129,7 +144,9 @@ def plan_podcasts(plan: OutputPlan, config: Config, site: Site, fingerprints: Fi
             plan.add("podcast.xml", f"podcast {show.key}", fingerprint, make)
     for post in site.posts:
         if post.episode is not None and post.episode.chapters_file:
-            plan.add_bytes(post.episode.chapters_file, chapters_json(post.episode.chapters), f"content/{post.source} (chapters)")
+            plan.add_bytes(
+                post.episode.chapters_file, chapters_json(post.episode.chapters), f"content/{post.source} (chapters)"
+            )
 
 
 def sitemap_entries(pages: list[HtmlPage]) -> list[tuple[str, dt.datetime | None]]:

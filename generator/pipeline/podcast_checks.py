@@ -41,7 +41,7 @@ def check_podcasts(config: Config, site: Site) -> Findings:
             found.warnings.append(Problem(CONFIG_NAME, message, key=f"{key}.{name}"))
 
         if not settings.categories:
-            error("categories", "Apple Podcasts requires at least one category, e.g. categories = [\"Technology\"]")
+            error("categories", 'Apple Podcasts requires at least one category, e.g. categories = ["Technology"]')
         for text in settings.categories:
             try:
                 parse_category(text)
@@ -52,7 +52,10 @@ def check_podcasts(config: Config, site: Site) -> Findings:
         if not settings.owner_email:
             warn("owner_email", "Apple Podcasts uses the owner's email to verify the show; set owner_email")
         if len(settings.description.encode("utf-8")) > DESCRIPTION_BYTES:
-            error("description", f"Apple Podcasts allows at most {DESCRIPTION_BYTES} bytes, this is {len(settings.description.encode())}")
+            error(
+                "description",
+                f"Apple Podcasts allows at most {DESCRIPTION_BYTES} bytes, this is {len(settings.description.encode())}",
+            )
         _check_artwork(config, settings.artwork, error, warn)
         if not show.episodes:
             warn("title", "the show has no published episode yet; Apple Podcasts refuses an empty feed")
@@ -61,12 +64,22 @@ def check_podcasts(config: Config, site: Site) -> Findings:
             assert episode is not None
             source = f"content/{post.source}"
             if episode.guid in guids:
-                found.errors.append(Problem(source, f"episode guid {episode.guid} is also the guid of {guids[episode.guid]}", key="guid"))
+                found.errors.append(
+                    Problem(
+                        source, f"episode guid {episode.guid} is also the guid of {guids[episode.guid]}", key="guid"
+                    )
+                )
             guids[episode.guid] = source
             if episode.audio_type not in APPLE_AUDIO:
-                found.warnings.append(Problem(source, f"Apple Podcasts does not play {episode.audio_type}; use MP3 or M4A", key="audio"))
+                found.warnings.append(
+                    Problem(source, f"Apple Podcasts does not play {episode.audio_type}; use MP3 or M4A", key="audio")
+                )
             if episode.duration is None:
-                found.warnings.append(Problem(source, "no duration: add `duration:` (seconds or 1:23:45) for an audio URL", key="duration"))
+                found.warnings.append(
+                    Problem(
+                        source, "no duration: add `duration:` (seconds or 1:23:45) for an audio URL", key="duration"
+                    )
+                )
     return found
 
 

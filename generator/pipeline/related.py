@@ -104,7 +104,10 @@ def search_fingerprint(posts: list[Post]) -> str:
     """A digest of what the search index is made from (not of whole posts: an edit past a post's
     summary leaves the index as it was, and so unmade)."""
     text = "".join(  # no front matter string holds a control character: these separate fields and posts
-        [f"{post.title}\0{post.path}\0{post.date}\0{post.summary_text}\0{chr(2).join(t.name for t in post.tags)}\1" for post in posts]
+        [
+            f"{post.title}\0{post.path}\0{post.date}\0{post.summary_text}\0{chr(2).join(t.name for t in post.tags)}\1"
+            for post in posts
+        ]
     )
     return quick_digest("search", EXCERPT, text)
 

@@ -56,7 +56,9 @@ class OutputPlan:
         _check_dest(dest)
         previous = self.outputs.get(dest)
         if previous is not None and previous.origin != item.origin and dest not in self.weak:
-            self.problems.append(Problem(item.origin, f"writes /{dest}, which {previous.origin} also writes; change a slug or a path"))
+            self.problems.append(
+                Problem(item.origin, f"writes /{dest}, which {previous.origin} also writes; change a slug or a path")
+            )
             return
         self.outputs[dest] = item
         if weak:
@@ -102,14 +104,22 @@ def check_output_dir(output: Path, site_root: Path) -> None:
     """Refuse an output folder that would swallow the site's own files."""
     output, site_root = output.resolve(), site_root.resolve()
     if output == site_root or output in site_root.parents or output == site_root / "content":
-        raise BuildError(Problem("homepost", f"output folder {output} would replace the site's own files; choose another"))
+        raise BuildError(
+            Problem("homepost", f"output folder {output} would replace the site's own files; choose another")
+        )
 
 
 class _Stager:
     """Makes planned files in a worker process and stages those whose bytes changed."""
 
-    def __init__(self, output: Path, stage: Path, known: dict[str, OutputRecord], trust_disk: bool,
-                 harvest: Callable[[], Any] | None):  # fmt: skip
+    def __init__(
+        self,
+        output: Path,
+        stage: Path,
+        known: dict[str, OutputRecord],
+        trust_disk: bool,
+        harvest: Callable[[], Any] | None,
+    ):
         self.output, self.stage, self.known, self.trust_disk = output, stage, known, trust_disk
         self.harvest = harvest
 
@@ -196,10 +206,17 @@ def prepare_output(output: Path, checked: Iterable[str], staging: Path | None) -
     return Prepared({dest for dest in checked if dest not in files}, synced=True)
 
 
-def write_output(output: Path, plan: OutputPlan, previous: Manifest | None, jobs: int = 1,
-                 progress: Progress | None = None, harvest: Callable[[], Any] | None = None,
-                 before_fork: Callable[[], None] | None = None, present: Present | None = None,
-                 staging: Path | None = None) -> WriteResult:  # fmt: skip
+def write_output(
+    output: Path,
+    plan: OutputPlan,
+    previous: Manifest | None,
+    jobs: int = 1,
+    progress: Progress | None = None,
+    harvest: Callable[[], Any] | None = None,
+    before_fork: Callable[[], None] | None = None,
+    present: Present | None = None,
+    staging: Path | None = None,
+) -> WriteResult:
     """Make what changed, stage it, and apply the staged files only if every file could be made.
 
     With a `staging` folder (see swap.py) changed files go into its spare tree, which then replaces
@@ -256,7 +273,9 @@ def write_output(output: Path, plan: OutputPlan, previous: Manifest | None, jobs
         _remove_stale(stage, stale)
         tree.swap_in()
     harvested = [extra for *_, extra in results if extra]
-    return WriteResult(tuple(item.dest for item in todo), tuple(staged), tuple(stale), Manifest(str(output), records), harvested)
+    return WriteResult(
+        tuple(item.dest for item in todo), tuple(staged), tuple(stale), Manifest(str(output), records), harvested
+    )
 
 
 def _unchanged(item: Output, record: OutputRecord | None, present: Present) -> bool:

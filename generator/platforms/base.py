@@ -116,8 +116,9 @@ class Harvest:
 class PlatformError(Exception):
     """A platform call failed. The message never contains credentials."""
 
-    def __init__(self, message: str, *, temporary: bool, retry_after: float | None = None,
-                 unknown_outcome: bool = False) -> None:  # fmt: skip
+    def __init__(
+        self, message: str, *, temporary: bool, retry_after: float | None = None, unknown_outcome: bool = False
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.temporary = temporary  # worth retrying later (5xx, 429, timeouts)
@@ -275,8 +276,6 @@ class Credentials(Protocol):
         ...
 
 
-
-
 class AuthIO(Protocol):
     """How `homepost auth` talks to the person at the keyboard (the CLI implements it; tests script it)."""
 
@@ -302,11 +301,28 @@ def missing_credential(target: TargetSettings, key: str = "token") -> PlatformEr
     """The error for a target without credentials, saying how to get them."""
     from generator.credentials import env_name
 
-    return PlatformError(f"no {key} for {target.name}: run `homepost auth {target.name}` or set {env_name(target.name, key)}",
-                         temporary=False)  # fmt: skip
+    return PlatformError(
+        f"no {key} for {target.name}: run `homepost auth {target.name}` or set {env_name(target.name, key)}",
+        temporary=False,
+    )
 
 
 __all__ = [
-    "AuthIO", "Copy", "Credentials", "Draft", "Entry", "ErrorStyle", "Harvest", "Media", "Platform", "PlatformError",
-    "body_words", "clean_message", "json_object", "missing_credential", "reply_error", "server_reason", "server_words",
-]  # fmt: skip
+    "AuthIO",
+    "Copy",
+    "Credentials",
+    "Draft",
+    "Entry",
+    "ErrorStyle",
+    "Harvest",
+    "Media",
+    "Platform",
+    "PlatformError",
+    "body_words",
+    "clean_message",
+    "json_object",
+    "missing_credential",
+    "reply_error",
+    "server_reason",
+    "server_words",
+]

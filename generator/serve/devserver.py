@@ -262,7 +262,11 @@ class DevServer:
             if during_build:
                 self._quick_during_build.add(rel)
             self._publish([_page_path(snapshot.config.site.base_path, dest)])
-        log.info("%s: its page rendered alone in %.0f ms; the whole site follows", changed, (time.perf_counter() - started) * 1000)
+        log.info(
+            "%s: its page rendered alone in %.0f ms; the whole site follows",
+            changed,
+            (time.perf_counter() - started) * 1000,
+        )
 
     def _quick_render(self, rel: str) -> str | None:
         assert self._session is not None
@@ -294,7 +298,9 @@ class DevServer:
                 unchanged = result.written == 0 and result.removed == 0 and not again
                 if not (unchanged and previous is not None and previous.ok):  # reload only for news
                     pages = reload_pages(result.changed, base_path) if previous is not None and previous.ok else None
-                    self._publish(None if pages is None else pages + [_page_path(base_path, dest) for dest in again], base_path)
+                    self._publish(
+                        None if pages is None else pages + [_page_path(base_path, dest) for dest in again], base_path
+                    )
             self._watch_theme()
         else:
             self._http.show_problems(list(outcome.problems), base_path)

@@ -23,7 +23,9 @@ from generator.sitedata.sent import SentState
 class SiteData:
     """Everything in the data folder the build shows, as one value."""
 
-    responses: Mapping[str, tuple[Response, ...]] = field(default_factory=dict)  # by the absolute URL of the page answered
+    responses: Mapping[str, tuple[Response, ...]] = field(
+        default_factory=dict
+    )  # by the absolute URL of the page answered
     copies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # URLs of a post's copies, by its public URL
     sent: tuple[str, ...] = ()  # URL of every post the webmention sender knows (deleted ones too)
     avatars: frozenset[str] = frozenset()  # names of the pictures stored under data/avatars/

@@ -63,7 +63,11 @@ def anchor_of(response: Response) -> str:
 
 def blocked(moderation: ModerationSettings, response: Response) -> bool:
     """True when `[moderation]` keeps this response off the site."""
-    if response.id in moderation.hide or response.source in moderation.hide or (response.url and response.url in moderation.hide):
+    if (
+        response.id in moderation.hide
+        or response.source in moderation.hide
+        or (response.url and response.url in moderation.hide)
+    ):
         return True
     author = response.author
     hosts = {urlsplit(u).hostname or "" for u in (author.url, response.source, response.url) if u}
@@ -99,4 +103,3 @@ def _key(response: Response) -> tuple[str, ...]:
         return (response.type, who)
     words = " ".join(response.content_text.split()).lower()
     return ("reply", who, words) if words else ("id", response.id)
-

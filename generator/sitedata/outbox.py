@@ -94,7 +94,10 @@ class Outbox:
         """Write the outbox atomically (not in a dry run)."""
         if self.dry_run:
             return
-        copies = {url: {name: _json(r) for name, r in sorted(targets.items())} for url, targets in sorted(self.records.items())}
+        copies = {
+            url: {name: _json(r) for name, r in sorted(targets.items())}
+            for url, targets in sorted(self.records.items())
+        }
         write_json(self.path, {"format": FORMAT, "copies": copies})
 
     def copies(self, url: str) -> list[tuple[str, Record]]:
@@ -113,8 +116,16 @@ def _record(item: dict[str, Any]) -> Record:
     if item.get("state") not in STATES:
         raise ValueError(f"state: expected one of {', '.join(STATES)}")
     return Record(
-        state=item["state"], post=str(item.get("post", "")), version=str(item.get("version", "")), key=str(item["key"]),
-        id=str(item.get("id", "")), url=str(item.get("url", "")), extra={str(k): str(v) for k, v in (item.get("extra") or {}).items()},
-        tries=int(item.get("tries", 0)), next_try=parse_time(item.get("next_try"), "next_try"), error=str(item.get("error", "")),
-        at=parse_time(item.get("at"), "at"), stale=str(item.get("stale", "")),
-    )  # fmt: skip
+        state=item["state"],
+        post=str(item.get("post", "")),
+        version=str(item.get("version", "")),
+        key=str(item["key"]),
+        id=str(item.get("id", "")),
+        url=str(item.get("url", "")),
+        extra={str(k): str(v) for k, v in (item.get("extra") or {}).items()},
+        tries=int(item.get("tries", 0)),
+        next_try=parse_time(item.get("next_try"), "next_try"),
+        error=str(item.get("error", "")),
+        at=parse_time(item.get("at"), "at"),
+        stale=str(item.get("stale", "")),
+    )

@@ -53,7 +53,7 @@ def responses_file(config: Config, page_url: str) -> Path | None:
     bare = page_url.split("#", 1)[0].split("?", 1)[0]
     if not bare.startswith(base) and bare + "/" != base:
         return None
-    path = bare[len(base):].strip("/")
+    path = bare[len(base) :].strip("/")
     if path and not all(_plain(segment) for segment in path.split("/")):
         return None
     return config.data_dir / RESPONSES_DIR / f"{path or 'index'}.json"
@@ -131,12 +131,21 @@ def response_to_dict(response: Response) -> dict[str, Any]:
     """A response as a JSON-ready object (empty fields left out)."""
     author = {k: v for k, v in vars(response.author).items() if v}
     item: dict[str, Any] = {
-        "id": response.id, "type": response.type, "source": response.source, "target": response.target,
-        "author": author, "content_html": response.content_html, "content_text": response.content_text,
-        "name": response.name, "published": _iso(response.published), "updated": _iso(response.updated),
-        "verified": _iso(response.verified), "platform": response.platform, "in_reply_to": response.in_reply_to,
+        "id": response.id,
+        "type": response.type,
+        "source": response.source,
+        "target": response.target,
+        "author": author,
+        "content_html": response.content_html,
+        "content_text": response.content_text,
+        "name": response.name,
+        "published": _iso(response.published),
+        "updated": _iso(response.updated),
+        "verified": _iso(response.verified),
+        "platform": response.platform,
+        "in_reply_to": response.in_reply_to,
         "url": response.url,
-    }  # fmt: skip
+    }
     return {k: v for k, v in item.items() if v not in ("", None, {})}
 
 
@@ -152,14 +161,21 @@ def response_from_dict(item: dict[str, Any]) -> Response:
             raise ValueError(f"{key}: expected a non-empty string")
     author = item.get("author") or {}
     return Response(
-        id=item["id"], type=kind, source=item["source"], target=item["target"],
+        id=item["id"],
+        type=kind,
+        source=item["source"],
+        target=item["target"],
         author=ResponseAuthor(**{k: str(author.get(k, "")) for k in ("name", "url", "photo", "handle")}),
-        content_html=str(item.get("content_html", "")), content_text=str(item.get("content_text", "")),
-        name=str(item.get("name", "")), published=parse_time(item.get("published"), "published"),
-        updated=parse_time(item.get("updated"), "updated"), verified=parse_time(item.get("verified"), "verified"),
-        platform=str(item.get("platform", "web")), in_reply_to=str(item.get("in_reply_to", "")),
+        content_html=str(item.get("content_html", "")),
+        content_text=str(item.get("content_text", "")),
+        name=str(item.get("name", "")),
+        published=parse_time(item.get("published"), "published"),
+        updated=parse_time(item.get("updated"), "updated"),
+        verified=parse_time(item.get("verified"), "verified"),
+        platform=str(item.get("platform", "web")),
+        in_reply_to=str(item.get("in_reply_to", "")),
         url=str(item.get("url", "")),
-    )  # fmt: skip
+    )
 
 
 def parse_time(value: Any, key: str = "time") -> dt.datetime | None:

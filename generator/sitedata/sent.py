@@ -22,7 +22,13 @@ from generator.state import read_json, write_json
 SENT_FILE = "webmention/sent.json"
 FORMAT = 1
 DELETED = "deleted"  # the version of a post that no longer exists
-BACKOFF = (dt.timedelta(minutes=10), dt.timedelta(hours=1), dt.timedelta(hours=6), dt.timedelta(days=1), dt.timedelta(days=3))
+BACKOFF = (
+    dt.timedelta(minutes=10),
+    dt.timedelta(hours=1),
+    dt.timedelta(hours=6),
+    dt.timedelta(days=1),
+    dt.timedelta(days=3),
+)
 
 Status = Literal["sent", "no-endpoint", "rejected", "failed", "gave-up"]
 DONE: tuple[Status, ...] = ("sent", "no-endpoint", "rejected", "gave-up")  # final for their version
@@ -99,12 +105,17 @@ class SentState:
         try:
             sources = {url: _source_from_json(item) for url, item in raw.get("sources", {}).items()}
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ContentError(Problem(label, f"damaged record ({exc}); fix it or remove the file to send everything again")) from None
+            raise ContentError(
+                Problem(label, f"damaged record ({exc}); fix it or remove the file to send everything again")
+            ) from None
         return cls(path, sources)
 
     def save(self) -> None:
         """Write the record atomically."""
-        write_json(self.path, {"format": FORMAT, "sources": {url: _source_to_json(r) for url, r in sorted(self.sources.items())}})
+        write_json(
+            self.path,
+            {"format": FORMAT, "sources": {url: _source_to_json(r) for url, r in sorted(self.sources.items())}},
+        )
 
     def plan(self, posts: list[LivePost], now: dt.datetime) -> list[Task]:
         """What to send now; records the new versions and target lists (save() after sending)."""
@@ -127,9 +138,12 @@ class SentState:
 
     def waiting(self, now: dt.datetime) -> list[tuple[str, str, Outcome]]:
         """Failures waiting for their next try: (source, target, outcome)."""
-        return [(url, target, o) for url, r in self.sources.items() for target, o in r.outcomes.items()
-                if o.version == r.version and o.status == "failed" and not o.due(now)]  # fmt: skip
-
+        return [
+            (url, target, o)
+            for url, r in self.sources.items()
+            for target, o in r.outcomes.items()
+            if o.version == r.version and o.status == "failed" and not o.due(now)
+        ]
 
 
 def _unfinished(url: str, record: SourceRecord, now: dt.datetime) -> list[Task]:
@@ -151,23 +165,34 @@ def backoff(tries: int) -> dt.timedelta:
 
 def _source_to_json(record: SourceRecord) -> dict[str, Any]:
     return {
-        "version": record.version, "post": record.post, "targets": record.targets, "notify": record.notify,
+        "version": record.version,
+        "post": record.post,
+        "targets": record.targets,
+        "notify": record.notify,
         "outcomes": {target: _outcome_to_json(o) for target, o in sorted(record.outcomes.items())},
-    }  # fmt: skip
+    }
 
 
 def _source_from_json(item: dict[str, Any]) -> SourceRecord:
     outcomes = {target: _outcome_from_json(o) for target, o in item.get("outcomes", {}).items()}
     strings = lambda key: [str(t) for t in item.get(key, [])]  # noqa: E731
-    return SourceRecord(str(item["version"]), str(item.get("post", "")), strings("targets"), strings("notify"), outcomes)
+    return SourceRecord(
+        str(item["version"]), str(item.get("post", "")), strings("targets"), strings("notify"), outcomes
+    )
 
 
 def _outcome_to_json(o: Outcome) -> dict[str, Any]:
     item = {
-        "version": o.version, "status": o.status, "at": o.at.isoformat(), "tries": o.tries, "code": o.code,
-        "endpoint": o.endpoint, "location": o.location, "error": o.error,
+        "version": o.version,
+        "status": o.status,
+        "at": o.at.isoformat(),
+        "tries": o.tries,
+        "code": o.code,
+        "endpoint": o.endpoint,
+        "location": o.location,
+        "error": o.error,
         "next_try": o.next_try.isoformat() if o.next_try else None,
-    }  # fmt: skip
+    }
     return {k: v for k, v in item.items() if v not in ("", None)}
 
 
@@ -176,8 +201,13 @@ def _outcome_from_json(item: dict[str, Any]) -> Outcome:
     if status not in (*DONE, "failed"):
         raise ValueError(f"unknown status {status!r}")
     return Outcome(
-        version=str(item["version"]), status=status, at=parse_time(item["at"], "at") or dt.datetime.now(dt.UTC),
-        tries=int(item.get("tries", 1)), code=item.get("code"), endpoint=str(item.get("endpoint", "")),
-        location=str(item.get("location", "")), error=str(item.get("error", "")),
+        version=str(item["version"]),
+        status=status,
+        at=parse_time(item["at"], "at") or dt.datetime.now(dt.UTC),
+        tries=int(item.get("tries", 1)),
+        code=item.get("code"),
+        endpoint=str(item.get("endpoint", "")),
+        location=str(item.get("location", "")),
+        error=str(item.get("error", "")),
         next_try=parse_time(item.get("next_try"), "next_try"),
-    )  # fmt: skip
+    )

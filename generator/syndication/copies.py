@@ -30,9 +30,23 @@ from generator.syndication.entry import EntryMaker
 log = logging.getLogger(__name__)
 
 Action = Literal[
-    "created", "found", "updated", "deleted", "would create", "would update", "would delete",
-    "failed", "unknown", "rejected", "held", "waiting", "not live", "cannot edit", "removed", "held back",
-]  # fmt: skip
+    "created",
+    "found",
+    "updated",
+    "deleted",
+    "would create",
+    "would update",
+    "would delete",
+    "failed",
+    "unknown",
+    "rejected",
+    "held",
+    "waiting",
+    "not live",
+    "cannot edit",
+    "removed",
+    "held back",
+]
 RATE_LIMITED = "rate limited until"  # how a post left for a rate limit is said to wait
 FIRST_RUN_LIMIT = 3  # posts a target's very first run copies without --all (an old blog must not flood a new account)
 PlatformMaker = Callable[[TargetSettings, HttpClient, TargetCredentials], Platform]
@@ -90,8 +104,9 @@ def wanted(config: Config, post: Post) -> tuple[str, ...]:
     return post.syndicate if post.syndicate is not None else config.syndication.default
 
 
-def syndicate(config: Config, site: Site, client: HttpClient, make: PlatformMaker,
-              options: SyndicateOptions = SyndicateOptions()) -> SyndicateReport:  # fmt: skip
+def syndicate(
+    config: Config, site: Site, client: HttpClient, make: PlatformMaker, options: SyndicateOptions = SyndicateOptions()
+) -> SyndicateReport:
     """Bring every copy in line with the posts; the outbox is saved after every change."""
     outbox = Outbox.load(config.data_dir, dry_run=options.dry_run)
     limits = RateLimits.load(config.private_dir, dry_run=options.dry_run)
@@ -111,12 +126,24 @@ def syndicate(config: Config, site: Site, client: HttpClient, make: PlatformMake
             for post in held_back:  # recorded, so that later runs leave them alone too
                 key = maker.entry(post, target).key
                 outbox.records.setdefault(post.url, {})[target.name] = Record("skipped", post.source, "", key)
-                report.outcomes.append(Outcome(post.url, target.name, "held back", f"{target.name} has no copies yet: only "
-                                               f"the newest {FIRST_RUN_LIMIT} posts go out; run with --all to copy the older ones too"))  # fmt: skip
+                report.outcomes.append(
+                    Outcome(
+                        post.url,
+                        target.name,
+                        "held back",
+                        f"{target.name} has no copies yet: only "
+                        f"the newest {FIRST_RUN_LIMIT} posts go out; run with --all to copy the older ones too",
+                    )
+                )
             outbox.save()
-        removed = [url for url, records in sorted(outbox.records.items()) if url not in published
-                   and target.name in records and records[target.name].state == "done"
-                   and (not options.posts or url in options.posts)]  # fmt: skip
+        removed = [
+            url
+            for url, records in sorted(outbox.records.items())
+            if url not in published
+            and target.name in records
+            and records[target.name].state == "done"
+            and (not options.posts or url in options.posts)
+        ]
         if not jobs and not removed:
             continue
         try:
@@ -131,7 +158,9 @@ def syndicate(config: Config, site: Site, client: HttpClient, make: PlatformMake
             for url in removed:
                 run.remove(url)
         except _StopTarget:
-            log.info("%s cannot be used until `homepost auth %s`; the rest waits for the next run", target.name, target.name)
+            log.info(
+                "%s cannot be used until `homepost auth %s`; the rest waits for the next run", target.name, target.name
+            )
         if run.skipped:
             report.limited.append(run.skipped)
     return report
@@ -149,8 +178,18 @@ def _selected(post: Post, only: tuple[str, ...]) -> bool:
 class _TargetRun:
     """One target's part of a run."""
 
-    def __init__(self, config: Config, target: TargetSettings, platform: Platform, outbox: Outbox, report: SyndicateReport,
-                 options: SyndicateOptions, client: HttpClient, live: dict[str, str | None], limits: RateLimits):  # fmt: skip
+    def __init__(
+        self,
+        config: Config,
+        target: TargetSettings,
+        platform: Platform,
+        outbox: Outbox,
+        report: SyndicateReport,
+        options: SyndicateOptions,
+        client: HttpClient,
+        live: dict[str, str | None],
+        limits: RateLimits,
+    ):
         self.config, self.target, self.platform, self.outbox = config, target, platform, outbox
         self.report, self.options, self.client, self.live = report, options, client, live
         self.now = options.now or dt.datetime.now(dt.UTC)
@@ -211,7 +250,11 @@ class _TargetRun:
             if self.options.backlog:
                 self.create(post, entry, version, tries=0)
         elif state == "held":
-            self.say(post.url, "held", "a copy may exist; check, then run `homepost syndicate --resolve` with --posted URL or --not-posted")
+            self.say(
+                post.url,
+                "held",
+                "a copy may exist; check, then run `homepost syndicate --resolve` with --posted URL or --not-posted",
+            )
         elif record.version != version:
             self.update(post, entry, version, record)
 
@@ -245,18 +288,33 @@ class _TargetRun:
             return
         draft = self.platform.render(entry)
         if self.options.dry_run:
-            self.say(post.url, "would create", "after checking whether an interrupted earlier attempt made it", preview=draft.preview())
+            self.say(
+                post.url,
+                "would create",
+                "after checking whether an interrupted earlier attempt made it",
+                preview=draft.preview(),
+            )
             return
         self.ready(post.url)
         try:
             found = self.platform.find(draft, entry)
         except PlatformError as exc:
             if exc.unknown_outcome and not exc.temporary:
-                self.outbox.put(post.url, self.target.name, replace(record, state="held", error=exc.message, at=self.now))
-                self.say(post.url, "held", f"{exc.message}; check {self.target.name} for a copy, then run "
-                         "`homepost syndicate --resolve` with --posted URL or --not-posted")  # fmt: skip
+                self.outbox.put(
+                    post.url, self.target.name, replace(record, state="held", error=exc.message, at=self.now)
+                )
+                self.say(
+                    post.url,
+                    "held",
+                    f"{exc.message}; check {self.target.name} for a copy, then run "
+                    "`homepost syndicate --resolve` with --posted URL or --not-posted",
+                )
             else:
-                self.say(post.url, "unknown", f"could not check for an earlier copy ({exc.message}); the next run checks again")
+                self.say(
+                    post.url,
+                    "unknown",
+                    f"could not check for an earlier copy ({exc.message}); the next run checks again",
+                )
                 self.slow_down(exc)
             return
         if found is not None:
@@ -272,7 +330,12 @@ class _TargetRun:
             if record.stale != version:
                 if not self.options.dry_run:
                     self.outbox.put(post.url, self.target.name, replace(record, stale=version))
-                self.say(post.url, "cannot edit", f"{self.target.platform} has no edits: the copy keeps the earlier text", record.url)
+                self.say(
+                    post.url,
+                    "cannot edit",
+                    f"{self.target.platform} has no edits: the copy keeps the earlier text",
+                    record.url,
+                )
             return
         if self.limited(post.url):
             return
@@ -287,7 +350,15 @@ class _TargetRun:
             self.say(post.url, "failed" if exc.temporary else "rejected", f"update: {exc.message}", record.url)
             self.slow_down(exc)
             return
-        updated = replace(record, version=version, id=copy.id or record.id, url=copy.url or record.url, error="", stale="", at=self.now)
+        updated = replace(
+            record,
+            version=version,
+            id=copy.id or record.id,
+            url=copy.url or record.url,
+            error="",
+            stale="",
+            at=self.now,
+        )
         updated.extra = dict(copy.extra)  # what the platform keeps about the copy (Mastodon: its media ids)
         self.outbox.put(post.url, self.target.name, updated)
         self.say(post.url, "updated", url=updated.url)
@@ -297,7 +368,12 @@ class _TargetRun:
         record = self.outbox.get(url, self.target.name)
         assert record is not None
         if not self.options.delete_removed:
-            self.say(url, "removed", "the post is gone but its copy remains; run with --delete-removed to delete it", record.url)
+            self.say(
+                url,
+                "removed",
+                "the post is gone but its copy remains; run with --delete-removed to delete it",
+                record.url,
+            )
             return
         if self.limited(url):
             return
@@ -315,23 +391,34 @@ class _TargetRun:
         self.say(url, "deleted", url=record.url)
 
     def done(self, post: Post, record: Record, copy: Copy, action: Action) -> None:
-        finished = replace(record, state="done", id=copy.id, url=copy.url, extra=dict(copy.extra), error="", next_try=None, at=self.now)
+        finished = replace(
+            record, state="done", id=copy.id, url=copy.url, extra=dict(copy.extra), error="", next_try=None, at=self.now
+        )
         self.outbox.put(post.url, self.target.name, finished)
         self.say(post.url, action, url=copy.url)
 
     def failed(self, post: Post, pending: Record, exc: PlatformError) -> None:
         """Record why a create failed: unknown outcome stays pending, temporary waits, permanent is rejected."""
         if exc.needs_auth and not exc.unknown_outcome:  # not the post's fault: try again once the writer has signed in
-            self.outbox.put(post.url, self.target.name, replace(pending, state="failed", tries=pending.tries - 1,
-                                                                error=exc.message, next_try=None))  # fmt: skip
+            self.outbox.put(
+                post.url,
+                self.target.name,
+                replace(pending, state="failed", tries=pending.tries - 1, error=exc.message, next_try=None),
+            )
             self.say(post.url, "failed", exc.message)
             raise _StopTarget
         if exc.unknown_outcome:
             self.outbox.put(post.url, self.target.name, replace(pending, error=exc.message))
-            self.say(post.url, "unknown", f"{exc.message}; the copy may exist: the next run checks before posting again")
+            self.say(
+                post.url, "unknown", f"{exc.message}; the copy may exist: the next run checks before posting again"
+            )
         elif exc.temporary and pending.tries < MAX_TRIES:
             wait = max(backoff(pending.tries), dt.timedelta(seconds=exc.retry_after or 0))
-            self.outbox.put(post.url, self.target.name, replace(pending, state="failed", error=exc.message, next_try=self.now + wait))
+            self.outbox.put(
+                post.url,
+                self.target.name,
+                replace(pending, state="failed", error=exc.message, next_try=self.now + wait),
+            )
             self.say(post.url, "failed", f"{exc.message}; retrying after {self.now + wait:%Y-%m-%d %H:%M:%S} UTC")
         else:
             reason = exc.message if not exc.temporary else f"gave up after {pending.tries} tries: {exc.message}"

@@ -16,7 +16,27 @@ from generator.platforms.base import Entry, Media
 from generator.webmention.outgoing import outgoing_links
 
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
-_BLOCKS = {"p", "div", "li", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "dt", "dd", "figure", "hr", "table", "ul", "ol"}
+_BLOCKS = {
+    "p",
+    "div",
+    "li",
+    "blockquote",
+    "pre",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "dt",
+    "dd",
+    "figure",
+    "hr",
+    "table",
+    "ul",
+    "ol",
+}
 _SKIP = {"script", "style", "template", "sup"}  # footnote markers are noise in a short copy
 
 
@@ -54,7 +74,12 @@ class _Text(HTMLParser):
             self.parts.append("\n\n")
         elif tag == "a" and self._href:
             href, text = self._href.pop(), self._link_text.pop().strip()
-            if href and href.startswith(("http://", "https://")) and text and text.rstrip("/") not in (href.rstrip("/"), href.split("://", 1)[1].rstrip("/")):
+            if (
+                href
+                and href.startswith(("http://", "https://"))
+                and text
+                and text.rstrip("/") not in (href.rstrip("/"), href.split("://", 1)[1].rstrip("/"))
+            ):
                 self.parts.append(f" ({href})")
 
     def handle_data(self, data: str) -> None:
@@ -100,11 +125,19 @@ class EntryMaker:
         media = [m for m in (self.media(src, alt) for src, alt in cover + images) if m is not None]
         unique = list({m.path: m for m in media}.values())
         return Entry(
-            url=post.url, title=post.title, text=text, summary=post.summary_text, html=absolute_html(self.config, post.content_html),
-            tags=tuple(post.taxonomy_names.get("tags", ())), images=tuple(unique), content_warning=post.content_warning,
-            language=post.lang or self.config.site.language, published=post.date or post.updated, key=digest(post.uid, target.name)[:32],
+            url=post.url,
+            title=post.title,
+            text=text,
+            summary=post.summary_text,
+            html=absolute_html(self.config, post.content_html),
+            tags=tuple(post.taxonomy_names.get("tags", ())),
+            images=tuple(unique),
+            content_warning=post.content_warning,
+            language=post.lang or self.config.site.language,
+            published=post.date or post.updated,
+            key=digest(post.uid, target.name)[:32],
             links=outgoing_links(post, self.config.site.url),
-        )  # fmt: skip
+        )
 
     def media(self, src: str, alt: str) -> Media | None:
         """The site's own image at `src` (a root-relative URL), or None for remote or unknown files."""

@@ -16,7 +16,9 @@ import regex
 
 ELLIPSIS = "…"
 URL = re.compile(r"https?://[^\s<>\"]+")
-_BREAKABLE = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Extended_Pictographic}]")  # no spaces needed between
+_BREAKABLE = regex.compile(
+    r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Extended_Pictographic}]"
+)  # no spaces needed between
 _WORD_GAP = " \n\t"
 
 Measure = Callable[[str], int]
@@ -38,7 +40,7 @@ def url_weighted(weight: int) -> Measure:
     def weigh(match: re.Match[str]) -> str:  # trailing punctuation is not part of the URL, as Mastodon counts
         url = match.group()
         bare = url.rstrip(".,;:!?)]'\"")
-        return "x" * weight + url[len(bare):]
+        return "x" * weight + url[len(bare) :]
 
     def measure(text: str) -> int:
         return grapheme_length(URL.sub(weigh, text))
@@ -94,8 +96,9 @@ def _boundary(clusters: Sequence[str], limit: int) -> int:
     return limit  # one very long word: cut it rather than lose everything
 
 
-def fit(body: str, link: str, tags: Sequence[str], limit: int, measure: Measure = grapheme_length,
-        sep: str = "\n\n") -> tuple[str, list[str]]:  # fmt: skip
+def fit(
+    body: str, link: str, tags: Sequence[str], limit: int, measure: Measure = grapheme_length, sep: str = "\n\n"
+) -> tuple[str, list[str]]:
     """`body`, the link home and hashtags within `limit`: tags go first when room runs out, then the
     body is shortened; the link is always kept. Returns the text and notes on what was adapted."""
     notes: list[str] = []

@@ -84,9 +84,11 @@ class LoopbackCallback:
         """Keep `params` when they are the awaited redirect (the first such); whether they were."""
         with self._lock:
             awaited = (
-                not self._arrived.is_set() and self.expected is not None and params.get(self.match) == self.expected
+                not self._arrived.is_set()
+                and self.expected is not None
+                and params.get(self.match) == self.expected
                 and (self.required is None or bool(params.get(self.required)))
-            )  # fmt: skip
+            )
             if awaited:
                 self.params = params
                 self._arrived.set()

@@ -16,14 +16,29 @@ from generator.sanitize import clean_html, clean_text, clean_url
 from generator.sitedata.responses import parse_time
 
 PROPERTY_TYPES: dict[str, ResponseType] = {
-    "in-reply-to": "reply", "like-of": "like", "repost-of": "repost", "bookmark-of": "bookmark",
-    "mention-of": "mention", "quotation-of": "quote", "rsvp": "reply", "comment": "comment",
-}  # fmt: skip
-TYPE_PROPERTIES = {"reply": "in-reply-to", "like": "like-of", "repost": "repost-of", "bookmark": "bookmark-of",
-                   "mention": "mention-of", "quote": "quotation-of", "comment": "comment"}  # fmt: skip
+    "in-reply-to": "reply",
+    "like-of": "like",
+    "repost-of": "repost",
+    "bookmark-of": "bookmark",
+    "mention-of": "mention",
+    "quotation-of": "quote",
+    "rsvp": "reply",
+    "comment": "comment",
+}
+TYPE_PROPERTIES = {
+    "reply": "in-reply-to",
+    "like": "like-of",
+    "repost": "repost-of",
+    "bookmark": "bookmark-of",
+    "mention": "mention-of",
+    "quote": "quotation-of",
+    "comment": "comment",
+}
 
 
-def response_to_jf2(response: Response, *, received: dt.datetime | None = None, deleted: bool = False) -> dict[str, Any]:
+def response_to_jf2(
+    response: Response, *, received: dt.datetime | None = None, deleted: bool = False
+) -> dict[str, Any]:
     """One response as a jf2 entry with webmention.io's wm-* properties."""
     prop = TYPE_PROPERTIES[response.type]
     entry: dict[str, Any] = {
@@ -40,9 +55,11 @@ def response_to_jf2(response: Response, *, received: dt.datetime | None = None, 
     if deleted:
         entry["deleted"] = True
     optional = {
-        "name": response.name, "published": _iso(response.published), "updated": _iso(response.updated),
+        "name": response.name,
+        "published": _iso(response.published),
+        "updated": _iso(response.updated),
         "wm-verified": _iso(response.verified),
-    }  # fmt: skip
+    }
     entry.update({k: v for k, v in optional.items() if v})
     if response.in_reply_to:  # a comment answering another response: Homepost's own property
         entry["homepost-in-reply-to"] = response.in_reply_to
@@ -67,7 +84,11 @@ def response_from_jf2(entry: dict[str, Any]) -> Response | None:
     given_author = entry.get("author")
     author = given_author if isinstance(given_author, dict) else {}
     content = entry.get("content")
-    html, text = (content.get("html") or "", content.get("text") or "") if isinstance(content, dict) else ("", str(content or ""))
+    html, text = (
+        (content.get("html") or "", content.get("text") or "")
+        if isinstance(content, dict)
+        else ("", str(content or ""))
+    )
     try:
         published = parse_time(entry.get("published") or entry.get("wm-received"), "published")
         updated = parse_time(entry.get("updated"), "updated")
@@ -75,15 +96,25 @@ def response_from_jf2(entry: dict[str, Any]) -> Response | None:
     except ValueError:
         published = updated = verified = None
     return Response(
-        id=source, type=kind, source=source, target=target,
-        author=ResponseAuthor(name=clean_text(str(author.get("name") or ""), 200), url=clean_url(author.get("url")),
-                              photo=clean_url(author.get("photo"))),
-        content_html=clean_html(str(html)) if html else "", content_text=clean_text(str(text)),
-        name=clean_text(str(entry.get("name") or ""), 500), published=published, updated=updated, verified=verified,
+        id=source,
+        type=kind,
+        source=source,
+        target=target,
+        author=ResponseAuthor(
+            name=clean_text(str(author.get("name") or ""), 200),
+            url=clean_url(author.get("url")),
+            photo=clean_url(author.get("photo")),
+        ),
+        content_html=clean_html(str(html)) if html else "",
+        content_text=clean_text(str(text)),
+        name=clean_text(str(entry.get("name") or ""), 500),
+        published=published,
+        updated=updated,
+        verified=verified,
         in_reply_to=clean_text(str(entry.get("homepost-in-reply-to") or ""), 2000),
         url=url if (url := clean_url(entry.get("url"))) != source else "",
         platform=clean_text(str(entry.get("homepost-platform") or "web"), 20),
-    )  # fmt: skip
+    )
 
 
 def withdrawn(entry: dict[str, Any]) -> tuple[str, str] | None:

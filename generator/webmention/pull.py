@@ -50,7 +50,9 @@ def pull_mentions(config: Config, client: HttpClient, pages: dict[str, str] | No
     """Fetch what changed since the last pull and merge it into `data/responses/` (files of the site's own pages)."""
     api = config.webmention.pull_url
     if not api:
-        raise ConfigError(Problem("site.toml", "set [webmention] endpoint (or api) to pull mentions", key="webmention.endpoint"))
+        raise ConfigError(
+            Problem("site.toml", "set [webmention] endpoint (or api) to pull mentions", key="webmention.endpoint")
+        )
     if pages is None:
         from generator.pipeline.build import read_site
 
@@ -90,7 +92,12 @@ def _stamp(entry: dict) -> Any:
 def _from_webmention_io(config: Config, client: HttpClient, api: str, cursor: dict[str, Any]) -> list[dict]:
     token = credential(config.root, "webmentionio")
     if not token:
-        raise ConfigError(Problem("webmention.io", f"no API token: set {env_name('webmentionio')} or put token = \"…\" under [webmentionio] in .homepost/credentials.toml"))
+        raise ConfigError(
+            Problem(
+                "webmention.io",
+                f'no API token: set {env_name("webmentionio")} or put token = "…" under [webmentionio] in .homepost/credentials.toml',
+            )
+        )
     since_id = _since_id(api, cursor)
     entries: list[dict] = []
     for page in range(MAX_PAGES):
@@ -122,7 +129,7 @@ def _feed(answer: Any, api: str) -> list[dict]:
     body = answer.json()
     children = body.get("children") if isinstance(body, dict) else None
     if not isinstance(children, list):
-        raise NetworkError(Problem(redact(api), "expected a jf2 feed with \"children\""))
+        raise NetworkError(Problem(redact(api), 'expected a jf2 feed with "children"'))
     return children
 
 
@@ -153,7 +160,11 @@ def merge_entries(config: Config, entries: list[dict], report: PullReport, pages
         try:
             _merge_file(config, path, items, report)
         except (OSError, HomepostError) as exc:
-            why = exc.problems[0] if isinstance(exc, HomepostError) else f"{_label(config, path)}: {exc.strerror or type(exc).__name__}"
+            why = (
+                exc.problems[0]
+                if isinstance(exc, HomepostError)
+                else f"{_label(config, path)}: {exc.strerror or type(exc).__name__}"
+            )
             log.warning("%s; %d mention(s) kept to pull again once it is fixed", why, len(items))
             report.held.update(index for index, _, _ in items)
     return report

@@ -75,11 +75,15 @@ def webmention_client(config: Config) -> HttpClient:
 
 def live_posts(config: Config, posts: Iterable[Post]) -> list[LivePost]:
     """Each post with its version (a digest of its source file) and its targets."""
-    return [LivePost(post.url, post.source, source_version(config.content_dir, post), outgoing_links(post, config.site.url))
-            for post in posts]  # fmt: skip
+    return [
+        LivePost(post.url, post.source, source_version(config.content_dir, post), outgoing_links(post, config.site.url))
+        for post in posts
+    ]
 
 
-def send_webmentions(config: Config, posts: list[Post], client: HttpClient, options: SendOptions = SendOptions()) -> SendReport:
+def send_webmentions(
+    config: Config, posts: list[Post], client: HttpClient, options: SendOptions = SendOptions()
+) -> SendReport:
     """Send what the record says is unsent; save the record as answers come in (not in a dry run)."""
     now = options.now or dt.datetime.now(dt.UTC)
     state = SentState.load(config.data_dir)
@@ -90,7 +94,9 @@ def send_webmentions(config: Config, posts: list[Post], client: HttpClient, opti
     if not options.dry_run:
         state.save()  # new versions and target lists, before anything is sent
     limits = RateLimits.load(config.private_dir, dry_run=options.dry_run)
-    attempt = _Attempt(client, now, options.now, config.webmention.max_tries, limits, None if options.dry_run else client.post)
+    attempt = _Attempt(
+        client, now, options.now, config.webmention.max_tries, limits, None if options.dry_run else client.post
+    )
     held: dict[str, int] = {}
     with ThreadPoolExecutor(max_workers=config.webmention.concurrency) as pool:
         futures = {pool.submit(attempt, task): task for task in tasks}
@@ -130,9 +136,23 @@ class _Attempt:
     A wait a host asks for is recorded at once, so that tasks still to start in this run skip that host too.
     """
 
-    def __init__(self, client: HttpClient, now: dt.datetime, fixed: dt.datetime | None, max_tries: int, limits: RateLimits,
-                 post: Callable | None) -> None:  # fmt: skip
-        self.client, self.now, self.fixed, self.max_tries, self.limits, self.post = client, now, fixed, max_tries, limits, post
+    def __init__(
+        self,
+        client: HttpClient,
+        now: dt.datetime,
+        fixed: dt.datetime | None,
+        max_tries: int,
+        limits: RateLimits,
+        post: Callable | None,
+    ) -> None:
+        self.client, self.now, self.fixed, self.max_tries, self.limits, self.post = (
+            client,
+            now,
+            fixed,
+            max_tries,
+            limits,
+            post,
+        )
 
     def clock(self) -> dt.datetime:
         """The time now (the run's time when it is fixed, as tests fix it)."""
@@ -146,11 +166,15 @@ class _Attempt:
     def __call__(self, task: Task) -> Sent:
         now, tries = self.now, task.tries + 1
 
-        def failed(error: str, code: int | None = None, endpoint: str = "", wait: float | None = None, asked: str = "") -> Sent:
+        def failed(
+            error: str, code: int | None = None, endpoint: str = "", wait: float | None = None, asked: str = ""
+        ) -> Sent:
             if wait:  # the host that asked to wait: the endpoint's, or the target's during discovery
                 self.limits.hold(host_key(asked or endpoint), wait, self.clock(), error)
             if tries >= self.max_tries:
-                outcome = Outcome(task.version, "gave-up", now, tries, code, endpoint, error=f"{error}; gave up after {tries} tries")
+                outcome = Outcome(
+                    task.version, "gave-up", now, tries, code, endpoint, error=f"{error}; gave up after {tries} tries"
+                )
             else:
                 later = max(backoff(tries), dt.timedelta(seconds=wait or 0))
                 outcome = Outcome(task.version, "failed", now, tries, code, endpoint, error=error, next_try=now + later)
@@ -209,7 +233,12 @@ def list_endpoints(config: Config, posts: list[Post], client: HttpClient) -> lis
         post, target = row
         record = state.sources.get(post.url)
         outcome = record.outcomes.get(target) if record else None
-        current = outcome is not None and record is not None and record.version == post.version and outcome.version == post.version
+        current = (
+            outcome is not None
+            and record is not None
+            and record.version == post.version
+            and outcome.version == post.version
+        )
         try:
             endpoint, error = discover_endpoint(client, target), ""
         except NetworkError as exc:

@@ -32,6 +32,7 @@ def send_form_by_keyboard(visit: Visit, url: str) -> None:
     with page.expect_navigation(url=url):
         page.keyboard.press("Enter")
 
+
 # --- The Nu Html Checker --------------------------------------------------------------------------
 
 
@@ -39,8 +40,11 @@ def vnu_problems(java: str, files: dict[Path, str]) -> list[str]:
     """HTML errors in `files` (file -> how to name it), checked in one run of the checker."""
     done = subprocess.run(
         [java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *map(str, files)],
-        check=False, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     try:
         messages = json.loads(done.stderr or done.stdout)["messages"]
     except (ValueError, KeyError):

@@ -37,8 +37,12 @@ def test_a_reader_fills_in_the_comment_form_by_keyboard_and_sees_the_moderation_
     target = commenting.served.site_url.rstrip("/") + commenting.with_replies
     [comment] = commenting.receiver.store.comments(target=target)
     assert (comment.name, comment.website, comment.markdown, comment.reply_to, comment.status) == (
-        "Robin", "https://robin.example/", "Lovely **rain**, thank you.", answering, "pending",
-    )  # fmt: skip
+        "Robin",
+        "https://robin.example/",
+        "Lovely **rain**, thank you.",
+        answering,
+        "pending",
+    )
     back = page.get_by_role("link", name="Back to the post")
     assert back.get_attribute("href") == target
 

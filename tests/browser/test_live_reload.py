@@ -18,12 +18,15 @@ ABOUT = "content/pages/about.md"
 @contextlib.contextmanager
 def serving(site: Path, extra: dict[str, str] | None = None) -> Iterator[tuple[DevServer, Served]]:
     """A dev server on a site of one post (and `extra` files), and how the tabs reach it."""
-    write_files(site, {
-        "site.toml": SITE_TOML,
-        "content/images/ada.png": png_bytes(8, 8),
-        POST: "---\ntitle: Rain\ndate: 2026-01-01 09:00\n---\n\nIt rains all day.\n",
-        **(extra or {}),
-    })  # fmt: skip
+    write_files(
+        site,
+        {
+            "site.toml": SITE_TOML,
+            "content/images/ada.png": png_bytes(8, 8),
+            POST: "---\ntitle: Rain\ndate: 2026-01-01 09:00\n---\n\nIt rains all day.\n",
+            **(extra or {}),
+        },
+    )
     server = DevServer(site, ServeOptions(port=0, keepalive=0.5))
     assert server.start().ok
     try:
@@ -63,17 +66,21 @@ def test_only_pages_whose_file_changed_reload(open_tab: Opener, tmp_path: Path) 
             tab.page.wait_for_function("() => document.querySelector('script[src=\"/__homepost/client.js\"]') !== null")
         assert about.page.evaluate("() => sessionStorage.loads") == "1"
 
-        (site / POST).write_text((site / POST).read_text(encoding="utf-8").replace("all day", "no more"), encoding="utf-8")
-        post.page.wait_for_function("() => document.querySelector('.e-content')?.textContent.includes('no more')",
-                                    timeout=WAIT_MS, polling=100)  # fmt: skip
+        (site / POST).write_text(
+            (site / POST).read_text(encoding="utf-8").replace("all day", "no more"), encoding="utf-8"
+        )
+        post.page.wait_for_function(
+            "() => document.querySelector('.e-content')?.textContent.includes('no more')", timeout=WAIT_MS, polling=100
+        )
         deadline = WAIT_MS / 1000
         while server.latest is None or server.latest.number < 2:  # the full build after the edit, told to every tab
             assert (deadline := deadline - 0.05) > 0, "no full build after the edit"
             post.page.wait_for_timeout(50)
 
         (site / ABOUT).write_text("---\ntitle: About\n---\n\nAbout this site, edited.\n", encoding="utf-8")
-        about.page.wait_for_function("() => document.querySelector('main')?.textContent.includes('edited')",
-                                     timeout=WAIT_MS, polling=100)  # fmt: skip
+        about.page.wait_for_function(
+            "() => document.querySelector('main')?.textContent.includes('edited')", timeout=WAIT_MS, polling=100
+        )
         # Loaded twice: at first and for its own edit; the post's edit and its full build left it alone
         # (events arrive in order, so a reload for them would have come before this one).
         assert about.page.evaluate("() => sessionStorage.loads") == "2"

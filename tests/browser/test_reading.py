@@ -70,9 +70,15 @@ def is_cjk(family: str) -> bool:
 @pytest.mark.parametrize("width", [PHONE, DESKTOP], ids=["phone", "desktop"])
 @pytest.mark.parametrize("name", READER_PAGES)
 def test_axe_finds_no_violations_at_each_width_and_scheme_and_a_screenshot_is_kept(
-    open_tab: Opener, example: Served, example_pages: ExamplePages, axe_source: str, artifacts: Path,
-    name: str, width: int, scheme: str,
-) -> None:  # fmt: skip
+    open_tab: Opener,
+    example: Served,
+    example_pages: ExamplePages,
+    axe_source: str,
+    artifacts: Path,
+    name: str,
+    width: int,
+    scheme: str,
+) -> None:
     visit = open_tab(example, width=width, color_scheme=scheme)
     path = getattr(example_pages, name)
     problems = axe_problems(visit, axe_source, [path])
@@ -122,7 +128,9 @@ def test_code_is_monospace_in_a_chinese_post(open_tab: Opener, example: Served, 
     visit.assert_no_problems()
 
 
-def test_english_text_is_set_in_latin_fonts_first(open_tab: Opener, example: Served, example_pages: ExamplePages) -> None:
+def test_english_text_is_set_in_latin_fonts_first(
+    open_tab: Opener, example: Served, example_pages: ExamplePages
+) -> None:
     visit = open_tab(example)
     visit.goto(example_pages.long_post)
     families = visit.page.evaluate(FAMILIES, ".e-content p")

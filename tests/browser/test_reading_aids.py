@@ -13,7 +13,15 @@ from tests.browser.checks import axe_problems, tab_order_problems
 from tests.browser.conftest import PHONE, Opener, Served, copy_example, homepost, serve
 from tests.helpers import write_files
 
-WIDE = "| " + " | ".join(f"column {n} heading" for n in range(12)) + " |\n|" + "---|" * 12 + "\n| " + " | ".join(f"value {n}" for n in range(12)) + " |\n"
+WIDE = (
+    "| "
+    + " | ".join(f"column {n} heading" for n in range(12))
+    + " |\n|"
+    + "---|" * 12
+    + "\n| "
+    + " | ".join(f"value {n}" for n in range(12))
+    + " |\n"
+)
 CODE = "```python\nprint('" + "a long line of code that does not fit on a phone " * 3 + "')\n```\n"
 POST = f"""\
 ---
@@ -44,7 +52,9 @@ READING = "/2026/01/tables-and-code/"
 def reading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """The example site with a post holding a wide table and a long line of code, and a Chinese post."""
     root = copy_example(tmp_path_factory.mktemp("reading") / "site")
-    write_files(root, {"content/posts/2026-01-05-tables-and-code.md": POST, "content/posts/2026-01-06-rain.md": CHINESE})
+    write_files(
+        root, {"content/posts/2026-01-05-tables-and-code.md": POST, "content/posts/2026-01-06-rain.md": CHINESE}
+    )
     homepost("build", "--site", str(root), "-o", str(root / "public"))
     served = serve(root / "public", "https://homepost.example/")
     yield served
@@ -82,7 +92,9 @@ def test_without_scripts_the_page_reads_fine_and_has_no_copy_button(browser, rea
         context.close()
 
 
-def test_the_search_page_finds_a_chinese_word_inside_a_sentence(open_tab: Opener, reading: Served, artifacts: Path) -> None:
+def test_the_search_page_finds_a_chinese_word_inside_a_sentence(
+    open_tab: Opener, reading: Served, artifacts: Path
+) -> None:
     visit = open_tab(reading, width=PHONE)
     visit.goto("/search/")
     assert visit.page.locator(".search-fallback").count() == 0  # the script took over the form
@@ -97,7 +109,9 @@ def test_the_search_page_finds_a_chinese_word_inside_a_sentence(open_tab: Opener
     visit.assert_no_problems()
 
 
-def test_wide_tables_and_code_scroll_inside_the_column_at_phone_width(open_tab: Opener, reading: Served, artifacts: Path) -> None:
+def test_wide_tables_and_code_scroll_inside_the_column_at_phone_width(
+    open_tab: Opener, reading: Served, artifacts: Path
+) -> None:
     visit = open_tab(reading, width=PHONE)
     visit.goto(READING)
     visit.page.screenshot(path=str(artifacts / "reading-wide-390.png"), full_page=True)
@@ -115,11 +129,15 @@ def test_wide_tables_and_code_scroll_inside_the_column_at_phone_width(open_tab: 
     visit.assert_no_problems()
 
 
-def test_the_header_navigation_stays_on_one_line_at_phone_width(open_tab: Opener, reading: Served, artifacts: Path) -> None:
+def test_the_header_navigation_stays_on_one_line_at_phone_width(
+    open_tab: Opener, reading: Served, artifacts: Path
+) -> None:
     visit = open_tab(reading, width=PHONE)
     visit.goto("/")
     visit.page.locator(".site-header").screenshot(path=str(artifacts / "header-390.png"))
-    tops = visit.page.evaluate("() => [...document.querySelectorAll('.site-nav li')].map(li => Math.round(li.getBoundingClientRect().top))")
+    tops = visit.page.evaluate(
+        "() => [...document.querySelectorAll('.site-nav li')].map(li => Math.round(li.getBoundingClientRect().top))"
+    )
     assert len(tops) >= 5 and len(set(tops)) == 1, f"the navigation wraps: its items start at {tops}"
     title, subscribe = (visit.page.locator(selector).bounding_box() for selector in (".site-title", ".site-subscribe"))
     assert subscribe["y"] < tops[0] and abs(subscribe["y"] + subscribe["height"] - title["y"] - title["height"]) < 8, (
@@ -129,7 +147,9 @@ def test_the_header_navigation_stays_on_one_line_at_phone_width(open_tab: Opener
     visit.assert_no_problems()
 
 
-def test_axe_and_the_tab_order_are_happy_with_the_reading_aids(open_tab: Opener, reading: Served, axe_source: str) -> None:
+def test_axe_and_the_tab_order_are_happy_with_the_reading_aids(
+    open_tab: Opener, reading: Served, axe_source: str
+) -> None:
     visit = open_tab(reading, width=PHONE)
     problems = axe_problems(visit, axe_source, [READING, "/search/", "/2026/01/rain/"])
     assert not problems, "\n".join(problems)
@@ -140,7 +160,9 @@ def test_axe_and_the_tab_order_are_happy_with_the_reading_aids(open_tab: Opener,
     visit.assert_no_problems()
 
 
-def test_print_is_black_on_white_without_navigation_or_buttons_and_shows_link_urls(open_tab: Opener, reading: Served) -> None:
+def test_print_is_black_on_white_without_navigation_or_buttons_and_shows_link_urls(
+    open_tab: Opener, reading: Served
+) -> None:
     visit = open_tab(reading, color_scheme="dark")
     visit.goto(READING)
     visit.page.locator("button.copy-code").wait_for()

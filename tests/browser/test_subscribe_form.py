@@ -31,8 +31,10 @@ class Subscribing:
 def subscribing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Subscribing]:
     work = tmp_path_factory.mktemp("subscribing")
     with SinkServer() as sink:
-        extra = (f'\n[newsletter]\nenabled = true\nendpoint = "{PLACEHOLDER}"\nfrom = "Lin Yue <lin@homepost.example>"\n'
-                 f'host = "127.0.0.1"\nport = {sink.port}\nsecurity = "none"\n')  # fmt: skip
+        extra = (
+            f'\n[newsletter]\nenabled = true\nendpoint = "{PLACEHOLDER}"\nfrom = "Lin Yue <lin@homepost.example>"\n'
+            f'host = "127.0.0.1"\nport = {sink.port}\nsecurity = "none"\n'
+        )
         root = copy_example(work / "site", extra)
         options = ReceiverOptions(port=0, db_path=work / "receiver.sqlite3", worker=WorkerOptions(poll_interval=0.05))
         receiver = Receiver(load_config(root), options)
@@ -68,8 +70,11 @@ def test_the_pages_with_the_form_have_no_accessibility_or_html_errors(
     open_tab: Opener, subscribing: Subscribing, axe_source: str, java: str
 ) -> None:
     folder = subscribing.served.folder
-    post = next(p for p in sorted(folder.rglob("index.html")) if "subscribe-form" in p.read_text(encoding="utf-8")
-                and p.parent.name not in ("subscribe", folder.name))  # fmt: skip
+    post = next(
+        p
+        for p in sorted(folder.rglob("index.html"))
+        if "subscribe-form" in p.read_text(encoding="utf-8") and p.parent.name not in ("subscribe", folder.name)
+    )
     paths = ["/", "/subscribe/", "/" + post.parent.relative_to(folder).as_posix() + "/"]
     problems = axe_problems(open_tab(subscribing.served), axe_source, paths)
     assert not problems, "\n".join(problems)

@@ -79,8 +79,15 @@ POST = "app.bsky.feed.post"
 THREAD_VIEW, BLOCKED = "app.bsky.feed.defs#threadViewPost", "app.bsky.feed.defs#blockedPost"
 _ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 _TID = regex.compile(r"[234567a-j][234567a-z]{12}")
-_REASONS = {400: "InvalidRequest", 401: "AuthenticationRequired", 403: "Forbidden", 429: "RateLimitExceeded",
-            500: "InternalServerError", 502: "UpstreamFailure", 503: "NotEnoughResources"}  # fmt: skip
+_REASONS = {
+    400: "InvalidRequest",
+    401: "AuthenticationRequired",
+    403: "Forbidden",
+    429: "RateLimitExceeded",
+    500: "InternalServerError",
+    502: "UpstreamFailure",
+    503: "NotEnoughResources",
+}
 
 
 def nsid_of(what: str) -> str:
@@ -118,8 +125,12 @@ def _ok(body: dict[str, Any]) -> Reply:
 class FakeBluesky(LoopbackFake):
     """One account on a loopback PDS; `url` is both its service and (for getRecord) its AppView base."""
 
-    def __init__(self, handle: str = "ada.bsky.test", password: str = "abcd-efgh-ijkl-mnop",
-                 did: str = "did:plc:ada4homepost7test2fake") -> None:  # fmt: skip
+    def __init__(
+        self,
+        handle: str = "ada.bsky.test",
+        password: str = "abcd-efgh-ijkl-mnop",
+        did: str = "did:plc:ada4homepost7test2fake",
+    ) -> None:
         self.handle, self.password, self.did = handle, password, did
         self.server = LoopbackServer()
         self.server.fallback = self._answer
@@ -161,8 +172,11 @@ class FakeBluesky(LoopbackFake):
     @property
     def posts(self) -> list[dict[str, Any]]:
         """The app.bsky.feed.post records that exist, each {uri, cid, rkey, value}, in key order."""
-        return [{**stored, "rkey": rkey} for (collection, rkey), stored in sorted(self.records.items())
-                if collection == "app.bsky.feed.post"]  # fmt: skip
+        return [
+            {**stored, "rkey": rkey}
+            for (collection, rkey), stored in sorted(self.records.items())
+            if collection == "app.bsky.feed.post"
+        ]
 
     def session(self) -> dict[str, Any]:
         """Issue a valid session as createSession would, without counting it (to seed credentials)."""
@@ -187,18 +201,29 @@ class FakeBluesky(LoopbackFake):
         """Let resolveHandle resolve another account's handle."""
         self.handles[handle.lower()] = did
 
-    def add_account(self, handle: str, name: str = "", avatar: str | None = None, labels: tuple[str, ...] = (),
-                    did: str | None = None) -> str:  # fmt: skip
+    def add_account(
+        self,
+        handle: str,
+        name: str = "",
+        avatar: str | None = None,
+        labels: tuple[str, ...] = (),
+        did: str | None = None,
+    ) -> str:
         """Another account (its DID returned); `labels` are label values such as "!no-unauthenticated"."""
         did = did or "did:plc:" + base64.b32encode(hashlib.sha256(handle.encode()).digest()).decode().lower()[:24]
         avatar = f"https://cdn.bsky.app/img/avatar/plain/{did}/bafkreiavatar@jpeg" if avatar is None else avatar
         with self._lock:
             self.actors[did] = {
-                "did": did, "handle": handle, "displayName": name, **({"avatar": avatar} if avatar else {}),
-                "labels": [{"src": did, "uri": f"at://{did}/app.bsky.actor.profile/self", "val": value,
-                            "cts": _z(self.clock)} for value in labels],
+                "did": did,
+                "handle": handle,
+                "displayName": name,
+                **({"avatar": avatar} if avatar else {}),
+                "labels": [
+                    {"src": did, "uri": f"at://{did}/app.bsky.actor.profile/self", "val": value, "cts": _z(self.clock)}
+                    for value in labels
+                ],
                 "createdAt": "2024-01-01T00:00:00.000Z",
-            }  # fmt: skip
+            }
             self.handles[handle.lower()] = did
         return did
 
@@ -261,8 +286,14 @@ class FakeBluesky(LoopbackFake):
             root = self.feed[uri]["record"]["reply"]["root"]["uri"]
             self.hidden.setdefault(root, []).append(uri)
 
-    def fail_next(self, what: str, status: int = 500, times: int = 1, retry_after: float | str | None = None,
-                  reset: float | None = None) -> None:  # fmt: skip
+    def fail_next(
+        self,
+        what: str,
+        status: int = 500,
+        times: int = 1,
+        retry_after: float | str | None = None,
+        reset: float | None = None,
+    ) -> None:
         """Answer the next `times` requests to `what` with `status` (429: with ratelimit-* headers,
         `reset` the epoch second, and Retry-After when `retry_after` is given) without carrying them out."""
         self._cues.add(Cue(nsid_of(what), FAIL, times, status, retry_after, reset=reset))
@@ -298,8 +329,12 @@ class FakeBluesky(LoopbackFake):
         headers: list[tuple[str, str]] = []
         if cue.status == 429:
             reset = cue.reset if cue.reset is not None else time.time() + (cue.retry_seconds or 300)
-            headers = [("ratelimit-limit", "30"), ("ratelimit-remaining", "0"), ("ratelimit-reset", str(int(reset))),
-                       ("ratelimit-policy", "30;w=300")]  # fmt: skip
+            headers = [
+                ("ratelimit-limit", "30"),
+                ("ratelimit-remaining", "0"),
+                ("ratelimit-reset", str(int(reset))),
+                ("ratelimit-policy", "30;w=300"),
+            ]
         headers += cue.retry_header
         reason = _REASONS.get(cue.status, "InternalServerError" if cue.status >= 500 else "InvalidRequest")
         default = "Internal Server Error" if cue.status >= 500 else "Failed on cue"
@@ -309,8 +344,15 @@ class FakeBluesky(LoopbackFake):
     def _issue(self) -> dict[str, Any]:
         now = int(time.time())
         access = _jwt({"scope": "com.atproto.appPass", "sub": self.did, "iat": now, "exp": now + 7200})
-        refresh = _jwt({"scope": "com.atproto.refresh", "sub": self.did, "iat": now, "exp": now + 7776000,
-                        "jti": secrets.token_hex(8)})  # fmt: skip
+        refresh = _jwt(
+            {
+                "scope": "com.atproto.refresh",
+                "sub": self.did,
+                "iat": now,
+                "exp": now + 7776000,
+                "jti": secrets.token_hex(8),
+            }
+        )
         self._access[access], self._refresh[refresh] = True, True
         self._issued += [access, refresh]
         return {"did": self.did, "handle": self.handle, "accessJwt": access, "refreshJwt": refresh, "active": True}
@@ -337,9 +379,15 @@ class FakeBluesky(LoopbackFake):
             rkey = "".join(_ALPHABET[((micros << 10) >> (5 * i)) & 31] for i in reversed(range(13)))
             record = {"$type": POST, **fields, "createdAt": _z(created)}
             uri = f"at://{did}/{POST}/{rkey}"
-            self.feed[uri] = {"uri": uri, "cid": _cid(json.dumps(record, sort_keys=True).encode()), "did": did,
-                              "record": record, "indexedAt": _z(created + dt.timedelta(seconds=1)), "parent": parent,
-                              "quotes": quotes}  # fmt: skip
+            self.feed[uri] = {
+                "uri": uri,
+                "cid": _cid(json.dumps(record, sort_keys=True).encode()),
+                "did": did,
+                "record": record,
+                "indexedAt": _z(created + dt.timedelta(seconds=1)),
+                "parent": parent,
+                "quotes": quotes,
+            }
         return uri
 
     def _find(self, uri: str) -> dict[str, Any] | None:
@@ -365,20 +413,31 @@ class FakeBluesky(LoopbackFake):
     def _post_view(self, post: dict[str, Any]) -> dict[str, Any]:
         uri = post["uri"]
         view = {
-            "uri": uri, "cid": post["cid"], "author": self._profile(post["did"], basic=True), "record": post["record"],
-            "replyCount": len(self._children(uri)), "repostCount": len(self.reposts.get(uri, [])),
+            "uri": uri,
+            "cid": post["cid"],
+            "author": self._profile(post["did"], basic=True),
+            "record": post["record"],
+            "replyCount": len(self._children(uri)),
+            "repostCount": len(self.reposts.get(uri, [])),
             "likeCount": len(self.likes.get(uri, [])),
             "quoteCount": sum(p["quotes"] == uri for p in self.feed.values()),
-            "indexedAt": post["indexedAt"], "viewer": {}, "labels": [],
-        }  # fmt: skip
+            "indexedAt": post["indexedAt"],
+            "viewer": {},
+            "labels": [],
+        }
         embed = post["record"].get("embed")
         if embed and embed.get("$type") == "app.bsky.embed.record":
             quoted = self._find(embed["record"]["uri"])
             inner = {"$type": "app.bsky.embed.record#viewNotFound", "uri": embed["record"]["uri"], "notFound": True}
             if quoted:
-                inner = {"$type": "app.bsky.embed.record#viewRecord", "uri": quoted["uri"], "cid": quoted["cid"],
-                         "author": self._profile(quoted["did"], basic=True), "value": quoted["record"],
-                         "indexedAt": quoted["indexedAt"]}  # fmt: skip
+                inner = {
+                    "$type": "app.bsky.embed.record#viewRecord",
+                    "uri": quoted["uri"],
+                    "cid": quoted["cid"],
+                    "author": self._profile(quoted["did"], basic=True),
+                    "value": quoted["record"],
+                    "indexedAt": quoted["indexedAt"],
+                }
             view["embed"] = {"$type": "app.bsky.embed.record#view", "record": inner}
         return view
 
@@ -402,7 +461,7 @@ class FakeBluesky(LoopbackFake):
             return _error(400, "InvalidRequest", "Error: limit can not be less than 1 or greater than 100")
         if not query.get("uri", "").startswith("at://"):
             return _error(400, "InvalidRequest", "Error: uri must be a valid at-uri")
-        page = list(reversed(items))[offset: offset + limit]
+        page = list(reversed(items))[offset : offset + limit]
         more = {"cursor": str(offset + limit)} if offset + limit < len(items) else {}
         return _ok({"uri": query["uri"], key: page, **more})
 
@@ -581,15 +640,25 @@ class FakeBluesky(LoopbackFake):
             return _error(400, "NotFound", f"Post not found: {uri}")
         body: dict[str, Any] = {"thread": self._thread(uri, depth)}
         if self.hidden.get(uri):
-            gate = {"$type": "app.bsky.feed.threadgate", "post": uri, "createdAt": post["record"]["createdAt"],
-                    "hiddenReplies": self.hidden[uri]}  # fmt: skip
-            body["threadgate"] = {"uri": uri.replace(POST, "app.bsky.feed.threadgate"), "cid": _cid(uri.encode()),
-                                  "record": gate, "lists": []}  # fmt: skip
+            gate = {
+                "$type": "app.bsky.feed.threadgate",
+                "post": uri,
+                "createdAt": post["record"]["createdAt"],
+                "hiddenReplies": self.hidden[uri],
+            }
+            body["threadgate"] = {
+                "uri": uri.replace(POST, "app.bsky.feed.threadgate"),
+                "cid": _cid(uri.encode()),
+                "record": gate,
+                "lists": [],
+            }
         return _ok(body)
 
     def _app_bsky_feed_getLikes(self, received: Received, query: dict[str, str]) -> Reply:
-        likes = [{"indexedAt": like["indexedAt"], "createdAt": like["createdAt"], "actor": self._profile(like["did"])}
-                 for like in self.likes.get(query.get("uri", ""), [])]  # fmt: skip
+        likes = [
+            {"indexedAt": like["indexedAt"], "createdAt": like["createdAt"], "actor": self._profile(like["did"])}
+            for like in self.likes.get(query.get("uri", ""), [])
+        ]
         return self._page(query, likes, "likes")
 
     def _app_bsky_feed_getRepostedBy(self, received: Received, query: dict[str, str]) -> Reply:

@@ -43,7 +43,9 @@ class Cue:
     action: str  # FAIL, DROP, DROP_AFTER or STALL
     times: int = 1
     status: int = 500  # FAIL: the status to answer
-    retry_after: float | str | None = None  # FAIL: the Retry-After to send, if any: seconds, or a text such as an HTTP date
+    retry_after: float | str | None = (
+        None  # FAIL: the Retry-After to send, if any: seconds, or a text such as an HTTP date
+    )
     reset: float | None = None  # FAIL 429: the fake's own rate-limit reset (its meaning is the fake's)
     code: int = 0  # FAIL: an error subcode, where the platform has them
     seconds: float = 10.0  # STALL: how long the answer is withheld

@@ -70,11 +70,28 @@ import regex
 from tests.fakes.cues import DROP, DROP_AFTER, FAIL, STALL, Cue, Cues, Dropped, LoopbackFake
 from tests.servers import LoopbackServer, Received, Reply
 
-__all__ = ["ALL_SCOPES", "OOB", "Call", "Dropped", "MastodonFake"]  # Dropped: raised in an answer, closes the connection
+__all__ = [
+    "ALL_SCOPES",
+    "OOB",
+    "Call",
+    "Dropped",
+    "MastodonFake",
+]  # Dropped: raised in an answer, closes the connection
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
-ALL_SCOPES = {"read", "write", "follow", "push", "profile", "read:accounts", "read:statuses", "write:statuses",
-              "write:media", "read:notifications", "write:favourites"}  # fmt: skip
+ALL_SCOPES = {
+    "read",
+    "write",
+    "follow",
+    "push",
+    "profile",
+    "read:accounts",
+    "read:statuses",
+    "write:statuses",
+    "write:media",
+    "read:notifications",
+    "write:favourites",
+}
 _URL = re.compile(r"https?://[^\s<>\"]+")
 _TOKEN = regex.compile(r"(https?://[^\s<>\"]+)|(?<![\p{L}\p{N}_/])#([\p{L}\p{N}_]+)")
 _ROUTES = [
@@ -96,10 +113,18 @@ _ROUTES = [
     ("GET", r"/oauth/authorize", "authorize"),
     ("POST", r"/oauth/token", "token"),
 ]
-_SCOPE_NEEDED = {"statuses": "write:statuses", "update": "write:statuses", "delete": "write:statuses",
-                 "media": "write:media", "media_poll": "write:media", "verify": "read:accounts",
-                 "context": "read:statuses", "favourited_by": "read:statuses", "reblogged_by": "read:statuses",
-                 "quotes": "read:statuses"}  # fmt: skip
+_SCOPE_NEEDED = {
+    "statuses": "write:statuses",
+    "update": "write:statuses",
+    "delete": "write:statuses",
+    "media": "write:media",
+    "media_poll": "write:media",
+    "verify": "read:accounts",
+    "context": "read:statuses",
+    "favourited_by": "read:statuses",
+    "reblogged_by": "read:statuses",
+    "quotes": "read:statuses",
+}
 
 
 @dataclass(frozen=True)
@@ -121,11 +146,21 @@ class Call:
 class MastodonFake(LoopbackFake):
     """A Mastodon instance on 127.0.0.1 with one account (@alice) and one token it accepts (`token`)."""
 
-    def __init__(self, token: str = "fake-mastodon-token-6f1c2d", *, max_characters: int = 500, url_weight: int = 23,
-                 max_media: int = 4, image_size_limit: int = 16 * 1024 * 1024, description_limit: int = 1500,
-                 mime_types: tuple[str, ...] = ("image/jpeg", "image/png", "image/gif", "image/webp"),
-                 instance_api: str = "v2", processing_polls: int = 0, username: str = "alice",
-                 quotes: bool = True) -> None:  # fmt: skip
+    def __init__(
+        self,
+        token: str = "fake-mastodon-token-6f1c2d",
+        *,
+        max_characters: int = 500,
+        url_weight: int = 23,
+        max_media: int = 4,
+        image_size_limit: int = 16 * 1024 * 1024,
+        description_limit: int = 1500,
+        mime_types: tuple[str, ...] = ("image/jpeg", "image/png", "image/gif", "image/webp"),
+        instance_api: str = "v2",
+        processing_polls: int = 0,
+        username: str = "alice",
+        quotes: bool = True,
+    ) -> None:
         self.server = LoopbackServer()
         self.server.fallback = self._answer
         self.token = token
@@ -138,9 +173,20 @@ class MastodonFake(LoopbackFake):
         self.quotes = quotes  # the server has GET /api/v1/statuses/:id/quotes (Mastodon 4.5+)
         self.async_refresh = False  # the context answers with Mastodon-Async-Refresh (remote replies being fetched)
         self.html_auth_errors = False  # as Takahē: a refused token is 400 with a text/html "Invalid Bearer token"
-        self.account = {"id": "109000000000000001", "username": username, "acct": username, "display_name": username.title(),
-                        "locked": False, "bot": False, "url": self.url + f"/@{username}", "note": "", "avatar": "",
-                        "followers_count": 0, "following_count": 0, "statuses_count": 0}  # fmt: skip
+        self.account = {
+            "id": "109000000000000001",
+            "username": username,
+            "acct": username,
+            "display_name": username.title(),
+            "locked": False,
+            "bot": False,
+            "url": self.url + f"/@{username}",
+            "note": "",
+            "avatar": "",
+            "followers_count": 0,
+            "following_count": 0,
+            "statuses_count": 0,
+        }
         self.statuses: dict[str, dict[str, Any]] = {}  # id -> Status (plus "text", the source), deleted ones removed
         self.media: dict[str, dict[str, Any]] = {}  # id -> MediaAttachment (plus "_status", "_polls", "_bytes")
         self.apps: dict[str, dict[str, Any]] = {}  # client_id -> Application (plus "_scopes")
@@ -170,8 +216,14 @@ class MastodonFake(LoopbackFake):
         """The requests received for one kind of endpoint (or one path), in order."""
         return [c for c in self.calls if kind in (c.kind, urlsplit(c.received.path).path)]
 
-    def fail_next(self, kind: str, status: int = 500, times: int = 1, retry_after: float | str | None = None,
-                  reset_after: float | None = None) -> None:  # fmt: skip
+    def fail_next(
+        self,
+        kind: str,
+        status: int = 500,
+        times: int = 1,
+        retry_after: float | str | None = None,
+        reset_after: float | None = None,
+    ) -> None:
         """Answer the next `times` requests of `kind` (or to a path) with `status` and nothing stored. A 429
         carries X-RateLimit-Reset `reset_after` s ahead (default: retry_after or 300), and Retry-After only
         when `retry_after` is given."""
@@ -191,18 +243,39 @@ class MastodonFake(LoopbackFake):
 
     # --- seeding what answers a status (backfeed) ----------------------------------------------
 
-    def add_account(self, username: str, domain: str | None = None, *, display_name: str | None = None,
-                    avatar: str | None = None) -> dict[str, Any]:  # fmt: skip
+    def add_account(
+        self, username: str, domain: str | None = None, *, display_name: str | None = None, avatar: str | None = None
+    ) -> dict[str, Any]:
         """An Account of this server (no `domain`) or of a remote one, as the API shows it."""
         origin = f"https://{domain}" if domain else self.url
         picture = f"{origin}/system/accounts/avatars/{username}.png" if avatar is None else avatar
-        return {"id": str(next(self._ids)), "username": username, "acct": f"{username}@{domain}" if domain else username,
-                "display_name": username.title() if display_name is None else display_name, "locked": False, "bot": False,
-                "url": f"{origin}/@{username}", "uri": f"{origin}/users/{username}", "note": "", "avatar": picture,
-                "avatar_static": picture, "followers_count": 0, "following_count": 0, "statuses_count": 0}  # fmt: skip
+        return {
+            "id": str(next(self._ids)),
+            "username": username,
+            "acct": f"{username}@{domain}" if domain else username,
+            "display_name": username.title() if display_name is None else display_name,
+            "locked": False,
+            "bot": False,
+            "url": f"{origin}/@{username}",
+            "uri": f"{origin}/users/{username}",
+            "note": "",
+            "avatar": picture,
+            "avatar_static": picture,
+            "followers_count": 0,
+            "following_count": 0,
+            "statuses_count": 0,
+        }
 
-    def add_reply(self, to: str, text: str = "", *, account: dict[str, Any] | None = None, html: str | None = None,
-                  visibility: str = "public", spoiler: str = "") -> dict[str, Any]:  # fmt: skip
+    def add_reply(
+        self,
+        to: str,
+        text: str = "",
+        *,
+        account: dict[str, Any] | None = None,
+        html: str | None = None,
+        visibility: str = "public",
+        spoiler: str = "",
+    ) -> dict[str, Any]:
         """A status answering status `to` (the copy or another reply), by `account` (a new remote reader if none):
         `text` rendered as Mastodon renders it, or `html` given as the remote server sent it (hostile, say)."""
         with self._lock:
@@ -214,14 +287,23 @@ class MastodonFake(LoopbackFake):
             self.statuses[status["id"]] = status
             return dict(status)
 
-    def add_quote(self, of: str, text: str = "", *, account: dict[str, Any] | None = None, state: str = "accepted",
-                  visibility: str = "public") -> dict[str, Any]:  # fmt: skip
+    def add_quote(
+        self,
+        of: str,
+        text: str = "",
+        *,
+        account: dict[str, Any] | None = None,
+        state: str = "accepted",
+        visibility: str = "public",
+    ) -> dict[str, Any]:
         """A status quoting status `of` (Mastodon 4.5: `quote` with its state, and the "RE:" fallback paragraph)."""
         with self._lock:
             quoted = self.statuses[of]
             status = self._remote_status(text, account, None, visibility, "")
-            status["content"] += (f'<p class="quote-inline">RE: <a href="{html.escape(quoted["url"])}">'
-                                  f'{html.escape(quoted["url"])}</a></p>')  # fmt: skip
+            status["content"] += (
+                f'<p class="quote-inline">RE: <a href="{html.escape(quoted["url"])}">'
+                f"{html.escape(quoted['url'])}</a></p>"
+            )
             status["quote"] = {"state": state, "quoted_status": _public(quoted) if state == "accepted" else None}
             status["_quote_of"] = of
             self.statuses[status["id"]] = status
@@ -238,7 +320,9 @@ class MastodonFake(LoopbackFake):
     def add_repost(self, status_id: str, account: dict[str, Any] | None = None) -> dict[str, Any]:
         """`account` (a new remote reader if none) boosts the status; the account."""
         with self._lock:
-            account = account or self.add_account(f"booster{len(self.reblogs.get(status_id, [])) + 1}", "social.example")
+            account = account or self.add_account(
+                f"booster{len(self.reblogs.get(status_id, [])) + 1}", "social.example"
+            )
             self.reblogs.setdefault(status_id, []).append((str(next(self._ids)), account))
             self.statuses[status_id]["reblogs_count"] += 1
             return account
@@ -261,18 +345,37 @@ class MastodonFake(LoopbackFake):
             if parent:
                 parent["replies_count"] -= 1
 
-    def _remote_status(self, text: str, account: dict[str, Any] | None, markup: str | None, visibility: str,
-                       spoiler: str) -> dict[str, Any]:  # fmt: skip
+    def _remote_status(
+        self, text: str, account: dict[str, Any] | None, markup: str | None, visibility: str, spoiler: str
+    ) -> dict[str, Any]:
         account = account or self.add_account(f"reader{len(self.statuses) + 1}", "social.example")
         status_id = str(next(self._ids))
         profile = account["url"]
         uri = f"{account['uri']}/statuses/{status_id}" if "uri" in account else f"{profile}/{status_id}"
-        return {"id": status_id, "created_at": _now(), "edited_at": None, "in_reply_to_id": None,
-                "in_reply_to_account_id": None, "reblog": None, "uri": uri, "url": f"{profile}/{status_id}",
-                "visibility": visibility, "sensitive": bool(spoiler), "spoiler_text": spoiler, "language": "en",
-                "account": dict(account), "text": text, "content": markup if markup is not None else self._html(text),
-                "mentions": [], "emojis": [], "tags": [], "media_attachments": [], "replies_count": 0,
-                "reblogs_count": 0, "favourites_count": 0}  # fmt: skip
+        return {
+            "id": status_id,
+            "created_at": _now(),
+            "edited_at": None,
+            "in_reply_to_id": None,
+            "in_reply_to_account_id": None,
+            "reblog": None,
+            "uri": uri,
+            "url": f"{profile}/{status_id}",
+            "visibility": visibility,
+            "sensitive": bool(spoiler),
+            "spoiler_text": spoiler,
+            "language": "en",
+            "account": dict(account),
+            "text": text,
+            "content": markup if markup is not None else self._html(text),
+            "mentions": [],
+            "emojis": [],
+            "tags": [],
+            "media_attachments": [],
+            "replies_count": 0,
+            "reblogs_count": 0,
+            "favourites_count": 0,
+        }
 
     # --- dispatch ------------------------------------------------------------------------------
 
@@ -309,13 +412,25 @@ class MastodonFake(LoopbackFake):
         return _error(429, "Too many requests", headers)
 
     def _handle(self, kind: str, received: Received, params: dict[str, str], item: str) -> Reply:
-        public = kind in ("instance", "instance_v1", "status", "account_statuses", "apps", "authorize", "token",
-                          "context", "favourited_by", "reblogged_by")  # fmt: skip
+        public = kind in (
+            "instance",
+            "instance_v1",
+            "status",
+            "account_statuses",
+            "apps",
+            "authorize",
+            "token",
+            "context",
+            "favourited_by",
+            "reblogged_by",
+        )
         auth = received.headers.get("Authorization", "")
         scopes = self.tokens.get(auth[7:]) if auth.startswith("Bearer ") else None
         if (auth or not public) and scopes is None:
             if self.html_auth_errors:
-                return Reply(400, "<html><body><h1>Invalid Bearer token</h1></body></html>", [("Content-Type", "text/html")])
+                return Reply(
+                    400, "<html><body><h1>Invalid Bearer token</h1></body></html>", [("Content-Type", "text/html")]
+                )
             return _error(401, "The access token is invalid")
         needed = _SCOPE_NEEDED.get(kind)
         if needed and scopes is not None and not ({needed, needed.split(":")[0]} & scopes):
@@ -328,27 +443,51 @@ class MastodonFake(LoopbackFake):
     def _instance(self, received: Received, params: dict[str, str], item: str) -> Reply:
         if self.instance_api != "v2":
             return _error(404, "Record not found")
-        return _json(200, {
-            "domain": self.server.host, "title": "Fake Mastodon", "version": "4.3.0", "source_url": "https://github.com/mastodon/mastodon",
-            "description": "A loopback fake", "languages": ["en"], "registrations": {"enabled": False},
-            "configuration": {
-                "urls": {"streaming": "ws://" + self.server.host},
-                "statuses": {"max_characters": self.max_characters, "max_media_attachments": self.max_media,
-                             "characters_reserved_per_url": self.url_weight},
-                "media_attachments": {"supported_mime_types": list(self.mime_types), "image_size_limit": self.image_size_limit,
-                                      "image_matrix_limit": 33177600, "video_size_limit": 103809024,
-                                      "description_limit": self.description_limit},
-                "polls": {"max_options": 4, "max_characters_per_option": 50},
+        return _json(
+            200,
+            {
+                "domain": self.server.host,
+                "title": "Fake Mastodon",
+                "version": "4.3.0",
+                "source_url": "https://github.com/mastodon/mastodon",
+                "description": "A loopback fake",
+                "languages": ["en"],
+                "registrations": {"enabled": False},
+                "configuration": {
+                    "urls": {"streaming": "ws://" + self.server.host},
+                    "statuses": {
+                        "max_characters": self.max_characters,
+                        "max_media_attachments": self.max_media,
+                        "characters_reserved_per_url": self.url_weight,
+                    },
+                    "media_attachments": {
+                        "supported_mime_types": list(self.mime_types),
+                        "image_size_limit": self.image_size_limit,
+                        "image_matrix_limit": 33177600,
+                        "video_size_limit": 103809024,
+                        "description_limit": self.description_limit,
+                    },
+                    "polls": {"max_options": 4, "max_characters_per_option": 50},
+                },
+                "contact": {"email": "admin@example.invalid"},
+                "rules": [],
             },
-            "contact": {"email": "admin@example.invalid"}, "rules": [],
-        })  # fmt: skip
+        )
 
     def _instance_v1(self, received: Received, params: dict[str, str], item: str) -> Reply:
         if self.instance_api != "v1":
             return _error(404, "Record not found")
-        return _json(200, {"uri": self.server.host, "title": "Fake Pleroma", "version": "2.7.2 (compatible; Pleroma 2.6.0)",
-                           "max_toot_chars": self.max_characters, "upload_limit": self.image_size_limit,
-                           "description_limit": self.description_limit})  # fmt: skip
+        return _json(
+            200,
+            {
+                "uri": self.server.host,
+                "title": "Fake Pleroma",
+                "version": "2.7.2 (compatible; Pleroma 2.6.0)",
+                "max_toot_chars": self.max_characters,
+                "upload_limit": self.image_size_limit,
+                "description_limit": self.description_limit,
+            },
+        )
 
     def _statuses(self, received: Received, params: dict[str, str], item: str) -> Reply:
         key = received.headers.get("Idempotency-Key")
@@ -359,11 +498,22 @@ class MastodonFake(LoopbackFake):
         if problem:
             return _error(422, problem)
         status_id = str(next(self._ids))
-        status = {"id": status_id, "created_at": _now(), "edited_at": None, "in_reply_to_id": None, "reblog": None,
-                  "uri": f"{self.url}/users/{self.account['username']}/statuses/{status_id}",
-                  "url": f"{self.account['url']}/{status_id}", "visibility": body.get("visibility") or "public",
-                  "account": dict(self.account), "mentions": [], "emojis": [], "replies_count": 0,
-                  "reblogs_count": 0, "favourites_count": 0}  # fmt: skip
+        status = {
+            "id": status_id,
+            "created_at": _now(),
+            "edited_at": None,
+            "in_reply_to_id": None,
+            "reblog": None,
+            "uri": f"{self.url}/users/{self.account['username']}/statuses/{status_id}",
+            "url": f"{self.account['url']}/{status_id}",
+            "visibility": body.get("visibility") or "public",
+            "account": dict(self.account),
+            "mentions": [],
+            "emojis": [],
+            "replies_count": 0,
+            "reblogs_count": 0,
+            "favourites_count": 0,
+        }
         self._apply(status, body)
         self.statuses[status_id] = status
         if key:
@@ -420,12 +570,21 @@ class MastodonFake(LoopbackFake):
         for media_id in ids:
             self.media[media_id]["_status"] = status["id"]
         language = body.get("language")
-        status.update({
-            "text": text, "content": self._html(text), "spoiler_text": spoiler, "sensitive": body.get("sensitive") is True,
-            "language": language if isinstance(language, str) and language else None,
-            "media_attachments": [_public(self.media[i]) for i in ids],
-            "tags": [{"name": tag.lower(), "url": f"{self.url}/tags/{tag.lower()}"} for _, tag in _TOKEN.findall(text) if tag],
-        })  # fmt: skip
+        status.update(
+            {
+                "text": text,
+                "content": self._html(text),
+                "spoiler_text": spoiler,
+                "sensitive": body.get("sensitive") is True,
+                "language": language if isinstance(language, str) and language else None,
+                "media_attachments": [_public(self.media[i]) for i in ids],
+                "tags": [
+                    {"name": tag.lower(), "url": f"{self.url}/tags/{tag.lower()}"}
+                    for _, tag in _TOKEN.findall(text)
+                    if tag
+                ],
+            }
+        )
 
     def _html(self, text: str) -> str:
         """The text as Mastodon renders a plain-text status: paragraphs, line breaks, linked URLs and hashtags."""
@@ -438,12 +597,16 @@ class MastodonFake(LoopbackFake):
                 if url:
                     scheme, _, rest = url.partition("://")
                     visible, hidden = (rest[:30], rest[30:]) if len(rest) > 30 else (rest, "")
-                    pieces.append(f'<a href="{html.escape(url)}" target="_blank" rel="nofollow noopener" translate="no">'
-                                  f'<span class="invisible">{scheme}://</span><span class="{"ellipsis" if hidden else ""}">'
-                                  f'{html.escape(visible)}</span><span class="invisible">{html.escape(hidden)}</span></a>')  # fmt: skip
+                    pieces.append(
+                        f'<a href="{html.escape(url)}" target="_blank" rel="nofollow noopener" translate="no">'
+                        f'<span class="invisible">{scheme}://</span><span class="{"ellipsis" if hidden else ""}">'
+                        f'{html.escape(visible)}</span><span class="invisible">{html.escape(hidden)}</span></a>'
+                    )
                 else:
-                    pieces.append(f'<a href="{self.url}/tags/{html.escape(tag.lower())}" class="mention hashtag" rel="tag">'
-                                  f"#<span>{html.escape(tag)}</span></a>")  # fmt: skip
+                    pieces.append(
+                        f'<a href="{self.url}/tags/{html.escape(tag.lower())}" class="mention hashtag" rel="tag">'
+                        f"#<span>{html.escape(tag)}</span></a>"
+                    )
                 position = found.end()
             pieces.append(html.escape(paragraph[position:], quote=False))
             paragraphs.append("<p>" + "".join(pieces).replace("\n", "<br />") + "</p>")
@@ -467,11 +630,21 @@ class MastodonFake(LoopbackFake):
         media_id = str(next(self._ids))
         ready = self.processing_polls == 0
         url = f"{self.url}/system/media_attachments/files/{media_id}/original/{filename}"
-        self.media[media_id] = {"id": media_id, "type": "image", "url": url if ready else None,
-                                "preview_url": f"{self.url}/system/media_attachments/files/{media_id}/small/{filename}",
-                                "remote_url": None, "meta": {}, "description": description, "blurhash": None,
-                                "_status": None, "_polls": self.processing_polls, "_final_url": url,
-                                "_bytes": data, "_mime": mime}  # fmt: skip
+        self.media[media_id] = {
+            "id": media_id,
+            "type": "image",
+            "url": url if ready else None,
+            "preview_url": f"{self.url}/system/media_attachments/files/{media_id}/small/{filename}",
+            "remote_url": None,
+            "meta": {},
+            "description": description,
+            "blurhash": None,
+            "_status": None,
+            "_polls": self.processing_polls,
+            "_final_url": url,
+            "_bytes": data,
+            "_mime": mime,
+        }
         return _json(200 if ready else 202, _public(self.media[media_id]))
 
     def _media_poll(self, received: Received, params: dict[str, str], item: str) -> Reply:
@@ -486,8 +659,14 @@ class MastodonFake(LoopbackFake):
         return _json(200, _public(media))
 
     def _verify(self, received: Received, params: dict[str, str], item: str) -> Reply:
-        return _json(200, {**self.account, "statuses_count": len(self.statuses),
-                           "source": {"privacy": "public", "sensitive": False, "language": "", "note": ""}})  # fmt: skip
+        return _json(
+            200,
+            {
+                **self.account,
+                "statuses_count": len(self.statuses),
+                "source": {"privacy": "public", "sensitive": False, "language": "", "note": ""},
+            },
+        )
 
     def _account_statuses(self, received: Received, params: dict[str, str], item: str) -> Reply:
         if item != self.account["id"]:
@@ -536,14 +715,16 @@ class MastodonFake(LoopbackFake):
         found = [(s["id"], _public(s)) for s in self.statuses.values() if s.get("_quote_of") == item]
         return self._page(params, item, found, "quotes", default=20, most=40)
 
-    def _accounts_page(self, params: dict[str, str], item: str, lists: dict[str, list[tuple[str, dict[str, Any]]]],
-                       name: str) -> Reply:  # fmt: skip
+    def _accounts_page(
+        self, params: dict[str, str], item: str, lists: dict[str, list[tuple[str, dict[str, Any]]]], name: str
+    ) -> Reply:
         if item not in self.statuses:
             return _error(404, "Record not found")
         return self._page(params, item, lists.get(item, []), name, default=40, most=80)
 
-    def _page(self, params: dict[str, str], item: str, entries: list[tuple[str, Any]], name: str, *, default: int,
-              most: int) -> Reply:  # fmt: skip
+    def _page(
+        self, params: dict[str, str], item: str, entries: list[tuple[str, Any]], name: str, *, default: int, most: int
+    ) -> Reply:
         """One page of a list, newest first, paginated by max_id / since_id with a Link header as Mastodon does."""
         limit = max(1, min(int(params.get("limit") or default), most))
         newest = sorted(entries, key=lambda entry: int(entry[0]), reverse=True)
@@ -568,9 +749,17 @@ class MastodonFake(LoopbackFake):
         if not set(scopes.split()) <= ALL_SCOPES:
             return _error(422, "Validation failed: Scopes must only contain valid scopes")
         client_id, secret = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        self.apps[client_id] = {"id": str(next(self._ids)), "name": name, "website": body.get("website"),
-                                "scopes": scopes.split(), "redirect_uri": "\n".join(uris), "redirect_uris": uris,
-                                "client_id": client_id, "client_secret": secret, "client_secret_expires_at": 0}  # fmt: skip
+        self.apps[client_id] = {
+            "id": str(next(self._ids)),
+            "name": name,
+            "website": body.get("website"),
+            "scopes": scopes.split(),
+            "redirect_uri": "\n".join(uris),
+            "redirect_uris": uris,
+            "client_id": client_id,
+            "client_secret": secret,
+            "client_secret_expires_at": 0,
+        }
         return _json(200, self.apps[client_id])
 
     def _authorize(self, received: Received, params: dict[str, str], item: str) -> Reply:
@@ -581,8 +770,11 @@ class MastodonFake(LoopbackFake):
                 400, "<p>Client authentication failed due to unknown client.</p>", [("Content-Type", "text/html")]
             )
         if redirect not in app["redirect_uris"]:
-            return Reply(400, "<p>The requested redirect uri is malformed or doesn't match client redirect URI.</p>",
-                         [("Content-Type", "text/html")])  # fmt: skip
+            return Reply(
+                400,
+                "<p>The requested redirect uri is malformed or doesn't match client redirect URI.</p>",
+                [("Content-Type", "text/html")],
+            )
         scopes = params.get("scope", "read").split()
         problem = None
         if not set(scopes) <= set(app["scopes"]):
@@ -595,11 +787,17 @@ class MastodonFake(LoopbackFake):
         if problem:
             return Reply(302, b"", [("Location", f"{redirect}?{urlencode({'error': problem, **state})}")])
         code = secrets.token_urlsafe(32)
-        self.codes[code] = {"client_id": app["client_id"], "redirect_uri": redirect, "challenge": params["code_challenge"],
-                            "scopes": scopes}  # fmt: skip
+        self.codes[code] = {
+            "client_id": app["client_id"],
+            "redirect_uri": redirect,
+            "challenge": params["code_challenge"],
+            "scopes": scopes,
+        }
         if redirect == OOB:
-            page = ("<p>Copy this authorization code and paste it to the application.</p>"
-                    f'<input class="oauth-code" readonly type="text" value="{code}">')  # fmt: skip
+            page = (
+                "<p>Copy this authorization code and paste it to the application.</p>"
+                f'<input class="oauth-code" readonly type="text" value="{code}">'
+            )
             return Reply(200, page, [("Content-Type", "text/html; charset=utf-8")])
         return Reply(302, b"", [("Location", f"{redirect}?{urlencode({'code': code, **state})}")])
 
@@ -607,8 +805,12 @@ class MastodonFake(LoopbackFake):
         body = _body(received)
         app = self.apps.get(str(body.get("client_id") or ""))
         if app is None or body.get("client_secret") != app["client_secret"]:
-            return _oauth_error(401, "invalid_client", "Client authentication failed due to unknown client, no client "
-                                "authentication included, or unsupported authentication method.")  # fmt: skip
+            return _oauth_error(
+                401,
+                "invalid_client",
+                "Client authentication failed due to unknown client, no client "
+                "authentication included, or unsupported authentication method.",
+            )
         if body.get("grant_type") != "authorization_code":
             return _oauth_error(
                 400,
@@ -618,14 +820,29 @@ class MastodonFake(LoopbackFake):
         grant = self.codes.pop(str(body.get("code") or ""), None)
         verifier = str(body.get("code_verifier") or "")
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-        if (grant is None or grant["client_id"] != app["client_id"] or grant["redirect_uri"] != body.get("redirect_uri")
-                or challenge != grant["challenge"]):  # fmt: skip
-            return _oauth_error(400, "invalid_grant", "The provided authorization grant is invalid, expired, revoked, does not "
-                                "match the redirection URI used in the authorization request, or was issued to another client.")  # fmt: skip
+        if (
+            grant is None
+            or grant["client_id"] != app["client_id"]
+            or grant["redirect_uri"] != body.get("redirect_uri")
+            or challenge != grant["challenge"]
+        ):
+            return _oauth_error(
+                400,
+                "invalid_grant",
+                "The provided authorization grant is invalid, expired, revoked, does not "
+                "match the redirection URI used in the authorization request, or was issued to another client.",
+            )
         token = secrets.token_urlsafe(32)
         self.tokens[token] = set(grant["scopes"])
-        return _json(200, {"access_token": token, "token_type": "Bearer", "scope": " ".join(grant["scopes"]),
-                           "created_at": int(dt.datetime.now().timestamp())})  # fmt: skip
+        return _json(
+            200,
+            {
+                "access_token": token,
+                "token_type": "Bearer",
+                "scope": " ".join(grant["scopes"]),
+                "created_at": int(dt.datetime.now().timestamp()),
+            },
+        )
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -654,8 +871,11 @@ def _oauth_error(status: int, error: str, description: str) -> Reply:
 
 def _rate_headers(limit: int, remaining: int, reset_after: float) -> list[tuple[str, str]]:
     reset = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=reset_after)
-    return [("X-RateLimit-Limit", str(limit)), ("X-RateLimit-Remaining", str(remaining)),
-            ("X-RateLimit-Reset", reset.isoformat(timespec="microseconds").replace("+00:00", "Z"))]  # fmt: skip
+    return [
+        ("X-RateLimit-Limit", str(limit)),
+        ("X-RateLimit-Remaining", str(remaining)),
+        ("X-RateLimit-Reset", reset.isoformat(timespec="microseconds").replace("+00:00", "Z")),
+    ]
 
 
 def _body(received: Received) -> dict[str, Any]:

@@ -56,8 +56,15 @@ _NEEDS = {"create": "create", "update": "update", "delete": "delete", "undelete"
 class FakeMicropub(LoopbackFake):
     """A Micropub endpoint, media endpoint and IndieAuth server on 127.0.0.1; see the module docstring."""
 
-    def __init__(self, token: str = "fake-micropub-token", *, scopes: tuple[str, ...] = SCOPES, media: bool = True,
-                 source_list: bool = True, legacy_links: bool = False) -> None:  # fmt: skip
+    def __init__(
+        self,
+        token: str = "fake-micropub-token",
+        *,
+        scopes: tuple[str, ...] = SCOPES,
+        media: bool = True,
+        source_list: bool = True,
+        legacy_links: bool = False,
+    ) -> None:
         self.token = token  # the one token the endpoints accept (and the token endpoint issues)
         self.scopes = set(scopes)
         self.media_enabled = media
@@ -103,7 +110,9 @@ class FakeMicropub(LoopbackFake):
         """The writer's profile page, for IndieAuth discovery."""
         return self.server.url("/")
 
-    def fail_next(self, path_or_kind: str, status: int = 500, times: int = 1, retry_after: float | str | None = None) -> None:
+    def fail_next(
+        self, path_or_kind: str, status: int = 500, times: int = 1, retry_after: float | str | None = None
+    ) -> None:
         """Answer the next `times` matching requests with `status` (and Retry-After), storing nothing."""
         self._cues.add(Cue(path_or_kind, FAIL, times, status, retry_after))
 
@@ -128,8 +137,12 @@ class FakeMicropub(LoopbackFake):
 
     def _failure(self, cue: Cue) -> Reply:
         headers = JSON + cue.retry_header
-        code = {401: "unauthorized", 403: "forbidden", 429: "rate_limited"}.get(cue.status, "server_error" if cue.status >= 500 else "invalid_request")
-        return Reply(cue.status, json.dumps({"error": code, "error_description": f"failing on cue ({cue.status})"}), headers)
+        code = {401: "unauthorized", 403: "forbidden", 429: "rate_limited"}.get(
+            cue.status, "server_error" if cue.status >= 500 else "invalid_request"
+        )
+        return Reply(
+            cue.status, json.dumps({"error": code, "error_description": f"failing on cue ({cue.status})"}), headers
+        )
 
     def _auth(self, received: Received, kind: str, form: dict[str, list[str]] | None = None) -> Reply | None:
         """None when the request carries the token with the scope `kind` needs; else the error Reply."""
@@ -141,7 +154,13 @@ class FakeMicropub(LoopbackFake):
             return _error(401, "unauthorized", "the access token is not valid")
         need = _NEEDS.get(kind)
         if need and need not in self.scopes:
-            return Reply(401, json.dumps({"error": "insufficient_scope", "error_description": f"the token lacks {need}", "scope": need}), JSON)
+            return Reply(
+                401,
+                json.dumps(
+                    {"error": "insufficient_scope", "error_description": f"the token lacks {need}", "scope": need}
+                ),
+                JSON,
+            )
         return None
 
     # --- the Micropub endpoint ----------------------------------------------------------------
@@ -182,7 +201,11 @@ class FakeMicropub(LoopbackFake):
                 return _error(400, "invalid_request", "the post with the requested URL was not found")
             wanted = query.get("properties[]") or query.get("properties")
             properties = {k: v for k, v in post["properties"].items() if not wanted or k in wanted}
-            return Reply(200, json.dumps({"properties": properties} if wanted else {"type": post["type"], "properties": properties}), JSON)
+            return Reply(
+                200,
+                json.dumps({"properties": properties} if wanted else {"type": post["type"], "properties": properties}),
+                JSON,
+            )
         if not self.source_list:
             return _error(400, "invalid_request", "url is required")
         limit, offset = int((query.get("limit") or ["10"])[0]), int((query.get("offset") or ["0"])[0])
@@ -208,7 +231,9 @@ class FakeMicropub(LoopbackFake):
             return _error(400, "invalid_request", f"unknown action {kind!r}")
         properties = self.posts[url]["properties"]
         replace, add, remove = body.get("replace") or {}, body.get("add") or {}, body.get("delete") or []
-        if not all(isinstance(v, list) for v in [*replace.values(), *add.values()]) or not isinstance(remove, (list, dict)):
+        if not all(isinstance(v, list) for v in [*replace.values(), *add.values()]) or not isinstance(
+            remove, (list, dict)
+        ):
             return _error(400, "invalid_request", "values must be arrays")
         properties.update(replace)
         for name, values in add.items():
@@ -236,7 +261,10 @@ class FakeMicropub(LoopbackFake):
             url = self.server.url(f"/posts/{slug}")
             if url in self.posts or url in self.deleted:
                 url = self.server.url(f"/posts/{slug}-{self._count}")
-            self.posts[url] = {"type": ["h-entry"], "properties": {k: v for k, v in properties.items() if k not in commands}}
+            self.posts[url] = {
+                "type": ["h-entry"],
+                "properties": {k: v for k, v in properties.items() if k not in commands},
+            }
         return Reply(201, b"", [("Location", url)])
 
     def post_type(self, url: str) -> str:
@@ -260,8 +288,13 @@ class FakeMicropub(LoopbackFake):
             return _error(404, "invalid_request", "no media endpoint")
         content_type = received.headers.get("Content-Type") or ""
         message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-            b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + received.body)
-        parts = [p for p in message.iter_parts() if p.get_param("name", header="content-disposition") == "file"] if message.is_multipart() else []
+            b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + received.body
+        )
+        parts = (
+            [p for p in message.iter_parts() if p.get_param("name", header="content-disposition") == "file"]
+            if message.is_multipart()
+            else []
+        )
         if len(parts) != 1:
             return _error(400, "invalid_request", "send one part named file")
         part = parts[0]
@@ -292,9 +325,14 @@ class FakeMicropub(LoopbackFake):
         return self._run("profile", received, page)
 
     def _metadata(self, received: Received) -> Reply:
-        metadata = {"issuer": self.site, "authorization_endpoint": self.server.url("/auth"), "token_endpoint": self.server.url("/token"),
-                    "scopes_supported": list(SCOPES), "code_challenge_methods_supported": ["S256"],
-                    "authorization_response_iss_parameter_supported": True}  # fmt: skip
+        metadata = {
+            "issuer": self.site,
+            "authorization_endpoint": self.server.url("/auth"),
+            "token_endpoint": self.server.url("/token"),
+            "scopes_supported": list(SCOPES),
+            "code_challenge_methods_supported": ["S256"],
+            "authorization_response_iss_parameter_supported": True,
+        }
         return self._run("metadata", received, lambda: Reply(200, json.dumps(metadata), JSON))
 
     def _authorize(self, received: Received) -> Reply:
@@ -304,7 +342,11 @@ class FakeMicropub(LoopbackFake):
         client, redirect = urlsplit(params.get("client_id", "")), urlsplit(params.get("redirect_uri", ""))
         if not client.scheme or (client.scheme, client.netloc) != (redirect.scheme, redirect.netloc):
             return Reply(400, "client_id and redirect_uri must share an origin (no client metadata to check here)")
-        if params.get("response_type") != "code" or params.get("code_challenge_method") != "S256" or not params.get("code_challenge"):
+        if (
+            params.get("response_type") != "code"
+            or params.get("code_challenge_method") != "S256"
+            or not params.get("code_challenge")
+        ):
             return _redirect(params, error="invalid_request")
         code = secrets.token_urlsafe(16)
         self._codes[code] = {k: params.get(k, "") for k in ("client_id", "redirect_uri", "code_challenge", "scope")}
@@ -324,8 +366,12 @@ class FakeMicropub(LoopbackFake):
         if base64.urlsafe_b64encode(digest).rstrip(b"=").decode() != grant["code_challenge"]:
             return _error(400, "invalid_grant", "the code verifier does not match the challenge")
         self.issued.append(form)
-        body = {"access_token": self.token, "token_type": "Bearer", "scope": " ".join(s for s in grant["scope"].split() if s in self.scopes),
-                "me": self.site}  # fmt: skip
+        body = {
+            "access_token": self.token,
+            "token_type": "Bearer",
+            "scope": " ".join(s for s in grant["scope"].split() if s in self.scopes),
+            "me": self.site,
+        }
         return Reply(200, json.dumps(body), JSON)
 
 

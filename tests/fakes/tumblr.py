@@ -56,8 +56,18 @@ from oauthlib.oauth1.rfc5849 import signature, utils
 from tests.fakes.cues import DROP, DROP_AFTER, FAIL, STALL, Cue, Cues, LoopbackFake
 from tests.servers import LoopbackServer, Received, Reply
 
-REASONS = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-           429: "Limit Exceeded", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}  # fmt: skip
+REASONS = {
+    200: "OK",
+    201: "Created",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    429: "Limit Exceeded",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
 _ROUTES = (
     ("POST", re.compile(r"/v2/blog/(?P<blog>[^/]+)/posts"), "create"),
     ("GET", re.compile(r"/v2/blog/(?P<blog>[^/]+)/posts"), "list"),
@@ -85,11 +95,17 @@ class Upload:
     data: bytes
 
 
-def envelope(status: int, response: Any = None, errors: list[dict[str, Any]] | None = None,
-             headers: tuple[tuple[str, str], ...] = ()) -> Reply:  # fmt: skip
+def envelope(
+    status: int,
+    response: Any = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: tuple[tuple[str, str], ...] = (),
+) -> Reply:
     """A reply in Tumblr's envelope."""
-    body: dict[str, Any] = {"meta": {"status": status, "msg": REASONS.get(status, "Error")},
-                            "response": response if response is not None else []}  # fmt: skip
+    body: dict[str, Any] = {
+        "meta": {"status": status, "msg": REASONS.get(status, "Error")},
+        "response": response if response is not None else [],
+    }
     if errors is not None:
         body["errors"] = errors
     return Reply(status, json.dumps(body), (("Content-Type", "application/json; charset=utf-8"), *headers))
@@ -103,9 +119,15 @@ def error(status: int, title: str, code: int = 0, detail: str = "") -> Reply:
 class FakeTumblr(LoopbackFake):
     """Tumblr's API v2 and OAuth endpoints on 127.0.0.1, keeping what was posted."""
 
-    def __init__(self, blog: str = "example", user: str = "alice", consumer_key: str = "ck-fake-consumer",
-                 consumer_secret: str = "cs-fake-secret", token: str = "tok-fake-access",
-                 token_secret: str = "ts-fake-access-secret") -> None:  # fmt: skip
+    def __init__(
+        self,
+        blog: str = "example",
+        user: str = "alice",
+        consumer_key: str = "ck-fake-consumer",
+        consumer_secret: str = "cs-fake-secret",
+        token: str = "tok-fake-access",
+        token_secret: str = "ts-fake-access-secret",
+    ) -> None:
         self.blog, self.user = blog, user
         self.consumer_key, self.consumer_secret = consumer_key, consumer_secret
         self.token, self.token_secret = token, token_secret  # what access_token hands out, and the API accepts
@@ -117,7 +139,9 @@ class FakeTumblr(LoopbackFake):
         self._nonces: set[tuple[str, str, str]] = set()
         self._lock = threading.Lock()
         self._next_id = 700_000_000_000_000_001
-        self.notes: dict[str, list[dict[str, Any]]] = {}  # post id -> its notes, as mode "all" shows them (+ added_text, tags)
+        self.notes: dict[
+            str, list[dict[str, Any]]
+        ] = {}  # post id -> its notes, as mode "all" shows them (+ added_text, tags)
         self.notes_page = 50  # notes per page of /notes
         self._clock = int(time.time()) - 100_000  # the next seeded note's timestamp, one second apart
         self.server = LoopbackServer()
@@ -134,15 +158,25 @@ class FakeTumblr(LoopbackFake):
 
     def credentials(self) -> dict[str, str]:
         """The four values TargetCredentials.save() needs for a target using this fake."""
-        return {"consumer_key": self.consumer_key, "consumer_secret": self.consumer_secret,
-                "oauth_token": self.token, "oauth_token_secret": self.token_secret}  # fmt: skip
+        return {
+            "consumer_key": self.consumer_key,
+            "consumer_secret": self.consumer_secret,
+            "oauth_token": self.token,
+            "oauth_token_secret": self.token_secret,
+        }
 
     def revoke(self) -> None:
         """The access token stops working: every API call answers 401."""
         self.token = "revoked-" + self.token
 
-    def fail_next(self, path_or_kind: str, status: int = 500, times: int = 1, retry_after: float | str | None = None,
-                  code: int = 0) -> None:  # fmt: skip
+    def fail_next(
+        self,
+        path_or_kind: str,
+        status: int = 500,
+        times: int = 1,
+        retry_after: float | str | None = None,
+        code: int = 0,
+    ) -> None:
         """Answer `status` (in Tumblr's envelope, `code` as the error subcode) to the next `times` requests of
         that kind, with Retry-After when given; a 429 without one carries X-Ratelimit-Perhour-Remaining: 0 and its
         reset."""
@@ -167,27 +201,45 @@ class FakeTumblr(LoopbackFake):
 
     # --- notes (backfeed) -------------------------------------------------------------------------
 
-    def add_reply(self, post_id: str, blog_name: str, text: str, timestamp: int | None = None, mention: str = "") -> int:
+    def add_reply(
+        self, post_id: str, blog_name: str, text: str, timestamp: int | None = None, mention: str = ""
+    ) -> int:
         """A reply note from `blog_name` (the writer's own blog too); with `mention`, it starts "@mention " as
         Tumblr's replies to a reply do (they stay flat). Its timestamp, which names it for edit and delete."""
         formatting: list[dict[str, Any]] = []
         if mention:
             text = f"@{mention} {text}"
             formatting.append({"type": "mention", "start": 0, "end": len(mention) + 1, "blog": self._blog_ref(mention)})
-        return self._add_note(post_id, "reply", blog_name, timestamp, reply_text=text, formatting=formatting)["timestamp"]
+        return self._add_note(post_id, "reply", blog_name, timestamp, reply_text=text, formatting=formatting)[
+            "timestamp"
+        ]
 
     def add_like(self, post_id: str, blog_name: str, timestamp: int | None = None) -> int:
         """A like note from `blog_name`; its timestamp."""
         return self._add_note(post_id, "like", blog_name, timestamp)["timestamp"]
 
-    def add_reblog(self, post_id: str, blog_name: str, added_text: str = "", tags: tuple[str, ...] = (),
-                   timestamp: int | None = None) -> str:  # fmt: skip
+    def add_reblog(
+        self,
+        post_id: str,
+        blog_name: str,
+        added_text: str = "",
+        tags: tuple[str, ...] = (),
+        timestamp: int | None = None,
+    ) -> str:
         """A reblog note from `blog_name` (with its commentary in `added_text`, if any); the reblog's post id."""
         with self._lock:
             reblog_id = str(self._next_id)
             self._next_id += 1
-        self._add_note(post_id, "reblog", blog_name, timestamp, post_id=reblog_id, reblog_parent_blog_name=self.blog,
-                       added_text=added_text, tags=list(tags))  # fmt: skip
+        self._add_note(
+            post_id,
+            "reblog",
+            blog_name,
+            timestamp,
+            post_id=reblog_id,
+            reblog_parent_blog_name=self.blog,
+            added_text=added_text,
+            tags=list(tags),
+        )
         return reblog_id
 
     def add_quote(self, post_id: str, blog_name: str, text: str, timestamp: int | None = None) -> str:
@@ -203,21 +255,37 @@ class FakeTumblr(LoopbackFake):
         self.notes[post_id].remove(self._reply(post_id, blog_name, timestamp))
 
     def _reply(self, post_id: str, blog_name: str, timestamp: int) -> dict[str, Any]:
-        return next(n for n in self.notes.get(post_id, []) if n["type"] == "reply" and n["blog_name"] == blog_name
-                    and n["timestamp"] == timestamp)  # fmt: skip
+        return next(
+            n
+            for n in self.notes.get(post_id, [])
+            if n["type"] == "reply" and n["blog_name"] == blog_name and n["timestamp"] == timestamp
+        )
 
     def _blog_ref(self, name: str) -> dict[str, Any]:
-        return {"name": name, "url": f"https://{name}.tumblr.com/", "uuid": "t:" + hashlib.sha1(name.encode()).hexdigest()[:22]}
+        return {
+            "name": name,
+            "url": f"https://{name}.tumblr.com/",
+            "uuid": "t:" + hashlib.sha1(name.encode()).hexdigest()[:22],
+        }
 
     def _add_note(self, on: str, kind: str, blog_name: str, timestamp: int | None, **fields: Any) -> dict[str, Any]:
         with self._lock:
             if timestamp is None:
                 timestamp, self._clock = self._clock, self._clock + 1
         digest = hashlib.sha1(blog_name.encode()).hexdigest()
-        note = {"type": kind, "timestamp": timestamp, "blog_name": blog_name, "blog_uuid": self._blog_ref(blog_name)["uuid"],
-                "blog_url": f"https://{blog_name}.tumblr.com/", "followed": False, "avatar_shape": "circle",
-                "avatar_url": {size: f"https://64.media.tumblr.com/avatar_{digest[:12]}_{size}.pnj" for size in ("64", "128")},
-                **fields}  # fmt: skip
+        note = {
+            "type": kind,
+            "timestamp": timestamp,
+            "blog_name": blog_name,
+            "blog_uuid": self._blog_ref(blog_name)["uuid"],
+            "blog_url": f"https://{blog_name}.tumblr.com/",
+            "followed": False,
+            "avatar_shape": "circle",
+            "avatar_url": {
+                size: f"https://64.media.tumblr.com/avatar_{digest[:12]}_{size}.pnj" for size in ("64", "128")
+            },
+            **fields,
+        }
         self.notes.setdefault(on, []).append(note)
         return note
 
@@ -247,7 +315,9 @@ class FakeTumblr(LoopbackFake):
         if kind in ("request_token", "authorize", "access_token"):
             reply = getattr(self, "_" + kind)(received)
         else:
-            refused = self._verify_key(received) if kind == "notes" else self._verify(received, self.token, self.token_secret)
+            refused = (
+                self._verify_key(received) if kind == "notes" else self._verify(received, self.token, self.token_secret)
+            )
             if refused:
                 reply = refused
             elif kind != "user" and args.get("blog") not in (self.blog, self.host):
@@ -260,13 +330,20 @@ class FakeTumblr(LoopbackFake):
         headers: tuple[tuple[str, str], ...] = tuple(cue.retry_header)
         if cue.status == 429 and cue.retry_after is None:
             headers = (("X-Ratelimit-Perhour-Remaining", "0"), ("X-Ratelimit-Perhour-Reset", "1800"))
-        return envelope(cue.status, errors=[{"title": REASONS.get(cue.status, "Error"), "code": cue.code}], headers=headers)
+        return envelope(
+            cue.status, errors=[{"title": REASONS.get(cue.status, "Error"), "code": cue.code}], headers=headers
+        )
 
     def _limits(self) -> tuple[tuple[str, str], ...]:
         used = len(self.server.received)
-        return (("X-Ratelimit-Perhour-Limit", "1000"), ("X-Ratelimit-Perhour-Remaining", str(max(0, 1000 - used))),
-                ("X-Ratelimit-Perhour-Reset", "1800"), ("X-Ratelimit-Perday-Limit", "5000"),
-                ("X-Ratelimit-Perday-Remaining", str(max(0, 5000 - used))), ("X-Ratelimit-Perday-Reset", "43200"))  # fmt: skip
+        return (
+            ("X-Ratelimit-Perhour-Limit", "1000"),
+            ("X-Ratelimit-Perhour-Remaining", str(max(0, 1000 - used))),
+            ("X-Ratelimit-Perhour-Reset", "1800"),
+            ("X-Ratelimit-Perday-Limit", "5000"),
+            ("X-Ratelimit-Perday-Remaining", str(max(0, 5000 - used))),
+            ("X-Ratelimit-Perday-Reset", "43200"),
+        )
 
     # --- OAuth 1.0a -------------------------------------------------------------------------------
 
@@ -280,8 +357,9 @@ class FakeTumblr(LoopbackFake):
         body = received.body.decode("utf-8") if kind.startswith("application/x-www-form-urlencoded") else ""
         uri = self.url + received.path
         request = Request(uri, received.method, body, {"Authorization": header})
-        request.params = signature.collect_parameters(uri_query=urlsplit(uri).query, body=body,
-                                                      headers={"Authorization": header}, with_realm=False)  # fmt: skip
+        request.params = signature.collect_parameters(
+            uri_query=urlsplit(uri).query, body=body, headers={"Authorization": header}, with_realm=False
+        )
         request.signature = oauth.get("oauth_signature", "")
         stamp = oauth.get("oauth_timestamp", "0")
         if oauth.get("oauth_signature_method") != "HMAC-SHA1":
@@ -319,8 +397,14 @@ class FakeTumblr(LoopbackFake):
         oauth = _oauth_params(received.headers["Authorization"])
         number = len(self.request_tokens) + 1
         token = f"rt-{number}"
-        self.request_tokens[token] = {"secret": f"rts-{number}", "callback": oauth.get("oauth_callback", "oob"), "verifier": f"v-{number}"}
-        body = urlencode({"oauth_token": token, "oauth_token_secret": f"rts-{number}", "oauth_callback_confirmed": "true"})
+        self.request_tokens[token] = {
+            "secret": f"rts-{number}",
+            "callback": oauth.get("oauth_callback", "oob"),
+            "verifier": f"v-{number}",
+        }
+        body = urlencode(
+            {"oauth_token": token, "oauth_token_secret": f"rts-{number}", "oauth_callback_confirmed": "true"}
+        )
         return Reply(200, body, (("Content-Type", "application/x-www-form-urlencoded"),))
 
     def _authorize(self, received: Received) -> Reply:
@@ -348,8 +432,15 @@ class FakeTumblr(LoopbackFake):
     # --- the API ----------------------------------------------------------------------------------
 
     def _user(self, received: Received, args: dict[str, str]) -> Reply:
-        blog = {"name": self.blog, "title": self.blog.title(), "url": f"https://{self.host}/", "primary": True,
-                "followers": 3, "tweet": "N", "type": "public"}  # fmt: skip
+        blog = {
+            "name": self.blog,
+            "title": self.blog.title(),
+            "url": f"https://{self.host}/",
+            "primary": True,
+            "followers": 3,
+            "tweet": "N",
+            "type": "public",
+        }
         user = {"name": self.user, "following": 1, "likes": 0, "default_post_format": "html", "blogs": [blog]}
         return envelope(200, {"user": user})
 
@@ -381,8 +472,13 @@ class FakeTumblr(LoopbackFake):
         limit = min(max(int(query.get("limit", "20")), 1), 20)
         offset = int(query.get("offset", "0"))
         newest = list(reversed(self.posts.values()))
-        blog = {"name": self.blog, "url": f"https://{self.host}/", "title": self.blog.title(), "total_posts": len(newest)}
-        return envelope(200, {"blog": blog, "posts": newest[offset: offset + limit], "total_posts": len(newest)})
+        blog = {
+            "name": self.blog,
+            "url": f"https://{self.host}/",
+            "title": self.blog.title(),
+            "total_posts": len(newest),
+        }
+        return envelope(200, {"blog": blog, "posts": newest[offset : offset + limit], "total_posts": len(newest)})
 
     def _notes(self, received: Received, args: dict[str, str]) -> Reply:
         query = _query(received)
@@ -393,12 +489,21 @@ class FakeTumblr(LoopbackFake):
             return error(400, "Bad Request", detail="Invalid mode")
         post = self.posts[post_id]
         notes = sorted(self.notes.get(post_id, []), key=lambda n: n["timestamp"], reverse=True)
-        posted = {"type": "posted", "timestamp": post["timestamp"], "blog_name": self.blog, "blog_url": f"https://{self.host}/",
-                  "blog_uuid": self._blog_ref(self.blog)["uuid"], "followed": False, "avatar_shape": "square"}  # fmt: skip
+        posted = {
+            "type": "posted",
+            "timestamp": post["timestamp"],
+            "blog_name": self.blog,
+            "blog_url": f"https://{self.host}/",
+            "blog_uuid": self._blog_ref(self.blog)["uuid"],
+            "followed": False,
+            "avatar_shape": "square",
+        }
         chosen = {
             "all": [*notes, posted],
             "likes": [n for n in notes if n["type"] == "like"],
-            "conversation": [n for n in notes if n["type"] == "reply" or (n["type"] == "reblog" and n.get("added_text"))],
+            "conversation": [
+                n for n in notes if n["type"] == "reply" or (n["type"] == "reblog" and n.get("added_text"))
+            ],
             "rollup": [n for n in notes if n["type"] in ("like", "reblog")],
             "reblogs_with_tags": [n for n in notes if n["type"] == "reblog"],
         }[mode]
@@ -414,14 +519,22 @@ class FakeTumblr(LoopbackFake):
             body["total_reblogs"] = sum(n["type"] == "reblog" for n in notes)
         if len(remaining) > len(page):
             params = {"id": post_id, "mode": mode, "before_timestamp": str(page[-1]["timestamp"] * scale)}
-            body["_links"] = {"next": {"href": f"/v2/blog/{args['blog']}/notes?{urlencode(params)}", "method": "GET",
-                                       "query_params": params}}  # fmt: skip
+            body["_links"] = {
+                "next": {
+                    "href": f"/v2/blog/{args['blog']}/notes?{urlencode(params)}",
+                    "method": "GET",
+                    "query_params": params,
+                }
+            }
         return envelope(200, body)
 
     def _delete(self, received: Received, args: dict[str, str]) -> Reply:
         kind = received.headers.get("Content-Type", "")
-        values = json.loads(received.body or b"{}") if kind.startswith("application/json") else \
-            {k: v[0] for k, v in parse_qs(received.body.decode()).items()}  # fmt: skip
+        values = (
+            json.loads(received.body or b"{}")
+            if kind.startswith("application/json")
+            else {k: v[0] for k, v in parse_qs(received.body.decode()).items()}
+        )
         post_id = str(values.get("id", ""))
         if post_id not in self.posts:
             return error(404, "Not Found", detail="Post not found")
@@ -457,7 +570,9 @@ class FakeTumblr(LoopbackFake):
         self.uploads += files.values()
         return payload, files  # type: ignore[return-value]
 
-    def _post(self, post_id: str, payload: dict[str, Any], files: dict[str, Upload], created: int | None = None) -> dict[str, Any]:
+    def _post(
+        self, post_id: str, payload: dict[str, Any], files: dict[str, Upload], created: int | None = None
+    ) -> dict[str, Any]:
         content = []
         for block in payload["content"]:
             if block.get("type") == "image":
@@ -467,11 +582,22 @@ class FakeTumblr(LoopbackFake):
         tags = [t.strip() for t in tags.split(",") if t.strip()] if isinstance(tags, str) else list(tags)
         now = int(time.time())
         return {
-            "object_type": "post", "type": "blocks", "is_blocks_post_format": True, "id": int(post_id), "id_string": post_id,
-            "blog_name": self.blog, "post_url": f"https://{self.host}/post/{post_id}", "timestamp": created or now,
-            "date": time.strftime("%Y-%m-%d %H:%M:%S GMT", time.gmtime(created or now)), "state": payload.get("state", "published"),
-            "tags": tags, "source_url": payload.get("source_url", ""), "content": content, "layout": payload.get("layout", []), "trail": [],
-        }  # fmt: skip
+            "object_type": "post",
+            "type": "blocks",
+            "is_blocks_post_format": True,
+            "id": int(post_id),
+            "id_string": post_id,
+            "blog_name": self.blog,
+            "post_url": f"https://{self.host}/post/{post_id}",
+            "timestamp": created or now,
+            "date": time.strftime("%Y-%m-%d %H:%M:%S GMT", time.gmtime(created or now)),
+            "state": payload.get("state", "published"),
+            "tags": tags,
+            "source_url": payload.get("source_url", ""),
+            "content": content,
+            "layout": payload.get("layout", []),
+            "trail": [],
+        }
 
     def _media(self, media: dict[str, Any], files: dict[str, Upload]) -> dict[str, Any]:
         upload = files.get(media.get("identifier", ""))
@@ -479,7 +605,10 @@ class FakeTumblr(LoopbackFake):
             return media
         digest = hashlib.sha1(upload.data).hexdigest()[:32]
         extension = upload.content_type.split("/")[-1].replace("jpeg", "jpg")
-        stored = {"type": upload.content_type, "url": f"https://64.media.tumblr.com/{digest}/tumblr_{digest[:12]}_1280.{extension}"}
+        stored = {
+            "type": upload.content_type,
+            "url": f"https://64.media.tumblr.com/{digest}/tumblr_{digest[:12]}_1280.{extension}",
+        }
         stored.update(width=media.get("width", 540), height=media.get("height", 405))
         return stored
 

@@ -59,8 +59,9 @@ def harvest(client: HttpClient, target: TargetSettings, copy: Copy, post_url: st
         log.info("Bluesky post %s of %s is gone: nothing answers it", copy.id, target.name)
         return Harvest(complete=True)
     if not isinstance(thread, dict) or not isinstance(thread.get("post"), dict) or thread.get("blocked"):
-        raise PlatformError(f"Bluesky answered the thread of {home} for {target.name} with something else",
-                            temporary=True)  # fmt: skip
+        raise PlatformError(
+            f"Bluesky answered the thread of {home} for {target.name} with something else", temporary=True
+        )
     found, complete = thread_responses(thread, post_url, hidden_replies(body), did)
     responses = {r.id: r for r in found}
     for kind, nsid, key, count in LISTS:
@@ -72,13 +73,19 @@ def harvest(client: HttpClient, target: TargetSettings, copy: Copy, post_url: st
             response = list_response(kind, item, home, post_url, did)
             if response is not None:
                 responses.setdefault(response.id, response)  # a quote that is also a reply stays a reply
-    log.info("Bluesky post %s of %s: %d response(s)%s", copy.id, target.name, len(responses),
-             "" if complete else " (not all could be read)")  # fmt: skip
+    log.info(
+        "Bluesky post %s of %s: %d response(s)%s",
+        copy.id,
+        target.name,
+        len(responses),
+        "" if complete else " (not all could be read)",
+    )
     return Harvest(responses=tuple(responses.values()), complete=complete)
 
 
-def thread_responses(thread: dict[str, Any], post_url: str, hidden: set[str],
-                     owner: str = "") -> tuple[list[Response], bool]:  # fmt: skip
+def thread_responses(
+    thread: dict[str, Any], post_url: str, hidden: set[str], owner: str = ""
+) -> tuple[list[Response], bool]:
     """The replies under a threadViewPost, depth first, and whether the tree was read whole."""
     found: list[Response] = []
     complete, seen = True, set[str]()
@@ -169,8 +176,15 @@ def list_response(kind: ResponseType, item: Any, home: str, post_url: str, owner
     author = author_of(actor)
     published = published_of(item.get("createdAt"), item.get("indexedAt")) if kind == "like" else None
     suffix = "liked-by" if kind == "like" else "reposted-by"
-    return Response(id=f"{home}#{suffix}-{did}", type=kind, source=author.url, target=post_url, author=author,
-                    published=published, platform="bluesky")  # fmt: skip
+    return Response(
+        id=f"{home}#{suffix}-{did}",
+        type=kind,
+        source=author.url,
+        target=post_url,
+        author=author,
+        published=published,
+        platform="bluesky",
+    )
 
 
 def post_response(post: dict[str, Any], kind: ResponseType, post_url: str, in_reply_to: str) -> Response | None:
@@ -184,11 +198,17 @@ def post_response(post: dict[str, Any], kind: ResponseType, post_url: str, in_re
     author = author_of(profile if isinstance(profile, dict) else {"did": did})
     handle = author.handle.removeprefix("@")
     return Response(
-        id=post_link(did, rkey), type=kind, source=post_link(handle or did, rkey), target=post_url, author=author,
-        content_html=clean_html(rich_text_html(text, record.get("facets"))), content_text=clean_text(text),
-        published=published_of(record.get("createdAt"), post.get("indexedAt")), platform="bluesky",
+        id=post_link(did, rkey),
+        type=kind,
+        source=post_link(handle or did, rkey),
+        target=post_url,
+        author=author,
+        content_html=clean_html(rich_text_html(text, record.get("facets"))),
+        content_text=clean_text(text),
+        published=published_of(record.get("createdAt"), post.get("indexedAt")),
+        platform="bluesky",
         in_reply_to=in_reply_to,
-    )  # fmt: skip
+    )
 
 
 def author_of(actor: dict[str, Any]) -> ResponseAuthor:
@@ -197,8 +217,12 @@ def author_of(actor: dict[str, Any]) -> ResponseAuthor:
     did = did if _DID.fullmatch(did) else ""
     handle = handle_of(actor)
     name = _text(actor.get("displayName"))
-    return ResponseAuthor(name=clean_text(name, 200) or handle, url=profile_link(handle or did),
-                          photo=clean_url(actor.get("avatar")), handle=f"@{handle}" if handle else "")  # fmt: skip
+    return ResponseAuthor(
+        name=clean_text(name, 200) or handle,
+        url=profile_link(handle or did),
+        photo=clean_url(actor.get("avatar")),
+        handle=f"@{handle}" if handle else "",
+    )
 
 
 def handle_of(actor: dict[str, Any]) -> str:
@@ -241,7 +265,6 @@ def published_of(created: Any, indexed: Any) -> dt.datetime | None:
     """When a record counts as made: the earlier of createdAt (set by the client) and indexedAt, as Bluesky sorts."""
     times = [t for t in (time_or_none(created), time_or_none(indexed)) if t]
     return min(times) if times else None
-
 
 
 def rich_text_html(text: str, facets: Any) -> str:

@@ -133,16 +133,27 @@ def facets(text: str, dids: Mapping[str, str | None]) -> list[dict[str, Any]]:
         if did and free(match.start(), match.end()):
             spans.append((match.start(), match.end(), {"$type": MENTION, "did": did}))
     spans.sort(key=lambda span: span[0])
-    return [{"index": {"byteStart": utf8_length(text[:s]), "byteEnd": utf8_length(text[:e])}, "features": [feature]}
-            for s, e, feature in spans]  # fmt: skip
+    return [
+        {"index": {"byteStart": utf8_length(text[:s]), "byteEnd": utf8_length(text[:e])}, "features": [feature]}
+        for s, e, feature in spans
+    ]
 
 
 # --- XRPC --------------------------------------------------------------------------------------
 
 
-def xrpc(client: HttpClient, base: str, method: str, nsid: str, *, token: str | None = None,
-         params: Mapping[str, str] | None = None, json_body: Any = None, data: bytes | None = None,
-         content_type: str | None = None) -> Response:  # fmt: skip
+def xrpc(
+    client: HttpClient,
+    base: str,
+    method: str,
+    nsid: str,
+    *,
+    token: str | None = None,
+    params: Mapping[str, str] | None = None,
+    json_body: Any = None,
+    data: bytes | None = None,
+    content_type: str | None = None,
+) -> Response:
     """One XRPC request to `base`/xrpc/`nsid`; NetworkError when it fails below HTTP."""
     headers = {"Accept": "application/json"}
     if token:
@@ -153,8 +164,16 @@ def xrpc(client: HttpClient, base: str, method: str, nsid: str, *, token: str | 
     return client.request(method, url, headers=headers, params=params, json=json_body, data=data)
 
 
-def query(client: HttpClient, base: str, nsid: str, params: Mapping[str, str] | None = None, *,
-          token: str | None = None, name: str = "bluesky", missing: Collection[str] = ()) -> Any:  # fmt: skip
+def query(
+    client: HttpClient,
+    base: str,
+    nsid: str,
+    params: Mapping[str, str] | None = None,
+    *,
+    token: str | None = None,
+    name: str = "bluesky",
+    missing: Collection[str] = (),
+) -> Any:
     """An XRPC GET (e.g. app.bsky.feed.getPostThread on the AppView) returning its JSON, or PlatformError;
     None when the answer is 404, 410, or 400 with one of the `missing` error names (e.g. "NotFound")."""
     try:
@@ -194,8 +213,9 @@ def error_words(response: Response) -> str:
 ERRORS = ErrorStyle(words=error_words)
 
 
-def http_error(response: Response, name: str, action: str, *, secrets: Iterable[str] = (),
-               unknown_outcome: bool = False) -> PlatformError:
+def http_error(
+    response: Response, name: str, action: str, *, secrets: Iterable[str] = (), unknown_outcome: bool = False
+) -> PlatformError:
     """The PlatformError for an XRPC error response, through the one path (`reply_error`)."""
     return reply_error(response, name, action, style=ERRORS, secrets=secrets, unknown_outcome=unknown_outcome)
 
@@ -244,14 +264,18 @@ class Account:
         if not password:
             raise missing_credential(self.target, "password")
         if not self.target.handle:
-            raise PlatformError(f"no handle for {self.target.name}: set handle in [syndication.{self.target.name}]",
-                                temporary=False)  # fmt: skip
+            raise PlatformError(
+                f"no handle for {self.target.name}: set handle in [syndication.{self.target.name}]", temporary=False
+            )
         body = {"identifier": self.target.handle, "password": password}
         response = self._send("POST", "com.atproto.server.createSession", "creating a session", json_body=body)
         if response.status != 200:
             if response.status == 401:
-                raise PlatformError(f"Bluesky refused the app password of @{self.target.handle}: "
-                                    f"run `homepost auth {self.target.name}`", temporary=False)  # fmt: skip
+                raise PlatformError(
+                    f"Bluesky refused the app password of @{self.target.handle}: "
+                    f"run `homepost auth {self.target.name}`",
+                    temporary=False,
+                )
             raise http_error(response, self.target.name, "creating a session")
         log.info("created a Bluesky session for @%s", self.target.handle)
         return self._keep(self._parse(response))
@@ -261,8 +285,9 @@ class Account:
         current = self.cached()
         if current is None:
             return None
-        response = self._send("POST", "com.atproto.server.refreshSession", "refreshing the session",
-                              token=current.refresh_jwt)  # fmt: skip
+        response = self._send(
+            "POST", "com.atproto.server.refreshSession", "refreshing the session", token=current.refresh_jwt
+        )
         if is_auth_failure(response):
             log.info("the Bluesky refresh token of %s was refused", self.target.name)
             return None
@@ -278,8 +303,9 @@ class Account:
         NetworkError passes through for the caller to judge."""
         session = self.cached()
         fresh_login = session is None
-        response = xrpc(self.client, self.target.service, method, nsid,
-                        token=(session or self.login()).access_jwt, **kwargs)  # fmt: skip
+        response = xrpc(
+            self.client, self.target.service, method, nsid, token=(session or self.login()).access_jwt, **kwargs
+        )
         if not is_auth_failure(response):
             return response
         if not fresh_login:
@@ -289,8 +315,11 @@ class Account:
                 return response
         error, message = error_of(response)
         reason = clean_message(error or message or str(response.status))
-        raise PlatformError(f"Bluesky refused a fresh session of {self.target.name} ({nsid}: {reason}): "
-                            f"run `homepost auth {self.target.name}`", temporary=False)  # fmt: skip
+        raise PlatformError(
+            f"Bluesky refused a fresh session of {self.target.name} ({nsid}: {reason}): "
+            f"run `homepost auth {self.target.name}`",
+            temporary=False,
+        )
 
     def _send(self, method: str, nsid: str, action: str, **kwargs: Any) -> Response:
         try:
@@ -303,20 +332,28 @@ class Account:
         try:
             return Session.from_xrpc(json.loads(response.content))
         except ValueError:
-            raise PlatformError(f"Bluesky answered a session request of {self.target.name} with something else",
-                                temporary=True) from None  # fmt: skip
+            raise PlatformError(
+                f"Bluesky answered a session request of {self.target.name} with something else", temporary=True
+            ) from None
 
     def _keep(self, session: Session) -> Session:
         self._session = session
         stored = {
-            "service": self.target.service, "identifier": self.target.handle, "did": session.did,
-            "handle": session.handle, "accessJwt": session.access_jwt, "refreshJwt": session.refresh_jwt,
-        }  # fmt: skip
+            "service": self.target.service,
+            "identifier": self.target.handle,
+            "did": session.did,
+            "handle": session.handle,
+            "accessJwt": session.access_jwt,
+            "refreshJwt": session.refresh_jwt,
+        }
         try:
             self.credentials.save({"session": json.dumps(stored, sort_keys=True)})
         except (OSError, HomepostError) as exc:
-            log.warning("could not store the Bluesky session of %s (%s); a new one will be made next run",
-                        self.target.name, type(exc).__name__)  # fmt: skip
+            log.warning(
+                "could not store the Bluesky session of %s (%s); a new one will be made next run",
+                self.target.name,
+                type(exc).__name__,
+            )
         return session
 
     def _load(self) -> Session | None:
@@ -329,8 +366,10 @@ class Account:
         except ValueError:
             log.info("ignoring a damaged Bluesky session of %s", self.target.name)
             return None
-        if data.get("service", self.target.service) != self.target.service or \
-                data.get("identifier", self.target.handle) != self.target.handle:  # fmt: skip
+        if (
+            data.get("service", self.target.service) != self.target.service
+            or data.get("identifier", self.target.handle) != self.target.handle
+        ):
             return None  # made for another account or server
         return session
 

@@ -53,9 +53,16 @@ MAX_ALT = 2000  # graphemes, as the app allows
 CARD_TITLE = 100  # graphemes of the text used as a link card title for a note
 # Words of a content warning that name one of Bluesky's self-labels.
 LABEL_WORDS = {
-    "porn": "porn", "sexual": "sexual", "sex": "sexual", "nsfw": "sexual", "nudity": "nudity", "nude": "nudity",
-    "gore": "graphic-media", "graphic": "graphic-media", "blood": "graphic-media",
-}  # fmt: skip
+    "porn": "porn",
+    "sexual": "sexual",
+    "sex": "sexual",
+    "nsfw": "sexual",
+    "nudity": "nudity",
+    "nude": "nudity",
+    "gore": "graphic-media",
+    "graphic": "graphic-media",
+    "blood": "graphic-media",
+}
 APP_PASSWORD = re.compile(r"[a-z0-9]{4}(-[a-z0-9]{4}){3}")
 
 
@@ -92,8 +99,10 @@ class BlueskyPlatform:
         if warning and self.target.content_warning:
             prefix = f"CW: {warning}\n\n"
             labels = sorted({LABEL_WORDS[w] for w in re.findall(r"\w+", warning.lower()) if w in LABEL_WORDS})
-            notes.append("Bluesky has no content warnings: the warning opens the text as 'CW: …'"
-                         + (f", self-label {', '.join(labels)} added" if labels else ", no self-label matches it"))
+            notes.append(
+                "Bluesky has no content warnings: the warning opens the text as 'CW: …'"
+                + (f", self-label {', '.join(labels)} added" if labels else ", no self-label matches it")
+            )
         fitted, fit_notes = fit(body, entry.url, entry.tags, MAX_GRAPHEMES - measure(prefix), measure)
         text = prefix + fitted
         if grapheme_length(text) > MAX_GRAPHEMES or utf8_length(text) > MAX_BYTES:
@@ -118,8 +127,12 @@ class BlueskyPlatform:
         if labels:
             record["labels"] = {"$type": SELF_LABELS, "values": [{"val": label} for label in labels]}
         record["embed"], media, embed_notes = self._embed(entry)
-        payload = {"repo": self.target.handle, "collection": POST, "rkey": record_key(entry.published, entry.key),
-                   "record": record}  # fmt: skip
+        payload = {
+            "repo": self.target.handle,
+            "collection": POST,
+            "rkey": record_key(entry.published, entry.key),
+            "record": record,
+        }
         return Draft(text=text, payload=payload, media=media, notes=tuple(notes + embed_notes))
 
     def _embed(self, entry: Entry) -> tuple[dict[str, Any], tuple[Media, ...], list[str]]:
@@ -176,11 +189,18 @@ class BlueskyPlatform:
                 log.info("created Bluesky post %s for %s", result["uri"], self.target.name)
                 return self._copy(str(result["uri"]), str(result["cid"]), rkey)
         except NetworkError as exc:
-            raise PlatformError(f"creating the Bluesky post for {self.target.name} failed ({exc.problems[0].message}); "
-                                "it may have been stored", temporary=True, unknown_outcome=True) from None  # fmt: skip
+            raise PlatformError(
+                f"creating the Bluesky post for {self.target.name} failed ({exc.problems[0].message}); "
+                "it may have been stored",
+                temporary=True,
+                unknown_outcome=True,
+            ) from None
         except (KeyError, TypeError, AttributeError):
-            raise PlatformError(f"Bluesky answered the new post of {self.target.name} with something unexpected",
-                                temporary=True, unknown_outcome=True) from None  # fmt: skip
+            raise PlatformError(
+                f"Bluesky answered the new post of {self.target.name} with something unexpected",
+                temporary=True,
+                unknown_outcome=True,
+            ) from None
         if response.status >= 500:  # a reference PDS answers 500 when the record key is taken
             try:
                 existing = self.find(draft, entry)
@@ -202,23 +222,29 @@ class BlueskyPlatform:
                 found = response.json()
                 value = found.get("value") or {}
                 if value.get("createdAt") != draft.payload["record"]["createdAt"]:
-                    raise PlatformError(f"the Bluesky record {rkey} of {self.target.name} holds a different post",
-                                        temporary=False)  # fmt: skip
+                    raise PlatformError(
+                        f"the Bluesky record {rkey} of {self.target.name} holds a different post", temporary=False
+                    )
                 return self._copy(str(found["uri"]), str(found.get("cid") or ""), rkey)
         except NetworkError as exc:
             message = f"looking for the Bluesky post of {self.target.name} failed ({exc.problems[0].message})"
             raise PlatformError(message, temporary=True, unknown_outcome=True) from None
         except (KeyError, AttributeError):
-            raise PlatformError(f"Bluesky answered getRecord for {self.target.name} with something unexpected",
-                                temporary=True, unknown_outcome=True) from None  # fmt: skip
+            raise PlatformError(
+                f"Bluesky answered getRecord for {self.target.name} with something unexpected",
+                temporary=True,
+                unknown_outcome=True,
+            ) from None
         if response.status == 400 and error_of(response)[0] == "RecordNotFound":
             return None
         raise http_error(response, self.target.name, "looking for the post", unknown_outcome=True)
 
     def update(self, copy: Copy, draft: Draft, entry: Entry) -> Copy:
         """Always fails: Bluesky posts cannot be edited."""
-        raise PlatformError(f"Bluesky posts cannot be edited: {copy.url} stays as it was "
-                            "(delete it and syndicate again to replace it)", temporary=False)  # fmt: skip
+        raise PlatformError(
+            f"Bluesky posts cannot be edited: {copy.url} stays as it was (delete it and syndicate again to replace it)",
+            temporary=False,
+        )
 
     def delete(self, copy: Copy) -> None:
         """deleteRecord for the copy's at:// URI."""
@@ -245,8 +271,9 @@ class BlueskyPlatform:
         except OSError as exc:
             raise PlatformError(f"cannot read {media.path.name} ({exc.strerror})", temporary=False) from None
         try:
-            response = self.account.request("POST", "com.atproto.repo.uploadBlob", data=content,
-                                            content_type=media.mime)  # fmt: skip
+            response = self.account.request(
+                "POST", "com.atproto.repo.uploadBlob", data=content, content_type=media.mime
+            )
             if response.status == 200:
                 blob = response.json()["blob"]
                 if isinstance(blob, dict):
@@ -257,8 +284,9 @@ class BlueskyPlatform:
         except (KeyError, TypeError):
             pass
         if response.status == 200:
-            raise PlatformError(f"Bluesky answered the upload of {media.path.name} with something unexpected",
-                                temporary=True)  # fmt: skip
+            raise PlatformError(
+                f"Bluesky answered the upload of {media.path.name} with something unexpected", temporary=True
+            )
         raise http_error(response, self.target.name, f"uploading {media.path.name}")
 
     def _copy(self, uri: str, cid: str, rkey: str) -> Copy:
@@ -278,8 +306,10 @@ def authorize(target: TargetSettings, client: HttpClient, credentials: Credentia
     """Ask for an app password, check it by creating a session, and store both."""
     if not target.handle:
         raise PlatformError(f"set handle in [syndication.{target.name}] first", temporary=False)
-    io.say(f"Homepost posts to Bluesky as @{target.handle} with an app password, not your account password: "
-           "create one in Bluesky under Settings → Privacy and security → App passwords.")  # fmt: skip
+    io.say(
+        f"Homepost posts to Bluesky as @{target.handle} with an app password, not your account password: "
+        "create one in Bluesky under Settings → Privacy and security → App passwords."
+    )
     password = io.ask(f"App password for @{target.handle}", secret=True).strip()
     if not password:
         raise PlatformError("no app password given", temporary=False)

@@ -107,8 +107,9 @@ def reply_tree(descendants: Any, copy_id: str, post_url: str, host: str) -> tupl
     return found, True
 
 
-def status_response(status: dict[str, Any], kind: ResponseType, post_url: str, host: str, *,
-                    in_reply_to: str = "") -> Response | None:  # fmt: skip
+def status_response(
+    status: dict[str, Any], kind: ResponseType, post_url: str, host: str, *, in_reply_to: str = ""
+) -> Response | None:
     """A reply or quote from a Status entity, or None when it has no URL to show it by."""
     url = clean_url(status.get("url")) or clean_url(status.get("uri"))
     if not url:
@@ -121,11 +122,18 @@ def status_response(status: dict[str, Any], kind: ResponseType, post_url: str, h
         markup = f"<p><strong>CW: {html.escape(warning)}</strong></p>{markup}"
     content = clean_html(markup)
     return Response(
-        id=url, type=kind, source=url, target=post_url, author=author_of(status.get("account"), host),
-        content_html=content, content_text=clean_text(html_to_text(content)),
-        published=time_or_none(status.get("created_at")), updated=time_or_none(status.get("edited_at")),
-        platform=PLATFORM, in_reply_to=in_reply_to,
-    )  # fmt: skip
+        id=url,
+        type=kind,
+        source=url,
+        target=post_url,
+        author=author_of(status.get("account"), host),
+        content_html=content,
+        content_text=clean_text(html_to_text(content)),
+        published=time_or_none(status.get("created_at")),
+        updated=time_or_none(status.get("edited_at")),
+        platform=PLATFORM,
+        in_reply_to=in_reply_to,
+    )
 
 
 def account_response(
@@ -136,8 +144,14 @@ def account_response(
         return None
     label = "favourited-by" if kind == "like" else "reblogged-by"
     author = author_of(account, host)
-    return Response(id=f"{home}#{label}-{quote(str(account['id']), safe='')}", type=kind, source=author.url or home,
-                    target=post_url, author=author, platform=PLATFORM)  # fmt: skip
+    return Response(
+        id=f"{home}#{label}-{quote(str(account['id']), safe='')}",
+        type=kind,
+        source=author.url or home,
+        target=post_url,
+        author=author,
+        platform=PLATFORM,
+    )
 
 
 def author_of(account: Any, host: str) -> ResponseAuthor:
@@ -156,12 +170,12 @@ def author_of(account: Any, host: str) -> ResponseAuthor:
     )
 
 
-
 # --- lists --------------------------------------------------------------------------------------
 
 
-def _accounts(api: Api, path: str, kind: ResponseType, home: str, post_url: str,
-              host: str) -> tuple[list[Response], bool]:  # fmt: skip
+def _accounts(
+    api: Api, path: str, kind: ResponseType, home: str, post_url: str, host: str
+) -> tuple[list[Response], bool]:
     """Likes or reposts from every page of a list of accounts, and whether every page was read."""
     found: dict[str, Response] = {}
     action = "reading the favourites" if kind == "like" else "reading the boosts"
@@ -173,8 +187,9 @@ def _accounts(api: Api, path: str, kind: ResponseType, home: str, post_url: str,
     return list(found.values()), pages.complete
 
 
-def _quotes(api: Api, path: str, post_url: str, host: str, state: dict[str, str],
-            now: dt.datetime) -> tuple[list[Response], bool]:  # fmt: skip
+def _quotes(
+    api: Api, path: str, post_url: str, host: str, state: dict[str, str], now: dt.datetime
+) -> tuple[list[Response], bool]:
     """The statuses that quote the copy (accepted quotes only), and whether all were read; `state` notes
     a server that has no quotes."""
     if not api.token:
@@ -204,8 +219,7 @@ class _Pages:
     """The items of a paginated list, page by page up to MAX_PAGES; afterwards `complete` says whether
     the last page was reached, `missing` whether the first answered one of `missing` (no such list)."""
 
-    def __init__(self, api: Api, path: str, params: dict[str, str], action: str,
-                 missing: tuple[int, ...] = ()) -> None:  # fmt: skip
+    def __init__(self, api: Api, path: str, params: dict[str, str], action: str, missing: tuple[int, ...] = ()) -> None:
         self.api, self.path, self.params, self.action, self.missing_codes = api, path, params, action, missing
         self.complete = False
         self.missing = False

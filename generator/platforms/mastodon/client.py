@@ -66,10 +66,11 @@ def parse_limits(data: Any) -> Limits:
         url_weight=_int(statuses.get("characters_reserved_per_url"), default.url_weight),
         max_media=_int(statuses.get("max_media_attachments"), default.max_media),
         image_size_limit=_int(media.get("image_size_limit"), _int(data.get("upload_limit"), default.image_size_limit)),
-        description_limit=_int(media.get("description_limit"),
-                               _int(data.get("description_limit"), default.description_limit)),
+        description_limit=_int(
+            media.get("description_limit"), _int(data.get("description_limit"), default.description_limit)
+        ),
         mime_types=images or default.mime_types,
-    )  # fmt: skip
+    )
 
 
 def primary_language(tag: str) -> str | None:
@@ -78,10 +79,9 @@ def primary_language(tag: str) -> str | None:
     return primary.lower() if _LANGUAGE.fullmatch(primary) else None
 
 
-
-
-def http_error(response: Response, name: str, action: str, *, secrets: Iterable[str] = (),
-               unknown_outcome: bool = False) -> PlatformError:
+def http_error(
+    response: Response, name: str, action: str, *, secrets: Iterable[str] = (), unknown_outcome: bool = False
+) -> PlatformError:
     """The PlatformError for an unsuccessful Mastodon answer, through the one path (`reply_error`)."""
     return reply_error(response, name, action, style=ERRORS, secrets=secrets, unknown_outcome=unknown_outcome)
 
@@ -98,8 +98,17 @@ class Api:
         if not self.base:
             raise PlatformError(f"{self.name}: no `instance` set for this Mastodon target", temporary=False)
 
-    def call(self, method: str, path: str, action: str, *, unknown_outcome: bool = False, accept: tuple[int, ...] = (),
-             headers: Mapping[str, str] | None = None, **kwargs: Any) -> Response:  # fmt: skip
+    def call(
+        self,
+        method: str,
+        path: str,
+        action: str,
+        *,
+        unknown_outcome: bool = False,
+        accept: tuple[int, ...] = (),
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> Response:
         """One request; other than 2xx (or `accept`) answers and network failures raise PlatformError."""
         sent = dict(headers or {})
         if self.token:
@@ -108,8 +117,9 @@ class Api:
             response = self.client.request(method, self.base + path, headers=sent, **kwargs)
         except NetworkError as exc:
             reason = clean_message(exc.problems[0].message if exc.problems else "network failure", self.secrets)
-            raise PlatformError(f"{self.name}: {action} failed: {reason}", temporary=True,
-                                unknown_outcome=unknown_outcome) from None  # fmt: skip
+            raise PlatformError(
+                f"{self.name}: {action} failed: {reason}", temporary=True, unknown_outcome=unknown_outcome
+            ) from None
         if response.status not in accept:
             self.check(response, action, unknown_outcome=unknown_outcome)
         return response

@@ -58,8 +58,15 @@ class MastodonPlatform:
     can_update = True
     can_backfeed = True
 
-    def __init__(self, target: TargetSettings, client: HttpClient, credentials: TargetCredentials, *,
-                 media_polls: int = 30, media_poll_wait: float = 1.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        target: TargetSettings,
+        client: HttpClient,
+        credentials: TargetCredentials,
+        *,
+        media_polls: int = 30,
+        media_poll_wait: float = 1.0,
+    ) -> None:
         self.target = target
         self.client = client
         self.credentials = credentials
@@ -141,8 +148,9 @@ class MastodonPlatform:
                 raise
             raise exc.undecided() from None
         except NetworkError:  # an answer that is not JSON: cannot tell
-            raise PlatformError(f"{self.target.name}: the latest statuses could not be read", temporary=True,
-                                unknown_outcome=True) from None  # fmt: skip
+            raise PlatformError(
+                f"{self.target.name}: the latest statuses could not be read", temporary=True, unknown_outcome=True
+            ) from None
         for status in statuses if isinstance(statuses, list) else []:
             if isinstance(status, dict) and links_home(status, entry.url):
                 return copy_of(status)
@@ -166,8 +174,14 @@ class MastodonPlatform:
         media = self._attach(api, draft.media, [])
         if media:
             payload["media_ids"] = [media_id for media_id, _ in media]
-        response = api.call("POST", "/api/v1/statuses", "posting the status", json=payload,
-                            headers={"Idempotency-Key": entry.key}, unknown_outcome=True)  # fmt: skip
+        response = api.call(
+            "POST",
+            "/api/v1/statuses",
+            "posting the status",
+            json=payload,
+            headers={"Idempotency-Key": entry.key},
+            unknown_outcome=True,
+        )
         copy = self._copy(api, response, "posting the status")
         log.info("%s: posted %s", self.target.name, copy.url)
         return with_media(copy, media)
@@ -220,24 +234,43 @@ class MastodonPlatform:
     def _copy(self, api: Api, response: Response, action: str) -> Copy:
         status = api.json(response, action)
         if "id" not in status:
-            raise PlatformError(f"{self.target.name}: {action}: the server's answer has no status id", temporary=True,
-                                unknown_outcome=True)  # fmt: skip
+            raise PlatformError(
+                f"{self.target.name}: {action}: the server's answer has no status id",
+                temporary=True,
+                unknown_outcome=True,
+            )
         return copy_of(status)
 
 
 # --- homepost auth ------------------------------------------------------------------------------
 
 
-def authorize(target: TargetSettings, client: HttpClient, credentials: TargetCredentials, io: AuthIO, *,
-              wait: float = CALLBACK_WAIT) -> str:  # fmt: skip
+def authorize(
+    target: TargetSettings,
+    client: HttpClient,
+    credentials: TargetCredentials,
+    io: AuthIO,
+    *,
+    wait: float = CALLBACK_WAIT,
+) -> str:
     """Register Homepost on the instance, get a token by OAuth 2 with PKCE, check it and store it."""
     api = Api(target, client)
     callback = LoopbackCallback.start()
     try:
         redirects = [callback.redirect_uri, OOB] if callback else [OOB]
-        app = api.json(api.call("POST", "/api/v1/apps", "registering Homepost on the instance", data={
-            "client_name": "Homepost", "redirect_uris": "\n".join(redirects), "scopes": SCOPES,
-        }), "registering Homepost on the instance")  # fmt: skip
+        app = api.json(
+            api.call(
+                "POST",
+                "/api/v1/apps",
+                "registering Homepost on the instance",
+                data={
+                    "client_name": "Homepost",
+                    "redirect_uris": "\n".join(redirects),
+                    "scopes": SCOPES,
+                },
+            ),
+            "registering Homepost on the instance",
+        )
         client_id, client_secret = str(app.get("client_id") or ""), str(app.get("client_secret") or "")
         if not client_id or not client_secret:
             raise PlatformError(f"{target.name}: the instance registered no client id and secret", temporary=False)
@@ -252,8 +285,10 @@ def authorize(target: TargetSettings, client: HttpClient, credentials: TargetCre
             callback.close()
     if code is None:
         redirect = OOB
-        io.say(f"Open this address, approve Homepost, and paste the code the instance shows:\n"
-               f"{_authorize_url(api, client_id, OOB, challenge, None)}")  # fmt: skip
+        io.say(
+            f"Open this address, approve Homepost, and paste the code the instance shows:\n"
+            f"{_authorize_url(api, client_id, OOB, challenge, None)}"
+        )
         code = io.ask("Authorization code").strip()
         if not code:
             raise PlatformError(f"{target.name}: no authorization code was given", temporary=False)
@@ -273,15 +308,22 @@ def authorize(target: TargetSettings, client: HttpClient, credentials: TargetCre
 
 
 def _authorize_url(api: Api, client_id: str, redirect: str, challenge: str, state: str | None) -> str:
-    query = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect, "scope": SCOPES,
-             "code_challenge": challenge, "code_challenge_method": "S256"}  # fmt: skip
+    query = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": redirect,
+        "scope": SCOPES,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
     if state:
         query["state"] = state
     return f"{api.base}/oauth/authorize?{urlencode(query)}"
 
 
-def _browser_code(api: Api, callback: LoopbackCallback, client_id: str, challenge: str, io: AuthIO,
-                  wait: float) -> tuple[str | None, str]:  # fmt: skip
+def _browser_code(
+    api: Api, callback: LoopbackCallback, client_id: str, challenge: str, io: AuthIO, wait: float
+) -> tuple[str | None, str]:
     """The code the browser brings back to the loopback server, or (None, OOB) to paste it instead."""
     state = secrets.token_urlsafe(24)
     callback.expect(state)
@@ -300,8 +342,15 @@ def _browser_code(api: Api, callback: LoopbackCallback, client_id: str, challeng
 
 def _exchange(api: Api, client_id: str, client_secret: str, code: str, redirect: str, verifier: str) -> str:
     """The access token for an authorization code (POST /oauth/token with the PKCE verifier)."""
-    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect, "client_id": client_id,
-            "client_secret": client_secret, "code_verifier": verifier, "scope": SCOPES}  # fmt: skip
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": redirect,
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "code_verifier": verifier,
+        "scope": SCOPES,
+    }
     data = api.json(api.call("POST", "/oauth/token", "getting the token", data=form), "getting the token")
     token = str(data.get("access_token") or "")
     if not token:

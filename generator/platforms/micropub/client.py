@@ -37,8 +37,9 @@ _SPACE = re.compile(r"[\t\n\f\r ]+")
 ERRORS = ErrorStyle()  # Micropub's errors are JSON `error_description` or `error` (section 3.8): what body_words reads
 
 
-def http_error(response: Response, name: str, action: str, *, secrets: Iterable[str] = (),
-               unknown_outcome: bool = False) -> PlatformError:
+def http_error(
+    response: Response, name: str, action: str, *, secrets: Iterable[str] = (), unknown_outcome: bool = False
+) -> PlatformError:
     """The PlatformError for a failed Micropub answer (any status but success), through the one path (`reply_error`)."""
     return reply_error(response, name, action, style=ERRORS, secrets=secrets, unknown_outcome=unknown_outcome)
 
@@ -111,16 +112,27 @@ def discover(client: HttpClient, url: str) -> AuthServer:
             if not isinstance(data, dict):
                 message = f"{redact(url)}: its IndieAuth metadata could not be read (HTTP {metadata.status})"
                 raise PlatformError(message, temporary=False)
-            links = {**links, **{k: urljoin(metadata.url, str(v)) for k, v in data.items()
-                                 if k in ("authorization_endpoint", "token_endpoint") and v}}  # fmt: skip
+            links = {
+                **links,
+                **{
+                    k: urljoin(metadata.url, str(v))
+                    for k, v in data.items()
+                    if k in ("authorization_endpoint", "token_endpoint") and v
+                },
+            }
             links["issuer"] = str(data.get("issuer") or "")
     except NetworkError as exc:
         raise PlatformError(f"{redact(url)}: {exc.problems[0].message}", temporary=True) from None
     if not links.get("authorization_endpoint") or not links.get("token_endpoint"):
         message = f"{redact(url)} names no IndieAuth authorization and token endpoints; paste a token instead"
         raise PlatformError(message, temporary=False)
-    return AuthServer(url, links["authorization_endpoint"], links["token_endpoint"],
-                      issuer=links.get("issuer", ""), micropub=links.get("micropub", ""))  # fmt: skip
+    return AuthServer(
+        url,
+        links["authorization_endpoint"],
+        links["token_endpoint"],
+        issuer=links.get("issuer", ""),
+        micropub=links.get("micropub", ""),
+    )
 
 
 _RELS = ("indieauth-metadata", "authorization_endpoint", "token_endpoint", "micropub")

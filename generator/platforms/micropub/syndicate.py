@@ -119,8 +119,9 @@ class MicropubPlatform:
     def find(self, draft: Draft, entry: Entry) -> Copy | None:
         """The recent post on the server that names `entry.url`, or None; raises when the server cannot list posts."""
         try:
-            response = self.client.get(self.target.endpoint, params={"q": "source", "limit": str(FIND_LIMIT)},
-                                       headers=self._headers())  # fmt: skip
+            response = self.client.get(
+                self.target.endpoint, params={"q": "source", "limit": str(FIND_LIMIT)}, headers=self._headers()
+            )
         except NetworkError as exc:
             raise api.network_error(exc, self.target.name, "listing recent posts", unknown_outcome=True) from None
         if response.status in (401, 403, 429) or response.status >= 500:
@@ -255,8 +256,14 @@ class MicropubPlatform:
         return url
 
 
-def authorize(target: TargetSettings, client: HttpClient, credentials: TargetCredentials, io: AuthIO, *,
-              wait: float = CALLBACK_WAIT) -> str:  # fmt: skip
+def authorize(
+    target: TargetSettings,
+    client: HttpClient,
+    credentials: TargetCredentials,
+    io: AuthIO,
+    *,
+    wait: float = CALLBACK_WAIT,
+) -> str:
     """Get a Micropub token: sign in with IndieAuth at the writer's site, or take a pasted one; store it."""
     site = io.ask("Your site's URL, to sign in with IndieAuth (or press Enter to paste a token)").strip()
     if not site:
@@ -268,8 +275,10 @@ def authorize(target: TargetSettings, client: HttpClient, credentials: TargetCre
         return f"Authorized a pasted token at {redact(target.endpoint)}"
     server = api.discover(client, api.canonical_url(site))
     if server.micropub and server.micropub != target.endpoint:
-        io.say(f"Note: {server.me} advertises the Micropub endpoint {redact(server.micropub)}, "
-               f"but {target.name} posts to {redact(target.endpoint)}")  # fmt: skip
+        io.say(
+            f"Note: {server.me} advertises the Micropub endpoint {redact(server.micropub)}, "
+            f"but {target.name} posts to {redact(target.endpoint)}"
+        )
     token, me, scope = _indieauth(server, client, io, wait)
     _check_token(target, client, token)
     missing = [s for s in SCOPE.split() if s not in scope.split()]
@@ -287,11 +296,18 @@ def _indieauth(server: api.AuthServer, client: HttpClient, io: AuthIO, wait: flo
     callback.expect(state)
     client_id = callback.base_url
     try:
-        query = urlencode({
-            "response_type": "code", "client_id": client_id, "redirect_uri": callback.redirect_uri,
-            "state": state, "code_challenge": challenge, "code_challenge_method": "S256",
-            "scope": SCOPE, "me": server.me,
-        })  # fmt: skip
+        query = urlencode(
+            {
+                "response_type": "code",
+                "client_id": client_id,
+                "redirect_uri": callback.redirect_uri,
+                "state": state,
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+                "scope": SCOPE,
+                "me": server.me,
+            }
+        )
         url = f"{server.authorization_endpoint}{'&' if '?' in server.authorization_endpoint else '?'}{query}"
         if not io.open(url):
             io.say(f"Open this address in a browser on this computer to sign in:\n{url}")
@@ -306,8 +322,13 @@ def _indieauth(server: api.AuthServer, client: HttpClient, io: AuthIO, wait: flo
         raise PlatformError(f"sign-in refused: {reason}", temporary=False)
     if server.issuer and params.get("iss") and params["iss"] != server.issuer:
         raise PlatformError("the sign-in came back from a different server than the one asked", temporary=False)
-    form = {"grant_type": "authorization_code", "code": params["code"], "client_id": client_id,
-            "redirect_uri": callback.redirect_uri, "code_verifier": verifier}  # fmt: skip
+    form = {
+        "grant_type": "authorization_code",
+        "code": params["code"],
+        "client_id": client_id,
+        "redirect_uri": callback.redirect_uri,
+        "code_verifier": verifier,
+    }
     try:
         response = client.post(server.token_endpoint, data=form, headers={"Accept": "application/json"})
     except NetworkError as exc:
@@ -318,7 +339,10 @@ def _indieauth(server: api.AuthServer, client: HttpClient, io: AuthIO, wait: flo
         raise PlatformError(f"the token endpoint refused the code ({detail})", temporary=False)
     me = str(body.get("me") or server.me)
     elsewhere = api.canonical_url(me) != server.me  # then that site must name the same authorization server
-    if elsewhere and api.discover(client, api.canonical_url(me)).authorization_endpoint != server.authorization_endpoint:
+    if (
+        elsewhere
+        and api.discover(client, api.canonical_url(me)).authorization_endpoint != server.authorization_endpoint
+    ):
         raise PlatformError(f"the token is for {redact(me)}, whose site names another server", temporary=False)
     return str(body["access_token"]), me, str(body.get("scope") or "")
 
@@ -361,4 +385,3 @@ def _slug(url: str) -> str:
     """The last path segment of `url`, without an .html ending."""
     segments = [s for s in urlsplit(url).path.split("/") if s]
     return segments[-1].removesuffix(".html") if segments else ""
-

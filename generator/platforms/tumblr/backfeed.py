@@ -83,7 +83,9 @@ def next_params(answer: dict[str, Any], params: dict[str, str]) -> dict[str, str
         return None
     query = following.get("query_params")
     if isinstance(query, dict) and query:
-        pairs = {str(k): str(v) for k, v in query.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)}
+        pairs = {
+            str(k): str(v) for k, v in query.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)
+        }
     else:
         pairs = dict(parse_qsl(urlsplit(str(following.get("href") or "")).query))
     pairs.pop("api_key", None)
@@ -97,22 +99,34 @@ def note_response(note: dict[str, Any], copy: Copy, post_url: str) -> Response |
         return None
     when = _time(note.get("timestamp"))
     blog = clean_url(note.get("blog_url")) or f"https://{name}.tumblr.com/"
-    author = ResponseAuthor(name=clean_text(str(note.get("blog_title") or name), 200), url=blog,
-                            photo=_avatar(note, name), handle=f"@{name}")  # fmt: skip
+    author = ResponseAuthor(
+        name=clean_text(str(note.get("blog_title") or name), 200),
+        url=blog,
+        photo=_avatar(note, name),
+        handle=f"@{name}",
+    )
     common: dict[str, Any] = {"target": post_url, "author": author, "published": when, "platform": PLATFORM}
     if kind == "reply":
         if when is None:  # no stable id without its time
             return None
         text = clean_text(str(note.get("reply_text") or ""))
         reply_id = f"{copy.url}#reply-{name}-{int(when.timestamp())}"
-        return Response(id=reply_id, type="reply", source=reply_id, content_html=text_html(text), content_text=text, **common)
+        return Response(
+            id=reply_id, type="reply", source=reply_id, content_html=text_html(text), content_text=text, **common
+        )
     if kind == "like":
         return Response(id=f"{copy.url}#liked-by-{name}", type="like", source=blog, **common)
     post_id = str(note.get("post_id") or "")
     url = f"https://{name}.tumblr.com/post/{post_id}" if _POST_ID.fullmatch(post_id) else ""
     added = clean_text(str(note.get("added_text") or ""))
-    return Response(id=url or f"{copy.url}#reblogged-by-{name}", type="quote" if added else "repost", source=url or blog,
-                    content_html=text_html(added), content_text=added, **common)  # fmt: skip
+    return Response(
+        id=url or f"{copy.url}#reblogged-by-{name}",
+        type="quote" if added else "repost",
+        source=url or blog,
+        content_html=text_html(added),
+        content_text=added,
+        **common,
+    )
 
 
 def text_html(text: str) -> str:

@@ -92,15 +92,27 @@ def _hide_api_key() -> None:
         logger.addFilter(_HideApiKey())
 
 
-def sign(keys: Keys, method: str, url: str, form: Mapping[str, str] | None = None, *,
-         callback: str | None = None, verifier: str | None = None) -> tuple[dict[str, str], str | None]:  # fmt: skip
+def sign(
+    keys: Keys,
+    method: str,
+    url: str,
+    form: Mapping[str, str] | None = None,
+    *,
+    callback: str | None = None,
+    verifier: str | None = None,
+) -> tuple[dict[str, str], str | None]:
     """The Authorization header for a request, and the form body (signed with it) when there is one."""
     _quiet_oauthlib()
     client = Client(
-        keys.consumer_key, client_secret=keys.consumer_secret, resource_owner_key=keys.token,
-        resource_owner_secret=keys.token_secret, callback_uri=callback, verifier=verifier,
-        signature_method=SIGNATURE_HMAC_SHA1, signature_type=SIGNATURE_TYPE_AUTH_HEADER,
-    )  # fmt: skip
+        keys.consumer_key,
+        client_secret=keys.consumer_secret,
+        resource_owner_key=keys.token,
+        resource_owner_secret=keys.token_secret,
+        callback_uri=callback,
+        verifier=verifier,
+        signature_method=SIGNATURE_HMAC_SHA1,
+        signature_type=SIGNATURE_TYPE_AUTH_HEADER,
+    )
     if form:
         _, headers, body = client.sign(url, method, body=dict(form), headers={"Content-Type": FORM})
         return {"Authorization": headers["Authorization"]}, body
@@ -148,8 +160,9 @@ def error_codes(response: Response) -> set[int]:
 ERRORS = ErrorStyle(words=error_words, default_wait=60.0)  # a 429 naming neither Retry-After nor a reset waits a minute
 
 
-def http_error(response: Response, name: str, action: str, *, secrets: Iterable[str] = (),
-               unknown_outcome: bool = False) -> PlatformError:
+def http_error(
+    response: Response, name: str, action: str, *, secrets: Iterable[str] = (), unknown_outcome: bool = False
+) -> PlatformError:
     """The PlatformError for a non-2xx answer of the API: a used-up daily limit waits (for its reset, else an
     hour); the rest through the one path (`reply_error`)."""
     if response.status == 403 and error_codes(response) & QUOTA_CODES:
@@ -166,9 +179,18 @@ class Api:
     def __init__(self, client: HttpClient, base: str, keys: Keys, name: str) -> None:
         self.client, self.base, self.keys, self.name = client, base.rstrip("/"), keys, name
 
-    def call(self, method: str, path: str, *, params: Mapping[str, str] | None = None, json_body: Any = None,
-             form: Mapping[str, str] | None = None, upload: tuple[bytes, str] | None = None,
-             unknown_outcome: bool = False, absent_ok: bool = False) -> dict[str, Any] | None:  # fmt: skip
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json_body: Any = None,
+        form: Mapping[str, str] | None = None,
+        upload: tuple[bytes, str] | None = None,
+        unknown_outcome: bool = False,
+        absent_ok: bool = False,
+    ) -> dict[str, Any] | None:
         """The `response` of one call; None for a 404 when `absent_ok`. `unknown_outcome`: a lost answer
         leaves the outcome unknown (the call creates)."""
         url = self.base + path + ("?" + urlencode(params) if params else "")
@@ -177,15 +199,21 @@ class Api:
         if upload is not None:
             data, headers["Content-Type"] = upload
         elif json_body is not None:
-            data, headers["Content-Type"] = json.dumps(json_body, ensure_ascii=False).encode("utf-8"), "application/json"
+            data, headers["Content-Type"] = (
+                json.dumps(json_body, ensure_ascii=False).encode("utf-8"),
+                "application/json",
+            )
         elif form:
             headers["Content-Type"] = FORM
         try:
             response = self.client.request(method, url, headers=headers, data=data, follow_redirects=False)
         except NetworkError as exc:
             where = "; the post may have been stored" if unknown_outcome else ""
-            raise PlatformError(f"{self.name}: {clean_message(exc.problems[0].message, self.keys.secrets())}{where}",
-                                temporary=True, unknown_outcome=unknown_outcome) from None  # fmt: skip
+            raise PlatformError(
+                f"{self.name}: {clean_message(exc.problems[0].message, self.keys.secrets())}{where}",
+                temporary=True,
+                unknown_outcome=unknown_outcome,
+            ) from None
         if absent_ok and response.status == 404:
             return None
         return self._answer(response, unknown_outcome, f"{method} {path}")
@@ -201,8 +229,9 @@ class Api:
         try:
             response = self.client.request("GET", url, headers=headers, follow_redirects=False)
         except NetworkError as exc:
-            raise PlatformError(f"{self.name}: {clean_message(exc.problems[0].message, self.keys.secrets())}",
-                                temporary=True) from None  # fmt: skip
+            raise PlatformError(
+                f"{self.name}: {clean_message(exc.problems[0].message, self.keys.secrets())}", temporary=True
+            ) from None
         if response.status in (404, 410):
             return None
         return self._answer(response, False, f"GET {path}")
@@ -214,8 +243,11 @@ class Api:
         try:
             envelope = response.json()
         except NetworkError:
-            raise PlatformError(f"{self.name}: Tumblr answered {response.status} without JSON", temporary=True,
-                                unknown_outcome=unknown_outcome) from None  # fmt: skip
+            raise PlatformError(
+                f"{self.name}: Tumblr answered {response.status} without JSON",
+                temporary=True,
+                unknown_outcome=unknown_outcome,
+            ) from None
         answer = envelope.get("response") if isinstance(envelope, dict) else None
         return answer if isinstance(answer, dict) else {}
 
@@ -223,8 +255,9 @@ class Api:
 # --- the three-legged authorization -----------------------------------------------------------
 
 
-def oauth_step(client: HttpClient, url: str, keys: Keys, *, callback: str | None = None,
-               verifier: str | None = None) -> dict[str, str]:  # fmt: skip
+def oauth_step(
+    client: HttpClient, url: str, keys: Keys, *, callback: str | None = None, verifier: str | None = None
+) -> dict[str, str]:
     """POST a signed request to an OAuth endpoint (request_token, access_token); its form-encoded answer."""
     headers, _ = sign(keys, "POST", url, callback=callback, verifier=verifier)
     step = urlsplit(url).path.rsplit("/", 1)[-1]
@@ -234,10 +267,16 @@ def oauth_step(client: HttpClient, url: str, keys: Keys, *, callback: str | None
         raise PlatformError(f"tumblr {step}: {clean_message(exc.problems[0].message)}", temporary=True) from None
     said = server_reason(response, keys.secrets(), error_words)
     if response.status in (400, 401, 403):
-        hint = f"check the consumer key and secret of your app at {APPS_PAGE}" if step == "request_token" else "authorize again"
+        hint = (
+            f"check the consumer key and secret of your app at {APPS_PAGE}"
+            if step == "request_token"
+            else "authorize again"
+        )
         raise PlatformError(f"tumblr {step}: Tumblr refused the request ({said}); {hint}", temporary=False)
     if response.status != 200:
-        raise PlatformError(f"tumblr {step}: Tumblr answered {response.status} ({said})", temporary=response.status >= 500)
+        raise PlatformError(
+            f"tumblr {step}: Tumblr answered {response.status} ({said})", temporary=response.status >= 500
+        )
     try:
         values = dict(urldecode(response.text.strip()))
     except ValueError:

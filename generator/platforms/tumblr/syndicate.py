@@ -50,7 +50,9 @@ def blog_host(target: TargetSettings) -> str:
     """The blog identifier: `blog` plus .tumblr.com, unless it is a host name already."""
     blog = re.sub(r"^https?://", "", target.blog.strip()).strip("/")
     if not blog:
-        raise PlatformError(f"{target.name}: no blog set; add blog = \"<name>\" to [syndication.{target.name}]", temporary=False)
+        raise PlatformError(
+            f'{target.name}: no blog set; add blog = "<name>" to [syndication.{target.name}]', temporary=False
+        )
     return blog if "." in blog else f"{blog}.tumblr.com"
 
 
@@ -109,25 +111,45 @@ class TumblrPlatform:
         warning = entry.content_warning.strip() if self.target.content_warning else ""
         if warning:
             blocks.append(text_block(f"CW: {warning}"))
-            notes.append("content warning as a first \"CW:\" block, the rest under Keep reading "
-                         "(Tumblr's community labels cannot be set through its API)")  # fmt: skip
+            notes.append(
+                'content warning as a first "CW:" block, the rest under Keep reading '
+                "(Tumblr's community labels cannot be set through its API)"
+            )
         media = self._images(entry.images, notes)
         images = [self._image_block(m, n, notes) for n, m in enumerate(media, 1)]
         if entry.is_note:
             blocks += images + self._paragraphs(entry.text, links, notes)
-            blocks.append({"type": "text", "text": entry.url,
-                           "formatting": [{"start": 0, "end": len(entry.url), "type": "link", "url": entry.url}]})  # fmt: skip
+            blocks.append(
+                {
+                    "type": "text",
+                    "text": entry.url,
+                    "formatting": [{"start": 0, "end": len(entry.url), "type": "link", "url": entry.url}],
+                }
+            )
         else:
             title = entry.title or ""
             summary = entry.summary.strip() or shorten(entry.text.strip().split("\n\n")[0], 500, len)
             blocks.append(text_block(shorten(title, BLOCK_LIMIT, len), subtype="heading1"))
             blocks += images + self._paragraphs(summary, links, notes)
-            blocks.append({"type": "link", "url": entry.url, "title": shorten(title, CARD_LIMIT, len),
-                           "description": shorten(" ".join(summary.split()), CARD_LIMIT, len)})  # fmt: skip
+            blocks.append(
+                {
+                    "type": "link",
+                    "url": entry.url,
+                    "title": shorten(title, CARD_LIMIT, len),
+                    "description": shorten(" ".join(summary.split()), CARD_LIMIT, len),
+                }
+            )
         tags = self._tags(entry.tags, notes)
-        payload: dict[str, Any] = {"content": blocks, "state": "published", "tags": ",".join(tags), "source_url": entry.url}
+        payload: dict[str, Any] = {
+            "content": blocks,
+            "state": "published",
+            "tags": ",".join(tags),
+            "source_url": entry.url,
+        }
         if warning:
-            payload["layout"] = [{"type": "rows", "display": [{"blocks": [i]} for i in range(len(blocks))], "truncate_after": 0}]
+            payload["layout"] = [
+                {"type": "rows", "display": [{"blocks": [i]} for i in range(len(blocks))], "truncate_after": 0}
+            ]
         shown = [b["text"] if b["type"] == "text" else b["url"] for b in blocks if b["type"] in ("text", "link")]
         if tags:
             shown.append(" ".join(f"#{tag}" for tag in tags))
@@ -143,7 +165,9 @@ class TumblrPlatform:
         answer = self._send("POST", f"/v2/blog/{host}/posts", draft, unknown_outcome=True) or {}
         post_id = str(answer.get("id") or answer.get("id_string") or "")
         if not post_id:
-            raise PlatformError(f"{self.target.name}: Tumblr answered without a post id", temporary=True, unknown_outcome=True)
+            raise PlatformError(
+                f"{self.target.name}: Tumblr answered without a post id", temporary=True, unknown_outcome=True
+            )
         log.info("%s: posted %s as Tumblr post %s", self.target.name, entry.url, post_id)
         return Copy(id=post_id, url=f"https://{host}/post/{post_id}")
 
@@ -170,8 +194,12 @@ class TumblrPlatform:
                     return Copy(id=post_id, url=str(post.get("post_url") or f"https://{host}/post/{post_id}"))
             if len(posts) < RECENT or any(_timestamp(p) < since for p in posts):
                 return None
-        raise PlatformError(f"{self.target.name}: no copy among the blog's {FIND_PAGES * RECENT} latest posts, "
-                            "and older ones could hold it", temporary=False, unknown_outcome=True)  # fmt: skip
+        raise PlatformError(
+            f"{self.target.name}: no copy among the blog's {FIND_PAGES * RECENT} latest posts, "
+            "and older ones could hold it",
+            temporary=False,
+            unknown_outcome=True,
+        )
 
     def update(self, copy: Copy, draft: Draft, entry: Entry) -> Copy:
         """Replace the copy's content with the draft's (NPF edit); its images are uploaded again."""
@@ -209,7 +237,12 @@ class TumblrPlatform:
         for key, value in values.items():
             if not value:
                 raise missing_credential(self.target, key)
-        keys = Keys(values["consumer_key"] or "", values["consumer_secret"] or "", values["oauth_token"], values["oauth_token_secret"])
+        keys = Keys(
+            values["consumer_key"] or "",
+            values["consumer_secret"] or "",
+            values["oauth_token"],
+            values["oauth_token_secret"],
+        )
         return Api(self.client, self.target.api or "https://api.tumblr.com", keys, self.target.name)
 
     def _send(self, method: str, path: str, draft: Draft, *, unknown_outcome: bool) -> dict[str, Any] | None:
@@ -221,7 +254,9 @@ class TumblrPlatform:
             try:
                 data = media.path.read_bytes()
             except OSError as exc:
-                raise PlatformError(f"{self.target.name}: cannot read {media.path.name} ({exc.strerror})", temporary=False) from None
+                raise PlatformError(
+                    f"{self.target.name}: cannot read {media.path.name} ({exc.strerror})", temporary=False
+                ) from None
             files.append((f"image-{number}", media.path.name, media.mime, data))
         return api.call(method, path, upload=multipart(draft.payload, files), unknown_outcome=unknown_outcome)
 
@@ -298,10 +333,20 @@ def _unwrap(url: str) -> str:
     return url
 
 
-def authorize(target: TargetSettings, client: HttpClient, credentials: TargetCredentials, io: AuthIO, *,
-              oauth_base: str = OAUTH_BASE, wait: float = 300.0) -> str:  # fmt: skip
+def authorize(
+    target: TargetSettings,
+    client: HttpClient,
+    credentials: TargetCredentials,
+    io: AuthIO,
+    *,
+    oauth_base: str = OAUTH_BASE,
+    wait: float = 300.0,
+) -> str:
     """OAuth 1.0a three-legged: the writer's app keys, their consent in a browser, then the access token, checked."""
-    key = credentials.get("consumer_key") or io.ask("Tumblr OAuth consumer key (register an app at https://www.tumblr.com/oauth/apps)").strip()
+    key = (
+        credentials.get("consumer_key")
+        or io.ask("Tumblr OAuth consumer key (register an app at https://www.tumblr.com/oauth/apps)").strip()
+    )
     secret = credentials.get("consumer_secret") or io.ask("Tumblr OAuth consumer secret", secret=True).strip()
     if not key or not secret:
         raise PlatformError(f"{target.name}: a consumer key and secret are needed", temporary=False)
@@ -322,7 +367,9 @@ def authorize(target: TargetSettings, client: HttpClient, credentials: TargetCre
         if callback:
             callback.close()
     if not verifier:
-        verifier = io.ask("Paste the oauth_verifier from the address Tumblr sent your browser to (or that address)").strip()
+        verifier = io.ask(
+            "Paste the oauth_verifier from the address Tumblr sent your browser to (or that address)"
+        ).strip()
         if "oauth_verifier=" in verifier:  # the whole address was pasted
             verifier = parse_qs(urlsplit(verifier).query or verifier).get("oauth_verifier", [""])[0]
     temp_keys = Keys(key, secret, temporary["oauth_token"], temporary["oauth_token_secret"])
@@ -334,7 +381,14 @@ def authorize(target: TargetSettings, client: HttpClient, credentials: TargetCre
     name = str(info.get("name") or "your account")
     blogs = [str(b.get("name") or "") for b in info.get("blogs") or [] if isinstance(b, dict)]
     hosts = [urlsplit(str(b.get("url") or "")).hostname or "" for b in info.get("blogs") or [] if isinstance(b, dict)]
-    if target.blog and blogs and blog_host(target) not in hosts and blog_host(target) not in (f"{b}.tumblr.com" for b in blogs):
-        io.say(f"Note: {target.blog} is not among {name}'s blogs ({', '.join(blogs)}); check blog in [syndication.{target.name}]")
+    if (
+        target.blog
+        and blogs
+        and blog_host(target) not in hosts
+        and blog_host(target) not in (f"{b}.tumblr.com" for b in blogs)
+    ):
+        io.say(
+            f"Note: {target.blog} is not among {name}'s blogs ({', '.join(blogs)}); check blog in [syndication.{target.name}]"
+        )
     credentials.save(dict(zip(CREDENTIAL_KEYS, (key, secret, keys.token or "", keys.token_secret or ""), strict=True)))
     return f"Authorized {name} on tumblr"

@@ -147,8 +147,14 @@ def comment_body_limit(max_length: int) -> int:
 class ReceiverApp:
     """The WSGI application; `notify` is called after each request is queued (to wake the worker)."""
 
-    def __init__(self, config: Config, store: Store, *, notify: Callable[[], None] | None = None,
-                 limiter: RateLimiter | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        *,
+        notify: Callable[[], None] | None = None,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self.config = config
         self.store = store
         self.notify = notify
@@ -236,25 +242,30 @@ class ReceiverApp:
         if not isinstance(fields, dict):
             if fields[0] != "400 Bad Request":
                 return fields
-            return self._comment_page("400 Bad Request", "Your comment was not sent",
-                                      "The form data could not be read.", None)  # fmt: skip
+            return self._comment_page(
+                "400 Bad Request", "Your comment was not sent", "The form data could not be read.", None
+            )
         form = CommentForm.from_fields(fields)
         ip = environ.get("REMOTE_ADDR", "")
         wait = self.comment_limiter.check(rate_key(ip))
         if wait is not None:
             status, headers, page = self._comment_page(
-                "429 Too Many Requests", "Your comment was not sent",
+                "429 Too Many Requests",
+                "Your comment was not sent",
                 "Too many comments from your address in the last minute; please wait a minute and send it again.",
                 post_url(self.config, form.target),
-            )  # fmt: skip
+            )
             return status, headers + [("Retry-After", str(max(1, math.ceil(wait))))], page
         token = commenter_token(environ.get("HTTP_COOKIE", "")) or new_token()
         try:
             submission = submit_comment(self.store, self.config, form, ip, token)
         except CommentRefused as refused:
-            return self._comment_page("400 Bad Request", "Your comment was not sent",
-                                      f"Please go back and correct it: {refused.reason}.",
-                                      post_url(self.config, form.target))  # fmt: skip
+            return self._comment_page(
+                "400 Bad Request",
+                "Your comment was not sent",
+                f"Please go back and correct it: {refused.reason}.",
+                post_url(self.config, form.target),
+            )
         query = {"target": submission.target or form.target.strip()[:MAX_URL]}
         if submission.published:
             query["published"] = "1"
@@ -290,18 +301,29 @@ class ReceiverApp:
         except ValueError:
             return _json("400 Bad Request", {"error": "since: expected an ISO 8601 time such as 2026-01-31T12:00:00Z"})
         entries = [
-            (mention.changed if since else mention.received, mention.response.source,
-             response_to_jf2(mention.response, received=mention.received, deleted=mention.deleted))
+            (
+                mention.changed if since else mention.received,
+                mention.response.source,
+                response_to_jf2(mention.response, received=mention.received, deleted=mention.deleted),
+            )
             for mention in self.store.mentions(target=target, since=since)
-        ]  # fmt: skip
-        comments = self.store.comment_changes(since, target) if since else self.store.comments(status="approved", target=target)
-        entries += [((comment.decided_at if since else None) or comment.created, comment.source, comment_to_jf2(comment))
-                    for comment in comments]  # fmt: skip
+        ]
+        comments = (
+            self.store.comment_changes(since, target)
+            if since
+            else self.store.comments(status="approved", target=target)
+        )
+        entries += [
+            ((comment.decided_at if since else None) or comment.created, comment.source, comment_to_jf2(comment))
+            for comment in comments
+        ]
         entries.sort(key=lambda entry: (entry[0], entry[1]))
         return _json("200 OK", {"type": "feed", "children": [entry for _, _, entry in entries]})
 
 
-def html_page(config: Config, status: str, title: str, message: str, extra_html: str = "") -> tuple[str, Headers, bytes]:
+def html_page(
+    config: Config, status: str, title: str, message: str, extra_html: str = ""
+) -> tuple[str, Headers, bytes]:
     """A small self-contained page: the title and message escaped, then `extra_html` (the caller's own markup)."""
     page = (
         f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -309,8 +331,12 @@ def html_page(config: Config, status: str, title: str, message: str, extra_html:
         f"<title>{html.escape(title)} · {html.escape(config.site.title)}</title></head>\n"
         f"<body><h1>{html.escape(title)}</h1>\n<p>{html.escape(message)}</p>\n{extra_html}</body></html>\n"
     )
-    headers = [("Content-Type", "text/html; charset=utf-8"), _CSP, ("Cache-Control", "no-store"),
-               ("Referrer-Policy", "no-referrer")]  # fmt: skip
+    headers = [
+        ("Content-Type", "text/html; charset=utf-8"),
+        _CSP,
+        ("Cache-Control", "no-store"),
+        ("Referrer-Policy", "no-referrer"),
+    ]
     return status, headers, page.encode("utf-8")
 
 
@@ -336,7 +362,11 @@ def _url_problem(name: str, value: str) -> str | None:
 def _same(source: str, target: str) -> bool:
     a, b = urlsplit(source), urlsplit(target)
     return (a.scheme.lower(), _netloc(a.scheme, a.netloc), a.path or "/", a.query) == (
-        b.scheme.lower(), _netloc(b.scheme, b.netloc), b.path or "/", b.query)  # fmt: skip
+        b.scheme.lower(),
+        _netloc(b.scheme, b.netloc),
+        b.path or "/",
+        b.query,
+    )
 
 
 _CSP = ("Content-Security-Policy", "default-src 'none'; form-action 'self'")

@@ -30,7 +30,9 @@ NAME_LIMIT = 100
 WEBSITE_LIMIT = 300
 URL_LIMIT = 2000  # target and reply_to
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # C0, C1, bidi overrides
-_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
+_DOMAIN = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$"
+)
 
 
 def post_url(config: Config, url: str) -> str | None:
@@ -113,7 +115,7 @@ def resolve_reply_to(store: Store, config: Config, target: str, reply_to: str) -
         raise CommentRefused(f"reply_to is longer than {URL_LIMIT} characters")
     comment_id = ""
     if reply_to.startswith(target + FRAGMENT):
-        comment_id = reply_to[len(target + FRAGMENT):]
+        comment_id = reply_to[len(target + FRAGMENT) :]
     elif reply_to.startswith("comment-"):
         comment_id = reply_to.removeprefix("comment-")
     elif "/" not in reply_to:
@@ -184,7 +186,9 @@ def blocked_by(blocks: Iterable[Block], ip: str, website: str) -> Block | None:
     return next((b for b in blocks if _applies(b, address, host, author)), None)
 
 
-def _applies(block: Block, address: ipaddress.IPv4Address | ipaddress.IPv6Address | None, host: str, author: str) -> bool:
+def _applies(
+    block: Block, address: ipaddress.IPv4Address | ipaddress.IPv6Address | None, host: str, author: str
+) -> bool:
     if block.kind == "ip":
         try:
             return address is not None and address in ipaddress.ip_network(block.value, strict=False)

@@ -147,14 +147,27 @@ def comment_url(target: str, comment_id: str) -> str:
 def comment_response(comment: Comment) -> Response:
     """An approved comment as a Response (no IP address); a withdrawn one as a tombstone without content."""
     if comment.status != "approved":
-        return Response(id=f"comment-{comment.id}", type="comment", source=comment.source, target=comment.target,
-                        verified=comment.decided_at, platform="comment")  # fmt: skip
+        return Response(
+            id=f"comment-{comment.id}",
+            type="comment",
+            source=comment.source,
+            target=comment.target,
+            verified=comment.decided_at,
+            platform="comment",
+        )
     return Response(
-        id=f"comment-{comment.id}", type="comment", source=comment.source, target=comment.target,
-        author=ResponseAuthor(name=comment.name, url=comment.website), content_html=comment.html,
-        content_text=comment.markdown, published=comment.created, verified=comment.approved_at,
-        platform="comment", in_reply_to=comment.reply_to,
-    )  # fmt: skip
+        id=f"comment-{comment.id}",
+        type="comment",
+        source=comment.source,
+        target=comment.target,
+        author=ResponseAuthor(name=comment.name, url=comment.website),
+        content_html=comment.html,
+        content_text=comment.markdown,
+        published=comment.created,
+        verified=comment.approved_at,
+        platform="comment",
+        in_reply_to=comment.reply_to,
+    )
 
 
 def comment_to_jf2(comment: Comment) -> dict[str, Any]:

@@ -95,8 +95,11 @@ def _guarded_channel(limits: ConnectionLimits, exempt: str | None) -> type[HTTPC
                 if request is not self._timed:
                     self._timed, self._started = request, now
                 elif now - self._started > limits.request_timeout:
-                    log.debug("closed a connection from %s: its request took over %s s to arrive",
-                              client_host(self.addr), limits.request_timeout)
+                    log.debug(
+                        "closed a connection from %s: its request took over %s s to arrive",
+                        client_host(self.addr),
+                        limits.request_timeout,
+                    )
                     self.will_close = True
                     return False
             return bool(super().readable())

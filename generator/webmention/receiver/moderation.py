@@ -87,10 +87,20 @@ def submit_comment(store: Store, config: Config, form: CommentForm, ip: str, tok
     html = render_markdown(markdown)
     for _ in range(5):  # a collision of 10 random characters is all but impossible; retry anyway
         comment = Comment(
-            id=new_id(), target=target, name=name, website=website, markdown=markdown, html=html,
-            reply_to=reply_to, ip=ip, created=now, status=status,
-            decided_at=now if known else None, approved_at=now if known else None, token=digest,
-        )  # fmt: skip
+            id=new_id(),
+            target=target,
+            name=name,
+            website=website,
+            markdown=markdown,
+            html=html,
+            reply_to=reply_to,
+            ip=ip,
+            created=now,
+            status=status,
+            decided_at=now if known else None,
+            approved_at=now if known else None,
+            token=digest,
+        )
         if store.add_comment(comment):
             log.info("comment %s on %s by %s: %s", comment.id, target, name, status)
             return Submission(status, target, comment)

@@ -121,7 +121,11 @@ MIGRATIONS: dict[int, str] = {  # version -> the script that brings the previous
 def damaged(path: Path, detail: str) -> Problem:
     """The error of a database whose pages SQLite finds damaged, with how to recover it."""
     detail = " ".join(detail.split())[:200]
-    return Problem(str(path), (
-        f"the receiver database is damaged ({detail}); it was not changed. Recover what it holds with "
-        f'`sqlite3 {path} ".recover" | sqlite3 recovered.sqlite3` and start with --db recovered.sqlite3, '
-        "or restore it from a backup"))
+    return Problem(
+        str(path),
+        (
+            f"the receiver database is damaged ({detail}); it was not changed. Recover what it holds with "
+            f'`sqlite3 {path} ".recover" | sqlite3 recovered.sqlite3` and start with --db recovered.sqlite3, '
+            "or restore it from a backup"
+        ),
+    )

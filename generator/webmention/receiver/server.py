@@ -68,14 +68,29 @@ class Receiver:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         body_limit = 4 * max(MAX_BODY, comment_body_limit(config.comments.max_length))  # the app answers 413 first
-        proxy = {"trusted_proxy": options.trusted_proxy, "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
-                 "clear_untrusted_proxy_headers": True} if options.trusted_proxy else {}  # fmt: skip
+        proxy = (
+            {
+                "trusted_proxy": options.trusted_proxy,
+                "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+                "clear_untrusted_proxy_headers": True,
+            }
+            if options.trusted_proxy
+            else {}
+        )
         try:
             self._server = create_server(
-                self.app, map=self._map, host=options.host, port=options.port, threads=options.threads,
-                ident="Homepost", max_request_body_size=body_limit, expose_tracebacks=False, asyncore_use_poll=True,
-                **options.limits.waitress_settings(), **proxy,
-            )  # fmt: skip
+                self.app,
+                map=self._map,
+                host=options.host,
+                port=options.port,
+                threads=options.threads,
+                ident="Homepost",
+                max_request_body_size=body_limit,
+                expose_tracebacks=False,
+                asyncore_use_poll=True,
+                **options.limits.waitress_settings(),
+                **proxy,
+            )
             install(self._map, options.limits, exempt=options.trusted_proxy)
         except BaseException:
             self.store.close()
@@ -116,11 +131,15 @@ class Receiver:
         if self.mailer is not None:
             self.mailer.start()
         if self.config.comments.enabled and self.config.comments.auto_approve_known:
-            log.info("comments: approving at once those that carry the secret cookie of an approved commenter "
-                     "(a name and website alone are never enough)")
+            log.info(
+                "comments: approving at once those that carry the secret cookie of an approved commenter "
+                "(a name and website alone are never enough)"
+            )
         if self.options.trusted_proxy:
-            log.info("connections from the proxy at %s are not capped per address: cap them per client at the proxy",
-                     self.options.trusted_proxy)
+            log.info(
+                "connections from the proxy at %s are not capped per address: cap them per client at the proxy",
+                self.options.trusted_proxy,
+            )
         self._thread = threading.Thread(target=self._serve, name="webmention-receiver", daemon=True)
         self._thread.start()
 
@@ -225,9 +244,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--db", type=Path, default=None, help="the SQLite database (default: .homepost/receiver.sqlite3)"
     )
     parser.add_argument(
-        "--trusted-proxy", default=None, metavar="ADDRESS",
+        "--trusted-proxy",
+        default=None,
+        metavar="ADDRESS",
         help="a reverse proxy whose X-Forwarded-For header names the client (for the comment rate limit and IP blocks)",
-    )  # fmt: skip
+    )
     args = parser.parse_args(argv)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(SafeFormatter("%(levelname)s: %(message)s"))  # remote strings escaped, secrets redacted
@@ -237,8 +258,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Receiving webmentions at {receiver.endpoint} (Ctrl+C to stop)", flush=True)
 
     try:
-        run_receiver(load_config(args.site), args.host, args.port, args.db, ready=announce,
-                     trusted_proxy=args.trusted_proxy)  # fmt: skip
+        run_receiver(
+            load_config(args.site), args.host, args.port, args.db, ready=announce, trusted_proxy=args.trusted_proxy
+        )
     except HomepostError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)

@@ -282,11 +282,22 @@ class Store:
         with self._write() as db:
             cursor = db.execute(
                 f"INSERT OR IGNORE INTO comments ({_COMMENT_COLUMNS}) VALUES ({', '.join('?' * 13)})",
-                (comment.id, comment.target, comment.name, comment.website, comment.markdown, comment.html,
-                 comment.reply_to, comment.ip, _stamp(comment.created), comment.status,
-                 _stamp(comment.decided_at) if comment.decided_at else None,
-                 _stamp(comment.approved_at) if comment.approved_at else None, comment.token),
-            )  # fmt: skip
+                (
+                    comment.id,
+                    comment.target,
+                    comment.name,
+                    comment.website,
+                    comment.markdown,
+                    comment.html,
+                    comment.reply_to,
+                    comment.ip,
+                    _stamp(comment.created),
+                    comment.status,
+                    _stamp(comment.decided_at) if comment.decided_at else None,
+                    _stamp(comment.approved_at) if comment.approved_at else None,
+                    comment.token,
+                ),
+            )
         return cursor.rowcount == 1
 
     def get_comment(self, comment_id: str) -> Comment | None:
@@ -369,14 +380,32 @@ def _job(row: tuple) -> Job:
 def _mention(row: tuple) -> StoredMention:
     data, received, verified, changed, deleted = row
     response = response_from_dict(json.loads(data))
-    return StoredMention(replace(response, verified=_moment(verified)), _moment(received), _moment(verified),
-                         _moment(changed), bool(deleted))  # fmt: skip
+    return StoredMention(
+        replace(response, verified=_moment(verified)),
+        _moment(received),
+        _moment(verified),
+        _moment(changed),
+        bool(deleted),
+    )
 
 
 def _comment(row: tuple) -> Comment:
     id_, target, name, website, markdown, html, reply_to, ip, created, status, decided_at, approved_at, token = row
-    return Comment(id_, target, name, website, markdown, html, reply_to, ip, _moment(created), status,
-                   _moment(decided_at) if decided_at else None, _moment(approved_at) if approved_at else None, token)
+    return Comment(
+        id_,
+        target,
+        name,
+        website,
+        markdown,
+        html,
+        reply_to,
+        ip,
+        _moment(created),
+        status,
+        _moment(decided_at) if decided_at else None,
+        _moment(approved_at) if approved_at else None,
+        token,
+    )
 
 
 def _where(**equal: str | None) -> tuple[str, list[str]]:

@@ -37,12 +37,13 @@ Outcome = Literal["accept", "delete", "retry", "reject"]
 
 ACCEPT = "text/html, application/xhtml+xml;q=0.9, application/json;q=0.8, text/plain;q=0.7, */*;q=0.1"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+# The first that names the target decides.
 PROPERTY_TYPES: tuple[tuple[str, ResponseType], ...] = (
     ("in-reply-to", "reply"),
     ("like-of", "like"),
     ("repost-of", "repost"),
     ("bookmark-of", "bookmark"),
-)  # fmt: skip; the first that names the target decides
+)
 PERMANENT_FAILURES = (
     "refused",
     "unsupported URL scheme",
@@ -85,8 +86,16 @@ def verify(client: HttpClient, source: str, target: str, *, now: dt.datetime | N
         return Verdict("delete", "source does not link to the target")
     if kind and kind not in HTML_TYPES:
         author = _host_author(reply.url)
-        response = Response(id=source, type="mention", source=source, target=target, author=author,
-                            published=now, verified=now, platform="web")  # fmt: skip
+        response = Response(
+            id=source,
+            type="mention",
+            source=source,
+            target=target,
+            author=author,
+            published=now,
+            verified=now,
+            platform="web",
+        )
         return Verdict("accept", "verified mention", response)
     response = read_response(text, reply.url, source, target, now)
     return Verdict("accept", f"verified {response.type}", response)
@@ -160,11 +169,20 @@ def read_response(html: str, url: str, source: str, target: str, now: dt.datetim
     if kind in ("like", "repost") or " ".join(name.split()) == " ".join(text_content.split()):
         name = ""
     return Response(
-        id=source, type=kind, source=source, target=target, author=author,
-        content_html=html_content, content_text=text_content, name=name,
-        published=_time(props, "published") or now, updated=_time(props, "updated"), verified=now,
-        platform="web", in_reply_to=replied,
-    )  # fmt: skip
+        id=source,
+        type=kind,
+        source=source,
+        target=target,
+        author=author,
+        content_html=html_content,
+        content_text=text_content,
+        name=name,
+        published=_time(props, "published") or now,
+        updated=_time(props, "updated"),
+        verified=now,
+        platform="web",
+        in_reply_to=replied,
+    )
 
 
 def _find_entry(items: list[dict], urls: tuple[str, ...]) -> tuple[dict | None, dict | None]:

@@ -140,13 +140,24 @@ class Worker(Loop):
     def _retry(self, job: Job, ids: list[int], reason: str) -> None:
         attempts = job.attempts + 1
         if attempts >= self.options.max_attempts:
-            log.warning("webmention from %s to %s given up after %d attempts: %s",
-                        redact(job.source), redact(job.target), attempts, reason)  # fmt: skip
+            log.warning(
+                "webmention from %s to %s given up after %d attempts: %s",
+                redact(job.source),
+                redact(job.target),
+                attempts,
+                reason,
+            )
             self.store.finish(ids, "failed", f"gave up after {attempts} attempts: {reason}")
             return
         backoff = self.options.backoff or (60.0,)
         delay = backoff[min(attempts, len(backoff)) - 1]
         next_attempt = self.store.clock() + dt.timedelta(seconds=delay)
-        log.info("webmention from %s: %s; attempt %d of %d in %s s",
-                 redact(job.source), reason, attempts + 1, self.options.max_attempts, delay)  # fmt: skip
+        log.info(
+            "webmention from %s: %s; attempt %d of %d in %s s",
+            redact(job.source),
+            reason,
+            attempts + 1,
+            self.options.max_attempts,
+            delay,
+        )
         self.store.postpone(ids, attempts, next_attempt, f"attempt {attempts}: {reason}")
