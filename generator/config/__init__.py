@@ -12,6 +12,7 @@ from generator.config.services import (
     BackfeedSettings,
     CommentSettings,
     DeploySettings,
+    FediverseSettings,
     ModerationSettings,
     NewsletterSettings,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "CommentSettings",
     "DeploySettings",
     "ModerationSettings",
+    "FediverseSettings",
     "NewsletterSettings",
     "Config",
     "NetworkSettings",

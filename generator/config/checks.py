@@ -214,3 +214,10 @@ def branch(value: str) -> str | None:
         if re.fullmatch(r"[A-Za-z0-9._/-]+", value) and ".." not in value
         else "expected a branch name such as 'gh-pages'"
     )
+
+
+def fediverse_username(value: str) -> str | None:
+    """A handle's user part: what Mastodon accepts in `@user@host`."""
+    if value and not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}", value):
+        return "expected letters, digits, '_', '.' and '-' (at most 64), such as blog"
+    return None

@@ -240,3 +240,32 @@ class DeploySettings:
         expected="a whole number of seconds",
         check=checks.not_negative,
     )
+
+
+USERNAME = "letters, digits, '_', '.' and '-', such as blog"
+
+
+@dataclass(frozen=True)
+class FediverseSettings:
+    """`[fediverse]`: the site as an ActivityPub actor, followable as `@username@host`."""
+
+    enabled: bool = setting(False, "the site is followable from Mastodon and its kin (see [Fediverse](#fediverse))")
+    username: str = setting(
+        "",
+        "the handle's user part: `@username@host`",
+        expected=USERNAME,
+        check=checks.fediverse_username,
+        shown="from the site's host",
+    )
+    name: str = setting("", "the actor's display name", shown="the site's title")
+    summary: str = setting("", "the actor's bio (plain text)", shown="the site's description")
+    type: str = setting("Person", "the actor's type", choices=("Person", "Service"))
+    receiver: str = setting(
+        "",
+        "the base URL of your `homepost receiver`, where the inboxes are; by default beside the Webmention endpoint",
+        expected="an http(s) URL",
+        check=checks.endpoint,
+        shown="derived",
+    )
+    manually_approves_followers: bool = setting(False, "hold each follow until `homepost fediverse followers approve`")
+    discoverable: bool = setting(True, "allow servers to list the actor in directories and suggestions")

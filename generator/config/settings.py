@@ -18,6 +18,7 @@ from generator.config.services import (
     BackfeedSettings,
     CommentSettings,
     DeploySettings,
+    FediverseSettings,
     ModerationSettings,
     NewsletterSettings,
 )
@@ -301,6 +302,7 @@ class Config:
     syndication: SyndicationSettings = table(SyndicationSettings)
     comments: CommentSettings = table(CommentSettings)
     newsletter: NewsletterSettings = table(NewsletterSettings)
+    fediverse: FediverseSettings = table(FediverseSettings)
     moderation: ModerationSettings = table(ModerationSettings)
     backfeed: BackfeedSettings = table(BackfeedSettings)
     deploy: DeploySettings = table(DeploySettings)

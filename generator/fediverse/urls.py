@@ -1,0 +1,72 @@
+"""Where the site's ActivityPub documents and inboxes are: one place, read by the build and the receiver alike.
+
+The documents are static files of the build, under `fediverse/` in the output (served as
+`application/activity+json`); the inboxes are routes of `homepost receiver`, under `…/fediverse/`
+beside its Webmention endpoint (or under `[fediverse] receiver`).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from generator.config import Config
+
+DOCUMENTS = "fediverse/"  # the output folder of the static documents
+ACTOR_FILE = DOCUMENTS + "actor.json"
+OUTBOX_FILE = DOCUMENTS + "outbox.json"  # the first page: outbox-N.json after it
+FOLLOWERS_FILE = DOCUMENTS + "followers.json"
+FOLLOWING_FILE = DOCUMENTS + "following.json"
+OBJECT_NAME = "activity.json"  # beside each post's index.html: its Article or Note
+WEBFINGER_FILE = ".well-known/webfinger"
+HOST_META_FILE = ".well-known/host-meta"
+INBOX_ROUTE = "/fediverse/inbox"  # the actor's inbox, a route of the receiver
+SHARED_INBOX_ROUTE = "/fediverse/shared-inbox"
+
+
+def username(config: Config) -> str:
+    """The handle's user part: `[fediverse] username`, else the first label of the site's host."""
+    return config.fediverse.username or (config.site.host.split(".")[0] or "blog")
+
+
+def handle(config: Config) -> str:
+    """`@username@host`, as readers type it into Mastodon's search."""
+    return f"@{username(config)}@{config.site.host}"
+
+
+def actor_url(config: Config) -> str:
+    """The actor's id: the URL of its document."""
+    return config.abs_url(ACTOR_FILE)
+
+
+def key_id(config: Config) -> str:
+    """The id of the actor's public key (`ACTOR#main-key`), as signatures name it."""
+    return actor_url(config) + "#main-key"
+
+
+def receiver_base(config: Config) -> str:
+    """The receiver's base URL: `[fediverse] receiver`, else the Webmention endpoint's folder ("" when neither)."""
+    if config.fediverse.receiver:
+        return config.fediverse.receiver.rstrip("/")
+    endpoint = config.webmention.endpoint
+    if not endpoint:
+        return ""
+    parts = urlsplit(endpoint)
+    path = (
+        parts.path.removesuffix("/webmention") if parts.path.endswith("/webmention") else parts.path.rsplit("/", 1)[0]
+    )
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def inbox_url(config: Config) -> str:
+    """The actor's inbox."""
+    return receiver_base(config) + INBOX_ROUTE
+
+
+def shared_inbox_url(config: Config) -> str:
+    """The shared inbox (`endpoints.sharedInbox`)."""
+    return receiver_base(config) + SHARED_INBOX_ROUTE
+
+
+def object_url(config: Config, post_url: str) -> str:
+    """The ActivityPub object of a post (its absolute URL ending in "/"): `activity.json` beside its page."""
+    return post_url + OBJECT_NAME if post_url.endswith("/") else post_url.rsplit("/", 1)[0] + "/" + OBJECT_NAME
