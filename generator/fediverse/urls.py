@@ -51,10 +51,8 @@ def receiver_base(config: Config) -> str:
     if not endpoint:
         return ""
     parts = urlsplit(endpoint)
-    path = (
-        parts.path.removesuffix("/webmention") if parts.path.endswith("/webmention") else parts.path.rsplit("/", 1)[0]
-    )
-    return f"{parts.scheme}://{parts.netloc}{path}"
+    folder = parts.path.rsplit("/", 1)[0]  # …/webmention -> …
+    return f"{parts.scheme}://{parts.netloc}{folder}"
 
 
 def inbox_url(config: Config) -> str:
@@ -68,5 +66,7 @@ def shared_inbox_url(config: Config) -> str:
 
 
 def object_url(config: Config, post_url: str) -> str:
-    """The ActivityPub object of a post (its absolute URL ending in "/"): `activity.json` beside its page."""
-    return post_url + OBJECT_NAME if post_url.endswith("/") else post_url.rsplit("/", 1)[0] + "/" + OBJECT_NAME
+    """The ActivityPub object of a post: `activity.json` in its folder, or `NAME.activity.json` beside `NAME.html`."""
+    if post_url.endswith("/"):
+        return post_url + OBJECT_NAME
+    return post_url.removesuffix(".html") + "." + OBJECT_NAME
