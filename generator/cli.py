@@ -9,6 +9,7 @@ from generator.commands.backfeed import backfeed
 from generator.commands.build import build
 from generator.commands.comments import comments
 from generator.commands.common import HomepostGroup, global_options, quiet, setup_logging
+from generator.commands.import_ import import_
 from generator.commands.newsletter import newsletter
 from generator.commands.publish import deploy, publish
 from generator.commands.serve import serve
@@ -19,7 +20,7 @@ from generator.commands.webmention import receiver, webmention
 
 COMMANDS: tuple[click.Command, ...] = (
     build, serve, init, new, webmention, receiver, syndicate, auth, backfeed, comments, newsletter, deploy, publish,
-    theme,
+    theme, import_,
 )
 
 
