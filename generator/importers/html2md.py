@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 MORE = "<!-- more -->"
 _KEEP_ATTRS = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "code": set(), "pre": set()}
 _INLINE = {"a", "em", "i", "strong", "b", "code", "img", "br"}
-_BLOCK = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre"}
+_BLOCK = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "figure"}
 _VOID = {"img", "br", "hr"}
 _ESCAPE = re.compile(r"([\\`*_\[\]<>])")
 
@@ -52,6 +52,8 @@ class _Tree(HTMLParser):
             self.stack.append(node)
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "figure" and [c.tag for c in self.stack[-1].children if c.tag or c.text.strip()] != ["img"]:
+            self.lossy = True  # a figure is an image, or HTML (a caption, a gallery)
         for index in range(len(self.stack) - 1, 0, -1):
             if self.stack[index].tag == tag:
                 del self.stack[index:]
@@ -110,6 +112,8 @@ def _block(node: _Node) -> str:
         return _inline(node.children).strip()
     if tag == "hr":
         return "---"
+    if tag == "figure":
+        return _inline([c for c in node.children if c.tag])
     if tag[0] == "h" and tag[1:].isdigit():
         return "#" * int(tag[1:]) + " " + " ".join(_inline(node.children).split())
     if tag in ("ul", "ol"):

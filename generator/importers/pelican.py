@@ -172,8 +172,9 @@ def _links(body: str, entry: Entry, resolve: Any, site: ImportedSite, first: int
             link = resolve(path)
             if link is None:
                 line = first + match.string.count("\n", 0, match.start())
-                site.note(entry.source, line, f"{{filename}} link to {target!r}: no such post; left as it is")
-                return match.group(0)
+                path = "/" + re.sub(r"\.[^./]+$", "/", path)
+                site.note(entry.source, line, f"{{filename}} link to {target!r}: no such post; linked to {path}")
+                return path
             return link
         return "/" + path
     return _LINK.sub(replace, body)

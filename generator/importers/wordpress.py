@@ -69,7 +69,6 @@ def read_site(source: Path, uploads: Path | None, now: dt.datetime) -> ImportedS
     for item in channel.findall("item"):
         kind = _text(item, f"{wp}post_type")
         post_id = _text(item, f"{wp}post_id")
-        where = f"{name} (item {post_id})"
         line = lines.get(post_id)
         if kind == "attachment":
             site.count("attachments")
@@ -77,7 +76,7 @@ def read_site(source: Path, uploads: Path | None, now: dt.datetime) -> ImportedS
         if kind not in ("post", "page"):
             site.count("skipped")
             continue
-        entry = _entry(item, wp, version.group(1) if version else "1.2", base, where, line, now, site)
+        entry = _entry(item, wp, version.group(1) if version else "1.2", base, name, line, now, site)
         if entry is None:
             continue
         entry.body = _uploads(entry.body, uploads, site)
@@ -88,14 +87,15 @@ def read_site(source: Path, uploads: Path | None, now: dt.datetime) -> ImportedS
 
 def _entry(item: Element, wp: str, version: str, base: str, where: str, line: int | None, now: dt.datetime,
            site: ImportedSite) -> Entry | None:
-    """One post or page of the export."""
+    """One post or page of the export (`where` names the file, `line` the item's)."""
     status = _text(item, f"{wp}status")
     title = _text(item, "title")
+    what = f"item {_text(item, f'{wp}post_id')} ({title!r})"
     if status in ("trash", "auto-draft", "inherit"):
         site.count("skipped")
         return None
     kind: Kind = "post" if _text(item, f"{wp}post_type") == "post" else "page"
-    date = _date(_text(item, f"{wp}post_date_gmt"), utc=True) or _date(_text(item, f"{wp}post_date"), utc=False)
+    date = _local(_date(_text(item, f"{wp}post_date_gmt"), utc=True), _date(_text(item, f"{wp}post_date"), utc=False))
     link = _text(item, "link")
     old = unquote(urlsplit(link).path) if link and not urlsplit(link).query else ""
     if old and base and old.startswith(base + "/"):
@@ -115,12 +115,12 @@ def _entry(item: Element, wp: str, version: str, base: str, where: str, line: in
     if draft:
         front["draft"] = True
     if status == "private":
-        site.note(where, line, f"{title!r} is private: imported as a draft")
+        site.note(where, line, f"{what} is private: imported as a draft")
         site.count("private")
     if _text(item, f"{wp}post_password"):
-        site.note(where, line, f"{title!r} is password-protected: imported as a draft (Homepost has no passwords)")
+        site.note(where, line, f"{what} is password-protected: imported as a draft (Homepost has no passwords)")
     if _text(item, f"{wp}is_sticky") == "1":
-        site.note(where, line, f"{title!r} was sticky: Homepost has no pinned posts; it is shown by its date")
+        site.note(where, line, f"{what} was sticky: Homepost has no pinned posts; it is shown by its date")
         site.count("sticky")
     if status == "future":
         site.count("scheduled")
@@ -128,7 +128,7 @@ def _entry(item: Element, wp: str, version: str, base: str, where: str, line: in
     if excerpt:
         summary, lossless = html_to_markdown(excerpt)
         front["summary"] = summary.strip() if lossless else excerpt
-    content = _shortcodes(_text(item, CONTENT), where, line, site)
+    content = _shortcodes(_text(item, CONTENT), where, line, what, site)
     body, _ = html_to_markdown(content)
     if date is None and kind == "post":
         date = now.replace(microsecond=0, tzinfo=None)
@@ -136,15 +136,15 @@ def _entry(item: Element, wp: str, version: str, base: str, where: str, line: in
     public = status == "publish" and not draft and (date is None or naive_utc(date) <= naive_utc(now))
     folder = "posts" if kind == "post" else "pages"
     name = f"{date.date().isoformat()}-{slug}" if kind == "post" and date else slug
-    return Entry(kind, f"content/{folder}/{name}.md", where, slug, date if kind == "post" else None, front, body,
+    return Entry(kind, f"content/{folder}/{name}.md", f"{where} {what}", slug, date if kind == "post" else None, front, body,
                  old or None, public)
 
 
-def _shortcodes(content: str, where: str, line: int | None, site: ImportedSite) -> str:
+def _shortcodes(content: str, where: str, line: int | None, what: str, site: ImportedSite) -> str:
     """`[embed]URL[/embed]` as a link; other shortcodes left and noted."""
     content = _EMBED.sub(lambda m: f'<a href="{m.group(1)}">{m.group(1)}</a>', drop_block_comments(content))
     for match in _SHORTCODE.finditer(content):
-        site.note(where, line, f"shortcode [{match.group(1)}] not converted")
+        site.note(where, line, f"{what}: shortcode [{match.group(1)}] not converted")
     return content
 
 
@@ -186,11 +186,33 @@ def _comments(item: Element, wp: str, site: ImportedSite) -> list[Comment]:
                 author_url=_text(node, f"{wp}comment_author_url"),
                 published=_date(_text(node, f"{wp}comment_date_gmt"), utc=True)
                 or _date(_text(node, f"{wp}comment_date"), utc=False),
-                html=_text(node, f"{wp}comment_content"), parent=_text(node, f"{wp}comment_parent").strip("0") and
-                _text(node, f"{wp}comment_parent"),
+                html=_paragraphs(_text(node, f"{wp}comment_content")), parent=_parent(_text(node, f"{wp}comment_parent")),
                 old_url=f"{_text(item, 'link')}#comment-{_text(node, f'{wp}comment_id')}" if _text(item, "link") else "",
             ))
     return found
+
+
+def _local(utc: dt.datetime | None, local: dt.datetime | None) -> dt.datetime | None:
+    """The post's time with the blog's offset then, so that its date is the one its old URL shows."""
+    if utc is None or local is None:
+        return utc or local
+    offset = local - utc.replace(tzinfo=None)
+    if abs(offset) > dt.timedelta(hours=14) or offset % dt.timedelta(minutes=15):
+        return utc
+    return local.replace(tzinfo=dt.timezone(offset))
+
+
+def _parent(value: str) -> str:
+    """The id of the comment answered; "" for WordPress's 0 (none)."""
+    return "" if value in ("", "0") else value
+
+
+def _paragraphs(content: str) -> str:
+    """A comment as HTML: WordPress stores plain text with blank lines between paragraphs."""
+    if re.search(r"<(p|br|div|ul|ol|blockquote)\b", content, re.I):
+        return content
+    paragraphs = [p.strip().replace("\n", "<br>") for p in re.split(r"\n\s*\n", content) if p.strip()]
+    return "".join(f"<p>{p}</p>" for p in paragraphs)
 
 
 def _text(node: Element, tag: str) -> str:

@@ -77,13 +77,26 @@ def new_site_toml(site: ImportedSite) -> str:
     if site.language:
         lines.append(f"language = {_toml(site.language)}")
     lines.append(f"timezone = {_toml(site.timezone or 'UTC')}")
-    if site.permalink:
-        lines += ["", "[build]", f"permalink = {_toml(site.permalink)}"]
+    if permalink := guess_permalink(site):
+        lines += ["", "[build]", f"permalink = {_toml(permalink)}"]
     return "\n".join(lines) + "\n"
 
 
 def _toml(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+
+
+PERMALINKS = ("/{year}/{month}/{day}/{slug}/", "/{year}/{month}/{slug}/", "/{year}/{slug}/", "/{slug}/")
+
+
+def guess_permalink(site: ImportedSite) -> str | None:
+    """The permalink giving most old post URLs: the importer's own, else the best of the usual ones."""
+    if site.permalink:
+        return site.permalink
+    posts = [e for e in site.entries if e.kind == "post" and e.public and e.old_path]
+    scores = {p: sum(new_path(e, p, "") == e.old_path for e in posts) for p in PERMALINKS}
+    best = max(PERMALINKS, key=lambda p: scores[p])
+    return best if scores[best] else None
 
 
 def read_permalinks(root: Path) -> tuple[str, str]:
