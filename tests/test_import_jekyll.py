@@ -32,6 +32,7 @@ def test_liquid_tags_become_markdown(tmp_path: Path) -> None:
     second = (site / "content/posts/2023-06-02-second.md").read_text(encoding="utf-8")
     assert "[the first post](2023-05-01-hello-world.md)" in second and "[about](../pages/about.md)" in second
     assert "{{ not liquid }}" in second and "raw" not in second
+    assert "The excerpt.\n\n<!-- more -->\n\n" in second  # its excerpt_separator
 
 
 def test_every_old_url_answers_after_the_build(tmp_path: Path) -> None:
