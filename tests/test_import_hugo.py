@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import yaml
 
-from tests.helpers import snapshot
+from tests.helpers import run_cli, snapshot
 from tests.import_helpers import FIXTURES, built, front, imported, old_urls, unanswered
 
 SOURCE = FIXTURES / "hugo"
@@ -63,3 +64,14 @@ def test_a_rerun_changes_nothing_and_overwrites_nothing(tmp_path: Path) -> None:
     edited.write_text("my own edit\n", encoding="utf-8")
     imported("hugo", SOURCE, site)
     assert edited.read_text(encoding="utf-8") == "my own edit\n"
+
+
+def test_without_into_a_new_site_is_made_beside_the_source(tmp_path: Path) -> None:
+    source = tmp_path / "old-blog"
+    shutil.copytree(SOURCE, source)
+    result = run_cli("import", "hugo", str(source))
+    assert result.exit_code == 0, result.output
+    site = tmp_path / "old-blog-homepost"
+    assert (site / "site.toml").is_file() and (site / "content/posts/first.md").is_file()
+    assert f"Imported 7 posts and 1 page into the new site {site}" in result.output
+    assert f"Report: {site / 'import-report.md'}" in result.output

@@ -53,3 +53,4 @@ def test_the_report_lists_liquid_it_could_not_convert(tmp_path: Path) -> None:
     report = (imported("jekyll", SOURCE, tmp_path / "site") / "import-report.md").read_text(encoding="utf-8")
     assert "- _posts/2023-05-01-hello-world.md:19: Liquid tag {% include %} not converted" in report
     assert "- static/robots.txt: Homepost writes its own: not copied" in report
+    assert "- _projects/thing.md: in _projects/ (a collection?): not imported" in report

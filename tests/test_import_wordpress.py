@@ -104,3 +104,13 @@ def test_a_hostile_export_is_refused_with_an_error_naming_the_file(tmp_path: Pat
         assert result.exit_code == 1
         assert f"error: {path}: refused: the file declares a DTD" in result.output
         assert "Traceback" not in result.output and not (tmp_path / "site").exists()
+
+
+def test_a_file_that_is_no_export_is_an_error_naming_it_and_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "export.xml"
+    path.write_text("<rss>\n<channel>\n<title>unclosed</channel>\n", encoding="utf-8")
+    result = run_cli("import", "wordpress", str(path), "--into", str(tmp_path / "site"))
+    assert result.exit_code == 1 and f"error: {path}:3: not well-formed XML" in result.output
+    path.write_text("<html><body>hi</body></html>", encoding="utf-8")
+    result = run_cli("import", "wordpress", str(path), "--into", str(tmp_path / "site"))
+    assert f"error: {path}: expected a WordPress export (WXR)" in result.output

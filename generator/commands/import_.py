@@ -22,7 +22,7 @@ from generator.importers import READERS, ImportResult, import_site
 @click.pass_context
 def import_(ctx: click.Context, kind: str, source: Path, into: Path | None, uploads: Path | None) -> None:
     """Import a Hugo, Jekyll or Pelican site folder, or a WordPress export (WXR), keeping every old URL."""
-    target = into or source.parent / f"{source.stem}-homepost"
+    target = into or source.resolve().parent / f"{source.resolve().stem}-homepost"
     loud = not quiet(ctx)
 
     def progress(done: int, total: int) -> None:

@@ -67,7 +67,10 @@ def import_site(
         raise HomepostError(Problem(str(source), "does not exist"))
     if uploads is not None and not uploads.is_dir():
         raise HomepostError(Problem(str(uploads), "--uploads: expected a folder"))
-    site = READERS[kind](source, uploads, now)
+    try:
+        site = READERS[kind](source, uploads, now)
+    except OSError as exc:
+        raise HomepostError(Problem(str(exc.filename or source), f"cannot be read ({exc.strerror or exc})")) from None
     writer = SiteWriter(into)
     created = not (into / CONFIG_NAME).exists()
     if created:

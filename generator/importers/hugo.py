@@ -68,7 +68,8 @@ def old_path(data: dict[str, Any], section: str, name: str, date: dt.datetime | 
         return url if url.startswith("/") else "/" + url
     slug = str(data.get("slug") or "")
     permalinks = {str(k).lower(): v for k, v in (config.get("permalinks") or {}).items()}
-    pattern = permalinks.get(section) or (permalinks.get("page", {}) or {}).get(section) if section else None
+    nested = permalinks.get("page")
+    pattern = permalinks.get(section) or (nested.get(section) if isinstance(nested, dict) else None) if section else None
     if isinstance(pattern, str):
         title = hugo_path(str(data.get("title") or name), lower)
         values = {

@@ -37,6 +37,7 @@ STYLES = {
 }
 EXCLUDED = {"Gemfile", "Gemfile.lock", "node_modules", "vendor", "README.md", "LICENSE", "package.json",
             "package-lock.json", "Rakefile"}
+JEKYLL_FOLDERS = {"_layouts", "_includes", "_sass", "_data", "_site", "_plugins", ".git", ".github", ".jekyll-cache"}
 _POST_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
 
 
@@ -97,6 +98,9 @@ def read_site(root: Path, uploads: Path | None, now: dt.datetime) -> ImportedSit
             continue
         in_posts = "_posts" in parts[:-1] or "_drafts" in parts[:-1]
         if any(p.startswith((".", "_")) for p in parts) and not in_posts:
+            if parts[0] not in JEKYLL_FOLDERS and path.suffix.lower() in MARKDOWN:
+                site.note(rel, None, f"in {parts[0]}/ (a collection?): not imported")
+                site.count("skipped")
             continue
         text = None
         if path.suffix.lower() in MARKDOWN or (path.suffix.lower() == ".html" and in_posts):

@@ -98,6 +98,8 @@ def read_site(root: Path, uploads: Path | None, now: dt.datetime) -> ImportedSit
             site.count("skipped")
             continue
         if path.suffix.lower() not in MARKDOWN:
+            site.note(file, None, "neither an article, a page nor in STATIC_PATHS: not imported")
+            site.count("skipped")
             continue
         text = read_text(path, site, file)
         if text is None:

@@ -14,6 +14,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -76,10 +77,19 @@ def new_site_toml(site: ImportedSite) -> str:
     lines = ["[site]", f"title = {_toml(site.title or 'My site')}", f"url = {_toml(url.rstrip('/') + '/')}"]
     if site.language:
         lines.append(f"language = {_toml(site.language)}")
-    lines.append(f"timezone = {_toml(site.timezone or 'UTC')}")
+    lines.append(f"timezone = {_toml(_zone(site.timezone))}")
     if permalink := guess_permalink(site):
         lines += ["", "[build]", f"permalink = {_toml(permalink)}"]
     return "\n".join(lines) + "\n"
+
+
+def _zone(name: str) -> str:
+    """The old site's time zone when it is an IANA name Homepost knows, else UTC."""
+    try:
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        return "UTC"
+    return name or "UTC"
 
 
 def _toml(value: str) -> str:
