@@ -40,6 +40,7 @@ def test_every_old_url_answers_after_the_build(tmp_path: Path) -> None:
     site = imported("hugo", SOURCE, tmp_path / "site")
     urls = old_urls(site, "hugo")
     assert "https://old.example/notes/quick/" in urls  # a section without a permalink pattern
+    assert "https://old.example/guides/setup/" in urls  # a page in a section: in the same folder in the new site
     assert "https://old.example/2024/03/你好世界/" in urls  # the title made the slug, as Hugo does
     assert "https://old.example/2030/01/later/" not in urls  # a future post had no URL yet
     public = built(site)
@@ -73,5 +74,5 @@ def test_without_into_a_new_site_is_made_beside_the_source(tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     site = tmp_path / "old-blog-homepost"
     assert (site / "site.toml").is_file() and (site / "content/posts/first.md").is_file()
-    assert f"Imported 7 posts and 1 page into the new site {site}" in result.output
+    assert f"Imported 7 posts and 2 pages into the new site {site}" in result.output
     assert f"Report: {site / 'import-report.md'}" in result.output

@@ -20,6 +20,7 @@ def test_posts_pages_terms_and_states_are_written(tmp_path: Path) -> None:
     site = imported("wordpress", EXPORT, tmp_path / "site", "--uploads", str(UPLOADS))
     train = yaml.safe_load(front(site / POST))
     assert train["categories"] == ["Travel"] and train["tags"] == ["Trains"]
+    assert train["image"] == "/wp-content/uploads/2024/01/train.png"  # its featured image, from --uploads
     assert train["date"] == "2024-01-15 09:00:00+01:00"  # the blog's offset, so the date is the one its URL shows
     assert yaml.safe_load(front(site / "content/posts/2024-03-01-half-written.md"))["draft"] is True
     assert yaml.safe_load(front(site / "content/posts/2024-03-02-just-for-me.md"))["draft"] is True  # private
@@ -65,7 +66,7 @@ def test_the_report_counts_every_kind_and_names_what_needs_a_look(tmp_path: Path
                 "| pending comments | 1 |", "| sticky | 1 |", "| private | 1 |", "| scheduled | 1 |",
                 "| remote images | 2 |"):
         assert row in report
-    assert "- export.xml:126: item 12 ('Gallery of stations'): shortcode [gallery] not converted" in report
+    assert "- export.xml:130: item 12 ('Gallery of stations'): shortcode [gallery] not converted" in report
     assert "- export.xml:45: item 10 ('A train journey') was sticky" in report
 
 
@@ -114,3 +115,20 @@ def test_a_file_that_is_no_export_is_an_error_naming_it_and_its_line(tmp_path: P
     path.write_text("<html><body>hi</body></html>", encoding="utf-8")
     result = run_cli("import", "wordpress", str(path), "--into", str(tmp_path / "site"))
     assert f"error: {path}: expected a WordPress export (WXR)" in result.output
+
+
+def test_a_large_import_tells_its_progress_on_stderr_and_a_quiet_one_does_not(tmp_path: Path) -> None:
+    item = ("<item><title>Post {n}</title><link>https://big.example/p{n}/</link><content:encoded>Text {n}."
+            "</content:encoded><wp:post_id>{n}</wp:post_id><wp:post_date_gmt>2024-01-01 10:00:00</wp:post_date_gmt>"
+            "<wp:post_name>p{n}</wp:post_name><wp:status>publish</wp:status><wp:post_type>post</wp:post_type></item>")
+    export = tmp_path / "big.xml"
+    export.write_text('<rss xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+                      'xmlns:wp="http://wordpress.org/export/1.2/"><channel><title>Big</title>'
+                      f"<link>https://big.example</link>{''.join(item.format(n=n) for n in range(1, 251))}</channel></rss>",
+                      encoding="utf-8")
+    result = run_cli("import", "wordpress", str(export), "--into", str(tmp_path / "site"))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == ["imported 100 of 250", "imported 200 of 250"]
+    assert "Imported 250 posts" in result.stdout
+    quiet = run_cli("-q", "import", "wordpress", str(export), "--into", str(tmp_path / "other"))
+    assert quiet.exit_code == 0 and quiet.output == ""

@@ -25,6 +25,7 @@ from generator.importers.writer import (
     add_alias,
     comments_file,
     entry_text,
+    nest_page,
     new_path,
     new_site_toml,
     read_permalinks,
@@ -83,6 +84,7 @@ def import_site(
     old_urls: list[str] = []
     used: set[str] = set()
     for done, entry in enumerate(site.entries, 1):
+        nest_page(entry)
         entry.rel = _unused(entry.rel, used)
         path = new_path(entry, post_pattern, page_pattern)
         counts["aliases"] += add_alias(entry, path)

@@ -66,6 +66,9 @@ def read_site(source: Path, uploads: Path | None, now: dt.datetime) -> ImportedS
     base = urlsplit(site.url).path.rstrip("/")
     lines = {m.group(1): text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"<wp:post_id>(\d+)</wp:post_id>", text)}
     name = source.name
+    attachments = {_text(i, f"{wp}post_id"): _text(i, f"{wp}attachment_url") for i in channel.findall("item")
+                   if _text(i, f"{wp}post_type") == "attachment"}
+    remote: set[str] = set()  # images left at their URL
     for item in channel.findall("item"):
         kind = _text(item, f"{wp}post_type")
         post_id = _text(item, f"{wp}post_id")
@@ -79,9 +82,13 @@ def read_site(source: Path, uploads: Path | None, now: dt.datetime) -> ImportedS
         entry = _entry(item, wp, version.group(1) if version else "1.2", base, name, line, now, site)
         if entry is None:
             continue
-        entry.body = _uploads(entry.body, uploads, site)
+        entry.body = _uploads(entry.body, uploads, site, remote)
+        if cover := attachments.get(_meta(item, wp, "_thumbnail_id")):
+            entry.front["image"] = _uploads(cover, uploads, site, remote)
         entry.comments = _comments(item, wp, site)
         site.entries.append(entry)
+    if remote:
+        site.count("remote images", len(remote))
     return site
 
 
@@ -148,16 +155,13 @@ def _shortcodes(content: str, where: str, line: int | None, what: str, site: Imp
     return content
 
 
-def _uploads(body: str, uploads: Path | None, site: ImportedSite) -> str:
+def _uploads(body: str, uploads: Path | None, site: ImportedSite, remote: set[str]) -> str:
     """Images in the uploads folder copied to static/wp-content/uploads/ and linked there; the rest stay remote."""
     def replace(match: re.Match[str]) -> str:
         rel = unquote(match.group(1))
-        if uploads is None or ".." in rel.split("/"):
-            site.count("remote images")
-            return match.group(0)
-        found = uploads / rel
-        if not found.is_file():
-            site.count("remote images")
+        found = uploads / rel if uploads is not None and ".." not in rel.split("/") else None
+        if found is None or not found.is_file():
+            remote.add(match.group(0))
             return match.group(0)
         copied = CopiedFile(found, f"static/wp-content/uploads/{rel}")
         if copied not in site.files:
@@ -200,6 +204,14 @@ def _local(utc: dt.datetime | None, local: dt.datetime | None) -> dt.datetime | 
     if abs(offset) > dt.timedelta(hours=14) or offset % dt.timedelta(minutes=15):
         return utc
     return local.replace(tzinfo=dt.timezone(offset))
+
+
+def _meta(item: Element, wp: str, key: str) -> str:
+    """One `wp:postmeta` value of an item ("" when it has none)."""
+    for meta in item.findall(f"{wp}postmeta"):
+        if _text(meta, f"{wp}meta_key") == key:
+            return _text(meta, f"{wp}meta_value")
+    return ""
 
 
 def _parent(value: str) -> str:

@@ -23,7 +23,7 @@ from generator.importers.model import Entry, ImportedSite, Note
 from generator.model import Response, ResponseAuthor
 from generator.sanitize import clean_html, clean_text, clean_url
 from generator.sitedata.responses import response_to_dict, responses_file
-from generator.text import html_to_text
+from generator.text import html_to_text, slugify
 
 REPORT = "import-report.md"
 COUNTED = ("posts", "pages", "drafts", "comments", "images", "aliases", "skipped")
@@ -127,6 +127,18 @@ def new_path(entry: Entry, post_pattern: str, page_pattern: str) -> str:
         return (post_pattern if entry.kind == "post" else page_pattern).format(**values)
     except (KeyError, IndexError, ValueError):
         return ""
+
+
+def nest_page(entry: Entry) -> None:
+    """A page whose old path has folders (`/guides/setup/`) goes in those folders, so its URL stays the same."""
+    old = entry.old_path or ""
+    segments = old.strip("/").split("/")
+    if entry.kind != "page" or not old.endswith("/") or len(segments) < 2:
+        return
+    if all(segment and slugify(segment) == segment for segment in segments):
+        entry.rel = "content/pages/" + "/".join(segments) + ".md"
+        entry.slug = "/".join(segments)
+        entry.front.pop("slug", None)
 
 
 def add_alias(entry: Entry, path: str) -> bool:
