@@ -40,6 +40,7 @@ def test_every_old_url_answers_after_the_build(tmp_path: Path) -> None:
     site = imported("hugo", SOURCE, tmp_path / "site")
     urls = old_urls(site, "hugo")
     assert "https://old.example/notes/quick/" in urls  # a section without a permalink pattern
+    assert "https://old.example/archives/2019/old-style.html" in urls  # its own url:, kept with its aliases
     assert "https://old.example/guides/setup/" in urls  # a page in a section: in the same folder in the new site
     assert "https://old.example/2024/03/你好世界/" in urls  # the title made the slug, as Hugo does
     assert "https://old.example/2030/01/later/" not in urls  # a future post had no URL yet
@@ -47,13 +48,14 @@ def test_every_old_url_answers_after_the_build(tmp_path: Path) -> None:
     assert unanswered(public, urls) == []
     assert (public / "images/cat.png").is_file() and (public / "2024/03/a-bundle/photo.png").is_file()
     assert not (public / "2024/03/not-yet").exists()  # the draft
+    assert (public / "old-style/index.html").is_file()  # Hugo's own alias kept
 
 
 def test_the_report_lists_what_was_not_converted_with_file_and_line(tmp_path: Path) -> None:
     report = (imported("hugo", SOURCE, tmp_path / "site") / "import-report.md").read_text(encoding="utf-8")
     assert "- content/posts/first.md:21: shortcode {{< instagram …}} not converted" in report
     assert "- content/posts/first.md:6: front matter key 'mood' not converted" in report
-    assert "| posts | 7 |" in report and "| drafts | 1 |" in report and "| skipped | 1 |" in report
+    assert "| posts | 8 |" in report and "| drafts | 1 |" in report and "| skipped | 1 |" in report
 
 
 def test_a_rerun_changes_nothing_and_overwrites_nothing(tmp_path: Path) -> None:
@@ -74,5 +76,5 @@ def test_without_into_a_new_site_is_made_beside_the_source(tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     site = tmp_path / "old-blog-homepost"
     assert (site / "site.toml").is_file() and (site / "content/posts/first.md").is_file()
-    assert f"Imported 7 posts and 2 pages into the new site {site}" in result.output
+    assert f"Imported 8 posts and 2 pages into the new site {site}" in result.output
     assert f"Report: {site / 'import-report.md'}" in result.output
