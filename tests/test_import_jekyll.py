@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
+import pytest
 import yaml
 
+from generator.importers.jekyll import STYLES, old_path
 from tests.import_helpers import FIXTURES, built, front, imported, old_urls, unanswered
 
 SOURCE = FIXTURES / "jekyll"
@@ -54,3 +57,15 @@ def test_the_report_lists_liquid_it_could_not_convert(tmp_path: Path) -> None:
     assert "- _posts/2023-05-01-hello-world.md:19: Liquid tag {% include %} not converted" in report
     assert "- static/robots.txt: Homepost writes its own: not copied" in report
     assert "- _projects/thing.md: in _projects/ (a collection?): not imported" in report
+
+
+@pytest.mark.parametrize("style,expected", [
+    ("date", "/web/dev/2024/02/09/my-post.html"),
+    ("pretty", "/web/dev/2024/02/09/my-post/"),
+    ("ordinal", "/web/dev/2024/040/my-post.html"),
+    ("none", "/web/dev/my-post.html"),
+    ("/blog/:year/:i_month/:i_day/:title/", "/blog/2024/2/9/my-post/"),
+])
+def test_permalink_styles_and_patterns_give_the_old_path(style: str, expected: str) -> None:
+    date = dt.datetime(2024, 2, 9, 8, 30)
+    assert old_path(STYLES.get(style, style), date, "my-post", ["Web", "dev"]) == expected

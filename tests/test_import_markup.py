@@ -34,10 +34,11 @@ def test_hugo_shortcodes_not_converted_are_left_and_noted_at_their_line() -> Non
 
 def test_liquid_links_site_variables_and_unknown_tags() -> None:
     notes: list[Note] = []
-    text = "[b]({% post_url 2024-01-02-b %})\n{{ site.title }} {{ page.title }}\n{% gist octocat/123 %}\n{% comment %}x\n"
-    out = convert_liquid(text, "_posts/x.md", 4, nowhere, {"title": "Blog"}, notes)
+    text = ("[b]({% post_url 2024-01-02-b %})\n{{ site.title }} {{ page.title }}\n{% gist octocat/123 %}\n{% comment %}x\n"
+            "![a]({{ '/img/a.png' | relative_url }}) {{ \"/b/\" | absolute_url }}\n")
+    out = convert_liquid(text, "_posts/x.md", 4, nowhere, {"title": "Blog", "url": "https://x.org", "baseurl": "/blog"}, notes)
     assert out == ("[b](2024-01-02-b.md)\nBlog {{ page.title }}\n[Gist octocat/123](https://gist.github.com/octocat/123)\n"
-                   "{% comment %}x\n")
+                   "{% comment %}x\n![a](/blog/img/a.png) https://x.org/blog/b/\n")
     assert [str(n) for n in notes] == ["_posts/x.md:7: Liquid tag {% comment %} not converted",
                                        "_posts/x.md:5: Liquid variable {{ page.title }} not converted"]
 

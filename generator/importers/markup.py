@@ -20,7 +20,8 @@ Resolve = Callable[[str], "str | None"]  # a reference (a path or a post's name)
 _HUGO = re.compile(r"\{\{([<%])(/\*)?\s*(/?)([\w./-]+)(.*?)\s*(\*/)?[>%]\}\}", re.S)
 _HUGO_CLOSE = r"\{{\{{[<%]\s*/{name}\s*[>%]\}}\}}"
 _LIQUID = re.compile(r"\{%-?\s*(\w+)(.*?)-?%\}", re.S)
-_LIQUID_VAR = re.compile(r"\{\{-?\s*([\w.]+)\s*(\|[^}]*)?-?\}\}")
+_LIQUID_VAR = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}", re.S)
+_URL_FILTER = re.compile(r"""^(["'])(.*?)\1\s*\|\s*(relative_url|absolute_url)$""")
 _RAW = re.compile(r"\{%-?\s*raw\s*-?%\}(.*?)\{%-?\s*endraw\s*-?%\}", re.S)
 
 
@@ -168,13 +169,17 @@ def convert_liquid(
 
 
 def _variable(match: re.Match[str], site: Mapping[str, Any], file: str, first_line: int, notes: list[Note]) -> str:
-    """`{{ site.x }}` as the value _config.yml gives it; anything else is left and noted."""
-    path = match.group(1).split(".")
+    """`{{ site.x }}` as the value _config.yml gives it, `{{ "/x" | relative_url }}` as the path; the rest noted."""
+    expression = match.group(1)
+    if url := _URL_FILTER.match(expression):
+        base = str(site.get("baseurl") or "").rstrip("/")
+        path = base + "/" + url.group(2).lstrip("/")
+        return str(site.get("url") or "").rstrip("/") + path if url.group(3) == "absolute_url" else path
     value: Any = {"site": site}
-    for part in path:
-        value = value.get(part) if isinstance(value, Mapping) else None
-    if isinstance(value, (str, int, float)) and not isinstance(value, bool) and not match.group(2):
+    for part in expression.split("."):
+        value = value.get(part) if isinstance(value, Mapping) and re.fullmatch(r"\w+", part) else None
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return str(value)
     line = line_of(match.string, match.start(), first_line)
-    notes.append(Note(file, line, f"Liquid variable {{{{ {match.group(1)} }}}} not converted"))
+    notes.append(Note(file, line, f"Liquid variable {{{{ {expression[:80]} }}}} not converted"))
     return match.group(0)
