@@ -132,3 +132,21 @@ def test_a_large_import_tells_its_progress_on_stderr_and_a_quiet_one_does_not(tm
     assert "Imported 250 posts" in result.stdout
     quiet = run_cli("-q", "import", "wordpress", str(export), "--into", str(tmp_path / "other"))
     assert quiet.exit_code == 0 and quiet.output == ""
+
+
+def test_names_from_the_export_never_leave_the_content_folder(tmp_path: Path) -> None:
+    export = tmp_path / "names.xml"
+    items = "".join(
+        f"<item><title>T</title><link>{link}</link><wp:post_id>{n}</wp:post_id><wp:post_name>{name}</wp:post_name>"
+        "<wp:post_date_gmt>2024-01-01 10:00:00</wp:post_date_gmt><wp:status>publish</wp:status>"
+        "<wp:post_type>post</wp:post_type></item>"
+        for n, (link, name) in enumerate([("https://x.example/?p=1", "..%2F..%2F..%2Fescape"),
+                                          ("https://x.example/a/..%2F..%2Fup/", "up"), ("https://x.example/?p=3", "..")], 1)
+    )
+    export.write_text(f'<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel><title>N</title>'
+                      f"<link>https://x.example</link>{items}</channel></rss>", encoding="utf-8")
+    site = imported("wordpress", export, tmp_path / "site")
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.md") if p.name != "import-report.md")
+    assert all(name.startswith("site/content/posts/2024-01-01-") for name in written), written
+    assert len(written) == 3
+    assert unanswered(built(site), old_urls(site, "wordpress")) == []

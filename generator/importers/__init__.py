@@ -26,6 +26,7 @@ from generator.importers.writer import (
     comments_file,
     entry_text,
     nest_page,
+    normal_path,
     new_path,
     new_site_toml,
     read_permalinks,
@@ -84,6 +85,7 @@ def import_site(
     old_urls: list[str] = []
     used: set[str] = set()
     for done, entry in enumerate(site.entries, 1):
+        entry.old_path = normal_path(entry.old_path)
         nest_page(entry)
         entry.rel = _unused(entry.rel, used)
         path = new_path(entry, post_pattern, page_pattern)

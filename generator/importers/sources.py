@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from generator.importers.model import CopiedFile, Entry, ImportedSite
+from generator.text import slugify
 
 MARKDOWN = (".md", ".markdown", ".mdown", ".mkd", ".mkdn")
 IMAGE = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".avif")
@@ -175,10 +176,16 @@ def read_text(path: Path, site: ImportedSite, file: str) -> str | None:
         return None
 
 
+def safe_segment(text: str) -> str:
+    """`text` when it can name one file or URL segment as it is, else its slug (a remote string is never a path)."""
+    bad = text in ("", ".", "..") or any(ch in text for ch in "/\\") or any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
+    return slugify(text) if bad or len(text.encode()) > 200 else text
+
+
 def last_segment(path: str) -> str:
     """The last segment of a URL path without `.html` (`/2024/05/x/` and `/x.html` give `x`)."""
     segment = path.rstrip("/").rsplit("/", 1)[-1]
-    return re.sub(r"\.html?$", "", segment)
+    return safe_segment(re.sub(r"\.html?$", "", segment)) if segment else ""
 
 
 def naive_utc(moment: dt.datetime) -> dt.datetime:

@@ -20,7 +20,7 @@ import defusedxml.ElementTree
 from generator.errors import ContentError, Problem
 from generator.importers.html2md import drop_block_comments, html_to_markdown
 from generator.importers.model import Comment, CopiedFile, Entry, ImportedSite, Kind
-from generator.importers.sources import last_segment, naive_utc
+from generator.importers.sources import last_segment, naive_utc, safe_segment
 from generator.text import slugify
 
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
@@ -107,7 +107,8 @@ def _entry(item: Element, wp: str, version: str, base: str, where: str, line: in
     old = unquote(urlsplit(link).path) if link and not urlsplit(link).query else ""
     if old and base and old.startswith(base + "/"):
         old = old[len(base):]
-    slug = last_segment(old) or unquote(_text(item, f"{wp}post_name")) or slugify(title) or f"post-{_text(item, f'{wp}post_id')}"
+    slug = last_segment(old) or safe_segment(unquote(_text(item, f"{wp}post_name"))) or slugify(title)
+    slug = slug or f"post-{safe_segment(_text(item, f'{wp}post_id'))}"
     front: dict[str, Any] = {}
     if title:
         front["title"] = title

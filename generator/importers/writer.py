@@ -50,6 +50,8 @@ class SiteWriter:
     def put(self, rel: str, data: bytes) -> bool:
         """Write `data` at `rel` unless a file is there; True when the file now holds `data`."""
         path = self.root / rel
+        if ".." in rel.split("/") or rel.startswith("/") or "\0" in rel:
+            raise ValueError(f"{rel!r} is not a path inside the site")  # names are made safe before: a bug
         if path.exists() or path.is_symlink():
             same = path.is_file() and path.read_bytes() == data
             (self.done.unchanged if same else self.done.kept).append(rel)
@@ -129,6 +131,15 @@ def new_path(entry: Entry, post_pattern: str, page_pattern: str) -> str:
         return ""
 
 
+def normal_path(path: str | None) -> str | None:
+    """An old path as a browser asks for it: dot segments resolved (RFC 3986), doubled slashes joined."""
+    if not path:
+        return path
+    made = posixpath.normpath("/" + path.lstrip("/"))
+    made = "/" + made.lstrip("/")  # normpath keeps a leading "//"
+    return made + "/" if path.endswith("/") and made != "/" else made
+
+
 def nest_page(entry: Entry) -> None:
     """A page whose old path has folders (`/guides/setup/`) goes in those folders, so its URL stays the same."""
     old = entry.old_path or ""
@@ -146,6 +157,8 @@ def add_alias(entry: Entry, path: str) -> bool:
     old = entry.old_path
     if not entry.public or not old or old.rstrip("/") == path.rstrip("/") or not old.startswith("/") or "//" in old:
         return False
+    if ".." in old.split("/") or any(ord(ch) < 32 for ch in old):
+        return False  # no path under the site: nothing a redirect page could answer
     aliases = list(entry.front.get("aliases") or [])
     if old in aliases:
         return False
