@@ -26,9 +26,9 @@ from generator.importers.writer import (
     comments_file,
     entry_text,
     nest_page,
-    normal_path,
     new_path,
     new_site_toml,
+    normal_path,
     read_permalinks,
     report_text,
 )
