@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 
+from tests.helpers import run_cli
 from tests.import_helpers import FIXTURES, built, front, imported, old_urls, unanswered
 
 SOURCE = FIXTURES / "pelican"
@@ -41,3 +42,9 @@ def test_the_report_names_rst_files_and_settings_it_did_not_run(tmp_path: Path) 
     assert "- content/old.rst: .rst content is not converted (Homepost reads Markdown): skipped" in report
     assert "- pelicanconf.py:12: THEME: not a plain value; Pelican's default used" in report  # read, never run
     assert "- content/second.md:5: {filename} link to '/missing.md': no such post; linked to /missing/" in report
+
+
+def test_the_global_site_option_names_the_site_to_import_into(tmp_path: Path) -> None:
+    result = run_cli("--site", str(tmp_path / "mine"), "-q", "import", "pelican", str(SOURCE))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "mine/content/posts/first-article.md").is_file()

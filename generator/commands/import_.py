@@ -16,13 +16,13 @@ from generator.importers import READERS, ImportResult, import_site
 @click.argument("kind", type=click.Choice(list(READERS)))
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
 @click.option("--into", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="The Homepost site to add to (made when it has no site.toml); default: SOURCE-homepost beside SOURCE.")
+              help="The Homepost site to add to (made when it has no site.toml); default: --site if given, else SOURCE-homepost beside SOURCE.")
 @click.option("--uploads", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="WordPress: a copy of wp-content/uploads; images found there are copied, the rest stay remote.")
 @click.pass_context
 def import_(ctx: click.Context, kind: str, source: Path, into: Path | None, uploads: Path | None) -> None:
     """Import a Hugo, Jekyll or Pelican site folder, or a WordPress export (WXR), keeping every old URL."""
-    target = into or source.resolve().parent / f"{source.resolve().stem}-homepost"
+    target = into or (ctx.obj or {}).get("site") or source.resolve().parent / f"{source.resolve().stem}-homepost"
     loud = not quiet(ctx)
 
     def progress(done: int, total: int) -> None:
