@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
 import yaml
 
+from generator.importers.hugo import old_path, permalink
 from tests.helpers import run_cli, snapshot
 from tests.import_helpers import FIXTURES, built, front, imported, old_urls, unanswered
 
@@ -78,3 +80,13 @@ def test_without_into_a_new_site_is_made_beside_the_source(tmp_path: Path) -> No
     assert (site / "site.toml").is_file() and (site / "content/posts/first.md").is_file()
     assert f"Imported 8 posts and 2 pages into the new site {site}" in result.output
     assert f"Report: {site / 'import-report.md'}" in result.output
+
+
+def test_permalinks_and_ugly_urls_give_hugo_s_old_paths() -> None:
+    date = dt.datetime(2024, 2, 9)
+    config = {"permalinks": {"posts": "/:year/:month/:day/:slug/", "notes": "/:section/:filename/"}}
+    assert old_path({"title": "Hello World"}, "posts", "hello", date, config) == "/2024/02/09/hello-world/"
+    assert old_path({"slug": "Custom"}, "notes", "Quick-One", date, config) == "/notes/quick-one/"
+    assert old_path({}, "blog", "Post", date, {"uglyurls": True}) == "/blog/post.html"
+    assert permalink(config, "posts") == "/{year}/{month}/{day}/{slug}/"
+    assert permalink({}, "blog") == "/blog/{slug}/" and permalink({"uglyurls": True}, "blog") is None

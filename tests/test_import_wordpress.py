@@ -36,6 +36,8 @@ def test_html_becomes_markdown_where_nothing_is_lost_and_stays_html_elsewhere(tm
                     "![The train](</wp-content/uploads/2024/01/train.png>)\n\n<!-- more -->\n\n- Tickets\n- Snacks\n")
     stations = (site / "content/posts/2024-02-01-駅.md").read_text(encoding="utf-8")
     assert '<div class="station-grid">[gallery ids="11,12"]</div>' in stations  # kept as HTML
+    assert ('<figure><img src="/wp-content/uploads/2024/01/train.png" alt="Platform" width="300" />'
+            "<figcaption>Platform 9 at dawn</figcaption></figure>") in stations  # [caption]
     assert 'src="https://wp.example/wp-content/uploads/2024/02/remote.jpg"' in stations  # not in --uploads: remote
     assert "wp:" not in stations and "wp:" not in body
     assert (site / "static/wp-content/uploads/2024/01/train.png").is_file()
@@ -66,7 +68,7 @@ def test_the_report_counts_every_kind_and_names_what_needs_a_look(tmp_path: Path
                 "| pending comments | 1 |", "| sticky | 1 |", "| private | 1 |", "| scheduled | 1 |",
                 "| remote images | 2 |"):
         assert row in report
-    assert "- export.xml:130: item 12 ('Gallery of stations'): shortcode [gallery] not converted" in report
+    assert "- export.xml:131: item 12 ('Gallery of stations'): shortcode [gallery] not converted" in report
     assert "- export.xml:45: item 10 ('A train journey') was sticky" in report
 
 

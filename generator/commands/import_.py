@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from generator.commands.common import build_time, fail, plural, quiet
 from generator.errors import HomepostError
@@ -22,7 +23,7 @@ from generator.importers import READERS, ImportResult, import_site
 @click.pass_context
 def import_(ctx: click.Context, kind: str, source: Path, into: Path | None, uploads: Path | None) -> None:
     """Import a Hugo, Jekyll or Pelican site folder, or a WordPress export (WXR), keeping every old URL."""
-    target = into or (ctx.obj or {}).get("site") or source.resolve().parent / f"{source.resolve().stem}-homepost"
+    target = into or _given_site(ctx) or source.resolve().parent / f"{source.resolve().stem}-homepost"
     loud = not quiet(ctx)
 
     def progress(done: int, total: int) -> None:
@@ -37,6 +38,14 @@ def import_(ctx: click.Context, kind: str, source: Path, into: Path | None, uplo
         return
     if loud:
         report(result)
+
+
+def _given_site(ctx: click.Context) -> Path | None:
+    """The global --site (or HOMEPOST_SITE) when it was given, before or after the command; None when defaulted."""
+    given = (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+    if any(c is not None and c.get_parameter_source("site") in given for c in (ctx, ctx.parent)):
+        return (ctx.obj or {}).get("site")
+    return None
 
 
 def report(result: ImportResult) -> None:

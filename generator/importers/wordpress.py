@@ -28,6 +28,8 @@ EXCERPT = "{http://wordpress.org/export/%s/excerpt/}encoded"
 MAX_BYTES = 500_000_000
 _SHORTCODE = re.compile(r"\[(caption|gallery|embed|audio|video|playlist|wp_caption|contact-form-7|wpvideo)\b[^\]]*\]")
 _UPLOAD = re.compile(r"https?://[^\s\"'<>()]+?/wp-content/uploads/([^\s\"'<>()?#]+)")
+_CAPTION = re.compile(r"\[caption\b[^\]]*\](.*?)\[/caption\]", re.S)
+_CAPTIONED = re.compile(r"^\s*((?:<a\b[^>]*>\s*)?<img\b[^>]*>(?:\s*</a>)?)(.*)$", re.S)
 _EMBED = re.compile(r"\[embed\b[^\]]*\](https?://[^\[\s]+)\[/embed\]")
 
 
@@ -151,9 +153,19 @@ def _entry(item: Element, wp: str, version: str, base: str, where: str, line: in
 def _shortcodes(content: str, where: str, line: int | None, what: str, site: ImportedSite) -> str:
     """`[embed]URL[/embed]` as a link; other shortcodes left and noted."""
     content = _EMBED.sub(lambda m: f'<a href="{m.group(1)}">{m.group(1)}</a>', drop_block_comments(content))
+    content = _CAPTION.sub(_figure, content)
     for match in _SHORTCODE.finditer(content):
         site.note(where, line, f"{what}: shortcode [{match.group(1)}] not converted")
     return content
+
+
+def _figure(match: re.Match[str]) -> str:
+    """`[caption]<img …> Text[/caption]` as an HTML figure; left as it is when it holds no image."""
+    found = _CAPTIONED.match(match.group(1))
+    if found is None:
+        return match.group(0)
+    caption = found.group(2).strip()
+    return f"<figure>{found.group(1)}<figcaption>{caption}</figcaption></figure>" if caption else f"<figure>{found.group(1)}</figure>"
 
 
 def _uploads(body: str, uploads: Path | None, site: ImportedSite, remote: set[str]) -> str:
