@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.helpers import run_cli
+from tests.helpers import run_cli, write_files
 from tests.import_helpers import FIXTURES, built, front, imported, old_urls, unanswered
 
 SOURCE = FIXTURES / "pelican"
@@ -48,3 +48,15 @@ def test_the_global_site_option_names_the_site_to_import_into(tmp_path: Path) ->
     result = run_cli("--site", str(tmp_path / "mine"), "-q", "import", "pelican", str(SOURCE))
     assert result.exit_code == 0, result.output
     assert (tmp_path / "mine/content/posts/first-article.md").is_file()
+
+
+def test_two_articles_of_one_name_are_both_kept_and_link_to_each_other(tmp_path: Path) -> None:
+    write_files(tmp_path / "old", {
+        "content/a/note.md": "Title: Note A\nDate: 2022-01-01\n\nSee [B]({filename}../b/note.md).\n",
+        "content/b/note.md": "Title: Note B\nDate: 2022-01-02\n\nSee [A]({filename}/a/note.md).\n",
+    })
+    site = imported("pelican", tmp_path / "old", tmp_path / "site")
+    a, b = (site / "content/posts/note.md").read_text(encoding="utf-8"), (site / "content/posts/note-2.md").read_text(encoding="utf-8")
+    assert "title: Note A" in a and "See [B](note-2.md)." in a
+    assert "title: Note B" in b and "See [A](note.md)." in b
+    assert unanswered(built(site), old_urls(site, "pelican")) == []

@@ -25,6 +25,7 @@ from generator.importers.writer import (
     add_alias,
     comments_file,
     entry_text,
+    fill_links,
     nest_page,
     new_path,
     new_site_toml,
@@ -84,10 +85,12 @@ def import_site(
         counts[kind_name] = counts.get(kind_name, 0) + n
     old_urls: list[str] = []
     used: set[str] = set()
-    for done, entry in enumerate(site.entries, 1):
+    for entry in site.entries:  # every file's place decided before links between them are made
         entry.old_path = normal_path(entry.old_path)
         nest_page(entry)
         entry.rel = _unused(entry.rel, used)
+    for done, entry in enumerate(site.entries, 1):
+        fill_links(entry, site.entries)
         path = new_path(entry, post_pattern, page_pattern)
         counts["aliases"] += add_alias(entry, path)
         counts["posts" if entry.kind == "post" else "pages"] += 1

@@ -107,7 +107,7 @@ def read_site(root: Path, uploads: Path | None, now: dt.datetime) -> ImportedSit
     site.language = str(config.get("languagecode", "") or config.get("defaultcontentlanguage", ""))
     site.timezone = str(config.get("timezone", ""))
     content = root / str(config.get("contentdir", "content"))
-    texts: dict[str, tuple[str, str, int]] = {}  # rel -> (source text, body, first line)
+    texts: dict[str, tuple[str, int]] = {}  # source file -> (body, first line)
     sections: dict[str, int] = {}
     for path in sorted(content.rglob("*")):
         if not path.is_file() or path.is_symlink():
@@ -154,7 +154,7 @@ def read_site(root: Path, uploads: Path | None, now: dt.datetime) -> ImportedSit
         target = f"content/{folder}/{name}/index.md" if bundle else f"content/{folder}/{name}.md"
         public = not front.get("draft") and (date is None or naive_utc(date) <= naive_utc(now))
         site.entries.append(Entry(kind, target, file, slug, date, front, body, old, public))
-        texts[target] = (text, body, first)
+        texts[file] = (body, first)
         if kind == "post":
             sections[section] = sections.get(section, 0) + 1
         if bundle:
@@ -165,8 +165,8 @@ def read_site(root: Path, uploads: Path | None, now: dt.datetime) -> ImportedSit
     site.permalink = permalink(config, main)
     links = resolver(site.entries, _keys)
     for entry in site.entries:
-        text, body, first = texts[entry.rel]
-        entry.body = more(convert_hugo(body, entry.source, first, links(entry), site.notes))
+        body, first = texts[entry.source]
+        entry.body = more(convert_hugo(body, entry.source, first, links, site.notes))
     copy_tree(root / str(config.get("staticdir", "static")), "static", site)
     return site
 

@@ -90,7 +90,7 @@ def read_site(root: Path, uploads: Path | None, now: dt.datetime) -> ImportedSit
     pattern = STYLES.get(style, style)
     site.permalink = permalink(pattern)
     excluded = EXCLUDED | set(as_list(config.get("exclude")))
-    bodies: dict[str, tuple[str, int, str]] = {}  # rel -> (body, its first line, the excerpt separator)
+    bodies: dict[str, tuple[str, int, str]] = {}  # source file -> (body, its first line, the excerpt separator)
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
         parts = rel.split("/")
@@ -134,13 +134,13 @@ def read_site(root: Path, uploads: Path | None, now: dt.datetime) -> ImportedSit
             entry = Entry("page", f"content/pages/{slug}.md", rel, slug, None, front, body, old)
         if entry is not None:
             site.entries.append(entry)
-            bodies[entry.rel] = (body, first, str(data.get("excerpt_separator") or config.get("excerpt_separator") or ""))
+            bodies[entry.source] = (body, first, str(data.get("excerpt_separator") or config.get("excerpt_separator") or ""))
     links = resolver(site.entries, _keys)
     for entry in site.entries:
-        body, first, separator = bodies[entry.rel]
+        body, first, separator = bodies[entry.source]
         if separator:
             body = body.replace(separator, "<!-- more -->", 1)
-        entry.body = more(convert_liquid(body, entry.source, first, links(entry), {**config}, site.notes))
+        entry.body = more(convert_liquid(body, entry.source, first, links, {**config}, site.notes))
     return site
 
 

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 Kind = Literal["post", "page"]
+LINK_MARK = re.compile("\ue000link(\\d+)\ue000")  # a link to the entry with this index, made relative when written
+
+
+def link_mark(index: int) -> str:
+    """The mark a converter writes for a link to entry `index` (its file may still move)."""
+    return f"\ue000link{index}\ue000"
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import posixpath
 import re
 from pathlib import Path
 from typing import Any
 
+from generator.importers.markup import Resolve
 from generator.importers.model import Entry, ImportedSite, Kind
 from generator.importers.sources import (
     MARKDOWN,
@@ -87,7 +89,7 @@ def read_site(root: Path, uploads: Path | None, now: dt.datetime) -> ImportedSit
     content = root / str(settings["PATH"])
     static = [str(p) for p in settings["STATIC_PATHS"]] if isinstance(settings["STATIC_PATHS"], list) else []
     page_dirs = [str(p) for p in settings["PAGE_PATHS"]] if isinstance(settings["PAGE_PATHS"], list) else ["pages"]
-    bodies: dict[str, tuple[str, int]] = {}
+    bodies: dict[str, tuple[str, int]] = {}  # source file -> (body, its first line)
     for path in sorted(content.rglob("*")):
         rel = path.relative_to(content).as_posix()
         file = path.relative_to(root).as_posix()
@@ -112,11 +114,11 @@ def read_site(root: Path, uploads: Path | None, now: dt.datetime) -> ImportedSit
         entry = _entry(rel, file, data, body, text, settings, page_dirs, now, site)
         if entry is not None:
             site.entries.append(entry)
-            bodies[entry.rel] = (body, first)
+            bodies[entry.source] = (body, first)
     links = resolver(site.entries, lambda e: [e.source.split("/", 1)[-1]])
     for entry in site.entries:
-        body, first = bodies[entry.rel]
-        entry.body = more(_links(body, entry, links(entry), site, first))
+        body, first = bodies[entry.source]
+        entry.body = more(_links(body, entry, links, site, first))
     for folder in static:
         copy_tree(content / folder, f"static/{folder}", site)
     return site
@@ -163,13 +165,13 @@ def _entry(rel: str, file: str, data: dict[str, Any], body: str, text: str, sett
     return Entry(kind, target, file, new_slug, date if not is_page else None, front, body, old, public)
 
 
-def _links(body: str, entry: Entry, resolve: Any, site: ImportedSite, first: int) -> str:
+def _links(body: str, entry: Entry, resolve: Resolve, site: ImportedSite, first: int) -> str:
     """`{filename}` links to other posts as relative .md links, `{static}`/`{attach}` files as root paths."""
     def replace(match: re.Match[str]) -> str:
         kind = match.group(2) or match.group(3)
         target = match.group(4)
         own = entry.source.split("/", 1)[-1].rsplit("/", 1)[0] if "/" in entry.source.split("/", 1)[-1] else ""
-        path = target.lstrip("/") if target.startswith("/") else "/".join(p for p in (own, target) if p)
+        path = posixpath.normpath(target.lstrip("/") if target.startswith("/") else posixpath.join(own, target)).lstrip("/")
         if kind == "filename" and path.endswith(MARKDOWN + (".rst",)):
             link = resolve(path)
             if link is None:

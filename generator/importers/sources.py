@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from generator.importers.model import CopiedFile, Entry, ImportedSite
+from generator.importers.model import CopiedFile, Entry, ImportedSite, link_mark
 from generator.text import slugify
 
 MARKDOWN = (".md", ".markdown", ".mdown", ".mkd", ".mkdn")
@@ -133,28 +133,23 @@ def more(body: str) -> str:
     return _MORE.sub("\n\n<!-- more -->\n\n", body, count=1)
 
 
-def relative_link(from_rel: str, to_rel: str) -> str:
-    """A relative link from one written file to another (both relative to the site)."""
-    return posixpath.relpath(to_rel, posixpath.dirname(from_rel)).replace(" ", "%20")
+def resolver(entries: list[Entry], keys: Callable[[Entry], Iterable[str]]) -> Callable[[str], str | None]:
+    """A function turning a reference (a path or a name, as `keys` lists them) into a link to that entry.
 
-
-def resolver(entries: Iterable[Entry], keys: Callable[[Entry], Iterable[str]]) -> Callable[[Entry], Callable[[str], str | None]]:
-    """For each entry, a function turning a reference (a path or name, as `keys` lists them) into a relative .md link."""
-    table: dict[str, Entry] = {}
-    for entry in entries:
+    The link is a mark (`link_mark`) that the writer makes relative once every entry's file is final.
+    """
+    table: dict[str, int] = {}
+    for index, entry in enumerate(entries):
         for key in keys(entry):
-            table.setdefault(key.strip("/").lower(), entry)
+            table.setdefault(key.strip("/").lower(), index)
 
-    def for_entry(entry: Entry) -> Callable[[str], str | None]:
-        def resolve(reference: str) -> str | None:
-            ref, _, anchor = reference.partition("#")
-            found = table.get(ref.strip().strip("/").lower()) or table.get(posixpath.splitext(ref.strip().strip("/"))[0].lower())
-            if found is None:
-                return None
-            return relative_link(entry.rel, found.rel) + (f"#{anchor}" if anchor else "")
-        return resolve
+    def resolve(reference: str) -> str | None:
+        ref, _, anchor = reference.strip().partition("#")
+        ref = ref.strip("/")
+        found = table.get(ref.lower(), table.get(posixpath.splitext(ref)[0].lower()))
+        return None if found is None else link_mark(found) + (f"#{anchor}" if anchor else "")
 
-    return for_entry
+    return resolve
 
 
 def copy_tree(folder: Path, dest: str, site: ImportedSite, skip: Callable[[Path], bool] = lambda p: False) -> None:

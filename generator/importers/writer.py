@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import posixpath
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from generator.config import CONFIG_NAME, Config
-from generator.importers.model import Entry, ImportedSite, Note
+from generator.importers.model import LINK_MARK, Entry, ImportedSite, Note
 from generator.model import Response, ResponseAuthor
 from generator.sanitize import clean_html, clean_text, clean_url
 from generator.sitedata.responses import response_to_dict, responses_file
@@ -144,7 +145,7 @@ def nest_page(entry: Entry) -> None:
     """A page whose old path has folders (`/guides/setup/`) goes in those folders, so its URL stays the same."""
     old = entry.old_path or ""
     segments = old.strip("/").split("/")
-    if entry.kind != "page" or not old.endswith("/") or len(segments) < 2:
+    if entry.kind != "page" or not old.endswith("/") or len(segments) < 2 or entry.rel.endswith("/index.md"):
         return
     if all(segment and slugify(segment) == segment for segment in segments):
         entry.rel = "content/pages/" + "/".join(segments) + ".md"
@@ -180,6 +181,14 @@ def _date(moment: dt.datetime) -> str:
     if moment.tzinfo is None and moment.time() == dt.time():
         return moment.date().isoformat()
     return moment.isoformat(sep=" ")
+
+
+def fill_links(entry: Entry, entries: list[Entry]) -> None:
+    """The converters' link marks in an entry made relative .md links, now that every file's place is final."""
+    def relative(match: re.Match[str]) -> str:
+        target = entries[int(match.group(1))].rel
+        return posixpath.relpath(target, posixpath.dirname(entry.rel)).replace(" ", "%20")
+    entry.body = LINK_MARK.sub(relative, entry.body)
 
 
 def entry_text(entry: Entry) -> str:
