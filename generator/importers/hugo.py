@@ -39,7 +39,7 @@ _TOKENS = {":year": "{year}", ":month": "{month}", ":day": "{day}", ":slug": "{s
 
 def read_config(root: Path, site: ImportedSite) -> dict[str, Any]:
     """The site's Hugo configuration (the first config file found), {} when there is none."""
-    for name in CONFIGS:
+    for name in [*CONFIGS, *(f"config/_default/{n}" for n in CONFIGS)]:
         path = root / name
         if not path.is_file():
             continue

@@ -107,6 +107,8 @@ def _entry(item: Element, wp: str, version: str, base: str, where: str, line: in
     date = _local(_date(_text(item, f"{wp}post_date_gmt"), utc=True), _date(_text(item, f"{wp}post_date"), utc=False))
     link = _text(item, "link")
     old = unquote(urlsplit(link).path) if link and not urlsplit(link).query else ""
+    if link and urlsplit(link).query and status == "publish":
+        site.note(where, line, f"{link}: an address with a query (plain permalinks) cannot be kept by a static site")
     if old and base and old.startswith(base + "/"):
         old = old[len(base):]
     slug = last_segment(old) or safe_segment(unquote(_text(item, f"{wp}post_name"))) or slugify(title)
