@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from generator.importers.hugo import old_path, permalink
-from tests.helpers import run_cli, snapshot
+from tests.helpers import run_cli, snapshot, write_files
 from tests.import_helpers import FIXTURES, built, front, imported, old_urls, unanswered
 
 SOURCE = FIXTURES / "hugo"
@@ -90,3 +90,15 @@ def test_permalinks_and_ugly_urls_give_hugo_s_old_paths() -> None:
     assert old_path({}, "blog", "Post", date, {"uglyurls": True}) == "/blog/post.html"
     assert permalink(config, "posts") == "/{year}/{month}/{day}/{slug}/"
     assert permalink({}, "blog") == "/blog/{slug}/" and permalink({"uglyurls": True}, "blog") is None
+
+
+def test_a_folder_of_another_kind_or_a_broken_file_is_told_and_nothing_crashes(tmp_path: Path) -> None:
+    result = run_cli("import", "hugo", str(FIXTURES / "jekyll"), "--into", str(tmp_path / "site"))
+    assert result.exit_code == 1 and f"error: {FIXTURES / 'jekyll'}: not a Hugo site: it has no content/ folder" in result.output
+    write_files(tmp_path / "old", {"config.toml": 'permalinks = ["not", "a", "table"]\n',
+                                   "content/posts/bad.md": "---\ntitle: [unclosed\n---\nText.\n",
+                                   "content/posts/good.md": "---\ntitle: Good\ndate: 2024-01-01\n---\nText.\n"})
+    site = imported("hugo", tmp_path / "old", tmp_path / "site")
+    report = (site / "import-report.md").read_text(encoding="utf-8")
+    assert "- content/posts/bad.md:1: front matter could not be read" in report and ": skipped" in report
+    assert not (site / "content/posts/bad.md").exists() and (site / "content/posts/good.md").is_file()

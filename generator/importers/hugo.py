@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from generator.errors import ContentError, Problem
 from generator.importers.markup import convert_hugo
 from generator.importers.model import CopiedFile, Entry, ImportedSite, Kind
 from generator.importers.sources import (
@@ -67,7 +68,7 @@ def old_path(data: dict[str, Any], section: str, name: str, date: dt.datetime | 
         url = data["url"]
         return url if url.startswith("/") else "/" + url
     slug = str(data.get("slug") or "")
-    permalinks = {str(k).lower(): v for k, v in (config.get("permalinks") or {}).items()}
+    permalinks = _permalinks(config)
     nested = permalinks.get("page")
     pattern = permalinks.get(section) or (nested.get(section) if isinstance(nested, dict) else None) if section else None
     if isinstance(pattern, str):
@@ -90,7 +91,7 @@ def old_path(data: dict[str, Any], section: str, name: str, date: dt.datetime | 
 
 def permalink(config: dict[str, Any], section: str) -> str | None:
     """The Homepost permalink giving the main section's old URLs, when one can."""
-    pattern = {str(k).lower(): v for k, v in (config.get("permalinks") or {}).items()}.get(section)
+    pattern = _permalinks(config).get(section)
     if config.get("uglyurls"):
         return None
     if not isinstance(pattern, str):
@@ -107,6 +108,8 @@ def read_site(root: Path, uploads: Path | None, now: dt.datetime) -> ImportedSit
     site.language = str(config.get("languagecode", "") or config.get("defaultcontentlanguage", ""))
     site.timezone = str(config.get("timezone", ""))
     content = root / str(config.get("contentdir", "content"))
+    if not content.is_dir():
+        raise ContentError(Problem(str(root), f"not a Hugo site: it has no {content.name}/ folder"))
     texts: dict[str, tuple[str, int]] = {}  # source file -> (body, first line)
     sections: dict[str, int] = {}
     for path in sorted(content.rglob("*")):
@@ -131,7 +134,9 @@ def read_site(root: Path, uploads: Path | None, now: dt.datetime) -> ImportedSit
             continue
         data, body, first, problem = split_front_matter(text)
         if problem:
-            site.note(file, 1, problem)
+            site.note(file, 1, problem + ": skipped")
+            site.count("skipped")
+            continue
         bundle = path.stem == "index"
         name = rel.parent.name if bundle else path.stem
         section = rel.parts[0] if len(rel.parts) > (2 if bundle else 1) else ""
@@ -169,6 +174,12 @@ def read_site(root: Path, uploads: Path | None, now: dt.datetime) -> ImportedSit
         entry.body = more(convert_hugo(body, entry.source, first, links, site.notes))
     copy_tree(root / str(config.get("staticdir", "static")), "static", site)
     return site
+
+
+def _permalinks(config: dict[str, Any]) -> dict[str, Any]:
+    """The `permalinks` table by section (lower-cased), {} when there is none or it is not a table."""
+    table = config.get("permalinks")
+    return {str(k).lower(): v for k, v in table.items()} if isinstance(table, dict) else {}
 
 
 def _keys(entry: Entry) -> list[str]:

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from generator.errors import ContentError, Problem
 from generator.importers.markup import convert_liquid
 from generator.importers.model import CopiedFile, Entry, ImportedSite
 from generator.importers.sources import (
@@ -76,6 +77,8 @@ def permalink(pattern: str) -> str | None:
 def read_site(root: Path, uploads: Path | None, now: dt.datetime) -> ImportedSite:
     """Read a Jekyll site folder into an ImportedSite."""
     site = ImportedSite("jekyll")
+    if not root.is_dir() or not any((root / name).exists() for name in ("_config.yml", "_posts", "_drafts")):
+        raise ContentError(Problem(str(root), "not a Jekyll site: it has no _config.yml and no _posts/ folder"))
     config: dict[str, Any] = {}
     if (root / "_config.yml").is_file():
         try:
@@ -116,7 +119,9 @@ def read_site(root: Path, uploads: Path | None, now: dt.datetime) -> ImportedSit
             continue
         data, body, first, problem = split_front_matter(text)
         if problem:
-            site.note(rel, 1, problem)
+            site.note(rel, 1, problem + ": skipped")
+            site.count("skipped")
+            continue
         if not in_posts and not text.startswith(("---", "+++")):
             site.files.append(CopiedFile(path, f"static/{rel}"))  # no front matter: Jekyll copies it as it is
             continue

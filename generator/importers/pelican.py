@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from generator.errors import ContentError, Problem
 from generator.importers.markup import Resolve
 from generator.importers.model import Entry, ImportedSite, Kind
 from generator.importers.sources import (
@@ -51,10 +52,17 @@ def read_settings(root: Path, site: ImportedSite) -> dict[str, Any]:
         return settings
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name = node.targets[0].id
             try:
-                settings[node.targets[0].id] = ast.literal_eval(node.value)
-            except (ValueError, TypeError, SyntaxError, RecursionError):
-                site.note("pelicanconf.py", node.lineno, f"{node.targets[0].id}: not a plain value; Pelican's default used")
+                value = ast.literal_eval(node.value)
+            except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+                site.note("pelicanconf.py", node.lineno, f"{name}: not a plain value; Pelican's default used")
+                continue
+            if name in DEFAULTS and not isinstance(value, type(DEFAULTS[name])):
+                expected = type(DEFAULTS[name]).__name__
+                site.note("pelicanconf.py", node.lineno, f"{name}: expected a {expected}; Pelican's default used")
+                continue
+            settings[name] = value
     return settings
 
 
@@ -87,6 +95,8 @@ def read_site(root: Path, uploads: Path | None, now: dt.datetime) -> ImportedSit
     site.title, site.url = str(settings["SITENAME"]), str(settings["SITEURL"])
     site.language, site.timezone = str(settings["DEFAULT_LANG"]), str(settings["TIMEZONE"])
     content = root / str(settings["PATH"])
+    if not content.is_dir():
+        raise ContentError(Problem(str(root), f"not a Pelican site: it has no {settings['PATH']}/ folder (PATH)"))
     static = [str(p) for p in settings["STATIC_PATHS"]] if isinstance(settings["STATIC_PATHS"], list) else []
     page_dirs = [str(p) for p in settings["PAGE_PATHS"]] if isinstance(settings["PAGE_PATHS"], list) else ["pages"]
     bodies: dict[str, tuple[str, int]] = {}  # source file -> (body, its first line)
@@ -110,7 +120,9 @@ def read_site(root: Path, uploads: Path | None, now: dt.datetime) -> ImportedSit
         if not data:
             data, body, first, problem = split_front_matter(text)
             if problem:
-                site.note(file, 1, problem)
+                site.note(file, 1, problem + ": skipped")
+                site.count("skipped")
+                continue
         entry = _entry(rel, file, data, body, text, settings, page_dirs, now, site)
         if entry is not None:
             site.entries.append(entry)

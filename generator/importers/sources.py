@@ -114,6 +114,8 @@ def convert_front(data: Mapping[str, Any], text: str, file: str, site: ImportedS
             moment = as_date(value)
             if moment is not None:
                 front[target] = moment
+            else:
+                site.note(file, key_line(text, str(key)), f"{key}: {str(value)[:40]!r} is not a date; left out")
         elif target == "draft":
             front["draft"] = value is True or str(value).lower() == "true"
         elif target is not None:
