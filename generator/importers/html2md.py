@@ -37,6 +37,7 @@ class _Tree(HTMLParser):
         self.lossy = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Open an element; one Markdown cannot say (or an attribute it would lose) makes the tree lossy."""
         if tag not in _INLINE | _BLOCK | {"hr"}:
             self.lossy = True
         kept = {}
@@ -52,6 +53,7 @@ class _Tree(HTMLParser):
             self.stack.append(node)
 
     def handle_endtag(self, tag: str) -> None:
+        """Close the nearest open element of this name (HTML in the wild leaves some open)."""
         if tag == "figure" and [c.tag for c in self.stack[-1].children if c.tag or c.text.strip()] != ["img"]:
             self.lossy = True  # a figure is an image, or HTML (a caption, a gallery)
         for index in range(len(self.stack) - 1, 0, -1):
@@ -60,6 +62,7 @@ class _Tree(HTMLParser):
                 return
 
     def handle_data(self, data: str) -> None:
+        """Text, kept as it is until it is written."""
         self.stack[-1].children.append(_Node("", text=data))
 
 
