@@ -34,6 +34,7 @@ def test_liquid_tags_become_markdown(tmp_path: Path) -> None:
     assert '```ruby\ndef hi\n  puts "hi"\nend\n```' in hello
     second = (site / "content/posts/2023-06-02-second.md").read_text(encoding="utf-8")
     assert "[the first post](2023-05-01-hello-world.md)" in second and "[about](../pages/about.md)" in second
+    assert "[the picture](/assets/images/pic.png)" in second  # {% link %} to a file copied as it is
     assert "{{ not liquid }}" in second and "raw" not in second
     assert "The excerpt.\n\n<!-- more -->\n\n" in second  # its excerpt_separator
 

@@ -140,7 +140,12 @@ def read_site(root: Path, uploads: Path | None, now: dt.datetime) -> ImportedSit
         if entry is not None:
             site.entries.append(entry)
             bodies[entry.source] = (body, first, str(data.get("excerpt_separator") or config.get("excerpt_separator") or ""))
-    links = resolver(site.entries, _keys)
+    posts = resolver(site.entries, _keys)
+    copied = {f.rel.removeprefix("static/") for f in site.files}
+
+    def links(reference: str) -> str | None:  # a post or page, else a file copied as it is
+        return posts(reference) or ("/" + reference.strip().lstrip("/") if reference.strip().lstrip("/") in copied else None)
+
     for entry in site.entries:
         body, first, separator = bodies[entry.source]
         if separator:
