@@ -137,6 +137,10 @@ def read_site(root: Path, uploads: Path | None, now: dt.datetime) -> ImportedSit
             site.note(file, 1, problem + ": skipped")
             site.count("skipped")
             continue
+        languages = config.get("languages")
+        if isinstance(languages, dict) and (lang := re.search(r"\.([a-z]{2}(?:-[a-z]+)?)$", path.stem, re.I)):
+            site.note(file, None, f"a translation ({lang.group(1)}): imported as a post of its own; its old URL "
+                                  "(under the language's folder) is not worked out")
         bundle = path.stem == "index"
         name = rel.parent.name if bundle else path.stem
         section = rel.parts[0] if len(rel.parts) > (2 if bundle else 1) else ""
