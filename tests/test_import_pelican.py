@@ -60,3 +60,10 @@ def test_two_articles_of_one_name_are_both_kept_and_link_to_each_other(tmp_path:
     assert "title: Note A" in a and "See [B](note-2.md)." in a
     assert "title: Note B" in b and "See [A](note.md)." in b
     assert unanswered(built(site), old_urls(site, "pelican")) == []
+
+
+def test_slugs_from_file_names_when_pelicanconf_says_so(tmp_path: Path) -> None:
+    write_files(tmp_path / "old", {"pelicanconf.py": 'SLUGIFY_SOURCE = "basename"\nSITEURL = "https://p.example"\n',
+                                   "content/my-file.md": "Title: A Title\nDate: 2022-01-01\n\nText.\n"})
+    site = imported("pelican", tmp_path / "old", tmp_path / "site")
+    assert old_urls(site, "pelican") == ["https://p.example/my-file.html"]

@@ -33,7 +33,7 @@ from generator.text import slugify
 DEFAULTS: dict[str, Any] = {
     "PATH": "content", "ARTICLE_URL": "{slug}.html", "PAGE_URL": "pages/{slug}.html", "PAGE_PATHS": ["pages"],
     "STATIC_PATHS": ["images"], "USE_FOLDER_AS_CATEGORY": True, "DEFAULT_CATEGORY": "misc", "SITENAME": "",
-    "SITEURL": "", "DEFAULT_LANG": "", "TIMEZONE": "",
+    "SITEURL": "", "DEFAULT_LANG": "", "TIMEZONE": "", "SLUGIFY_SOURCE": "title",
 }
 _HEADER = re.compile(r"^([A-Za-z][\w-]*):\s*(.*)$")
 _LINK = re.compile(r"(\{(filename|static|attach)\}|\|(filename|static|attach)\|)([^)\"'\s>]+)")
@@ -141,7 +141,8 @@ def _entry(rel: str, file: str, data: dict[str, Any], body: str, text: str, sett
     """One article or page."""
     is_page = any(rel.startswith(d.rstrip("/") + "/") for d in page_dirs)
     title = str(data.get("title", ""))
-    slug = str(data.get("slug") or slugify(title, transliterate=True) or slugify(Path(rel).stem, transliterate=True))
+    source = title if settings.get("SLUGIFY_SOURCE") != "basename" else ""
+    slug = str(data.get("slug") or slugify(source, transliterate=True) or slugify(Path(rel).stem, transliterate=True))
     status = str(data.pop("status", "published")).lower()
     date = as_date(data.get("date"))
     folder = rel.split("/")[0] if "/" in rel and settings.get("USE_FOLDER_AS_CATEGORY") else ""
