@@ -10,6 +10,7 @@ from generator.commands.build import build
 from generator.commands.comments import comments
 from generator.commands.common import HomepostGroup, global_options, quiet, setup_logging
 from generator.commands.fediverse import fediverse
+from generator.commands.import_ import import_
 from generator.commands.newsletter import newsletter
 from generator.commands.publish import deploy, publish
 from generator.commands.serve import serve
@@ -34,6 +35,7 @@ COMMANDS: tuple[click.Command, ...] = (
     publish,
     theme,
     fediverse,
+    import_,
 )
 
 

@@ -1,0 +1,12 @@
+AUTHOR = "Pat"
+SITENAME = "Old Pelican Blog"
+SITEURL = "https://pelican.example"
+PATH = "content"
+TIMEZONE = "Europe/Paris"
+DEFAULT_LANG = "en"
+ARTICLE_URL = "{date:%Y}/{slug}.html"
+ARTICLE_SAVE_AS = "{date:%Y}/{slug}.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+STATIC_PATHS = ["images"]
+THEME = os.path.join("themes", "mine")  # not a literal: not evaluated
