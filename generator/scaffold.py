@@ -273,7 +273,7 @@ def new_in_site(root: Path, kind: str, title: str | None, draft: bool = False, n
 
 
 def copy_template(root: Path, name: str) -> Path:
-    """Copy the theme's template `name` into the site's templates/ to edit; refuse an unknown name or an existing copy."""
+    """Copy the theme's template `name` into the site's templates/; refuse an unknown name or an existing copy."""
     config = load_config(root)
     folder = theme_dir(config) / "templates"
     known = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())

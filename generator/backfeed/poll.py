@@ -153,7 +153,7 @@ def _poll(
     report: BackfeedReport,
     now: dt.datetime,
 ) -> PlatformError | None:
-    """Read what answers one copy and merge it; the error when the platform would not say (also in `report.failures`)."""
+    """Read what answers one copy and merge it; the error if the platform would not say."""
     known = polls[post.url].get(target.name) or {}
     try:
         harvest = platform.responses(copy, post.url, dict(known.get("state", {})))

@@ -129,7 +129,7 @@ def build_time() -> dt.datetime | None:
 
 
 def receiver_db(db: Path | None, root: Path) -> Path:
-    """The receiver's database: `db` (--db), else the default path of the site in `root`; HomepostError if it is not there."""
+    """The receiver's database: `db` (--db), else the site's default path under `root`; HomepostError if missing."""
     from generator.config import load_config
     from generator.webmention.receiver.store import default_db_path
 

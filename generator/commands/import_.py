@@ -20,7 +20,10 @@ from generator.importers import READERS, ImportResult, import_site
     "--into",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="The Homepost site to add to (made when it has no site.toml); default: --site if given, else SOURCE-homepost beside SOURCE.",
+    help=(
+        "The Homepost site to add to (made when it has no site.toml); "
+        "default: --site if given, else SOURCE-homepost beside SOURCE."
+    ),
 )
 @click.option(
     "--uploads",

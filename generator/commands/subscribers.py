@@ -108,7 +108,7 @@ def _group_db(ctx: click.Context, db: Path | None) -> Path | None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_context
 def import_command(ctx: click.Context, site: Path | None, db: Path | None, file: Path) -> None:
-    """Import subscribers from a CSV export of Mailchimp, Substack, Buttondown or Ghost (or a list with an email column)."""
+    """Import subscribers from a CSV export of Mailchimp, Substack, Buttondown or Ghost."""
     from generator.newsletter.csvfiles import import_subscribers
 
     with opened(ctx, site, db) as (_, store):

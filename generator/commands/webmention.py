@@ -37,7 +37,7 @@ def webmention() -> None:
 @click.option("--no-check-live", is_flag=True, help="Send even if a post does not answer at its public URL yet.")
 @click.pass_context
 def send(ctx: click.Context, site: Path | None, posts: tuple[str, ...], dry_run: bool, no_check_live: bool) -> None:
-    """Tell every page your posts link (and stopped linking) about them; POSTS narrows it (files under content/ or URLs)."""
+    """Tell every page your posts link (and stopped linking) about them; POSTS narrows it (files or URLs)."""
     from generator.webmention.send import SendOptions, send_for_site
 
     options = SendOptions(dry_run=dry_run, check_live=not no_check_live, only=posts)

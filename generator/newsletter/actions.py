@@ -47,7 +47,7 @@ class TestSent:
 def send_issues(
     config: Config, store: NewsletterStore, posts: tuple[str, ...], dry_run: Path | None, now: dt.datetime | None
 ) -> SendReport:
-    """Mail each new issue (of `posts` when given: paths or URLs) to every confirmed subscriber; into `dry_run` instead."""
+    """Mail each new issue (of `posts` when given) to every confirmed subscriber; into `dry_run` instead."""
     check_ready(config)
     transport = FolderTransport(dry_run) if dry_run else smtp_connection(config)
     site = read_site(config, now)

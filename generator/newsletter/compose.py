@@ -30,7 +30,10 @@ _DROPPED = re.compile(
 _EVENT = re.compile(r"\son[a-z]+\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+)", re.IGNORECASE)
 _IMG = re.compile(r"<img\b([^>]*?)/?>", re.IGNORECASE)
 _TEXT = "color:#222222;background:#ffffff;"  # dark text on white; clients that invert for dark mode keep contrast
-_BODY = f"margin:0 auto;max-width:{IMAGE_WIDTH}px;padding:16px;font-family:Georgia,'Noto Serif',serif;font-size:17px;line-height:1.6;{_TEXT}"
+_BODY = (
+    f"margin:0 auto;max-width:{IMAGE_WIDTH}px;padding:16px;"
+    f"font-family:Georgia,'Noto Serif',serif;font-size:17px;line-height:1.6;{_TEXT}"
+)
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,8 @@ def issue_email(
     text = "\n\n".join(texts) + f"\n--\n{footer}\nUnsubscribe: {unsubscribe_url}\n"
     page = (
         f'<!doctype html>\n<html lang="{html.escape(_language(config, issue))}"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="color-scheme" content="light">'
         f"<title>{html.escape(issue.subject)}</title></head>\n"
         f'<body style="margin:0;{_TEXT}"><div style="{_BODY}">\n'
         + '\n<hr style="border:0;border-top:1px solid #dddddd">\n'.join(parts)

@@ -2,12 +2,12 @@
 
 Read per service, by the columns its export has (the first matching column wins):
 
-| service | address column | confirmed when | left when |
-|---|---|---|---|
-| Mailchimp | `Email Address` | `CONFIRM_TIME` is set, or the file is a `subscribed_members` export | `UNSUB_TIME` or `CLEAN_TIME` is set |
-| Substack | `email` + `active_subscription` | `email_disabled` is not true | `email_disabled` is true |
-| Buttondown | `email` or `email_address` + `subscriber_type` (or `type` + `creation_date`) | type `regular`, `premium`, `gifted`, `trialed` | `unsubscribed`, `removed` |
-| Ghost | `email` + `subscribed_to_emails` | it is true | it is false |
+- Mailchimp: the address in `Email Address`; confirmed when `CONFIRM_TIME` is set or the file is a
+  `subscribed_members` export; left when `UNSUB_TIME` or `CLEAN_TIME` is set.
+- Substack: `email` + `active_subscription`; confirmed when `email_disabled` is not true, left when it is.
+- Buttondown: `email` or `email_address` + `subscriber_type` (or `type` + `creation_date`); confirmed
+  for type `regular`, `premium`, `gifted`, `trialed`; left for `unsubscribed`, `removed`.
+- Ghost: `email` + `subscribed_to_emails`; confirmed when it is true, left when it is false.
 
 Any other file with an `email` column imports its addresses as pending: an address is confirmed
 only when the file says it was. Pending imports get no email; an address that left is recorded
@@ -103,7 +103,7 @@ def _state(service: str, row: dict[str, str], path: Path) -> State:
 
 
 def import_subscribers(store: NewsletterStore, path: Path) -> ImportReport:
-    """Add the file's addresses in the state it gives them (confirmed only when it says so); lines without one are skipped."""
+    """Add the file's addresses in the state it gives them (confirmed only if it says so); skip lines without one."""
     service, rows = read_rows(path)
     report = ImportReport(service=service)
     for line, address, state in rows:

@@ -57,7 +57,8 @@ class Outbox:
         while True:
             rows = self.store.query(
                 f"SELECT {columns}, COALESCE(o.attempts, 0) FROM subscribers s LEFT JOIN newsletter_outbox o "
-                "ON o.issue = ? AND o.subscriber = s.id WHERE s.id > ? AND s.state = 'confirmed' AND s.confirmed_at <= ? "
+                "ON o.issue = ? AND o.subscriber = s.id "
+                "WHERE s.id > ? AND s.state = 'confirmed' AND s.confirmed_at <= ? "
                 "AND (o.state IS NULL OR o.state = 'sending' OR (o.state = 'retry' AND o.next_attempt <= ?)) "
                 "ORDER BY s.id LIMIT ?",
                 (issue, last, created, now, PAGE),
@@ -80,7 +81,8 @@ class Outbox:
             with self.store.transaction() as db:
                 db.execute(
                     "INSERT INTO newsletter_outbox (issue, subscriber, state, attempts, next_attempt, result, changed) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (issue, subscriber) DO UPDATE SET state = excluded.state, "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (issue, subscriber) DO UPDATE SET state = excluded.state, "
                     "attempts = COALESCE(?, attempts), next_attempt = excluded.next_attempt, result = excluded.result, "
                     "changed = excluded.changed",
                     (issue, subscriber, state, attempts or 0, next_attempt, result, _stamp(now), attempts),

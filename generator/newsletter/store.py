@@ -61,7 +61,7 @@ class NewsletterStore:
         self.store = store
 
     def make_private(self) -> None:
-        """Make the database (and its WAL files) readable by its owner only: it holds addresses and the links' secret."""
+        """Make the database (and its WAL files) readable by its owner only: it holds addresses and secrets."""
         for path in (self.store.path, *(self.store.path.with_name(self.store.path.name + s) for s in ("-wal", "-shm"))):
             try:
                 if path.exists() and path.stat().st_mode & 0o077:
@@ -90,7 +90,7 @@ class NewsletterStore:
     # --- subscribing --------------------------------------------------------------------------
 
     def subscribe(self, address: str, *, origin: str = "form", confirmed: bool = False) -> Subscriber | None:
-        """Record `address` as pending (from the form: and queue its confirmation email) or confirmed; None if unchanged.
+        """Record `address` as pending (from the form: and queue its confirmation) or confirmed; None if unchanged.
 
         An unsubscribed address subscribes again with new links (not by an import). A confirmed one is left as it is.
         """
@@ -106,8 +106,9 @@ class NewsletterStore:
                 return None  # confirmed stays as it is; an import never brings back someone who left
             if row is None:
                 db.execute(
-                    "INSERT INTO subscribers (address, normalized, state, origin, created, changed, confirmed_at, nonce)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO subscribers "
+                    "(address, normalized, state, origin, created, changed, confirmed_at, nonce) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (address.strip(), key, state, origin, now, now, now if confirmed else None, new_nonce()),
                 )
             else:
@@ -140,7 +141,7 @@ class NewsletterStore:
         return changed == 1
 
     def unsubscribe(self, token: str) -> bool:
-        """Unsubscribe the owner of an unsubscribe link; False for a forged or outdated one (True again when repeated)."""
+        """Unsubscribe the owner of an unsubscribe link; False for a forged or outdated one (a repeat is True)."""
         found = self._token(token, "u")
         if found is None:
             return False

@@ -207,7 +207,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             return str(Path(self.directory) / "\0missing")
         return super().translate_path("/" + path[len(base) :])
 
-    def send_head(self):  # type: ignore[override] - returns a file object or None, as the base class does
+    def send_head(self):  # returns a file object or None, as the base class does
         shown = self.server.shown
         url = urlsplit(self.path)
         if url.path == CLIENT_PATH:

@@ -2,8 +2,9 @@
 
 Responses (`responses.py`), the syndication outbox (`outbox.py`), the webmention send record
 (`sent.py`), responders' pictures (`avatars.py`), how a post's responses are shown
-(`conversations.py`) and how its copies are named (`labels.py`). The network features (syndication, backfeed, webmention) import this
-package to read and write their files; this package imports none of them, nor does the build.
+(`conversations.py`) and how its copies are named (`labels.py`). The network features
+(syndication, backfeed, webmention) import this package to read and write their files; this
+package imports none of them, nor does the build.
 """
 
 from __future__ import annotations

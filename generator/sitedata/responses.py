@@ -48,7 +48,7 @@ def target_file(config: Config, pages: dict[str, str], target: str) -> Path | No
 
 
 def responses_file(config: Config, page_url: str) -> Path | None:
-    """The data file of responses to the site's own page at `page_url`; None if it is not a path under the site's URL."""
+    """The data file of responses to the site's page at `page_url`; None if it is not under the site's URL."""
     base = config.site.url
     bare = page_url.split("#", 1)[0].split("?", 1)[0]
     if not bare.startswith(base) and bare + "/" != base:

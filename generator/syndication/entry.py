@@ -124,6 +124,9 @@ class EntryMaker:
         cover = [(post.image.src, post.image.alt)] if post.image is not None else []
         media = [m for m in (self.media(src, alt) for src, alt in cover + images) if m is not None]
         unique = list({m.path: m for m in media}.values())
+        published = post.date or post.updated
+        if published is None:  # every post has a date (the reader requires one): pages are never syndicated
+            raise ValueError(f"{post.source}: a post without a date cannot be syndicated")
         return Entry(
             url=post.url,
             title=post.title,
@@ -134,7 +137,7 @@ class EntryMaker:
             images=tuple(unique),
             content_warning=post.content_warning,
             language=post.lang or self.config.site.language,
-            published=post.date or post.updated,
+            published=published,
             key=digest(post.uid, target.name)[:32],
             links=outgoing_links(post, self.config.site.url),
         )

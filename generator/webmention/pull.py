@@ -95,7 +95,8 @@ def _from_webmention_io(config: Config, client: HttpClient, api: str, cursor: di
         raise ConfigError(
             Problem(
                 "webmention.io",
-                f'no API token: set {env_name("webmentionio")} or put token = "…" under [webmentionio] in .homepost/credentials.toml',
+                f"no API token: set {env_name('webmentionio')} "
+                'or put token = "…" under [webmentionio] in .homepost/credentials.toml',
             )
         )
     since_id = _since_id(api, cursor)

@@ -219,7 +219,7 @@ class Api:
         return self._answer(response, unknown_outcome, f"{method} {path}")
 
     def read(self, path: str, params: Mapping[str, str]) -> dict[str, Any] | None:
-        """GET a method at the API-key level: OAuth-signed when the keys hold a token, else with `api_key`; None for 404/410."""
+        """GET a method at the API-key level: OAuth-signed with a token, else with `api_key`; None for 404/410."""
         signed = bool(self.keys.token and self.keys.token_secret and self.keys.consumer_secret)
         query = dict(params) if signed else {**params, "api_key": self.keys.consumer_key}
         url = f"{self.base}{path}?{urlencode(query)}"

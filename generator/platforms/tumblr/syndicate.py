@@ -57,7 +57,7 @@ def blog_host(target: TargetSettings) -> str:
 
 
 def split_block(text: str, limit: int = BLOCK_LIMIT) -> list[str]:
-    """`text` in pieces of at most `limit` code points, cut between words (or CJK characters or emoji), never in a grapheme."""
+    """`text` in pieces of at most `limit` code points, cut between words (or CJK or emoji), never in a grapheme."""
     pieces: list[str] = []
     while len(text) > limit:
         clusters, size, count = graphemes(text), 0, 0
@@ -388,7 +388,8 @@ def authorize(
         and blog_host(target) not in (f"{b}.tumblr.com" for b in blogs)
     ):
         io.say(
-            f"Note: {target.blog} is not among {name}'s blogs ({', '.join(blogs)}); check blog in [syndication.{target.name}]"
+            f"Note: {target.blog} is not among {name}'s blogs ({', '.join(blogs)}); "
+            f"check blog in [syndication.{target.name}]"
         )
     credentials.save(dict(zip(CREDENTIAL_KEYS, (key, secret, keys.token or "", keys.token_secret or ""), strict=True)))
     return f"Authorized {name} on tumblr"
