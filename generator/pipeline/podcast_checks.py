@@ -54,7 +54,8 @@ def check_podcasts(config: Config, site: Site) -> Findings:
         if len(settings.description.encode("utf-8")) > DESCRIPTION_BYTES:
             error(
                 "description",
-                f"Apple Podcasts allows at most {DESCRIPTION_BYTES} bytes, this is {len(settings.description.encode())}",
+                f"Apple Podcasts allows at most {DESCRIPTION_BYTES} bytes, "
+                f"this is {len(settings.description.encode())}",
             )
         _check_artwork(config, settings.artwork, error, warn)
         if not show.episodes:

@@ -36,7 +36,10 @@ class PublishedRecord:
         raw = read_json(path, {}, label=label)
         paths = raw.get("paths", [])
         if not isinstance(paths, list) or not all(isinstance(rel, str) for rel in paths):
-            message = "paths: expected a list of site paths; remove the file to start a new record (deleted posts then get tombstones only from data/webmention/sent.json)"
+            message = (
+                "paths: expected a list of site paths; remove the file to start a new record "
+                "(deleted posts then get tombstones only from data/webmention/sent.json)"
+            )
             raise ContentError(Problem(label, message))
         return cls(path, frozenset(paths))
 
