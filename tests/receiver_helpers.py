@@ -35,7 +35,8 @@ def write_site(root: Path, extra: str = "") -> Path:
     """A site folder whose site.toml allows loopback sources; `extra` is appended TOML."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "site.toml").write_text(
-        f'[site]\ntitle = "Receiving"\nurl = "{SITE_URL}"\n\n[network]\nallow_private_addresses = true\ntimeout = 5\n{extra}',
+        f'[site]\ntitle = "Receiving"\nurl = "{SITE_URL}"\n\n'
+        f"[network]\nallow_private_addresses = true\ntimeout = 5\n{extra}",
         encoding="utf-8",
     )
     return root

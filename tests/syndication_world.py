@@ -13,7 +13,10 @@ from tests.helpers import write_files
 from tests.servers import LoopbackServer, static_site
 from tests.sites import two_platform_site_toml
 
-POST = "---\ntitle: Owning your words\ndate: 2026-05-01\ntags: [IndieWeb, 播客]\nsummary: Why the original lives at home.\n---\nA body that stays home. 下了一夜的雨。\n"
+POST = (
+    "---\ntitle: Owning your words\ndate: 2026-05-01\ntags: [IndieWeb, 播客]\n"
+    "summary: Why the original lives at home.\n---\nA body that stays home. 下了一夜的雨。\n"
+)
 
 
 @pytest.fixture

@@ -306,7 +306,10 @@ def test_a_readers_comment_goes_through_the_form_moderation_and_pull_into_the_th
     from generator.webmention.receiver import Receiver, ReceiverOptions, WorkerOptions
 
     root = tmp_path / "site"
-    base = '[site]\ntitle = "Home"\nurl = "https://home.example/"\n\n[network]\nallow_private_addresses = true\n\n[comments]\nenabled = true\n'
+    base = (
+        '[site]\ntitle = "Home"\nurl = "https://home.example/"\n\n'
+        "[network]\nallow_private_addresses = true\n\n[comments]\nenabled = true\n"
+    )
     write_files(root, {"site.toml": base, "content/posts/owning.md": POST})
     receiver = Receiver(
         load_config(root),

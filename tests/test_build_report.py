@@ -115,7 +115,10 @@ def test_strict_passes_a_clean_build(make_site: SiteFactory) -> None:
 
 
 def test_the_line_is_where_the_url_is_a_destination_not_where_it_is_mentioned() -> None:
-    text = "---\nimage: cover.jpg\n---\nSee cat.png below, and `[x](dog.png)`?\n\n![a cat](cat.png)\n\n[ref]:\n  <caf%C3%A9.png>\n"
+    text = (
+        "---\nimage: cover.jpg\n---\nSee cat.png below, and `[x](dog.png)`?\n\n"
+        "![a cat](cat.png)\n\n[ref]:\n  <caf%C3%A9.png>\n"
+    )
     assert line_of(text, "cat.png") == 6
     assert line_of(text, "cover.jpg") == 2
     assert line_of(text, "caf%C3%A9.png") == 9

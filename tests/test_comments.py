@@ -34,7 +34,7 @@ ALICE = {"name": "Alice Example", "website": "https://alice.example/", "comment"
 
 @pytest.fixture
 def start(tmp_path: Path) -> Iterator[Callable[..., Receiver]]:
-    """Start receivers for a site in tmp_path whose comments are on (extra [comments] TOML appended); all stopped afterwards."""
+    """Start receivers for a tmp_path site with comments on (extra [comments] TOML appended); all stopped afterwards."""
     started: list[Receiver] = []
 
     def run(

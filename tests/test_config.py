@@ -184,7 +184,8 @@ def test_every_problem_is_reported_at_once():
         ("[netwrok]\n", "site.toml: netwrok: unknown key; did you mean 'network'?"),
         (
             "[plugins]\n",
-            "site.toml: plugins: unknown key; expected one of site, build, theme, taxonomies, network, podcasts, webmention, syndication, comments, newsletter, fediverse, moderation, backfeed, deploy",
+            "site.toml: plugins: unknown key; expected one of site, build, theme, taxonomies, network, podcasts, "
+            "webmention, syndication, comments, newsletter, fediverse, moderation, backfeed, deploy",
         ),
         ('descripton = "x"\n', "site.toml: site.descripton: unknown key; did you mean 'description'?"),
         ("[build]\npost_per_page = 5\n", "site.toml: build.post_per_page: unknown key; did you mean 'posts_per_page'?"),

@@ -46,7 +46,7 @@ class Fingerprinted:
 
 
 def fingerprint_all(root: Path, posts: list[Post], pages: list[Post]) -> Fingerprinted:
-    """Collect a site from these posts and pages (copies: collecting fills in their terms) and fingerprint every page."""
+    """Collect a site from these posts and pages (copies: collecting fills in their terms); fingerprint every page."""
     config = load_config(root)
     content = read_content(config, ReadOptions(now=NOW))
     posts = sorted(posts, key=lambda p: (p.date, p.source), reverse=True)  # as the reader orders them

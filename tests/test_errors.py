@@ -110,7 +110,9 @@ def test_template_error_names_the_template_and_line(make_site: SiteFactory) -> N
     site = make_site(
         {
             **BLOG,
-            "templates/page.html": '{% extends "base.html" %}\n{% block content %}\n{{ post.nope.deeper }}\n{% endblock %}\n',
+            "templates/page.html": (
+                '{% extends "base.html" %}\n{% block content %}\n{{ post.nope.deeper }}\n{% endblock %}\n'
+            ),
         }
     )
     output = failed(site)
@@ -129,7 +131,10 @@ def test_missing_include_is_reported(make_site: SiteFactory) -> None:
     site = make_site(
         {
             **BLOG,
-            "templates/page.html": '{% extends "base.html" %}\n{% block content %}\n{% include "partials/nothing.html" %}\n{% endblock %}\n',
+            "templates/page.html": (
+                '{% extends "base.html" %}\n{% block content %}\n'
+                '{% include "partials/nothing.html" %}\n{% endblock %}\n'
+            ),
         }
     )
     output = failed(site)

@@ -73,8 +73,8 @@ def test_anchors_footnotes_and_relative_paths_resolve_against_the_post(public: P
         assert {POST_URL + "photo.png", POST_URL + "clip.mp4", "https://example.org/media/talk.mp3"} <= set(found)
         assert {"https://example.org/2026/01/first-post/", "https://cdn.example.net/scheme-relative.png"} <= set(found)
         assert (
-            f'srcset="{POST_URL}photo.png 1x, https://example.org/images/pixel.png 2x, https://cdn.example.net/p.png 3x"'
-            in html
+            f'srcset="{POST_URL}photo.png 1x, https://example.org/images/pixel.png 2x, '
+            'https://cdn.example.net/p.png 3x"' in html
         )
 
 

@@ -251,7 +251,8 @@ def test_invalid_date_message_names_the_key_and_line():
     meta, problems = check(yaml("title: Hi", "date: soon"))
     assert meta.date is None
     assert problems == [
-        f"{FILE}:3: date: 'soon' is not a date; write it as 2024-12-06, 2024-12-06 14:30, or ISO 8601 with an offset (2024-12-06T14:30:00+08:00)"
+        f"{FILE}:3: date: 'soon' is not a date; write it as 2024-12-06, 2024-12-06 14:30, "
+        "or ISO 8601 with an offset (2024-12-06T14:30:00+08:00)"
     ]
 
 

@@ -1,4 +1,4 @@
-"""Managing the newsletter: subscribers, import (Mailchimp, Substack, Buttondown, Ghost), export, preview, test, tokens."""
+"""Newsletter commands: subscribers, import (Mailchimp, Substack, Buttondown, Ghost), export, preview, test, tokens."""
 
 from __future__ import annotations
 
@@ -57,7 +57,8 @@ def test_add_and_remove(site):
     [
         (
             "subscribed_members_export_1.csv",
-            "Email Address,First Name,OPTIN_TIME,CONFIRM_TIME\na@m.test,A,2024-01-01,2024-01-01\nb@m.test,B,2024-01-01,\n",
+            "Email Address,First Name,OPTIN_TIME,CONFIRM_TIME\n"
+            "a@m.test,A,2024-01-01,2024-01-01\nb@m.test,B,2024-01-01,\n",
             {"a@m.test": "confirmed", "b@m.test": "confirmed"},
         ),
         (

@@ -765,7 +765,10 @@ def test_next_page_stays_on_the_instance() -> None:
         )
 
     base = "https://masto.example"
-    link = '<https://masto.example/api/v1/statuses/1/favourited_by?limit=80&max_id=7>; rel="next", <https://masto.example/x>; rel="prev"'
+    link = (
+        '<https://masto.example/api/v1/statuses/1/favourited_by?limit=80&max_id=7>; rel="next", '
+        '<https://masto.example/x>; rel="prev"'
+    )
     assert next_page(page(link), base) == "/api/v1/statuses/1/favourited_by?limit=80&max_id=7"
     assert next_page(page('<https://masto.example/x?since_id=9>; rel="prev"'), base) is None
     assert next_page(page('<https://evil.example/api/v1/statuses/1/favourited_by>; rel="next"'), base) is None

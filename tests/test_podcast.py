@@ -89,7 +89,9 @@ def files() -> dict[str, str | bytes]:
         "content/posts/2026-02-03-first/index.md": EPISODE,
         "content/posts/2026-02-03-first/talk.wav": wav_bytes(2.0),
         "content/posts/2026-02-03-first/talk.vtt": VTT,
-        "content/posts/2026-01-01-trailer/index.md": "---\ntitle: Trailer\ndate: 2026-01-01\naudio: t.wav\nepisode_type: trailer\n---\n\nSoon.\n",
+        "content/posts/2026-01-01-trailer/index.md": (
+            "---\ntitle: Trailer\ndate: 2026-01-01\naudio: t.wav\nepisode_type: trailer\n---\n\nSoon.\n"
+        ),
         "content/posts/2026-01-01-trailer/t.wav": wav_bytes(1.0),
     }
 

@@ -313,7 +313,8 @@ RAW_REQUESTS = {
     "a content length over the limit": b"POST /comment HTTP/1.1\r\nHost: x\r\nContent-Type: "
     + FORM.encode()
     + b"\r\nContent-Length: 99999999999\r\n\r\nname=a",
-    "a bad chunk size": b"POST /webmention HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nab\r\n0\r\n\r\n",
+    "a bad chunk size": b"POST /webmention HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    b"zz\r\nab\r\n0\r\n\r\n",
     "a request line of 100 KB": b"GET /api/mentions?target=" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
     "headers of 100 KB": b"GET /api/mentions HTTP/1.1\r\nHost: x\r\n" + b"X-Pad: " + b"a" * 100_000 + b"\r\n\r\n",
     "a thousand headers": b"GET /api/mentions HTTP/1.1\r\nHost: x\r\n"

@@ -238,7 +238,9 @@ class Edit:
             write_files(
                 root,
                 {
-                    f"content/posts/2026-02-0{self.index % 9 + 1}-new.md": f"---\ntitle: {json.dumps(self.value)}\n---\n{self.value}\n"
+                    f"content/posts/2026-02-0{self.index % 9 + 1}-new.md": (
+                        f"---\ntitle: {json.dumps(self.value)}\n---\n{self.value}\n"
+                    )
                 },
             )
         later = NOW.timestamp() + 60  # a changed file looks changed, however coarse the clock

@@ -63,7 +63,10 @@ def test_hashtags_from_tags() -> None:
 
 
 def test_plain_text_keeps_paragraphs_and_shows_link_targets() -> None:
-    html = '<p>Hello <a href="https://a.example/x">there</a>.</p>\n<ul><li>one</li><li>two</li></ul><p>See <a href="/about/">about</a> and https://b.example/</p><script>x()</script>'
+    html = (
+        '<p>Hello <a href="https://a.example/x">there</a>.</p>\n<ul><li>one</li><li>two</li></ul>'
+        '<p>See <a href="/about/">about</a> and https://b.example/</p><script>x()</script>'
+    )
     text, images = plain_text(html, "https://example.org/2026/05/hello/")
     assert (
         text
@@ -75,7 +78,10 @@ def test_plain_text_keeps_paragraphs_and_shows_link_targets() -> None:
 def test_an_entry_has_the_cover_then_content_images_with_alt_text(make_site) -> None:
     root = make_site(
         {
-            "content/posts/hello/index.md": "---\ntitle: Hello\ndate: 2026-05-01\nimage: {src: cover.png, alt: The cover}\ntags: [Open Web]\ncontent_warning: spoilers\n---\nText ![A chart](chart.png)\n",
+            "content/posts/hello/index.md": (
+                "---\ntitle: Hello\ndate: 2026-05-01\nimage: {src: cover.png, alt: The cover}\n"
+                "tags: [Open Web]\ncontent_warning: spoilers\n---\nText ![A chart](chart.png)\n"
+            ),
             "content/posts/hello/cover.png": png_bytes(40, 20),
             "content/posts/hello/chart.png": png_bytes(10, 10),
             "images/ada.png": png_bytes(8, 8),
@@ -100,7 +106,9 @@ def test_an_entry_has_the_cover_then_content_images_with_alt_text(make_site) -> 
 def test_the_html_sent_to_platforms_has_no_more_marker_or_other_comments(make_site) -> None:
     root = make_site(
         {
-            "content/posts/hello.md": "---\ntitle: Hello\ndate: 2026-05-01\n---\nThe summary.\n\n<!-- more -->\n\nThe rest.\n",
+            "content/posts/hello.md": (
+                "---\ntitle: Hello\ndate: 2026-05-01\n---\nThe summary.\n\n<!-- more -->\n\nThe rest.\n"
+            ),
             "images/ada.png": png_bytes(8, 8),
         },
         config=SITE_TOML + '\n[syndication.mp]\nplatform = "micropub"\nendpoint = "https://example.net/micropub"\n',

@@ -45,7 +45,10 @@ def test_escape_makes_bidi_controls_and_line_breaks_visible() -> None:
 def test_backfeed_prints_the_api_url_redacted(make_site) -> None:
     with LoopbackServer() as api:
         api.route("/api/mentions", Reply(500, "down"))
-        config = f'\n[webmention]\napi = "{api.url("/api/mentions")}?token=s3cret"\n\n[network]\nallow_private_addresses = true\n'
+        config = (
+            f'\n[webmention]\napi = "{api.url("/api/mentions")}?token=s3cret"\n\n'
+            "[network]\nallow_private_addresses = true\n"
+        )
         root = make_site(
             {"content/posts/a.md": "---\ntitle: A\ndate: 2026-05-01\n---\nA.\n"}, config=SITE_TOML + config
         )
@@ -124,7 +127,8 @@ def test_a_credentials_file_whose_mode_cannot_change_is_refused(
     with pytest.raises(ConfigError) as caught:
         credential(tmp_path, "webmentionio")
     assert str(caught.value.problems[0]) == (
-        ".homepost/credentials.toml: readable by others (mode 0640) and its mode cannot be changed; run chmod 600 on it as its owner"
+        ".homepost/credentials.toml: readable by others (mode 0640) and its mode cannot be changed; "
+        "run chmod 600 on it as its owner"
     )
 
 

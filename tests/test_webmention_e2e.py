@@ -75,13 +75,17 @@ def test_two_sites_mention_each_other_and_each_shows_the_other(tmp_path: Path) -
         write_files(
             alice.root,
             {
-                "content/posts/thoughts.md": f"---\ntitle: Thoughts\ndate: 2026-05-01\n---\nI read [Bob's answer]({bob_post}) and agree.\n"
+                "content/posts/thoughts.md": (
+                    f"---\ntitle: Thoughts\ndate: 2026-05-01\n---\nI read [Bob's answer]({bob_post}) and agree.\n"
+                )
             },
         )
         write_files(
             bob.root,
             {
-                "content/posts/answer.md": f"---\ndate: 2026-05-02\nin_reply_to: {alice_post}\n---\nYes, **exactly** this.\n"
+                "content/posts/answer.md": (
+                    f"---\ndate: 2026-05-02\nin_reply_to: {alice_post}\n---\nYes, **exactly** this.\n"
+                )
             },
         )
         for site in (alice, bob):

@@ -97,7 +97,10 @@ def test_axe_can_judge_the_contrast_of_every_part_of_the_pagination(
     assert visit.page.locator(".pagination a").count() == 2
     unjudged = visit.page.evaluate(UNJUDGED, ".pagination")
     assert not unjudged, "axe cannot judge the contrast of: " + "; ".join(unjudged)
-    arrows = "() => [...document.querySelectorAll('.pagination a')].map(a => getComputedStyle(a, a.rel === 'prev' ? '::before' : '::after').content)"
+    arrows = (
+        "() => [...document.querySelectorAll('.pagination a')]"
+        ".map(a => getComputedStyle(a, a.rel === 'prev' ? '::before' : '::after').content)"
+    )
     assert visit.page.evaluate(arrows) == ['"← " / ""', '" →" / ""']
     visit.assert_no_problems()
 

@@ -169,7 +169,8 @@ def test_print_is_black_on_white_without_navigation_or_buttons_and_shows_link_ur
     visit.page.emulate_media(media="print")
     shown = visit.page.evaluate("""() => {
         const style = (selector, pseudo) => getComputedStyle(document.querySelector(selector), pseudo || null);
-        return {nav: style(".site-nav").display, button: style("button.copy-code").display, form: style(".webmention-form").display,
+        return {nav: style(".site-nav").display, button: style("button.copy-code").display,
+                form: style(".webmention-form").display,
                 text: style("body").color, background: style("body").backgroundColor,
                 after: style('.post-content a[href="https://example.net/page"]', "::after").content,
                 code: style("pre").breakInside};

@@ -8,7 +8,7 @@
         fake.fail_next("create", status=429, retry_after=30)
         fake.stall_after_store("create")      # stores the post, then withholds the answer until the client gives up
         fake.drop_next("create")              # stores the post, then closes the connection without an answer
-        fake.source_list = False              # q=source without url= answers 400 invalid_request (no post-list extension)
+        fake.source_list = False              # q=source (no url=) answers 400 invalid_request (no post-list extension)
         fake.media_enabled = False            # q=config names no media endpoint (images go by URL)
 
 What it implements, from the spec: `GET endpoint?q=config` (`media-endpoint`, `syndicate-to`);
@@ -316,10 +316,16 @@ class FakeMicropub(LoopbackFake):
     def _profile(self, received: Received) -> Reply:
         def page() -> Reply:
             if self.legacy_links:
-                links = f'<link rel="authorization_endpoint" href="/auth"><link rel="token_endpoint" href="{self.server.url("/token")}">'
+                links = (
+                    '<link rel="authorization_endpoint" href="/auth">'
+                    f'<link rel="token_endpoint" href="{self.server.url("/token")}">'
+                )
             else:
                 links = '<link rel="indieauth-metadata" href="/.well-known/oauth-authorization-server">'
-            html = f'<!doctype html><html><head>{links}<link rel="micropub" href="/micropub"></head><body class="h-card">Writer</body></html>'
+            html = (
+                f'<!doctype html><html><head>{links}<link rel="micropub" href="/micropub"></head>'
+                '<body class="h-card">Writer</body></html>'
+            )
             return Reply(200, html, [("Content-Type", "text/html; charset=utf-8")])
 
         return self._run("profile", received, page)
