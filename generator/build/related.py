@@ -45,6 +45,9 @@ class Related:
             self._make_index()
         me = self._order[source]
         names, newest, masks, count = self._names[me], self._newest, self._masks, len(self.posts)
+        if len(names) == 1:  # every candidate shares the one tag: the newest come first, as the tag lists them
+            [name] = names
+            return [self.posts[rank] for rank in newest[name] if rank != me][: self.limit]
         candidates = set().union(*[newest[name] for name in names])  # the post itself may be among them
         candidates.discard(me)
         mask = masks[me]
