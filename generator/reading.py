@@ -44,6 +44,14 @@ def headings(content_html: str) -> list[TocItem]:
     return found
 
 
+def _at_least(count: int, content_html: str) -> bool:
+    """Whether the HTML has `count` h2-h4 elements or more (headings() finds no more than these)."""
+    for number, _ in enumerate(_HEADING.finditer(content_html), start=1):
+        if number >= count:
+            return True
+    return False
+
+
 def nest(items: list[TocItem]) -> list[TocItem]:
     """The headings as a tree: each one under the nearest heading of a higher level before it."""
     roots: list[TocItem] = []
@@ -64,6 +72,8 @@ def table_of_contents(post: Any, min_headings: int) -> list[TocItem]:
     """
     wanted = post.extra.get("toc")
     if wanted is False or post.kind != "post":
+        return []
+    if wanted is not True and not (min_headings and _at_least(min_headings, post.content_html)):
         return []
     found = headings(post.content_html)
     if wanted is True:

@@ -4,6 +4,7 @@ named error (or a warning) and never in a traceback, and an unforeseen failure n
 from __future__ import annotations
 
 import os
+import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -11,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from generator.content.frontmatter import MAX_DEPTH, MAX_FRONT_MATTER_BYTES, MAX_VALUES
-from generator.content.limits import MAX_MARKDOWN_BYTES
-from generator.errors import HomepostError
+from generator.content.limits import MAX_MARKDOWN_BYTES, read_markdown
+from generator.errors import ContentError, HomepostError
 from generator.pipeline.build import build_site
 from generator.serve import BuildOutcome, DevServer, ServeOptions
 from tests.conftest import SiteFactory
@@ -121,6 +122,30 @@ def test_a_markdown_file_over_the_size_cap_is_refused_naming_size_and_limit(make
     big = "---\ntitle: Big\n---\n" + "word " * (MAX_MARKDOWN_BYTES // 5 + 1)
     output = failed(make_site({POST: big}))
     assert f"error: {POST}: 5.0 MB is over the limit of 5 MB for a Markdown file; split it" in output
+
+
+def test_a_markdown_file_at_the_size_cap_is_read_whole_and_one_byte_more_is_refused(tmp_path: Path) -> None:
+    at_cap = tmp_path / "at-cap.md"
+    at_cap.write_bytes(b"x" * (MAX_MARKDOWN_BYTES - 1) + b"\n")
+    assert read_markdown(at_cap, "at-cap.md") == at_cap.read_bytes()
+    over = tmp_path / "over.md"
+    over.write_bytes(b"x" * MAX_MARKDOWN_BYTES + b"\n")
+    with pytest.raises(ContentError, match="over.md"):
+        read_markdown(over, "over.md")
+
+
+def test_a_markdown_file_that_does_not_tell_its_size_is_read_up_to_the_cap(tmp_path: Path) -> None:
+    """A pipe says it holds 0 bytes: what it gives is read all the same, and refused past the cap."""
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes here")
+    pipe = tmp_path / "pipe.md"
+    os.mkfifo(pipe)
+    writer = threading.Thread(target=pipe.write_bytes, args=(b"# Piped\n" * 1000,))
+    writer.start()
+    try:
+        assert read_markdown(pipe, "pipe.md") == b"# Piped\n" * 1000
+    finally:
+        writer.join()
 
 
 def test_files_whose_names_cannot_be_urls_are_skipped_with_a_warning(make_site: SiteFactory) -> None:

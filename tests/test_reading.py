@@ -101,6 +101,14 @@ def test_headings_written_as_html_count_by_their_own_id_and_text() -> None:
     assert [child.anchor for child in top.children] == ["deep"]
 
 
+def test_headings_without_an_id_do_not_count_toward_the_threshold(make_site: SiteFactory) -> None:
+    body = "\n\n".join(f"## Part {n}\n\nText {n}." for n in range(1, 4)) + "\n\n<h2>Written as HTML</h2>\n"
+    public = built(make_site, {"content/posts/2026-01-01-html.md": post("HTML", "2026-01-01", [], body)})
+    html = page(public, "2026/01/html")
+    assert "<h2>Written as HTML</h2>" in html and html.count('<h2 id="part-') == 3
+    assert toc_of(html) is None  # four h2 elements, three with an id: below the default threshold of four
+
+
 def test_a_toc_that_is_not_true_or_false_is_an_error_naming_file_and_line(make_site: SiteFactory) -> None:
     site = make_site({"content/posts/2026-01-01-x.md": post("X", "2026-01-01", [], "x", "toc: maybe\n")})
     result = build(site)

@@ -114,12 +114,15 @@ def _yaml_problem(block: str, exc: yaml.MarkedYAMLError, file: str) -> Problem:
     lines = block.split("\n")
     text = lines[mark.line] if mark.line < len(lines) else ""
     char = text[mark.column : mark.column + 1]
-    at = {"line": mark.line + 2, "column": mark.column + 1}
+    line, column = mark.line + 2, mark.column + 1
     key, _, value = text.partition(":")
     quoted = f"{key}: {_quote(value.strip())}"
     if "\t" in text[: len(text) - len(text.lstrip())]:
         return Problem(
-            file, "a tab is used for indentation; YAML indents with spaces only: replace the tab with spaces", **at
+            file,
+            "a tab is used for indentation; YAML indents with spaces only: replace the tab with spaces",
+            line=line,
+            column=column,
         )
     if exc.context == "while scanning a quoted scalar" and exc.context_mark is not None:
         opened = exc.context_mark
@@ -127,10 +130,20 @@ def _yaml_problem(block: str, exc: yaml.MarkedYAMLError, file: str) -> Problem:
         message = f"the {quote} that opens this value is never closed: end the value with {quote}"
         return Problem(file, message, line=opened.line + 2, column=opened.column + 1)
     if "mapping values are not allowed" in str(exc.problem) and value.strip():
-        return Problem(file, f"a colon followed by a space inside a value must be quoted, as in  {quoted}", **at)
+        return Problem(
+            file,
+            f"a colon followed by a space inside a value must be quoted, as in  {quoted}",
+            line=line,
+            column=column,
+        )
     if "cannot start any token" in str(exc.problem) and char in ("@", "`", "%"):
-        return Problem(file, f"a value cannot start with {char} in YAML: put it in quotes, as in  {quoted}", **at)
-    return Problem(file, f"invalid YAML front matter: {exc.problem or exc.context}", **at)
+        return Problem(
+            file,
+            f"a value cannot start with {char} in YAML: put it in quotes, as in  {quoted}",
+            line=line,
+            column=column,
+        )
+    return Problem(file, f"invalid YAML front matter: {exc.problem or exc.context}", line=line, column=column)
 
 
 def _quote(value: str) -> str:

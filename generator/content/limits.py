@@ -20,14 +20,20 @@ _MB = 1024 * 1024
 
 def read_markdown(path: Path, display: str) -> bytes:
     """The bytes of a Markdown file, refused (before they are read) when over MAX_MARKDOWN_BYTES."""
-    with path.open("rb") as file:
-        data = file.read(MAX_MARKDOWN_BYTES + 1)
+    with open(path, "rb") as file:
+        # Read what the file holds, plus one byte to see that it ended, and never past the limit: asking
+        # for the limit itself would make a buffer of 5 MB for every file.
+        size = min(os.fstat(file.fileno()).st_size, MAX_MARKDOWN_BYTES)
+        data = file.read(size + 1)
+        if len(data) > size:  # grown since, or a file that does not tell its size
+            data += file.read(MAX_MARKDOWN_BYTES + 1 - len(data))
         if len(data) > MAX_MARKDOWN_BYTES:
             size = os.fstat(file.fileno()).st_size
             raise ContentError(
                 Problem(
                     display,
-                    f"{size / _MB:.1f} MB is over the limit of {MAX_MARKDOWN_BYTES // _MB} MB for a Markdown file; split it",
+                    f"{size / _MB:.1f} MB is over the limit of {MAX_MARKDOWN_BYTES // _MB} MB for a Markdown file; "
+                    "split it",
                 )
             )
     return data

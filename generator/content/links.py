@@ -47,7 +47,7 @@ def warn_missing_links(root: Path, rel: str, links: Iterable[tuple[str, Link, ob
 
 
 def missing_media(config: Config, rel: str) -> bool:
-    """True for a root-relative image, audio or video file (content/ has none there) in neither static/ nor the theme's."""
+    """True for a root-relative image, audio or video file (none in content/) in neither static/ nor the theme's."""
     kind = mimetypes.guess_type(rel)[0] or ""
     if not kind.startswith(("image/", "audio/", "video/")):
         return False  # a page's URL, a feed: not a file to look for

@@ -196,7 +196,7 @@ class _Reader:
             else:
                 static_rels.append(rel)
         changed = [item for item in texts if not self._unchanged(item[0])]
-        read = dict(zip(changed, parallel_map(self._read_source, changed, jobs)))
+        read = dict(zip(changed, parallel_map(self._read_source, changed, jobs), strict=True))
         sources: list[Source] = []
         for item in texts:
             rel = item[0]
@@ -334,7 +334,7 @@ class _Reader:
         reason = _left_out(source, options)
         if reason == "draft":
             log.debug("skipping draft %s", source.rel)
-        elif reason == "scheduled":
+        elif reason == "scheduled" and source.date is not None:  # only a dated post is scheduled
             log.info("scheduled for %s: %s", source.date.isoformat(), source.rel)
         return reason is None
 
@@ -372,16 +372,16 @@ class _Reader:
                 warn_missing_links(self.root, source.rel, entry.links)
             else:
                 todo.append(source)
-        for source, (post, links, problems) in zip(todo, parallel_map(self._render_recorded, todo, jobs)):
+        for source, (made, links, problems) in zip(todo, parallel_map(self._render_recorded, todo, jobs), strict=True):
             self.problems.extend(problems)
-            if post is None:
+            if made is None:
                 continue
             warn_missing_links(self.root, source.rel, links)
-            done[source.rel] = fresh_copy(post)
+            done[source.rel] = fresh_copy(made)
             entry = self.fresh.get(source.rel)
             if entry is not None:  # a new entry, never the old one changed in place: the cache saves what is new
-                self.fresh[source.rel] = replace(entry, post=without_html(post), links=links)
-                self.new_html[source.rel] = (entry.content, post.content_html)
+                self.fresh[source.rel] = replace(entry, post=without_html(made), links=links)
+                self.new_html[source.rel] = (entry.content, made.content_html)
         posts = [done[s.rel] for s in sources if s.rel in done and s.kind == "post"]
         pages = [done[s.rel] for s in sources if s.rel in done and s.kind == "page"]
         return posts, pages, len(todo)
@@ -484,7 +484,9 @@ def _left_out(source: Source, options: ReadOptions) -> str | None:
 def left_out(sources: list[Source], options: ReadOptions) -> LeftOut:
     """How many drafts and scheduled posts `sources` hold that a build with `options` leaves out."""
     reasons = [_left_out(source, options) for source in sources]
-    scheduled = [s.date for s, reason in zip(sources, reasons) if reason == "scheduled" and s.date is not None]
+    scheduled = [
+        s.date for s, reason in zip(sources, reasons, strict=True) if reason == "scheduled" and s.date is not None
+    ]
     return LeftOut(reasons.count("draft"), len(scheduled), min(scheduled, default=None))
 
 

@@ -21,7 +21,7 @@ _TAG = re.compile(
     r"""<(?:a|area|audio|base|blockquote|body|del|embed|form|frame|iframe|image|img|input|ins|link|object|q|script"""
     r"""|source|table|td|th|track|video)(?=[\s/>])(?:[^>"']++|"[^"]*+"|'[^']*+')*+>""",
     re.IGNORECASE,
-)  # only the elements that may carry one of URL_ATTRIBUTES: the many <p>, <em> and code <span>s are passed over by the pattern
+)  # only the elements that may carry one of URL_ATTRIBUTES: the pattern passes over the many <p>, <em>, <span>
 _ATTRIBUTE = re.compile(r"""(\s)([^\s"'>/=]+)(\s*=\s*)("[^"]*"|'[^']*'|[^\s"'=<>`]+)""")
 _MAY_HAVE_URL = re.compile(r"(?:href|src|srcset|poster|cite|data|action|longdesc|background)\s*=", re.IGNORECASE)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")

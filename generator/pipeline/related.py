@@ -10,7 +10,6 @@ is older than those tags' newest `SCAN` posts.
 
 from __future__ import annotations
 
-import heapq
 import json
 from collections.abc import Iterator, Sequence
 from typing import overload
@@ -30,9 +29,11 @@ class Related:
 
     def __init__(self, posts: list[Post], limit: int = RELATED, scan: int = SCAN) -> None:
         self.posts, self.limit, self.scan = posts, limit, scan  # `posts` newest first, as the site lists them
-        self._index: dict[str, list[Post]] | None = None
-        self._order: dict[str, int] = {}  # 0 is the newest
-        self._tags: dict[str, frozenset[str]] = {}
+        self._made = False
+        self._order: dict[str, int] = {}  # source -> rank in `posts`, 0 is the newest
+        self._names: list[frozenset[str]] = []  # by rank: the post's tag names
+        self._masks: list[int] = []  # by rank: the post's tags as bits, one bit per tag of the site
+        self._newest: dict[str, tuple[int, ...]] = {}  # tag -> ranks of its newest `scan` + 1 posts
 
     def of(self, post: Post) -> RelatedPosts:
         """The related posts of `post`, found when a template or a fingerprint first reads them."""
@@ -40,27 +41,34 @@ class Related:
 
     def __getitem__(self, source: str) -> list[Post]:
         """The related posts of the post read from `source`: most shared tags first, then the newest."""
-        if self._index is None:
+        if not self._made:
             self._make_index()
-        assert self._index is not None
-        tags, order = self._tags, self._order
-        own = tags[source]
-        candidates: dict[str, Post] = {}
-        for name in own:
-            for other in self._index[name][: self.scan + 1]:  # one more: the post itself may be among them
-                candidates.setdefault(other.source, other)
-        candidates.pop(source, None)
-        ranked = [(-len(own & tags[other]), order[other]) for other in candidates]  # compared as tuples, in C
-        return [self.posts[rank] for _, rank in heapq.nsmallest(self.limit, ranked)]
+        me = self._order[source]
+        names, newest, masks, count = self._names[me], self._newest, self._masks, len(self.posts)
+        if len(names) == 1:  # every candidate shares the one tag: the newest come first, as the tag lists them
+            [name] = names
+            return [self.posts[rank] for rank in newest[name] if rank != me][: self.limit]
+        candidates = set().union(*[newest[name] for name in names])  # the post itself may be among them
+        candidates.discard(me)
+        mask = masks[me]
+        # One int per candidate, smallest first: most shared tags (counted exactly), then the newest.
+        keys = [rank - (mask & masks[rank]).bit_count() * count for rank in candidates]
+        keys.sort()
+        return [self.posts[key % count] for key in keys[: self.limit]]
 
     def _make_index(self) -> None:
         self._order = {post.source: rank for rank, post in enumerate(self.posts)}
-        self._tags = {post.source: frozenset(term.name for term in post.tags) for post in self.posts}
-        index: dict[str, list[Post]] = {}
-        for post in self.posts:
-            for name in self._tags[post.source]:
-                index.setdefault(name, []).append(post)  # newest first, as `posts`
-        self._index = index
+        self._names = [frozenset(term.name for term in post.tags) for post in self.posts]
+        bits: dict[str, int] = {}
+        ranks: dict[str, list[int]] = {}
+        for rank, names in enumerate(self._names):
+            mask = 0
+            for name in names:
+                mask |= 1 << bits.setdefault(name, len(bits))
+                ranks.setdefault(name, []).append(rank)  # newest first, as `posts`
+            self._masks.append(mask)
+        self._newest = {name: tuple(found[: self.scan + 1]) for name, found in ranks.items()}
+        self._made = True
 
 
 class RelatedPosts(Sequence[Post]):
