@@ -1,1 +1,1 @@
-"""Reading content: front matter and its limits, Markdown on two paths (markdown, markdown_rs), files into Posts."""
+"""Reading content: front matter and its limits, Markdown (engine: which path; markdown: Python; markdown_rs: fast)."""

@@ -10,7 +10,6 @@ before parsing (markdown_guards), and while rendering: blocks (markdown_rs_block
 from __future__ import annotations
 
 import logging
-import os
 import re
 from typing import Any
 
@@ -258,11 +257,3 @@ class _Footnotes:
             html = html[:-5] + backrefs + "</p>\n" if in_paragraph else html + backrefs  # inside the last <p>
             parts.append(f'<li id="fn{ident}" class="footnote-item">{html}</li>\n')
         return "".join(parts) + "</ol>\n</section>\n"
-
-
-def markdown_engine() -> MarkdownRenderer | RustMarkdownRenderer:
-    """The renderer a build uses: the Rust parse when markdown-it-pyrs is installed (and
-    HOMEPOST_MARKDOWN is not "python"), else markdown-it-py. Both give the same HTML."""
-    if available() and os.environ.get("HOMEPOST_MARKDOWN", "").lower() != "python":
-        return RustMarkdownRenderer()
-    return MarkdownRenderer()

@@ -6,9 +6,9 @@ import datetime as dt
 from urllib.parse import quote, urljoin
 
 from generator.config import Config
+from generator.content.engine import MarkdownEngine
 from generator.content.episodes import EPISODE_KEYS, read_episode
-from generator.content.markdown import MarkdownRenderer, MarkdownTooDeep, Resolver, image_size
-from generator.content.markdown_rs import RustMarkdownRenderer
+from generator.content.markdown import MarkdownTooDeep, Resolver, image_size
 from generator.content.sources import SHOWN, Source
 from generator.digest import quick_digest
 from generator.errors import ContentError, Problem
@@ -16,7 +16,6 @@ from generator.model import PLACED, Cite, Image, Post
 from generator.text import count_words, html_to_text, minutes_to_read, truncate
 
 SUMMARY_LENGTH = 200
-MarkdownEngine = MarkdownRenderer | RustMarkdownRenderer
 
 
 def render_post(config: Config, markdown: MarkdownEngine, source: Source, path: str, resolve: Resolver) -> Post:

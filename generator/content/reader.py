@@ -17,11 +17,11 @@ from pathlib import PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
 
 from generator.config import Config
+from generator.content.engine import markdown_engine
 from generator.content.frontmatter import split
 from generator.content.limits import read_markdown, usable_name, without_control_characters
 from generator.content.links import line_of, missing_media, warn_missing_links
 from generator.content.markdown import Link
-from generator.content.markdown_rs import markdown_engine
 from generator.content.metadata import (
     MAX_NAME_BYTES,
     Meta,
