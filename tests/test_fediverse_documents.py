@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import fnmatch
 import json
+from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import mf2py
 import pytest
@@ -13,7 +16,9 @@ from generator.config import load_config
 from generator.fediverse import urls
 from generator.fediverse.documents import PAGE_SIZE, PUBLIC
 from generator.pipeline.build import BuildOptions, BuildResult, build_site
+from tests.fedify_peer import FedifyPeer
 from tests.helpers import NOW, SITE_TOML, png_bytes, write_files
+from tests.servers import LoopbackServer, Received, Reply, static_site
 from tests.sites import BLOG
 
 FEDIVERSE = """
@@ -268,3 +273,55 @@ def test_editing_a_post_remakes_its_object_and_outbox_page_only(site: Path) -> N
     )
     assert fediverse == sorted([object_file_of(site, "hostile"), urls.outbox_page_file(1)])
     assert "everyone" in doc(site, object_file_of(site, "hostile"))["content"]
+
+
+def as_headers_say(folder: Path) -> Callable[[Received], Reply]:
+    """The built site served as a static host reading its `_headers` would: each file with the types set there."""
+    rules: list[tuple[str, str]] = []
+    pattern = ""
+    for line in (folder / "_headers").read_text(encoding="utf-8").splitlines():
+        if line.startswith("/"):
+            pattern = line
+        elif line.strip().lower().startswith("content-type:"):
+            rules.append((pattern, line.split(":", 1)[1].strip()))
+    serve = static_site(folder)
+
+    def answer(received: Received) -> Reply:
+        reply = serve(received)
+        path = unquote(urlsplit(received.path).path)
+        types = [kind for glob, kind in rules if fnmatch.fnmatchcase(path, glob)]
+        if reply.status != 200 or not types:
+            return reply
+        headers = [(name, value) for name, value in reply.headers if name.lower() != "content-type"]
+        return dataclasses.replace(reply, headers=[*headers, ("Content-Type", types[-1])])
+
+    return answer
+
+
+def test_fedify_reads_the_actor_and_the_posts(tmp_path: Path, fedify_peer: FedifyPeer) -> None:
+    """A real ActivityPub implementation parses our actor, a note and an article, and finds a post from its page."""
+    with LoopbackServer() as host:
+        toml = SITE_TOML.replace("https://example.org/", host.url("/"))
+        write_files(tmp_path, {**BLOG, "site.toml": toml + FEDIVERSE, "content/posts/2026-04-01-hostile.md": HOSTILE})
+        build(tmp_path)
+        host.fallback = as_headers_say(tmp_path / "public")
+        config = load_config(tmp_path)
+        actor = fedify_peer.lookup(urls.actor_url(config))
+        assert actor["ok"], actor.get("error")
+        assert actor["type"] == "Person" and actor["id"] == urls.actor_url(config)
+        assert actor["json"]["preferredUsername"] == "ada"
+        assert actor["json"]["inbox"] == urls.inbox_url(config)
+        assert actor["publicKeyId"] == urls.key_id(config) and actor["publicKeyOwner"] == actor["id"]
+        assert actor["json"]["outbox"] == urls.document_url(config, urls.OUTBOX_FILE)
+        note_file = object_file_of(tmp_path, "hostile")
+        note = fedify_peer.lookup(host.url("/" + note_file))
+        assert note["ok"], note.get("error")
+        assert note["type"] == "Note" and note["attributedTo"] == urls.actor_url(config)
+        assert "<strong>world</strong>" in note["json"]["content"] and note["json"]["sensitive"] is True
+        assert note["json"]["inReplyTo"] == "https://mastodon.example/@bob/110000"
+        # pasting a post's address: Fedify follows the page's rel=alternate to the object
+        page = host.url("/" + object_file_of(tmp_path, "first-post").removesuffix(urls.OBJECT_NAME))
+        article = fedify_peer.lookup(page)
+        assert article["ok"], article.get("error")
+        assert article["type"] == "Article" and article["json"]["name"] == 'First post: "hello"'
+        assert article["id"] == urls.object_url(config, page)
