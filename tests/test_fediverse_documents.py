@@ -97,6 +97,18 @@ def test_host_meta_points_at_webfinger(site: Path) -> None:
     assert 'template="https://example.org/.well-known/webfinger?resource={uri}"' in xrd
 
 
+def test_nodeinfo_says_what_the_site_is(site: Path) -> None:
+    links = doc(site, ".well-known/nodeinfo")
+    assert links["links"] == [
+        {"rel": "http://nodeinfo.diaspora.software/ns/schema/2.1", "href": "https://example.org/nodeinfo-2.1.json"}
+    ]
+    info = doc(site, "nodeinfo-2.1.json")
+    assert info["version"] == "2.1" and info["software"]["name"] == "homepost"
+    assert info["protocols"] == ["activitypub"] and info["openRegistrations"] is False
+    assert info["usage"]["users"]["total"] == 1
+    assert info["usage"]["localPosts"] == len(list((site / "public").rglob(urls.OBJECT_NAME)))
+
+
 def test_actor_document(site: Path) -> None:
     config = load_config(site)
     actor = doc(site, urls.ACTOR_FILE)
@@ -237,6 +249,7 @@ def test_host_rules_serve_the_right_types(site: Path) -> None:
     for path, media_type in (
         ("/.well-known/webfinger", "application/jrd+json"),
         ("/.well-known/host-meta", "application/xrd+xml"),
+        ("/.well-known/nodeinfo", "application/json"),
         ("/fediverse/*", "application/activity+json"),
         ("/*activity.json", "application/activity+json"),
     ):
@@ -248,7 +261,8 @@ def test_host_rules_serve_the_right_types(site: Path) -> None:
         r"location ~ ^/(fediverse/.*\.json|.*activity\.json)$ { types { } default_type application/activity+json;"
         in nginx
     )
-    assert nginx.count('add_header Access-Control-Allow-Origin "*" always;') == 3
+    assert "location = /nodeinfo-2.1.json { types { } default_type 'application/json; profile=" in nginx
+    assert nginx.count('add_header Access-Control-Allow-Origin "*" always;') == 5
 
 
 def test_a_site_without_fediverse_writes_none_of_it(tmp_path: Path) -> None:
@@ -256,6 +270,7 @@ def test_a_site_without_fediverse_writes_none_of_it(tmp_path: Path) -> None:
     build(tmp_path)
     out = tmp_path / "public"
     assert not (out / "fediverse").exists() and not (out / ".well-known").exists()
+    assert not (out / "nodeinfo-2.1.json").exists()
     assert not list(out.rglob(urls.OBJECT_NAME))
     assert not (tmp_path / ".homepost/fediverse").exists()  # no key made either
     home = (out / "index.html").read_text(encoding="utf-8")
@@ -269,7 +284,7 @@ def test_editing_a_post_remakes_its_object_and_outbox_page_only(site: Path) -> N
     fediverse = sorted(
         rel
         for rel in result.changed
-        if rel.endswith(urls.OBJECT_NAME) or rel.startswith((urls.DOCUMENTS, ".well-known/"))
+        if rel.endswith(urls.OBJECT_NAME) or rel.startswith((urls.DOCUMENTS, ".well-known/", "nodeinfo"))
     )
     assert fediverse == sorted([object_file_of(site, "hostile"), urls.outbox_page_file(1)])
     assert "everyone" in doc(site, object_file_of(site, "hostile"))["content"]

@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
+from generator import __version__
 from generator.config import Config
 from generator.fediverse import urls
 from generator.model import Image, Post
@@ -25,6 +26,7 @@ AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 SECURITY_CONTEXT = "https://w3id.org/security/v1"
 PUBLIC = AS_CONTEXT + "#Public"
 PAGE_SIZE = 20  # activities on each page of the outbox
+NODEINFO_SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/2.1"
 # Mastodon's names for what the actor and the objects use beyond ActivityStreams (its context_helper.rb).
 ACTOR_CONTEXT: list[Any] = [
     AS_CONTEXT,
@@ -85,6 +87,26 @@ def host_meta(config: Config) -> bytes:
         f'  <Link rel="lrdd" type="application/jrd+json" template="{template}"/>\n'
         "</XRD>\n"
     ).encode()
+
+
+def nodeinfo_links(config: Config) -> bytes:
+    """`/.well-known/nodeinfo`: where the NodeInfo document is."""
+    return _json({"links": [{"rel": NODEINFO_SCHEMA, "href": urls.document_url(config, urls.NODEINFO_FILE)}]})
+
+
+def nodeinfo(config: Config, posts: int) -> bytes:
+    """NodeInfo 2.1: the software, one user, no sign-ups, how many posts (what servers show of an instance)."""
+    return _json(
+        {
+            "version": "2.1",
+            "software": {"name": "homepost", "version": __version__},
+            "protocols": ["activitypub"],
+            "services": {"inbound": [], "outbound": []},
+            "openRegistrations": False,
+            "usage": {"users": {"total": 1, "activeMonth": 1, "activeHalfyear": 1}, "localPosts": posts},
+            "metadata": {"nodeName": config.site.title, "nodeDescription": config.site.description},
+        }
+    )
 
 
 def actor(config: Config, public_pem: str, published: dt.datetime | None) -> bytes:

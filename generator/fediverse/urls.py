@@ -19,6 +19,8 @@ FOLLOWING_FILE = DOCUMENTS + "following.json"
 OBJECT_NAME = "activity.json"  # beside each post's index.html: its Article or Note
 WEBFINGER_FILE = ".well-known/webfinger"
 HOST_META_FILE = ".well-known/host-meta"
+NODEINFO_LINKS_FILE = ".well-known/nodeinfo"  # where servers look for NodeInfo (JRD)
+NODEINFO_FILE = "nodeinfo-2.1.json"  # NodeInfo 2.1 itself (plain JSON, outside fediverse/ and its type)
 INBOX_ROUTE = "/fediverse/inbox"  # the actor's inbox, a route of the receiver
 SHARED_INBOX_ROUTE = "/fediverse/shared-inbox"
 

@@ -39,6 +39,8 @@ def plan_fediverse(
     key = ensure_key(config.root)
     plan.add_bytes(urls.WEBFINGER_FILE, documents.webfinger(config), ORIGIN)
     plan.add_bytes(urls.HOST_META_FILE, documents.host_meta(config), ORIGIN)
+    plan.add_bytes(urls.NODEINFO_LINKS_FILE, documents.nodeinfo_links(config), ORIGIN)
+    plan.add_bytes(urls.NODEINFO_FILE, documents.nodeinfo(config, len(site.posts)), ORIGIN)
     first = site.posts[-1].date if site.posts else None
     plan.add_bytes(urls.ACTOR_FILE, documents.actor(config, key.public_pem, first), ORIGIN)
     plan.add_bytes(urls.FOLLOWERS_FILE, documents.collection(config, urls.FOLLOWERS_FILE, 0), ORIGIN)

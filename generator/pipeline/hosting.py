@@ -15,7 +15,12 @@ from generator.fediverse import urls
 
 # The fediverse documents' content types (each also answers any origin: Access-Control-Allow-Origin *).
 ACTIVITY_JSON = "application/activity+json"
-FEDIVERSE_TYPES = ((urls.WEBFINGER_FILE, "application/jrd+json"), (urls.HOST_META_FILE, "application/xrd+xml"))
+FEDIVERSE_TYPES = (
+    (urls.WEBFINGER_FILE, "application/jrd+json"),
+    (urls.HOST_META_FILE, "application/xrd+xml"),
+    (urls.NODEINFO_LINKS_FILE, "application/json"),
+    (urls.NODEINFO_FILE, 'application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.1#"'),
+)
 
 
 def host_files(config: Config, gone: tuple[str, ...]) -> dict[str, bytes]:
@@ -60,6 +65,8 @@ def fediverse_rules(base: str) -> tuple[list[str], list[str]]:
 
 def _nginx_location(match: str, media_type: str) -> str:
     """An nginx location serving its files as `media_type` to any origin."""
+    if " " in media_type:
+        media_type = f"'{media_type}'"
     return (
         f"location {match} {{ types {{ }} default_type {media_type}; "
         'add_header Access-Control-Allow-Origin "*" always; }'
