@@ -17,7 +17,7 @@ from generator.fediverse import urls
 from generator.fediverse.documents import PAGE_SIZE, PUBLIC
 from generator.pipeline.build import BuildOptions, BuildResult, build_site
 from tests.fedify_peer import FedifyPeer
-from tests.helpers import NOW, SITE_TOML, png_bytes, write_files
+from tests.helpers import NOW, SITE_TOML, png_bytes, run_cli, write_files
 from tests.servers import LoopbackServer, Received, Reply, static_site
 from tests.sites import BLOG
 
@@ -340,3 +340,23 @@ def test_fedify_reads_the_actor_and_the_posts(tmp_path: Path, fedify_peer: Fedif
         assert article["ok"], article.get("error")
         assert article["type"] == "Article" and article["json"]["name"] == 'First post: "hello"'
         assert article["id"] == urls.object_url(config, page)
+
+
+def test_a_site_under_a_folder_is_warned_about_well_known(tmp_path: Path) -> None:
+    toml = SITE_TOML.replace('url = "https://example.org/"', 'url = "https://example.org/blog/"', 1)
+    write_files(tmp_path, {**BLOG, "site.toml": toml + FEDIVERSE})
+    result = build(tmp_path)
+    assert any("/.well-known/webfinger" in warning and "/blog/" in warning for warning in result.warnings)
+    jrd = doc(tmp_path, ".well-known/webfinger")
+    assert jrd["links"][0]["href"] == "https://example.org/blog/fediverse/actor.json"
+
+
+def test_an_unusable_key_in_the_environment_is_an_error_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_files(tmp_path, {**BLOG, "site.toml": SITE_TOML + FEDIVERSE})
+    monkeypatch.setenv("HOMEPOST_FEDIVERSE_KEY", "not a key")
+    result = run_cli("--site", str(tmp_path), "build")
+    assert result.exit_code == 1
+    assert "HOMEPOST_FEDIVERSE_KEY" in result.output and "RSA private key" in result.output
+    assert "Traceback" not in result.output and "not a key" not in result.output
