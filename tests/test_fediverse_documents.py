@@ -20,6 +20,7 @@ from tests.fedify_peer import FedifyPeer
 from tests.helpers import NOW, SITE_TOML, png_bytes, run_cli, write_files
 from tests.servers import LoopbackServer, Received, Reply, static_site
 from tests.sites import BLOG
+from tests.test_podcast import SHOW, wav_bytes
 
 FEDIVERSE = """
 [webmention]
@@ -360,3 +361,26 @@ def test_an_unusable_key_in_the_environment_is_an_error_naming_it(
     assert result.exit_code == 1
     assert "HOMEPOST_FEDIVERSE_KEY" in result.output and "RSA private key" in result.output
     assert "Traceback" not in result.output and "not a key" not in result.output
+
+
+def test_an_episode_attaches_its_audio(tmp_path: Path) -> None:
+    write_files(
+        tmp_path,
+        {
+            "site.toml": SITE_TOML + FEDIVERSE + SHOW,
+            "content/podcast/cover.png": png_bytes(1400, 1400),
+            "content/posts/2026-02-03-first/index.md": "---\ntitle: First episode\ndate: 2026-02-03\n"
+            "audio: a.wav\n---\n\nNotes.\n",
+            "content/posts/2026-02-03-first/a.wav": wav_bytes(1.0),
+        },
+    )
+    build(tmp_path)
+    article = doc(tmp_path, object_file_of(tmp_path, "first"))
+    assert article["attachment"] == [
+        {
+            "type": "Document",
+            "mediaType": "audio/wav",
+            "url": "https://example.org/2026/02/first/a.wav",
+            "name": "First episode",
+        }
+    ]

@@ -253,6 +253,10 @@ def post_object(config: Config, post: Post, read_whole: str) -> dict[str, Any]:
     doc["contentMap"] = {lang: content}
     doc["tag"] = [{"type": "Hashtag", "href": term.url, "name": "#" + "".join(term.name.split())} for term in post.tags]
     doc["attachment"] = [_attachment(image) for image in images(post)]
+    if post.episode is not None:  # an episode's audio, which Mastodon plays
+        episode = post.episode
+        audio = {"type": "Document", "mediaType": episode.audio_type, "url": episode.audio_url, "name": post.title}
+        doc["attachment"].append(audio)
     doc["to"] = [PUBLIC]
     doc["cc"] = [urls.document_url(config, urls.FOLLOWERS_FILE)]
     return doc
