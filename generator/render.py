@@ -20,6 +20,7 @@ from markupsafe import Markup
 from generator import __version__
 from generator.config import Config
 from generator.errors import BuildError, Problem
+from generator.fediverse import urls as fediverse_urls
 from generator.feeds import FEED_FILES
 from generator.incremental.fragments import FragmentStore
 from generator.model import Image, Site
@@ -105,6 +106,8 @@ class SiteView:
     comments: str = ""  # where the comment form posts, when comments are on
     comment_max_length: int = 5000
     newsletter: str = ""  # where the subscribe form posts, when the newsletter is on
+    fediverse_handle: str = ""  # `@username@host`, when the site is a fediverse actor
+    fediverse_actor: str = ""  # the actor's URL, likewise
     generator: str = f"Homepost {__version__}"
 
 
@@ -144,10 +147,13 @@ class Renderer:
                 comments=config.comments.form_url(config.webmention.endpoint) if config.comments.enabled else "",
                 comment_max_length=config.comments.max_length,
                 newsletter=config.newsletter.form_url(config.webmention.endpoint) if config.newsletter.enabled else "",
+                fediverse_handle=fediverse_urls.handle(config) if config.fediverse.enabled else "",
+                fediverse_actor=fediverse_urls.actor_url(config) if config.fediverse.enabled else "",
             ),
             "url": config.path_url,
             "absurl": config.abs_url,
             "shows": {show.key: show for show in site.shows},
+            "activity_url": functools.partial(fediverse_urls.object_url, config),
             "toc": functools.partial(table_of_contents, min_headings=config.theme.toc_min_headings),
         }
         self._envs: dict[str, jinja2.Environment] = {}

@@ -65,6 +65,14 @@ class FedifyPeer:
             answer: dict[str, Any] = json.load(response)
         return answer
 
+    def lookup(self, url: str) -> dict[str, Any]:
+        """Fedify's `lookupObject` of `url`: {ok, type, id, json (what it parsed), publicKeyId, attributedTo}."""
+        body = json.dumps({"url": url}).encode()
+        request = urllib.request.Request(self.url + "/_control/lookup", body, {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            answer: dict[str, Any] = json.load(response)
+        return answer
+
     def received(self) -> list[dict[str, Any]]:
         """Every POST that reached the peer's inboxes: type, id, actor, object, verified, status, keyId, keyOwner."""
         with urllib.request.urlopen(self.url + "/_control/received", timeout=30) as response:

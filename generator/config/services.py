@@ -260,6 +260,11 @@ class FediverseSettings:
     name: str = setting("", "the actor's display name", shown="the site's title")
     summary: str = setting("", "the actor's bio (plain text)", shown="the site's description")
     type: str = setting("Person", "the actor's type", choices=("Person", "Service"))
+    header: str = setting(
+        "",
+        "the profile's header image: a URL or a path under the site (the avatar is `[site.author] avatar`)",
+        expected="a URL or a path under the site",
+    )
     receiver: str = setting(
         "",
         "the base URL of your `homepost receiver`, where the inboxes are; by default beside the Webmention endpoint",

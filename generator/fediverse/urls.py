@@ -13,12 +13,14 @@ from generator.config import Config
 
 DOCUMENTS = "fediverse/"  # the output folder of the static documents
 ACTOR_FILE = DOCUMENTS + "actor.json"
-OUTBOX_FILE = DOCUMENTS + "outbox.json"  # the first page: outbox-N.json after it
+OUTBOX_FILE = DOCUMENTS + "outbox.json"  # the collection; its pages are outbox-1.json (newest) to outbox-N.json
 FOLLOWERS_FILE = DOCUMENTS + "followers.json"
 FOLLOWING_FILE = DOCUMENTS + "following.json"
 OBJECT_NAME = "activity.json"  # beside each post's index.html: its Article or Note
 WEBFINGER_FILE = ".well-known/webfinger"
 HOST_META_FILE = ".well-known/host-meta"
+NODEINFO_LINKS_FILE = ".well-known/nodeinfo"  # where servers look for NodeInfo (JRD)
+NODEINFO_FILE = "nodeinfo-2.1.json"  # NodeInfo 2.1 itself (plain JSON, outside fediverse/ and its type)
 INBOX_ROUTE = "/fediverse/inbox"  # the actor's inbox, a route of the receiver
 SHARED_INBOX_ROUTE = "/fediverse/shared-inbox"
 
@@ -63,6 +65,30 @@ def inbox_url(config: Config) -> str:
 def shared_inbox_url(config: Config) -> str:
     """The shared inbox (`endpoints.sharedInbox`)."""
     return receiver_base(config) + SHARED_INBOX_ROUTE
+
+
+def document_url(config: Config, file: str) -> str:
+    """The URL of one of the actor's static documents (`ACTOR_FILE`, `OUTBOX_FILE`, `outbox_page_file(n)`...)."""
+    return config.abs_url(file)
+
+
+def outbox_page_file(number: int) -> str:
+    """The output file of page `number` of the outbox (1: the newest posts)."""
+    return f"{DOCUMENTS}outbox-{number}.json"
+
+
+def acct(config: Config) -> str:
+    """The WebFinger subject: `acct:username@host`."""
+    return f"acct:{username(config)}@{config.site.host}"
+
+
+def object_file(post_dest: str) -> str:
+    """The output file of a post's object beside its page (`…/index.html` -> `…/activity.json`), as `object_url`."""
+    folder, _, name = post_dest.rpartition("/")
+    prefix = folder + "/" if folder else ""
+    if name == "index.html":
+        return prefix + OBJECT_NAME
+    return prefix + name.removesuffix(".html") + "." + OBJECT_NAME
 
 
 def object_url(config: Config, post_url: str) -> str:

@@ -1,4 +1,4 @@
-"""Files for the web host: 410 Gone for deleted posts and the Webmention Link header.
+"""Files for the web host: 410 Gone for deleted posts, the Webmention Link header, the fediverse documents' types.
 
 A static host cannot be told by a page what status to answer with, so the build writes the rules
 in the forms common hosts read: `_redirects` and `_headers` (Netlify, Cloudflare Pages and others
@@ -8,7 +8,19 @@ of the same name in the site's static/ folder wins (and then the rules are yours
 
 from __future__ import annotations
 
+import re
+
 from generator.config import Config
+from generator.fediverse import urls
+
+# The fediverse documents' content types (each also answers any origin: Access-Control-Allow-Origin *).
+ACTIVITY_JSON = "application/activity+json"
+FEDIVERSE_TYPES = (
+    (urls.WEBFINGER_FILE, "application/jrd+json"),
+    (urls.HOST_META_FILE, "application/xrd+xml"),
+    (urls.NODEINFO_LINKS_FILE, "application/json"),
+    (urls.NODEINFO_FILE, 'application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.1#"'),
+)
 
 
 def host_files(config: Config, gone: tuple[str, ...]) -> dict[str, bytes]:
@@ -21,13 +33,44 @@ def host_files(config: Config, gone: tuple[str, ...]) -> dict[str, bytes]:
     nginx = [f"location = {base}{rel} {{ error_page 410 {base}{rel}index.html; return 410; }}" for rel in gone]
     if endpoint:
         nginx.append(f"add_header Link '<{endpoint}>; rel=\"webmention\"' always;")
+    if config.fediverse.enabled:
+        more_headers, more_nginx = fediverse_rules(base)
+        headers += more_headers
+        nginx += more_nginx
     if redirects:
         files["_redirects"] = _lines("# Homepost: pages of deleted posts answer 410 Gone", redirects)
     if headers:
-        files["_headers"] = _lines("# Homepost: advertise the Webmention endpoint on every page", headers)
+        files["_headers"] = _lines(
+            "# Homepost: the Webmention endpoint on every page, the fediverse documents' types", headers
+        )
     if nginx:
         files["_nginx.conf"] = _lines("# Homepost: include this file in the site's nginx server block", nginx)
     return files
+
+
+def fediverse_rules(base: str) -> tuple[list[str], list[str]]:
+    """`_headers` and nginx rules serving WebFinger, host-meta and the ActivityPub documents: types and CORS."""
+    cors = "Access-Control-Allow-Origin: *"
+    headers: list[str] = []
+    nginx: list[str] = []
+    for file, media_type in FEDIVERSE_TYPES:
+        headers += [f"{base}{file}", f"  Content-Type: {media_type}", f"  {cors}"]
+        nginx.append(_nginx_location(f"= {base}{file}", media_type))
+    for pattern in (f"{base}{urls.DOCUMENTS}*", f"{base}*{urls.OBJECT_NAME}"):
+        headers += [pattern, f"  Content-Type: {ACTIVITY_JSON}", f"  {cors}"]
+    documents = re.escape(urls.DOCUMENTS) + r".*\.json|.*" + re.escape(urls.OBJECT_NAME)
+    nginx.append(_nginx_location(f"~ ^{re.escape(base)}({documents})$", ACTIVITY_JSON))
+    return headers, nginx
+
+
+def _nginx_location(match: str, media_type: str) -> str:
+    """An nginx location serving its files as `media_type` to any origin."""
+    if " " in media_type:
+        media_type = f"'{media_type}'"
+    return (
+        f"location {match} {{ types {{ }} default_type {media_type}; "
+        'add_header Access-Control-Allow-Origin "*" always; }'
+    )
 
 
 def _lines(comment: str, lines: list[str]) -> bytes:

@@ -24,6 +24,7 @@ from generator.incremental.dependencies import LastPages
 from generator.incremental.fingerprint import Fingerprints
 from generator.incremental.store import Dependencies
 from generator.model import Site
+from generator.pipeline.fediverse import plan_fediverse
 from generator.pipeline.hosting import host_files
 from generator.pipeline.pages import HtmlPage
 from generator.pipeline.related import search_fingerprint, search_index
@@ -48,6 +49,7 @@ def plan_output(
     dependencies = plan_pages_output(plan, renderer, pages, fingerprints, earlier)
     plan_feeds(plan, config, site, now, fingerprints)
     plan_podcasts(plan, config, site, fingerprints)
+    plan_fediverse(plan, config, site, fingerprints, renderer.strings)
     search = quick_digest(fingerprints.site_inputs, search_fingerprint(site.posts))
     plan.add("search/index.json", "search index", search, functools.partial(search_index, site.posts))
     plan.add_bytes("sitemap.xml", sitemap_xml(sitemap_entries(pages)), "sitemap")

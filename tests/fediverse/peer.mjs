@@ -9,6 +9,10 @@
 //   POST /_control/send      {type: Follow|Like|Announce|Create|Undo|Delete, inbox, to, object,
 //                            inReplyTo, content}: the peer's actor signs and sends that activity to
 //                            the inbox now; answers {ok, id} or {ok: false, error}
+//   POST /_control/lookup    {url}: Fedify's lookupObject of that URL (an actor, an object, or an HTML
+//                            page linking one as rel=alternate), as a remote server would look it up;
+//                            answers {ok, type, id, json (what Fedify parsed, as compact JSON-LD),
+//                            publicKeyId, publicKeyOwner, attributedTo} or {ok: false, error}
 // On start it prints one JSON line, {"port": N, "actor": URL}; it stops on SIGTERM or when its
 // standard input closes (the test process went away).
 import http from "node:http";
@@ -81,6 +85,25 @@ async function send(base, order) {
   return { ok: true, id: id.href };
 }
 
+async function lookup(base, order) {
+  const ctx = federation.createContext(new URL(base), undefined);
+  let found;
+  try {
+    found = await ctx.lookupObject(order.url);
+  } catch (error) {
+    return { ok: false, error: String(error?.stack ?? error) };
+  }
+  if (found == null) return { ok: false, error: `lookupObject found nothing at ${order.url}` };
+  const json = await found.toJsonLd({ format: "compact" });
+  const answer = { ok: true, type: json.type ?? null, id: found.id?.href ?? null, json };
+  if (typeof found.getPublicKey === "function") {
+    const key = await found.getPublicKey();
+    Object.assign(answer, { publicKeyId: key?.id?.href ?? null, publicKeyOwner: key?.ownerId?.href ?? null });
+  }
+  if ("attributionId" in found) answer.attributedTo = found.attributionId?.href ?? null;
+  return answer;
+}
+
 function json(value, status = 200) {
   return new Response(JSON.stringify(value), { status, headers: { "Content-Type": "application/json" } });
 }
@@ -88,6 +111,9 @@ function json(value, status = 200) {
 async function handle(request, body, base) {
   const url = new URL(request.url);
   if (url.pathname === "/_control/received") return json(received);
+  if (url.pathname === "/_control/lookup" && request.method === "POST") {
+    return json(await lookup(base, JSON.parse(body.toString("utf8"))));
+  }
   if (url.pathname === "/_control/send" && request.method === "POST") {
     return json(await send(base, JSON.parse(body.toString("utf8"))));
   }
