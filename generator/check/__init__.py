@@ -1,0 +1,82 @@
+"""`homepost check`: build, then verify that every link answers: internal links, images and fragments
+(named by the Markdown file and line they are written on), the old site's URLs (`--urls`) and, with
+`--external`, links to other sites.
+
+The check reads the output folder as a static host would serve it (resolve.py) and the build's
+knowledge of sources (`read_site`: which Markdown file made each page). It returns a `CheckReport`;
+the command prints it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.check.external import check_external
+from generator.check.internal import Sources, check_internal
+from generator.check.oldurls import check_old_urls
+from generator.check.pages import output_files, scan_output
+from generator.check.report import CheckReport, Finding, Tally
+from generator.check.resolve import Resolver, read_rules
+from generator.config import load_config
+from generator.errors import HomepostError, Problem
+from generator.http import HttpClient
+from generator.pipeline.build import BuildOptions, build_site, read_site
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """What `homepost check` was asked for."""
+
+    urls: tuple[Path, ...] = ()  # lists of the old site's URLs (sitemaps or one URL a line)
+    external: bool = False  # also ask links to other sites
+    build: bool = True  # build first (False: check the output as the last build left it)
+    now: dt.datetime | None = None  # the build's moment (SOURCE_DATE_EPOCH)
+
+
+def check_site(root: Path, options: CheckOptions = CheckOptions()) -> CheckReport:
+    """Build the site in `root` (unless told not to) and check its output; HomepostError when it cannot."""
+    config = load_config(root)
+    built = build_site(root, BuildOptions(now=options.now)) if options.build else None
+    output = built.output if built else (config.root / config.build.output).resolve()
+    if not output.is_dir():
+        raise HomepostError(Problem(str(output), "no built site here: run `homepost build`, or leave out --no-build"))
+    files = output_files(output)
+    scans = scan_output(output, files)
+    refresh = {rel: scan.refresh for rel, scan in scans.items() if scan.refresh}
+    resolver = Resolver(config.site.origin, config.site.base_path, files, refresh, read_rules(output))
+    with _quiet(built is not None):  # the build has just said what the reader warns of
+        site = read_site(config, options.now)
+    found = check_internal(scans, resolver, Sources(config.root, site))
+    tallies: dict[str, Tally] = dict(found.tallies)
+    findings: list[Finding] = found.findings()
+    if options.urls:
+        tallies["old URLs"], old = check_old_urls(options.urls, resolver)
+        findings += old
+    if options.external:
+        client = HttpClient(config.network)
+        tallies["external links"], outgoing = check_external(found.outgoing, client, config.private_dir, _utc_now)
+        findings += outgoing
+    return CheckReport(output, built, tallies, tuple(findings))
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@contextlib.contextmanager
+def _quiet(quiet: bool) -> Iterator[None]:
+    """While the block runs (when `quiet`), the reader and the pipeline log only errors."""
+    loggers = [logging.getLogger(name) for name in ("generator.content", "generator.pipeline")] if quiet else []
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
