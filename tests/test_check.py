@@ -246,3 +246,12 @@ def test_external_answers_are_remembered_so_a_second_run_asks_nothing(make_site:
     assert "moved permanently" in second.output  # the remembered answer is reported as the first was
     cached = json.loads((site / ".homepost" / "linkcheck.json").read_text())["links"]
     assert cached[web.url("/ok")]["status"] == 200
+
+
+def test_a_broken_link_from_the_configuration_names_site_toml_and_its_line(make_site: SiteFactory) -> None:
+    config = CONFIG + '\n[site.author]\nname = "Ada"\nurl = "https://example.org/about-me/"\n'
+    site = make_site({"content/posts/2026-01-12-second.md": SECOND}, config=config)
+    result = check(site)
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[lines.index("site.toml") + 1].startswith("  line 12: link https://example.org/about-me/: no such file")

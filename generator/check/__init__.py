@@ -16,13 +16,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.check.external import check_external
-from generator.check.internal import Sources, check_internal
+from generator.check.external import check_external, external_findings
+from generator.check.internal import Found, Sources, check_internal
 from generator.check.oldurls import check_old_urls
-from generator.check.pages import output_files, scan_output
-from generator.check.report import CheckReport, Finding, Tally
+from generator.check.pages import PageScan, output_files, scan_output
+from generator.check.report import CheckReport, Finding, Seen, Tally
 from generator.check.resolve import Resolver, read_rules
-from generator.config import load_config
+from generator.config import Config, load_config
 from generator.errors import HomepostError, Problem
 from generator.http import HttpClient
 from generator.pipeline.build import BuildOptions, build_site, read_site
@@ -43,25 +43,39 @@ def check_site(root: Path, options: CheckOptions = CheckOptions()) -> CheckRepor
     config = load_config(root)
     built = build_site(root, BuildOptions(now=options.now)) if options.build else None
     output = built.output if built else (config.root / config.build.output).resolve()
-    if not output.is_dir():
-        raise HomepostError(Problem(str(output), "no built site here: run `homepost build`, or leave out --no-build"))
-    files = output_files(output)
-    scans = scan_output(output, files)
-    refresh = {rel: scan.refresh for rel, scan in scans.items() if scan.refresh}
-    resolver = Resolver(config.site.origin, config.site.base_path, files, refresh, read_rules(output))
+    scans, resolver = read_output(config, output)
     with _quiet(built is not None):  # the build has just said what the reader warns of
-        site = read_site(config, options.now)
-    found = check_internal(scans, resolver, Sources(config.root, site))
+        sources = Sources(config.root, read_site(config, options.now))
+    found = check_internal(scans, resolver, sources)
     tallies: dict[str, Tally] = dict(found.tallies)
     findings: list[Finding] = found.findings()
     if options.urls:
         tallies["old URLs"], old = check_old_urls(options.urls, resolver)
         findings += old
     if options.external:
-        client = HttpClient(config.network)
-        tallies["external links"], outgoing = check_external(found.outgoing, client, config.private_dir, _utc_now)
+        tallies["external links"], outgoing = _external(config, found, sources)
         findings += outgoing
     return CheckReport(output, built, tallies, tuple(findings))
+
+
+def read_output(config: Config, output: Path) -> tuple[dict[str, PageScan], Resolver]:
+    """The output's HTML pages, scanned, and how its paths answer; HomepostError when there is no output."""
+    if not output.is_dir():
+        raise HomepostError(Problem(str(output), "no built site here: run `homepost build`, or leave out --no-build"))
+    files = output_files(output)
+    scans = scan_output(output, files)
+    refresh = {rel: scan.refresh for rel, scan in scans.items() if scan.refresh}
+    return scans, Resolver(config.site.origin, config.site.base_path, files, refresh, read_rules(output))
+
+
+def _external(config: Config, found: Found, sources: Sources) -> tuple[Tally, list[Finding]]:
+    """Ask the links to other sites, and say where each failing one is written."""
+    outcomes = check_external(list(found.outgoing), HttpClient(config.network), config.private_dir, _utc_now)
+
+    def places(url: str) -> list[Seen]:
+        return [sources.seen(page, ref, url) for page, ref in found.outgoing[url]]
+
+    return external_findings(outcomes, places)
 
 
 def _utc_now() -> dt.datetime:

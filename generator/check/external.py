@@ -50,39 +50,42 @@ class Outcome:
 
 
 def check_external(
-    outgoing: dict[str, list[Seen]], client: HttpClient, private_dir: Path, clock: Callable[[], dt.datetime]
-) -> tuple[Tally, list[Finding]]:
-    """Ask each outgoing URL (unless answered within a day) and report failures, permanent moves and waits."""
+    urls: list[str], client: HttpClient, private_dir: Path, clock: Callable[[], dt.datetime]
+) -> dict[str, Outcome]:
+    """How each URL answers: remembered when it answered within a day, else asked, politely."""
     now = clock()
     cache = _load(private_dir / CACHE_FILE)
     fresh = {url: outcome for url, (when, outcome) in cache.items() if now - when < FRESH}
     to_ask: dict[str, list[str]] = {}
-    for url in outgoing:
+    for url in urls:
         if url not in fresh:
             to_ask.setdefault(host_key(url), []).append(url)
+    if not to_ask:
+        return {url: fresh[url] for url in urls}
     limits = RateLimits.load(private_dir)
     asked: dict[str, Outcome] = {}
-    if to_ask:
-        with ThreadPoolExecutor(max_workers=min(MAX_HOSTS, len(to_ask))) as pool:
-            for results in pool.map(lambda item: _ask_host(client, limits, clock, *item), to_ask.items()):
-                asked.update(results)
-        for url, outcome in asked.items():
-            if outcome.ok:
-                cache[url] = (now, outcome)
-        _save(private_dir / CACHE_FILE, cache, now)
-    tally, findings = Tally(checked=len(outgoing)), []
-    for url, seen in outgoing.items():
-        outcome = fresh.get(url) or asked[url]
+    with ThreadPoolExecutor(max_workers=min(MAX_HOSTS, len(to_ask))) as pool:
+        for results in pool.map(lambda item: _ask_host(client, limits, clock, *item), to_ask.items()):
+            asked.update(results)
+    cache.update((url, (now, outcome)) for url, outcome in asked.items() if outcome.ok)
+    _save(private_dir / CACHE_FILE, cache, now)
+    return {url: fresh.get(url) or asked[url] for url in urls}
+
+
+def external_findings(outcomes: dict[str, Outcome], places: Callable[[str], list[Seen]]) -> tuple[Tally, list[Finding]]:
+    """The tally of outgoing links, and a finding for each failure, permanent move and wait, where it is written."""
+    tally, findings = Tally(checked=len(outcomes)), []
+    for url, outcome in outcomes.items():
         if outcome.held:
             tally.warned += 1
-            findings += findings_for("external links", url, f"not checked: {outcome.held}", seen, warning=True)
+            findings += findings_for("external links", url, f"not checked: {outcome.held}", places(url), warning=True)
         elif not outcome.ok:
             tally.failed += 1
-            findings += findings_for("external links", url, _failure(outcome), seen)
+            findings += findings_for("external links", url, _failure(outcome), places(url))
         elif outcome.moved_to:
             tally.warned += 1
             message = f"moved permanently to {outcome.moved_to}; update the link"
-            findings += findings_for("external links", url, message, seen, warning=True)
+            findings += findings_for("external links", url, message, places(url), warning=True)
     return tally, findings
 
 

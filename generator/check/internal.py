@@ -9,6 +9,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from generator.check.pages import PageScan, Ref
 from generator.check.report import Finding, Seen, Tally, findings_for
 from generator.check.resolve import Answer, Resolver
+from generator.config import CONFIG_NAME
 from generator.content.links import line_of
 from generator.model import Site
 
@@ -25,13 +26,15 @@ class Sources:
         self.by_page = {post.dest: f"content/{post.source}" for post in posts}
         self._texts: dict[str, str] = {}
 
-    def seen(self, page: str, ref: Ref) -> Seen:
-        """Where `ref` of output page `page` is written: the source and line when the Markdown has it."""
+    def seen(self, page: str, ref: Ref, url: str) -> Seen:
+        """Where `ref` (at `url`) of output page `page` is written: the Markdown file and line when it is
+        there, else site.toml's line when the URL is written in the configuration (a theme shows it)."""
         source = self.by_page.get(page, "")
-        if not source:
-            return Seen(page)
-        line = self.line(source, ref)
-        return Seen(page, source, line) if line is not None else Seen(page)
+        line = self.line(source, ref) if source else None
+        if line is not None:
+            return Seen(page, source, line)
+        line = self.line(CONFIG_NAME, Ref(ref.tag, url, ref.kind))
+        return Seen(page, CONFIG_NAME, line) if line is not None else Seen(page)
 
     def line(self, source: str, ref: Ref) -> int | None:
         """The line of `source` where `ref` is written: its URL as written, without the fragment, else its text."""
@@ -54,7 +57,7 @@ class Found:
 
     tallies: dict[str, Tally] = field(default_factory=dict)
     failures: dict[tuple[str, str, str], list[Seen]] = field(default_factory=dict)  # (kind, url, message) -> places
-    outgoing: dict[str, list[Seen]] = field(default_factory=dict)  # URLs of other sites -> places
+    outgoing: dict[str, list[tuple[str, Ref]]] = field(default_factory=dict)  # URLs of other sites -> (page, ref)
 
     def findings(self) -> list[Finding]:
         """The failures as findings, one per source file."""
@@ -79,21 +82,21 @@ def check_internal(scans: dict[str, PageScan], resolver: Resolver, sources: Sour
                 continue
             if not resolver.is_internal(target):
                 if ref.tag != "link":
-                    found.outgoing.setdefault(target.split("#", 1)[0], []).append(sources.seen(page, ref))
+                    found.outgoing.setdefault(target.split("#", 1)[0], []).append((page, ref))
                 continue
             answer = answers.get(parts.path)
             if answer is None:
                 answer = answers[parts.path] = resolver.answer(parts.path)
             checked[ref.kind].add(parts.path)
             if answer.file is None and not answer.elsewhere:
-                _fail(found, ref.kind, ref.url, answer.reason, sources.seen(page, ref))
+                _fail(found, ref.kind, ref.url, answer.reason, sources.seen(page, ref, target))
                 continue
             fragment = unquote(parts.fragment)
             if answer.file in scans and fragment not in TOP:
                 checked["fragments"].add(f"{answer.file}#{fragment}")
                 if fragment not in scans[answer.file].ids:
                     message = f"no element with id {fragment!r} on {answer.file}"
-                    _fail(found, "fragments", ref.url, message, sources.seen(page, ref))
+                    _fail(found, "fragments", ref.url, message, sources.seen(page, ref, target))
     for kind, urls in checked.items():
         found.tallies[kind].checked = len(urls)
         found.tallies[kind].failed = len({url for k, url, _ in found.failures if k == kind})
