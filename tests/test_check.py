@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tests.conftest import SiteFactory
 from tests.helpers import run_cli
+from tests.import_helpers import FIXTURES
 from tests.servers import LoopbackServer, Received, Reply
 
 CONFIG = """\
@@ -199,6 +200,9 @@ def test_external_links_report_status_moves_timeouts_and_waits(make_site: SiteFa
         urls = [web.url(p) for p in ("/ok", "/missing", "/moved", "/no-head")] + [busy.url("/busy"), slow.url("/slow")]
         site = blog(make_site, links_to(*urls))
         result = check(site, "--external")
+        again = check(site, "--external")
+        assert len(busy.received) == 1  # the wait it asked for holds across runs
+    assert "not checked: the host asked to wait until" in again.output
     out = result.output
     assert result.exit_code == 1, out
     assert f"line 8: link {web.url('/missing')}: answers 404" in out
@@ -255,3 +259,12 @@ def test_a_broken_link_from_the_configuration_names_site_toml_and_its_line(make_
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert lines[lines.index("site.toml") + 1].startswith("  line 12: link https://example.org/about-me/: no such file")
+
+
+def test_every_old_url_of_an_imported_hugo_site_answers(tmp_path: Path) -> None:
+    site = tmp_path / "moved"
+    assert run_cli("-q", "import", "hugo", str(FIXTURES / "hugo"), "--into", str(site)).exit_code == 0
+    old = site / "data" / "import" / "hugo-urls.txt"
+    listed = [line for line in old.read_text().splitlines() if line]
+    result = check(site, "--urls", str(old))
+    assert f"old URLs: {len(listed)} checked, 0 not answering" in result.output, result.output
