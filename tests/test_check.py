@@ -169,6 +169,15 @@ def test_sitemap_index_and_list_of_paths_with_host_rules(make_site: SiteFactory)
     assert result.exit_code == 1
 
 
+def test_an_old_url_whose_redirect_leads_nowhere_does_not_answer(make_site: SiteFactory) -> None:
+    refresh = '<meta http-equiv="refresh" content="0; url=/nowhere/">'
+    files: dict[str, str | bytes] = {"static/old/broken/index.html": refresh, "old.txt": "/old/broken/\n", **PIXEL}
+    site = blog(make_site, GOOD, files)
+    result = check(site, "--urls", str(site / "old.txt"))
+    assert "line 1: old URL /old/broken/: does not answer: redirects to /nowhere/: no such file" in result.output
+    assert result.exit_code == 1
+
+
 def test_a_link_to_a_deleted_page_answering_410_is_broken(make_site: SiteFactory) -> None:
     files: dict[str, str | bytes] = {"static/_redirects": "/gone.html /gone.html 410!\n", **PIXEL}
     result = check(blog(make_site, GOOD + "\nOnce [there](/gone.html).\n", files))

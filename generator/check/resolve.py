@@ -100,9 +100,10 @@ class Resolver:
             if status is None:
                 outside = not path.startswith(self.base)
                 why = f"outside the site's base path {self.base}" if outside else "no such file in the output"
-                return Answer(None, why, redirected)
+                return Answer(None, f"redirects to {path}: {why}" if redirected else why, redirected)
             if not 300 <= status < 400 or not to:
-                return Answer(None, f"a host rule answers {status}", redirected)
+                why = f"a host rule answers {status}"
+                return Answer(None, f"redirects to {path}: {why}" if redirected else why, redirected)
             target = urljoin(self.origin + path, to)
             if not self.is_internal(target):
                 return Answer(None, redirected=True, elsewhere=target)
