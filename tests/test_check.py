@@ -153,7 +153,7 @@ def test_old_sitemap_urls_answer_directly_through_an_alias_or_are_named(make_sit
 def test_sitemap_index_and_list_of_paths_with_host_rules(make_site: SiteFactory) -> None:
     index = "<sitemapindex><sitemap><loc>https://old.example.net/posts.xml</loc></sitemap></sitemapindex>"
     posts = "<urlset><url><loc>https://old.example.net/2026/01/hello</loc></url></urlset>"
-    listed = "# from the old host\n/feed/old\n/2026/01/second/index.html\n/gone.html\n/2026/01/hello.html\n"
+    listed = "# from the old host\nnot a url\n/feed/old\n/2026/01/second/index.html\n/gone.html\n/2026/01/hello.html\n"
     files: dict[str, str | bytes] = {
         "index.xml": index,
         "posts.xml": posts,
@@ -165,8 +165,19 @@ def test_sitemap_index_and_list_of_paths_with_host_rules(make_site: SiteFactory)
     site = blog(make_site, GOOD, files)
     result = check(site, "--urls", str(site / "index.xml"), "--urls", str(site / "old-urls.txt"))
     assert "old URLs: 5 checked, 1 not answering" in result.output, result.output
-    assert "line 4: old URL /gone.html: does not answer: a host rule answers 410" in result.output
+    assert "line 5: old URL /gone.html: does not answer: a host rule answers 410" in result.output
+    assert f"warning: {site / 'old-urls.txt'}:2: 'not a url' is not a URL or a path starting with /; skipped" in (
+        result.output
+    )
     assert result.exit_code == 1
+
+
+def test_a_damaged_sitemap_is_an_error_naming_its_line(make_site: SiteFactory) -> None:
+    site = blog(make_site, GOOD, {"old.xml": "<urlset>\n<url><loc>/a/</loc></url>\n<url>\n</urlset>\n", **PIXEL})
+    result = check(site, "--urls", str(site / "old.xml"))
+    assert result.exit_code == 1
+    assert f"error: {site / 'old.xml'}:4:2: not a sitemap: invalid XML (mismatched tag)" in result.output
+    assert "Built" not in result.output and not (site / "public").exists()  # a bad list stops before the build
 
 
 def test_an_old_url_whose_redirect_leads_nowhere_does_not_answer(make_site: SiteFactory) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from generator.check.external import check_external, external_findings
 from generator.check.internal import Found, Sources, check_internal
-from generator.check.oldurls import check_old_urls
+from generator.check.oldurls import check_old_urls, read_urls
 from generator.check.pages import PageScan, output_files, scan_output
 from generator.check.report import CheckReport, Finding, Seen, Tally
 from generator.check.resolve import Resolver, read_rules
@@ -41,6 +41,7 @@ class CheckOptions:
 def check_site(root: Path, options: CheckOptions = CheckOptions()) -> CheckReport:
     """Build the site in `root` (unless told not to) and check its output; HomepostError when it cannot."""
     config = load_config(root)
+    old_urls = [found for path in options.urls for found in read_urls(path)]  # a bad list stops before the build
     built = build_site(root, BuildOptions(now=options.now)) if options.build else None
     output = built.output if built else (config.root / config.build.output).resolve()
     scans, resolver = read_output(config, output)
@@ -50,7 +51,7 @@ def check_site(root: Path, options: CheckOptions = CheckOptions()) -> CheckRepor
     tallies: dict[str, Tally] = dict(found.tallies)
     findings: list[Finding] = found.findings()
     if options.urls:
-        tallies["old URLs"], old = check_old_urls(options.urls, resolver)
+        tallies["old URLs"], old = check_old_urls(old_urls, resolver)
         findings += old
     if options.external:
         tallies["external links"], outgoing = _external(config, found, sources)

@@ -46,7 +46,9 @@ def _sitemap(path: Path, data: bytes, depth: int) -> list[tuple[str, int | None,
         root = defusedxml.ElementTree.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except ParseError as exc:
         line, column = exc.position
-        raise ContentError(Problem(str(path), f"not a sitemap: invalid XML ({exc.msg})", line, column)) from None
+        raise ContentError(
+            Problem(str(path), f"not a sitemap: invalid XML ({str(exc).rsplit(': line', 1)[0]})", line, column)
+        ) from None
     except defusedxml.DefusedXmlException as exc:
         raise ContentError(Problem(str(path), f"not a sitemap: {exc}")) from None
     locs = [(loc.text or "").strip() for loc in root.iter() if _local(loc) == "loc"]
@@ -70,19 +72,18 @@ def _local(element: Element) -> str:
     return str(element.tag).rsplit("}", 1)[-1]
 
 
-def check_old_urls(lists: tuple[Path, ...], resolver: Resolver) -> tuple[Tally, list[Finding]]:
-    """Each old URL of the lists that does not answer in the output (other hosts' URLs compared by path)."""
+def check_old_urls(urls: list[tuple[str, int | None, str]], resolver: Resolver) -> tuple[Tally, list[Finding]]:
+    """Each old URL (from `read_urls`) that does not answer in the output (other hosts' URLs compared by path)."""
     tally, findings = Tally(), []
     seen: set[str] = set()
-    for path in lists:
-        for url, line, source in read_urls(path):
-            old = urlsplit(url).path or "/"
-            if old in seen:
-                continue
-            seen.add(old)
-            tally.checked += 1
-            answer = resolver.answer(old, loose=True)
-            if answer.file is None and not answer.elsewhere:
-                tally.failed += 1
-                findings.append(Finding("old URLs", url, f"does not answer: {answer.reason}", source, line))
+    for url, line, source in urls:
+        old = urlsplit(url).path or "/"
+        if old in seen:
+            continue
+        seen.add(old)
+        tally.checked += 1
+        answer = resolver.answer(old, loose=True)
+        if answer.file is None and not answer.elsewhere:
+            tally.failed += 1
+            findings.append(Finding("old URLs", url, f"does not answer: {answer.reason}", source, line))
     return tally, findings
