@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 from generator.check.pages import PageScan, Ref
 from generator.check.report import Finding, Seen, Tally, findings_for
@@ -73,14 +73,18 @@ def check_internal(scans: dict[str, PageScan], resolver: Resolver, sources: Sour
     found = Found(tallies={"links": Tally(), "images": Tally(), "fragments": Tally()})
     answers: dict[str, Answer] = {}
     checked: dict[str, set[str]] = {"links": set(), "images": set(), "fragments": set()}
+    joined: dict[tuple[str, str], tuple[str, SplitResult, bool]] = {}  # (page URL or "", URL) -> joined, parts, ours
     for page, scan in scans.items():
         base = resolver.page_url(page)
         for ref in scan.refs:
-            target = urljoin(base, ref.url)
-            parts = urlsplit(target)
+            key = ("", ref.url) if ref.url.startswith("/") and not ref.url.startswith("//") else (base, ref.url)
+            if key not in joined:  # a root-relative URL joins the same on every page
+                target = urljoin(base, ref.url)
+                joined[key] = (target, urlsplit(target), resolver.is_internal(target))
+            target, parts, ours = joined[key]
             if parts.scheme not in SCHEMES:
                 continue
-            if not resolver.is_internal(target):
+            if not ours:
                 if ref.tag != "link":
                     found.outgoing.setdefault(target.split("#", 1)[0], []).append((page, ref))
                 continue

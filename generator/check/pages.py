@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
+
+import lxml.etree
+from lxml.etree import _Element
 
 log = logging.getLogger(__name__)
 
@@ -46,42 +48,23 @@ class PageScan:
     refresh: str | None = None  # the URL of <meta http-equiv="refresh">, for a redirect page
 
 
-class _Scanner(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.scan = PageScan()
-        self._anchor: tuple[str, list[str]] | None = None  # an open <a>: its href and its text so far
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        for name in ("id", "name") if tag in ("a", "map") else ("id",):
-            if values.get(name):
-                self.scan.ids.add(values[name])
-        if tag == "meta" and values.get("http-equiv", "").lower() == "refresh":
-            self.scan.refresh = _refresh_url(values.get("content", ""))
+def _scan(root: _Element) -> PageScan:
+    """What the parsed page offers (ids) and refers to (the tags of _SOURCES), and a redirect page's target."""
+    scan = PageScan(ids={str(value) for value in root.xpath("//@id | //a/@name | //map/@name")})
+    for element in root.iter("meta", *_SOURCES):
+        tag, values = str(element.tag), element.attrib
+        if tag == "meta":
+            if values.get("http-equiv", "").lower() == "refresh":
+                scan.refresh = _refresh_url(values.get("content", ""))
+            continue
         if tag == "link" and not FETCHED_RELS & set(values.get("rel", "").lower().split()):
-            return
-        names, kind = _SOURCES.get(tag, ((), ""))
+            continue
+        names, kind = _SOURCES[tag]
         for name in names:
             for url in _urls(values.get(name, ""), srcset=name == "srcset"):
-                if tag == "a":
-                    self._anchor = (url, [])
-                else:
-                    self.scan.refs.append(Ref(tag, url, kind, values.get("alt", "")))
-
-    def handle_data(self, data: str) -> None:
-        if self._anchor is not None:
-            self._anchor[1].append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a" and self._anchor is not None:
-            url, text = self._anchor
-            self.scan.refs.append(Ref("a", url, "links", " ".join("".join(text).split())))
-            self._anchor = None
-
-    def close(self) -> None:
-        super().close()
-        self.handle_endtag("a")  # an <a> never closed still links
+                text = " ".join("".join(element.itertext()).split()) if tag == "a" else values.get("alt", "")
+                scan.refs.append(Ref(tag, url, kind, text))
+    return scan
 
 
 def _urls(value: str, srcset: bool) -> list[str]:
@@ -102,11 +85,15 @@ def _refresh_url(content: str) -> str | None:
 
 
 def scan_page(path: Path) -> PageScan:
-    """What the HTML file at `path` links to and offers."""
-    scanner = _Scanner()
-    scanner.feed(path.read_text(encoding="utf-8", errors="replace"))
-    scanner.close()
-    return scanner.scan
+    """What the HTML file at `path` links to and offers (an empty scan for an empty or unreadable file)."""
+    data = path.read_bytes()
+    if not data.strip():
+        return PageScan()
+    root = lxml.etree.fromstring(data, lxml.etree.HTMLParser(encoding="utf-8"))
+    if root is None:  # nothing lxml can make a document of
+        log.warning("%s: could not be read as HTML; its links are not checked", path)
+        return PageScan()
+    return _scan(root)
 
 
 def output_files(output: Path) -> set[str]:
