@@ -100,13 +100,12 @@ def _ask_host(
     results: dict[str, Outcome] = {}
     for url in urls:
         limit = limits.get(key, clock())
-        if limit is not None:
-            results[url] = Outcome(held=f"the host asked to wait until {limit.until:%Y-%m-%d %H:%M:%S} UTC")
-            continue
-        results[url], wait = _ask(client, url, clock)
-        if wait is not None:
+        if limit is None:
+            results[url], wait = _ask(client, url, clock)
+            if wait is None:
+                continue
             limit = limits.hold(key, wait, clock(), f"answered {results[url].status}")
-            results[url] = Outcome(held=f"the host asked to wait until {limit.until:%Y-%m-%d %H:%M:%S} UTC")
+        results[url] = Outcome(held=f"the host asked to wait until {limit.until:%Y-%m-%d %H:%M:%S} UTC")
     return results
 
 
