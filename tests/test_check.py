@@ -7,6 +7,7 @@ import threading
 import time
 from pathlib import Path
 
+from generator.check.resolve import Resolver, read_rules
 from tests.conftest import SiteFactory
 from tests.helpers import run_cli
 from tests.import_helpers import FIXTURES
@@ -187,6 +188,20 @@ def test_an_old_url_whose_redirect_leads_nowhere_does_not_answer(make_site: Site
     result = check(site, "--urls", str(site / "old.txt"))
     assert "line 1: old URL /old/broken/: does not answer: redirects to /nowhere/: no such file" in result.output
     assert result.exit_code == 1
+
+
+def test_host_rules_redirect_with_splats_and_nginx_locations(tmp_path: Path) -> None:
+    (tmp_path / "_redirects").write_text("# moved\n/blog/* /posts/:splat 301\n")
+    (tmp_path / "_nginx.conf").write_text(
+        "location = /old { return 301 /new/; }\nrewrite ^/feed$ /feed.xml permanent;\n"
+    )
+    files = {"posts/a/index.html", "new/index.html", "feed.xml"}
+    resolver = Resolver("https://example.org", "/", files, {}, read_rules(tmp_path))
+    assert resolver.answer("/blog/a/").file == "posts/a/index.html"
+    assert resolver.answer("/old").file == "new/index.html"
+    assert resolver.answer("/feed").file == "feed.xml"
+    assert resolver.answer("/blog/b/").reason == "redirects to /posts/b/: no such file in the output"
+    assert resolver.answer("/elsewhere/").reason == "no such file in the output"
 
 
 def test_a_link_to_a_deleted_page_answering_410_is_broken(make_site: SiteFactory) -> None:

@@ -92,7 +92,7 @@ def check_internal(scans: dict[str, PageScan], resolver: Resolver, sources: Sour
             if answer is None:
                 answer = answers[parts.path] = resolver.answer(parts.path)
             checked[ref.kind].add(parts.path)
-            if answer.file is None and not answer.elsewhere:
+            if not answer.answers:
                 _fail(found, ref.kind, ref.url, answer.reason, sources.seen(page, ref, target))
                 continue
             fragment = unquote(parts.fragment)

@@ -83,7 +83,7 @@ def check_old_urls(urls: list[tuple[str, int | None, str]], resolver: Resolver) 
         seen.add(old)
         tally.checked += 1
         answer = resolver.answer(old, loose=True)
-        if answer.file is None and not answer.elsewhere:
+        if not answer.answers:
             tally.failed += 1
             findings.append(Finding("old URLs", url, f"does not answer: {answer.reason}", source, line))
     return tally, findings

@@ -66,6 +66,11 @@ class Answer:
     redirected: bool = False
     elsewhere: str = ""  # a redirect to another site: not followed
 
+    @property
+    def answers(self) -> bool:
+        """True when the path answers: a file of the output, or a redirect to another site."""
+        return self.file is not None or bool(self.elsewhere)
+
 
 class Resolver:
     """Answers paths of one site (`origin`, `base` its base path) from its built output."""
@@ -88,6 +93,7 @@ class Resolver:
         redirected = False
         for _ in range(MAX_HOPS):
             path = unquote(path) or "/"
+            path = self.base if path + "/" == self.base else path  # a host adds the slash to the base path
             to, status = self._rule(path, forced=True)
             if status is None:
                 found = self._file(path, loose)
