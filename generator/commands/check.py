@@ -35,7 +35,7 @@ _FAILED = {"links": "broken", "images": "missing", "fragments": "missing", "old 
 def check(
     ctx: click.Context, site: Path | None, urls: tuple[Path, ...], external: bool, no_build: bool, form: str
 ) -> None:
-    """Build, then check that every internal link, image, fragment and old URL (--urls) answers; links out too."""
+    """Build, then check that every link, image, fragment and old URL (--urls) answers; --external: links out too."""
     options = CheckOptions(urls=urls, external=external, build=not no_build, now=build_time())
     try:
         report = check_site(site_dir(ctx, site), options)
