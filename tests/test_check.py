@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -303,3 +305,10 @@ def test_every_old_url_of_an_imported_hugo_site_answers(tmp_path: Path) -> None:
     listed = [line for line in old.read_text().splitlines() if line]
     result = check(site, "--urls", str(old))
     assert f"old URLs: {len(listed)} checked, 0 not answering" in result.output, result.output
+
+
+def test_other_commands_do_not_load_the_check_or_its_http_client() -> None:
+    code = "import sys, generator.cli; print([m for m in ('generator.check', 'generator.http') if m in sys.modules])"
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root).stdout
+    assert out.strip() == "[]"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from generator.pipeline.build import BuildResult
+if TYPE_CHECKING:
+    from generator.pipeline.build import BuildResult
 
 KINDS = ("links", "images", "fragments", "old URLs", "external links")
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from generator.check import CheckOptions, check_site
-from generator.check.report import KINDS, CheckReport, Finding
 from generator.commands.build import report_build
 from generator.commands.common import build_time, fail, plural, quiet, site_dir, site_option
 from generator.errors import HomepostError
 from generator.redaction import escape
+
+if TYPE_CHECKING:
+    from generator.check.report import CheckReport, Finding
 
 _ONE = {"links": "link", "images": "image", "fragments": "fragment", "old URLs": "old URL", "external links": "link"}
 _FAILED = {"links": "broken", "images": "missing", "fragments": "missing", "old URLs": "not answering"}
@@ -36,6 +38,8 @@ def check(
     ctx: click.Context, site: Path | None, urls: tuple[Path, ...], external: bool, no_build: bool, form: str
 ) -> None:
     """Build, then check that every link, image, fragment and old URL (--urls) answers; --external: links out too."""
+    from generator.check import CheckOptions, check_site  # here: only `homepost check` loads the HTTP client
+
     options = CheckOptions(urls=urls, external=external, build=not no_build, now=build_time())
     try:
         report = check_site(site_dir(ctx, site), options)
@@ -51,6 +55,8 @@ def check(
 
 def _print(ctx: click.Context, report: CheckReport) -> None:
     """A summary line per kind, then each problem grouped by the file to edit."""
+    from generator.check.report import KINDS
+
     if report.build is not None:
         report_build(ctx, report.build)
     loud = not quiet(ctx)
