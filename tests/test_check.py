@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -103,9 +104,11 @@ def test_broken_image_is_reported(make_site: SiteFactory) -> None:
 
 
 def test_missing_fragment_is_reported_and_an_existing_one_is_not(make_site: SiteFactory) -> None:
-    result = check(blog(make_site, BROKEN + "\nAnd [a part](/2026/01/second/#part-one).\n"))
+    more = "\nAnd [a part](/2026/01/second/#part-one), [words](/2026/01/second/#:~:text=Text), [top](#top).\n"
+    result = check(blog(make_site, BROKEN + more))
     assert "  line 12: fragment /2026/01/second/#no-such-part: no element with id 'no-such-part'" in result.output
-    assert "#part-one" not in result.output
+    assert "#part-one" not in result.output and "#:~:" not in result.output and "#top" not in result.output
+    assert re.search(r"^fragments: \d+ checked, 1 missing$", result.output, re.MULTILINE)
 
 
 def test_json_format_lists_each_finding_for_tools(make_site: SiteFactory) -> None:

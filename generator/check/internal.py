@@ -15,6 +15,7 @@ from generator.model import Site
 
 SCHEMES = ("", "http", "https")
 TOP = ("", "top")  # fragments every page has: the page itself, its top
+TEXT_FRAGMENT = ":~:"  # `#:~:text=...` points at words, not at an id
 
 
 class Sources:
@@ -96,7 +97,7 @@ def check_internal(scans: dict[str, PageScan], resolver: Resolver, sources: Sour
                 _fail(found, ref.kind, ref.url, answer.reason, sources.seen(page, ref, target))
                 continue
             fragment = unquote(parts.fragment)
-            if answer.file in scans and fragment not in TOP:
+            if answer.file in scans and fragment not in TOP and not fragment.startswith(TEXT_FRAGMENT):
                 checked["fragments"].add(f"{answer.file}#{fragment}")
                 if fragment not in scans[answer.file].ids:
                     message = f"no element with id {fragment!r} on {answer.file}"

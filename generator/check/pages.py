@@ -97,11 +97,11 @@ def scan_page(path: Path) -> PageScan:
 
 
 def output_files(output: Path) -> set[str]:
-    """Every file of the output, as paths relative to it (hidden folders such as .homepost left out)."""
+    """Every file of the output (.well-known/ included, a .git folder left out), as paths relative to it."""
     files: set[str] = set()
     for path in output.rglob("*"):
         rel = path.relative_to(output).as_posix()
-        if not any(part.startswith(".") for part in rel.split("/")) and path.is_file():
+        if ".git" not in rel.split("/") and path.is_file():
             files.add(rel)
     return files
 
