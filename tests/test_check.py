@@ -288,6 +288,7 @@ def test_external_answers_are_remembered_so_a_second_run_asks_nothing(make_site:
         assert len(web.received) == asked == 3  # HEAD /ok, HEAD /moved, HEAD /ok after the redirect
     assert first.exit_code == second.exit_code == 0
     assert "moved permanently" in second.output  # the remembered answer is reported as the first was
+    assert "Check passed: everything answers (1 warning)." in second.output
     cached = json.loads((site / ".homepost" / "linkcheck.json").read_text())["links"]
     assert cached[web.url("/ok")]["status"] == 200
 

@@ -73,14 +73,16 @@ def _print(ctx: click.Context, report: CheckReport) -> None:
             if loud or not finding.warning:
                 click.echo(f"  {_line(finding)}")
     problems = sum(not finding.warning for finding in report.findings)
+    warnings = len(report.findings) - problems
     if problems:
         click.echo(f"Check failed: {plural(problems, 'problem')}.", err=True)
     elif loud:
-        click.echo("Check passed: everything answers.")
+        noted = f" ({plural(warnings, 'warning')})" if warnings else ""
+        click.echo(f"Check passed: everything answers{noted}.")
 
 
 def _line(finding: Finding) -> str:
-    """`line 7: links /nope/: no such file in the output (on 2026/01/hello/index.html)`"""
+    """`line 7: link /nope/: no such file in the output (on 2026/01/hello/index.html)`"""
     where = f"line {finding.line}: " if finding.line is not None else ""
     level = "warning: " if finding.warning else ""
     pages = ""
