@@ -7,6 +7,7 @@ import click
 from generator import __version__
 from generator.commands.backfeed import backfeed
 from generator.commands.build import build
+from generator.commands.check import check
 from generator.commands.comments import comments
 from generator.commands.common import HomepostGroup, global_options, quiet, setup_logging
 from generator.commands.fediverse import fediverse
@@ -36,6 +37,7 @@ COMMANDS: tuple[click.Command, ...] = (
     theme,
     fediverse,
     import_,
+    check,
 )
 
 
