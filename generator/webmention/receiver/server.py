@@ -9,6 +9,7 @@ damaged database and holding connections within `guard.ConnectionLimits`;
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import signal
 import sys
@@ -34,6 +35,8 @@ from generator.webmention.receiver.verify import verify
 from generator.webmention.receiver.worker import Worker, WorkerOptions
 
 if TYPE_CHECKING:
+    from generator.fediverse.processing import InboxWorker
+    from generator.fediverse.signatures import Signer
     from generator.newsletter.mailer import Mailer
 
 log = logging.getLogger(__name__)
@@ -63,11 +66,16 @@ class Receiver:
         self.store = Store(options.db_path or default_db_path(config), check=True)
         self.worker = Worker(self.store, partial(verify, HttpClient(config.network)), options.worker)
         self.mailer = _mailer(config, self.store, options.worker.poll_interval)
+        self.fediverse = _fediverse_worker(config, self.store, options.worker)
         self.app = ReceiverApp(config, self.store, notify=self._wake)
         self._map: dict[int, object] = {}
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        body_limit = 4 * max(MAX_BODY, comment_body_limit(config.comments.max_length))  # the app answers 413 first
+        from generator.fediverse.inbox import MAX_BODY as INBOX_BODY  # imports the app's helpers
+
+        body_limit = 4 * max(
+            MAX_BODY, INBOX_BODY, comment_body_limit(config.comments.max_length)
+        )  # the app answers 413 first
         proxy = (
             {
                 "trusted_proxy": options.trusted_proxy,
@@ -101,6 +109,8 @@ class Receiver:
         self.worker.wake()
         if self.mailer is not None:
             self.mailer.wake()
+        if self.fediverse is not None:
+            self.fediverse.wake()
 
     @property
     def port(self) -> int:
@@ -130,6 +140,8 @@ class Receiver:
         self.worker.start()
         if self.mailer is not None:
             self.mailer.start()
+        if self.fediverse is not None:
+            self.fediverse.start()
         if self.config.comments.enabled and self.config.comments.auto_approve_known:
             log.info(
                 "comments: approving at once those that carry the secret cookie of an approved commenter "
@@ -174,6 +186,8 @@ class Receiver:
         self.worker.stop()
         if self.mailer is not None:
             self.mailer.stop()
+        if self.fediverse is not None:
+            self.fediverse.stop()
         self.store.close()
 
     def __enter__(self) -> Self:
@@ -194,6 +208,22 @@ def _mailer(config: Config, store: Store, poll_interval: float) -> Mailer | None
     newsletter = NewsletterStore(store)
     newsletter.make_private()
     return Mailer(config, newsletter, poll_interval=max(poll_interval, 0.05))
+
+
+def _fediverse_worker(config: Config, store: Store, options: WorkerOptions) -> InboxWorker | None:
+    """The thread processing the fediverse inbox, with `[fediverse] enabled`."""
+    if not config.fediverse.enabled:
+        return None
+    from generator.fediverse.inbox_store import FediverseStore
+    from generator.fediverse.keys import ensure_key
+    from generator.fediverse.processing import InboxWorker
+    from generator.fediverse.urls import actor_url
+
+    @functools.cache
+    def signer() -> Signer:
+        return ensure_key(config.root).signer(actor_url(config))
+
+    return InboxWorker(config, FediverseStore(store), HttpClient(config.network), signer, options)
 
 
 def run_receiver(
