@@ -15,6 +15,7 @@ from pathlib import Path
 
 import mf2py
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from generator.fediverse.inbox import MAX_BODY
 from generator.fediverse.inbox_store import FediverseStore
@@ -128,6 +129,26 @@ def test_the_inbox_is_404_when_the_fediverse_is_off(tmp_path: Path, remote: Remo
         world.close()
 
 
+def test_a_key_is_fetched_once_and_fetched_again_when_the_sender_rotated_it(world: World, remote: Remote) -> None:
+    def fetches() -> int:
+        return sum(1 for item in remote.server.received if item.method == "GET" and item.path == "/alice")
+
+    assert world.deliver(remote, remote.activity("Like", world.object)).status == 202
+    assert world.deliver(remote, remote.activity("Like", world.object)).status == 202
+    assert fetches() == 1  # the second came from the receiver's database
+    remote.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    remote.serve()
+    assert world.deliver(remote, remote.activity("Like", world.object)).status == 202
+    assert fetches() == 2
+
+
+def test_a_note_attributed_to_another_actor_is_not_stored(world: World, remote: Remote) -> None:
+    note = {"id": remote.id + "/notes/7", "type": "Note", "attributedTo": "https://else.example/bob"}
+    world.deliver(remote, remote.activity("Create", {**note, "inReplyTo": world.object}))
+    wait_for(lambda: done(world), "the job")
+    assert world.store.responses() == []
+
+
 # --- processed by the worker ---------------------------------------------------------------------
 
 
@@ -205,6 +226,24 @@ def test_a_reply_to_something_not_ours_is_ignored(world: World, remote: Remote) 
     world.deliver(remote, remote.activity("Create", note))
     wait_for(lambda: done(world), "the job")
     assert world.store.responses() == []
+
+
+def test_followers_remove_and_block_send_a_reject_and_block_refuses_later_activities(
+    world: World, remote: Remote
+) -> None:
+    world.deliver(remote, remote.activity("Follow", world.actor))
+    wait_for(lambda: len(remote.inbox_received()) == 1, "the Accept")
+    db = ["--site", str(world.root), "--db", str(world.root / "receiver.sqlite3")]
+    assert remote.id in cli("fediverse", "followers", "list", *db)
+    assert "Reject delivered" in cli("fediverse", "followers", "remove", remote.id, *db)
+    assert [item["type"] for item in remote.inbox_received()] == ["Accept", "Reject"]
+    assert world.store.followers() == []
+    result = run_cli("fediverse", "followers", "remove", remote.id, *db)
+    assert result.exit_code == 1 and "is not a follower" in result.output
+    assert "refused from now on" in cli("fediverse", "followers", "block", remote.id, *db)
+    jobs = len(world.store.jobs())
+    assert world.deliver(remote, remote.activity("Follow", world.actor)).status == 202
+    assert len(world.store.jobs()) == jobs  # nothing stored
 
 
 # --- with a real Fedify peer ---------------------------------------------------------------------

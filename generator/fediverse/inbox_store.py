@@ -209,6 +209,17 @@ class FediverseStore:
         )
         return [Delivery(*row) for row in rows]
 
+    def claim(self, delivery: Delivery, lease: dt.timedelta = dt.timedelta(minutes=5)) -> bool:
+        """Take a due answer for sending, so that no other process sends it too; a claim left by a crash lapses."""
+        now = self.store.clock()
+        with self.store.transaction() as db:
+            cursor = db.execute(
+                "UPDATE fediverse_deliveries SET next_attempt = ?"
+                " WHERE id = ? AND status = 'pending' AND next_attempt <= ?",
+                (_stamp(now + lease), delivery.id, _stamp(now)),
+            )
+        return cursor.rowcount == 1
+
     def delivered(self, delivery: Delivery, result: str, *, retry_at: dt.datetime | None = None, done: bool) -> None:
         """Record how sending one answer went: `done`, or failed for good, or to try again at `retry_at`."""
         status = "done" if done else ("pending" if retry_at else "failed")

@@ -148,7 +148,7 @@ class Inbox:
         note = activity.get("object")
         if not isinstance(note, dict) or note.get("type") not in ("Note", "Article"):
             return "a Create of no Note: ignored", None
-        if first_id(note.get("attributedTo")) not in ("", actor_id) or not isinstance(note.get("id"), str):
+        if first_id(note.get("attributedTo")) != actor_id or not isinstance(note.get("id"), str):
             return "a Note attributed to someone else, or without an id: ignored", None
         parent = first_id(note.get("inReplyTo"))
         target, in_reply_to = post_of(self.config, parent), ""
@@ -332,7 +332,8 @@ def deliver_due(store: FediverseStore, client: HttpClient, signer: Callable[[], 
     """POST every due answer, signed; a 2xx or a 4xx (but 429) settles it, anything else is retried. How many sent."""
     sent = 0
     for delivery in store.deliveries():
-        sent += deliver(store, client, signer(), delivery, options)
+        if store.claim(delivery):  # the receiver's worker and `homepost fediverse followers` may both be at it
+            sent += deliver(store, client, signer(), delivery, options)
     return sent
 
 

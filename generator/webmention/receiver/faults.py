@@ -1,8 +1,8 @@
 """Fault injection for the crash tests: `HOMEPOST_RECEIVER_FAULT=<step>` makes the receiver SIGKILL itself there.
 
 The steps of accepting and verifying one webmention, in order, are `STEPS`; those of a subscription
-to the newsletter `NEWSLETTER_STEPS`; of a fediverse activity `FEDIVERSE_STEPS`. In production the variable is unset and `fault_point` does
-nothing but compare two strings.
+to the newsletter `NEWSLETTER_STEPS`; those of a fediverse activity `FEDIVERSE_STEPS`. In production
+the variable is unset and `fault_point` does nothing but compare two strings.
 """
 
 from __future__ import annotations
