@@ -235,8 +235,9 @@ def test_followers_remove_and_block_send_a_reject_and_block_refuses_later_activi
     wait_for(lambda: len(remote.inbox_received()) == 1, "the Accept")
     db = ["--site", str(world.root), "--db", str(world.root / "receiver.sqlite3")]
     assert remote.id in cli("fediverse", "followers", "list", *db)
-    assert "Reject delivered" in cli("fediverse", "followers", "remove", remote.id, *db)
-    assert [item["type"] for item in remote.inbox_received()] == ["Accept", "Reject"]
+    assert "removed; Reject" in cli("fediverse", "followers", "remove", remote.id, *db)
+    wait_for(lambda: len(remote.inbox_received()) == 2, "the Reject")
+    assert [item["type"] for item in remote.inbox_received()] == ["Accept", "Reject"]  # sent once
     assert world.store.followers() == []
     result = run_cli("fediverse", "followers", "remove", remote.id, *db)
     assert result.exit_code == 1 and "is not a follower" in result.output
@@ -273,10 +274,15 @@ def test_a_held_follow_is_accepted_by_followers_approve(fedify_peer: FedifyPeer,
         db = ["--site", str(world.root), "--db", str(world.root / "receiver.sqlite3")]
         assert "awaiting approval" in cli("fediverse", "followers", "list", *db)
         assert cli("fediverse", "followers", "count", *db).strip() == "0"
-        assert "Accept delivered" in cli("fediverse", "followers", "approve", fedify_peer.actor, *db)
+        approved = cli("fediverse", "followers", "approve", fedify_peer.actor, *db)
+        assert "approved; Accept" in approved  # delivered by the command, or by the receiver's worker if it was first
         [accept] = wait_for(lambda: accepts_from(fedify_peer, world), "the Accept", timeout=30)
         assert accept["verified"]
+        assert world.store.store.query("SELECT status FROM fediverse_deliveries WHERE body LIKE '%Accept%'") == [
+            ("done",)
+        ]
         assert cli("fediverse", "followers", "count", *db).strip() == "1"
+        assert json.loads((world.root / "data/fediverse/stats.json").read_text()) == {"followers": 1}
         assert "nothing to do" in cli("fediverse", "followers", "approve", fedify_peer.actor, *db)
     finally:
         world.close()

@@ -87,7 +87,7 @@ def followers(ctx: click.Context, site: Path | None, db: Path | None, action: st
     sent = (
         f"; {answer} delivered"
         if change.sent
-        else f"; {answer} queued (the receiver retries it)"
+        else f"; {answer} queued (the receiver sends it)"
         if change.queued
         else ""
     )

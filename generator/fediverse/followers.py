@@ -20,7 +20,7 @@ from generator.config import Config
 from generator.errors import HomepostError, Problem
 from generator.fediverse.inbox_store import FediverseStore, Follower
 from generator.fediverse.keys import ensure_key
-from generator.fediverse.processing import answer, deliver_due
+from generator.fediverse.processing import answer, deliver_due, write_stats
 from generator.fediverse.signatures import Signer
 from generator.fediverse.urls import actor_url
 from generator.http import HttpClient
@@ -87,6 +87,7 @@ def change_follower(config: Config, db_path: Path, action: Action, actor: str) -
                 FediverseStore.deliver(db, follower.inbox, answer(me, "Reject", follower), now)
         if action == "block":
             store.store.add_block("author", actor)
+        write_stats(config, store)
         if follower is None:
             return FollowerChange(action, actor, True, False, 0)
 

@@ -318,14 +318,19 @@ class InboxWorker(Loop):
         log.info("fediverse: %s: %s%s", redact(job.activity.get("id", "")), reason, "; given up" if give_up else "")
 
     def write_stats(self) -> None:
-        """`data/fediverse/stats.json`: the number of followers, for the build (rewritten only when it changed)."""
-        path = self.config.data_dir / STATS_FILE
-        stats = {"followers": self.store.count()}
-        try:
-            if read_json(path, {}) != stats:
-                write_json(path, stats)
-        except (HomepostError, OSError) as exc:
-            log.warning("fediverse: cannot write %s: %s", path, exc)
+        """`data/fediverse/stats.json` brought up to date."""
+        write_stats(self.config, self.store)
+
+
+def write_stats(config: Config, store: FediverseStore) -> None:
+    """`data/fediverse/stats.json`: the number of followers, for the build (rewritten only when it changed)."""
+    path = config.data_dir / STATS_FILE
+    stats = {"followers": store.count()}
+    try:
+        if read_json(path, {}) != stats:
+            write_json(path, stats)
+    except (HomepostError, OSError) as exc:
+        log.warning("fediverse: cannot write %s: %s", path, exc)
 
 
 def deliver_due(store: FediverseStore, client: HttpClient, signer: Callable[[], Signer], options: WorkerOptions) -> int:
