@@ -142,6 +142,7 @@ class Receiver:
             self.mailer.start()
         if self.fediverse is not None:
             self.fediverse.start()
+            _announce_inbox(self.config, self.url)
         if self.config.comments.enabled and self.config.comments.auto_approve_known:
             log.info(
                 "comments: approving at once those that carry the secret cookie of an approved commenter "
@@ -208,6 +209,18 @@ def _mailer(config: Config, store: Store, poll_interval: float) -> Mailer | None
     newsletter = NewsletterStore(store)
     newsletter.make_private()
     return Mailer(config, newsletter, poll_interval=max(poll_interval, 0.05))
+
+
+def _announce_inbox(config: Config, url: str) -> None:
+    """Log where the inbox listens and where the actor document says it is (a warning when it cannot say)."""
+    from generator.fediverse.urls import INBOX_ROUTE, inbox_url, receiver_base
+
+    public = inbox_url(config) if receiver_base(config) else "nowhere"
+    log.info("fediverse inbox at %s (the actor document names %s)", url.rstrip("/") + INBOX_ROUTE, public)
+    if not receiver_base(config):
+        log.warning(
+            "set [fediverse] receiver (or [webmention] endpoint) to the receiver's public URL: no inbox is known"
+        )
 
 
 def _fediverse_worker(config: Config, store: Store, options: WorkerOptions) -> InboxWorker | None:
