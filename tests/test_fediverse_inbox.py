@@ -129,13 +129,17 @@ def test_the_inbox_is_404_when_the_fediverse_is_off(tmp_path: Path, remote: Remo
         world.close()
 
 
-def test_a_key_is_fetched_once_and_fetched_again_when_the_sender_rotated_it(world: World, remote: Remote) -> None:
+def test_a_key_is_fetched_signed_once_and_fetched_again_when_the_sender_rotated_it(
+    world: World, remote: Remote
+) -> None:
     def fetches() -> int:
         return sum(1 for item in remote.server.received if item.method == "GET" and item.path == "/alice")
 
     assert world.deliver(remote, remote.activity("Like", world.object)).status == 202
     assert world.deliver(remote, remote.activity("Like", world.object)).status == 202
     assert fetches() == 1  # the second came from the receiver's database
+    [get] = [item for item in remote.server.received if item.method == "GET"]
+    assert f'keyId="{world.actor}#main-key"' in get.headers["Signature"]  # signed, for "authorized fetch" servers
     remote.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     remote.serve()
     assert world.deliver(remote, remote.activity("Like", world.object)).status == 202

@@ -7,13 +7,18 @@ an actor's inboxes and how to name it.
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from generator.config import Config
 from generator.errors import HomepostError
 from generator.fediverse.inbox_store import Actor, FediverseStore
-from generator.fediverse.signatures import KeyInfo
+from generator.fediverse.keys import ensure_key
+from generator.fediverse.signatures import KeyInfo, Signer
+from generator.fediverse.urls import actor_url
 from generator.http import HttpClient
 from generator.redaction import redact
 from generator.sanitize import clean_text, clean_url
@@ -62,17 +67,39 @@ def read_actor(document: Any, url: str) -> Actor | None:
     )
 
 
-class ActorDirectory:
-    """Actors and their keys: from the database when known, else fetched (and then remembered)."""
+def site_signer(config: Config) -> Callable[[], Signer]:
+    """The site's Signer, its key loaded (or made) on first use and kept."""
 
-    def __init__(self, store: FediverseStore, client: HttpClient) -> None:
+    @functools.cache
+    def signer() -> Signer:
+        return ensure_key(config.root).signer(actor_url(config))
+
+    return signer
+
+
+class ActorDirectory:
+    """Actors and their keys: from the database when known, else fetched (and then remembered).
+
+    The GETs are signed with the site's key when there is one, for servers in "authorized fetch" mode.
+    """
+
+    def __init__(self, store: FediverseStore, client: HttpClient, signer: Callable[[], Signer] | None = None) -> None:
         self.store = store
         self.client = client
+        self.signer = signer
+
+    def _signed(self, url: str) -> dict[str, str]:
+        try:
+            return self.signer().sign("GET", url) if self.signer else {}
+        except HomepostError as exc:  # a key that cannot be read: fetch unsigned, say why once per fetch
+            log.warning("fediverse: fetching %s unsigned: %s", redact(url), exc)
+            return {}
 
     def fetch(self, url: str) -> Actor | None:
         """GET an actor (or key) document now and remember the actor; None when it cannot be had."""
+        url = url.partition("#")[0]
         try:
-            reply = self.client.get(url.partition("#")[0], headers={"Accept": ACCEPT})
+            reply = self.client.get(url, headers={"Accept": ACCEPT, **self._signed(url)})
             document = reply.json() if reply.status == 200 else None
         except (HomepostError, ValueError) as exc:
             log.info("fediverse: cannot fetch %s: %s", redact(url), exc)

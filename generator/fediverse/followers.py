@@ -9,7 +9,6 @@ receiver's blocks, so its inbox refuses it from then on. Results are returned, n
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,10 +17,9 @@ from typing import Literal
 
 from generator.config import Config
 from generator.errors import HomepostError, Problem
+from generator.fediverse.actors import site_signer
 from generator.fediverse.inbox_store import FediverseStore, Follower
-from generator.fediverse.keys import ensure_key
 from generator.fediverse.processing import answer, deliver_due, write_stats
-from generator.fediverse.signatures import Signer
 from generator.fediverse.urls import actor_url
 from generator.http import HttpClient
 from generator.webmention.receiver.store import Store
@@ -90,10 +88,5 @@ def change_follower(config: Config, db_path: Path, action: Action, actor: str) -
         write_stats(config, store)
         if follower is None:
             return FollowerChange(action, actor, True, False, 0)
-
-        @functools.cache
-        def signer() -> Signer:
-            return ensure_key(config.root).signer(me)
-
-        sent = deliver_due(store, HttpClient(config.network), signer, WorkerOptions())
+        sent = deliver_due(store, HttpClient(config.network), site_signer(config), WorkerOptions())
         return FollowerChange(action, actor, True, True, sent)

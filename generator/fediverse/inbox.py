@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from generator.config import Config
-from generator.fediverse.actors import ActorDirectory, first_id
+from generator.fediverse.actors import ActorDirectory, first_id, site_signer
 from generator.fediverse.inbox_store import FediverseStore
 from generator.fediverse.signatures import Request, SignatureRefused, verify
 from generator.fediverse.urls import INBOX_ROUTE, SHARED_INBOX_ROUTE
@@ -83,7 +83,7 @@ class InboxRoutes:
         self.config = config
         self.store = store
         self.fediverse = FediverseStore(store)
-        self.directory = ActorDirectory(self.fediverse, HttpClient(config.network))
+        self.directory = ActorDirectory(self.fediverse, HttpClient(config.network), site_signer(config))
         self.notify = notify
         self.limiter = limiter or RateLimiter(RATE)
 

@@ -274,7 +274,7 @@ class InboxWorker(Loop):
         self.client = client
         self.signer = signer
         self.options = options or WorkerOptions()
-        self.inbox = Inbox(config, store, ActorDirectory(store, client))
+        self.inbox = Inbox(config, store, ActorDirectory(store, client, signer))
         super().__init__(self.options.poll_interval)
 
     def run_due(self) -> int:

@@ -9,7 +9,6 @@ damaged database and holding connections within `guard.ConnectionLimits`;
 from __future__ import annotations
 
 import argparse
-import functools
 import logging
 import signal
 import sys
@@ -36,7 +35,6 @@ from generator.webmention.receiver.worker import Worker, WorkerOptions
 
 if TYPE_CHECKING:
     from generator.fediverse.processing import InboxWorker
-    from generator.fediverse.signatures import Signer
     from generator.newsletter.mailer import Mailer
 
 log = logging.getLogger(__name__)
@@ -227,16 +225,11 @@ def _fediverse_worker(config: Config, store: Store, options: WorkerOptions) -> I
     """The thread processing the fediverse inbox, with `[fediverse] enabled`."""
     if not config.fediverse.enabled:
         return None
+    from generator.fediverse.actors import site_signer
     from generator.fediverse.inbox_store import FediverseStore
-    from generator.fediverse.keys import ensure_key
     from generator.fediverse.processing import InboxWorker
-    from generator.fediverse.urls import actor_url
 
-    @functools.cache
-    def signer() -> Signer:
-        return ensure_key(config.root).signer(actor_url(config))
-
-    return InboxWorker(config, FediverseStore(store), HttpClient(config.network), signer, options)
+    return InboxWorker(config, FediverseStore(store), HttpClient(config.network), site_signer(config), options)
 
 
 def run_receiver(
