@@ -153,6 +153,19 @@ def test_a_note_attributed_to_another_actor_is_not_stored(world: World, remote: 
     assert world.store.responses() == []
 
 
+def test_a_request_signed_for_the_public_url_behind_a_proxy_that_strips_a_prefix_is_verified(
+    tmp_path: Path, remote: Remote
+) -> None:
+    world = World(tmp_path / "site", 'receiver = "https://public.example/hp"\n')
+    try:
+        like = json.dumps(remote.activity("Like", world.object)).encode()
+        headers = remote.signer.sign("POST", "https://public.example/hp" + INBOX_ROUTE, like)  # Host: public.example
+        assert call(world.receiver.url, "POST", INBOX_ROUTE, like, headers).status == 202
+        assert len(world.store.jobs()) == 1
+    finally:
+        world.close()
+
+
 # --- processed by the worker ---------------------------------------------------------------------
 
 

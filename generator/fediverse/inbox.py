@@ -24,7 +24,7 @@ from generator.config import Config
 from generator.fediverse.actors import ActorDirectory, first_id, site_signer
 from generator.fediverse.inbox_store import FediverseStore
 from generator.fediverse.signatures import Request, SignatureRefused, verify
-from generator.fediverse.urls import INBOX_ROUTE, SHARED_INBOX_ROUTE
+from generator.fediverse.urls import INBOX_ROUTE, SHARED_INBOX_ROUTE, receiver_base
 from generator.http import HttpClient
 from generator.redaction import redact
 from generator.webmention.receiver.app import RateLimiter, _text, is_blocked
@@ -114,9 +114,8 @@ class InboxRoutes:
         if wait is not None:
             status, headers, text = _text("429 Too Many Requests", "too many activities from your host\n")
             return status, headers + [("Retry-After", str(max(1, math.ceil(wait))))], text
-        try:
-            verify(_request(environ, path, body), self.directory.lookup, actor=actor)
-        except SignatureRefused as refused:
+        refused = self.verify(environ, path, body, actor)
+        if refused is not None:
             log.info("fediverse: %s from %s refused: %s", activity["type"], redact(actor), refused.reason)
             status, headers, text = _text("401 Unauthorized", f"{refused}\n")
             return status, headers + [("WWW-Authenticate", 'Signature realm="inbox"')], text
@@ -126,6 +125,20 @@ class InboxRoutes:
                 self.notify()
         return _text("202 Accepted", "Accepted.\n")
 
+    def verify(self, environ: dict, path: str, body: bytes, actor: str) -> SignatureRefused | None:
+        """None when the request's signature holds for `actor`, at its public URL or as it arrived; else why not."""
+        candidates = requests_of(environ, path, body, receiver_base(self.config))
+        refused = SignatureRefused("signature", "no request to verify")
+        for request in candidates:
+            try:
+                verify(request, self.directory.lookup, actor=actor)
+                return None
+            except SignatureRefused as why:
+                refused = why
+                if why.reason != "signature":  # only the signed string can differ between the two URLs
+                    break
+        return refused
+
     def blocked(self, actor: str) -> bool:
         """True when the actor is blocked by `[moderation]` or the receiver's blocks."""
         known = self.fediverse.actor(actor)
@@ -134,14 +147,18 @@ class InboxRoutes:
         return blocked_actor(actor, known.handle if known else "", rules)
 
 
-def _request(environ: dict, path: str, body: bytes) -> Request:
-    """The request as the signature covers it: the URL rebuilt from the Host header and the path."""
+def requests_of(environ: dict, path: str, body: bytes, public_base: str) -> list[Request]:
+    """The request as its sender may have signed it: at the receiver's public URL (`public_base`, its path and
+    scheme, as a proxy that strips a prefix hides them), then as it arrived; the host from the Host header."""
     headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")}
     for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
         if environ.get(key):
             headers[key.replace("_", "-").lower()] = environ[key]
-    scheme = environ.get("wsgi.url_scheme", "http")
     host = headers.get("host") or environ.get("SERVER_NAME", "")
-    query = environ.get("QUERY_STRING", "")
-    url = f"{scheme}://{host}{environ.get('SCRIPT_NAME', '')}{path}" + (f"?{query}" if query else "")
-    return Request(environ.get("REQUEST_METHOD", "POST"), url, headers, body)
+    query = "?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else ""
+    urls = [f"{environ.get('wsgi.url_scheme', 'http')}://{host}{environ.get('SCRIPT_NAME', '')}{path}{query}"]
+    if public_base:
+        base = urlsplit(public_base)
+        urls.insert(0, f"{base.scheme}://{host}{base.path.rstrip('/')}{path}{query}")
+    method = environ.get("REQUEST_METHOD", "POST")
+    return [Request(method, url, headers, body) for url in dict.fromkeys(urls)]
