@@ -317,30 +317,41 @@ def test_fedify_likes_boosts_and_replies_come_home_and_leave_again(fedify_peer: 
         content="<p>Nice <b>post</b></p>",
     )
     assert like["ok"] and boost["ok"] and reply["ok"], (like, boost, reply)
-    listed = wait_for(lambda: len(mentions(world.receiver.url, target=world.post).json()["children"]) == 3, "all three")
-    assert listed
-    kinds = {entry["wm-property"] for entry in mentions(world.receiver.url, target=world.post).json()["children"]}
-    assert kinds == {"like-of", "repost-of", "in-reply-to"}
+    wait_for(lambda: len(listed(world)) == 3, "all three")
+    assert {entry["wm-property"] for entry in listed(world)} == {"like-of", "repost-of", "in-reply-to"}
+    [note] = [entry["wm-source"] for entry in listed(world) if entry["wm-property"] == "in-reply-to"]
+    answer = fedify_peer.send(
+        "Create", inbox=world.receiver_inbox, to=world.actor, in_reply_to=note, content="<p>Replying to myself</p>"
+    )
+    assert answer["ok"], answer
+    wait_for(lambda: len(listed(world)) == 4, "the reply to the reply")
 
-    assert "3 new" in cli("webmention", "pull", "--site", str(world.root))
+    assert "4 new" in cli("webmention", "pull", "--site", str(world.root))
     assert build(world.root).exit_code == 0
     entry = post_entry(world)
     [comment] = entry["properties"]["comment"]
     assert comment["properties"]["author"][0]["properties"]["name"] == ["Fedify peer"]
-    assert comment["properties"]["url"][0].startswith(fedify_peer.url + "/notes/")
+    assert comment["properties"]["url"] == [note]  # the link to the original on its server
     assert "<b>post</b>" in comment["properties"]["content"][0]["html"]
+    [threaded] = comment["properties"]["comment"]  # the answer sits under the reply it answers
+    assert "Replying to myself" in threaded["properties"]["content"][0]["value"]
     assert entry["properties"]["like"][0]["properties"]["author"][0]["properties"]["name"] == ["Fedify peer"]
     assert len(entry["properties"]["repost"]) == 1
 
-    note = comment["properties"]["url"][0]
     assert fedify_peer.send("Undo", inbox=world.receiver_inbox, to=world.actor, object=like["id"])["ok"]
     assert fedify_peer.send("Delete", inbox=world.receiver_inbox, to=world.actor, object=note)["ok"]
-    wait_for(lambda: len(mentions(world.receiver.url, target=world.post).json()["children"]) == 1, "the withdrawals")
+    wait_for(lambda: len(listed(world)) == 2, "the withdrawals")
     assert "2 removed" in cli("webmention", "pull", "--site", str(world.root))
     assert build(world.root).exit_code == 0
     entry = post_entry(world)
-    assert "comment" not in entry["properties"] and "like" not in entry["properties"]
-    assert len(entry["properties"]["repost"]) == 1
+    assert "like" not in entry["properties"] and len(entry["properties"]["repost"]) == 1
+    assert note not in (world.root / "public" / POST / "index.html").read_text()  # the deleted reply is gone
+
+
+def listed(world: World) -> list[dict]:
+    """What the receiver's mentions API lists for the post."""
+    children: list[dict] = mentions(world.receiver.url, target=world.post).json()["children"]
+    return children
 
 
 def post_entry(world: World) -> dict:
