@@ -264,6 +264,12 @@ def test_followers_remove_and_block_send_a_reject_and_block_refuses_later_activi
     assert len(world.store.jobs()) == jobs  # nothing stored
 
 
+def test_an_activity_of_another_kind_is_acknowledged_and_ignored(world: World, remote: Remote) -> None:
+    assert world.deliver(remote, remote.activity("Add", world.object, target=remote.id + "/featured")).status == 202
+    wait_for(lambda: done(world), "the job")
+    assert world.store.jobs()[0][2] == "ignored" and world.store.responses() == []
+
+
 # --- with a real Fedify peer ---------------------------------------------------------------------
 
 
