@@ -270,6 +270,16 @@ def test_an_activity_of_another_kind_is_acknowledged_and_ignored(world: World, r
     assert world.store.jobs()[0][2] == "ignored" and world.store.responses() == []
 
 
+def test_an_undo_or_delete_by_another_actor_withdraws_nothing(world: World, remote: Remote) -> None:
+    like = remote.activity("Like", world.object)
+    world.deliver(remote, like)
+    mallory = Remote(remote.server, "mallory")
+    world.deliver(mallory, mallory.activity("Undo", like["id"]))
+    world.deliver(mallory, mallory.activity("Delete", like["id"]))
+    wait_for(lambda: done(world) and len(world.store.jobs()) == 3, "the three jobs")
+    assert [item.response.id for item in world.store.responses()] == [like["id"]]
+
+
 # --- with a real Fedify peer ---------------------------------------------------------------------
 
 
