@@ -559,7 +559,7 @@ def test_a_version_1_database_is_migrated_keeping_its_rows(tmp_path: Path) -> No
     finally:
         store.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {"queue", "mentions", "comments", "blocks"} <= tables
     db.close()

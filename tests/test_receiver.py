@@ -421,7 +421,7 @@ def test_the_store_is_wal_and_versioned(tmp_path: Path) -> None:
     store.close()
     with sqlite3.connect(tmp_path / "db" / "receiver.sqlite3") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
         assert db.execute("SELECT source, status, attempts FROM queue").fetchall() == [
             ("https://alice.example/r", "pending", 0)
         ]

@@ -1,19 +1,24 @@
-"""`homepost fediverse`: the site as a fediverse actor; for now its key pair (`init`, `init --rotate`)."""
+"""`homepost fediverse`: the site as a fediverse actor: its key pair (`init`, `init --rotate`) and its `followers`."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import click
 
-from generator.commands.common import fail, quiet, site_dir, site_option
+from generator.commands.common import fail, quiet, receiver_db, site_dir, site_option
 from generator.errors import HomepostError
+from generator.redaction import escape
+
+if TYPE_CHECKING:
+    from generator.fediverse.followers import Action
 from generator.fediverse.keys import KEY_ENV, init_key
 
 
 @click.group()
 def fediverse() -> None:
-    """The site as a fediverse account (@you@yourdomain): its key pair, and soon followers and delivery."""
+    """The site as a fediverse account (@you@yourdomain): its key pair and its followers."""
 
 
 @fediverse.command()
@@ -38,3 +43,54 @@ def init(ctx: click.Context, site: Path | None, rotate: bool) -> None:
             f"the old key is kept in {result.previous}; followers' servers learn the new key only from an "
             "Update of the actor: deliver one before signing with the new key"
         )
+
+
+@fediverse.command()
+@site_option
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The receiver's SQLite database (default: .homepost/receiver.sqlite3 under the site).",
+)
+@click.argument("action", type=click.Choice(["list", "count", "approve", "reject", "remove", "block"]), default="list")
+@click.argument("actor", required=False)
+@click.pass_context
+def followers(ctx: click.Context, site: Path | None, db: Path | None, action: str, actor: str | None) -> None:
+    """Who follows the site: list (default), count, or approve, reject, remove or block ACTOR (its URL)."""
+    from generator.config import load_config
+    from generator.fediverse.followers import change_follower, count_followers, list_followers
+
+    root = site_dir(ctx, site)
+    try:
+        path = receiver_db(db, root)
+        if action == "list":
+            for follower in list_followers(path):
+                state = "" if follower.state == "accepted" else "  (awaiting approval)"
+                click.echo(f"{escape(follower.actor)}  since {follower.followed_at:%Y-%m-%d}{state}")
+            return
+        if action == "count":
+            click.echo(str(count_followers(path)))
+            return
+        if not actor:
+            raise click.UsageError(f"`followers {action}` needs the follower's actor URL")
+        change = change_follower(load_config(root), path, cast("Action", action), actor)
+    except HomepostError as exc:
+        fail(exc, f"fediverse followers {action}")
+    if quiet(ctx):
+        return
+    done = {"approve": "approved", "reject": "rejected", "remove": "removed", "block": "blocked"}[action]
+    if not change.changed:
+        click.echo(f"{escape(change.actor)} was not awaiting approval: nothing to do")
+        return
+    answer = "Accept" if action == "approve" else "Reject"
+    sent = (
+        f"; {answer} delivered"
+        if change.sent
+        else f"; {answer} queued (the receiver sends it)"
+        if change.queued
+        else ""
+    )
+    click.echo(f"{escape(change.actor)} {done}{sent}")
+    if action == "block":
+        click.echo("its activities are refused from now on")

@@ -26,6 +26,9 @@
   to the post when the URL is on this site.
 - `/subscribe`, `/subscribe/confirm` and `/unsubscribe` (only with `[newsletter] enabled`): see
   `generator.newsletter.routes`.
+- `POST /fediverse/inbox` and `POST /fediverse/shared-inbox` (only with `[fediverse] enabled`): see
+  `generator.fediverse.inbox`. Likes, boosts and replies from the fediverse are listed by
+  `GET /api/mentions` beside the mentions and comments.
 
 Everything else is 404. No response ever repeats its input unescaped.
 """
@@ -164,6 +167,11 @@ class ReceiverApp:
 
         self.newsletter_paths = PATHS if config.newsletter.enabled else ()
         self.newsletter = NewsletterRoutes(config, store, notify)
+        from generator.fediverse.inbox import PATHS as INBOX_PATHS
+        from generator.fediverse.inbox import InboxRoutes  # imports this module's helpers
+
+        self.inbox_paths = INBOX_PATHS
+        self.inbox = InboxRoutes(config, store, notify=notify)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         """Route one request."""
@@ -195,6 +203,8 @@ class ReceiverApp:
                 headers.append(("Allow", "POST"))
         elif path in self.newsletter_paths:
             status, headers, body = self.newsletter.answer(method, path, environ)
+        elif path in self.inbox_paths:
+            status, headers, body = self.inbox.answer(method, path, environ)
         else:
             status, headers, body = _text("404 Not Found", "not found\n")
         headers += [("Content-Length", str(len(body))), ("X-Content-Type-Options", "nosniff")]
@@ -316,6 +326,14 @@ class ReceiverApp:
         entries += [
             ((comment.decided_at if since else None) or comment.created, comment.source, comment_to_jf2(comment))
             for comment in comments
+        ]
+        entries += [
+            (
+                item.changed if since else item.received,
+                item.response.source,
+                response_to_jf2(item.shown, received=item.received, deleted=item.deleted),
+            )
+            for item in self.inbox.fediverse.responses(target=target, since=since)
         ]
         entries.sort(key=lambda entry: (entry[0], entry[1]))
         return _json("200 OK", {"type": "feed", "children": [entry for _, _, entry in entries]})

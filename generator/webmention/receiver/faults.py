@@ -1,8 +1,8 @@
 """Fault injection for the crash tests: `HOMEPOST_RECEIVER_FAULT=<step>` makes the receiver SIGKILL itself there.
 
 The steps of accepting and verifying one webmention, in order, are `STEPS`; those of a subscription
-to the newsletter `NEWSLETTER_STEPS`. In production the variable is unset and `fault_point` does
-nothing but compare two strings.
+to the newsletter `NEWSLETTER_STEPS`; those of a fediverse activity `FEDIVERSE_STEPS`. In production
+the variable is unset and `fault_point` does nothing but compare two strings.
 """
 
 from __future__ import annotations
@@ -19,6 +19,10 @@ STEPS = (
     "worker.written",  # the mention and the row's outcome are committed
 )
 NEWSLETTER_STEPS = ("subscribe.queued",)  # a subscriber and the confirmation email are committed; not yet answered
+FEDIVERSE_STEPS = (
+    "inbox.queued",  # the activity is committed to the queue; 202 not yet answered
+    "inbox.taken",  # the worker took the activity; nothing fetched or written yet
+)
 _FAULT = os.environ.get(FAULT_ENV, "")
 
 

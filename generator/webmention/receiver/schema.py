@@ -4,7 +4,9 @@ of a database SQLite finds damaged.
 The version lives in `PRAGMA user_version`. 1: the queue and the mentions; 2: readers' comments
 and blocks; 3: the digest of each comment's commenter token (see `comments.token_digest`); 4: the
 newsletter's subscribers, the confirmation emails to send, the issues and their outbox, and its
-settings (the token secret, the first run's time; see `generator.newsletter.store`).
+settings (the token secret, the first run's time; see `generator.newsletter.store`); 5: the fediverse inbox's
+queue of activities, the actors (and their keys) it fetched, the followers, the responses (likes, boosts,
+replies) and the signed answers to deliver (see `generator.fediverse.inbox_store`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 
 from generator.errors import Problem
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 MIGRATIONS: dict[int, str] = {  # version -> the script that brings the previous version to it
     1: """
         CREATE TABLE queue (
@@ -114,6 +116,70 @@ MIGRATIONS: dict[int, str] = {  # version -> the script that brings the previous
             key TEXT PRIMARY KEY,
             value TEXT NOT NULL
         );
+    """,
+    5: """
+        CREATE TABLE fediverse_inbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            activity_id TEXT NOT NULL UNIQUE,
+            actor TEXT NOT NULL,
+            type TEXT NOT NULL,
+            body TEXT NOT NULL,
+            received TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
+            result TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX fediverse_inbox_due ON fediverse_inbox (status, next_attempt);
+        CREATE TABLE fediverse_actors (
+            id TEXT PRIMARY KEY,
+            key_id TEXT NOT NULL DEFAULT '',
+            public_pem TEXT NOT NULL DEFAULT '',
+            inbox TEXT NOT NULL DEFAULT '',
+            shared_inbox TEXT NOT NULL DEFAULT '',
+            name TEXT NOT NULL DEFAULT '',
+            url TEXT NOT NULL DEFAULT '',
+            photo TEXT NOT NULL DEFAULT '',
+            handle TEXT NOT NULL DEFAULT '',
+            also_known_as TEXT NOT NULL DEFAULT '',
+            fetched TEXT NOT NULL
+        );
+        CREATE INDEX fediverse_actors_key ON fediverse_actors (key_id);
+        CREATE TABLE fediverse_followers (
+            actor TEXT PRIMARY KEY,
+            inbox TEXT NOT NULL,
+            shared_inbox TEXT NOT NULL DEFAULT '',
+            follow_id TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('pending', 'accepted')),
+            followed_at TEXT NOT NULL,
+            changed TEXT NOT NULL
+        );
+        CREATE INDEX fediverse_followers_follow ON fediverse_followers (follow_id);
+        CREATE TABLE fediverse_responses (
+            id TEXT PRIMARY KEY,
+            activity TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            target TEXT NOT NULL,
+            data TEXT NOT NULL,
+            received TEXT NOT NULL,
+            changed TEXT NOT NULL,
+            deleted INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX fediverse_responses_activity ON fediverse_responses (activity);
+        CREATE INDEX fediverse_responses_actor ON fediverse_responses (actor);
+        CREATE INDEX fediverse_responses_target ON fediverse_responses (target);
+        CREATE INDEX fediverse_responses_changed ON fediverse_responses (changed);
+        CREATE TABLE fediverse_deliveries (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            inbox TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
+            result TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX fediverse_deliveries_due ON fediverse_deliveries (status, next_attempt);
     """,
 }
 

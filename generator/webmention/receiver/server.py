@@ -34,6 +34,7 @@ from generator.webmention.receiver.verify import verify
 from generator.webmention.receiver.worker import Worker, WorkerOptions
 
 if TYPE_CHECKING:
+    from generator.fediverse.processing import InboxWorker
     from generator.newsletter.mailer import Mailer
 
 log = logging.getLogger(__name__)
@@ -63,11 +64,16 @@ class Receiver:
         self.store = Store(options.db_path or default_db_path(config), check=True)
         self.worker = Worker(self.store, partial(verify, HttpClient(config.network)), options.worker)
         self.mailer = _mailer(config, self.store, options.worker.poll_interval)
+        self.fediverse = _fediverse_worker(config, self.store, options.worker)
         self.app = ReceiverApp(config, self.store, notify=self._wake)
         self._map: dict[int, object] = {}
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        body_limit = 4 * max(MAX_BODY, comment_body_limit(config.comments.max_length))  # the app answers 413 first
+        from generator.fediverse.inbox import MAX_BODY as INBOX_BODY  # imports the app's helpers
+
+        body_limit = 4 * max(
+            MAX_BODY, INBOX_BODY, comment_body_limit(config.comments.max_length)
+        )  # the app answers 413 first
         proxy = (
             {
                 "trusted_proxy": options.trusted_proxy,
@@ -101,6 +107,8 @@ class Receiver:
         self.worker.wake()
         if self.mailer is not None:
             self.mailer.wake()
+        if self.fediverse is not None:
+            self.fediverse.wake()
 
     @property
     def port(self) -> int:
@@ -130,6 +138,9 @@ class Receiver:
         self.worker.start()
         if self.mailer is not None:
             self.mailer.start()
+        if self.fediverse is not None:
+            self.fediverse.start()
+            _announce_inbox(self.config, self.url)
         if self.config.comments.enabled and self.config.comments.auto_approve_known:
             log.info(
                 "comments: approving at once those that carry the secret cookie of an approved commenter "
@@ -174,6 +185,8 @@ class Receiver:
         self.worker.stop()
         if self.mailer is not None:
             self.mailer.stop()
+        if self.fediverse is not None:
+            self.fediverse.stop()
         self.store.close()
 
     def __enter__(self) -> Self:
@@ -194,6 +207,29 @@ def _mailer(config: Config, store: Store, poll_interval: float) -> Mailer | None
     newsletter = NewsletterStore(store)
     newsletter.make_private()
     return Mailer(config, newsletter, poll_interval=max(poll_interval, 0.05))
+
+
+def _announce_inbox(config: Config, url: str) -> None:
+    """Log where the inbox listens and where the actor document says it is (a warning when it cannot say)."""
+    from generator.fediverse.urls import INBOX_ROUTE, inbox_url, receiver_base
+
+    public = inbox_url(config) if receiver_base(config) else "nowhere"
+    log.info("fediverse inbox at %s (the actor document names %s)", url.rstrip("/") + INBOX_ROUTE, public)
+    if not receiver_base(config):
+        log.warning(
+            "set [fediverse] receiver (or [webmention] endpoint) to the receiver's public URL: no inbox is known"
+        )
+
+
+def _fediverse_worker(config: Config, store: Store, options: WorkerOptions) -> InboxWorker | None:
+    """The thread processing the fediverse inbox, with `[fediverse] enabled`."""
+    if not config.fediverse.enabled:
+        return None
+    from generator.fediverse.actors import site_signer
+    from generator.fediverse.inbox_store import FediverseStore
+    from generator.fediverse.processing import InboxWorker
+
+    return InboxWorker(config, FediverseStore(store), HttpClient(config.network), site_signer(config), options)
 
 
 def run_receiver(

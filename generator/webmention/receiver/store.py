@@ -260,18 +260,9 @@ class Store:
 
     def mentions(self, *, target: str | None = None, since: dt.datetime | None = None) -> list[StoredMention]:
         """Live mentions (of `target`, if given), oldest first; with `since`, every change since then, tombstones too."""
-        clauses, args = [], []
-        if target is not None:
-            clauses.append("target = ?")
-            args.append(target)
-        if since is None:
-            clauses.append("deleted = 0")
-        else:
-            clauses.append("changed >= ?")
-            args.append(_stamp(since))
-        order = "changed, source, target" if since is not None else "received, source, target"
+        where, args, order = changes_where(target, since)
         rows = self._read(
-            f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE {' AND '.join(clauses)} ORDER BY {order}", args
+            f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE {where} ORDER BY {order}, source, target", args
         )
         return [_mention(row) for row in rows]
 
@@ -406,6 +397,14 @@ def _comment(row: tuple) -> Comment:
         _moment(approved_at) if approved_at else None,
         token,
     )
+
+
+def changes_where(target: str | None, since: dt.datetime | None) -> tuple[str, list[str], str]:
+    """WHERE, arguments and ORDER BY: live responses (of `target`) by receipt, or every change since `since`."""
+    clauses, args = (["target = ?"], [target]) if target is not None else ([], [])
+    clauses.append("deleted = 0" if since is None else "changed >= ?")
+    args += [] if since is None else [_stamp(since)]
+    return " AND ".join(clauses), args, "changed" if since is not None else "received"
 
 
 def _where(**equal: str | None) -> tuple[str, list[str]]:
