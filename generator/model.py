@@ -364,6 +364,7 @@ class Site:
     static_files: list[StaticFile]
     years: list[tuple[int, list[Post]]]  # newest year first
     shows: list[Show] = field(default_factory=list)
+    followers: int = 0  # fediverse followers: how many, never who (site data, attached by the build)
 
     @property
     def menu(self) -> list[Post]:

@@ -34,6 +34,7 @@ from generator.http import HttpClient
 from generator.model import Response, ResponseAuthor
 from generator.redaction import redact
 from generator.sanitize import clean_html, clean_text, clean_url
+from generator.sitedata import FEDIVERSE_STATS
 from generator.sitedata.responses import parse_time
 from generator.state import read_json, write_json
 from generator.text import html_to_text
@@ -43,7 +44,6 @@ from generator.webmention.receiver.worker import Loop, WorkerOptions
 
 log = logging.getLogger(__name__)
 AS = "https://www.w3.org/ns/activitystreams"
-STATS_FILE = "fediverse/stats.json"  # under data/: {"followers": N}, for the build
 PLATFORM = "fediverse"
 Effect = Callable[[sqlite3.Connection, str], None]
 
@@ -324,7 +324,7 @@ class InboxWorker(Loop):
 
 def write_stats(config: Config, store: FediverseStore) -> None:
     """`data/fediverse/stats.json`: the number of followers, for the build (rewritten only when it changed)."""
-    path = config.data_dir / STATS_FILE
+    path = config.data_dir / FEDIVERSE_STATS
     stats = {"followers": store.count()}
     try:
         if read_json(path, {}) != stats:

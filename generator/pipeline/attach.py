@@ -15,6 +15,7 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 def attach_site_data(config: Config, site: Site, data: SiteData, public_url: str) -> None:
     """Give each post and page its responses and their conversation, and each post its copies (u-syndication)."""
     _attach_responses(config, site, data)
+    site.followers = data.followers
     _attach_copies(site, data, public_url, config.site.url)
 
 

@@ -43,7 +43,7 @@ def plan_fediverse(
     plan.add_bytes(urls.NODEINFO_FILE, documents.nodeinfo(config, len(site.posts)), ORIGIN)
     first = site.posts[-1].date if site.posts else None
     plan.add_bytes(urls.ACTOR_FILE, documents.actor(config, key.public_pem, first), ORIGIN)
-    plan.add_bytes(urls.FOLLOWERS_FILE, documents.collection(config, urls.FOLLOWERS_FILE, 0), ORIGIN)
+    plan.add_bytes(urls.FOLLOWERS_FILE, documents.collection(config, urls.FOLLOWERS_FILE, site.followers), ORIGIN)
     plan.add_bytes(urls.FOLLOWING_FILE, documents.collection(config, urls.FOLLOWING_FILE, 0), ORIGIN)
     read_whole = {post.source: read_whole_label(strings, post, config) for post in site.posts}
     for post in site.posts:

@@ -13,11 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from generator.config import Config
+from generator.errors import ContentError, Problem
 from generator.model import Response
 from generator.sitedata.avatars import stored_avatars
 from generator.sitedata.outbox import Outbox
 from generator.sitedata.responses import load_responses
 from generator.sitedata.sent import SentState
+from generator.state import read_json
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class SiteData:
     copies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # URLs of a post's copies, by its public URL
     sent: tuple[str, ...] = ()  # URL of every post the webmention sender knows (deleted ones too)
     avatars: frozenset[str] = frozenset()  # names of the pictures stored under data/avatars/
+    followers: int = 0  # the site's fediverse followers, as the receiver counted them (never who)
 
 
 def load_site_data(config: Config) -> SiteData:
@@ -41,4 +44,17 @@ def load_site_data(config: Config) -> SiteData:
         copies={url: found for url, found in copies.items() if found},
         sent=tuple(SentState.load(config.data_dir).sources),
         avatars=stored_avatars(config.data_dir),
+        followers=_followers(config),
     )
+
+
+FEDIVERSE_STATS = "fediverse/stats.json"  # under data/: {"followers": N}, written by the receiver's worker
+
+
+def _followers(config: Config) -> int:
+    """How many follow the site on the fediverse (0 until the receiver has counted them)."""
+    path = config.data_dir / FEDIVERSE_STATS
+    count = read_json(path, {}, label=f"data/{FEDIVERSE_STATS}").get("followers", 0)
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise ContentError(Problem(f"data/{FEDIVERSE_STATS}", "followers: expected a count (a whole number)"))
+    return count
