@@ -42,6 +42,28 @@ def test_other_markdown_endings_are_posts_and_their_source_is_not_published(
     assert not [f for f in files if f.endswith(suffix)]
 
 
+def test_markdown_outside_posts_and_pages_is_not_published_and_is_warned_of(make_site: SiteFactory) -> None:
+    site = make_site(
+        {
+            "content/posts/2026-01-02-a.md": POST.format(title="A", day=2),
+            "content/notes.markdown": "# Notes\n",
+            "content/posts/bundle/index.md": POST.format(title="Bundle", day=3),
+            "content/posts/bundle/draft-part.md": "More text.\n",
+            "content/posts/bundle/cat.txt": "a cat",
+        }
+    )
+    result = build(site)
+    assert result.exit_code == 0, result.output
+    files = output_files(site)
+    assert "notes.markdown" not in files and "2026/01/bundle/draft-part.md" not in files
+    assert "2026/01/bundle/cat.txt" in files
+    assert "warning: content/notes.markdown: a Markdown file outside posts/ and pages/: not published" in result.output
+    assert (
+        "warning: content/posts/bundle/draft-part.md: a Markdown file in a bundle beside its index: not published"
+        in (result.output)
+    )
+
+
 def test_a_link_to_a_markdown_file_of_another_ending_is_its_url(make_site: SiteFactory) -> None:
     site = make_site(
         {

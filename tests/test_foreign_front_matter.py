@@ -116,6 +116,15 @@ def test_cover_image_featured_image_and_images_are_the_image(lines: tuple[str, .
 
 
 @pytest.mark.parametrize(
+    "lines", [("images: []",), ('featured_image: ""',), ("cover:", "  hidden: true", "  relative: true")]
+)
+def test_an_empty_foreign_image_is_no_image(lines: tuple[str, ...]) -> None:
+    meta, problems, _ = read(yaml("title: T", *lines))
+    assert meta.image is None
+    assert problems == []
+
+
+@pytest.mark.parametrize(
     ("value", "terms"), [("Python", ("Python",)), ("[a, b]", ("a", "b")), ("机器 学习", ("机器 学习",))]
 )
 def test_category_singular_is_categories(value: str, terms: tuple[str, ...]) -> None:

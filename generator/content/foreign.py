@@ -32,16 +32,23 @@ def _negated(value: Any) -> Any:
 
 
 def _cover_image(value: Any) -> Any:
-    """Hugo themes' `cover: {image: x.png, alt: ...}` (or a plain path) as Homepost's `image`."""
-    if isinstance(value, dict) and isinstance(value.get("image"), str):
+    """Hugo themes' `cover: {image: x.png, alt: ...}` (or a plain path) as Homepost's `image`; without one, none."""
+    if isinstance(value, dict):
+        if not isinstance(value.get("image"), str):
+            return None  # `cover: {hidden: true}` and the like: the theme's settings, no image
         alt = value.get("alt") or value.get("caption") or ""
-        return {"src": value["image"], "alt": alt} if isinstance(alt, str) and alt else value["image"]
-    return value
+        return {"src": value["image"], "alt": alt} if isinstance(alt, str) and alt else _path(value["image"])
+    return _path(value)
 
 
 def _first(value: Any) -> Any:
-    """Hugo's `images: [a.png, b.png]`: the first is the cover."""
-    return value[0] if isinstance(value, list) and value else value
+    """Hugo's `images: [a.png, b.png]`: the first is the cover (an empty list: none)."""
+    return _path(value[0] if value else None) if isinstance(value, list) else _path(value)
+
+
+def _path(value: Any) -> Any:
+    """An image path, or None for an empty one (themes write `featured_image: ""`)."""
+    return None if isinstance(value, str) and not value.strip() else value
 
 
 def _one_term(value: Any) -> Any:
@@ -70,7 +77,7 @@ ALIASES: dict[str, Alias] = {
     "expirydate": Alias("expires"),  # Hugo: a past one takes the post down
     "redirect_from": Alias("aliases"),  # Jekyll (jekyll-redirect-from)
     "cover": Alias("image", _cover_image),  # Hugo themes (PaperMod)
-    "featured_image": Alias("image"),  # Hugo and Jekyll themes
+    "featured_image": Alias("image", _path),  # Hugo and Jekyll themes
     "images": Alias("image", _first),  # Hugo
     "category": Alias("categories", _one_term),  # Jekyll, Pelican
 }

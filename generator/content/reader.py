@@ -195,6 +195,9 @@ class _Reader:
             is_text = is_markdown(rel) and section in SECTIONS and "/" in rel
             if is_text and (owner is None or rel.rsplit("/", 1)[0] == owner and is_index(rel.rsplit("/", 1)[1])):
                 texts.append((rel, SECTIONS[section]))
+            elif is_markdown(rel):  # never published as it is: its source is the writer's, not the reader's
+                where = "in a bundle beside its index" if is_text else "outside posts/ and pages/"
+                log.warning("content/%s: a Markdown file %s: not published", rel, where)
             else:
                 static_rels.append(rel)
         changed = [item for item in texts if not self._unchanged(item[0])]
