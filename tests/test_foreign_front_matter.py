@@ -55,9 +55,9 @@ def test_published_false_is_a_draft() -> None:
     assert read(yaml("title: T", "published: true"))[0].draft is False
 
 
-def test_published_not_a_boolean_is_an_error_at_its_line() -> None:
+def test_published_not_a_boolean_is_an_error_naming_it_at_its_line() -> None:
     _, problems, _ = read(yaml("title: T", "published: maybe"))
-    assert problems == [f"{FILE}:3: draft: expected true or false"]
+    assert problems == [f"{FILE}:3: published: expected true or false"]
 
 
 @pytest.mark.parametrize("key", ["publishDate", "publishdate"])
@@ -86,7 +86,7 @@ def test_an_expiry_date_is_when_the_post_expires(key: str) -> None:
 
 def test_an_expiry_date_that_is_no_date_is_an_error_naming_its_line() -> None:
     _, problems, _ = read(yaml("title: T", "expiryDate: someday"))
-    assert len(problems) == 1 and problems[0].startswith(f"{FILE}:3: expires: 'someday' is not a date")
+    assert len(problems) == 1 and problems[0].startswith(f"{FILE}:3: expiryDate: 'someday' is not a date")
 
 
 @pytest.mark.parametrize(
@@ -131,6 +131,12 @@ def test_category_singular_is_categories(value: str, terms: tuple[str, ...]) -> 
     meta, problems, warnings = read(yaml("title: T", f"category: {value}"))
     assert meta.taxonomies["categories"] == terms
     assert problems == [] and warnings == []
+
+
+def test_hugos_capitalised_keys_are_read_as_homeposts() -> None:
+    meta, problems, warnings = read(yaml("Title: Hello", "Date: 2026-01-02", "Tags: [a]", "Draft: true"))
+    assert (meta.title, meta.date, meta.taxonomies["tags"], meta.draft) == ("Hello", local(2026, 1, 2), ("a",), True)
+    assert problems == [] and warnings == [] and meta.extra == {}
 
 
 # --- warnings ---------------------------------------------------------------------------------------

@@ -90,8 +90,10 @@ def read_foreign(
 
     `is_later(a, b)` says whether date value `a` is after date value `b` (for Hugo's publishDate).
     """
+    homepost = {*known, *taxonomies}
     for written in list(fm.data):
-        alias = ALIASES.get(str(written).lower())
+        name = str(written).lower()
+        alias = Alias(name) if name in homepost else ALIASES.get(name)  # Hugo's `Title` is `title`
         if alias is None or written == alias.key:
             continue
         value, line = fm.data.pop(written), fm.lines.pop(written, None)
@@ -104,11 +106,12 @@ def read_foreign(
             )
             continue
         fm.data[alias.key] = alias.read(value)
+        fm.written[alias.key] = written
         if line is not None:
             fm.lines[alias.key] = line
     for key in taxonomies:
         _split_terms(fm, file, key)
-    _warn_typos(fm, file, [*known, *taxonomies, *ALIASES])
+    _warn_typos(fm, file, [*homepost, *ALIASES])
     return fm
 
 

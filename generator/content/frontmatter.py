@@ -45,10 +45,15 @@ class FrontMatter:
     body_line: int  # 1-based line of the file where the body starts
     lines: dict[str, int] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)  # what was read in a way to tell, for the build to give
+    written: dict[str, str] = field(default_factory=dict)  # Homepost key -> the other key it was read from
 
     def line_of(self, key: str) -> int | None:
         """1-based line in the file where `key` is set, if known."""
         return self.lines.get(key)
+
+    def name_of(self, key: str) -> str:
+        """The key as the file writes it (`lastmod` for `updated`, when read from that)."""
+        return self.written.get(key, key)
 
 
 def split(text: str, file: str, kind: str = "post") -> FrontMatter:

@@ -89,7 +89,7 @@ class _Checker:
         self.fm, self.file, self.problems = fm, file, problems
 
     def fail(self, key: str, message: str) -> None:
-        self.problems.append(Problem(self.file, message, line=self.fm.line_of(key), key=key))
+        self.problems.append(Problem(self.file, message, line=self.fm.line_of(key), key=self.fm.name_of(key)))
 
     def string(self, key: str) -> str | None:
         value = self.fm.data.get(key)
