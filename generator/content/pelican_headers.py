@@ -27,18 +27,14 @@ def is_pelican(text: str) -> bool:
     return _FIRST.match(text) is not None
 
 
-def read_headers(
-    text: str, file: str, kind: str, warnings: list[Problem]
-) -> tuple[dict[str, Any], dict[str, int], str, int]:
-    """(data, line of each key, body, line where the body starts) of a file with Pelican's headers.
-
-    `kind` is "post" or "page" (for `Status: hidden`); what was read in a way to tell is added to `warnings`.
-    """
+def header_block(text: str) -> tuple[dict[str, str], dict[str, int], int]:
+    """The `Key: value` lines at the top of `text`, as Python-Markdown's meta extension reads them:
+    (value of each key in lower case, its 1-based line, the index of the first line after them)."""
     lines = text.split("\n")
-    data: dict[str, Any] = {}
+    data: dict[str, str] = {}
     key_lines: dict[str, int] = {}
     key = ""
-    index = 0  # the line being read; at the end, the first of the body
+    index = 0  # the line being read; at the end, the first that is not a header
     while index < len(lines):
         more = _MORE.match(lines[index]) if key else None
         found = None if more else _KEY.fullmatch(lines[index])
@@ -50,6 +46,19 @@ def read_headers(
         else:
             break
         index += 1
+    return data, key_lines, index
+
+
+def read_headers(
+    text: str, file: str, kind: str, warnings: list[Problem]
+) -> tuple[dict[str, Any], dict[str, int], str, int]:
+    """(data, line of each key, body, line where the body starts) of a file with Pelican's headers.
+
+    `kind` is "post" or "page" (for `Status: hidden`); what was read in a way to tell is added to `warnings`.
+    """
+    headers, key_lines, index = header_block(text)
+    data: dict[str, Any] = dict(headers)
+    lines = text.split("\n")
     if index < len(lines) and not lines[index].strip():
         index += 1  # the blank line that ends the block
     for name in LISTS:
