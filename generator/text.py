@@ -21,6 +21,8 @@ _CJK_CHAR = re.compile(f"[{_CJK}]")
 _LATIN_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _SLUG_DROP = regex.compile(r"[^\p{L}\p{M}\p{N}\s_-]+")
 _SLUG_SPACE = regex.compile(r"[\s_-]+")
+_SLUG_DROP_KEEPING_DOTS = regex.compile(r"[^\p{L}\p{M}\p{N}\s_.-]+")
+_DOTS = re.compile(r"\.{2,}")
 _GRAPHEME = regex.compile(r"\X")
 _TAG = re.compile(r"<[^>]*>")
 _BLOCK_END = re.compile(r"</(p|div|h[1-6]|li|blockquote|pre|tr|td|th|dd|dt|figcaption)>|<br\s*/?>", re.I)
@@ -29,17 +31,20 @@ WORDS_PER_MINUTE = 220
 CJK_CHARS_PER_MINUTE = 400
 
 
-def slugify(text: str, transliterate: bool = False) -> str:
+def slugify(text: str, transliterate: bool = False, keep_dots: bool = False) -> str:
     """A URL slug: lower-case letters and digits of any script joined by '-'.
 
     CJK and other non-Latin letters are kept (they are percent-encoded only in URLs)
-    unless `transliterate` asks for ASCII.
+    unless `transliterate` asks for ASCII. `keep_dots` keeps single dots inside (`group-2.0`),
+    never at either end and never two together (`..` is never a slug's part).
     """
     text = unicodedata.normalize("NFKC", text)
     if transliterate:
         text = anyascii(text)
-    text = _SLUG_DROP.sub("", text.lower())
-    return _SLUG_SPACE.sub("-", text).strip("-")
+    if not keep_dots:
+        return _SLUG_SPACE.sub("-", _SLUG_DROP.sub("", text.lower())).strip("-")
+    slug = _SLUG_SPACE.sub("-", _SLUG_DROP_KEEPING_DOTS.sub("", text.lower()))
+    return _DOTS.sub(".", slug).strip("-.")
 
 
 def count_words(text: str) -> tuple[int, int]:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from generator.config import (
+    Author,
     BuildSettings,
     Config,
     NetworkSettings,
@@ -231,7 +232,10 @@ def test_tables_in_the_wrong_shape():
         "site.toml: build: expected a table",
     ]
     assert problem("[taxonomies]\ntags = 1\n") == "site.toml: taxonomies.tags: expected a table"
-    assert problem('author = "me"\n') == "site.toml: site.author: expected a table, got a string"
+    assert (
+        problem("author = 1\n")
+        == "site.toml: site.author: expected a table, or a string (the author's name), got a number"
+    )
 
 
 @pytest.mark.parametrize("zone", ["Mars/Olympus", "", "../etc/passwd", "utc+2"])
@@ -293,6 +297,10 @@ def test_taxonomy_names_are_lower_case_identifiers(key):
     assert problem(f"[taxonomies.{key}]\n") == (
         f"site.toml: taxonomies.{key}: expected a lower-case name of letters, digits and '_'"
     )
+
+
+def test_author_as_a_string_is_the_authors_name():
+    assert parse('author = "李雷"\n').site.author == Author(name="李雷")
 
 
 def test_author_links_are_checked():

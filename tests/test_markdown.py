@@ -223,6 +223,17 @@ def test_more_marker_summary_is_everything_before_it(md):
     assert "Rest." in rendered.html
 
 
+@pytest.mark.parametrize("marker", ["<!--more-->", "<!-- more -->", "<!-- MORE -->", "<!--More  -->", " <!--more--> "])
+def test_more_marker_with_or_without_spaces_in_any_case(md, marker):
+    rendered = render(md, f"First para.\n\nSecond para.\n\n{marker}\n\nRest.")
+    assert rendered.has_more is True
+    assert rendered.summary_html == "<p>First para.</p>\n<p>Second para.</p>\n"
+
+
+def test_a_comment_that_only_mentions_more_is_no_marker(md):
+    assert render(md, "First.\n\nSecond.\n\n<!-- more to come -->\n\nRest.").has_more is False
+
+
 def test_without_marker_summary_is_the_first_paragraph(md):
     rendered = render(md, "First para.\n\nSecond para.")
     assert rendered.has_more is False

@@ -64,6 +64,8 @@ CASES: dict[str, str] = {
     "heading_typography": "## It's \"time\" -- now...\n\n## Don't (c) stop",
     "more_marker": "First paragraph.\n\nSecond paragraph.\n\n<!-- more -->\n\nAfter the fold.",
     "more_marker_spaces": "Intro.\n\n   <!-- more -->   \n\nRest.",
+    "more_marker_no_spaces": "Intro.\n\nSecond.\n\n<!--more-->\n\nRest.",
+    "more_marker_upper_case": "Intro.\n\nSecond.\n\n<!-- MORE -->\n\nRest.",
     "more_marker_inline": "Intro <!-- more --> inline.\n\nRest.",
     "more_in_list": "- a\n\n  <!-- more -->\n\nText.",
     "no_paragraph": "# Only a heading\n\n- list",

@@ -66,9 +66,13 @@ def setting(default: Any = MISSING, doc: str = "", **options: Any) -> Any:
     return dataclasses.field(default=default, metadata={KEY: Key(doc, **options)})
 
 
-def table(cls: type, doc: str = "") -> Any:
-    """A field holding a whole table of keys, its defaults when the table is not written."""
-    return dataclasses.field(default_factory=cls, metadata={KEY: Key(doc)})
+def table(cls: type, doc: str = "", **options: Any) -> Any:
+    """A field holding a whole table of keys, its defaults when the table is not written.
+
+    A table that may also be written as a shorter value declares `accepts` (the TOML types, `dict`
+    among them) and `convert` (the shorter value into the table's keys).
+    """
+    return dataclasses.field(default_factory=cls, metadata={KEY: Key(doc, **options)})
 
 
 def tables(doc: str, name: str, rule: str, **options: Any) -> Any:

@@ -113,7 +113,10 @@ class _Reader:
         if message:
             self.problem(dotted, message)
             return MISSING
-        return self.nested(item, data[item.name], dotted) if item.table else value
+        if item.table is None:
+            return value
+        table = item.key.convert(value) if item.key.convert else value  # a shorthand as its table
+        return self.nested(item, self.section(table, dotted), dotted)
 
     def nested(self, item: Declared, data: dict[str, Any], path: str) -> Any:
         """The settings object of a table, or MISSING when it has a problem."""

@@ -65,7 +65,13 @@ class SiteSettings:
     timezone: str = setting(
         "UTC", "IANA zone for dates written without an offset", expected="an IANA time zone name", check=checks.timezone
     )
-    author: Author = table(Author, "the representative h-card")
+    author: Author = table(
+        Author,
+        'the representative h-card; `author = "Name"` is short for `[site.author] name = "Name"`',
+        accepts=(dict, str),
+        expected="a table, or a string (the author's name)",
+        convert=lambda value: {"name": value} if isinstance(value, str) else value,
+    )
 
     @property
     def base_path(self) -> str:

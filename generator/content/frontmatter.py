@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from generator.config import toml_problem
+from generator.content.pelican_headers import is_pelican, read_headers
 from generator.errors import ContentError, Problem
 
 MAX_FRONT_MATTER_BYTES = 256 * 1024
@@ -43,18 +44,32 @@ class FrontMatter:
     body: str
     body_line: int  # 1-based line of the file where the body starts
     lines: dict[str, int] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)  # what was read in a way to tell, for the build to give
+    written: dict[str, str] = field(default_factory=dict)  # Homepost key -> the other key it was read from
 
     def line_of(self, key: str) -> int | None:
         """1-based line in the file where `key` is set, if known."""
         return self.lines.get(key)
 
+    def name_of(self, key: str) -> str:
+        """The key as the file writes it (`lastmod` for `updated`, when read from that)."""
+        return self.written.get(key, key)
 
-def split(text: str, file: str) -> FrontMatter:
-    """Separate front matter from the Markdown body and parse it."""
+
+def split(text: str, file: str, kind: str = "post") -> FrontMatter:
+    """Separate front matter (or Pelican's `Key: value` headers) from the Markdown body and parse it.
+
+    `kind` ("post" or "page") decides how Pelican's `Status: hidden` is read.
+    """
     if text.startswith("\ufeff"):
         text = text[1:]
     first, _, rest = text.partition("\n")
     fence = first.rstrip()
+    if fence not in ("---", "+++") and is_pelican(text):
+        warnings: list[Problem] = []
+        data, key_lines, body, body_line = read_headers(text, file, kind, warnings)
+        _check_values(data, file, key_lines)
+        return FrontMatter(data, body, body_line, key_lines, warnings)
     if fence not in ("---", "+++"):
         return FrontMatter({}, text, 1)
     lines = rest.split("\n")

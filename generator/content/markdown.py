@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import html
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 
 from generator.text import slugify
 
-MORE_MARKER = "<!-- more -->"
+MORE_MARKER = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)  # `<!--more-->` too, as Hugo and Jekyll write it
 MAX_NESTING = 20  # markdown-it-py's maxNesting in the commonmark preset: deeper blocks and links are not parsed
 
 
@@ -87,9 +88,14 @@ class MarkdownRenderer:
 
 def _more_index(tokens: list[Token]) -> int | None:
     for index, token in enumerate(tokens):
-        if token.type == "html_block" and token.level == 0 and token.content.strip() == MORE_MARKER:
+        if token.type == "html_block" and token.level == 0 and is_more_marker(token.content):
             return index
     return None
+
+
+def is_more_marker(html: str) -> bool:
+    """Whether an HTML block is the excerpt break: `<!-- more -->`, with or without spaces, in any case."""
+    return MORE_MARKER.fullmatch(html.strip()) is not None
 
 
 def _first_paragraph(tokens: list[Token]) -> list[Token]:

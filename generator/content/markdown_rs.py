@@ -13,7 +13,7 @@ import logging
 import re
 from typing import Any
 
-from generator.content.markdown import MORE_MARKER, Link, MarkdownRenderer, Rendered, Resolver
+from generator.content.markdown import Link, MarkdownRenderer, Rendered, Resolver, is_more_marker
 from generator.content.markdown_guards import Unsupported, parse_quietly, python_only
 
 try:  # the Rust parser, and the parts of markdown-it-py that make the output the same (used by these modules)
@@ -131,7 +131,7 @@ class Document:
             render_block(self, node, name, out)
             self.previous = name
             if name == "html_block":
-                if cut is None and node.meta["content"].strip() == MORE_MARKER:
+                if cut is None and is_more_marker(node.meta["content"]):
                     cut = start
             elif name == "paragraph" and paragraph is None:
                 paragraph = slice(start, len(out))

@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from generator.content.episodes import EPISODE_KEYS
+from generator.content.foreign import read_foreign
 from generator.content.frontmatter import FrontMatter
 from generator.errors import Problem
 from generator.model import CiteKind
@@ -34,7 +36,9 @@ KNOWN_KEYS = (
     "syndicate",
     "syndication",
     "content_warning",
+    "expires",
 )
+READ_KEYS = (*KNOWN_KEYS, *EPISODE_KEYS, "toc")  # every key Homepost reads (the rest is `extra`)
 CITE_KEYS: dict[str, CiteKind] = {
     "in_reply_to": "in-reply-to",
     "like_of": "like-of",
@@ -75,6 +79,7 @@ class Meta:
     syndicate: tuple[str, ...] | None = None  # target names; None: the site's default
     syndication: tuple[str, ...] = ()  # URLs of copies made elsewhere
     content_warning: str = ""
+    expires: dt.datetime | None = None  # after it the post is taken down (Hugo's expiryDate)
     extra: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)  # line of each front matter key, for messages
 
@@ -84,7 +89,7 @@ class _Checker:
         self.fm, self.file, self.problems = fm, file, problems
 
     def fail(self, key: str, message: str) -> None:
-        self.problems.append(Problem(self.file, message, line=self.fm.line_of(key), key=key))
+        self.problems.append(Problem(self.file, message, line=self.fm.line_of(key), key=self.fm.name_of(key)))
 
     def string(self, key: str) -> str | None:
         value = self.fm.data.get(key)
@@ -190,6 +195,7 @@ def check_meta(
     targets: tuple[str, ...] = (),
 ) -> Meta:
     """Check the front matter of one file, adding every problem to `problems`."""
+    read_foreign(fm, file, taxonomies, READ_KEYS, lambda new, old: _later(new, old, tz))
     check = _Checker(fm, file, problems)
     meta = Meta(
         title=check.string("title"),
@@ -202,6 +208,7 @@ def check_meta(
         aliases=check.strings("aliases"),
         menu=check.boolean("menu"),
         uid=check.string("id"),
+        expires=check.date("expires", tz),
     )
     if meta.slug is not None and ("/" in meta.slug or meta.slug in (".", "..")):
         check.fail("slug", "expected a single URL segment without '/'")
@@ -229,6 +236,12 @@ def check_meta(
     meta.extra = {k: v for k, v in fm.data.items() if k not in KNOWN_KEYS and k not in taxonomies}
     meta.lines = dict(fm.lines)
     return meta
+
+
+def _later(new: Any, old: Any, tz: ZoneInfo) -> bool:
+    """Whether date value `new` is after date value `old` (False when either is not a date)."""
+    first, second = parse_date(new, tz), parse_date(old, tz)
+    return first is not None and second is not None and first > second
 
 
 def _image(check: _Checker) -> ImageRef | None:

@@ -37,6 +37,8 @@ from generator.content.sources import (
     Source,
     file_stat,
     fresh_copy,
+    is_index,
+    is_markdown,
     outside_links,
     walk_files,
     without_html,
@@ -132,7 +134,7 @@ def read_again(config: Config, options: ReadOptions, content: Content, rel: str)
     full build that follows reports and handles each of these).
     """
     section = rel.split("/", 1)[0]
-    if rel not in content.urls or not rel.endswith(".md") or section not in SECTIONS:
+    if rel not in content.urls or not is_markdown(rel) or section not in SECTIONS:
         return None
     reader = _Reader(config, {}, {})
     reader.urls = content.urls
@@ -183,16 +185,19 @@ class _Reader:
         self.bundle_dirs = {
             f.rsplit("/", 1)[0]
             for f in files
-            if f.endswith("/index.md") and f.count("/") >= 2 and f.split("/")[0] in SECTIONS
+            if is_index(f.rsplit("/", 1)[-1]) and f.count("/") >= 2 and f.split("/")[0] in SECTIONS
         }
         texts: list[tuple[str, Kind]] = []
         static_rels: list[str] = []
         for rel in files:
             section = rel.split("/", 1)[0]
             owner = self.bundle_of(rel)
-            is_text = rel.endswith(".md") and section in SECTIONS and "/" in rel
-            if is_text and (owner is None or rel == f"{owner}/index.md"):
+            is_text = is_markdown(rel) and section in SECTIONS and "/" in rel
+            if is_text and (owner is None or rel.rsplit("/", 1)[0] == owner and is_index(rel.rsplit("/", 1)[1])):
                 texts.append((rel, SECTIONS[section]))
+            elif is_markdown(rel):  # never published as it is: its source is the writer's, not the reader's
+                where = "in a bundle beside its index" if is_text else "outside posts/ and pages/"
+                log.warning("content/%s: a Markdown file %s: not published", rel, where)
             else:
                 static_rels.append(rel)
         changed = [item for item in texts if not self._unchanged(item[0])]
@@ -202,8 +207,10 @@ class _Reader:
             rel = item[0]
             if rel in self.fresh:  # unchanged: straight from the cache
                 sources.append(self.fresh[rel].source)
+                _warn(self.fresh[rel].warnings)
                 continue
-            source, entry, problems = read[item]
+            source, entry, problems, warnings = read[item]
+            _warn(warnings)
             self.problems.extend(problems)
             if entry is not None:
                 self.fresh[rel] = entry
@@ -235,8 +242,10 @@ class _Reader:
                 return folder
         return None
 
-    def _read_source(self, item: tuple[str, Kind]) -> tuple[Source | None, CachedFile | None, list[Problem]]:
-        """The first pass over one changed file (runs in a worker): its Source, cache entry and problems.
+    def _read_source(
+        self, item: tuple[str, Kind]
+    ) -> tuple[Source | None, CachedFile | None, list[Problem], tuple[Problem, ...]]:
+        """The first pass over one changed file (runs in a worker): its Source, cache entry, problems and warnings.
 
         A file only touched (same bytes) keeps its cached entry with the new mtime.
         """
@@ -249,24 +258,28 @@ class _Reader:
             content = digest(data)
             old = self.cache.get(rel)
             if old is not None and old.content == content:  # touched, not changed
-                return old.source, replace(old, stat=stat), []
+                return old.source, replace(old, stat=stat), [], old.warnings
             problems: list[Problem] = []
-            source = self._parse(rel, kind, data, problems)
+            warnings: list[Problem] = []
+            source = self._parse(rel, kind, data, problems, warnings)
         except HomepostError as exc:
-            return None, None, exc.problems
+            return None, None, exc.problems, ()
         except OSError as exc:  # gone since the folder was listed, or unreadable
-            return None, None, [Problem(f"content/{rel}", f"cannot be read: {exc.strerror or exc}")]
+            return None, None, [Problem(f"content/{rel}", f"cannot be read: {exc.strerror or exc}")], ()
         except Exception as exc:  # a bug, or input nobody foresaw: name the file rather than crash
             log.debug("reading content/%s", rel, exc_info=True)
-            return None, None, [unexpected(f"content/{rel}", exc)]
+            return None, None, [unexpected(f"content/{rel}", exc)], ()
         entry = (
-            CachedFile(stat, content, replace(source, meta=None, body=None))
+            CachedFile(stat, content, replace(source, meta=None, body=None), warnings=tuple(warnings))
             if source is not None and not problems
             else None
         )
-        return source, entry, problems
+        return source, entry, problems, tuple(warnings)
 
-    def _parse(self, rel: str, kind: Kind, data: bytes, problems: list[Problem]) -> Source | None:
+    def _parse(
+        self, rel: str, kind: Kind, data: bytes, problems: list[Problem], warnings: list[Problem] | None = None
+    ) -> Source | None:
+        """The Source of one file's bytes, or None; its problems and (when asked) its warnings added to the lists."""
         display = f"content/{rel}"
         try:
             text = data.decode("utf-8")
@@ -275,14 +288,16 @@ class _Reader:
             return None
         text = without_control_characters(text, display)
         try:
-            fm = split(text.replace("\r\n", "\n"), display)
+            fm = split(text.replace("\r\n", "\n"), display, kind)
         except HomepostError as exc:
             problems.extend(exc.problems)
             return None
         targets = tuple(t.name for t in self.config.syndication.targets)
         meta = check_meta(fm, display, self.config.site.tz, self.taxonomy_keys, problems, targets)
+        if warnings is not None:
+            warnings.extend(fm.warnings)
         pure = PurePosixPath(rel)
-        is_bundle = pure.name == "index.md" and len(pure.parts) > 2
+        is_bundle = is_index(pure.name) and len(pure.parts) > 2
         stem = pure.parent.name if is_bundle else pure.stem
         if meta.date is None:
             meta.date = date_from_filename(stem, self.config.site.tz)
@@ -296,7 +311,7 @@ class _Reader:
             return None
         site_path = self._site_path(kind, slug, meta.date)
         bundle_dir = pure.parent.as_posix() if is_bundle else None
-        return Source(rel, kind, meta, fm.body, slug, site_path, bundle_dir, meta.date, meta.draft)
+        return Source(rel, kind, meta, fm.body, slug, site_path, bundle_dir, meta.date, meta.draft, meta.expires)
 
     def _slug(self, meta: Meta, stem: str, kind: Kind, pure: PurePosixPath) -> str:
         if meta.slug:
@@ -304,13 +319,18 @@ class _Reader:
         transliterate = self.config.build.transliterate
         slug = ""
         if self.config.build.slug_source == "title" and meta.title:  # cut to what a folder's name may hold
-            slug = slugify(meta.title, transliterate).encode()[:MAX_NAME_BYTES].decode("utf-8", "ignore").rstrip("-")
+            slug = (
+                slugify(meta.title, transliterate, keep_dots=True)
+                .encode()[:MAX_NAME_BYTES]
+                .decode("utf-8", "ignore")
+                .rstrip("-.")
+            )
         if not slug:
-            slug = slugify(strip_date_prefix(stem), transliterate)
+            slug = slugify(strip_date_prefix(stem), transliterate, keep_dots=True)
         if kind == "page":
             # nested pages keep their folders: content/pages/projects/foo.md -> projects/foo
-            folders = pure.parts[1:-2] if pure.name == "index.md" else pure.parts[1:-1]
-            slug = "/".join([slugify(f, transliterate) for f in folders] + [slug])
+            folders = pure.parts[1:-2] if is_index(pure.name) else pure.parts[1:-1]
+            slug = "/".join([slugify(f, transliterate, keep_dots=True) for f in folders] + [slug])
         return slug
 
     def _site_path(self, kind: Kind, slug: str, date: dt.datetime | None) -> str:
@@ -336,6 +356,8 @@ class _Reader:
             log.debug("skipping draft %s", source.rel)
         elif reason == "scheduled" and source.date is not None:  # only a dated post is scheduled
             log.info("scheduled for %s: %s", source.date.isoformat(), source.rel)
+        elif reason == "expired" and source.expires is not None:
+            log.info("expired on %s, taken down: %s", source.expires.isoformat(), source.rel)
         return reason is None
 
     def plan_urls(self, sources: list[Source], static_rels: list[str]) -> None:
@@ -461,8 +483,8 @@ class _Reader:
             rel = os.path.normpath((folder / unquote(parts.path)).as_posix()).replace(os.sep, "/")
             if rel in self.urls:
                 local = self.root / rel
-                return Link(self.urls[rel] + suffix, None if rel.endswith(".md") else local)
-            if rel.endswith(".md"):
+                return Link(self.urls[rel] + suffix, None if is_markdown(rel) else local)
+            if is_markdown(rel):
                 line = line_of((self.root / source.rel).read_text(encoding="utf-8", errors="replace"), url)
                 raise ContentError(
                     Problem(display, f"links to {url!r}, which is not a published post or page", line=line)
@@ -472,10 +494,19 @@ class _Reader:
         return resolve
 
 
+def _warn(warnings: tuple[Problem, ...]) -> None:
+    """Give the warnings of how a file was read (in this process, so that the build records them)."""
+    for warning in warnings:
+        log.warning("%s", warning)
+
+
 def _left_out(source: Source, options: ReadOptions) -> str | None:
-    """Why a file waits: "draft", "scheduled" (a post dated in the future), or None when it is published."""
+    """Why a file waits: "draft", "scheduled" (a post dated in the future), "expired" (its `expires` is past),
+    or None when it is published."""
     if source.draft and not options.drafts:
         return "draft"
+    if source.expires is not None and source.expires <= options.now:
+        return "expired"
     if source.kind == "post" and options.is_future(source.date) and not options.future:
         return "scheduled"
     return None

@@ -19,6 +19,18 @@ from generator.digest import digest
 from generator.errors import Problem
 from generator.model import SHOWN_ONLY, Kind, Post
 
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")  # as Hugo and Jekyll read them
+
+
+def is_markdown(name: str) -> bool:
+    """Whether a file name ends as a Markdown file's does (`.md`, `.markdown`, `.mdown`, `.mkd`)."""
+    return name.endswith(MARKDOWN_SUFFIXES)
+
+
+def is_index(name: str) -> bool:
+    """Whether a file name is a bundle's text (`index.md`, or with another Markdown suffix)."""
+    return name.startswith("index.") and name[5:] in MARKDOWN_SUFFIXES
+
 
 @dataclass
 class Source:
@@ -33,6 +45,7 @@ class Source:
     bundle_dir: str | None
     date: datetime | None  # meta.date, or the file name's date
     draft: bool
+    expires: datetime | None = None  # after it the post is taken down (meta.expires)
 
 
 FileStat = tuple[int, int]  # (mtime_ns, size)
@@ -47,6 +60,7 @@ class CachedFile:
     source: Source  # without its body
     post: Post | None = None  # the rendered post, with no terms and no content_html (kept apart)
     links: tuple[tuple[str, Link, FileStat | None], ...] = ()  # every URL the render resolved
+    warnings: tuple[Problem, ...] = ()  # how its front matter was read, given again by every build
 
 
 # What a post's fingerprint covers besides its place: what it shows, and the copies its front matter names.

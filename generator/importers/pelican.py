@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from generator.content.pelican_headers import header_block
 from generator.errors import ContentError, Problem
 from generator.importers.markup import Resolve
 from generator.importers.model import Entry, ImportedSite, Kind
@@ -44,7 +45,6 @@ DEFAULTS: dict[str, Any] = {
     "TIMEZONE": "",
     "SLUGIFY_SOURCE": "title",
 }
-_HEADER = re.compile(r"^([A-Za-z][\w-]*):\s*(.*)$")
 _LINK = re.compile(r"(\{(filename|static|attach)\}|\|(filename|static|attach)\|)([^)\"'\s>]+)")
 
 
@@ -77,15 +77,11 @@ def read_settings(root: Path, site: ImportedSite) -> dict[str, Any]:
 
 def split_headers(text: str) -> tuple[dict[str, Any], str, int]:
     """Pelican's `Key: value` lines at the top of a Markdown file: (metadata, body, the body's first line)."""
-    lines = text.lstrip("\ufeff").split("\n")
-    data: dict[str, Any] = {}
-    index = 0
-    while index < len(lines) and (match := _HEADER.match(lines[index].rstrip("\r"))):
-        data[match.group(1).lower()] = match.group(2).strip()
-        index += 1
-    if not data:
+    text = text.lstrip("\ufeff")
+    headers, _, index = header_block(text)
+    if not headers:
         return {}, text, 1
-    return data, "\n".join(lines[index:]).lstrip("\n"), index + 1
+    return dict(headers), "\n".join(text.split("\n")[index:]).lstrip("\n"), index + 1
 
 
 def url_of(pattern: str, values: dict[str, Any]) -> str | None:

@@ -116,7 +116,8 @@ class BuildState:
 
     def record(self, content: Content, site: Site, outputs: Iterable[str], now: dt.datetime, warned: bool) -> LastBuild:
         """What the next build compares its inputs with."""
-        upcoming = [e.source.date for e in content.cache.values() if e.source.date and e.source.date > now]
+        moments = [moment for e in content.cache.values() for moment in (e.source.date, e.source.expires)]
+        upcoming = [moment for moment in moments if moment and moment > now]  # a post comes due, or expires
         counts = (len(site.posts), len(site.pages))
         record = LastBuild(self.signature, min(upcoming, default=None), str(self.output), sorted(outputs), *counts)
         record.left_out, record.warned = content.left_out, warned
