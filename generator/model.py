@@ -333,10 +333,13 @@ class Paginator:
     number: int
     count: int
     base_path: str  # root-relative path of page 1
+    later: str = ""  # root-relative path of the pages after it, `{n}` their number; "": `page/{n}/` under page 1
 
     def path_of(self, number: int) -> str:
         """Root-relative path of page `number` of this list."""
-        return self.base_path if number == 1 else f"{self.base_path}page/{number}/"
+        if number == 1:
+            return self.base_path
+        return self.later.replace("{n}", str(number)) if self.later else f"{self.base_path}page/{number}/"
 
     @property
     def path(self) -> str:

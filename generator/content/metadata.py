@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from generator.content.frontmatter import FrontMatter
+from generator.content.paths import site_path_error
 from generator.errors import Problem
 from generator.model import CiteKind
 
@@ -34,6 +35,8 @@ KNOWN_KEYS = (
     "syndicate",
     "syndication",
     "content_warning",
+    "url",
+    "permalink",
 )
 CITE_KEYS: dict[str, CiteKind] = {
     "in_reply_to": "in-reply-to",
@@ -75,6 +78,7 @@ class Meta:
     syndicate: tuple[str, ...] | None = None  # target names; None: the site's default
     syndication: tuple[str, ...] = ()  # URLs of copies made elsewhere
     content_warning: str = ""
+    url: str | None = None  # its own site path, from `url:` (Hugo) or `permalink:` (Jekyll)
     extra: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)  # line of each front matter key, for messages
 
@@ -215,6 +219,7 @@ def check_meta(
     for alias in meta.aliases:
         if not alias.startswith("/") or "//" in alias or ".." in alias.split("/"):
             check.fail("aliases", f"expected paths under the site such as '/old/post/', got {alias!r}")
+    meta.url = _own_url(check)
     meta.image = _image(check)
     meta.cites = _cites(check)
     meta.syndicate = _syndicate(check, targets)
@@ -229,6 +234,19 @@ def check_meta(
     meta.extra = {k: v for k, v in fm.data.items() if k not in KNOWN_KEYS and k not in taxonomies}
     meta.lines = dict(fm.lines)
     return meta
+
+
+def _own_url(check: _Checker) -> str | None:
+    """`url:` (Hugo) or `permalink:` (Jekyll): the site path of the post, ending in '/' or '.html'."""
+    given = [(key, check.string(key)) for key in ("url", "permalink") if key in check.fm.data]
+    if len(given) == 2 and given[0][1] != given[1][1]:
+        check.fail("permalink", "expected one of `url:` and `permalink:`, not both with different paths")
+    for key, value in given:
+        problem = site_path_error(value) if value is not None else None
+        if problem:
+            check.fail(key, problem)
+            return None
+    return given[0][1] if given else None
 
 
 def _image(check: _Checker) -> ImageRef | None:

@@ -30,6 +30,7 @@ from generator.content.metadata import (
     missing_date_message,
     strip_date_prefix,
 )
+from generator.content.paths import fill_permalink, folder_of
 from generator.content.posts import render_post
 from generator.content.sources import (
     CachedFile,
@@ -294,7 +295,7 @@ class _Reader:
         if not slug:
             problems.append(Problem(display, "cannot make a URL slug from the file name; set `slug:`", key="slug"))
             return None
-        site_path = self._site_path(kind, slug, meta.date)
+        site_path = unquote(meta.url) if meta.url else self._site_path(kind, slug, meta, display)
         bundle_dir = pure.parent.as_posix() if is_bundle else None
         return Source(rel, kind, meta, fm.body, slug, site_path, bundle_dir, meta.date, meta.draft)
 
@@ -303,8 +304,8 @@ class _Reader:
             return meta.slug
         transliterate = self.config.build.transliterate
         slug = ""
-        if self.config.build.slug_source == "title" and meta.title:  # cut to what a folder's name may hold
-            slug = slugify(meta.title, transliterate).encode()[:MAX_NAME_BYTES].decode("utf-8", "ignore").rstrip("-")
+        if self.config.build.slug_source == "title" and meta.title:
+            slug = self._title_slug(meta.title)
         if not slug:
             slug = slugify(strip_date_prefix(stem), transliterate)
         if kind == "page":
@@ -313,13 +314,23 @@ class _Reader:
             slug = "/".join([slugify(f, transliterate) for f in folders] + [slug])
         return slug
 
-    def _site_path(self, kind: Kind, slug: str, date: dt.datetime | None) -> str:
+    def _title_slug(self, title: str) -> str:
+        """A title slugified, cut to what a folder's name may hold."""
+        slug = slugify(title, self.config.build.transliterate)
+        return slug.encode()[:MAX_NAME_BYTES].decode("utf-8", "ignore").rstrip("-")
+
+    def _site_path(self, kind: Kind, slug: str, meta: Meta, display: str) -> str:
         pattern = self.config.build.permalink if kind == "post" else self.config.build.page_permalink
-        values = {"slug": slug}
-        if date is not None:
+        transliterate = self.config.build.transliterate
+        categories = meta.taxonomies.get("categories") or ()
+        title = self._title_slug(meta.title) if meta.title else ""
+        category = slugify(categories[0], transliterate) if categories else ""
+        values = {"slug": slug, "title": title or slug, "category": category}
+        if meta.date is not None:
+            date = meta.date
             values.update(year=f"{date.year:04d}", month=f"{date.month:02d}", day=f"{date.day:02d}")
         try:
-            return pattern.format(**values)
+            return fill_permalink(pattern, values, display)
         except KeyError as exc:
             raise HomepostError(
                 Problem(
@@ -352,7 +363,7 @@ class _Reader:
             if folder is None:
                 dest = rel
             elif folder in bundles:
-                dest = bundles[folder].site_path.lstrip("/") + rel[len(folder) + 1 :]
+                dest = folder_of(bundles[folder].site_path).lstrip("/") + rel[len(folder) + 1 :]
             else:
                 continue  # a file of an unpublished bundle: a draft's pictures stay private
             self.static_files.append(StaticFile(str(self.root / rel), dest))

@@ -9,6 +9,7 @@ of the same name in the site's static/ folder wins (and then the rules are yours
 from __future__ import annotations
 
 from generator.config import Config
+from generator.content.paths import is_file_path
 
 
 def host_files(config: Config, gone: tuple[str, ...]) -> dict[str, bytes]:
@@ -18,7 +19,7 @@ def host_files(config: Config, gone: tuple[str, ...]) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     redirects = [f"{base}{rel} {base}{rel} 410!" for rel in gone]
     headers = [f"{base}*", f'  Link: <{endpoint}>; rel="webmention"'] if endpoint else []
-    nginx = [f"location = {base}{rel} {{ error_page 410 {base}{rel}index.html; return 410; }}" for rel in gone]
+    nginx = [f"location = {base}{rel} {{ error_page 410 {base}{_page_file(rel)}; return 410; }}" for rel in gone]
     if endpoint:
         nginx.append(f"add_header Link '<{endpoint}>; rel=\"webmention\"' always;")
     if redirects:
@@ -28,6 +29,11 @@ def host_files(config: Config, gone: tuple[str, ...]) -> dict[str, bytes]:
     if nginx:
         files["_nginx.conf"] = _lines("# Homepost: include this file in the site's nginx server block", nginx)
     return files
+
+
+def _page_file(rel: str) -> str:
+    """The file the host serves for a site path: itself for "x.html", its index.html for "x/"."""
+    return rel if is_file_path(rel) else rel + "index.html"
 
 
 def _lines(comment: str, lines: list[str]) -> bytes:

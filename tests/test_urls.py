@@ -1,0 +1,149 @@
+"""Keeping old URLs: permalinks ending in .html, {category} and {title}, a post's own `url:`, read through the output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SiteFactory
+from tests.helpers import SITE_TOML, build
+
+HTML_PERMALINK = SITE_TOML.replace("[build]\n", '[build]\npermalink = "/{year}/{month}/{slug}.html"\n')
+
+POSTS: dict[str, str | bytes] = {
+    "content/posts/2026-01-10-hello.md": "---\ntitle: Hello World\ndate: 2026-01-10\ntags: [期权]\n"
+    "categories: [Money Talk]\n---\n\nSee [the other](2026-01-12-other.md).\n",
+    "content/posts/2026-01-12-other.md": "---\ntitle: Other\ndate: 2026-01-12\ntags: [期权]\n---\n\nBack to "
+    "[hello](2026-01-10-hello.md).\n",
+}
+
+
+def read(public: Path, rel: str) -> str:
+    return (public / rel).read_text(encoding="utf-8")
+
+
+def built(make_site: SiteFactory, config: str, files: dict[str, str | bytes]) -> Path:
+    site = make_site(files, config=config)
+    result = build(site)
+    assert result.exit_code == 0, result.output
+    return site / "public"
+
+
+def test_html_permalink_writes_the_file_and_every_link_names_it(make_site: SiteFactory) -> None:
+    public = built(make_site, HTML_PERMALINK, POSTS)
+    assert (public / "2026/01/hello.html").is_file()
+    assert not (public / "2026/01/hello").exists()
+    url = "https://example.org/2026/01/hello.html"
+    home = read(public, "index.html")
+    assert 'href="/2026/01/hello.html"' in home or f'href="{url}"' in home
+    assert "/2026/01/hello/" not in home
+    post = read(public, "2026/01/hello.html")
+    assert f'<link rel="canonical" href="{url}">' in post
+    assert f'<meta property="og:url" content="{url}">' in post
+    assert 'href="/2026/01/other.html"' in post  # the Markdown link, and prev/next
+    assert f"<loc>{url}</loc>" in read(public, "sitemap.xml")
+    assert f"<link>{url}</link>" in read(public, "feed.xml")
+    items = json.loads(read(public, "feed.json"))["items"]
+    assert url in [item["url"] for item in items]
+    assert "/2026/01/hello.html" in read(public, "tags/期权/index.html")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path"),
+    [
+        ("/{category}/{slug}.html", "money-talk/hello.html"),
+        ("/{year}/{title}/", "2026/hello-world/index.html"),
+        ("/{category}/{year}/{slug}/", "money-talk/2026/hello/index.html"),
+    ],
+)
+def test_category_and_title_placeholders(make_site: SiteFactory, pattern: str, path: str) -> None:
+    public = built(make_site, SITE_TOML.replace("[build]\n", f'[build]\npermalink = "{pattern}"\n'), POSTS)
+    assert (public / path).is_file()
+    assert "/" + path.removesuffix("index.html") in read(public, "index.html")
+
+
+def test_a_post_without_a_category_leaves_that_part_out_with_a_warning(make_site: SiteFactory) -> None:
+    site = make_site(POSTS, config=SITE_TOML.replace("[build]\n", '[build]\npermalink = "/{category}/{slug}.html"\n'))
+    result = build(site)
+    assert result.exit_code == 0, result.output
+    assert (site / "public/other.html").is_file() and (site / "public/money-talk/hello.html").is_file()
+    assert "warning: content/posts/2026-01-12-other.md: no category for {category} in the permalink" in result.output
+
+
+@pytest.mark.parametrize("key", ["url", "permalink"])
+def test_front_matter_url_sets_the_address(make_site: SiteFactory, key: str) -> None:
+    files = {
+        **POSTS,
+        "content/posts/2026-01-12-other.md": f"---\ntitle: Other\ndate: 2026-01-12\n{key}: /archives/42.html\n---\n\nHi.\n",
+    }
+    public = built(make_site, SITE_TOML, files)
+    assert (public / "archives/42.html").is_file()
+    assert 'href="/archives/42.html"' in read(public, "2026/01/hello/index.html")
+    assert "https://example.org/archives/42.html" in read(public, "sitemap.xml")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (
+            "archives/42.html",
+            "expected a path under the site such as '/old/post/' or '/old/post.html', got 'archives/42.html'",
+        ),
+        ("/archives/42.php", "expected a path ending in '/' or '.html', got '/archives/42.php'"),
+        ("/a/../b/", "expected a path under the site such as '/old/post/' or '/old/post.html', got '/a/../b/'"),
+    ],
+)
+def test_a_bad_front_matter_url_names_file_line_and_key(make_site: SiteFactory, value: str, expected: str) -> None:
+    files = {"content/posts/2026-01-12-other.md": f"---\ntitle: Other\nurl: {value}\ndate: 2026-01-12\n---\n\nHi.\n"}
+    site = make_site(files)
+    result = build(site)
+    assert result.exit_code != 0
+    assert f"content/posts/2026-01-12-other.md:3: url: {expected}" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_two_posts_claiming_one_address_is_an_error_naming_both(make_site: SiteFactory) -> None:
+    files = {
+        "content/posts/2026-01-10-hello.md": "---\ntitle: A\ndate: 2026-01-10\nurl: /same.html\n---\n\nA.\n",
+        "content/posts/2026-01-12-other.md": "---\ntitle: B\ndate: 2026-01-12\npermalink: /same.html\n---\n\nB.\n",
+    }
+    result = build(make_site(files))
+    assert result.exit_code != 0
+    assert "content/posts/2026-01-10-hello.md" in result.output
+    assert "content/posts/2026-01-12-other.md" in result.output
+    assert "/same.html" in result.output
+
+
+def test_taxonomy_and_pagination_paths_are_patterns(make_site: SiteFactory) -> None:
+    config = (
+        SITE_TOML.replace("posts_per_page = 2", 'posts_per_page = 1\npagination_path = "/page/{n}.html"')
+        + '\n[taxonomies.tags]\npath = "/tags/{term}.html"\n'
+    )
+    public = built(make_site, config, POSTS)
+    term = read(public, "tags/期权.html")
+    assert "/2026/01/hello/" in term and 'href="/tags/%E6%9C%9F%E6%9D%83/page/2.html"' in term
+    assert (public / "tags/期权/page/2.html").is_file()
+    assert (public / "page/2.html").is_file() and 'href="/page/2.html"' in read(public, "index.html")
+    assert 'href="/tags/%E6%9C%9F%E6%9D%83.html"' in read(public, "2026/01/hello/index.html")
+    assert 'href="/tags/%E6%9C%9F%E6%9D%83.html"' in read(public, "tags/index.html")
+    feed = read(public, "tags/期权/feed.xml")  # a term at NAME.html has its feeds in NAME/
+    assert "<link>https://example.org/tags/%E6%9C%9F%E6%9D%83.html</link>" in feed
+    assert "https://example.org/tags/%E6%9C%9F%E6%9D%83.html" in read(public, "sitemap.xml")
+
+
+@pytest.mark.parametrize(
+    ("build_line", "table", "expected"),
+    [
+        ('pagination_path = "/page/"', "", "build.pagination_path: expected the pattern to contain {n}"),
+        ('pagination_path = "/p/{m}/"', "", "build.pagination_path: unknown placeholder {m}; expected one of {n}"),
+        ("", '[taxonomies.tags]\npath = "/{term}/"\n', "taxonomies.tags.path: expected {term} inside a folder"),
+        ("", '[taxonomies.tags]\npath = "/tags/{name}/"\n', "taxonomies.tags.path: unknown placeholder {name}"),
+    ],
+)
+def test_bad_path_patterns_are_named(make_site: SiteFactory, build_line: str, table: str, expected: str) -> None:
+    config = SITE_TOML.replace("[build]\n", f"[build]\n{build_line}\n") + table
+    result = build(make_site(POSTS, config=config))
+    assert result.exit_code != 0
+    assert f"site.toml: {expected}" in result.output
