@@ -367,6 +367,7 @@ class Site:
     static_files: list[StaticFile]
     years: list[tuple[int, list[Post]]]  # newest year first
     shows: list[Show] = field(default_factory=list)
+    redirects: tuple[tuple[str, Post], ...] = ()  # (old site path, the post or page it now is): data/aliases.txt
 
     @property
     def menu(self) -> list[Post]:

@@ -147,3 +147,53 @@ def test_bad_path_patterns_are_named(make_site: SiteFactory, build_line: str, ta
     result = build(make_site(POSTS, config=config))
     assert result.exit_code != 0
     assert f"site.toml: {expected}" in result.output
+
+
+ALIASES = """\
+# old address, new one
+/old/hello.php posts/2026-01-10-hello.md
+/archives/12/ /2026/01/other/
+not-a-path /2026/01/other/
+/lonely
+"""
+
+
+def test_the_list_of_old_urls_makes_redirect_pages_and_host_rules(make_site: SiteFactory) -> None:
+    site = make_site({**POSTS, "data/aliases.txt": ALIASES})
+    result = build(site)
+    assert result.exit_code == 0, result.output
+    public = site / "public"
+    assert "https://example.org/2026/01/hello/" in read(public, "old/hello.php/index.html")
+    assert "https://example.org/2026/01/other/" in read(public, "archives/12/index.html")
+    assert "/old/hello.php /2026/01/hello/ 301" in read(public, "_redirects")
+    assert "/archives/12/ /2026/01/other/ 301" in read(public, "_redirects")
+    assert "location = /archives/12/ { return 301 /2026/01/other/; }" in read(public, "_nginx.conf")
+    assert "warning: data/aliases.txt:4: expected 'OLD_PATH NEW_PATH_OR_SOURCE.md'" in result.output
+    assert "warning: data/aliases.txt:5: expected" in result.output
+    assert "https://example.org/archives/12/" not in read(public, "sitemap.xml")
+
+
+def test_an_old_url_whose_target_does_not_exist_is_an_error(make_site: SiteFactory) -> None:
+    site = make_site({**POSTS, "data/aliases.txt": "/old/ posts/missing.md\n"})
+    result = build(site)
+    assert result.exit_code != 0
+    assert "data/aliases.txt:1: 'posts/missing.md' is not a published post or page" in result.output
+
+
+@pytest.mark.parametrize("change", ["category", "url"])
+def test_a_post_that_moves_leaves_a_tombstone_at_its_old_url(make_site: SiteFactory, change: str) -> None:
+    config = SITE_TOML.replace("[build]\n", '[build]\npermalink = "/{category}/{slug}.html"\n')
+    site = make_site(POSTS, config=config)
+    assert build(site).exit_code == 0
+    public, source = site / "public", site / "content/posts/2026-01-10-hello.md"
+    assert (public / "money-talk/hello.html").is_file()
+    edited = "categories: [Essays]" if change == "category" else "categories: [Money Talk]\nurl: /essays/hello.html"
+    source.write_text(source.read_text(encoding="utf-8").replace("categories: [Money Talk]", edited), encoding="utf-8")
+    result = build(site)
+    assert result.exit_code == 0, result.output
+    assert 'href="/essays/hello.html"' in read(public, "index.html")
+    assert "/money-talk/hello.html" not in read(public, "index.html")
+    assert "/money-talk/hello.html /money-talk/hello.html 410!" in read(public, "_redirects")
+    assert "error_page 410 /money-talk/hello.html; return 410;" in read(public, "_nginx.conf")
+    assert (public / "money-talk/hello.html").is_file()  # the tombstone the host serves with 410
+    assert "https://example.org/money-talk/hello.html" not in read(public, "sitemap.xml")

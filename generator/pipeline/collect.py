@@ -14,6 +14,7 @@ from generator.content.paths import folder_of
 from generator.content.reader import Content
 from generator.feeds import FEED_FILES
 from generator.model import Image, Post, Show, Site, Taxonomy, Term
+from generator.pipeline.redirects import alias_list
 from generator.podcast_categories import parse_category
 from generator.text import slugify
 
@@ -34,6 +35,7 @@ def collect_site(config: Config, content: Content) -> Site:
         static_files=content.static_files,
         years=years,
         shows=[_show(config, settings, content.posts) for settings in config.podcasts],
+        redirects=alias_list(config, content.posts + content.pages),
     )
 
 

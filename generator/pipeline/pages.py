@@ -9,6 +9,7 @@ from urllib.parse import quote
 from generator.config import Config
 from generator.content.paths import folder_of, output_file
 from generator.model import Paginator, Post, Site, Term
+from generator.pipeline.redirects import ALIAS_LIST
 from generator.pipeline.related import RelatedPosts, related_posts
 from generator.render import PageInfo
 
@@ -125,14 +126,8 @@ def plan_pages(config: Config, site: Site, gone: tuple[str, ...] = ()) -> list[H
             )
         )
     for post in site.pages + site.posts:
-        for alias in post.aliases:
-            info = _info(config, "alias", quote(alias.lstrip("/")), None)
-            dest = output_file(alias)
-            pages.append(
-                HtmlPage(
-                    dest, "alias.html", info, f"content/{post.source} (aliases)", {"target": post.url}, in_sitemap=False
-                )
-            )
+        pages += [_alias_page(config, alias, post, f"content/{post.source} (aliases)") for alias in post.aliases]
+    pages += [_alias_page(config, old, post, f"data/{ALIAS_LIST} ({old})") for old, post in site.redirects]
     taken = {page.dest for page in pages}
     for rel in gone:  # deleted posts (site paths): a tombstone the host serves with 410 Gone
         if output_file(rel) not in taken:
@@ -146,6 +141,12 @@ def plan_pages(config: Config, site: Site, gone: tuple[str, ...] = ()) -> list[H
                 )
             )
     return pages
+
+
+def _alias_page(config: Config, alias: str, post: Post, origin: str) -> HtmlPage:
+    """A redirect page at an old site path to `post`."""
+    info = _info(config, "alias", quote(alias.lstrip("/")), None)
+    return HtmlPage(output_file(alias), "alias.html", info, origin, {"target": post.url}, in_sitemap=False)
 
 
 def _info(config: Config, kind: str, rel: str, title: str | None, **extra: Any) -> PageInfo:

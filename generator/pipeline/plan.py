@@ -52,7 +52,7 @@ def plan_output(
     search = quick_digest(fingerprints.site_inputs, search_fingerprint(site.posts))
     plan.add("search/index.json", "search index", search, functools.partial(search_index, site.posts))
     plan.add_bytes("sitemap.xml", sitemap_xml(sitemap_entries(pages)), "sitemap")
-    for name, data in host_files(config, gone).items():
+    for name, data in host_files(config, gone, site.redirects).items():
         plan.add_bytes(name, data, "host rules (deleted posts, Webmention Link header)", weak=True)
     plan.add_bytes("robots.txt", robots_txt(config.abs_url("sitemap.xml")), "robots.txt")
     if plan.problems:
