@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from generator.content.frontmatter import FrontMatter
-from generator.content.paths import site_path_error
+from generator.content.paths import MAX_NAME_BYTES, site_path_error
 from generator.errors import Problem
 from generator.model import CiteKind
 
@@ -45,7 +45,6 @@ CITE_KEYS: dict[str, CiteKind] = {
     "bookmark_of": "bookmark-of",
 }
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[-_]")
-MAX_NAME_BYTES = 255  # of one file or folder name, on the usual file systems
 DATE_FORMATS = "2024-12-06, 2024-12-06 14:30, or ISO 8601 with an offset (2024-12-06T14:30:00+08:00)"
 
 

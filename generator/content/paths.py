@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
+
+from generator.errors import HomepostError, Problem
+from generator.text import slugify
+
+if TYPE_CHECKING:
+    from generator.content.metadata import Meta
 
 log = logging.getLogger(__name__)
 
 PAGE_SUFFIXES = (".html", ".htm")
+MAX_NAME_BYTES = 255  # of one file or folder name, on the usual file systems
 
 
 def is_file_path(path: str) -> bool:
@@ -41,7 +49,29 @@ def site_path_error(path: str) -> str | None:
     return None
 
 
-def fill_permalink(pattern: str, values: dict[str, str], file: str) -> str:
+def title_slug(title: str, transliterate: bool) -> str:
+    """A title slugified, cut to what a folder's name may hold."""
+    slug = slugify(title, transliterate)
+    return slug.encode()[:MAX_NAME_BYTES].decode("utf-8", "ignore").rstrip("-")
+
+
+def site_path_of(pattern: str, slug: str, meta: Meta, transliterate: bool, file: str) -> str:
+    """The site path a permalink pattern gives a post or page (`file`, for messages)."""
+    categories = meta.taxonomies.get("categories") or ()
+    title = title_slug(meta.title, transliterate) if meta.title else ""
+    category = slugify(categories[0], transliterate) if categories else ""
+    values = {"slug": slug, "title": title or slug, "category": category}
+    if meta.date is not None:
+        date = meta.date
+        values.update(year=f"{date.year:04d}", month=f"{date.month:02d}", day=f"{date.day:02d}")
+    try:
+        return _fill(pattern, values, file)
+    except KeyError as exc:
+        message = f"placeholder {{{exc.args[0]}}} needs a date, which pages may lack"
+        raise HomepostError(Problem("site.toml", message, key="build.page_permalink")) from None
+
+
+def _fill(pattern: str, values: dict[str, str], file: str) -> str:
     """A permalink pattern filled in; an empty `{category}` leaves its segment out (as Jekyll does), with a warning."""
     if "{category}" in pattern and not values.get("category"):
         log.warning(

@@ -23,14 +23,13 @@ from generator.content.links import line_of, missing_media, warn_missing_links
 from generator.content.markdown import Link
 from generator.content.markdown_rs import markdown_engine
 from generator.content.metadata import (
-    MAX_NAME_BYTES,
     Meta,
     check_meta,
     date_from_filename,
     missing_date_message,
     strip_date_prefix,
 )
-from generator.content.paths import fill_permalink, folder_of
+from generator.content.paths import folder_of, site_path_of, title_slug
 from generator.content.posts import render_post
 from generator.content.sources import (
     CachedFile,
@@ -295,7 +294,9 @@ class _Reader:
         if not slug:
             problems.append(Problem(display, "cannot make a URL slug from the file name; set `slug:`", key="slug"))
             return None
-        site_path = unquote(meta.url) if meta.url else self._site_path(kind, slug, meta, display)
+        pattern = self.config.build.permalink if kind == "post" else self.config.build.page_permalink
+        transliterate = self.config.build.transliterate
+        site_path = unquote(meta.url) if meta.url else site_path_of(pattern, slug, meta, transliterate, display)
         bundle_dir = pure.parent.as_posix() if is_bundle else None
         return Source(rel, kind, meta, fm.body, slug, site_path, bundle_dir, meta.date, meta.draft)
 
@@ -305,7 +306,7 @@ class _Reader:
         transliterate = self.config.build.transliterate
         slug = ""
         if self.config.build.slug_source == "title" and meta.title:
-            slug = self._title_slug(meta.title)
+            slug = title_slug(meta.title, transliterate)
         if not slug:
             slug = slugify(strip_date_prefix(stem), transliterate)
         if kind == "page":
@@ -313,32 +314,6 @@ class _Reader:
             folders = pure.parts[1:-2] if pure.name == "index.md" else pure.parts[1:-1]
             slug = "/".join([slugify(f, transliterate) for f in folders] + [slug])
         return slug
-
-    def _title_slug(self, title: str) -> str:
-        """A title slugified, cut to what a folder's name may hold."""
-        slug = slugify(title, self.config.build.transliterate)
-        return slug.encode()[:MAX_NAME_BYTES].decode("utf-8", "ignore").rstrip("-")
-
-    def _site_path(self, kind: Kind, slug: str, meta: Meta, display: str) -> str:
-        pattern = self.config.build.permalink if kind == "post" else self.config.build.page_permalink
-        transliterate = self.config.build.transliterate
-        categories = meta.taxonomies.get("categories") or ()
-        title = self._title_slug(meta.title) if meta.title else ""
-        category = slugify(categories[0], transliterate) if categories else ""
-        values = {"slug": slug, "title": title or slug, "category": category}
-        if meta.date is not None:
-            date = meta.date
-            values.update(year=f"{date.year:04d}", month=f"{date.month:02d}", day=f"{date.day:02d}")
-        try:
-            return fill_permalink(pattern, values, display)
-        except KeyError as exc:
-            raise HomepostError(
-                Problem(
-                    "site.toml",
-                    f"placeholder {{{exc.args[0]}}} needs a date, which pages may lack",
-                    key="build.page_permalink",
-                )
-            ) from None
 
     def is_published(self, source: Source, options: ReadOptions) -> bool:
         """Drafts and posts dated in the future wait, unless asked for."""
