@@ -130,6 +130,8 @@ def test_taxonomy_and_pagination_paths_are_patterns(make_site: SiteFactory) -> N
     assert 'href="/tags/%E6%9C%9F%E6%9D%83.html"' in read(public, "tags/index.html")
     feed = read(public, "tags/期权/feed.xml")  # a term at NAME.html has its feeds in NAME/
     assert "<link>https://example.org/tags/%E6%9C%9F%E6%9D%83.html</link>" in feed
+    assert 'href="https://example.org/tags/%E6%9C%9F%E6%9D%83/feed.xml" rel="self"' in feed  # as the page links it
+    assert 'href="https://example.org/tags/%E6%9C%9F%E6%9D%83/feed.xml"' in term
     assert "https://example.org/tags/%E6%9C%9F%E6%9D%83.html" in read(public, "sitemap.xml")
 
 
@@ -197,3 +199,29 @@ def test_a_post_that_moves_leaves_a_tombstone_at_its_old_url(make_site: SiteFact
     assert "error_page 410 /money-talk/hello.html; return 410;" in read(public, "_nginx.conf")
     assert (public / "money-talk/hello.html").is_file()  # the tombstone the host serves with 410
     assert "https://example.org/money-talk/hello.html" not in read(public, "sitemap.xml")
+
+
+def test_page_permalink_ending_in_html(make_site: SiteFactory) -> None:
+    config = SITE_TOML.replace("[build]\n", '[build]\npage_permalink = "/{slug}.html"\n')
+    files = {**POSTS, "content/pages/about.md": "---\ntitle: About\nmenu: true\n---\n\nMe.\n"}
+    public = built(make_site, config, files)
+    assert (public / "about.html").is_file() and not (public / "about").exists()
+    assert 'href="/about.html"' in read(public, "index.html")
+    assert "<loc>https://example.org/about.html</loc>" in read(public, "sitemap.xml")
+
+
+def test_url_and_permalink_that_disagree_are_an_error(make_site: SiteFactory) -> None:
+    files = {
+        "content/posts/2026-01-12-other.md": "---\ntitle: B\ndate: 2026-01-12\nurl: /a/\npermalink: /b/\n---\n\nB.\n"
+    }
+    result = build(make_site(files))
+    assert result.exit_code != 0
+    assert "content/posts/2026-01-12-other.md:5: permalink: expected one of `url:` and `permalink:`" in result.output
+
+
+def test_newer_older_and_related_links_follow_an_html_permalink(make_site: SiteFactory) -> None:
+    public = built(make_site, HTML_PERMALINK, POSTS)
+    older = read(public, "2026/01/hello.html")
+    newer = read(public, "2026/01/other.html")
+    assert 'href="/2026/01/other.html"' in older and 'href="/2026/01/hello.html"' in newer
+    assert "/2026/01/other/" not in older and "/2026/01/hello/" not in newer
