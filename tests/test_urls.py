@@ -225,3 +225,16 @@ def test_newer_older_and_related_links_follow_an_html_permalink(make_site: SiteF
     newer = read(public, "2026/01/other.html")
     assert 'href="/2026/01/other.html"' in older and 'href="/2026/01/hello.html"' in newer
     assert "/2026/01/other/" not in older and "/2026/01/hello/" not in newer
+
+
+def test_an_edited_list_of_old_urls_is_followed_by_the_next_build(make_site: SiteFactory) -> None:
+    site = make_site({**POSTS, "data/aliases.txt": "/one/ /2026/01/hello/\n"})
+    assert build(site).exit_code == 0
+    public = site / "public"
+    assert (public / "one/index.html").is_file()
+    (site / "data/aliases.txt").write_text("/two.html posts/2026-01-12-other.md\n", encoding="utf-8")
+    result = build(site)
+    assert result.exit_code == 0, result.output
+    assert not (public / "one").exists()
+    assert "https://example.org/2026/01/other/" in read(public, "two.html")
+    assert read(public, "_redirects").splitlines()[1:] == ["/two.html /2026/01/other/ 301"]
