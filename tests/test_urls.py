@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SiteFactory
-from tests.helpers import SITE_TOML, build
+from tests.helpers import SITE_TOML, build, png_bytes
 
 HTML_PERMALINK = SITE_TOML.replace("[build]\n", '[build]\npermalink = "/{year}/{month}/{slug}.html"\n')
 
@@ -238,3 +238,13 @@ def test_an_edited_list_of_old_urls_is_followed_by_the_next_build(make_site: Sit
     assert not (public / "one").exists()
     assert "https://example.org/2026/01/other/" in read(public, "two.html")
     assert read(public, "_redirects").splitlines()[1:] == ["/two.html /2026/01/other/ 301"]
+
+
+def test_a_bundle_at_an_html_address_keeps_its_files_in_the_folder_beside_it(make_site: SiteFactory) -> None:
+    files: dict[str, str | bytes] = {
+        "content/posts/2026-01-05-trip/index.md": "---\ntitle: Trip\n---\n\n![p](photo.png)\n",
+        "content/posts/2026-01-05-trip/photo.png": png_bytes(2, 2),
+    }
+    public = built(make_site, HTML_PERMALINK, files)
+    assert (public / "2026/01/trip/photo.png").is_file()
+    assert '<img src="/2026/01/trip/photo.png"' in read(public, "2026/01/trip.html")
