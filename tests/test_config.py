@@ -167,7 +167,8 @@ def test_every_problem_is_reported_at_once():
         "site.toml: site.titel: unknown key; did you mean 'title'?",
         "site.toml: site.url: expected an http(s) URL",
         "site.toml: site.timezone: expected an IANA time zone such as 'Europe/Berlin', got 'Mars/Olympus'",
-        "site.toml: build.permalink: unknown placeholder {name}; expected one of {year}, {month}, {day}, {slug}, {title}, {category}",
+        "site.toml: build.permalink: unknown placeholder {name}; expected one of "
+        "{year}, {month}, {day}, {slug}, {title}, {category}",
         "site.toml: build.posts_per_page: expected a whole number, got a boolean",
         "site.toml: build.transliterate: expected true or false, got a number",
         "site.toml: build.highlight_style: unknown Pygments style 'monoki'; did you mean 'monokai'?",

@@ -1,4 +1,4 @@
-"""Keeping old URLs: permalinks ending in .html, {category} and {title}, a post's own `url:`, read through the output."""
+"""Keeping old URLs: .html permalinks, {category}, {title}, a post's own `url:`, path patterns, the list of old URLs."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ def test_a_post_without_a_category_leaves_that_part_out_with_a_warning(make_site
 def test_front_matter_url_sets_the_address(make_site: SiteFactory, key: str) -> None:
     files = {
         **POSTS,
-        "content/posts/2026-01-12-other.md": f"---\ntitle: Other\ndate: 2026-01-12\n{key}: /archives/42.html\n---\n\nHi.\n",
+        "content/posts/2026-01-12-other.md": f"---\ntitle: Other\ndate: 2026-01-12\n{key}: /archives/42.html\n---\n\n",
     }
     public = built(make_site, SITE_TOML, files)
     assert (public / "archives/42.html").is_file()

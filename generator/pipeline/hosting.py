@@ -1,4 +1,4 @@
-"""Files for the web host: 410 Gone for deleted posts, 301 for the old URLs of data/aliases.txt, the Webmention Link header.
+"""Files for the web host: 410 Gone for deleted posts, 301 for data/aliases.txt's old URLs, the Webmention Link header.
 
 A static host cannot be told by a page what status to answer with, so the build writes the rules
 in the forms common hosts read: `_redirects` and `_headers` (Netlify, Cloudflare Pages and others
