@@ -219,7 +219,7 @@ def test_url_and_permalink_that_disagree_are_an_error(make_site: SiteFactory) ->
     assert "content/posts/2026-01-12-other.md:5: permalink: expected one of `url:` and `permalink:`" in result.output
 
 
-def test_newer_older_and_related_links_follow_an_html_permalink(make_site: SiteFactory) -> None:
+def test_newer_and_older_links_follow_an_html_permalink(make_site: SiteFactory) -> None:
     public = built(make_site, HTML_PERMALINK, POSTS)
     older = read(public, "2026/01/hello.html")
     newer = read(public, "2026/01/other.html")
