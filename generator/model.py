@@ -333,10 +333,13 @@ class Paginator:
     number: int
     count: int
     base_path: str  # root-relative path of page 1
+    later: str = ""  # root-relative path of the pages after it, `{n}` their number; "": `page/{n}/` under page 1
 
     def path_of(self, number: int) -> str:
         """Root-relative path of page `number` of this list."""
-        return self.base_path if number == 1 else f"{self.base_path}page/{number}/"
+        if number == 1:
+            return self.base_path
+        return self.later.replace("{n}", str(number)) if self.later else f"{self.base_path}page/{number}/"
 
     @property
     def path(self) -> str:
@@ -365,6 +368,7 @@ class Site:
     years: list[tuple[int, list[Post]]]  # newest year first
     shows: list[Show] = field(default_factory=list)
     followers: int = 0  # fediverse followers: how many, never who (site data, attached by the build)
+    redirects: tuple[tuple[str, Post], ...] = ()  # (old site path, the post or page it now is): data/aliases.txt
 
     @property
     def menu(self) -> list[Post]:

@@ -168,7 +168,8 @@ def test_every_problem_is_reported_at_once():
         "site.toml: site.titel: unknown key; did you mean 'title'?",
         "site.toml: site.url: expected an http(s) URL",
         "site.toml: site.timezone: expected an IANA time zone such as 'Europe/Berlin', got 'Mars/Olympus'",
-        "site.toml: build.permalink: unknown placeholder {name}; expected one of {year}, {month}, {day}, {slug}",
+        "site.toml: build.permalink: unknown placeholder {name}; expected one of "
+        "{year}, {month}, {day}, {slug}, {title}, {category}",
         "site.toml: build.posts_per_page: expected a whole number, got a boolean",
         "site.toml: build.transliterate: expected true or false, got a number",
         "site.toml: build.highlight_style: unknown Pygments style 'monoki'; did you mean 'monokai'?",
@@ -245,14 +246,21 @@ def test_invalid_timezone(zone):
     )
 
 
+ENDS = "expected a path that starts with '/' and ends with '/' or '.html', such as '/{year}/{month}/{slug}/'"
+
+
 @pytest.mark.parametrize(
     ("pattern", "message"),
     [
-        ("/{year}/{name}/", "unknown placeholder {name}; expected one of {year}, {month}, {day}, {slug}"),
-        ("/{}/{slug}/", "unknown placeholder {}; expected one of {year}, {month}, {day}, {slug}"),
-        ("/{year}/{month}/", "expected the pattern to contain {slug}"),
-        ("{year}/{slug}/", "expected a path that starts and ends with '/', such as '/{year}/{month}/{slug}/'"),
-        ("/{year}/{slug}", "expected a path that starts and ends with '/', such as '/{year}/{month}/{slug}/'"),
+        (
+            "/{year}/{name}/",
+            "unknown placeholder {name}; expected one of {year}, {month}, {day}, {slug}, {title}, {category}",
+        ),
+        ("/{}/{slug}/", "unknown placeholder {}; expected one of {year}, {month}, {day}, {slug}, {title}, {category}"),
+        ("/{year}/{month}/", "expected the pattern to contain {slug} or {title}"),
+        ("{year}/{slug}/", ENDS),
+        ("/{year}/{slug}", ENDS),
+        ("/{year}/{slug}.md", ENDS),
     ],
 )
 @pytest.mark.parametrize("key", ["permalink", "page_permalink"])

@@ -8,7 +8,7 @@ import re
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-PERMALINK_TOKENS = ("year", "month", "day", "slug")
+PERMALINK_TOKENS = ("year", "month", "day", "slug", "title", "category")
 DATE = (str, dt.date)  # what a date key accepts: a TOML date, or a string holding one
 
 
@@ -44,23 +44,58 @@ def timezone(value: str) -> str | None:
 
 
 def permalink(value: str) -> str | None:
-    """A permalink pattern: a path with known placeholders, {slug} among them."""
-    if not value.startswith("/") or not value.endswith("/"):
-        return "expected a path that starts and ends with '/', such as '/{year}/{month}/{slug}/'"
+    """A permalink pattern: a path ending in '/' or '.html' with known placeholders, {slug} or {title} among them."""
+    if not value.startswith("/") or not value.endswith(("/", ".html")):
+        return "expected a path that starts with '/' and ends with '/' or '.html', such as '/{year}/{month}/{slug}/'"
+    unknown = _placeholders(value, PERMALINK_TOKENS)
+    if unknown:
+        return unknown
+    tokens = re.findall(r"{([^{}]*)}", value)
+    if "slug" not in tokens and "title" not in tokens:
+        return "expected the pattern to contain {slug} or {title}"
+    return None
+
+
+def path_pattern(value: str, token: str) -> str | None:
+    """A URL path pattern holding `{token}`, ending in '/' or '.html'."""
+    if not value.strip("/"):
+        return "expected a URL path"
+    if not value.endswith(("/", ".html")):
+        return f"expected a path that ends with '/' or '.html', such as '/page/{{{token}}}/'"
+    unknown = _placeholders(value, (token,))
+    if unknown:
+        return unknown
+    return None if "{" + token + "}" in value else f"expected the pattern to contain {{{token}}}"
+
+
+def pagination_path(value: str) -> str | None:
+    """`[build] pagination_path`: a path pattern with {n}."""
+    return path_pattern(value, "n")
+
+
+def taxonomy_path(value: str) -> str | None:
+    """A taxonomy's path: a folder such as 'tags', or a pattern with {term} inside a folder ('/tags/{term}.html')."""
+    if "{" not in value:
+        return path_segment(value)
+    problem = path_pattern(value, "term")
+    if problem:
+        return problem
+    if "/" not in value.strip("/").split("{term}")[0]:
+        return "expected {term} inside a folder, such as '/tags/{term}/' or '/tags/{term}.html'"
+    return None
+
+
+def _placeholders(value: str, known: tuple[str, ...]) -> str | None:
+    """What is wrong with the placeholders of a pattern: unbalanced braces, an unknown name."""
     try:
-        value.format(year="2024", month="01", day="01", slug="slug")
+        value.format(**dict.fromkeys(known, "x"))
     except ValueError:
         return "expected every '{' to close with '}' around a placeholder such as {slug}"
     except (KeyError, IndexError):
         pass  # an unknown placeholder: named below
-    tokens = re.findall(r"{([^{}]*)}", value)
-    unknown = [t for t in tokens if t not in PERMALINK_TOKENS]
+    unknown = [t for t in re.findall(r"{([^{}]*)}", value) if t not in known]
     if unknown:
-        return f"unknown placeholder {{{unknown[0]}}}; expected one of " + ", ".join(
-            "{" + t + "}" for t in PERMALINK_TOKENS
-        )
-    if "slug" not in tokens:
-        return "expected the pattern to contain {slug}"
+        return f"unknown placeholder {{{unknown[0]}}}; expected one of " + ", ".join("{" + t + "}" for t in known)
     return None
 
 

@@ -106,7 +106,8 @@ class BuildSettings:
     output: str = setting("public", "output folder", expected="a folder name")
     permalink: str = setting(
         "/{year}/{month}/{slug}/",
-        "where posts go; placeholders `{year}`, `{month}`, `{day}`, `{slug}`",
+        "where posts go: a path ending in `/` or `.html`; placeholders `{year}`, `{month}`, `{day}`, `{slug}`, "
+        "`{title}`, `{category}` (see [Keeping old URLs](#keeping-old-urls))",
         expected=PERMALINK,
         check=checks.permalink,
     )
@@ -115,6 +116,12 @@ class BuildSettings:
         10,
         "page size of the home page, tag, category and series pages",
         check=checks.positive,
+    )
+    pagination_path: str = setting(
+        "/page/{n}/",
+        "where the pages after the first of a list go (home, terms), under the list's own folder; `{n}` is the number",
+        expected="a path pattern with {n}",
+        check=checks.pagination_path,
     )
     feed_items: int = setting(20, "entries per feed", check=checks.positive)
     slug_source: str = setting(
@@ -158,10 +165,11 @@ class TaxonomySettings:
         doc="the title of its pages", derive=lambda name: name.replace("_", " ").title(), shown="NAME, capitalised"
     )
     path: str = setting(
-        doc="the URL path of its pages",
-        expected="a URL path",
-        check=checks.path_segment,
-        convert=lambda path: path.strip("/"),
+        doc="the URL path of its pages (`tags`: `/tags/` and `/tags/NAME/`), or a pattern with `{term}` "
+        "such as `/tags/{term}.html`",
+        expected="a URL path, or a pattern with {term}",
+        check=checks.taxonomy_path,
+        convert=lambda path: path if "{term}" in path else path.strip("/"),
         derive=lambda name: name,
         shown="NAME",
     )

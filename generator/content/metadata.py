@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from generator.content.episodes import EPISODE_KEYS
 from generator.content.foreign import read_foreign
 from generator.content.frontmatter import FrontMatter
+from generator.content.paths import MAX_NAME_BYTES, site_path_error
 from generator.errors import Problem
 from generator.model import CiteKind
 
@@ -37,6 +38,8 @@ KNOWN_KEYS = (
     "syndication",
     "content_warning",
     "expires",
+    "url",
+    "permalink",
 )
 READ_KEYS = (*KNOWN_KEYS, *EPISODE_KEYS, "toc")  # every key Homepost reads (the rest is `extra`)
 CITE_KEYS: dict[str, CiteKind] = {
@@ -46,7 +49,6 @@ CITE_KEYS: dict[str, CiteKind] = {
     "bookmark_of": "bookmark-of",
 }
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[-_]")
-MAX_NAME_BYTES = 255  # of one file or folder name, on the usual file systems
 DATE_FORMATS = "2024-12-06, 2024-12-06 14:30, or ISO 8601 with an offset (2024-12-06T14:30:00+08:00)"
 
 
@@ -80,6 +82,7 @@ class Meta:
     syndication: tuple[str, ...] = ()  # URLs of copies made elsewhere
     content_warning: str = ""
     expires: dt.datetime | None = None  # after it the post is taken down (Hugo's expiryDate)
+    url: str | None = None  # its own site path, from `url:` (Hugo) or `permalink:` (Jekyll)
     extra: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)  # line of each front matter key, for messages
 
@@ -222,6 +225,7 @@ def check_meta(
     for alias in meta.aliases:
         if not alias.startswith("/") or "//" in alias or ".." in alias.split("/"):
             check.fail("aliases", f"expected paths under the site such as '/old/post/', got {alias!r}")
+    meta.url = _own_url(check)
     meta.image = _image(check)
     meta.cites = _cites(check)
     meta.syndicate = _syndicate(check, targets)
@@ -242,6 +246,19 @@ def _later(new: Any, old: Any, tz: ZoneInfo) -> bool:
     """Whether date value `new` is after date value `old` (False when either is not a date)."""
     first, second = parse_date(new, tz), parse_date(old, tz)
     return first is not None and second is not None and first > second
+
+
+def _own_url(check: _Checker) -> str | None:
+    """`url:` (Hugo) or `permalink:` (Jekyll): the site path of the post, ending in '/' or '.html'."""
+    given = [(key, check.string(key)) for key in ("url", "permalink") if key in check.fm.data]
+    if len(given) == 2 and given[0][1] != given[1][1]:
+        check.fail("permalink", "expected one of `url:` and `permalink:`, not both with different paths")
+    for key, value in given:
+        problem = site_path_error(value) if value is not None else None
+        if problem:
+            check.fail(key, problem)
+            return None
+    return given[0][1] if given else None
 
 
 def _image(check: _Checker) -> ImageRef | None:

@@ -9,6 +9,7 @@ from generator.config import Config
 from generator.content.engine import MarkdownEngine
 from generator.content.episodes import EPISODE_KEYS, read_episode
 from generator.content.markdown import MarkdownTooDeep, Resolver, image_size
+from generator.content.paths import folder_of, output_file
 from generator.content.sources import SHOWN, Source
 from generator.digest import quick_digest
 from generator.errors import ContentError, Problem
@@ -50,7 +51,7 @@ def render_post(config: Config, markdown: MarkdownEngine, source: Source, path: 
         source.rel,
         meta.lines.get,
         resolve,
-        chapters_dest=source.site_path.lstrip("/") + "chapters.json",
+        chapters_dest=folder_of(source.site_path).lstrip("/") + "chapters.json",
     )
     if episode is not None and image is not None:
         episode.image = image
@@ -66,7 +67,7 @@ def render_post(config: Config, markdown: MarkdownEngine, source: Source, path: 
         summary_text=summary_text,
         path=path,
         url=config.site.origin + path,
-        dest=source.site_path.lstrip("/") + "index.html",
+        dest=output_file(source.site_path),
         uid=meta.uid or _tag_uri(config.site.host, date, source.rel),
         lang=meta.lang,
         draft=meta.draft,

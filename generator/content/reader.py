@@ -23,13 +23,13 @@ from generator.content.limits import read_markdown, usable_name, without_control
 from generator.content.links import line_of, missing_media, warn_missing_links
 from generator.content.markdown import Link
 from generator.content.metadata import (
-    MAX_NAME_BYTES,
     Meta,
     check_meta,
     date_from_filename,
     missing_date_message,
     strip_date_prefix,
 )
+from generator.content.paths import folder_of, site_path_of, title_slug
 from generator.content.posts import render_post
 from generator.content.sources import (
     CachedFile,
@@ -309,7 +309,9 @@ class _Reader:
         if not slug:
             problems.append(Problem(display, "cannot make a URL slug from the file name; set `slug:`", key="slug"))
             return None
-        site_path = self._site_path(kind, slug, meta.date)
+        pattern = self.config.build.permalink if kind == "post" else self.config.build.page_permalink
+        transliterate = self.config.build.transliterate
+        site_path = unquote(meta.url) if meta.url else site_path_of(pattern, slug, meta, transliterate, display)
         bundle_dir = pure.parent.as_posix() if is_bundle else None
         return Source(rel, kind, meta, fm.body, slug, site_path, bundle_dir, meta.date, meta.draft, meta.expires)
 
@@ -318,13 +320,8 @@ class _Reader:
             return meta.slug
         transliterate = self.config.build.transliterate
         slug = ""
-        if self.config.build.slug_source == "title" and meta.title:  # cut to what a folder's name may hold
-            slug = (
-                slugify(meta.title, transliterate, keep_dots=True)
-                .encode()[:MAX_NAME_BYTES]
-                .decode("utf-8", "ignore")
-                .rstrip("-.")
-            )
+        if self.config.build.slug_source == "title" and meta.title:
+            slug = title_slug(meta.title, transliterate)
         if not slug:
             slug = slugify(strip_date_prefix(stem), transliterate, keep_dots=True)
         if kind == "page":
@@ -332,22 +329,6 @@ class _Reader:
             folders = pure.parts[1:-2] if is_index(pure.name) else pure.parts[1:-1]
             slug = "/".join([slugify(f, transliterate, keep_dots=True) for f in folders] + [slug])
         return slug
-
-    def _site_path(self, kind: Kind, slug: str, date: dt.datetime | None) -> str:
-        pattern = self.config.build.permalink if kind == "post" else self.config.build.page_permalink
-        values = {"slug": slug}
-        if date is not None:
-            values.update(year=f"{date.year:04d}", month=f"{date.month:02d}", day=f"{date.day:02d}")
-        try:
-            return pattern.format(**values)
-        except KeyError as exc:
-            raise HomepostError(
-                Problem(
-                    "site.toml",
-                    f"placeholder {{{exc.args[0]}}} needs a date, which pages may lack",
-                    key="build.page_permalink",
-                )
-            ) from None
 
     def is_published(self, source: Source, options: ReadOptions) -> bool:
         """Drafts and posts dated in the future wait, unless asked for."""
@@ -374,7 +355,7 @@ class _Reader:
             if folder is None:
                 dest = rel
             elif folder in bundles:
-                dest = bundles[folder].site_path.lstrip("/") + rel[len(folder) + 1 :]
+                dest = folder_of(bundles[folder].site_path).lstrip("/") + rel[len(folder) + 1 :]
             else:
                 continue  # a file of an unpublished bundle: a draft's pictures stay private
             self.static_files.append(StaticFile(str(self.root / rel), dest))

@@ -19,6 +19,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 
 from generator import __version__
 from generator.config import Config
+from generator.content.paths import folder_of
 from generator.feeds import FEED_FILES
 from generator.feeds.links import absolute_links
 from generator.model import Episode, Post
@@ -51,7 +52,7 @@ def render_feed(config: Config, spec: FeedSpec, fmt: str) -> bytes:
     (percent-encoded, for a term in any script), as its self link must be.
     """
     makers = {"rss": _rss, "atom": _atom, "json": _json_feed}
-    return makers[fmt](config, spec, spec.page_url + FEED_FILES[fmt])
+    return makers[fmt](config, spec, folder_of(spec.page_url) + FEED_FILES[fmt])  # a page at NAME.html: in NAME/
 
 
 def note_title(config: Config, post: Post) -> str:

@@ -102,7 +102,7 @@ class Fingerprints:
                 known = self._memo[id(value)] = self.value(_term_or_taxonomy(value))
             return known
         if kind is Paginator:
-            return f"g{value.number}:{value.count}:{self.value(value.base_path)}"
+            return f"g{value.number}:{value.count}:{self.value(value.base_path)}:{self.value(value.later)}"
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             return self.value((kind.__name__, *(getattr(value, f.name) for f in dataclasses.fields(value))))
         text = repr(value)  # numbers, dates, dicts: their repr says it all

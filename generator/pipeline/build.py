@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.config import CONFIG_NAME, Config, load_config
+from generator.content.paths import output_file
 from generator.content.reader import Content, ReadOptions, read_content
 from generator.errors import BuildError
 from generator.incremental.fingerprint import Fingerprints, site_inputs, site_structure
@@ -30,7 +31,7 @@ from generator.model import LeftOut, Site
 from generator.pipeline import attach
 from generator.pipeline.collect import collect_site
 from generator.pipeline.notices import recording_warnings
-from generator.pipeline.pages import HtmlPage, dest_of, plan_pages
+from generator.pipeline.pages import HtmlPage, plan_pages
 from generator.pipeline.plan import plan_output
 from generator.pipeline.podcast_checks import check_podcasts
 from generator.pipeline.published import PublishedRecord, record_published
@@ -244,7 +245,7 @@ def plan(config: Config, site: Site, gone: tuple[str, ...]) -> Planned:
     """Plan stage: every HTML page, tombstones for the deleted posts among them."""
     pages = plan_pages(config, site, gone)
     tombstones = {page.dest for page in pages if page.info.kind == "gone"}
-    return Planned(pages, tuple(rel for rel in gone if dest_of(rel) in tombstones))  # not those published again
+    return Planned(pages, tuple(rel for rel in gone if output_file(rel) in tombstones))  # not those published again
 
 
 def render(target: Target, site: Site, planned: Planned, state: BuildState) -> Rendering:

@@ -10,9 +10,11 @@ from urllib.parse import quote, unquote
 from generator.config import Config, PodcastSettings
 from generator.content.episodes import show_feed_path, show_guid
 from generator.content.markdown import image_size
+from generator.content.paths import folder_of
 from generator.content.reader import Content
 from generator.feeds import FEED_FILES
 from generator.model import Image, Post, Show, Site, Taxonomy, Term
+from generator.pipeline.redirects import alias_list
 from generator.podcast_categories import parse_category
 from generator.text import slugify
 
@@ -33,6 +35,7 @@ def collect_site(config: Config, content: Content) -> Site:
         static_files=content.static_files,
         years=years,
         shows=[_show(config, settings, content.posts) for settings in config.podcasts],
+        redirects=alias_list(config, content.posts + content.pages),
     )
 
 
@@ -95,10 +98,18 @@ def _year(post: Post) -> int:
     return post.date.year
 
 
+def taxonomy_paths(path: str) -> tuple[str, str]:
+    """The site path (no leading '/') of a taxonomy's index and the pattern of its terms' pages, from its `path`:
+    "tags" -> ("tags/", "tags/{term}/"); "/tags/{term}.html" -> ("tags/", "tags/{term}.html")."""
+    if "{term}" not in path:
+        return f"{path}/", f"{path}/{{term}}/"
+    pattern = path.lstrip("/")
+    return pattern.split("{term}")[0].rsplit("/", 1)[0] + "/", pattern
+
+
 def _taxonomy(config: Config, key: str, title: str, path: str, feeds: bool, posts: list[Post]) -> Taxonomy:
-    taxonomy = Taxonomy(
-        key=key, title=title, path=config.path_url(f"{path}/"), url=config.abs_url(f"{path}/"), feeds=feeds
-    )
+    index, term_pattern = taxonomy_paths(path)
+    taxonomy = Taxonomy(key=key, title=title, path=config.path_url(index), url=config.abs_url(index), feeds=feeds)
     terms: dict[str, Term] = {}
     slugs: dict[str, str] = {}  # name -> slug: a site has far fewer names than posts
     for post in posts:
@@ -122,14 +133,17 @@ def _taxonomy(config: Config, key: str, title: str, path: str, feeds: bool, post
             seen.add(slug)
             term = terms.get(slug)
             if term is None:
-                term_path = quote(f"{path}/{slug}/")
+                term_path = quote(term_pattern.replace("{term}", slug))
+                feed_folder = folder_of(term_path)
                 term = terms[slug] = Term(
                     taxonomy=key,
                     name=name,
                     slug=slug,
                     path=config.path_url(term_path),
                     url=config.abs_url(term_path),
-                    feeds={fmt: config.path_url(term_path + file) for fmt, file in FEED_FILES.items()} if feeds else {},
+                    feeds={fmt: config.path_url(feed_folder + file) for fmt, file in FEED_FILES.items()}
+                    if feeds
+                    else {},
                 )
             term.posts.append(post)
             post_terms.append(term)

@@ -1,4 +1,5 @@
-"""Files for the web host: 410 Gone for deleted posts, the Webmention Link header, the fediverse documents' types.
+"""Files for the web host: 410 Gone for deleted posts, 301 for data/aliases.txt's old URLs, the Webmention Link
+header, the fediverse documents' types.
 
 A static host cannot be told by a page what status to answer with, so the build writes the rules
 in the forms common hosts read: `_redirects` and `_headers` (Netlify, Cloudflare Pages and others
@@ -9,9 +10,12 @@ of the same name in the site's static/ folder wins (and then the rules are yours
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from generator.config import Config
+from generator.content.paths import is_file_path
 from generator.fediverse import urls
+from generator.model import Post
 
 # The fediverse documents' content types (each also answers any origin: Access-Control-Allow-Origin *).
 ACTIVITY_JSON = "application/activity+json"
@@ -23,14 +27,18 @@ FEDIVERSE_TYPES = (
 )
 
 
-def host_files(config: Config, gone: tuple[str, ...]) -> dict[str, bytes]:
-    """The host rule files this site needs (none when it has no deleted posts and no endpoint)."""
+def host_files(config: Config, gone: tuple[str, ...], moved: tuple[tuple[str, Post], ...] = ()) -> dict[str, bytes]:
+    """The host rule files this site needs (none when it has no deleted posts, no moved ones and no endpoint).
+
+    `moved` (the list of old URLs, data/aliases.txt) answer 301 with the post's URL."""
     base = config.site.base_path
     endpoint = config.webmention.endpoint
     files: dict[str, bytes] = {}
     redirects = [f"{base}{rel} {base}{rel} 410!" for rel in gone]
     headers = [f"{base}*", f'  Link: <{endpoint}>; rel="webmention"'] if endpoint else []
-    nginx = [f"location = {base}{rel} {{ error_page 410 {base}{rel}index.html; return 410; }}" for rel in gone]
+    redirects += [f"{base}{quote(old.lstrip('/'))} {post.path} 301" for old, post in moved]
+    nginx = [f"location = {base}{rel} {{ error_page 410 {base}{_page_file(rel)}; return 410; }}" for rel in gone]
+    nginx += [f"location = {base}{quote(old.lstrip('/'))} {{ return 301 {post.path}; }}" for old, post in moved]
     if endpoint:
         nginx.append(f"add_header Link '<{endpoint}>; rel=\"webmention\"' always;")
     if config.fediverse.enabled:
@@ -38,7 +46,10 @@ def host_files(config: Config, gone: tuple[str, ...]) -> dict[str, bytes]:
         headers += more_headers
         nginx += more_nginx
     if redirects:
-        files["_redirects"] = _lines("# Homepost: pages of deleted posts answer 410 Gone", redirects)
+        comment = "# Homepost: pages of deleted posts answer 410 Gone" + (
+            "; old URLs (data/aliases.txt) 301" if moved else ""
+        )
+        files["_redirects"] = _lines(comment, redirects)
     if headers:
         files["_headers"] = _lines(
             "# Homepost: the Webmention endpoint on every page, the fediverse documents' types", headers
@@ -71,6 +82,11 @@ def _nginx_location(match: str, media_type: str) -> str:
         f"location {match} {{ types {{ }} default_type {media_type}; "
         'add_header Access-Control-Allow-Origin "*" always; }'
     )
+
+
+def _page_file(rel: str) -> str:
+    """The file the host serves for a site path: itself for "x.html", its index.html for "x/"."""
+    return rel if is_file_path(rel) else rel + "index.html"
 
 
 def _lines(comment: str, lines: list[str]) -> bytes:

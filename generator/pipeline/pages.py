@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from generator.config import Config
+from generator.content.paths import folder_of, output_file
 from generator.model import Paginator, Post, Site, Term
+from generator.pipeline.redirects import ALIAS_LIST
 from generator.pipeline.related import RelatedPosts, related_posts
 from generator.render import PageInfo
 
@@ -34,12 +36,6 @@ class SeriesInfo:
     index: int  # 1-based
 
 
-def dest_of(path: str) -> str:
-    """Output file of a site path such as "tags/python/" (no base path): "tags/python/index.html"."""
-    path = unquote(path).strip("/")
-    return f"{path}/index.html" if path else "index.html"
-
-
 def plan_pages(config: Config, site: Site, gone: tuple[str, ...] = ()) -> list[HtmlPage]:
     """Every HTML page of the site, in a stable order."""
     pages: list[HtmlPage] = []
@@ -50,7 +46,9 @@ def plan_pages(config: Config, site: Site, gone: tuple[str, ...] = ()) -> list[H
     for taxonomy in site.taxonomies:
         rel = taxonomy.path.removeprefix(config.site.base_path)
         info = PageInfo("taxonomy", taxonomy.path, taxonomy.url, title=taxonomy.title)
-        pages.append(HtmlPage(dest_of(rel), "taxonomy.html", info, f"taxonomy {taxonomy.key}", {"taxonomy": taxonomy}))
+        pages.append(
+            HtmlPage(output_file(rel), "taxonomy.html", info, f"taxonomy {taxonomy.key}", {"taxonomy": taxonomy})
+        )
         for term in taxonomy.terms:
             term_rel = term.path.removeprefix(config.site.base_path)
             feeds = {fmt: config.site.origin + path for fmt, path in term.feeds.items()}
@@ -98,7 +96,7 @@ def plan_pages(config: Config, site: Site, gone: tuple[str, ...] = ()) -> list[H
         )
         pages.append(
             HtmlPage(
-                dest_of(f"podcasts/{show.key}/"),
+                output_file(f"podcasts/{show.key}/"),
                 "show.html",
                 info,
                 f"podcast {show.key}",
@@ -128,20 +126,14 @@ def plan_pages(config: Config, site: Site, gone: tuple[str, ...] = ()) -> list[H
             )
         )
     for post in site.pages + site.posts:
-        for alias in post.aliases:
-            info = _info(config, "alias", quote(alias.lstrip("/")), None)
-            dest = unquote(alias.lstrip("/")) if alias.endswith((".html", ".htm")) else dest_of(alias)
-            pages.append(
-                HtmlPage(
-                    dest, "alias.html", info, f"content/{post.source} (aliases)", {"target": post.url}, in_sitemap=False
-                )
-            )
+        pages += [_alias_page(config, alias, post, f"content/{post.source} (aliases)") for alias in post.aliases]
+    pages += [_alias_page(config, old, post, f"data/{ALIAS_LIST} ({old})") for old, post in site.redirects]
     taken = {page.dest for page in pages}
     for rel in gone:  # deleted posts (site paths): a tombstone the host serves with 410 Gone
-        if dest_of(rel) not in taken:
+        if output_file(rel) not in taken:
             pages.append(
                 HtmlPage(
-                    dest_of(rel),
+                    output_file(rel),
                     "gone.html",
                     _info(config, "gone", rel, None),
                     "a post published before, now deleted",
@@ -149,6 +141,12 @@ def plan_pages(config: Config, site: Site, gone: tuple[str, ...] = ()) -> list[H
                 )
             )
     return pages
+
+
+def _alias_page(config: Config, alias: str, post: Post, origin: str) -> HtmlPage:
+    """A redirect page at an old site path to `post`."""
+    info = _info(config, "alias", quote(alias.lstrip("/")), None)
+    return HtmlPage(output_file(alias), "alias.html", info, origin, {"target": post.url}, in_sitemap=False)
 
 
 def _info(config: Config, kind: str, rel: str, title: str | None, **extra: Any) -> PageInfo:
@@ -172,14 +170,20 @@ def _paginated(
     count = max(1, -(-len(posts) // per_page))
     result = []
     for number in range(1, count + 1):
-        paginator = Paginator(number, count, config.path_url(rel))
+        paginator = Paginator(number, count, config.path_url(rel), _later_pages(config, rel))
         page_rel = paginator.path.removeprefix(config.site.base_path)
         info = _info(config, kind, page_rel, title, feeds=feeds or {})
         chunk = posts[(number - 1) * per_page : number * per_page]
         result.append(
-            HtmlPage(dest_of(page_rel), template, info, origin, {"posts": chunk, "paginator": paginator, **context})
+            HtmlPage(output_file(page_rel), template, info, origin, {"posts": chunk, "paginator": paginator, **context})
         )
     return result
+
+
+def _later_pages(config: Config, rel: str) -> str:
+    """Where the pages after the first of the list at `rel` go: `[build] pagination_path` under its folder."""
+    folder = folder_of(config.path_url(rel))
+    return folder + config.build.pagination_path.lstrip("/")
 
 
 def _post_page(config: Config, site: Site, index: int, related: RelatedPosts) -> HtmlPage:

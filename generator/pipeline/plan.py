@@ -13,6 +13,7 @@ from urllib.parse import unquote
 from generator.config import Config
 from generator.content.episodes import chapters_json
 from generator.content.markdown import highlight_css
+from generator.content.paths import folder_of
 from generator.content.sources import outside_links, walk_files
 from generator.digest import quick_digest
 from generator.errors import BuildError, ContentError
@@ -53,7 +54,7 @@ def plan_output(
     search = quick_digest(fingerprints.site_inputs, search_fingerprint(site.posts))
     plan.add("search/index.json", "search index", search, functools.partial(search_index, site.posts))
     plan.add_bytes("sitemap.xml", sitemap_xml(sitemap_entries(pages)), "sitemap")
-    for name, data in host_files(config, gone).items():
+    for name, data in host_files(config, gone, site.redirects).items():
         plan.add_bytes(name, data, "host rules (deleted posts, Webmention Link header)", weak=True)
     plan.add_bytes("robots.txt", robots_txt(config.abs_url("sitemap.xml")), "robots.txt")
     if plan.problems:
@@ -118,7 +119,7 @@ def plan_feeds(plan: OutputPlan, config: Config, site: Site, now: dt.datetime, f
         if not taxonomy.feeds:
             continue
         for term in taxonomy.terms:
-            folder = unquote(term.path.removeprefix(config.site.base_path))
+            folder = unquote(folder_of(term.path).removeprefix(config.site.base_path))  # "x.html": beside, in "x/"
             title = f"{config.site.title}: {term.name}"
             specs.append(FeedSpec(title, config.site.description, term.url, folder, term.posts[:limit], now))
     for spec in specs:

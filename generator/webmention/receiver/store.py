@@ -9,8 +9,8 @@ Mentions are one row per (source, target). A deleted mention stays as a tombston
 its content dropped) so that `since` queries can report the deletion. Every time is stored as
 fixed-width UTC ISO 8601 text, so comparing the text compares the times.
 
-Readers' comments (schema version 2; the commenter's token digest since 3) are one row each, `pending` until `homepost comments`
-approves or rejects them; `decided_at` is when that last happened and is a comment's change time
+Readers' comments (schema version 2; the commenter's token digest since 3) are one row each,
+`pending` until `homepost comments` approves or rejects them; `decided_at` is when that last happened and is a comment's change time
 for `since` queries. `approved_at` stays set when an approved comment is rejected, so that the
 next pull hears it was withdrawn. Blocks are (kind, value) pairs: ip, domain or author.
 
@@ -259,7 +259,7 @@ class Store:
         return _mention(rows[0]) if rows else None
 
     def mentions(self, *, target: str | None = None, since: dt.datetime | None = None) -> list[StoredMention]:
-        """Live mentions (of `target`, if given), oldest first; with `since`, every change since then, tombstones too."""
+        """Live mentions (of `target`, if given), oldest first; with `since`, every change since then, deletions too."""
         where, args, order = changes_where(target, since)
         rows = self._read(
             f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE {where} ORDER BY {order}, source, target", args

@@ -2,8 +2,8 @@
 
 A row is finished in the transaction that stores its result, so a row cut short by a crash is
 still pending and is taken again on the next start, and a stored result is never written twice
-(`faults` kills the process at each step in the crash tests). When a row is taken, every pending row of the same (source,
-target) that exists at that moment is settled by the same verification: one fetch answers them
+(`faults` kills the process at each step in the crash tests). When a row is taken, every pending
+row of the same (source, target) that exists at that moment is settled by the same verification: one fetch answers them
 all. Rows that arrive while the fetch runs stay pending and are verified again afterwards, since
 the source may have changed in between. A temporary failure is retried after 1 min, 5 min, 30 min,
 2 h and 6 h; the 6th failure marks the row failed (and is logged), leaving any stored mention as it was.
