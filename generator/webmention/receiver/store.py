@@ -10,9 +10,10 @@ its content dropped) so that `since` queries can report the deletion. Every time
 fixed-width UTC ISO 8601 text, so comparing the text compares the times.
 
 Readers' comments (schema version 2; the commenter's token digest since 3) are one row each,
-`pending` until `homepost comments` approves or rejects them; `decided_at` is when that last happened and is a comment's change time
-for `since` queries. `approved_at` stays set when an approved comment is rejected, so that the
-next pull hears it was withdrawn. Blocks are (kind, value) pairs: ip, domain or author.
+`pending` until `homepost comments` approves or rejects them; `decided_at` is when that last
+happened and is a comment's change time for `since` queries. `approved_at` stays set when an
+approved comment is rejected, so that the next pull hears it was withdrawn. Blocks are (kind,
+value) pairs: ip, domain or author.
 
 One connection is shared by all threads behind a lock: the receiver's traffic is small and every
 statement is short. The schema version lives in `PRAGMA user_version`; a database of an earlier
