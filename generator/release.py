@@ -1,9 +1,10 @@
 """`homepost publish`: the whole publishing cycle, in the order that works, safe to run again.
 
-    build -> deploy -> wait -> syndicate -> webmention -> newsletter -> backfeed -> rebuild -> redeploy
+    build -> deploy -> wait -> syndicate -> webmention -> fediverse -> newsletter -> backfeed -> rebuild -> redeploy
 
 Build; deploy the output; wait until each new post answers 200 at its public URL (platforms and
-webmention receivers fetch it); copy posts to their syndication targets; send webmentions; mail
+webmention receivers fetch it); copy posts to their syndication targets; send webmentions; deliver
+new, edited and removed posts to the site's fediverse followers (`[fediverse] enabled`); mail
 new posts to the newsletter's subscribers (where the receiver's database is); bring
 home what answered the copies and pull webmentions; rebuild what that changed (new responses,
 links to the copies); deploy again if the rebuild changed files.
@@ -52,7 +53,18 @@ from generator.webmention.send import SendOptions, SendReport, live_posts, send_
 
 log = logging.getLogger(__name__)
 
-STEPS = ("build", "deploy", "wait", "syndicate", "webmention", "newsletter", "backfeed", "rebuild", "redeploy")
+STEPS = (
+    "build",
+    "deploy",
+    "wait",
+    "syndicate",
+    "webmention",
+    "fediverse",
+    "newsletter",
+    "backfeed",
+    "rebuild",
+    "redeploy",
+)
 STATE_FILE = "publish.json"  # under .homepost/
 FORMAT = 1
 RESUMABLE = ("wait", "syndicate", "webmention")  # not run again while the state they finished for is unchanged
@@ -171,6 +183,7 @@ class _Cycle:
         for name, run in (
             ("syndicate", self.syndicate),
             ("webmention", self.webmention),
+            ("fediverse", self.fediverse),
             ("newsletter", self.newsletter),
         ):
             if blocked:
@@ -289,6 +302,24 @@ class _Cycle:
         if report.results:
             return Step("webmention", "done", report)
         return Step("webmention", "unchanged", report, "nothing new to send")
+
+    def fediverse(self, config: Config) -> Step:
+        """Deliver new, edited and removed posts to the followers (its own record makes it idempotent)."""
+        if not config.fediverse.enabled:
+            return Step("fediverse", "skipped", reason="[fediverse] is not enabled")
+        from generator.fediverse.delivery import DeliverOptions, deliver_for_site  # only fediverse sites pay for it
+
+        try:
+            report = deliver_for_site(config, DeliverOptions(dry_run=self.options.dry_run))
+        except HomepostError as exc:
+            return Step("fediverse", "failed", problems=tuple(exc.problems))
+        if report.failed:
+            return Step(
+                "fediverse", "failed", report, "some deliveries failed; later runs retry them", tuple(report.problems)
+            )
+        if report.planned or report.delivered or report.skipped:
+            return Step("fediverse", "done", report)
+        return Step("fediverse", "unchanged", report, "nothing new to deliver")
 
     def newsletter(self, config: Config) -> Step:
         from generator.newsletter.publishing import publish_step  # only sites with a newsletter pay for it

@@ -26,6 +26,7 @@ from generator.cli import main
 from generator.fediverse.delivery_state import DELIVERY_FILE
 from generator.fediverse.sources import Follower
 from generator.ratelimit import RATE_LIMITS_FILE
+from generator.release import publish
 from tests.delivery_world import DeliveryWorld
 from tests.fedify_peer import FedifyPeer, fedify_peer  # noqa: F401
 from tests.servers import LoopbackServer, Received, Reply
@@ -283,3 +284,22 @@ def test_the_deliver_command_refuses_when_the_fediverse_is_off(tmp_path: Path) -
     (tmp_path / "site.toml").write_text('[site]\ntitle = "T"\nurl = "https://example.org/"\n')
     result = CliRunner().invoke(main, ["--site", str(tmp_path), "fediverse", "deliver"])
     assert result.exit_code == 1 and "fediverse.enabled" in result.output and "not enabled" in result.output
+
+
+def test_publish_delivers_after_sending_webmentions_and_skips_without_the_fediverse(
+    world: DeliveryWorld, sink: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(generator.fediverse.delivery, "site_followers", lambda config: world.followers)
+    world.follow(follower(sink, 1))
+    world.post("old")
+    assert publish(world.root).step("fediverse").state == "unchanged"  # type: ignore[union-attr]
+    world.post("new")
+    report = publish(world.root)
+    names = [step.name for step in report.steps]
+    assert names.index("webmention") < names.index("fediverse") < names.index("newsletter")
+    step = report.step("fediverse")
+    assert step is not None and step.state == "done" and step.result.delivered == 1 and len(sent(sink)) == 1
+    site = (world.root / "site.toml").read_text()
+    (world.root / "site.toml").write_text(site.replace("enabled = true", "enabled = false"))
+    off = publish(world.root).step("fediverse")
+    assert off is not None and (off.state, off.reason) == ("skipped", "[fediverse] is not enabled")
