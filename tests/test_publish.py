@@ -281,8 +281,8 @@ def test_a_failed_build_stops_everything(world: World) -> None:
         and "broken.md" in result.output
     )
     assert (
-        "deploy, wait, syndicate, webmention, fediverse, newsletter, backfeed, rebuild, redeploy: skipped (the build failed)"
-        in result.output
+        "deploy, wait, syndicate, webmention, fediverse, newsletter, backfeed, rebuild, redeploy: "
+        "skipped (the build failed)" in result.output
     )
     assert world.commits() == 0 and world.mastodon.posts == [] and world.mentions() == []
 
