@@ -303,3 +303,11 @@ def test_publish_delivers_after_sending_webmentions_and_skips_without_the_fedive
     (world.root / "site.toml").write_text(site.replace("enabled = true", "enabled = false"))
     off = publish(world.root).step("fediverse")
     assert off is not None and (off.state, off.reason) == ("skipped", "[fediverse] is not enabled")
+
+
+def test_the_delivery_bench_posts_once_per_server_or_personal_inbox(tmp_path: Path) -> None:
+    from bench.fediverse import main as bench
+
+    results = tmp_path / "FEDIVERSE.md"
+    assert bench(["--followers", "30", "--servers", "10", "--results", str(results)]) == 0
+    assert "| 30 | 10 | 12 (12) |" in results.read_text()  # 9 shared inboxes, and 3 followers of the tenth server
