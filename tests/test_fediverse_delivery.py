@@ -23,12 +23,14 @@ from click.testing import CliRunner
 
 import generator.fediverse.delivery
 from generator.cli import main
+from generator.errors import ContentError
 from generator.fediverse.delivery_state import DELIVERY_FILE
 from generator.fediverse.sources import Follower
 from generator.ratelimit import RATE_LIMITS_FILE
 from generator.release import publish
 from tests.delivery_world import DeliveryWorld
 from tests.fedify_peer import FedifyPeer, fedify_peer  # noqa: F401
+from tests.helpers import write_files
 from tests.servers import LoopbackServer, Received, Reply
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -311,3 +313,24 @@ def test_the_delivery_bench_posts_once_per_server_or_personal_inbox(tmp_path: Pa
     results = tmp_path / "FEDIVERSE.md"
     assert bench(["--followers", "30", "--servers", "10", "--results", str(results)]) == 0
     assert "| 30 | 10 | 12 (12) |" in results.read_text()  # 9 shared inboxes, and 3 followers of the tenth server
+
+
+def test_the_documents_sent_are_those_the_build_wrote(world: DeliveryWorld) -> None:
+    from generator.fediverse.sources import BuiltObjects, MinimalObjects, site_objects
+    from generator.pipeline.build import read_site
+
+    world.post("one")
+    config = world.config
+    [post] = read_site(config).posts
+    assert isinstance(site_objects(config, world.key), MinimalObjects)  # nothing built yet
+    output = world.root / "public"
+    actor = {"id": world.host.url("/fediverse/actor.json"), "type": "Person", "name": "As built"}
+    note = {"id": world.host.url("/2026/05/one/activity.json"), "type": "Article", "content": "as built"}
+    write_files(output, {"fediverse/actor.json": json.dumps(actor), "2026/05/one/activity.json": json.dumps(note)})
+    objects = site_objects(config, world.key)
+    assert isinstance(objects, BuiltObjects)
+    assert objects.actor_document() == actor and objects.post_object(post) == note
+    (output / "2026/05/one/activity.json").write_text("{")
+    with pytest.raises(ContentError) as caught:
+        objects.post_object(post)
+    assert "activity.json" in str(caught.value.problems[0]) and "homepost build" in str(caught.value.problems[0])

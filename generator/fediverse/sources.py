@@ -1,9 +1,12 @@
 """What delivery needs from the rest of the fediverse code, as two small interfaces: the seams.
 
 - `FollowerSource`: who follows (each follower's actor id, inbox and shared inbox) and removing a
-  follower whose inbox is gone. The receiver's follower store implements it (`site_followers`).
-- `ObjectSource`: the ActivityPub object of a post (its Article or Note, as the build writes it
-  beside the post) and the actor document. The build's documents implement it (`site_objects`).
+  follower whose inbox is gone. `ReceiverFollowers` reads the receiver's database
+  (generator/fediverse/inbox_store.py), where the inbox keeps the followers it accepted.
+- `ObjectSource`: the ActivityPub object of a post (its Article or Note) and the actor document.
+  `BuiltObjects` reads them from the build's output, so followers get exactly what the object's id
+  answers when their server fetches it; `MinimalObjects` makes them from the model (a site built
+  before the build wrote fediverse documents, and the tests).
 
 Delivery wraps the objects in Create, Update and Delete activities itself (their ids are its
 business: generator/fediverse/activities.py). Tests pass doubles of both.
@@ -11,11 +14,14 @@ business: generator/fediverse/activities.py). Tests pass doubles of both.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from generator.config import Config
+from generator.errors import ContentError, Problem
 from generator.fediverse import urls
 from generator.fediverse.keys import KeyPair
 from generator.model import Post
@@ -119,12 +125,78 @@ class MinimalObjects:
         }
 
 
+class ReceiverFollowers:
+    """The followers the receiver accepted, from its database (`.homepost/receiver.sqlite3`)."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.db_path = db_path
+
+    def inboxes(self) -> Iterator[Follower]:
+        """Every accepted follower."""
+        from generator.fediverse.inbox_store import FediverseStore
+        from generator.webmention.receiver.store import Store
+
+        store = Store(self.db_path)
+        try:
+            found = FediverseStore(store).followers("accepted")
+        finally:
+            store.close()
+        return (Follower(f.actor, f.inbox, f.shared_inbox) for f in found)
+
+    def remove(self, actor_id: str) -> None:
+        """Drop the follower from the receiver's database."""
+        from generator.fediverse.inbox_store import FediverseStore
+        from generator.webmention.receiver.store import Store
+
+        store = Store(self.db_path)
+        try:
+            with store.transaction() as db:
+                FediverseStore.drop_follower(db, actor_id)
+        finally:
+            store.close()
+
+
+class BuiltObjects:
+    """The documents as the last build wrote them into the output folder."""
+
+    def __init__(self, config: Config, output: Path) -> None:
+        self.config, self.output = config, output
+
+    def post_object(self, post: Post) -> dict[str, Any]:
+        """The post's `activity.json`."""
+        return self._read(urls.object_url(self.config, post.url).removeprefix(self.config.site.url))
+
+    def actor_document(self) -> dict[str, Any]:
+        """`fediverse/actor.json`."""
+        return self._read(urls.ACTOR_FILE)
+
+    def _read(self, rel: str) -> dict[str, Any]:
+        path = self.output / rel
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            message = f"cannot read the fediverse document the build wrote ({exc}); run `homepost build` first"
+            raise ContentError(Problem(str(path), message)) from None
+        if not isinstance(document, dict) or "id" not in document:
+            raise ContentError(Problem(str(path), "expected a JSON object with an id"))
+        return document
+
+
 def site_followers(config: Config) -> FollowerSource:
-    """The site's followers: the receiver's follower store (wired at merge with the inbox branch)."""
-    log.debug("no follower store in this tree: delivering to nobody")
-    return NoFollowers()
+    """The site's followers: those in the receiver's database, or nobody where it is not (with a note)."""
+    from generator.webmention.receiver.store import default_db_path
+
+    path = default_db_path(config)
+    if not path.is_file():
+        log.info("%s: no receiver database here, so no followers to deliver to", path)
+        return NoFollowers()
+    return ReceiverFollowers(path)
 
 
 def site_objects(config: Config, key: KeyPair) -> ObjectSource:
-    """The site's documents: the build's (wired at merge with the documents branch), else the minimal ones."""
+    """The documents of the build in the output folder, or the minimal ones where the build wrote none."""
+    output = (config.root / config.build.output).resolve()
+    if (output / urls.ACTOR_FILE).is_file():
+        return BuiltObjects(config, output)
+    log.warning("%s: not written by the build; delivering minimal documents", output / urls.ACTOR_FILE)
     return MinimalObjects(config, key)
