@@ -76,7 +76,7 @@ class DeliveryReport:
     dry_run: bool = False
     planned: list[Planned] = field(default_factory=list)
     delivered: int = 0
-    skipped: int = 0  # dropped without another try: the inbox is gone, or tries ran out earlier
+    skipped: int = 0  # dropped without a try: the inbox is gone
     failed: int = 0  # failed in this run (retried later unless given up)
     waiting: int = 0  # left for a later run: not due yet, or the host asked to wait
     removed: int = 0  # followers removed for a gone inbox
