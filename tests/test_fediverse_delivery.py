@@ -336,3 +336,12 @@ def test_the_documents_sent_are_those_the_build_wrote(world: DeliveryWorld) -> N
     with pytest.raises(ContentError) as caught:
         objects.post_object(post)
     assert "activity.json" in str(caught.value.problems[0]) and "homepost build" in str(caught.value.problems[0])
+
+
+def test_a_damaged_delivery_record_is_an_error_naming_it(world: DeliveryWorld) -> None:
+    record = world.root / ".homepost" / DELIVERY_FILE
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_bytes(b"not a database at all" * 100)
+    result = CliRunner().invoke(main, ["--site", str(world.root), "fediverse", "deliver"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert ".homepost/fediverse/delivery.sqlite3" in result.output and "move it away" in result.output
