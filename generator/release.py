@@ -53,18 +53,8 @@ from generator.webmention.send import SendOptions, SendReport, live_posts, send_
 
 log = logging.getLogger(__name__)
 
-STEPS = (
-    "build",
-    "deploy",
-    "wait",
-    "syndicate",
-    "webmention",
-    "fediverse",
-    "newsletter",
-    "backfeed",
-    "rebuild",
-    "redeploy",
-)
+SENDING = ("syndicate", "webmention", "fediverse", "newsletter")  # the steps that need the new posts live
+STEPS = ("build", "deploy", "wait", *SENDING, "backfeed", "rebuild", "redeploy")
 STATE_FILE = "publish.json"  # under .homepost/
 FORMAT = 1
 RESUMABLE = ("wait", "syndicate", "webmention")  # not run again while the state they finished for is unchanged
@@ -304,21 +294,10 @@ class _Cycle:
         return Step("webmention", "unchanged", report, "nothing new to send")
 
     def fediverse(self, config: Config) -> Step:
-        """Deliver new, edited and removed posts to the followers (its own record makes it idempotent)."""
-        if not config.fediverse.enabled:
-            return Step("fediverse", "skipped", reason="[fediverse] is not enabled")
-        from generator.fediverse.delivery import DeliverOptions, deliver_for_site  # only fediverse sites pay for it
+        from generator.fediverse.delivery import publish_step  # only fediverse sites pay for it
 
-        try:
-            report = deliver_for_site(config, DeliverOptions(dry_run=self.options.dry_run))
-        except HomepostError as exc:
-            return Step("fediverse", "failed", problems=tuple(exc.problems))
-        if report.failed and not report.delivered:  # some server is always down: only a run that reached none fails
-            why = "no delivery went through; later runs retry them"
-            return Step("fediverse", "failed", report, why, tuple(report.problems))
-        if report.planned or report.delivered or report.skipped:
-            return Step("fediverse", "done", report)
-        return Step("fediverse", "unchanged", report, "nothing new to deliver")
+        state, result, reason, problems = publish_step(config, self.options.dry_run)
+        return Step("fediverse", cast(StepState, state), result, reason, problems)
 
     def newsletter(self, config: Config) -> Step:
         from generator.newsletter.publishing import publish_step  # only sites with a newsletter pay for it

@@ -33,11 +33,12 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from generator.config import Config
-from generator.errors import ConfigError, NetworkError, Problem
+from generator.errors import ConfigError, HomepostError, NetworkError, Problem
 from generator.fediverse import urls
 from generator.fediverse.activities import Planned, plan
 from generator.fediverse.delivery_state import DeliveryStore, Row, State
@@ -110,6 +111,21 @@ def deliver_for_site(config: Config, options: DeliverOptions = DeliverOptions())
     if key is None:  # a dry run makes no key file: it signs with a key of its own
         key = ensure_key(config.root) if not options.dry_run else KeyPair(_throwaway(), "dry run")
     return deliver(config, site, site_followers(config), site_objects(config, key), key, options)
+
+
+def publish_step(config: Config, dry_run: bool) -> tuple[str, Any, str, tuple[Problem, ...]]:
+    """The `fediverse` step of `homepost publish`: its (state, result, reason, problems), for `release.Step`."""
+    if not config.fediverse.enabled:
+        return "skipped", None, "[fediverse] is not enabled", ()
+    try:
+        report = deliver_for_site(config, DeliverOptions(dry_run=dry_run))
+    except HomepostError as exc:
+        return "failed", None, "", tuple(exc.problems)
+    if report.failed and not report.delivered:  # some server is always down: only a run that reached none fails
+        return "failed", report, "no delivery went through; later runs retry them", tuple(report.problems)
+    if report.planned or report.delivered or report.skipped or report.failed:
+        return "done", report, "", ()
+    return "unchanged", report, "nothing new to deliver", ()
 
 
 def deliver(

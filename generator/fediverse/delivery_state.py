@@ -48,7 +48,7 @@ CREATE INDEX IF NOT EXISTS deliveries_host ON deliveries (host, state);
 CREATE TABLE IF NOT EXISTS audience (actor TEXT PRIMARY KEY, target TEXT NOT NULL, host TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS audience_target ON audience (target);
 """
-OPEN = ("queued", "sending", "failed")  # rows still to deliver
+OPEN = "('queued', 'sending', 'failed')"  # the states of rows still to deliver, as SQL
 
 State = Literal["queued", "sending", "delivered", "failed", "gone", "gave up"]
 
