@@ -28,6 +28,7 @@ from generator.fediverse.delivery_state import DELIVERY_FILE
 from generator.fediverse.sources import Follower
 from generator.ratelimit import RATE_LIMITS_FILE
 from generator.release import publish
+from generator.webmention.receiver.store import Store, default_db_path
 from tests.delivery_world import DeliveryWorld
 from tests.fedify_peer import FedifyPeer, fedify_peer  # noqa: F401
 from tests.helpers import write_files
@@ -296,6 +297,9 @@ def test_publish_delivers_after_sending_webmentions_and_skips_without_the_fedive
     monkeypatch.setattr(generator.fediverse.delivery, "site_followers", lambda config: world.followers)
     world.follow(follower(sink, 1))
     world.post("old")
+    away = publish(world.root).step("fediverse")
+    assert away is not None and away.state == "skipped" and "no receiver database here" in away.reason
+    Store(default_db_path(world.config)).close()  # where the receiver runs
     assert publish(world.root).step("fediverse").state == "unchanged"  # type: ignore[union-attr]
     world.post("new")
     report = publish(world.root)

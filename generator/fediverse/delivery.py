@@ -117,6 +117,12 @@ def publish_step(config: Config, dry_run: bool) -> tuple[str, Any, str, tuple[Pr
     """The `fediverse` step of `homepost publish`: its (state, result, reason, problems), for `release.Step`."""
     if not config.fediverse.enabled:
         return "skipped", None, "[fediverse] is not enabled", ()
+    from generator.webmention.receiver.store import default_db_path
+
+    path = default_db_path(config)
+    if not path.is_file():  # the followers and the delivery record live beside the receiver
+        why = f"no receiver database here ({path}): run `homepost fediverse deliver` where the receiver runs"
+        return "skipped", None, why, ()
     try:
         report = deliver_for_site(config, DeliverOptions(dry_run=dry_run))
     except HomepostError as exc:

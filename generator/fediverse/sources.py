@@ -188,7 +188,7 @@ def site_followers(config: Config) -> FollowerSource:
 
     path = default_db_path(config)
     if not path.is_file():
-        log.info("%s: no receiver database here, so no followers to deliver to", path)
+        log.warning("%s: no receiver database here, so no followers to deliver to", path)
         return NoFollowers()
     return ReceiverFollowers(path)
 
