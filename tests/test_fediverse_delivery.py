@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -349,3 +350,19 @@ def test_a_damaged_delivery_record_is_an_error_naming_it(world: DeliveryWorld) -
     result = CliRunner().invoke(main, ["--site", str(world.root), "fediverse", "deliver"])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert ".homepost/fediverse/delivery.sqlite3" in result.output and "move it away" in result.output
+
+
+def test_finished_deliveries_are_pruned_after_a_month_and_not_sent_again(
+    world: DeliveryWorld, sink: LoopbackServer
+) -> None:
+    world.follow(follower(sink, 1))
+    world.run()
+    world.post("one")
+    now = dt.datetime.now(dt.UTC)
+    assert world.run(now=now).delivered == 1
+    record = sqlite3.connect(world.root / ".homepost" / DELIVERY_FILE)
+    assert record.execute("SELECT COUNT(*) FROM deliveries").fetchone() == (1,)
+    later = world.run(now=now + dt.timedelta(days=31))
+    assert (later.planned, later.delivered, len(sent(sink))) == ([], 0, 1)
+    assert record.execute("SELECT COUNT(*) FROM deliveries").fetchone() == (0,)
+    record.close()

@@ -41,7 +41,7 @@ from generator.config import Config
 from generator.errors import ConfigError, HomepostError, NetworkError, Problem
 from generator.fediverse import urls
 from generator.fediverse.activities import Planned, plan
-from generator.fediverse.delivery_state import DeliveryStore, Row, State
+from generator.fediverse.delivery_state import KEEP, DeliveryStore, Row, State
 from generator.fediverse.keys import KeyPair, ensure_key, load_key
 from generator.fediverse.sources import FollowerSource, ObjectSource, site_followers, site_objects
 from generator.http import Headers, HttpClient, Response
@@ -147,6 +147,7 @@ def deliver(
     now = options.now or dt.datetime.now(dt.UTC)
     store = DeliveryStore.open(config.private_dir, dry_run=options.dry_run)
     try:
+        store.prune(now - KEEP)
         store.set_audience((follower.actor, follower.target) for follower in followers.inboxes())
         report = DeliveryReport(options.dry_run, plan(config, site, objects, store, now))
         sender = _Sender(config, store, followers, key, report, now, poster or _poster(config, options.dry_run))

@@ -9,7 +9,9 @@ next step, so a kill -9 at any moment leaves the record as it was after the last
   same activity (same id) as the first try.
 - `deliveries`: one row per (activity, inbox), i.e. per object version and inbox: `queued`,
   `sending` (recorded before the POST), `delivered`, `failed` (retried after `next_try`),
-  `gone` (the inbox answered 404 or 410) or `gave up`.
+  `gone` (the inbox answered 404 or 410) or `gave up`. Finished rows are pruned after KEEP (the
+  activity is never planned again: `objects` knows its version), so the file does not grow with
+  followers times posts.
 - `audience`: the followers of this run (actor, delivery target, host), refilled each run; new
   activities go to its distinct targets, so each server's shared inbox gets one POST.
 
@@ -48,6 +50,7 @@ CREATE INDEX IF NOT EXISTS deliveries_host ON deliveries (host, state);
 CREATE TABLE IF NOT EXISTS audience (actor TEXT PRIMARY KEY, target TEXT NOT NULL, host TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS audience_target ON audience (target);
 """
+KEEP = dt.timedelta(days=30)  # finished deliveries are forgotten after this
 OPEN = "('queued', 'sending', 'failed')"  # the states of rows still to deliver, as SQL
 
 State = Literal["queued", "sending", "delivered", "failed", "gone", "gave up"]
@@ -221,6 +224,16 @@ class DeliveryStore:
         """Set a delivery's state, committed before this returns."""
         sql = "UPDATE deliveries SET state = ?, tries = ?, next_try = ?, error = ? WHERE activity_id = ? AND inbox = ?"
         self._write(sql, [(state, tries, next_try, error, row.activity_id, row.inbox)])
+
+    def prune(self, before: dt.datetime) -> int:
+        """Forget the finished deliveries of activities planned before `before` (the objects keep their versions)."""
+        with self.lock:
+            cursor = self.db.execute(
+                f"DELETE FROM deliveries WHERE state NOT IN {OPEN} AND activity_id IN "
+                "(SELECT activity_id FROM activities WHERE at < ?)",
+                (before.isoformat(),),
+            )
+        return cursor.rowcount
 
     def count_rows(self) -> Iterator[tuple[str, int]]:
         """How many deliveries are in each state."""
