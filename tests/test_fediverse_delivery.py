@@ -366,3 +366,14 @@ def test_finished_deliveries_are_pruned_after_a_month_and_not_sent_again(
     assert (later.planned, later.delivered, len(sent(sink))) == ([], 0, 1)
     assert record.execute("SELECT COUNT(*) FROM deliveries").fetchone() == (0,)
     record.close()
+
+
+def test_a_follower_without_an_inbox_is_left_out_with_a_warning(
+    world: DeliveryWorld, sink: LoopbackServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    world.follow(follower(sink, 1), Follower("https://odd.example/users/x", "", ""))
+    world.run()
+    world.post("one")
+    report = world.run()
+    assert report.planned[0].inboxes == 1 and report.delivered == 1 and report.failed == 0
+    assert "https://odd.example/users/x: no http(s) inbox" in caplog.text

@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -148,7 +148,7 @@ def deliver(
     store = DeliveryStore.open(config.private_dir, dry_run=options.dry_run)
     try:
         store.prune(now - KEEP)
-        store.set_audience((follower.actor, follower.target) for follower in followers.inboxes())
+        store.set_audience(_targets(followers))
         report = DeliveryReport(options.dry_run, plan(config, site, objects, store, now))
         sender = _Sender(config, store, followers, key, report, now, poster or _poster(config, options.dry_run))
         hosts = store.hosts()
@@ -159,6 +159,17 @@ def deliver(
         store.close()
     log.info("fediverse: %s", report.line())
     return report
+
+
+def _targets(followers: FollowerSource) -> Iterator[tuple[str, str]]:
+    """Each follower's (actor, delivery target), streamed; one without an http(s) inbox is left out, with a warning."""
+    for follower in followers.inboxes():
+        if follower.target.startswith(("https://", "http://")):
+            yield follower.actor, follower.target
+        else:
+            log.warning(
+                "follower %s: no http(s) inbox (%r); nothing is delivered to it", follower.actor, follower.target
+            )
 
 
 class _Sender:
