@@ -3,7 +3,7 @@ changed profile, a Delete (with a Tombstone) for a removed one.
 
 An object's version is a digest: of the post's source file (`content.sources.source_version`, as
 syndication decides an edit), or of the actor's fields followers' servers show and check (name,
-summary, icon, image, key). The delivery record (delivery_state.py) holds the last version each
+summary, icon, image, key, profile links, approval). The delivery record (delivery_state.py) holds the last version each
 object was announced at; a post it has never seen gets a Create, a post whose version differs an
 Update, a post it knows that is no longer on the site a Delete.
 
@@ -30,7 +30,19 @@ from generator.fediverse.delivery_state import DeliveryStore
 from generator.fediverse.sources import AS_CONTEXT, PUBLIC, ObjectSource
 from generator.model import Site
 
-ACTOR_FIELDS = ("name", "summary", "icon", "image", "publicKey", "preferredUsername", "type")
+# what other servers show or check of the actor: a change of any is announced with an Update
+ACTOR_FIELDS = (
+    "name",
+    "summary",
+    "icon",
+    "image",
+    "publicKey",
+    "preferredUsername",
+    "type",
+    "attachment",
+    "manuallyApprovesFollowers",
+    "discoverable",
+)
 
 
 @dataclass(frozen=True)
