@@ -50,10 +50,12 @@ golden: $(VENV)/.installed-test
 docs: $(VENV)/.installed-test
 	$(BIN)/python -m generator.config.reference --write README.md
 
-# Time Homepost against Hugo and Pelican (not a test; installs those two into bench/work/venvs).
+# Time Homepost against Hugo and Pelican (not a test; installs those two into bench/work/venvs),
+# then fediverse delivery to 10,000 followers on a loopback sink (bench/fediverse.py).
 # Options go in ARGS, e.g. make bench ARGS="--posts 1000 --tools homepost,hugo".
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py $(ARGS)
+	$(BIN)/python bench/fediverse.py
 
 # Render random Markdown documents on both Markdown paths and fail on the first difference
 # (tests/test_markdown_fuzz.py; `make test` runs 300 of them). 100,000 take about an hour.

@@ -1,9 +1,10 @@
 """`homepost publish`: the whole publishing cycle, in the order that works, safe to run again.
 
-    build -> deploy -> wait -> syndicate -> webmention -> newsletter -> backfeed -> rebuild -> redeploy
+    build -> deploy -> wait -> syndicate -> webmention -> fediverse -> newsletter -> backfeed -> rebuild -> redeploy
 
 Build; deploy the output; wait until each new post answers 200 at its public URL (platforms and
-webmention receivers fetch it); copy posts to their syndication targets; send webmentions; mail
+webmention receivers fetch it); copy posts to their syndication targets; send webmentions; deliver
+new, edited and removed posts to the site's fediverse followers (`[fediverse] enabled`); mail
 new posts to the newsletter's subscribers (where the receiver's database is); bring
 home what answered the copies and pull webmentions; rebuild what that changed (new responses,
 links to the copies); deploy again if the rebuild changed files.
@@ -52,7 +53,8 @@ from generator.webmention.send import SendOptions, SendReport, live_posts, send_
 
 log = logging.getLogger(__name__)
 
-STEPS = ("build", "deploy", "wait", "syndicate", "webmention", "newsletter", "backfeed", "rebuild", "redeploy")
+SENDING = ("syndicate", "webmention", "fediverse", "newsletter")  # the steps that need the new posts live
+STEPS = ("build", "deploy", "wait", *SENDING, "backfeed", "rebuild", "redeploy")
 STATE_FILE = "publish.json"  # under .homepost/
 FORMAT = 1
 RESUMABLE = ("wait", "syndicate", "webmention")  # not run again while the state they finished for is unchanged
@@ -171,6 +173,7 @@ class _Cycle:
         for name, run in (
             ("syndicate", self.syndicate),
             ("webmention", self.webmention),
+            ("fediverse", self.fediverse),
             ("newsletter", self.newsletter),
         ):
             if blocked:
@@ -289,6 +292,12 @@ class _Cycle:
         if report.results:
             return Step("webmention", "done", report)
         return Step("webmention", "unchanged", report, "nothing new to send")
+
+    def fediverse(self, config: Config) -> Step:
+        from generator.fediverse.delivery import publish_step  # only fediverse sites pay for it
+
+        state, result, reason, problems = publish_step(config, self.options.dry_run)
+        return Step("fediverse", cast(StepState, state), result, reason, problems)
 
     def newsletter(self, config: Config) -> Step:
         from generator.newsletter.publishing import publish_step  # only sites with a newsletter pay for it

@@ -182,7 +182,7 @@ def test_a_failing_deploy_stops_syndication_and_the_next_run_resumes(world: Worl
     failed = world.publish()
     assert failed.exit_code == 1
     assert "deploy: failed" in failed.output and "quota exceeded" in failed.output
-    assert "wait, syndicate, webmention, newsletter: skipped (the deploy failed)" in failed.output
+    assert "wait, syndicate, webmention, fediverse, newsletter: skipped (the deploy failed)" in failed.output
     assert "redeploy: skipped (the deploy failed)" in failed.output
     assert (
         "Publishing did not finish (deploy failed)" in failed.output and "run `homepost publish` again" in failed.output
@@ -249,7 +249,7 @@ def test_a_post_that_never_goes_live_is_not_syndicated(world: World) -> None:
         "wait: failed: not live after 1 s; 0 of 1 new post answered 200 within 1 s" in result.output
         and f"{world.host.url(POST_PATH)}: it answers 404" in result.output
     )
-    assert "syndicate, webmention, newsletter: skipped (new posts are not live yet)" in result.output
+    assert "syndicate, webmention, fediverse, newsletter: skipped (new posts are not live yet)" in result.output
     assert world.mastodon.posts == [] and world.mentions() == []
 
 
@@ -259,7 +259,16 @@ def test_without_deploy_the_cycle_notes_it_and_goes_on(world: World) -> None:
     result = world.publish()
     assert result.exit_code == 0, result.output
     assert "deploy: skipped (no [deploy] in site.toml: deploy the output yourself" in result.output
-    assert steps(result.output) == ["build", "deploy", "syndicate", "webmention", "newsletter", "backfeed", "rebuild"]
+    assert steps(result.output) == [
+        "build",
+        "deploy",
+        "syndicate",
+        "webmention",
+        "fediverse",
+        "newsletter",
+        "backfeed",
+        "rebuild",
+    ]
     assert len(world.mastodon.posts) == 1 and len(world.mentions()) == 1
 
 
@@ -272,8 +281,8 @@ def test_a_failed_build_stops_everything(world: World) -> None:
         and "broken.md" in result.output
     )
     assert (
-        "deploy, wait, syndicate, webmention, newsletter, backfeed, rebuild, redeploy: skipped (the build failed)"
-        in result.output
+        "deploy, wait, syndicate, webmention, fediverse, newsletter, backfeed, rebuild, redeploy: "
+        "skipped (the build failed)" in result.output
     )
     assert world.commits() == 0 and world.mastodon.posts == [] and world.mentions() == []
 

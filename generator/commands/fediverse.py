@@ -18,7 +18,7 @@ from generator.fediverse.keys import KEY_ENV, init_key
 
 @click.group()
 def fediverse() -> None:
-    """The site as a fediverse account (@you@yourdomain): its key pair and its followers."""
+    """The site as a fediverse account (@you@yourdomain): its key pair, its followers, delivery to them."""
 
 
 @fediverse.command()
@@ -94,3 +94,31 @@ def followers(ctx: click.Context, site: Path | None, db: Path | None, action: st
     click.echo(f"{escape(change.actor)} {done}{sent}")
     if action == "block":
         click.echo("its activities are refused from now on")
+
+
+@fediverse.command()
+@site_option
+@click.option("--dry-run", is_flag=True, help="Plan and sign as a real run would; send nothing, record nothing.")
+@click.pass_context
+def deliver(ctx: click.Context, site: Path | None, dry_run: bool) -> None:
+    """Send Create, Update and Delete activities for new, edited and removed posts to every follower, once each."""
+    from generator.config import load_config
+    from generator.fediverse.delivery import DeliverOptions, deliver_for_site
+    from generator.redaction import escape
+
+    try:
+        config = load_config(site_dir(ctx, site))
+        report = deliver_for_site(config, DeliverOptions(dry_run=dry_run))
+    except HomepostError as exc:
+        fail(exc, "fediverse deliver")
+    for planned in report.planned:
+        if not quiet(ctx):
+            click.echo(f"{planned.kind} {planned.object_id} -> {planned.inboxes} inbox(es)")
+    for problem in report.problems:
+        click.echo(f"failed: {escape(str(problem))}", err=True)
+    prefix = "dry run: " if report.dry_run else ""
+    if not quiet(ctx) or report.failed:
+        count = len(report.planned)
+        click.echo(f"{prefix}fediverse: {count} {'activity' if count == 1 else 'activities'} planned; {report.line()}")
+    if report.failed:
+        ctx.exit(1)

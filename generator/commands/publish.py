@@ -235,6 +235,7 @@ DESCRIBE: dict[str, Callable[[Step, Any], str]] = {
     "wait": _waited,
     "syndicate": _syndicated,
     "webmention": _sent,
+    "fediverse": lambda step, result: result.line() if step.state != "unchanged" else step.reason,
     "backfeed": _backfed,
     "rebuild": _built,
     "redeploy": _deploy_step,

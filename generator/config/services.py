@@ -274,3 +274,9 @@ class FediverseSettings:
     )
     manually_approves_followers: bool = setting(False, "hold each follow until `homepost fediverse followers approve`")
     discoverable: bool = setting(True, "allow servers to list the actor in directories and suggestions")
+    max_tries: int = setting(
+        12,
+        "tries to deliver one activity to one inbox before giving up (retried with backoff over about a week)",
+        expected="a whole number of tries",
+        check=checks.positive,
+    )
