@@ -1,29 +1,23 @@
-"""Delivery end to end, once the inbox and the build's documents are in the tree: a Fedify peer follows the
-site through `homepost receiver`, the build writes the post's object, and delivery sends its Create to the
-follower the receiver accepted, with the very document the build wrote. Skipped where either is missing."""
+"""The fediverse end to end: a Fedify peer follows the site through `homepost receiver`, the build writes
+the post's object, and delivery sends its Create to the follower the receiver accepted, with the very
+document the build wrote."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import pytest
-
 from generator.config import load_config
 from generator.fediverse.delivery import DeliveryReport, deliver
 from generator.fediverse.sources import BuiltObjects, ReceiverFollowers
 from generator.pipeline.build import read_site
-from tests.fedify_peer import FedifyPeer, fedify_peer  # noqa: F401
+from tests import fediverse_world, receiver_helpers
+from tests.fedify_peer import FedifyPeer
 from tests.helpers import NOW, build, write_files
-
-pytest.importorskip("generator.fediverse.inbox_store", reason="the inbox (receiver's followers) is not in this tree")
-pytest.importorskip("generator.fediverse.documents", reason="the build's fediverse documents are not in this tree")
-fediverse_world = pytest.importorskip("tests.fediverse_world")
-receiver_helpers = pytest.importorskip("tests.receiver_helpers")
 
 
 def test_a_follower_the_receiver_accepted_gets_the_built_create_of_a_new_post(
-    fedify_peer: FedifyPeer,  # noqa: F811
+    fedify_peer: FedifyPeer,
     tmp_path: Path,
 ) -> None:
     world = fediverse_world.World(tmp_path / "site")
