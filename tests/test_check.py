@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -316,3 +317,16 @@ def test_other_commands_do_not_load_the_check_or_its_http_client() -> None:
     root = Path(__file__).resolve().parent.parent
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root).stdout
     assert out.strip() == "[]"
+
+
+def test_the_example_site_passes_its_own_check(tmp_path: Path) -> None:
+    """The bundled site, as `make demo` builds it: every internal link, image and fragment answers."""
+    root = Path(__file__).resolve().parent.parent
+    site = tmp_path / "example"
+    site.mkdir()
+    shutil.copy(root / "site.toml", site)
+    for folder in ("content", "data"):
+        shutil.copytree(root / folder, site / folder)
+    result = check(site)
+    assert result.exit_code == 0, result.output
+    assert "Check passed" in result.output

@@ -166,6 +166,12 @@ def test_comma_separated_tags_are_a_list_with_a_warning(value: str) -> None:
     ]
 
 
+def test_a_series_named_in_several_words_stays_one_series() -> None:
+    meta, _, warnings = read(yaml("title: T", "series: Owning your words, part one"))
+    assert meta.taxonomies["series"] == ("Owning your words, part one",)
+    assert warnings == []
+
+
 def test_a_single_tag_as_a_string_is_read_without_a_warning() -> None:
     meta, _, warnings = read(yaml("title: T", "tags: 期权"))
     assert meta.taxonomies["tags"] == ("期权",)

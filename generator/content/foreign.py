@@ -109,12 +109,14 @@ def read_foreign(
         fm.written[alias.key] = written
         if line is not None:
             fm.lines[alias.key] = line
-    for key in taxonomies:
-        _split_terms(fm, file, key)
+    for key in SPLIT_TERMS:  # Jekyll's own list keys; a series (or any other taxonomy) is one name
+        if key in taxonomies:
+            _split_terms(fm, file, key)
     _warn_typos(fm, file, [*homepost, *ALIASES])
     return fm
 
 
+SPLIT_TERMS = ("tags", "categories")  # a string of several terms is read as a list only for these
 _COMMA = re.compile(r"\s*[,，、]\s*")  # full-width commas too, as CJK writers type them
 
 
