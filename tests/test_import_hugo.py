@@ -89,7 +89,9 @@ def test_permalinks_and_ugly_urls_give_hugo_s_old_paths() -> None:
     assert old_path({"slug": "Custom"}, "notes", "Quick-One", date, config) == "/notes/quick-one/"
     assert old_path({}, "blog", "Post", date, {"uglyurls": True}) == "/blog/post.html"
     assert permalink(config, "posts") == "/{year}/{month}/{day}/{slug}/"
-    assert permalink({}, "blog") == "/blog/{slug}/" and permalink({"uglyurls": True}, "blog") is None
+    assert permalink({}, "blog") == "/blog/{slug}/" and permalink({"uglyurls": True}, "blog") == "/blog/{slug}.html"
+    ugly = {**config, "uglyurls": True}
+    assert permalink(ugly, "posts") == "/{year}/{month}/{day}/{slug}.html"
 
 
 def test_a_folder_of_another_kind_or_a_broken_file_is_told_and_nothing_crashes(tmp_path: Path) -> None:

@@ -77,4 +77,4 @@ def test_slugs_from_file_names_when_pelicanconf_says_so(tmp_path: Path) -> None:
         },
     )
     site = imported("pelican", tmp_path / "old", tmp_path / "site")
-    assert old_urls(site, "pelican") == ["https://p.example/my-file.html"]
+    assert old_urls(site, "pelican") == ["https://p.example/my-file.html", "https://p.example/category/misc.html"]

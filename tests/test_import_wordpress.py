@@ -90,15 +90,15 @@ def test_the_report_counts_every_kind_and_names_what_needs_a_look(tmp_path: Path
     assert "- export.xml:45: item 10 ('A train journey') was sticky" in report
 
 
-def test_into_an_existing_site_old_urls_become_aliases_and_nothing_is_overwritten(tmp_path: Path) -> None:
+def test_into_an_existing_site_old_urls_become_the_posts_own_and_nothing_is_overwritten(tmp_path: Path) -> None:
     site = tmp_path / "site"
     write_files(site, {"site.toml": SITE_TOML, POST: "mine\n"})
     imported("wordpress", EXPORT, site)
     assert (site / POST).read_text(encoding="utf-8") == "mine\n"
     about = yaml.safe_load(front(site / "content/pages/about.md"))
-    assert "aliases" not in about  # /about/ is where the page goes anyway
+    assert "aliases" not in about and "url" not in about  # /about/ is where the page goes anyway
     stations = yaml.safe_load(front(site / "content/posts/2024-02-01-駅.md"))
-    assert stations["aliases"] == ["/2024/02/01/駅/"]
+    assert stations["url"] == "/2024/02/01/駅/" and "aliases" not in stations  # the site's permalink is another
     responses = json.loads((site / "data/responses/2024/01/a-train-journey.json").read_text(encoding="utf-8"))
     assert [r["author"]["name"] for r in responses] == ["Alice", "Wendy"]
     assert responses[1]["in_reply_to"] == responses[0]["id"] and responses[0]["target"].startswith(
