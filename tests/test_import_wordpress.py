@@ -66,6 +66,8 @@ def test_old_urls_answer_and_comments_appear_threaded_on_the_post(tmp_path: Path
     assert answer["properties"]["author"][0]["properties"]["name"] == ["Wendy"]
     assert answer["properties"]["published"] == ["2024-01-16T11:00:00+0000"]
     assert answer["properties"]["url"] == ["https://wp.example/2024/01/15/a-train-journey/#comment-101"]
+    html = page.read_text(encoding="utf-8")
+    assert 'id="comment-100"' in html and 'id="comment-101"' in html  # old links to post/#comment-N still land
     assert "Cheap Pills" not in page.read_text(encoding="utf-8") and "Waiting Walter" not in page.read_text(
         encoding="utf-8"
     )
