@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import mf2py
@@ -90,6 +91,25 @@ def test_the_report_counts_every_kind_and_names_what_needs_a_look(tmp_path: Path
         assert row in report
     assert "- export.xml:131: item 12 ('Gallery of stations'): shortcode [gallery] not converted" in report
     assert "- export.xml:45: item 10 ('A train journey') was sticky" in report
+
+
+def test_images_on_the_old_host_not_copied_are_reported_with_post_and_line_and_check_finds_only_those(
+    tmp_path: Path,
+) -> None:
+    site = imported("wordpress", EXPORT, tmp_path / "site")
+    report = (site / "import-report.md").read_text(encoding="utf-8")
+    train, remote = (f"https://wp.example/wp-content/uploads/2024/{p}" for p in ("01/train.png", "02/remote.jpg"))
+    hint = "not copied: pass --uploads DIR (a copy of wp-content/uploads)"
+    assert f"- export.xml:36: item 10 ('A train journey'): image {train} {hint}" in report
+    assert f"- export.xml:127: item 12 ('Gallery of stations'): image {train} {hint}" in report
+    assert f"- export.xml:129: item 12 ('Gallery of stations'): image {remote} {hint}" in report
+    checked = run_cli("check", "--site", str(site), "--urls", str(site / "data/import/wordpress-urls.txt"))
+    assert checked.exit_code == 1 and "old URLs: 3 checked, 0 not answering" in checked.output
+    broken = re.findall(r"image (\S+): no such file", checked.output)
+    assert set(broken) == {train, remote} and "no element with id" not in checked.output  # comment anchors exist
+    copied = imported("wordpress", EXPORT, tmp_path / "copied", "--uploads", str(UPLOADS))
+    report = (copied / "import-report.md").read_text(encoding="utf-8")
+    assert train not in report and f"image {remote} not copied: not in the --uploads folder" in report
 
 
 def test_into_an_existing_site_old_urls_become_the_posts_own_and_nothing_is_overwritten(tmp_path: Path) -> None:
