@@ -10,7 +10,7 @@ import mf2py
 import yaml
 
 from tests.helpers import SITE_TOML, run_cli, snapshot, write_files
-from tests.import_helpers import FIXTURES, built, front, imported, old_urls, unanswered
+from tests.import_helpers import FIXTURES, built, checked, front, imported, old_urls, unanswered
 
 EXPORT = FIXTURES / "wordpress" / "export.xml"
 UPLOADS = FIXTURES / "wordpress" / "uploads"
@@ -208,3 +208,24 @@ def test_names_from_the_export_never_leave_the_content_folder(tmp_path: Path) ->
     assert all(name.startswith("site/content/posts/2024-01-01-") for name in written), written
     assert len(written) == 3
     assert unanswered(built(site), old_urls(site, "wordpress")) == []
+
+
+def test_links_ending_in_html_give_an_html_permalink_and_a_post_it_does_not_fit_its_own_url(tmp_path: Path) -> None:
+    item = (
+        "<item><title>{n}</title><link>https://wp.example{link}</link><content:encoded>Text.</content:encoded>"
+        "<wp:post_id>{n}</wp:post_id><wp:post_date_gmt>2024-01-0{n} 10:00:00</wp:post_date_gmt>"
+        "<wp:post_name>p{n}</wp:post_name><wp:status>publish</wp:status><wp:post_type>post</wp:post_type></item>"
+    )
+    links = ["/2024/01/p1.html", "/2024/01/p2.html", "/archives/p3.html"]
+    export = tmp_path / "html.xml"
+    export.write_text(
+        '<rss xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+        'xmlns:wp="http://wordpress.org/export/1.2/"><channel><title>Html</title><link>https://wp.example</link>'
+        f"{''.join(item.format(n=n, link=link) for n, link in enumerate(links, 1))}</channel></rss>",
+        encoding="utf-8",
+    )
+    site = imported("wordpress", export, tmp_path / "site")
+    assert 'permalink = "/{year}/{month}/{slug}.html"' in (site / "site.toml").read_text(encoding="utf-8")
+    assert "url" not in yaml.safe_load(front(site / "content/posts/2024-01-01-p1.md"))
+    assert yaml.safe_load(front(site / "content/posts/2024-01-03-p3.md"))["url"] == "/archives/p3.html"
+    assert "old URLs: 3 checked, 0 not answering" in checked(site, "wordpress")

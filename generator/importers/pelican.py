@@ -229,7 +229,8 @@ def _entry(
     saved = url_of(
         str(data.get("save_as") or settings.get("PAGE_SAVE_AS" if is_page else "ARTICLE_SAVE_AS") or ""), values
     )
-    if saved and saved != "/" and re.sub(r"(^|/)index\.html$", r"\1", saved) != old and " " not in saved:
+    saved = re.sub(r"(^|/)index\.html$", r"\1", saved or "")  # a folder's page answers at the folder
+    if saved not in ("", "/", old) and " " not in saved:
         entry.moved.append(saved)  # written at another address than its URL: that one answered too
     return entry
 
