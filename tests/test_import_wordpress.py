@@ -55,7 +55,11 @@ def test_old_urls_answer_and_comments_appear_threaded_on_the_post(tmp_path: Path
         "https://wp.example/2024/01/15/a-train-journey/",
         "https://wp.example/2024/02/01/駅/",
         "https://wp.example/about/",
+        "https://wp.example/tag/trains/",  # WordPress's tag and category pages, by their nicename
+        "https://wp.example/category/travel/",
     ]
+    toml = (site / "site.toml").read_text(encoding="utf-8")
+    assert 'path = "/tag/{term}/"' in toml and 'path = "/category/{term}/"' in toml
     public = built(site)
     assert unanswered(public, urls) == []
     page = public / "2024/01/15/a-train-journey/index.html"
@@ -104,7 +108,7 @@ def test_images_on_the_old_host_not_copied_are_reported_with_post_and_line_and_c
     assert f"- export.xml:127: item 12 ('Gallery of stations'): image {train} {hint}" in report
     assert f"- export.xml:129: item 12 ('Gallery of stations'): image {remote} {hint}" in report
     checked = run_cli("check", "--site", str(site), "--urls", str(site / "data/import/wordpress-urls.txt"))
-    assert checked.exit_code == 1 and "old URLs: 3 checked, 0 not answering" in checked.output
+    assert checked.exit_code == 1 and "old URLs: 5 checked, 0 not answering" in checked.output
     broken = re.findall(r"image (\S+): no such file", checked.output)
     assert set(broken) == {train, remote} and "no element with id" not in checked.output  # comment anchors exist
     copied = imported("wordpress", EXPORT, tmp_path / "copied", "--uploads", str(UPLOADS))
@@ -123,6 +127,9 @@ def test_into_an_existing_site_old_urls_become_the_posts_own_and_nothing_is_over
     assert stations["url"] == "/2024/02/01/駅/" and "aliases" not in stations  # the site's permalink is another
     responses = json.loads((site / "data/responses/2024/01/a-train-journey.json").read_text(encoding="utf-8"))
     assert [r["author"]["name"] for r in responses] == ["Alice", "Wendy"]
+    report = (site / "import-report.md").read_text(encoding="utf-8")
+    assert '- site.toml: old tags pages (/tag/{term}/) not kept: set [taxonomies.tags] path = "/tag/{term}/"' in report
+    assert not any("/tag/" in url for url in old_urls(site, "wordpress"))  # not listed: the site does not keep them
     assert responses[1]["in_reply_to"] == responses[0]["id"] and responses[0]["target"].startswith(
         "https://example.org/"
     )

@@ -102,6 +102,13 @@ def read_site(source: Path, uploads: Path | None, now: dt.datetime) -> ImportedS
         site.entries.append(entry)
     if remote:
         site.count("remote images", len(remote))
+    site.taxonomy_paths = {"tags": "/tag/{term}/", "categories": "/category/{term}/"}  # WordPress's default bases
+    nicenames = {
+        c.text: safe_segment(unquote(c.get("nicename") or ""))
+        for c in channel.iter("category")
+        if c.text and c.get("domain") in ("post_tag", "category")
+    }
+    site.term_slug = lambda term: nicenames.get(term) or slugify(term)
     return site
 
 
