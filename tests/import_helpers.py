@@ -53,3 +53,10 @@ def unanswered(public: Path, urls: list[str]) -> list[str]:
 def front(path: Path) -> str:
     """The front matter of a written file, as text."""
     return path.read_text(encoding="utf-8").split("---\n", 2)[1]
+
+
+def checked(site: Path, source: str) -> str:
+    """`homepost check --urls data/import/<source>-urls.txt` of an imported site, asserted to pass; its output."""
+    result = run_cli("check", "--site", str(site), "--urls", str(site / "data" / "import" / f"{source}-urls.txt"))
+    assert result.exit_code == 0, result.output
+    return result.output

@@ -134,3 +134,19 @@ def test_a_reply_to_a_reply_is_nested_under_it_and_says_whom_it_answers(make_sit
     assert f'<p class="reply-context"><a href="#{parent.group(1)}">Replying to Alice</a></p>' in html
     shown = text(html)
     assert "2 replies" in shown and "Alice Mastodon" in shown and "Bob Bluesky" in shown
+
+
+def test_a_reply_whose_url_names_a_fragment_of_this_post_gets_that_id_and_a_hostile_one_none(make_site) -> None:
+    html = page(
+        make_site,
+        [
+            response("a", "comment", "Alice", "comment", url=f"{URL}#comment-123"),
+            response("b", "comment", "Bob", "comment", url=f'{URL}#comment-9"><script>x</script>'),
+            response("c", "reply", "Carol", url="https://elsewhere.example/post#comment-7"),
+            response("d", "comment", "Dan", "comment", url=f"{URL}#comment-123"),  # taken: its own id
+        ],
+    )
+    ids = re.findall(r'<li class="p-comment[^"]*" id="([^"]*)"', html)
+    assert ids[0] == "comment-123" and ids.count("comment-123") == 1 and len(set(ids)) == 4
+    assert "comment-7" not in ids and not any("script" in i or "comment-9" in i for i in ids)
+    assert "<script>x" not in html

@@ -10,7 +10,7 @@ import yaml
 
 from generator.importers.hugo import old_path, permalink
 from tests.helpers import run_cli, snapshot, write_files
-from tests.import_helpers import FIXTURES, built, front, imported, old_urls, unanswered
+from tests.import_helpers import FIXTURES, built, checked, front, imported, old_urls, unanswered
 
 SOURCE = FIXTURES / "hugo"
 
@@ -89,7 +89,9 @@ def test_permalinks_and_ugly_urls_give_hugo_s_old_paths() -> None:
     assert old_path({"slug": "Custom"}, "notes", "Quick-One", date, config) == "/notes/quick-one/"
     assert old_path({}, "blog", "Post", date, {"uglyurls": True}) == "/blog/post.html"
     assert permalink(config, "posts") == "/{year}/{month}/{day}/{slug}/"
-    assert permalink({}, "blog") == "/blog/{slug}/" and permalink({"uglyurls": True}, "blog") is None
+    assert permalink({}, "blog") == "/blog/{slug}/" and permalink({"uglyurls": True}, "blog") == "/blog/{slug}.html"
+    ugly = {**config, "uglyurls": True}
+    assert permalink(ugly, "posts") == "/{year}/{month}/{day}/{slug}.html"
 
 
 def test_a_folder_of_another_kind_or_a_broken_file_is_told_and_nothing_crashes(tmp_path: Path) -> None:
@@ -110,3 +112,34 @@ def test_a_folder_of_another_kind_or_a_broken_file_is_told_and_nothing_crashes(t
     report = (site / "import-report.md").read_text(encoding="utf-8")
     assert "- content/posts/bad.md:1: front matter could not be read" in report and ": skipped" in report
     assert not (site / "content/posts/bad.md").exists() and (site / "content/posts/good.md").is_file()
+
+
+def test_after_the_build_homepost_check_finds_every_old_url_tag_pages_too_and_no_broken_link(tmp_path: Path) -> None:
+    site = imported("hugo", SOURCE, tmp_path / "site")
+    assert "https://old.example/tags/moving/" in old_urls(site, "hugo")  # Hugo's tag pages: the same in Homepost
+    assert yaml.safe_load(front(site / "content/posts/old-style.md"))["url"] == "/archives/2019/old-style.html"
+    output = checked(site, "hugo")
+    assert "old URLs: 12 checked, 0 not answering" in output and "links: 42 checked, 0 broken" in output
+
+
+def test_ugly_urls_give_an_html_permalink_html_tag_pages_and_no_aliases(tmp_path: Path) -> None:
+    write_files(
+        tmp_path / "old",
+        {
+            "config.toml": 'baseURL = "https://ugly.example/"\nuglyURLs = true\n',
+            "content/posts/one.md": "---\ntitle: One\ndate: 2024-01-02\ntags: [期权, Money Talk]\n---\n"
+            'See [two]({{< relref "two.md" >}}).\n',
+            "content/posts/two.md": "---\ntitle: Two\ndate: 2024-01-03\ncategories: [notes]\n---\nText.\n",
+            "content/about.md": "---\ntitle: About\n---\nMe.\n",
+        },
+    )
+    site = imported("hugo", tmp_path / "old", tmp_path / "site")
+    toml = (site / "site.toml").read_text(encoding="utf-8")
+    assert 'permalink = "/posts/{slug}.html"' in toml
+    assert '[taxonomies.tags]\npath = "/tags/{term}.html"' in toml and 'path = "/categories/{term}.html"' in toml
+    assert "aliases" not in "".join(front(p) for p in (site / "content").rglob("*.md"))
+    assert "url" not in yaml.safe_load(front(site / "content/posts/one.md"))  # the permalink gives it
+    urls = old_urls(site, "hugo")
+    assert "https://ugly.example/posts/one.html" in urls and "https://ugly.example/about.html" in urls
+    assert "https://ugly.example/tags/期权.html" in urls and "https://ugly.example/tags/money-talk.html" in urls
+    assert "old URLs: 6 checked, 0 not answering" in checked(site, "hugo")

@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from generator.importers.jekyll import STYLES, old_path
-from tests.import_helpers import FIXTURES, built, front, imported, old_urls, unanswered
+from tests.helpers import write_files
+from tests.import_helpers import FIXTURES, built, checked, front, imported, old_urls, unanswered
 
 SOURCE = FIXTURES / "jekyll"
 
@@ -56,6 +57,41 @@ def test_every_old_url_answers_after_the_build(tmp_path: Path) -> None:
     public = built(site)
     assert unanswered(public, urls) == []
     assert not (public / "2023/07/hidden").exists() and not (public / "robots.txt").read_text().startswith("plain")
+
+
+def test_after_the_build_homepost_check_finds_every_old_url_and_no_broken_link(tmp_path: Path) -> None:
+    site = imported("jekyll", SOURCE, tmp_path / "site")
+    hello = yaml.safe_load(front(site / "content/posts/2023-05-01-hello-world.md"))
+    assert hello["url"] == "/news/personal/2023/05/01/hello-world/"  # two categories: no pattern says it
+    output = checked(site, "jekyll")
+    assert "old URLs: 4 checked, 0 not answering" in output and "links: 44 checked, 0 broken" in output
+
+
+def test_the_date_style_gives_a_category_html_permalink_and_url_for_a_post_it_does_not_fit(tmp_path: Path) -> None:
+    post = "---\ntitle: {0}\ncategories: {1}\n---\nText.\n"
+    write_files(
+        tmp_path / "old",
+        {
+            "_config.yml": "url: https://date.example\n",  # the default style: date
+            "_posts/2024-02-09-one.md": post.format("One", "Web"),
+            "_posts/2024-02-10-two.md": post.format("Two", "[]"),
+            "_posts/2024-02-11-three.md": post.format("Three", "web dev"),
+        },
+    )
+    site = imported("jekyll", tmp_path / "old", tmp_path / "site")
+    assert 'permalink = "/{category}/{year}/{month}/{day}/{slug}.html"' in (site / "site.toml").read_text(
+        encoding="utf-8"
+    )
+    assert "url" not in yaml.safe_load(front(site / "content/posts/2024-02-09-one.md"))
+    assert "url" not in yaml.safe_load(front(site / "content/posts/2024-02-10-two.md"))  # no category: left out
+    three = yaml.safe_load(front(site / "content/posts/2024-02-11-three.md"))
+    assert three["url"] == "/web/dev/2024/02/11/three.html" and "aliases" not in three
+    assert old_urls(site, "jekyll") == [
+        "https://date.example/web/2024/02/09/one.html",
+        "https://date.example/2024/02/10/two.html",
+        "https://date.example/web/dev/2024/02/11/three.html",
+    ]
+    assert "old URLs: 3 checked, 0 not answering" in checked(site, "jekyll")
 
 
 def test_the_report_lists_liquid_it_could_not_convert(tmp_path: Path) -> None:

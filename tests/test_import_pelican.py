@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from tests.helpers import run_cli, write_files
-from tests.import_helpers import FIXTURES, built, front, imported, old_urls, unanswered
+from tests.import_helpers import FIXTURES, built, checked, front, imported, old_urls, unanswered
 
 SOURCE = FIXTURES / "pelican"
 
@@ -77,4 +77,42 @@ def test_slugs_from_file_names_when_pelicanconf_says_so(tmp_path: Path) -> None:
         },
     )
     site = imported("pelican", tmp_path / "old", tmp_path / "site")
-    assert old_urls(site, "pelican") == ["https://p.example/my-file.html"]
+    assert old_urls(site, "pelican") == ["https://p.example/my-file.html", "https://p.example/category/misc.html"]
+
+
+def test_after_the_build_homepost_check_finds_every_old_url_and_only_the_reported_link_broken(tmp_path: Path) -> None:
+    site = imported("pelican", SOURCE, tmp_path / "site")
+    toml = (site / "site.toml").read_text(encoding="utf-8")
+    assert 'permalink = "/{year}/{slug}.html"' in toml and '[taxonomies.tags]\npath = "/tag/{term}.html"' in toml
+    assert "https://pelican.example/tag/python.html" in old_urls(site, "pelican")
+    result = run_cli("check", "--site", str(site), "--urls", str(site / "data/import/pelican-urls.txt"))
+    assert "old URLs: 7 checked, 0 not answering" in result.output and "links: 35 checked, 1 broken" in result.output
+    assert "line 9: link /missing/: no such file" in result.output  # the report names it: linked to /missing/
+    assert "linked to /missing/" in (site / "import-report.md").read_text(encoding="utf-8")
+
+
+def test_a_category_article_url_gives_a_category_html_permalink_and_save_as_variants_redirect(tmp_path: Path) -> None:
+    write_files(
+        tmp_path / "old",
+        {
+            "pelicanconf.py": 'SITEURL = "https://cat.example"\nARTICLE_URL = "{category}/{slug}.html"\n'
+            'ARTICLE_SAVE_AS = "{category}/{slug}/index.html"\nTAG_URL = "tags/{slug}/"\n',
+            "content/python/one.md": "Title: One\nDate: 2022-01-01\nTags: Web Dev\n\nText.\n",
+            "content/python/two.md": "Title: Two\nDate: 2022-01-02\n\nText.\n",
+            "content/three.md": "Title: Three\nDate: 2022-01-03\nCategory: Life Story\n\nText.\n",
+        },
+    )
+    site = imported("pelican", tmp_path / "old", tmp_path / "site")
+    toml = (site / "site.toml").read_text(encoding="utf-8")
+    assert 'permalink = "/{category}/{slug}.html"' in toml and "[taxonomies.tags]" not in toml  # /tags/x/ as Homepost's
+    assert 'path = "/category/{term}.html"' in toml
+    assert all("url" not in yaml.safe_load(front(p)) for p in (site / "content/posts").glob("*.md"))
+    assert (site / "data/aliases.txt").read_text(encoding="utf-8") == (
+        "/python/one/ posts/one.md\n/python/two/ posts/two.md\n/life-story/three/ posts/three.md\n"
+    )
+    urls = old_urls(site, "pelican")
+    assert "https://cat.example/life-story/three.html" in urls and "https://cat.example/python/one/" in urls
+    assert "https://cat.example/tags/web-dev/" in urls
+    output = checked(site, "pelican")
+    assert f"old URLs: {len(urls)} checked, 0 not answering" in output
+    assert "/python/one/ /python/one.html" in (site / "public/_redirects").read_text(encoding="utf-8")  # a 301

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import mf2py
 import yaml
 
 from tests.helpers import SITE_TOML, run_cli, snapshot, write_files
-from tests.import_helpers import FIXTURES, built, front, imported, old_urls, unanswered
+from tests.import_helpers import FIXTURES, built, checked, front, imported, old_urls, unanswered
 
 EXPORT = FIXTURES / "wordpress" / "export.xml"
 UPLOADS = FIXTURES / "wordpress" / "uploads"
@@ -54,7 +55,11 @@ def test_old_urls_answer_and_comments_appear_threaded_on_the_post(tmp_path: Path
         "https://wp.example/2024/01/15/a-train-journey/",
         "https://wp.example/2024/02/01/駅/",
         "https://wp.example/about/",
+        "https://wp.example/tag/trains/",  # WordPress's tag and category pages, by their nicename
+        "https://wp.example/category/travel/",
     ]
+    toml = (site / "site.toml").read_text(encoding="utf-8")
+    assert 'path = "/tag/{term}/"' in toml and 'path = "/category/{term}/"' in toml
     public = built(site)
     assert unanswered(public, urls) == []
     page = public / "2024/01/15/a-train-journey/index.html"
@@ -66,6 +71,8 @@ def test_old_urls_answer_and_comments_appear_threaded_on_the_post(tmp_path: Path
     assert answer["properties"]["author"][0]["properties"]["name"] == ["Wendy"]
     assert answer["properties"]["published"] == ["2024-01-16T11:00:00+0000"]
     assert answer["properties"]["url"] == ["https://wp.example/2024/01/15/a-train-journey/#comment-101"]
+    html = page.read_text(encoding="utf-8")
+    assert 'id="comment-100"' in html and 'id="comment-101"' in html  # old links to post/#comment-N still land
     assert "Cheap Pills" not in page.read_text(encoding="utf-8") and "Waiting Walter" not in page.read_text(
         encoding="utf-8"
     )
@@ -90,17 +97,39 @@ def test_the_report_counts_every_kind_and_names_what_needs_a_look(tmp_path: Path
     assert "- export.xml:45: item 10 ('A train journey') was sticky" in report
 
 
-def test_into_an_existing_site_old_urls_become_aliases_and_nothing_is_overwritten(tmp_path: Path) -> None:
+def test_images_on_the_old_host_not_copied_are_reported_with_post_and_line_and_check_finds_only_those(
+    tmp_path: Path,
+) -> None:
+    site = imported("wordpress", EXPORT, tmp_path / "site")
+    report = (site / "import-report.md").read_text(encoding="utf-8")
+    train, remote = (f"https://wp.example/wp-content/uploads/2024/{p}" for p in ("01/train.png", "02/remote.jpg"))
+    hint = "not copied: pass --uploads DIR (a copy of wp-content/uploads)"
+    assert f"- export.xml:36: item 10 ('A train journey'): image {train} {hint}" in report
+    assert f"- export.xml:127: item 12 ('Gallery of stations'): image {train} {hint}" in report
+    assert f"- export.xml:129: item 12 ('Gallery of stations'): image {remote} {hint}" in report
+    checked = run_cli("check", "--site", str(site), "--urls", str(site / "data/import/wordpress-urls.txt"))
+    assert checked.exit_code == 1 and "old URLs: 5 checked, 0 not answering" in checked.output
+    broken = re.findall(r"image (\S+): no such file", checked.output)
+    assert set(broken) == {train, remote} and "no element with id" not in checked.output  # comment anchors exist
+    copied = imported("wordpress", EXPORT, tmp_path / "copied", "--uploads", str(UPLOADS))
+    report = (copied / "import-report.md").read_text(encoding="utf-8")
+    assert train not in report and f"image {remote} not copied: not in the --uploads folder" in report
+
+
+def test_into_an_existing_site_old_urls_become_the_posts_own_and_nothing_is_overwritten(tmp_path: Path) -> None:
     site = tmp_path / "site"
     write_files(site, {"site.toml": SITE_TOML, POST: "mine\n"})
     imported("wordpress", EXPORT, site)
     assert (site / POST).read_text(encoding="utf-8") == "mine\n"
     about = yaml.safe_load(front(site / "content/pages/about.md"))
-    assert "aliases" not in about  # /about/ is where the page goes anyway
+    assert "aliases" not in about and "url" not in about  # /about/ is where the page goes anyway
     stations = yaml.safe_load(front(site / "content/posts/2024-02-01-駅.md"))
-    assert stations["aliases"] == ["/2024/02/01/駅/"]
+    assert stations["url"] == "/2024/02/01/駅/" and "aliases" not in stations  # the site's permalink is another
     responses = json.loads((site / "data/responses/2024/01/a-train-journey.json").read_text(encoding="utf-8"))
     assert [r["author"]["name"] for r in responses] == ["Alice", "Wendy"]
+    report = (site / "import-report.md").read_text(encoding="utf-8")
+    assert '- site.toml: old tags pages (/tag/{term}/) not kept: set [taxonomies.tags] path = "/tag/{term}/"' in report
+    assert not any("/tag/" in url for url in old_urls(site, "wordpress"))  # not listed: the site does not keep them
     assert responses[1]["in_reply_to"] == responses[0]["id"] and responses[0]["target"].startswith(
         "https://example.org/"
     )
@@ -186,3 +215,24 @@ def test_names_from_the_export_never_leave_the_content_folder(tmp_path: Path) ->
     assert all(name.startswith("site/content/posts/2024-01-01-") for name in written), written
     assert len(written) == 3
     assert unanswered(built(site), old_urls(site, "wordpress")) == []
+
+
+def test_links_ending_in_html_give_an_html_permalink_and_a_post_it_does_not_fit_its_own_url(tmp_path: Path) -> None:
+    item = (
+        "<item><title>{n}</title><link>https://wp.example{link}</link><content:encoded>Text.</content:encoded>"
+        "<wp:post_id>{n}</wp:post_id><wp:post_date_gmt>2024-01-0{n} 10:00:00</wp:post_date_gmt>"
+        "<wp:post_name>p{n}</wp:post_name><wp:status>publish</wp:status><wp:post_type>post</wp:post_type></item>"
+    )
+    links = ["/2024/01/p1.html", "/2024/01/p2.html", "/archives/p3.html"]
+    export = tmp_path / "html.xml"
+    export.write_text(
+        '<rss xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+        'xmlns:wp="http://wordpress.org/export/1.2/"><channel><title>Html</title><link>https://wp.example</link>'
+        f"{''.join(item.format(n=n, link=link) for n, link in enumerate(links, 1))}</channel></rss>",
+        encoding="utf-8",
+    )
+    site = imported("wordpress", export, tmp_path / "site")
+    assert 'permalink = "/{year}/{month}/{slug}.html"' in (site / "site.toml").read_text(encoding="utf-8")
+    assert "url" not in yaml.safe_load(front(site / "content/posts/2024-01-01-p1.md"))
+    assert yaml.safe_load(front(site / "content/posts/2024-01-03-p3.md"))["url"] == "/archives/p3.html"
+    assert "old URLs: 3 checked, 0 not answering" in checked(site, "wordpress")

@@ -22,17 +22,19 @@ from generator.importers.writer import (
     REPORT,
     SiteWriter,
     Written,
-    add_alias,
     comments_file,
     entry_text,
     fill_links,
+    keep_old_url,
     nest_page,
     new_path,
     new_site_toml,
     normal_path,
     read_permalinks,
     report_text,
+    term_paths,
 )
+from generator.pipeline.redirects import ALIAS_LIST
 
 Progress = Callable[[int, int], None]  # (entries written, all entries)
 Reader = Callable[[Path, "Path | None", dt.datetime], ImportedSite]  # (source, uploads folder, now) -> the site read
@@ -86,10 +88,11 @@ def import_site(
         writer.put(CONFIG_NAME, new_site_toml(site).encode())
     config = load_config(into)
     post_pattern, page_pattern = read_permalinks(into)
-    counts = dict.fromkeys(("posts", "pages", "drafts", "comments", "images", "aliases", "skipped"), 0)
+    counts = dict.fromkeys(("posts", "pages", "drafts", "comments", "images", "own URLs", "aliases", "skipped"), 0)
     for kind_name, n in site.counts.items():
         counts[kind_name] = counts.get(kind_name, 0) + n
     old_urls: list[str] = []
+    moved: list[tuple[str, str]] = []  # (another old address, the entry's file under content/)
     used: set[str] = set()
     for entry in site.entries:  # every file's place decided before links between them are made
         entry.old_path = normal_path(entry.old_path)
@@ -98,7 +101,8 @@ def import_site(
     for done, entry in enumerate(site.entries, 1):
         fill_links(entry, site.entries)
         path = new_path(entry, post_pattern, page_pattern)
-        counts["aliases"] += add_alias(entry, path)
+        kept = keep_old_url(entry, path)
+        counts["own URLs" if kept == "url" else "aliases"] += bool(kept)
         counts["posts" if entry.kind == "post" else "pages"] += 1
         counts["drafts"] += bool(entry.front.get("draft"))
         counts["comments"] += len(entry.comments)
@@ -107,6 +111,8 @@ def import_site(
             writer.put(*responses)
         if entry.public and entry.old_path:
             old_urls.append(_old_url(site.url, entry.old_path))
+        if entry.public:
+            moved += [(old, entry.rel.removeprefix("content/")) for old in entry.moved]
         if progress is not None and done % PROGRESS_EVERY == 0:
             progress(done, len(site.entries))
     for copied in site.files:
@@ -116,6 +122,10 @@ def import_site(
             continue
         writer.put(copied.rel, copied.source.read_bytes())
         counts["images"] += copied.rel.lower().endswith((".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".avif"))
+    if moved:
+        writer.put(f"data/{ALIAS_LIST}", "".join(f"{old} {rel}\n" for old, rel in moved).encode())
+        old_urls += [_old_url(site.url, old) for old, _ in moved]
+    old_urls += [_old_url(site.url, path) for path in term_paths(site, config)]
     notes = list(site.notes) + [
         Note(rel, None, "exists with other content: not overwritten") for rel in writer.done.kept
     ]

@@ -51,6 +51,7 @@ _TOKENS = {
     ":month": "{month}",
     ":day": "{day}",
     ":slug": "{slug}",
+    ":title": "{slug}",  # the slug is the old path's last segment, whatever made it
     ":filename": "{slug}",
     ":slugorfilename": "{slug}",
     ":contentbasename": "{slug}",
@@ -126,14 +127,15 @@ def old_path(data: dict[str, Any], section: str, name: str, date: dt.datetime | 
 
 
 def permalink(config: dict[str, Any], section: str) -> str | None:
-    """The Homepost permalink giving the main section's old URLs, when one can."""
+    """The Homepost permalink giving the main section's old URLs (`.html` with `uglyURLs`), when one can."""
     pattern = _permalinks(config).get(section)
-    if config.get("uglyurls"):
-        return None
     if not isinstance(pattern, str):
-        return f"/{section}/{{slug}}/" if section else None
-    made = re.sub(r":[a-z]+", lambda m: _TOKENS.get(m.group(0), "\0"), pattern.replace(":section", section))
-    return made if "\0" not in made and made.endswith("/") and made.count("{slug}") == 1 else None
+        made = f"/{section}/{{slug}}/" if section else ""
+    else:
+        made = re.sub(r":[a-z]+", lambda m: _TOKENS.get(m.group(0), "\0"), pattern.replace(":section", section))
+    if config.get("uglyurls") and made.endswith("/"):
+        made = made.rstrip("/") + ".html"
+    return made if made and "\0" not in made and made.count("{slug}") == 1 else None
 
 
 def read_site(root: Path, uploads: Path | None, now: dt.datetime) -> ImportedSite:
@@ -214,12 +216,25 @@ def read_site(root: Path, uploads: Path | None, now: dt.datetime) -> ImportedSit
                     )
     main = max(sections, key=lambda s: sections[s]) if sections else ""
     site.permalink = permalink(config, main)
+    site.taxonomy_paths, site.term_slug = _taxonomy_paths(config), hugo_path
     links = resolver(site.entries, _keys)
     for entry in site.entries:
         body, first = texts[entry.source]
         entry.body = more(convert_hugo(body, entry.source, first, links, site.notes))
     copy_tree(root / str(config.get("staticdir", "static")), "static", site)
     return site
+
+
+def _taxonomy_paths(config: dict[str, Any]) -> dict[str, str]:
+    """Where Hugo put the tags and categories pages (`/tags/x/`, `/tags/x.html` with `uglyURLs`), as patterns."""
+    table = config.get("taxonomies")
+    names = (
+        {str(v): str(k) for k, v in table.items()}
+        if isinstance(table, dict)
+        else {"tags": "tag", "categories": "category"}
+    )
+    end = ".html" if config.get("uglyurls") else "/"
+    return {key: f"/{key}/{{term}}{end}" for key in ("tags", "categories") if key in names}
 
 
 def _permalinks(config: dict[str, Any]) -> dict[str, Any]:

@@ -87,10 +87,19 @@ def page_path(rel: str, style: str, data: dict[str, Any]) -> str:
 
 
 def permalink(pattern: str) -> str | None:
-    """The Homepost permalink giving these old post URLs, when one can."""
-    tokens = {":year": "{year}", ":month": "{month}", ":day": "{day}", ":title": "{slug}", ":slug": "{slug}"}
+    """The Homepost permalink giving these old post URLs (`:categories` as `{category}`, `.html`), when one can."""
+    tokens = {
+        ":year": "{year}",
+        ":month": "{month}",
+        ":day": "{day}",
+        ":title": "{slug}",
+        ":slug": "{slug}",
+        ":categories": "{category}",
+        ":output_ext": ".html",
+    }
     made = re.sub(r":\w+", lambda m: tokens.get(m.group(0), "\0"), pattern)
-    return made if "\0" not in made and made.endswith("/") and made.count("{slug}") == 1 else None
+    made = re.sub("/{2,}", "/", "/" + made)
+    return made if "\0" not in made and made.endswith(("/", ".html")) and made.count("{slug}") == 1 else None
 
 
 def read_site(root: Path, uploads: Path | None, now: dt.datetime) -> ImportedSite:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+from generator.text import slugify
 
 Kind = Literal["post", "page"]
 LINK_MARK = re.compile("\ue000link(\\d+)\ue000")  # a link to the entry with this index, made relative when written
@@ -55,6 +58,7 @@ class Entry:
     body: str
     old_path: str | None  # its address on the old site, relative to the site root ("/2024/05/x/"); None: it had none
     public: bool = True  # the old site showed it (not a draft, private or scheduled post)
+    moved: list[str] = field(default_factory=list)  # other old addresses of it (not its own URL): data/aliases.txt
     comments: list[Comment] = field(default_factory=list)
 
 
@@ -76,6 +80,10 @@ class ImportedSite:
     language: str = ""
     timezone: str = ""
     permalink: str | None = None  # a Homepost `build.permalink` giving the old post URLs, when one does
+    taxonomy_paths: dict[str, str] = field(
+        default_factory=dict
+    )  # Homepost taxonomy -> its pattern ("/tag/{term}.html")
+    term_slug: Callable[[str], str] = slugify  # how the old site made a term's URL segment
     entries: list[Entry] = field(default_factory=list)
     files: list[CopiedFile] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)

@@ -44,7 +44,11 @@ DEFAULTS: dict[str, Any] = {
     "DEFAULT_LANG": "",
     "TIMEZONE": "",
     "SLUGIFY_SOURCE": "title",
+    "TAG_URL": "tag/{slug}.html",
+    "CATEGORY_URL": "category/{slug}.html",
+    "ARTICLE_SAVE_AS": "",
 }
+_DATE_TOKENS = {"{date:%Y}": "{year}", "{date:%m}": "{month}", "{date:%d}": "{day}"}
 _LINK = re.compile(r"(\{(filename|static|attach)\}|\|(filename|static|attach)\|)([^)\"'\s>]+)")
 
 
@@ -93,6 +97,24 @@ def url_of(pattern: str, values: dict[str, Any]) -> str | None:
     return "/" + made.lstrip("/")
 
 
+def permalink(pattern: str) -> str | None:
+    """The Homepost permalink giving the URLs of an `ARTICLE_URL` (`{date:%Y}/{slug}.html`), when one can."""
+    made = "/" + pattern.lstrip("/")
+    for token, value in _DATE_TOKENS.items():
+        made = made.replace(token, value)
+    known = re.findall(r"{([^{}]*)}", made)
+    return (
+        made if set(known) <= {"year", "month", "day", "slug", "category"} and made.endswith(("/", ".html")) else None
+    )
+
+
+def term_pattern(pattern: str) -> str | None:
+    """A Homepost taxonomy path pattern from Pelican's `TAG_URL` or `CATEGORY_URL` (`tag/{slug}.html`), when one can."""
+    made = "/" + pattern.lstrip("/").replace("{slug}", "{term}")
+    ok = made.endswith(("/", ".html")) and re.findall(r"{([^{}]*)}", made) == ["term"] and made.count("/") > 1
+    return made if ok and "/" in made.strip("/").split("{term}")[0] else None
+
+
 def read_site(root: Path, uploads: Path | None, now: dt.datetime) -> ImportedSite:
     """Read a Pelican site folder into an ImportedSite."""
     site = ImportedSite("pelican")
@@ -136,6 +158,11 @@ def read_site(root: Path, uploads: Path | None, now: dt.datetime) -> ImportedSit
         if entry is not None:
             site.entries.append(entry)
             bodies[entry.source] = (body, first)
+    site.permalink = permalink(str(settings["ARTICLE_URL"]))
+    for key, setting in (("tags", "TAG_URL"), ("categories", "CATEGORY_URL")):
+        if pattern := term_pattern(str(settings[setting])):
+            site.taxonomy_paths[key] = pattern
+    site.term_slug = lambda term: slugify(term, transliterate=True)
     links = resolver(site.entries, lambda e: [e.source.split("/", 1)[-1]])
     for entry in site.entries:
         body, first = bodies[entry.source]
@@ -198,7 +225,14 @@ def _entry(
     public = not front.get("draft") and (date is None or naive_utc(date) <= naive_utc(now))
     kind: Kind = "page" if is_page else "post"
     target = f"content/{'pages' if is_page else 'posts'}/{Path(rel).stem}.md"
-    return Entry(kind, target, file, new_slug, date if not is_page else None, front, body, old, public)
+    entry = Entry(kind, target, file, new_slug, date if not is_page else None, front, body, old, public)
+    saved = url_of(
+        str(data.get("save_as") or settings.get("PAGE_SAVE_AS" if is_page else "ARTICLE_SAVE_AS") or ""), values
+    )
+    saved = re.sub(r"(^|/)index\.html$", r"\1", saved or "")  # a folder's page answers at the folder
+    if saved not in ("", "/", old) and " " not in saved:
+        entry.moved.append(saved)  # written at another address than its URL: that one answered too
+    return entry
 
 
 def _links(body: str, entry: Entry, resolve: Resolve, site: ImportedSite, first: int) -> str:

@@ -71,9 +71,8 @@ def read_site(source: Path, uploads: Path | None, now: dt.datetime) -> ImportedS
     site.url = (_text(channel, "link") or _text(channel, f"{wp}base_blog_url")).rstrip("/")
     site.language = _text(channel, "language").split("-")[0].lower()
     base = urlsplit(site.url).path.rstrip("/")
-    lines = {
-        m.group(1): text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"<wp:post_id>(\d+)</wp:post_id>", text)
-    }
+    starts = {m.group(1): m.start() for m in re.finditer(r"<wp:post_id>(\d+)</wp:post_id>", text)}
+    lines = {post_id: text.count("\n", 0, at) + 1 for post_id, at in starts.items()}
     name = source.name
     attachments = {
         _text(i, f"{wp}post_id"): _text(i, f"{wp}attachment_url")
@@ -97,10 +96,19 @@ def read_site(source: Path, uploads: Path | None, now: dt.datetime) -> ImportedS
         entry.body = _uploads(entry.body, uploads, site, remote)
         if cover := attachments.get(_meta(item, wp, "_thumbnail_id")):
             entry.front["image"] = _uploads(cover, uploads, site, remote)
+        start = text.rfind("<item", 0, starts.get(post_id, 0))
+        _own_images(f"{entry.body}\n{entry.front.get('image', '')}", text, max(start, 0), uploads, name, entry, site)
         entry.comments = _comments(item, wp, site)
         site.entries.append(entry)
     if remote:
         site.count("remote images", len(remote))
+    site.taxonomy_paths = {"tags": "/tag/{term}/", "categories": "/category/{term}/"}  # WordPress's default bases
+    nicenames = {
+        c.text: safe_segment(unquote(c.get("nicename") or ""))
+        for c in channel.iter("category")
+        if c.text and c.get("domain") in ("post_tag", "category")
+    }
+    site.term_slug = lambda term: nicenames.get(term) or slugify(term)
     return site
 
 
@@ -209,6 +217,22 @@ def _uploads(body: str, uploads: Path | None, site: ImportedSite, remote: set[st
         return f"/wp-content/uploads/{match.group(1)}"
 
     return _UPLOAD.sub(replace, body)
+
+
+def _own_images(
+    converted: str, text: str, start: int, uploads: Path | None, where: str, entry: Entry, site: ImportedSite
+) -> None:
+    """Each image of the old site's own uploads still linked at its old host noted, with the line it is on.
+
+    The new site takes the old host's place, so these links break: the note says how to copy them."""
+    host = urlsplit(site.url).hostname
+    what = entry.source.removeprefix(where + " ")
+    hint = "pass --uploads DIR (a copy of wp-content/uploads)" if uploads is None else "not in the --uploads folder"
+    for url in dict.fromkeys(m.group(0) for m in _UPLOAD.finditer(converted)):
+        if host and urlsplit(url).hostname == host:
+            at = text.find(url, start)
+            line = text.count("\n", 0, at) + 1 if at >= 0 else None
+            site.note(where, line, f"{what}: image {url} not copied: {hint}")
 
 
 def _comments(item: Element, wp: str, site: ImportedSite) -> list[Comment]:

@@ -1,8 +1,10 @@
 """The Homepost site an import writes: never overwriting a file, the same bytes on a re-run.
 
-Posts and pages with YAML front matter (the old URL as an alias where the new permalink gives
-another path), comments as responses in `data/responses/`, copied files, the list of old URLs
-(`data/import/<source>-urls.txt`) and the report (`import-report.md`).
+Posts and pages with YAML front matter (the old URL as the entry's own `url:` where the new
+permalink gives another path, an alias where `url:` cannot say it), taxonomy path patterns in a
+new site.toml, other old addresses in `data/aliases.txt`, comments as responses in
+`data/responses/`, copied files, the list of old URLs (`data/import/<source>-urls.txt`) and the
+report (`import-report.md`).
 """
 
 from __future__ import annotations
@@ -20,14 +22,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from generator.config import CONFIG_NAME, Config
+from generator.config.checks import permalink as permalink_problem
+from generator.content.paths import site_path_error, title_slug
 from generator.importers.model import LINK_MARK, Entry, ImportedSite, Note
 from generator.model import Response, ResponseAuthor
+from generator.pipeline.collect import taxonomy_paths
 from generator.sanitize import clean_html, clean_text, clean_url
 from generator.sitedata.responses import response_to_dict, responses_file
 from generator.text import html_to_text, slugify
 
 REPORT = "import-report.md"
-COUNTED = ("posts", "pages", "drafts", "comments", "images", "aliases", "skipped")
+COUNTED = ("posts", "pages", "drafts", "comments", "images", "own URLs", "aliases", "skipped")
 GENERATED = (
     "robots.txt",
     "sitemap.xml",
@@ -37,7 +42,20 @@ GENERATED = (
     "404.html",
     "index.html",
 )  # Homepost's own
-_ORDER = ("title", "date", "updated", "slug", "summary", "tags", "categories", "series", "aliases", "draft", "image")
+_ORDER = (
+    "title",
+    "date",
+    "updated",
+    "slug",
+    "url",
+    "summary",
+    "tags",
+    "categories",
+    "series",
+    "aliases",
+    "draft",
+    "image",
+)
 
 
 @dataclass
@@ -91,6 +109,9 @@ def new_site_toml(site: ImportedSite) -> str:
     lines.append(f"timezone = {_toml(_zone(site.timezone))}")
     if permalink := guess_permalink(site):
         lines += ["", "[build]", f"permalink = {_toml(permalink)}"]
+    for key, pattern in site.taxonomy_paths.items():
+        if pattern != f"/{key}/{{term}}/":
+            lines += ["", f"[taxonomies.{key}]", f"path = {_toml(pattern)}"]
     return "\n".join(lines) + "\n"
 
 
@@ -107,16 +128,19 @@ def _toml(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
 
 
-PERMALINKS = ("/{year}/{month}/{day}/{slug}/", "/{year}/{month}/{slug}/", "/{year}/{slug}/", "/{slug}/")
+_FOLDERS = ("/{year}/{month}/{day}/{slug}", "/{year}/{month}/{slug}", "/{year}/{slug}", "/{slug}", "/{category}/{slug}")
+PERMALINKS = tuple(p + end for end in ("/", ".html") for p in _FOLDERS)
 
 
 def guess_permalink(site: ImportedSite) -> str | None:
-    """The permalink giving most old post URLs: the importer's own, else the best of the usual ones."""
-    if site.permalink:
-        return site.permalink
+    """The permalink giving most old post URLs: the importer's own (first among equals), else the usual ones.
+
+    Of patterns giving as many, one without `{category}` is preferred (no warning for posts without one)."""
+    own = [site.permalink] if site.permalink and permalink_problem(site.permalink) is None else []
+    candidates = list(dict.fromkeys([*own, *PERMALINKS]))
     posts = [e for e in site.entries if e.kind == "post" and e.public and e.old_path]
-    scores = {p: sum(new_path(e, p, "") == e.old_path for e in posts) for p in PERMALINKS}
-    best = max(PERMALINKS, key=lambda p: scores[p])
+    scores = {p: sum(new_path(e, p, "") == e.old_path for e in posts) for p in candidates}
+    best = max(candidates, key=lambda p: (scores[p], "{category}" not in p or p in own))
     return best if scores[best] else None
 
 
@@ -130,14 +154,21 @@ def read_permalinks(root: Path) -> tuple[str, str]:
 
 
 def new_path(entry: Entry, post_pattern: str, page_pattern: str) -> str:
-    """The path Homepost will give `entry`, relative to the site's root."""
-    values = {"slug": entry.slug}
+    """The path Homepost will give `entry`, relative to the site's root (as `content.paths` fills a pattern)."""
+    categories = entry.front.get("categories") or []
+    title = str(entry.front.get("title") or "")
+    values = {
+        "slug": entry.slug,
+        "title": (title_slug(title, False) if title else "") or entry.slug,
+        "category": slugify(str(categories[0])) if categories else "",
+    }
     if entry.date is not None:
         values.update(year=f"{entry.date.year:04d}", month=f"{entry.date.month:02d}", day=f"{entry.date.day:02d}")
     try:
-        return (post_pattern if entry.kind == "post" else page_pattern).format(**values)
+        path = (post_pattern if entry.kind == "post" else page_pattern).format(**values)
     except (KeyError, IndexError, ValueError):
         return ""
+    return re.sub("/{2,}", "/", path)
 
 
 def normal_path(path: str | None) -> str | None:
@@ -161,18 +192,23 @@ def nest_page(entry: Entry) -> None:
         entry.front.pop("slug", None)
 
 
-def add_alias(entry: Entry, path: str) -> bool:
-    """Keep the old path as an alias when Homepost gives the entry another one; True when one was added."""
+def keep_old_url(entry: Entry, path: str) -> str:
+    """Keep the old path where Homepost gives the entry another: its own `url:` when one can say it, else an alias.
+
+    Returns what was written: "url", "alias" or "" (nothing: the same path, or none to keep)."""
     old = entry.old_path
     if not entry.public or not old or old.rstrip("/") == path.rstrip("/") or not old.startswith("/") or "//" in old:
-        return False
+        return ""
     if ".." in old.split("/") or any(ord(ch) < 32 for ch in old):
-        return False  # no path under the site: nothing a redirect page could answer
+        return ""  # no path under the site: nothing a redirect page could answer
+    if site_path_error(old) is None and "url" not in entry.front:
+        entry.front["url"] = old
+        return "url"
     aliases = list(entry.front.get("aliases") or [])
     if old in aliases:
-        return False
+        return ""
     entry.front["aliases"] = [*aliases, old]
-    return True
+    return "alias"
 
 
 def front_matter(front: dict[str, Any]) -> str:
@@ -245,3 +281,22 @@ def report_text(site: ImportedSite, counts: dict[str, int], notes: list[Note]) -
     lines += ["", f"## Not converted ({len(notes)})", ""]
     lines += [f"- {note}" for note in notes] or ["Nothing: everything was converted."]
     return "\n".join(lines) + "\n"
+
+
+def term_paths(site: ImportedSite, config: Config) -> list[str]:
+    """The old addresses of the term pages (tags, categories) of public posts, where the site's config keeps them.
+
+    A taxonomy whose old pattern the site does not use (an import into an existing site) is noted instead."""
+    found: list[str] = []
+    for key, pattern in site.taxonomy_paths.items():
+        setting = next((t.path for t in config.taxonomies if t.key == key), None)
+        if setting is None or "/" + taxonomy_paths(setting)[1] != pattern:
+            site.note(
+                CONFIG_NAME,
+                None,
+                f"old {key} pages ({pattern}) not kept: set [taxonomies.{key}] path = {_toml(pattern)}",
+            )
+            continue
+        names = {str(n) for e in site.entries if e.kind == "post" and e.public for n in e.front.get(key) or []}
+        found += sorted({pattern.replace("{term}", slug) for n in names if (slug := site.term_slug(n))})
+    return found

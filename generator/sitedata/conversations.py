@@ -22,17 +22,19 @@ from generator.sitedata.avatars import AVATARS_DIR, avatar_name
 FALLBACK_AVATAR = "assets/avatar.svg"
 REPLY_TYPES = ("reply", "comment")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_OWN_FRAGMENT = re.compile(r"(?=[A-Za-z_-]*[0-9])[A-Za-z0-9_-]{1,64}")  # a digit in it: never one of the theme's ids
 
 
 def conversation(config: Config, responses: Iterable[Response], avatars: Set[str]) -> Conversation:
     """The page's view of a post's responses; `avatars` names the pictures stored in the data folder."""
     kept = dedupe(r for r in responses if not blocked(config.moderation, r))
     ordered = sorted(kept, key=lambda r: (r.published or _EPOCH, r.id))
+    anchors = _anchors(ordered)
 
     def item(response: Response, children: tuple[ThreadItem, ...] = ()) -> ThreadItem:
         name = avatar_name(response.author.photo) if response.author.photo else ""
         avatar = config.path_url(f"{AVATARS_DIR}/{name}" if name in avatars else FALLBACK_AVATAR)
-        return ThreadItem(response, anchor_of(response), avatar, children)
+        return ThreadItem(response, anchors[response.id], avatar, children)
 
     replies = [r for r in ordered if r.type in REPLY_TYPES]
     ids = {r.id for r in replies}
@@ -53,8 +55,24 @@ def _count(items: tuple[ThreadItem, ...]) -> int:
     return sum(1 + _count(i.children) for i in items)
 
 
+def _anchors(responses: list[Response]) -> dict[str, str]:
+    """Each response's id in the page, by response id: `anchor_of`, or its digest when another took that one."""
+    found: dict[str, str] = {}
+    taken: set[str] = set()
+    for response in responses:
+        anchor = anchor_of(response)
+        found[response.id] = anchor if anchor not in taken else "response-" + digest(response.id)[:10]
+        taken.add(found[response.id])
+    return found
+
+
 def anchor_of(response: Response) -> str:
-    """A stable id for a response's element in the page (a comment keeps the one its source URL names)."""
+    """A stable id for a response's element in the page: the fragment its URL names on this very post's page
+    (`POST_URL#comment-123`, as old WordPress links ask for), else one of its own."""
+    for url in (response.url, response.source):
+        page, _, fragment = url.partition("#")
+        if page and page == response.target and _OWN_FRAGMENT.fullmatch(fragment):
+            return fragment
     fragment = response.source.partition("#")[2]
     if response.platform == "comment" and re.fullmatch(r"comment-[A-Za-z0-9_-]{1,40}", fragment):
         return fragment
