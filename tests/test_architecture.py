@@ -34,6 +34,7 @@ NETWORK = (
     "generator.newsletter",
     "generator.platforms",
     "generator.http",
+    "generator.http_guard",
     "generator.fediverse.inbox",  # the receiver's side of the fediverse, and delivery: the build writes
     "generator.fediverse.followers",  # documents only (generator.fediverse.documents, .urls, .keys)
     "generator.fediverse.delivery",

@@ -24,7 +24,7 @@ from generator.webmention.receiver.app import AWAITING, COOKIE, PUBLISHED, comme
 from generator.webmention.receiver.comment_validation import render_markdown
 from generator.webmention.receiver.comments import Comment
 from generator.webmention.receiver.moderation import approve, block, list_comments, reject, unblock
-from generator.webmention.receiver.store import MIGRATIONS, SCHEMA_VERSION
+from generator.webmention.receiver.schema import MIGRATIONS, SCHEMA_VERSION
 from tests.receiver_helpers import FAST, FORM, TARGET, Answer, call, mentions, site_config, start_receiver
 
 COMMENTS = "\n[comments]\nenabled = true\n"

@@ -16,7 +16,8 @@ import pytest
 
 from generator.config import load_config
 from generator.content.posts import stamp
-from generator.content.reader import ReadOptions, read_content
+from generator.content.publishing import ReadOptions
+from generator.content.reader import read_content
 from generator.digest import digest
 from generator.incremental import store as cache
 from generator.incremental.fingerprint import Fingerprints, site_inputs, site_structure

@@ -201,7 +201,8 @@ def test_title_less_notes_of_every_shape_are_read_and_their_pages_rendered(
     make_site: SiteFactory, tmp_path: Path
 ) -> None:
     from generator.config import load_config
-    from generator.content.reader import ReadOptions, read_content
+    from generator.content.publishing import ReadOptions
+    from generator.content.reader import read_content
     from generator.pipeline.collect import collect_site
     from generator.pipeline.pages import plan_pages
     from generator.render import Renderer
@@ -249,10 +250,10 @@ def test_an_unexpected_error_while_rendering_names_the_file(
 def test_an_unexpected_error_while_reading_names_the_file(
     make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from generator.content import reader
+    from generator.content import parse
 
-    real = reader.check_meta
-    monkeypatch.setattr(reader, "check_meta", lambda fm, file, *a: 1 / 0 if file == POST else real(fm, file, *a))
+    real = parse.check_meta
+    monkeypatch.setattr(parse, "check_meta", lambda fm, file, *a: 1 / 0 if file == POST else real(fm, file, *a))
     output = failed(make_site({POST: "---\ntitle: X\n---\nBody\n", "content/posts/2026-01-02-y.md": "Fine\n"}))
     assert f"error: {POST}: unexpected ZeroDivisionError: division by zero" in output
 

@@ -14,7 +14,8 @@ import requests
 from generator import __version__
 from generator.config import NetworkSettings
 from generator.errors import NetworkError
-from generator.http import Headers, HttpClient, Response, classify_address, guard_session
+from generator.http import Headers, HttpClient, Response
+from generator.http_guard import classify_address, guard_session
 from generator.redaction import redact
 from tests.servers import LoopbackServer, Received, Reply
 

@@ -17,7 +17,7 @@ from generator.config import NetworkSettings
 from generator.http import HttpClient
 from generator.webmention.receiver import Receiver, Store, WorkerOptions, verify
 from generator.webmention.receiver.app import is_blocked, on_site
-from generator.webmention.receiver.store import SCHEMA_VERSION
+from generator.webmention.receiver.schema import SCHEMA_VERSION
 from tests.receiver_helpers import (
     FAST,
     FORM,

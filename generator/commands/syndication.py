@@ -100,7 +100,7 @@ def _resolve(config, posts: tuple[str, ...], only: tuple[str, ...], posted: str 
 
 
 def _print(report: SyndicateReport, quiet: bool) -> None:
-    from generator.syndication.copies import RATE_LIMITED
+    from generator.syndication.target_run import RATE_LIMITED
 
     for skipped in report.limited:
         click.echo(skipped.line(), err=True)

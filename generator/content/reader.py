@@ -7,30 +7,22 @@ images into the URLs they will have.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from pathlib import PurePosixPath
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote
 
 from generator.config import Config
 from generator.content.engine import markdown_engine
-from generator.content.frontmatter import split
-from generator.content.limits import read_markdown, usable_name, without_control_characters
-from generator.content.links import line_of, missing_media, warn_missing_links
+from generator.content.limits import read_markdown, usable_name
+from generator.content.links import warn_missing_links
 from generator.content.markdown import Link
-from generator.content.metadata import (
-    Meta,
-    check_meta,
-    date_from_filename,
-    missing_date_message,
-    strip_date_prefix,
-)
-from generator.content.paths import folder_of, site_path_of, title_slug
+from generator.content.parse import parse_source
+from generator.content.paths import folder_of
 from generator.content.posts import render_post
+from generator.content.publishing import ReadOptions, is_published, left_out
+from generator.content.resolve import is_external, resolver
 from generator.content.sources import (
     CachedFile,
     FileStat,
@@ -47,26 +39,11 @@ from generator.digest import digest
 from generator.errors import ContentError, HomepostError, Problem, unexpected
 from generator.incremental.parallel import parallel_map
 from generator.model import Kind, LeftOut, Post, StaticFile
-from generator.text import slugify
 
 log = logging.getLogger(__name__)
 
 SECTIONS: dict[str, Kind] = {"posts": "post", "pages": "page"}
 HtmlLookup = Callable[[str, str], "str | None"]  # (content file, digest of its bytes) -> its post's stored HTML
-_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-
-
-@dataclass(frozen=True)
-class ReadOptions:
-    """What to include: drafts, and posts dated after `now`."""
-
-    now: dt.datetime
-    drafts: bool = False
-    future: bool = False
-
-    def is_future(self, date: dt.datetime | None) -> bool:
-        """True for a date after `now`: a post so dated is scheduled."""
-        return date is not None and date > self.now
 
 
 @dataclass(frozen=True)
@@ -102,7 +79,7 @@ def read_content(
     """
     reader = _Reader(config, cache or {}, stats or {}, html)
     sources, static_rels = reader.discover(jobs)
-    published = [s for s in sources if reader.is_published(s, options)]
+    published = [s for s in sources if is_published(s, options)]
     reader.plan_urls(published, static_rels)
     posts, pages, rendered = reader.render_all(published, jobs)
     for post in posts:
@@ -140,8 +117,8 @@ def read_again(config: Config, options: ReadOptions, content: Content, rel: str)
     reader.urls = content.urls
     try:
         data = read_markdown(reader.root / rel, f"content/{rel}")
-        source = reader._parse(rel, SECTIONS[section], data, reader.problems)
-        if source is None or reader.problems or not reader.is_published(source, options):
+        source = parse_source(config, rel, SECTIONS[section], data, reader.problems)
+        if source is None or reader.problems or not is_published(source, options):
             return None
         post, _, problems = reader._render_recorded(source)
     except (OSError, HomepostError):
@@ -167,7 +144,6 @@ class _Reader:
         self.urls: dict[str, str] = {}  # content-relative file -> root-relative URL path
         self.static_files: list[StaticFile] = []
         self.markdown = markdown_engine()
-        self.taxonomy_keys = tuple(t.key for t in config.taxonomies)
         self.bundle_dirs: set[str] = set()
 
     # --- first pass ---------------------------------------------------------------------------
@@ -261,7 +237,7 @@ class _Reader:
                 return old.source, replace(old, stat=stat), [], old.warnings
             problems: list[Problem] = []
             warnings: list[Problem] = []
-            source = self._parse(rel, kind, data, problems, warnings)
+            source = parse_source(self.config, rel, kind, data, problems, warnings)
         except HomepostError as exc:
             return None, None, exc.problems, ()
         except OSError as exc:  # gone since the folder was listed, or unreadable
@@ -275,71 +251,6 @@ class _Reader:
             else None
         )
         return source, entry, problems, tuple(warnings)
-
-    def _parse(
-        self, rel: str, kind: Kind, data: bytes, problems: list[Problem], warnings: list[Problem] | None = None
-    ) -> Source | None:
-        """The Source of one file's bytes, or None; its problems and (when asked) its warnings added to the lists."""
-        display = f"content/{rel}"
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            problems.append(Problem(display, f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
-            return None
-        text = without_control_characters(text, display)
-        try:
-            fm = split(text.replace("\r\n", "\n"), display, kind)
-        except HomepostError as exc:
-            problems.extend(exc.problems)
-            return None
-        targets = tuple(t.name for t in self.config.syndication.targets)
-        meta = check_meta(fm, display, self.config.site.tz, self.taxonomy_keys, problems, targets)
-        if warnings is not None:
-            warnings.extend(fm.warnings)
-        pure = PurePosixPath(rel)
-        is_bundle = is_index(pure.name) and len(pure.parts) > 2
-        stem = pure.parent.name if is_bundle else pure.stem
-        if meta.date is None:
-            meta.date = date_from_filename(stem, self.config.site.tz)
-        if kind == "post" and meta.date is None:
-            if "date" not in fm.data:  # else its value was wrong, and said so
-                problems.append(Problem(display, missing_date_message(stem), key="date"))
-            return None
-        slug = self._slug(meta, stem, kind, pure)
-        if not slug:
-            problems.append(Problem(display, "cannot make a URL slug from the file name; set `slug:`", key="slug"))
-            return None
-        pattern = self.config.build.permalink if kind == "post" else self.config.build.page_permalink
-        transliterate = self.config.build.transliterate
-        site_path = unquote(meta.url) if meta.url else site_path_of(pattern, slug, meta, transliterate, display)
-        bundle_dir = pure.parent.as_posix() if is_bundle else None
-        return Source(rel, kind, meta, fm.body, slug, site_path, bundle_dir, meta.date, meta.draft, meta.expires)
-
-    def _slug(self, meta: Meta, stem: str, kind: Kind, pure: PurePosixPath) -> str:
-        if meta.slug:
-            return meta.slug
-        transliterate = self.config.build.transliterate
-        slug = ""
-        if self.config.build.slug_source == "title" and meta.title:
-            slug = title_slug(meta.title, transliterate)
-        if not slug:
-            slug = slugify(strip_date_prefix(stem), transliterate, keep_dots=True)
-        if kind == "page":
-            # nested pages keep their folders: content/pages/projects/foo.md -> projects/foo
-            folders = pure.parts[1:-2] if is_index(pure.name) else pure.parts[1:-1]
-            slug = "/".join([slugify(f, transliterate, keep_dots=True) for f in folders] + [slug])
-        return slug
-
-    def is_published(self, source: Source, options: ReadOptions) -> bool:
-        """Drafts and posts dated in the future wait, unless asked for."""
-        reason = _left_out(source, options)
-        if reason == "draft":
-            log.debug("skipping draft %s", source.rel)
-        elif reason == "scheduled" and source.date is not None:  # only a dated post is scheduled
-            log.info("scheduled for %s: %s", source.date.isoformat(), source.rel)
-        elif reason == "expired" and source.expires is not None:
-            log.info("expired on %s, taken down: %s", source.expires.isoformat(), source.rel)
-        return reason is None
 
     def plan_urls(self, sources: list[Source], static_rels: list[str]) -> None:
         """Decide the URL of every post and file, so that links between them can be resolved."""
@@ -404,11 +315,11 @@ class _Reader:
     def _render_recorded(self, source: Source) -> tuple[Post | None, tuple, list[Problem]]:
         """Render one file, noting every URL it resolved (runs in a worker process)."""
         links: list[tuple[str, Link, FileStat | None]] = []
-        resolve_base = self._resolver(source)
+        resolve_base = resolver(self.config, self.urls, source)
 
         def resolve(url: str) -> Link:
             link = resolve_base(url)
-            if not _external(url):  # an external URL resolves the same way whatever the site holds
+            if not is_external(url):  # an external URL resolves the same way whatever the site holds
                 links.append((url, link, file_stat(link.file)))
             return link
 
@@ -427,7 +338,7 @@ class _Reader:
         """True when every URL a cached render resolved still resolves the same way."""
         if not links:
             return True
-        resolve = self._resolver(source)
+        resolve = resolver(self.config, self.urls, source)
         for url, link, stat in links:
             try:
                 if resolve(url) != link or file_stat(link.file) != stat:
@@ -440,68 +351,13 @@ class _Reader:
         """A cached (unchanged) file read again for its front matter and body, to be rendered anew."""
         problems: list[Problem] = []
         data = read_markdown(self.root / cached.rel, f"content/{cached.rel}")
-        source = self._parse(cached.rel, cached.kind, data, problems)
+        source = parse_source(self.config, cached.rel, cached.kind, data, problems)
         if source is None or problems:
             raise HomepostError(problems or [Problem(f"content/{cached.rel}", "could not be read again")])
         return source
-
-    def _resolver(self, source: Source):
-        """How URLs written in this file become published URLs."""
-        folder = PurePosixPath(source.rel).parent
-        display = f"content/{source.rel}"
-
-        def resolve(url: str) -> Link:
-            if _external(url):
-                return Link(url)
-            parts = urlsplit(url)
-            suffix = (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
-            if url.startswith("/"):
-                rel = unquote(parts.path).lstrip("/")
-                local = self.root / rel
-                if local.is_file():
-                    return Link(self.config.path_url(parts.path) + suffix, local)
-                return Link(self.config.path_url(parts.path) + suffix, missing=missing_media(self.config, rel))
-            rel = os.path.normpath((folder / unquote(parts.path)).as_posix()).replace(os.sep, "/")
-            if rel in self.urls:
-                local = self.root / rel
-                return Link(self.urls[rel] + suffix, None if is_markdown(rel) else local)
-            if is_markdown(rel):
-                line = line_of((self.root / source.rel).read_text(encoding="utf-8", errors="replace"), url)
-                raise ContentError(
-                    Problem(display, f"links to {url!r}, which is not a published post or page", line=line)
-                )
-            return Link(url, missing=True)
-
-        return resolve
 
 
 def _warn(warnings: tuple[Problem, ...]) -> None:
     """Give the warnings of how a file was read (in this process, so that the build records them)."""
     for warning in warnings:
         log.warning("%s", warning)
-
-
-def _left_out(source: Source, options: ReadOptions) -> str | None:
-    """Why a file waits: "draft", "scheduled" (a post dated in the future), "expired" (its `expires` is past),
-    or None when it is published."""
-    if source.draft and not options.drafts:
-        return "draft"
-    if source.expires is not None and source.expires <= options.now:
-        return "expired"
-    if source.kind == "post" and options.is_future(source.date) and not options.future:
-        return "scheduled"
-    return None
-
-
-def left_out(sources: list[Source], options: ReadOptions) -> LeftOut:
-    """How many drafts and scheduled posts `sources` hold that a build with `options` leaves out."""
-    reasons = [_left_out(source, options) for source in sources]
-    scheduled = [
-        s.date for s, reason in zip(sources, reasons, strict=True) if reason == "scheduled" and s.date is not None
-    ]
-    return LeftOut(reasons.count("draft"), len(scheduled), min(scheduled, default=None))
-
-
-def _external(url: str) -> bool:
-    """True for a URL left as written: empty, a fragment or query of the page itself, or one with a scheme or host."""
-    return not url or url.startswith(("#", "//", "?")) or _SCHEME.match(url) is not None

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.config import Config
-from generator.content.reader import Content, ReadOptions, read_again
+from generator.content.publishing import ReadOptions
+from generator.content.reader import Content, read_again
 from generator.digest import digest
 from generator.errors import HomepostError
 from generator.incremental.store import BuildCache, OutputRecord

@@ -22,10 +22,11 @@ from urllib.parse import urlencode
 from generator.config import Config
 from generator.newsletter.addresses import address_problem, normalize
 from generator.newsletter.store import NewsletterStore
-from generator.webmention.receiver.app import RateLimiter, _query, _read_form, _text, html_page
+from generator.webmention.receiver.app import RateLimiter, _read_form, _text
 from generator.webmention.receiver.comment_validation import rate_key
 from generator.webmention.receiver.faults import fault_point
 from generator.webmention.receiver.store import Store
+from generator.webmention.receiver.web import html_page, query_params
 
 SUBSCRIBE_PATH = "/subscribe"
 CONFIRM_PATH = "/subscribe/confirm"
@@ -91,7 +92,7 @@ class NewsletterRoutes:
 
     def ask(self, environ: dict, path: str) -> Answer:
         """GET on a confirm or unsubscribe link: a page with the button that does it."""
-        token = ((_query(environ) or {}).get("token") or [""])[0]
+        token = ((query_params(environ) or {}).get("token") or [""])[0]
         confirm = path == CONFIRM_PATH
         action = f"{path.rsplit('/', 1)[1]}?{urlencode({'token': token})}"
         button = (
@@ -108,7 +109,7 @@ class NewsletterRoutes:
 
     def decide(self, environ: dict, path: str) -> Answer:
         """POST on a confirm or unsubscribe link (the one-click POST of RFC 8058 too, form-encoded or multipart)."""
-        token = ((_query(environ) or {}).get("token") or [""])[0]
+        token = ((query_params(environ) or {}).get("token") or [""])[0]
         if token:  # the link's own token: the body (RFC 8058's "List-Unsubscribe=One-Click") changes nothing
             environ["wsgi.input"].read(MAX_FORM)
         else:

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 
 from generator.config import CONFIG_NAME, Config, load_config
 from generator.content.paths import output_file
-from generator.content.reader import Content, ReadOptions, read_content
+from generator.content.publishing import ReadOptions
+from generator.content.reader import Content, read_content
 from generator.errors import BuildError
 from generator.incremental.fingerprint import Fingerprints, site_inputs, site_structure
 from generator.incremental.fragments import FragmentStore

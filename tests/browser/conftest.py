@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from generator.config import load_config
-from generator.content.reader import ReadOptions, read_content
+from generator.content.publishing import ReadOptions
+from generator.content.reader import read_content
 from generator.pipeline.collect import collect_site
 from generator.sitedata.responses import load_responses
 from generator.webmention.receiver import Receiver, ReceiverOptions, WorkerOptions

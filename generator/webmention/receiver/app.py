@@ -1,4 +1,4 @@
-"""The receiver's WSGI application: the Webmention endpoint and the public mentions API.
+"""The receiver's WSGI application: its routes, the Webmention endpoint and readers' comments.
 
 - `POST /webmention` (form-encoded `source` and `target`) runs the synchronous checks of the W3C
   Recommendation 3.2.1 and answers 400 with a plain-text reason (missing or malformed URL, a
@@ -7,10 +7,8 @@
   body that is not form-encoded, and 429 with Retry-After when a source host sends more than
   `[webmention] rate_limit` requests in a minute. Otherwise the request is queued (committed to
   disk) and answered 202. `GET /webmention` shows a small form; other methods get 405.
-- `GET /api/mentions` lists verified mentions and approved readers' comments as a jf2 feed:
-  `?target=URL` those of one page, `?since=ISO8601` every mention created, updated or deleted and
-  every comment approved or withdrawn since then (deleted ones with `"deleted": true`); both may
-  be combined. Nothing from the queue, no pending comment and no addresses are shown.
+- `GET /api/mentions` lists verified mentions and approved readers' comments as a jf2 feed: see
+  `mentions_api`.
 - `POST /comment` (only with `[comments] enabled`; 404 otherwise) takes a reader's comment from a
   plain HTML form (see `comments`): 415 for a body that is not form-encoded, 413 for one larger
   than a comment of `[comments] max_length` characters can make, 429 with Retry-After past
@@ -36,30 +34,25 @@ Everything else is 404. No response ever repeats its input unescaped.
 from __future__ import annotations
 
 import html
-import json
 import math
-import re
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from generator.config import Config
-from generator.sitedata.responses import parse_time
-from generator.webmention.jf2 import response_to_jf2
 from generator.webmention.receiver.comment_validation import post_url, rate_key
-from generator.webmention.receiver.comments import TOKEN_PATTERN, CommentForm, CommentRefused, comment_to_jf2, new_token
+from generator.webmention.receiver.comments import TOKEN_PATTERN, CommentForm, CommentRefused, new_token
 from generator.webmention.receiver.faults import fault_point
+from generator.webmention.receiver.mentions_api import API_PATH, mentions_feed
 from generator.webmention.receiver.moderation import submit_comment
 from generator.webmention.receiver.store import Store
+from generator.webmention.receiver.web import CSP, MAX_FIELDS, Environ, Headers, StartResponse, html_page, query_params
 
 ENDPOINT_PATH = "/webmention"
-API_PATH = "/api/mentions"
 MAX_BODY = 16 * 1024  # bytes of a POST body: two URLs of up to 2000 characters, percent-encoded, fit
 MAX_URL = 2000
-MAX_FIELDS = 20  # form fields or query parameters of one request
 WINDOW = 60.0  # seconds the rate limit counts over
 FORM_TYPE = "application/x-www-form-urlencoded"
 COMMENT_PATH = "/comment"
@@ -78,10 +71,6 @@ FORM_PAGE = b"""<!doctype html>
 <p><button type="submit">Send</button></p>
 </form></body></html>
 """
-
-StartResponse = Callable[..., Any]
-Environ = dict[str, Any]
-Headers = list[tuple[str, str]]
 
 
 class RateLimiter:
@@ -180,13 +169,13 @@ class ReceiverApp:
             if method == "POST":
                 status, headers, body = self.receive(environ)
             elif method in ("GET", "HEAD"):
-                status, headers, body = "200 OK", [("Content-Type", "text/html; charset=utf-8"), _CSP], FORM_PAGE
+                status, headers, body = "200 OK", [("Content-Type", "text/html; charset=utf-8"), CSP], FORM_PAGE
             else:
                 status, headers, body = _text("405 Method Not Allowed", "use POST to send a webmention\n")
                 headers.append(("Allow", "GET, HEAD, POST"))
         elif path == API_PATH:
             if method in ("GET", "HEAD"):
-                status, headers, body = self.api(environ)
+                status, headers, body = mentions_feed(self.store, self.inbox.fediverse, query_params(environ))
             else:
                 status, headers, body = _text("405 Method Not Allowed", "the API is read-only\n")
                 headers.append(("Allow", "GET, HEAD"))
@@ -287,7 +276,7 @@ class ReceiverApp:
 
     def thanks(self, environ: Environ) -> tuple[str, Headers, bytes]:
         """GET /comment/thanks?target=URL[&published=1]: where a reader lands after sending a comment."""
-        params = _query(environ) or {}
+        params = query_params(environ) or {}
         target = params.get("target", [""])[0]
         message = PUBLISHED if params.get("published", [""])[0] == "1" else AWAITING
         return self._comment_page("200 OK", "Thank you", message, post_url(self.config, target))
@@ -296,66 +285,6 @@ class ReceiverApp:
         """A small self-contained HTML page; every piece of text escaped, the link only to a page of this site."""
         link = f'<p><a href="{html.escape(back)}">Back to the post</a></p>\n' if back else ""
         return html_page(self.config, status, title, message, link)
-
-    def api(self, environ: Environ) -> tuple[str, Headers, bytes]:
-        """GET /api/mentions[?target=URL][&since=ISO8601]: a jf2 feed."""
-        params = _query(environ)
-        if params is None:
-            return _json("400 Bad Request", {"error": f"too many query parameters (at most {MAX_FIELDS})"})
-        target = params.get("target", [None])[0] or None
-        since_text = params.get("since", [None])[0] or None
-        if since_text and "T" in since_text:  # a "+" typed unencoded into a URL arrives as a space
-            since_text = re.sub(r" (\d\d:?\d\d)$", r"+\1", since_text.strip())
-        try:
-            since = parse_time(since_text, "since")
-        except ValueError:
-            return _json("400 Bad Request", {"error": "since: expected an ISO 8601 time such as 2026-01-31T12:00:00Z"})
-        entries = [
-            (
-                mention.changed if since else mention.received,
-                mention.response.source,
-                response_to_jf2(mention.response, received=mention.received, deleted=mention.deleted),
-            )
-            for mention in self.store.mentions(target=target, since=since)
-        ]
-        comments = (
-            self.store.comment_changes(since, target)
-            if since
-            else self.store.comments(status="approved", target=target)
-        )
-        entries += [
-            ((comment.decided_at if since else None) or comment.created, comment.source, comment_to_jf2(comment))
-            for comment in comments
-        ]
-        entries += [
-            (
-                item.changed if since else item.received,
-                item.response.source,
-                response_to_jf2(item.shown, received=item.received, deleted=item.deleted),
-            )
-            for item in self.inbox.fediverse.responses(target=target, since=since)
-        ]
-        entries.sort(key=lambda entry: (entry[0], entry[1]))
-        return _json("200 OK", {"type": "feed", "children": [entry for _, _, entry in entries]})
-
-
-def html_page(
-    config: Config, status: str, title: str, message: str, extra_html: str = ""
-) -> tuple[str, Headers, bytes]:
-    """A small self-contained page: the title and message escaped, then `extra_html` (the caller's own markup)."""
-    page = (
-        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)} · {html.escape(config.site.title)}</title></head>\n"
-        f"<body><h1>{html.escape(title)}</h1>\n<p>{html.escape(message)}</p>\n{extra_html}</body></html>\n"
-    )
-    headers = [
-        ("Content-Type", "text/html; charset=utf-8"),
-        _CSP,
-        ("Cache-Control", "no-store"),
-        ("Referrer-Policy", "no-referrer"),
-    ]
-    return status, headers, page.encode("utf-8")
 
 
 def _url_problem(name: str, value: str) -> str | None:
@@ -387,9 +316,6 @@ def _same(source: str, target: str) -> bool:
     )
 
 
-_CSP = ("Content-Security-Policy", "default-src 'none'; form-action 'self'")
-
-
 def _read_form(environ: Environ, limit: int, what: str) -> dict[str, list[str]] | tuple[str, Headers, bytes]:
     """The form-encoded body of a POST, or the 415/413/400 answer that refuses it."""
     kind = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
@@ -405,19 +331,5 @@ def _read_form(environ: Environ, limit: int, what: str) -> dict[str, list[str]] 
         return _text("400 Bad Request", "the request body is not valid form data\n")
 
 
-def _query(environ: Environ) -> dict[str, list[str]] | None:
-    """The query string's parameters (invalid UTF-8 replaced), or None when there are more than MAX_FIELDS."""
-    query = environ.get("QUERY_STRING", "").encode("latin-1", "replace").decode("utf-8", "replace")
-    try:
-        return parse_qs(query, keep_blank_values=True, max_num_fields=MAX_FIELDS)
-    except ValueError:
-        return None
-
-
 def _text(status: str, message: str) -> tuple[str, Headers, bytes]:
     return status, [("Content-Type", "text/plain; charset=utf-8")], message.encode("utf-8")
-
-
-def _json(status: str, value: Any) -> tuple[str, Headers, bytes]:
-    body = json.dumps(value, ensure_ascii=False, indent=1).encode("utf-8")
-    return status, [("Content-Type", "application/json"), ("Access-Control-Allow-Origin", "*")], body

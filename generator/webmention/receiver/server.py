@@ -27,8 +27,9 @@ from generator.config import Config, load_config
 from generator.errors import HomepostError
 from generator.http import HttpClient
 from generator.redaction import SafeFormatter
-from generator.webmention.receiver.app import API_PATH, ENDPOINT_PATH, MAX_BODY, ReceiverApp, comment_body_limit
+from generator.webmention.receiver.app import ENDPOINT_PATH, MAX_BODY, ReceiverApp, comment_body_limit
 from generator.webmention.receiver.guard import ConnectionLimits, install
+from generator.webmention.receiver.mentions_api import API_PATH
 from generator.webmention.receiver.store import Store, default_db_path
 from generator.webmention.receiver.verify import verify
 from generator.webmention.receiver.worker import Worker, WorkerOptions

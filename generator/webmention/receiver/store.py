@@ -1,7 +1,7 @@
-"""The receiver's SQLite database: the durable queue of accepted requests and the verified mentions.
+"""The receiver's SQLite database: the durable queue of accepted requests, the verified mentions, comments and blocks.
 
-WAL mode with `synchronous=FULL`: a request is answered 202 only after its queue row is committed
-and on disk, so it survives a crash, a kill or a power cut and is verified after a restart. A
+A request is answered 202 only after its queue row is committed and on disk (the connection,
+its durability and the schema's upgrades: `database.py`), so it is verified after a restart. A
 queue row stays `pending` until the worker finishes it (`done` or `failed`); there is no
 "in progress" state, so a row whose verification was cut short is simply taken again.
 
@@ -14,10 +14,6 @@ Readers' comments (schema version 2; the commenter's token digest since 3) are o
 happened and is a comment's change time for `since` queries. `approved_at` stays set when an
 approved comment is rejected, so that the next pull hears it was withdrawn. Blocks are (kind,
 value) pairs: ip, domain or author.
-
-One connection is shared by all threads behind a lock: the receiver's traffic is small and every
-statement is short. The schema version lives in `PRAGMA user_version`; a database of an earlier
-version is brought up to date, keeping its rows, when it is opened.
 """
 
 from __future__ import annotations
@@ -25,20 +21,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
 from generator.config import Config
-from generator.errors import HomepostError, Problem
 from generator.model import Response
 from generator.sitedata.responses import response_from_dict, response_to_dict
 from generator.webmention.receiver.comments import Block, BlockKind, Comment, CommentStatus
+from generator.webmention.receiver.database import Database
 from generator.webmention.receiver.faults import fault_point
-from generator.webmention.receiver.schema import MIGRATIONS, SCHEMA_VERSION, damaged
 
 DB_NAME = "receiver.sqlite3"
 JobStatus = Literal["pending", "done", "failed"]
@@ -88,81 +82,26 @@ class Store:
         """Open (creating or upgrading) the database; with `check`, refuse a damaged one (HomepostError)."""
         self.path = path
         self.clock = clock
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        try:
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
-        except sqlite3.DatabaseError as exc:
-            raise HomepostError(Problem(str(path), f"cannot open the receiver database: {exc}")) from None
-        try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            if check:
-                self._check()
-            self._migrate()
-        except sqlite3.DatabaseError as exc:
-            self._db.close()
-            if "malformed" in str(exc):
-                raise HomepostError(damaged(path, str(exc))) from None
-            raise HomepostError(Problem(str(path), f"cannot open the receiver database: {exc}")) from None
-        except HomepostError:
-            self._db.close()
-            raise
-
-    def _check(self) -> None:
-        """HomepostError unless `PRAGMA quick_check` finds every page sound."""
-        found = [row[0] for row in self._db.execute("PRAGMA quick_check(5)").fetchall()]
-        if found != ["ok"]:
-            raise HomepostError(damaged(self.path, found[0]))
-
-    def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise HomepostError(Problem(str(self.path), f"written by a newer Homepost (schema {version}); upgrade"))
-        for number in range(version + 1, SCHEMA_VERSION + 1):
-            with self._write() as db:
-                if db.execute("PRAGMA user_version").fetchone()[0] >= number:
-                    continue  # another process (the receiver, `homepost comments`) got there first
-                for statement in MIGRATIONS[number].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                db.execute(f"PRAGMA user_version = {number}")
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One transaction, committed on leaving (rolled back on an exception)."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-
-    def _read(self, sql: str, args: Sequence[object] = ()) -> list[tuple]:
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
+        self._db = Database(path, check=check)
 
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """One write transaction, for modules keeping their own tables here (the newsletter)."""
-        return self._write()
+        return self._db.write()
 
     def query(self, sql: str, args: Sequence[object] = ()) -> list[tuple]:
         """The rows of one read, for modules keeping their own tables here (the newsletter)."""
-        return self._read(sql, args)
+        return self._db.read(sql, args)
 
     def close(self) -> None:
         """Close the connection (checkpointing the WAL)."""
-        with self._lock:
-            self._db.close()
+        self._db.close()
 
     # --- the queue ------------------------------------------------------------------------------
 
     def enqueue(self, source: str, target: str) -> int:
         """Queue one accepted request, committed to disk before this returns; its job id."""
         now = _stamp(self.clock())
-        with self._write() as db:
+        with self._db.write() as db:
             cursor = db.execute(
                 "INSERT INTO queue (source, target, received, next_attempt) VALUES (?, ?, ?, ?)",
                 (source, target, now, now),
@@ -171,7 +110,7 @@ class Store:
 
     def due_jobs(self, limit: int = 20) -> list[Job]:
         """Pending jobs whose time has come, oldest first."""
-        rows = self._read(
+        rows = self._db.read(
             f"SELECT {_JOB_COLUMNS} FROM queue WHERE status = 'pending' AND next_attempt <= ? ORDER BY id LIMIT ?",
             (_stamp(self.clock()), limit),
         )
@@ -180,18 +119,18 @@ class Store:
     def jobs(self, source: str | None = None, target: str | None = None) -> list[Job]:
         """Every job (of one pair, if given), oldest first: for diagnostics and tests."""
         where, args = _where(source=source, target=target)
-        return [_job(row) for row in self._read(f"SELECT {_JOB_COLUMNS} FROM queue{where} ORDER BY id", args)]
+        return [_job(row) for row in self._db.read(f"SELECT {_JOB_COLUMNS} FROM queue{where} ORDER BY id", args)]
 
     def pending_ids(self, source: str, target: str) -> list[int]:
         """Ids of the pending jobs for one pair, due or waiting for a retry."""
-        rows = self._read(
+        rows = self._db.read(
             "SELECT id FROM queue WHERE source = ? AND target = ? AND status = 'pending'", (source, target)
         )
         return [row[0] for row in rows]
 
     def finish(self, ids: Sequence[int], status: JobStatus, result: str) -> None:
         """Mark jobs done or failed, with what was found."""
-        with self._write() as db:
+        with self._db.write() as db:
             self._finish(db, ids, status, result)
 
     def _finish(self, db: sqlite3.Connection, ids: Sequence[int], status: JobStatus, result: str) -> None:
@@ -202,7 +141,7 @@ class Store:
 
     def postpone(self, ids: Sequence[int], attempts: int, next_attempt: dt.datetime, result: str) -> None:
         """Record a failed attempt on jobs and when to try again."""
-        with self._write() as db:
+        with self._db.write() as db:
             db.executemany(
                 "UPDATE queue SET attempts = ?, next_attempt = ?, result = ? WHERE id = ? AND status = 'pending'",
                 [(attempts, _stamp(next_attempt), result, job_id) for job_id in ids],
@@ -218,7 +157,7 @@ class Store:
         """
         now = _stamp(response.verified or self.clock())
         data = json.dumps(response_to_dict(response), ensure_ascii=False, sort_keys=True)
-        with self._write() as db:
+        with self._db.write() as db:
             existing = db.execute(
                 "SELECT deleted FROM mentions WHERE source = ? AND target = ?", (response.source, response.target)
             ).fetchone()
@@ -238,7 +177,7 @@ class Store:
         The jobs `done` are marked done in the same transaction, with `result` and whether a mention was deleted.
         """
         now = self.clock()
-        with self._write() as db:
+        with self._db.write() as db:
             row = db.execute(
                 "SELECT data FROM mentions WHERE source = ? AND target = ? AND deleted = 0", (source, target)
             ).fetchone()
@@ -256,13 +195,15 @@ class Store:
 
     def get(self, source: str, target: str) -> StoredMention | None:
         """The stored mention of one pair, tombstone or not."""
-        rows = self._read(f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE source = ? AND target = ?", (source, target))
+        rows = self._db.read(
+            f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE source = ? AND target = ?", (source, target)
+        )
         return _mention(rows[0]) if rows else None
 
     def mentions(self, *, target: str | None = None, since: dt.datetime | None = None) -> list[StoredMention]:
         """Live mentions (of `target`, if given), oldest first; with `since`, every change since then, deletions too."""
         where, args, order = changes_where(target, since)
-        rows = self._read(
+        rows = self._db.read(
             f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE {where} ORDER BY {order}, source, target", args
         )
         return [_mention(row) for row in rows]
@@ -271,7 +212,7 @@ class Store:
 
     def add_comment(self, comment: Comment) -> bool:
         """Store a new comment, committed to disk before this returns; False if its id is taken."""
-        with self._write() as db:
+        with self._db.write() as db:
             cursor = db.execute(
                 f"INSERT OR IGNORE INTO comments ({_COMMENT_COLUMNS}) VALUES ({', '.join('?' * 13)})",
                 (
@@ -294,13 +235,13 @@ class Store:
 
     def get_comment(self, comment_id: str) -> Comment | None:
         """One comment, whatever its status."""
-        rows = self._read(f"SELECT {_COMMENT_COLUMNS} FROM comments WHERE id = ?", (comment_id,))
+        rows = self._db.read(f"SELECT {_COMMENT_COLUMNS} FROM comments WHERE id = ?", (comment_id,))
         return _comment(rows[0]) if rows else None
 
     def comments(self, *, status: CommentStatus | None = None, target: str | None = None) -> list[Comment]:
         """Comments (with `status`, of `target`, if given), oldest first."""
         where, args = _where(status=status, target=target)
-        rows = self._read(f"SELECT {_COMMENT_COLUMNS} FROM comments{where} ORDER BY created, id", args)
+        rows = self._db.read(f"SELECT {_COMMENT_COLUMNS} FROM comments{where} ORDER BY created, id", args)
         return [_comment(row) for row in rows]
 
     def comment_changes(self, since: dt.datetime, target: str | None = None) -> list[Comment]:
@@ -310,7 +251,7 @@ class Store:
         if target is not None:
             clauses.append("target = ?")
             args.append(target)
-        rows = self._read(
+        rows = self._db.read(
             f"SELECT {_COMMENT_COLUMNS} FROM comments WHERE {' AND '.join(clauses)} ORDER BY decided_at, id", args
         )
         return [_comment(row) for row in rows]
@@ -318,7 +259,7 @@ class Store:
     def decide_comments(self, ids: Sequence[str], status: CommentStatus) -> set[str]:
         """Give comments a new status (approved or rejected) now; the ids whose status changed."""
         changed: set[str] = set()
-        with self._write() as db:
+        with self._db.write() as db:
             now = _stamp(self.clock())
             for comment_id in ids:
                 cursor = db.execute(
@@ -333,12 +274,12 @@ class Store:
 
     def trusted_token(self, digest: str) -> bool:
         """True if an approved comment carries this token digest (see `comments.token_digest`)."""
-        rows = self._read("SELECT 1 FROM comments WHERE token = ? AND status = 'approved' LIMIT 1", (digest,))
+        rows = self._db.read("SELECT 1 FROM comments WHERE token = ? AND status = 'approved' LIMIT 1", (digest,))
         return bool(digest) and bool(rows)
 
     def add_block(self, kind: BlockKind, value: str) -> bool:
         """Block one IP address or network, domain or author URL; False if it already was."""
-        with self._write() as db:
+        with self._db.write() as db:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO blocks (kind, value, created) VALUES (?, ?, ?)",
                 (kind, value, _stamp(self.clock())),
@@ -347,13 +288,13 @@ class Store:
 
     def remove_block(self, kind: BlockKind, value: str) -> bool:
         """Lift a block; False if there was none."""
-        with self._write() as db:
+        with self._db.write() as db:
             cursor = db.execute("DELETE FROM blocks WHERE kind = ? AND value = ?", (kind, value))
         return cursor.rowcount == 1
 
     def blocks(self) -> list[Block]:
         """Every block, by kind then value."""
-        rows = self._read("SELECT kind, value, created FROM blocks ORDER BY kind, value")
+        rows = self._db.read("SELECT kind, value, created FROM blocks ORDER BY kind, value")
         return [Block(kind, value, _moment(created)) for kind, value, created in rows]
 
 
