@@ -13,7 +13,6 @@ from generator.redaction import escape
 
 if TYPE_CHECKING:
     from generator.fediverse.followers import Action
-from generator.fediverse.keys import KEY_ENV, init_key
 
 
 @click.group()
@@ -27,6 +26,8 @@ def fediverse() -> None:
 @click.pass_context
 def init(ctx: click.Context, site: Path | None, rotate: bool) -> None:
     """Make the site's key pair (RSA-2048) once, or a new one with --rotate; prints its fingerprint, never the key."""
+    from generator.fediverse.keys import KEY_ENV, init_key  # here: cryptography loads only for this command
+
     try:
         result = init_key(site_dir(ctx, site), rotate=rotate)
     except HomepostError as exc:

@@ -11,8 +11,7 @@ import logging
 
 from generator.config import Config
 from generator.digest import quick_digest
-from generator.fediverse import documents, urls
-from generator.fediverse.keys import ensure_key
+from generator.fediverse import urls
 from generator.incremental.fingerprint import Fingerprints
 from generator.model import Post, Site
 from generator.pipeline.writer import OutputPlan
@@ -29,6 +28,10 @@ def plan_fediverse(
     """Plan WebFinger, host-meta, the actor, its collections and outbox pages, and every post's object."""
     if not config.fediverse.enabled:
         return
+    # Here, not at the top: a site without the fediverse never loads the documents or the key (cryptography).
+    from generator.fediverse import documents
+    from generator.fediverse.keys import ensure_key
+
     if config.site.base_path != "/":
         log.warning(
             "site.toml: [fediverse] enabled on a site under %s: WebFinger is asked for at the host's root, "
