@@ -107,6 +107,14 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Attached:
+    """What the attach stage learnt besides what it put on the posts: every post ever published."""
+
+    gone: tuple[str, ...]  # site paths of every post ever published (some are built again now)
+    published: PublishedRecord  # the build's own record, read once: extended when this build is in place
+
+
+@dataclass(frozen=True)
 class Planned:
     """The site's HTML pages, and the deleted posts that get a tombstone among them."""
 
@@ -144,8 +152,8 @@ def build_site(
             content = read(target, state)
             with state.saving(content):  # the content cache, final now
                 site = collect(target.config, content)
-                gone = attach_site_data(target, site)
-                planned = plan(target.config, site, gone)
+                attached = attach_site_data(target, site)
+                planned = plan(target.config, site, attached.gone)
                 rendering = render(target, site, planned, state)
                 written = write(target, rendering, state, checking.result(), options.progress)
         record = state.record(content, site, rendering.plan.outputs, target.read.now, bool(warnings))
@@ -154,7 +162,7 @@ def build_site(
         if target.tree is not None:
             target.tree.settle()
         if session is None and not (options.drafts or options.future):  # the public site, as published
-            record_published(PublishedRecord.load(target.public), target.public, site)
+            record_published(attached.published, target.public, site)
         if session is not None:
             known = (
                 target.config,
@@ -234,12 +242,13 @@ def collect(config: Config, content: Content) -> Site:
     return site
 
 
-def attach_site_data(target: Target, site: Site) -> tuple[str, ...]:
+def attach_site_data(target: Target, site: Site) -> Attached:
     """Attach-site-data stage: responses and copies onto the posts; the site paths of every post ever
     published (by the build's own record, and the webmention record's): those not built now are gone."""
     data, public_url = load_site_data(target.public), target.public.site.url
     attach.attach_site_data(target.config, site, data, public_url)
-    return attach.gone_paths(public_url, data, PublishedRecord.load(target.public).paths)
+    published = PublishedRecord.load(target.public)
+    return Attached(attach.gone_paths(public_url, data, published.paths), published)
 
 
 def plan(config: Config, site: Site, gone: tuple[str, ...]) -> Planned:
