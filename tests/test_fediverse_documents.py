@@ -352,6 +352,14 @@ def test_a_site_under_a_folder_is_warned_about_well_known(tmp_path: Path) -> Non
     assert jrd["links"][0]["href"] == "https://example.org/blog/fediverse/actor.json"
 
 
+def test_an_endpoint_that_is_not_a_receivers_gives_no_inbox_beside_it_and_a_warning(tmp_path: Path) -> None:
+    config = FEDIVERSE.replace("https://example.org/receiver/webmention", "https://example.org/hooks/wm")
+    write_files(tmp_path, {**BLOG, "site.toml": SITE_TOML + config})
+    result = build(tmp_path)
+    assert any("[fediverse] enabled without a receiver" in warning for warning in result.warnings)
+    assert doc(tmp_path, urls.ACTOR_FILE)["inbox"] == urls.INBOX_ROUTE  # not a guess at https://example.org/hooks/
+
+
 def test_an_unusable_key_in_the_environment_is_an_error_naming_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -47,17 +47,19 @@ class CommentSettings:
 
     def form_url(self, webmention_endpoint: str) -> str:
         """Where the comment form posts: `endpoint`, or /comment beside the Webmention endpoint."""
-        if self.endpoint or not webmention_endpoint:
-            return self.endpoint
-        return (
-            webmention_endpoint.removesuffix("/webmention") + "/comment"
-            if webmention_endpoint.endswith("/webmention")
-            else ""
-        )
+        return self.endpoint or beside_receiver(webmention_endpoint, "/comment")
 
 
 def _newsletter_secret(table_name: str, name: str) -> str | None:
     return checks.NEWSLETTER_PASSWORD if name == "password" else None
+
+
+def beside_receiver(webmention_endpoint: str, route: str) -> str:
+    """A route of `homepost receiver` beside its Webmention endpoint (…/webmention -> …/route); "" when the
+    endpoint is not a receiver's (it does not end in /webmention: webmention.io's, say)."""
+    if not webmention_endpoint.endswith("/webmention"):
+        return ""
+    return webmention_endpoint.removesuffix("/webmention") + route
 
 
 MAILBOX = 'a name and address such as "Alice <alice@example.com>"'
@@ -137,9 +139,7 @@ class NewsletterSettings:
 
     def form_url(self, webmention_endpoint: str) -> str:
         """Where the subscribe form posts: `endpoint`, or /subscribe beside the Webmention endpoint."""
-        if self.endpoint or not webmention_endpoint.endswith("/webmention"):
-            return self.endpoint
-        return webmention_endpoint.removesuffix("/webmention") + "/subscribe"
+        return self.endpoint or beside_receiver(webmention_endpoint, "/subscribe")
 
 
 def _stripped(values: list[str]) -> tuple[str, ...]:

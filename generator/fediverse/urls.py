@@ -7,9 +7,8 @@ beside its Webmention endpoint (or under `[fediverse] receiver`).
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from generator.config import Config
+from generator.config.services import beside_receiver
 
 DOCUMENTS = "fediverse/"  # the output folder of the static documents
 ACTOR_FILE = DOCUMENTS + "actor.json"
@@ -46,15 +45,11 @@ def key_id(config: Config) -> str:
 
 
 def receiver_base(config: Config) -> str:
-    """The receiver's base URL: `[fediverse] receiver`, else the Webmention endpoint's folder ("" when neither)."""
+    """The receiver's base URL: `[fediverse] receiver`, else beside a receiver's Webmention endpoint (…/webmention);
+    "" when neither (an endpoint such as webmention.io's is not a receiver: no inbox is there)."""
     if config.fediverse.receiver:
         return config.fediverse.receiver.rstrip("/")
-    endpoint = config.webmention.endpoint
-    if not endpoint:
-        return ""
-    parts = urlsplit(endpoint)
-    folder = parts.path.rsplit("/", 1)[0]  # …/webmention -> …
-    return f"{parts.scheme}://{parts.netloc}{folder}"
+    return beside_receiver(config.webmention.endpoint, "")
 
 
 def inbox_url(config: Config) -> str:

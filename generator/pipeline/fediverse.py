@@ -28,6 +28,12 @@ def plan_fediverse(
     """Plan WebFinger, host-meta, the actor, its collections and outbox pages, and every post's object."""
     if not config.fediverse.enabled:
         return
+    if not urls.receiver_base(config):
+        log.warning(
+            "site.toml: [fediverse] enabled without a receiver: set [fediverse] receiver, or a [webmention] endpoint "
+            "ending in /webmention (your homepost receiver's); the actor names no reachable inbox, so nobody can "
+            "follow the site"
+        )
     # Here, not at the top: a site without the fediverse never loads the documents or the key (cryptography).
     from generator.fediverse import documents
     from generator.fediverse.keys import ensure_key
